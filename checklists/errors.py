@@ -1,0 +1,60 @@
+"""Domain errors shared by every domain package.
+
+Each error carries a stable machine code, an HTTP status for the web layer and a
+Chinese message for people. ``fields`` names the offending inputs.
+"""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    code = "domain_error"
+
+    def __init__(self, message: str, *, fields: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class OutsideCatalogue(DomainError):
+    """An item that is unknown, unpublished, revoked, expired or another department's."""
+
+    status = 422
+    code = "outside_catalogue"
+
+
+class CatalogueFileInvalid(DomainError):
+    """A catalogue file failed validation; ``problems`` lists every bad row."""
+
+    status = 422
+    code = "catalogue_invalid"
+
+    def __init__(self, path: str, problems: list["Problem"]):
+        self.path = path
+        self.problems = problems
+        lines = "\n".join(str(p) for p in problems[:50])
+        more = f"\n……另有 {len(problems) - 50} 处错误" if len(problems) > 50 else ""
+        super().__init__(
+            f"清单文件 {path} 有 {len(problems)} 处错误，未作任何更改：\n{lines}{more}",
+            fields={"problems": [p.as_dict() for p in problems]},
+        )
+
+
+class CatalogueConflict(DomainError):
+    status = 409
+    code = "catalogue_conflict"
+
+
+class Problem:
+    """One validation problem located in a file."""
+
+    def __init__(self, path: str, line: int | None, field: str, message: str, item: str | None = None):
+        self.path, self.line, self.field, self.message, self.item = path, line, field, message, item
+
+    def as_dict(self) -> dict:
+        return {"file": self.path, "line": self.line, "item": self.item, "field": self.field, "message": self.message}
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        item = f" 事项 {self.item}" if self.item else ""
+        return f"{where}{item} 字段 {self.field}：{self.message}"

@@ -1,0 +1,72 @@
+"""The one gate of "清单之外无检查" (no inspection outside the list).
+
+Every path that creates a plan, task, visit or finding calls :func:`require_items`
+(by item code) or :func:`require_current` (for items already stored on a plan):
+an item that is unknown, unpublished, revoked, not in force on the day, or owned by
+another department is refused with a reason naming it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from .errors import OutsideCatalogue
+from .models import CatalogueItem, Department
+
+
+def refusal(item: CatalogueItem | None, code: str, department: Department | None, on: dt.date) -> str | None:
+    """Why ``item`` may not be inspected by ``department`` on ``on``; ``None`` when it may."""
+    if item is None:
+        return f"事项 {code} 不在已发布的检查事项清单中（清单之外无检查）"
+    label = f"事项 {item.code}「{item.name}」"
+    if item.status == "draft":
+        return f"{label}尚未发布，不能据以检查"
+    if item.status == "revoked":
+        return f"{label}已撤销，不能据以检查"
+    if not item.is_effective_on(on):
+        until = f"{item.effective_to:%Y-%m-%d}" if item.effective_to else "长期"
+        return f"{label}的有效期为 {item.effective_from:%Y-%m-%d} 至 {until}，{on:%Y-%m-%d} 不在有效期内"
+    if department is not None and item.department_id != department.id:
+        return f"{label}由{item.department.name}实施，{department.name}无权据此检查"
+    return None
+
+
+def _latest_by_code(session: Session, codes: list[str]) -> dict[str, CatalogueItem]:
+    """For each code, its published row if any, else its most recent row."""
+    rows = session.scalars(select(CatalogueItem).where(CatalogueItem.code.in_(codes))
+                           .options(selectinload(CatalogueItem.department))
+                           .order_by(CatalogueItem.id)).all()
+    found: dict[str, CatalogueItem] = {}
+    for row in rows:
+        current = found.get(row.code)
+        if current is None or current.status != "published":
+            found[row.code] = row
+    return found
+
+
+def require_items(session: Session, codes: Iterable[str], *, department: Department | None,
+                  on: dt.date) -> list[CatalogueItem]:
+    """Resolve item codes to published items in force on ``on`` owned by ``department``."""
+    codes = list(dict.fromkeys(c.strip() for c in codes if c and c.strip()))
+    if not codes:
+        raise OutsideCatalogue("至少需要一个已发布的检查事项（清单之外无检查）", fields={"items": "不能为空"})
+    found = _latest_by_code(session, codes)
+    reasons = {code: refusal(found.get(code), code, department, on) for code in codes}
+    bad = {code: reason for code, reason in reasons.items() if reason}
+    if bad:
+        raise OutsideCatalogue("；".join(bad.values()), fields={"items": bad})
+    return [found[code] for code in codes]
+
+
+def require_current(items: Iterable[CatalogueItem], *, department: Department | None, on: dt.date) -> None:
+    """Check items already referenced by a plan or visit: still published, in force and the department's."""
+    bad = {}
+    for item in items:
+        reason = refusal(item, item.code, department, on)
+        if reason:
+            bad[item.code] = reason
+    if bad:
+        raise OutsideCatalogue("；".join(bad.values()), fields={"items": bad})

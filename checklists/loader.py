@@ -1,0 +1,297 @@
+"""Read and validate a catalogue file (YAML) without touching the database.
+
+Every problem is collected, each naming the file, the line, the item and the
+field, so that an editor can fix the whole file in one pass.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+
+import yaml
+
+from .errors import CatalogueFileInvalid, Problem
+from .models import CATEGORIES, METHODS
+
+CODE_RE = re.compile(r"^[A-Z]{2,6}-\d{3}(-\d{2})?$")
+ITEM_KEYS = {"code", "department", "name", "category", "method", "target_type", "legal_basis", "scope",
+             "frequency_cap", "qualification", "checklist", "effective_from", "effective_to"}
+POINT_KEYS = {"text", "legal_basis", "verify"}
+TOP_KEYS = {"version", "title", "effective_from", "effective_to", "items"}
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loading that leaves dates as text, so that a bad date is reported with its line."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+@dataclasses.dataclass
+class ParsedPoint:
+    text: str
+    legal_basis: str
+    verify: str
+
+
+@dataclasses.dataclass
+class ParsedItem:
+    code: str
+    department: str
+    name: str
+    category: str
+    method: str
+    target_type: str
+    legal_basis: list[dict]
+    industries: list[str]
+    tags: list[str]
+    frequency_cap: int
+    qualification: str | None
+    effective_from: dt.date
+    effective_to: dt.date | None
+    points: list[ParsedPoint]
+
+
+@dataclasses.dataclass
+class ParsedCatalogue:
+    path: str
+    sha256: str
+    version: str
+    title: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    items: list[ParsedItem]
+
+
+class _Lines:
+    """Line numbers of a YAML document's nodes, found by composing it."""
+
+    def __init__(self, node):
+        self.node = node
+
+    @staticmethod
+    def line(node) -> int | None:
+        return node.start_mark.line + 1 if node is not None else None
+
+    @staticmethod
+    def child(node, key):
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == key:
+                    return v
+        if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            return node.value[key]
+        return None
+
+
+def _as_date(value, field, problems, path, line, item=None) -> dt.date | None:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    problems.append(Problem(path, line, field, f"日期格式应为 YYYY-MM-DD，收到 {value!r}", item))
+    return None
+
+
+def _text(value) -> str | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def parse_catalogue(path: str | Path, known_departments: set[str]) -> ParsedCatalogue:
+    """Parse and validate ``path``; raise :class:`CatalogueFileInvalid` listing every problem."""
+    path = Path(path)
+    label = path.name
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CatalogueFileInvalid(label, [Problem(label, None, "file", f"无法读取文件：{exc.strerror}")]) from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogueFileInvalid(label, [Problem(label, None, "file", "文件不是 UTF-8 编码")]) from exc
+    try:
+        root_node = yaml.compose(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise CatalogueFileInvalid(label, [Problem(label, line, "file", f"YAML 语法错误：{getattr(exc, 'problem', exc)}")]) from exc
+    return validate_catalogue(data, root_node, label, hashlib.sha256(raw).hexdigest(), known_departments)
+
+
+def validate_catalogue(data, root_node, label: str, sha256: str, known_departments: set[str]) -> ParsedCatalogue:
+    problems: list[Problem] = []
+    L = _Lines
+    if not isinstance(data, dict):
+        raise CatalogueFileInvalid(label, [Problem(label, 1, "file", "文件顶层应为包含 version、title、items 的映射")])
+
+    for key in sorted(set(data) - TOP_KEYS, key=str):
+        problems.append(Problem(label, L.line(L.child(root_node, key)), str(key), "未知字段"))
+    version = _text(data.get("version"))
+    if not version:
+        problems.append(Problem(label, L.line(root_node), "version", "缺少清单版本号"))
+    title = _text(data.get("title")) or ""
+    if not title:
+        problems.append(Problem(label, L.line(root_node), "title", "缺少清单标题"))
+    eff_from = _as_date(data.get("effective_from"), "effective_from", problems, label,
+                        L.line(L.child(root_node, "effective_from")) or 1)
+    eff_to = None
+    if data.get("effective_to") is not None:
+        eff_to = _as_date(data.get("effective_to"), "effective_to", problems, label,
+                          L.line(L.child(root_node, "effective_to")))
+        if eff_from and eff_to and eff_to < eff_from:
+            problems.append(Problem(label, L.line(L.child(root_node, "effective_to")), "effective_to",
+                                    "失效日期早于生效日期"))
+
+    items_node = L.child(root_node, "items")
+    raw_items = data.get("items")
+    if not isinstance(raw_items, list) or not raw_items:
+        problems.append(Problem(label, L.line(items_node) or 1, "items", "清单没有任何检查事项"))
+        raw_items = []
+
+    items: list[ParsedItem] = []
+    first_line_of_code: dict[str, int | None] = {}
+    for index, raw in enumerate(raw_items):
+        node = L.child(items_node, index)
+        line = L.line(node)
+        item = _validate_item(raw, node, label, line, index, known_departments, eff_from, eff_to, problems)
+        if item is None:
+            continue
+        if item.code in first_line_of_code:
+            problems.append(Problem(label, L.line(L.child(node, "code")), "code",
+                                    f"事项编码重复，与第 {first_line_of_code[item.code]} 行相同", item.code))
+            continue
+        first_line_of_code[item.code] = L.line(L.child(node, "code"))
+        items.append(item)
+
+    if problems:
+        raise CatalogueFileInvalid(label, problems)
+    return ParsedCatalogue(label, sha256, version, title, eff_from, eff_to, items)
+
+
+def _validate_item(raw, node, label, line, index, known_departments, eff_from, eff_to, problems):
+    L = _Lines
+    if not isinstance(raw, dict):
+        problems.append(Problem(label, line, f"items[{index}]", "每个事项应为一个映射"))
+        return None
+    code = _text(raw.get("code"))
+    ref = code or f"第{index + 1}项"
+    before = len(problems)
+
+    def bad(field, message, field_node=None):
+        problems.append(Problem(label, L.line(field_node if field_node is not None else L.child(node, field)) or line,
+                                field, message, ref))
+
+    for key in sorted(set(raw) - ITEM_KEYS, key=str):
+        bad(str(key), "未知字段")
+    if not code:
+        bad("code", "缺少事项编码")
+    elif not CODE_RE.match(code):
+        bad("code", f"事项编码 {code} 格式不正确，应如 SC-001")
+    department = _text(raw.get("department"))
+    if not department:
+        bad("department", "缺少实施部门")
+    elif department not in known_departments:
+        bad("department", f"未知部门 {department}（已知：{'、'.join(sorted(known_departments))}）")
+    name = _text(raw.get("name"))
+    if not name:
+        bad("name", "缺少事项名称")
+    category = raw.get("category", "general")
+    if category not in CATEGORIES:
+        bad("category", f"事项类别应为 general（一般）或 key（重点），收到 {category!r}")
+    method = raw.get("method")
+    if method not in METHODS:
+        bad("method", f"检查方式应为 {'/'.join(METHODS)} 之一，收到 {method!r}")
+    target_type = _text(raw.get("target_type")) or ""
+    if not target_type:
+        bad("target_type", "缺少检查对象")
+
+    legal_basis = raw.get("legal_basis")
+    basis_node = L.child(node, "legal_basis")
+    bases: list[dict] = []
+    if not isinstance(legal_basis, list) or not legal_basis:
+        bad("legal_basis", "缺少检查依据（法律法规名称及条款）")
+    else:
+        for i, entry in enumerate(legal_basis):
+            entry_node = L.child(basis_node, i)
+            law = _text(entry.get("law")) if isinstance(entry, dict) else None
+            articles = _text(entry.get("articles")) if isinstance(entry, dict) else None
+            if not law:
+                bad(f"legal_basis[{i}].law", "检查依据缺少法律法规名称", entry_node)
+            if not articles:
+                bad(f"legal_basis[{i}].articles", "检查依据缺少具体条款", entry_node)
+            if law and articles:
+                bases.append({"law": law, "articles": articles})
+
+    scope = raw.get("scope") or {}
+    industries: list[str] = []
+    tags: list[str] = []
+    if not isinstance(scope, dict):
+        bad("scope", "检查范围应包含 industries 与 tags")
+    else:
+        industries = scope.get("industries") or []
+        tags = scope.get("tags") or []
+        if not (isinstance(industries, list) and all(isinstance(x, str) and x.strip() for x in industries)):
+            bad("scope.industries", "行业应为文字列表")
+            industries = []
+        if not (isinstance(tags, list) and all(isinstance(x, str) and x.strip() for x in tags)):
+            bad("scope.tags", "标签应为文字列表")
+            tags = []
+        if not industries and not tags:
+            bad("scope", "检查范围至少需要一个行业或标签")
+
+    cap = raw.get("frequency_cap")
+    if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+        bad("frequency_cap", f"年度检查频次上限应为正整数，收到 {cap!r}")
+    qualification = raw.get("qualification")
+    if qualification is not None and not _text(qualification):
+        bad("qualification", "资质要求应为文字或留空（null）")
+
+    item_from, item_to = eff_from, eff_to
+    if raw.get("effective_from") is not None:
+        item_from = _as_date(raw["effective_from"], "effective_from", problems, label,
+                             L.line(L.child(node, "effective_from")), ref)
+    if raw.get("effective_to") is not None:
+        item_to = _as_date(raw["effective_to"], "effective_to", problems, label,
+                           L.line(L.child(node, "effective_to")), ref)
+
+    checklist = raw.get("checklist")
+    checklist_node = L.child(node, "checklist")
+    points: list[ParsedPoint] = []
+    if not isinstance(checklist, list) or not checklist:
+        bad("checklist", "检查要点清单为空")
+    else:
+        for i, point in enumerate(checklist):
+            point_node = L.child(checklist_node, i)
+            if not isinstance(point, dict):
+                bad(f"checklist[{i}]", "检查要点应为包含 text、legal_basis、verify 的映射", point_node)
+                continue
+            for key in sorted(set(point) - POINT_KEYS, key=str):
+                bad(f"checklist[{i}].{key}", "未知字段", L.child(point_node, key) or point_node)
+            values = {}
+            for key, what in (("text", "检查内容"), ("legal_basis", "检查依据"), ("verify", "检查方法")):
+                values[key] = _text(point.get(key))
+                if not values[key]:
+                    bad(f"checklist[{i}].{key}", f"检查要点缺少{what}", L.child(point_node, key) or point_node)
+            if all(values.values()):
+                points.append(ParsedPoint(**values))
+
+    if len(problems) > before:
+        return None
+    return ParsedItem(code=code, department=department, name=name, category=category, method=method,
+                      target_type=target_type, legal_basis=bases, industries=[x.strip() for x in industries],
+                      tags=[x.strip() for x in tags], frequency_cap=cap,
+                      qualification=_text(qualification) if qualification else None,
+                      effective_from=item_from, effective_to=item_to, points=points)

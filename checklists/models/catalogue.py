@@ -1,0 +1,133 @@
+"""Catalogue models: departments that own items, catalogue versions, items and their checklist points."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (JSON, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text,
+                        UniqueConstraint, select)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+
+ITEM_STATUSES = ("draft", "published", "revoked")
+METHODS = ("random", "key", "special", "offsite")
+CATEGORIES = ("general", "key")
+
+METHOD_LABELS = {"random": "双随机抽查", "key": "重点检查", "special": "专项检查", "offsite": "非现场检查"}
+CATEGORY_LABELS = {"general": "一般事项", "key": "重点事项"}
+STATUS_LABELS = {"draft": "草稿", "published": "已发布", "revoked": "已撤销"}
+
+
+class Department(Base):
+    """An enforcement department (执法部门) that owns catalogue items and files plans."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    short_name: Mapped[str] = mapped_column(String(16))
+
+    def __repr__(self) -> str:
+        return f"<Department {self.code}>"
+
+
+class CatalogueVersion(Base):
+    """One published edition of the catalogue, loaded from one file."""
+
+    __tablename__ = "catalogue_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    effective_to: Mapped[dt.date | None] = mapped_column(Date)
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    items: Mapped[list["CatalogueItem"]] = relationship(back_populates="catalogue_version",
+                                                        order_by="CatalogueItem.code")
+
+    __table_args__ = (CheckConstraint("status in ('draft','published','revoked')", name="status"),)
+
+
+class CatalogueItem(Base):
+    """An inspection item (检查事项): what may be inspected, by whom, on which legal basis."""
+
+    __tablename__ = "catalogue_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    catalogue_version_id: Mapped[int] = mapped_column(ForeignKey("catalogue_versions.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32), index=True)
+    version: Mapped[str] = mapped_column(String(32))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(16))
+    target_type: Mapped[str] = mapped_column(String(200))
+    legal_basis: Mapped[list] = mapped_column(JSON)
+    scope_industries: Mapped[list] = mapped_column(JSON)
+    scope_tags: Mapped[list] = mapped_column(JSON)
+    frequency_cap: Mapped[int] = mapped_column(Integer)
+    qualification: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    effective_to: Mapped[dt.date | None] = mapped_column(Date)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    department: Mapped[Department] = relationship()
+    catalogue_version: Mapped[CatalogueVersion] = relationship(back_populates="items")
+    points: Mapped[list["ChecklistPoint"]] = relationship(
+        back_populates="item", order_by="ChecklistPoint.position", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        UniqueConstraint("code", "version"),
+        CheckConstraint("status in ('draft','published','revoked')", name="status"),
+        CheckConstraint("method in ('random','key','special','offsite')", name="method"),
+        CheckConstraint("category in ('general','key')", name="category"),
+        CheckConstraint("frequency_cap >= 1", name="frequency_cap_positive"),
+    )
+
+    @property
+    def method_label(self) -> str:
+        return METHOD_LABELS[self.method]
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORY_LABELS[self.category]
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def legal_basis_text(self) -> str:
+        return "；".join(f"{b['law']}{b['articles']}" for b in self.legal_basis)
+
+    def is_effective_on(self, day: dt.date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+    @classmethod
+    def published(cls):
+        """Statement selecting the currently published items, by code."""
+        return select(cls).where(cls.status == "published").order_by(cls.code)
+
+
+class ChecklistPoint(Base):
+    """One point of an item's checklist (检查要点): text, legal basis and how to verify it."""
+
+    __tablename__ = "checklist_points"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("catalogue_items.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    verify: Mapped[str] = mapped_column(Text)
+
+    item: Mapped[CatalogueItem] = relationship(back_populates="points")
+
+    __table_args__ = (UniqueConstraint("item_id", "position"),)

@@ -1,0 +1,184 @@
+"""The demo city: districts, departments, the catalogue, thousands of firms,
+officers of every department and an account for every role, made from a seed."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+import checklists
+
+from ..models import Department, District, Firm, FirmTag, Officer, User, officer_districts
+from ..operations.accounts import create_user
+from ..operations.catalogue import load_catalogue_file
+from ..operations.events import append_event
+from ..operations.reference import DEFAULT_CITY, load_city
+from ..uscc import ALPHABET, make_uscc
+from .vocabulary import (BRAND_CHARS, CREDIT_WEIGHTS, FORMS, GIVEN, INDUSTRIES, OFFICER_COUNTS, ROADS,
+                         SURNAMES)
+
+DEMO_PASSWORD = "demo1234"
+Progress = Callable[[str, int, int], None]
+
+
+@dataclasses.dataclass
+class DemoAccount:
+    username: str
+    role: str
+    who: str
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def catalogue_path() -> Path:
+    """The demo catalogue shipped with the ``checklists`` package."""
+    return Path(checklists.__file__).resolve().parent / "data" / "catalogue.yaml"
+
+
+def build_demo_city(session: Session, *, seed: int = 20260301, firms: int = 6000,
+                    progress: Progress = _no_progress) -> dict:
+    """Build whatever of the demo city is missing; safe to run again."""
+    rng = random.Random(seed)
+    summary = {"created": load_city(session, None)}
+    summary["catalogue"] = load_catalogue_file(session, None, catalogue_path()).as_dict()
+    districts = list(session.scalars(select(District).order_by(District.code)))
+    departments = {d.code: d for d in session.scalars(select(Department))}
+    if session.scalar(select(func.count(Firm.id))) == 0:
+        summary["firms"] = _make_firms(session, rng, districts, firms, progress)
+    if session.scalar(select(func.count(Officer.id))) == 0:
+        summary["officers"] = _make_officers(session, rng, districts, departments, progress)
+    summary["accounts"] = _make_accounts(session, departments)
+    return summary
+
+
+def _unique_names(rng: random.Random, districts, count: int):
+    seen: set[str] = set()
+    industries = list(INDUSTRIES)
+    weights = [INDUSTRIES[i][0] for i in industries]
+    while len(seen) < count:
+        industry = rng.choices(industries, weights)[0]
+        district = rng.choice(districts)
+        brand = rng.choice(BRAND_CHARS) + rng.choice(BRAND_CHARS)
+        place = rng.choice(["东营", district.name[:2], "山东", "黄河三角洲"])
+        name = f"{place}{brand}{rng.choice(INDUSTRIES[industry][1])}{rng.choice(FORMS)}"
+        if name in seen:
+            continue
+        seen.add(name)
+        yield name, industry, district
+
+
+def _make_firms(session: Session, rng: random.Random, districts, count: int, progress: Progress) -> int:
+    classes = list(CREDIT_WEIGHTS)
+    class_weights = list(CREDIT_WEIGHTS.values())
+    usccs: set[str] = set()
+    rows, tag_lists = [], []
+    for name, industry, district in _unique_names(rng, districts, count):
+        while True:
+            org_body = "MA" + "".join(rng.choice(ALPHABET) for _ in range(6))
+            uscc = make_uscc("9", "1", district.code, org_body)
+            if uscc not in usccs:
+                usccs.add(uscc)
+                break
+        tags = [tag for tag, p in INDUSTRIES[industry][2].items() if rng.random() < p]
+        rows.append({"uscc": uscc, "name": name, "district_id": district.id, "industry": industry,
+                     "credit_class": rng.choices(classes, class_weights)[0],
+                     "address": f"山东省东营市{district.name}{rng.choice(ROADS)}{rng.randint(1, 999)}号"})
+        tag_lists.append(tags)
+    batch = 1000
+    for start in range(0, len(rows), batch):
+        ids = session.scalars(insert(Firm).returning(Firm.id, sort_by_parameter_order=True),
+                              rows[start:start + batch]).all()
+        tag_rows = [{"firm_id": firm_id, "tag": tag}
+                    for firm_id, tags in zip(ids, tag_lists[start:start + batch]) for tag in tags]
+        if tag_rows:
+            session.execute(insert(FirmTag), tag_rows)
+        progress("企业", min(start + batch, len(rows)), len(rows))
+    append_event(session, None, "firms.imported", "demo:firms", {"count": len(rows), "source": "demo"})
+    return len(rows)
+
+
+def _person_name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+
+
+def _make_officers(session: Session, rng: random.Random, districts, departments, progress: Progress) -> int:
+    total = sum(n for n, _ in OFFICER_COUNTS.values())
+    made = 0
+    for index, (code, (count, qualification)) in enumerate(OFFICER_COUNTS.items(), start=1):
+        department = departments[code]
+        rows, district_picks = [], []
+        for n in range(1, count + 1):
+            start = dt.date(rng.randint(2021, 2025), rng.randint(1, 12), 1)
+            # A few certificates lapse during 2026: the scan-in and draw rules must notice.
+            end = (dt.date(2026, rng.randint(2, 11), 28) if rng.random() < 0.05
+                   else dt.date(start.year + 5, start.month, 1) - dt.timedelta(days=1))
+            rows.append({"certificate_no": f"3705{index:02d}{n:05d}", "name": _person_name(rng),
+                         "department_id": department.id, "valid_from": start, "valid_to": end, "active": True,
+                         "qualifications": [qualification] if qualification and rng.random() < 0.35 else []})
+            home = districts[(n - 1) % len(districts)]
+            extra = rng.sample(districts, rng.choice((0, 1, 1, 2)))
+            district_picks.append(list(dict.fromkeys([home, *extra])))
+        ids = session.scalars(insert(Officer).returning(Officer.id, sort_by_parameter_order=True), rows).all()
+        session.execute(insert(officer_districts), [{"officer_id": oid, "district_id": d.id}
+                                                    for oid, picks in zip(ids, district_picks) for d in picks])
+        made += len(rows)
+        progress("执法人员", made, total)
+    append_event(session, None, "officers.imported", "demo:officers", {"count": made, "source": "demo"})
+    return made
+
+
+def demo_accounts() -> list[DemoAccount]:
+    names = {d["code"]: d["name"] for d in yaml.safe_load(DEFAULT_CITY.read_text(encoding="utf-8"))["departments"]}
+    accounts = [DemoAccount("admin", "admin", "系统管理员"),
+                DemoAccount("oversight", "oversight", "东营市司法局行政执法监督科")]
+    accounts += [DemoAccount(code, "department", names[code]) for code in OFFICER_COUNTS]
+    accounts += [DemoAccount("inspector1", "inspector", "市场监管执法人员"),
+                 DemoAccount("inspector2", "inspector", "市场监管执法人员"),
+                 DemoAccount("inspector3", "inspector", "消防救援执法人员"),
+                 DemoAccount("inspector4", "inspector", "消防救援执法人员"),
+                 DemoAccount("firm", "enterprise", "食品制造企业"),
+                 DemoAccount("firm2", "enterprise", "化工企业")]
+    return accounts
+
+
+def _make_accounts(session: Session, departments) -> list[DemoAccount]:
+    existing = set(session.scalars(select(User.username)))
+    made = []
+
+    def officers(code: str, n: int):
+        return list(session.scalars(select(Officer).where(Officer.department_id == departments[code].id,
+                                                          Officer.valid_to >= dt.date(2027, 12, 31))
+                                    .order_by(Officer.certificate_no).limit(n)))
+
+    def firm(industry: str) -> Firm:
+        return session.scalars(select(Firm).where(Firm.industry == industry).order_by(Firm.uscc).limit(1)).one()
+
+    market_officers, fire_officers = officers("market", 2), officers("fire", 2)
+    for account in demo_accounts():
+        if account.username in existing:
+            continue
+        kwargs: dict = {}
+        display = account.who
+        if account.role == "department":
+            kwargs["department"] = departments[account.username]
+            display = departments[account.username].name
+        elif account.role == "inspector":
+            number = int(account.username[-1])
+            officer = (market_officers + fire_officers)[number - 1]
+            kwargs["officer"] = officer
+            display = f"{officer.name}（{officer.department.short_name}）"
+        elif account.role == "enterprise":
+            kwargs["firm"] = firm("食品制造" if account.username == "firm" else "化工")
+            display = kwargs["firm"].name
+        create_user(session, None, username=account.username, password=DEMO_PASSWORD, role=account.role,
+                    display_name=display, **kwargs)
+        made.append(account)
+    return made

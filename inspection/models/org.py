@@ -1,0 +1,107 @@
+"""Where and by whom: districts, firms, officers, and their links."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, String, Table)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from checklists.models import Base, Department
+
+CREDIT_CLASSES = ("A", "B", "C", "D")
+CREDIT_LABELS = {"A": "A 类（低风险）", "B": "B 类（一般风险）", "C": "C 类（较高风险）", "D": "D 类（高风险）"}
+
+department_districts = Table(
+    "department_districts", Base.metadata,
+    Column("department_id", ForeignKey("departments.id", ondelete="CASCADE"), primary_key=True),
+    Column("district_id", ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True),
+)
+
+officer_districts = Table(
+    "officer_districts", Base.metadata,
+    Column("officer_id", ForeignKey("officers.id", ondelete="CASCADE"), primary_key=True),
+    Column("district_id", ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class District(Base):
+    """A county-level district of the city (区县、功能区), by administrative division code."""
+
+    __tablename__ = "districts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class FirmTag(Base):
+    """A tag on a firm (标签式监管): drives which items and departments concern it."""
+
+    __tablename__ = "firm_tags"
+
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+
+
+class Firm(Base):
+    """An enterprise under supervision, keyed by its unified social credit code."""
+
+    __tablename__ = "firms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    industry: Mapped[str] = mapped_column(String(32), index=True)
+    credit_class: Mapped[str] = mapped_column(String(1), index=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+
+    district: Mapped[District] = relationship()
+    tag_rows: Mapped[list[FirmTag]] = relationship(cascade="all, delete-orphan", order_by=FirmTag.tag)
+
+    __table_args__ = (
+        CheckConstraint("credit_class in ('A','B','C','D')", name="credit_class"),
+        CheckConstraint("length(uscc) = 18", name="uscc_length"),
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        return [t.tag for t in self.tag_rows]
+
+    @tags.setter
+    def tags(self, values: list[str]) -> None:
+        wanted = list(dict.fromkeys(v for v in values if v))
+        keep = [t for t in self.tag_rows if t.tag in wanted]
+        have = {t.tag for t in keep}
+        self.tag_rows = keep + [FirmTag(tag=v) for v in wanted if v not in have]
+
+    @property
+    def credit_label(self) -> str:
+        return CREDIT_LABELS[self.credit_class]
+
+
+class Officer(Base):
+    """An enforcement officer (执法人员) holding an enforcement certificate (执法证)."""
+
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_no: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    qualifications: Mapped[list] = mapped_column(JSON, default=list)
+
+    department: Mapped[Department] = relationship()
+    districts: Mapped[list[District]] = relationship(secondary=officer_districts, order_by=District.id)
+
+    __table_args__ = (CheckConstraint("valid_to >= valid_from", name="validity_order"),)
+
+    def certified_on(self, day: dt.date) -> bool:
+        return self.active and self.valid_from <= day <= self.valid_to
+
+
+# A department's jurisdiction (管辖区域), declared here so that ``checklists`` knows nothing of districts.
+Department.districts = relationship(District, secondary=department_districts, order_by=District.id)

@@ -1,0 +1,37 @@
+"""Creating accounts."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import InvalidInput, InvalidState
+from ..models import ROLES, Department, Firm, Officer, User
+from .events import append_event, utcnow
+
+
+def create_user(session: Session, actor, *, username: str, password: str, role: str, display_name: str,
+                department: Department | None = None, officer: Officer | None = None,
+                firm: Firm | None = None) -> User:
+    if role not in ROLES:
+        raise InvalidInput(f"未知角色 {role}", fields={"role": "未知角色"})
+    if len(password) < 8:
+        raise InvalidInput("密码至少 8 位", fields={"password": "密码至少 8 位"})
+    if role == "enterprise" and firm is None:
+        raise InvalidInput("企业账号必须绑定一家企业", fields={"firm": "必填"})
+    if role == "inspector":
+        if officer is None:
+            raise InvalidInput("执法人员账号必须对应一名持证执法人员", fields={"officer": "必填"})
+        department = officer.department
+    if role in ("department", "inspector") and department is None:
+        raise InvalidInput("部门账号必须属于一个执法部门", fields={"department": "必填"})
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise InvalidState(f"用户名 {username} 已存在", fields={"username": "已存在"})
+    user = User(username=username, display_name=display_name, role=role, department=department,
+                officer=officer, firm=firm if role == "enterprise" else None, created_at=utcnow(), active=True)
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    append_event(session, actor, "user.created", f"user:{username}",
+                 {"role": role, "department": department.code if department else None,
+                  "firm": firm.uscc if firm is not None and role == "enterprise" else None})
+    return user

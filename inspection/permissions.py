@@ -1,0 +1,23 @@
+"""Who may see what. Plain functions over models, used by every view before it acts."""
+from __future__ import annotations
+
+from .models import Firm, InspectionPlan, User
+
+READ_ALL_ROLES = ("oversight", "admin")
+
+
+def can_view_firm(user: User, firm: Firm) -> bool:
+    """An enterprise account sees only its own firm; officials see firms they supervise."""
+    if user.role == "enterprise":
+        return user.firm_id == firm.id
+    return user.role in ("department", "inspector", "oversight", "admin")
+
+
+def can_list_firms(user: User) -> bool:
+    return user.role in ("department", "inspector", "oversight", "admin")
+
+
+def can_view_plan(user: User, plan: InspectionPlan) -> bool:
+    if user.role in READ_ALL_ROLES:
+        return True
+    return user.role in ("department", "inspector") and user.department_id == plan.department_id

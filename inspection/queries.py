@@ -1,0 +1,52 @@
+"""Read helpers; each returns a ``select()`` statement."""
+from __future__ import annotations
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from .models import District, Firm, FirmTag, InspectionPlan, Officer, User
+
+
+def firms(*, district_code: str | None = None, industry: str | None = None, credit_class: str | None = None,
+          tag: str | None = None, text: str | None = None) -> Select:
+    stmt = select(Firm).options(selectinload(Firm.district), selectinload(Firm.tag_rows)).order_by(Firm.uscc)
+    if district_code:
+        stmt = stmt.join(Firm.district).where(District.code == district_code)
+    if industry:
+        stmt = stmt.where(Firm.industry == industry)
+    if credit_class:
+        stmt = stmt.where(Firm.credit_class == credit_class)
+    if tag:
+        stmt = stmt.where(Firm.id.in_(select(FirmTag.firm_id).where(FirmTag.tag == tag)))
+    if text:
+        like = f"%{text}%"
+        stmt = stmt.where(or_(Firm.name.like(like), Firm.uscc.like(like)))
+    return stmt
+
+
+def count(stmt: Select) -> Select:
+    return select(func.count()).select_from(stmt.order_by(None).subquery())
+
+
+def firm_by_uscc(uscc: str) -> Select:
+    return select(Firm).where(Firm.uscc == uscc).options(selectinload(Firm.district), selectinload(Firm.tag_rows))
+
+
+def user_by_username(username: str) -> Select:
+    return select(User).where(User.username == username)
+
+
+def officers_of(department_id: int) -> Select:
+    return (select(Officer).where(Officer.department_id == department_id)
+            .options(selectinload(Officer.districts)).order_by(Officer.certificate_no))
+
+
+def plans_of(department_id: int | None) -> Select:
+    stmt = select(InspectionPlan).options(selectinload(InspectionPlan.items)).order_by(InspectionPlan.id.desc())
+    if department_id is not None:
+        stmt = stmt.where(InspectionPlan.department_id == department_id)
+    return stmt
+
+
+def districts() -> Select:
+    return select(District).order_by(District.code)

@@ -1,0 +1,101 @@
+"""Browser tests: Playwright drives Debian's chromium against a live server on 127.0.0.1.
+
+Without /usr/bin/chromium (or the playwright package) these tests skip with a
+one-line reason; with INSPECTION_REQUIRE_ALL=1 (as in .ci/run) they fail instead.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from waitress.server import create_server
+
+from inspection.db import upgrade
+from inspection.demo.city import build_demo_city
+from web import create_app
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = Path(__file__).resolve().parents[2] / ".test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-default-apps", "--disable-extensions"]
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"browser tests need Debian chromium at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401, PLC0415 - optional test dependency
+    except ImportError:
+        return "browser tests need the playwright package (pip install -e '.[test]')"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = _missing()
+    if reason is None:
+        return
+    if os.environ.get("INSPECTION_REQUIRE_ALL") == "1":
+        raise pytest.UsageError(reason)
+    for item in items:
+        if "browser" in str(item.fspath):
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The platform with a small demo city, served by waitress on a free loopback port."""
+    db_file = tmp_path_factory.mktemp("live") / "live.db"
+    app = create_app({"DATABASE_URL": f"sqlite:///{db_file}", "SECRET_KEY": "browser-tests"})
+    engine = app.extensions["db_engine"]
+    upgrade(engine)
+    with app.extensions["db_factory"]() as session:
+        build_demo_city(session, seed=5, firms=300)
+        session.commit()
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when chromium is there
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, device_scale_factor=2)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shot():
+    """Save a full-page screenshot under .test-artifacts/ for people to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+    return take

@@ -1,0 +1,71 @@
+"""The foundation's pages in a real browser: public catalogue, role homes, firm isolation, plan form."""
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, base, username):
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", "demo1234")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/home")
+
+
+def test_public_catalogue_browse_and_filter(page, live_server, shot):
+    page.goto(live_server)
+    page.click("text=检查事项清单 >> nth=0")
+    page.select_option("#department", "fire")
+    page.click("form.filters button")
+    rows = page.locator("tbody tr")
+    assert rows.count() >= 5
+    assert all(text == "消防救援" for text in rows.locator("td:nth-child(3)").all_inner_texts())
+    page.locator("tbody tr a").first.click()
+    assert page.locator("h2", has_text="检查要点").is_visible()
+    assert page.locator("ol.points li").count() >= 3
+    shot(page, "catalogue-item")
+
+
+def test_enterprise_on_a_phone_sees_its_firm_and_not_others(phone, live_server, shot):
+    sign_in(phone, live_server, "firm")
+    assert phone.locator("th", has_text="统一社会信用代码").is_visible()
+    own = phone.locator("td.hash").inner_text()
+    shot(phone, "enterprise-home-phone")
+    phone.goto(f"{live_server}/firms")
+    assert "无权执行此操作" in phone.content()
+    other = "91370502MA0000000X"
+    phone.goto(f"{live_server}/firms/{other}")
+    assert "未找到请求的内容" in phone.content()
+    phone.goto(f"{live_server}/firms/{own}")
+    assert phone.locator("h2", has_text="检查记录").is_visible()
+    # The page fits the phone: nothing wider than the viewport.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_department_files_a_draft_plan_through_the_form(page, live_server, shot):
+    sign_in(page, live_server, "market")
+    page.click("text=编制计划 >> nth=0")
+    page.fill("#title", "2026年第二季度食品生产企业双随机抽查")
+    page.fill("#period_start", "2026-04-01")
+    page.fill("#period_end", "2026-06-30")
+    page.check("input[value=SC-001]")
+    key_item = page.locator("label", has=page.locator(".tag.m-key")).first
+    key_item.locator("input").check()
+    page.click("main button[type=submit]")
+    assert "无线索不检查" in page.locator(".alert.error").inner_text()
+    shot(page, "plan-form-needs-lead")
+    page.fill("#lead", "12345热线投诉 TS2026-0412")
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r".*/plans$"))
+    assert "已保存为草稿" in page.locator(".alert.success").inner_text()
+    assert page.locator("td", has_text="2026年第二季度食品生产企业双随机抽查").is_visible()
+    shot(page, "plans-list")
+
+
+def test_oversight_home_shows_the_city(page, live_server, shot):
+    sign_in(page, live_server, "oversight")
+    assert page.locator(".stat .l", has_text="监管企业").is_visible()
+    assert page.locator(".bar").count() >= 10
+    shot(page, "oversight-home")

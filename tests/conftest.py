@@ -1,0 +1,149 @@
+"""Shared fixtures: one app per test session on a migrated database with a small
+demo city; each test runs inside a transaction rolled back at its end.
+
+The database is ``TEST_DATABASE_URL`` (or ``DATABASE_URL``) when set, e.g. a
+PostgreSQL database whose name contains "test"; otherwise a temporary SQLite file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from sqlalchemy import func, make_url, select, text
+from sqlalchemy.orm import sessionmaker
+
+from inspection.db import make_engine, normalise_url, upgrade
+from inspection.demo.city import DEMO_PASSWORD, build_demo_city
+from inspection.models import Base, CatalogueItem, Department, District, Event, Firm, InspectionPlan, Officer, User
+from inspection.operations.accounts import create_user
+from inspection.uscc import make_uscc
+from web import create_app
+
+TEST_FIRMS = 300
+
+
+def _test_database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    name = make_url(normalise_url(url)).database or ""
+    if not url.startswith("sqlite") and "test" not in name:
+        pytest.exit(f"refusing to run the tests on database {name!r}: its name must contain 'test'", 2)
+    return url
+
+
+def _reset(engine) -> None:
+    """Start from an empty schema, whatever an earlier run left behind."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        else:
+            Base.metadata.drop_all(connection)
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = _test_database_url(tmp_path_factory)
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "WTF_CSRF_ENABLED": False,
+                      "SECRET_KEY": "test-secret"})
+    engine = app.extensions["db_engine"]
+    _reset(engine)
+    upgrade(engine)
+    factory = app.extensions["db_factory"]
+    with factory() as session:
+        build_demo_city(session, seed=7, firms=TEST_FIRMS)
+        session.commit()
+    yield app
+    engine.dispose()
+
+
+@pytest.fixture
+def db_session(app):
+    """A session whose work, and every request's, is rolled back after the test."""
+    engine = app.extensions["db_engine"]
+    original = app.extensions["db_factory"]
+    connection = engine.connect()
+    outer = connection.begin()
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    app.extensions["db_factory"] = factory
+    session = factory()
+    try:
+        yield session
+    finally:
+        session.close()
+        app.extensions["db_factory"] = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app, db_session):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, db_session):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def login(client):
+    """Sign ``client`` in as ``username`` through the API."""
+    def do(username: str, password: str = DEMO_PASSWORD):
+        response = client.post("/api/v1/session", json={"username": username, "password": password})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+    return do
+
+
+@pytest.fixture
+def counts(db_session):
+    """Row counts of the tables an operation could write, to prove that nothing was written."""
+    def snapshot() -> dict:
+        db_session.expire_all()
+        return {model.__name__: db_session.scalar(select(func.count()).select_from(model))
+                for model in (CatalogueItem, InspectionPlan, Event, Firm, User)}
+    return snapshot
+
+
+@pytest.fixture
+def make_firm(db_session):
+    """Create a firm with a valid code; returns it."""
+    serial = iter(range(1, 10_000))
+
+    def make(name: str | None = None, district_code: str = "370502", industry: str = "食品制造",
+             credit_class: str = "B", tags: tuple[str, ...] = ()) -> Firm:
+        n = next(serial)
+        district = db_session.scalar(select(District).where(District.code == district_code))
+        firm = Firm(uscc=make_uscc("9", "1", district_code, f"TQ{n:06d}"), name=name or f"测试企业{n}有限公司",
+                    district=district, industry=industry, credit_class=credit_class, address="测试地址")
+        firm.tags = list(tags)
+        db_session.add(firm)
+        db_session.flush()
+        return firm
+    return make
+
+
+@pytest.fixture
+def make_user(db_session):
+    """Create an account of ``role``; returns it. Password: the demo password."""
+    serial = iter(range(1, 10_000))
+
+    def make(role: str, *, department: str | None = None, firm: Firm | None = None) -> User:
+        n = next(serial)
+        dept = (db_session.scalar(select(Department).where(Department.code == department))
+                if department else None)
+        officer = None
+        if role == "inspector":
+            officer = Officer(certificate_no=f"T{n:08d}", name=f"测试执法员{n}", department=dept,
+                              valid_from=dt.date(2024, 1, 1), valid_to=dt.date(2028, 12, 31), active=True,
+                              qualifications=[])
+            db_session.add(officer)
+        user = create_user(db_session, None, username=f"{role}-{n}", password=DEMO_PASSWORD, role=role,
+                           display_name=f"测试{role}{n}", department=dept, officer=officer, firm=firm)
+        db_session.flush()
+        return user
+    return make

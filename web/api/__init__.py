@@ -1,0 +1,29 @@
+"""The JSON API under /api/v1 with an OpenAPI document at /api/v1/openapi.json."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from ..auth import csrf
+from . import catalogue, firms, log, plans, session
+from .schemas import ErrorSchema
+
+
+class PlatformApi(Api):
+    """flask-smorest without its app-wide error handler: ``web.errors`` answers for pages and API alike."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        return None
+
+
+api = PlatformApi()
+
+
+def init_app(app: Flask) -> None:
+    api.init_app(app, spec_kwargs={"info": {"description": "涉企行政检查统筹监管平台的接口。错误统一返回 "
+                                                           "{error, message, fields}。写操作须以 JSON 提交。"}})
+    for module in (session, catalogue, firms, plans, log):
+        csrf.exempt(module.blp)
+        api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")

@@ -1,0 +1,122 @@
+"""Response and request schemas of the API."""
+from __future__ import annotations
+
+from marshmallow import fields
+
+from ..schemas import BaseSchema, Bool, Day, Int, Str, StrList, at_least, between, length, one_of
+
+
+class ErrorSchema(BaseSchema):
+    error = Str(metadata={"description": "machine-readable code, e.g. validation_failed, outside_catalogue"})
+    message = Str(metadata={"description": "中文说明"})
+    fields = fields.Dict()
+
+
+class DepartmentSchema(BaseSchema):
+    code = Str()
+    name = Str()
+    short_name = Str()
+
+
+class LegalBasisSchema(BaseSchema):
+    law = Str()
+    articles = Str()
+
+
+class PointSchema(BaseSchema):
+    position = Int()
+    text = Str()
+    legal_basis = Str()
+    verify = Str()
+
+
+class ItemSummarySchema(BaseSchema):
+    code = Str()
+    version = Str()
+    name = Str()
+    department = fields.Function(lambda item: item.department.code)
+    category = Str()
+    method = Str()
+    target_type = Str()
+    frequency_cap = Int()
+    qualification = Str(allow_none=True)
+    status = Str()
+    effective_from = Day()
+    effective_to = Day(allow_none=True)
+
+
+class ItemSchema(ItemSummarySchema):
+    legal_basis = fields.List(fields.Nested(LegalBasisSchema))
+    scope = fields.Function(lambda item: {"industries": item.scope_industries, "tags": item.scope_tags})
+    points = fields.List(fields.Nested(PointSchema))
+
+
+class ItemQuerySchema(BaseSchema):
+    department = Str(validate=length(1, 32))
+    method = Str(validate=one_of(["random", "key", "special", "offsite"]))
+    q = Str(validate=length(1, 50))
+
+
+class LoginBodySchema(BaseSchema):
+    username = Str(required=True, validate=length(1, 64))
+    password = Str(required=True, validate=length(1, 128))
+
+
+class UserSchema(BaseSchema):
+    username = Str()
+    display_name = Str()
+    role = Str()
+    department = fields.Function(lambda u: u.department.code if u.department else None)
+    firm = fields.Function(lambda u: u.firm.uscc if u.firm else None)
+    certificate_no = fields.Function(lambda u: u.officer.certificate_no if u.officer else None)
+
+
+class FirmSchema(BaseSchema):
+    uscc = Str()
+    name = Str()
+    district = fields.Function(lambda f: f.district.name)
+    district_code = fields.Function(lambda f: f.district.code)
+    industry = Str()
+    credit_class = Str()
+    tags = StrList()
+    address = Str()
+
+
+class FirmQuerySchema(BaseSchema):
+    district = Str(validate=length(1, 12))
+    industry = Str(validate=length(1, 32))
+    credit_class = Str(validate=one_of(["A", "B", "C", "D"]))
+    tag = Str(validate=length(1, 32))
+    q = Str(validate=length(1, 50))
+    page = Int(load_default=1, validate=at_least(1))
+    per_page = Int(load_default=50, validate=between(1, 500))
+
+
+class FirmPageSchema(BaseSchema):
+    total = Int()
+    page = Int()
+    per_page = Int()
+    items = fields.List(fields.Nested(FirmSchema))
+
+
+class PlanSchema(BaseSchema):
+    id = Int()
+    title = Str()
+    department = fields.Function(lambda p: p.department.code)
+    period_start = Day()
+    period_end = Day()
+    status = Str()
+    lead = Str(allow_none=True)
+    items = fields.Function(lambda p: [{"code": i.code, "version": i.version, "name": i.name} for i in p.items])
+
+
+class LogHeadSchema(BaseSchema):
+    seq = Int()
+    hash = Str()
+
+
+class LogVerifySchema(BaseSchema):
+    ok = Bool()
+    records = Int()
+    problem = Str(allow_none=True)
+    first_bad_seq = Int(allow_none=True)

@@ -1,0 +1,165 @@
+"""Commands of the ``inspection`` console script: thin click wrappers over domain functions.
+
+Each command commits once at the end; any error rolls everything back, prints a
+clear message and exits non-zero.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from tqdm import tqdm
+from waitress import serve
+
+from inspection.db import has_schema, upgrade
+from inspection.demo.city import DEMO_PASSWORD, build_demo_city, demo_accounts
+from inspection.errors import CatalogueFileInvalid, DomainError
+from inspection.operations.catalogue import load_catalogue_file
+from inspection.operations.events import canonical_json, chain_head, iter_records, verify_chain
+from inspection.operations.reference import DEFAULT_CITY, load_city
+
+from .database import db
+
+
+def transactional(func):
+    """Commit when the command succeeds; on a domain error roll back, explain and exit 1."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        session = db()
+        try:
+            result = func(*args, **kwargs)
+            session.commit()
+            return result
+        except CatalogueFileInvalid as err:
+            session.rollback()
+            click.echo(err.message, err=True)
+            sys.exit(1)
+        except DomainError as err:
+            session.rollback()
+            click.echo(f"错误：{err.message}", err=True)
+            sys.exit(1)
+        except BaseException:
+            session.rollback()
+            raise
+    return wrapper
+
+
+def require_schema() -> None:
+    if not has_schema(db().connection()):
+        click.echo("数据库尚未初始化：请先运行 inspection init-db（或 inspection demo）", err=True)
+        sys.exit(1)
+
+
+def _init_db(city: Path) -> dict:
+    upgrade(db().connection())
+    return load_city(db(), None, city)
+
+
+def _progress_bar():
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="条", file=sys.stderr, leave=True)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+    return progress
+
+
+def _serve(app: Flask, host: str, port: int) -> None:
+    click.echo(f"平台已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+    serve(app, host=host, port=port, threads=8, ident="inspection")
+
+
+def _print_accounts() -> None:
+    click.echo("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+    for account in demo_accounts():
+        click.echo(f"  {account.username:<12} {account.role:<11} {account.who}")
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("init-db")
+    @click.option("--city", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=DEFAULT_CITY,
+                  show_default=True, help="城市基础数据文件（区县、执法部门）")
+    @transactional
+    def init_db_command(city: Path):
+        """创建或升级数据库结构，并载入城市基础数据。"""
+        created = _init_db(city)
+        click.echo(f"数据库已就绪：新增区县 {created['districts']} 个、部门 {created['departments']} 个")
+
+    @app.cli.command("load-catalogue")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--draft", is_flag=True, help="只载入为草稿，不发布")
+    @transactional
+    def load_catalogue_command(file: Path, draft: bool):
+        """校验并发布检查事项清单文件（YAML）。文件有任何错误则不作任何更改。"""
+        require_schema()
+        result = load_catalogue_file(db(), None, file, publish=not draft)
+        labels = {"published": "已发布", "draft": "已载入为草稿", "unchanged": "内容未变，无需更改"}
+        click.echo(f"清单 {result.version}：{labels[result.status]}，事项 {result.items} 项"
+                   + (f"，撤销旧版事项 {result.revoked} 项" if result.revoked else ""))
+
+    @app.cli.command("demo")
+    @click.option("--no-serve", is_flag=True, help="只生成演示数据，不启动服务")
+    @click.option("--seed", default=20260301, show_default=True, help="随机种子")
+    @click.option("--firms", default=6000, show_default=True, help="企业数量")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True)
+    def demo_command(no_serve: bool, seed: int, firms: int, host: str, port: int):
+        """生成演示城市（已存在则只补齐缺少的部分），然后启动服务。"""
+        _build_demo(seed, firms)
+        _print_accounts()
+        if not no_serve:
+            _serve(current_app._get_current_object(), host, port)
+
+    @transactional
+    def _build_demo(seed: int, firms: int):
+        _init_db(DEFAULT_CITY)
+        summary = build_demo_city(db(), seed=seed, firms=firms, progress=_progress_bar())
+        click.echo(f"演示城市已就绪：企业 {summary.get('firms', '已存在')}，执法人员 {summary.get('officers', '已存在')}，"
+                   f"清单 {summary['catalogue']['version']}（{summary['catalogue']['items']} 项）")
+
+    @app.cli.command("serve")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True)
+    def serve_command(host: str, port: int):
+        """启动服务（使用已配置的数据库）。"""
+        require_schema()
+        _serve(current_app._get_current_object(), host, port)
+
+    @app.cli.command("export-log")
+    @click.option("--since", default=0, show_default=True, help="只导出序号大于此值的记录")
+    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+    def export_log_command(since: int, out: Path):
+        """导出事件日志（每行一条 JSON 记录，见 INTERFACES §3）。"""
+        require_schema()
+        count = 0
+        with out.open("wb") as fh:
+            for record in iter_records(db(), since):
+                fh.write(canonical_json(record) + b"\n")
+                count += 1
+        click.echo(f"已导出 {count} 条记录到 {out}")
+
+    @app.cli.command("verify-log")
+    def verify_log_command():
+        """校验事件日志的哈希链；链完整时退出码为 0，否则指出第一条问题记录。"""
+        require_schema()
+        ok, count, problem, bad_seq = verify_chain(db())
+        if ok:
+            click.echo(f"事件日志完整：共 {count} 条记录，哈希链无断点")
+            return
+        click.echo(f"事件日志校验失败：{problem}（第一条问题记录：序号 {bad_seq}）", err=True)
+        sys.exit(1)
+
+    @app.cli.command("log-head")
+    def log_head_command():
+        """打印事件日志链头（序号与哈希），供外部留存比对。"""
+        require_schema()
+        seq, digest = chain_head(db())
+        click.echo(json.dumps({"seq": seq, "hash": digest}))

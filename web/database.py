@@ -1,0 +1,51 @@
+"""One database session per request; committed at the edge when the response succeeds."""
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from inspection.db import make_engine, make_session_factory
+
+from .errors import conflict_response
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["db_engine"] = engine
+    app.extensions["db_factory"] = make_session_factory(engine)
+    app.after_request(_commit_on_success)
+    app.teardown_appcontext(_close)
+
+
+def db() -> Session:
+    """The session of the current request or command."""
+    if "db" not in g:
+        g.db = current_app.extensions["db_factory"]()
+    return g.db
+
+
+def _commit_on_success(response):
+    session = g.get("db")
+    if session is None:
+        return response
+    if response.status_code >= 400:
+        session.rollback()
+        return response
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return conflict_response()
+    except OperationalError:
+        session.rollback()
+        raise
+    return response
+
+
+def _close(exc):
+    session = g.pop("db", None)
+    if session is not None:
+        if exc is not None:
+            session.rollback()
+        session.close()

@@ -1,0 +1,80 @@
+"""marshmallow schemas: shape checks for forms and the API, with Chinese messages.
+
+Schemas check shape only; business rules live in the operations.
+"""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+ZH = {"required": "必填", "null": "不能为空", "validator_failed": "取值无效"}
+
+
+class Str(fields.String):
+    default_error_messages = {**ZH, "invalid": "应为文字", "invalid_utf8": "不是有效的 UTF-8 文字"}
+
+
+class Int(fields.Integer):
+    default_error_messages = {**ZH, "invalid": "应为整数", "too_large": "数值过大"}
+
+
+class Day(fields.Date):
+    default_error_messages = {**ZH, "invalid": "日期格式应为 YYYY-MM-DD", "format": "日期格式应为 YYYY-MM-DD"}
+
+
+class DayTime(fields.DateTime):
+    default_error_messages = {**ZH, "invalid": "时间格式不正确"}
+
+
+class Bool(fields.Boolean):
+    default_error_messages = {**ZH, "invalid": "应为 true 或 false"}
+
+
+class StrList(fields.List):
+    default_error_messages = {**ZH, "invalid": "应为列表"}
+
+    def __init__(self, **kwargs):
+        super().__init__(Str(validate=validate.Length(min=1, max=64)), **kwargs)
+
+
+def length(min_: int | None = None, max_: int | None = None):
+    if min_ and max_:
+        message = f"长度应为 {min_} 至 {max_} 个字符"
+    elif max_:
+        message = f"长度不能超过 {max_} 个字符"
+    else:
+        message = f"长度至少 {min_} 个字符"
+    return validate.Length(min=min_, max=max_, error=message)
+
+
+def between(low: int, high: int):
+    return validate.Range(min=low, max=high, error=f"应在 {low} 至 {high} 之间")
+
+
+def at_least(low: int):
+    return validate.Range(min=low, error=f"不能小于 {low}")
+
+
+def one_of(choices):
+    return validate.OneOf(choices, error="应为以下之一：" + "、".join(choices))
+
+
+class BaseSchema(Schema):
+    error_messages = {"unknown": "未知字段", "type": "输入应为 JSON 对象"}
+
+    class Meta:
+        unknown = RAISE
+
+
+class LoginSchema(BaseSchema):
+    username = Str(required=True, validate=length(1, 64))
+    password = Str(required=True, validate=length(1, 128))
+    next = Str(load_default=None)
+    csrf_token = Str(load_only=True)
+
+
+class PlanCreateSchema(BaseSchema):
+    title = Str(required=True, validate=length(2, 200))
+    period_start = Day(required=True)
+    period_end = Day(required=True)
+    items = StrList(required=True, validate=validate.Length(min=1, error="至少选择一个检查事项"))
+    lead = Str(load_default=None, allow_none=True, validate=length(max_=500))

@@ -1,0 +1,9 @@
+"""Pages for people: public catalogue and log head, a home per role, firms, plans."""
+from flask import Flask
+
+from . import catalogue, firms, home, plans, public  # noqa: F401 - each adds its routes to bp
+from .blueprint import bp
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,45 @@
+"""Firm pages: officials browse and search; an enterprise sees only its own firm."""
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from flask_login import current_user, login_required
+
+from inspection import queries
+from inspection.models import CREDIT_CLASSES
+from inspection.permissions import can_list_firms, can_view_firm
+
+from ..database import db
+from .blueprint import bp
+
+PAGE_SIZE = 50
+
+
+@bp.get("/firms")
+@login_required
+def firms():
+    if not can_list_firms(current_user):
+        abort(403)
+    session = db()
+    args = {"district_code": request.args.get("district") or None,
+            "industry": request.args.get("industry") or None,
+            "credit_class": request.args.get("credit_class") if request.args.get("credit_class") in CREDIT_CLASSES else None,
+            "tag": request.args.get("tag") or None,
+            "text": (request.args.get("q") or "").strip()[:50] or None}
+    page = max(request.args.get("page", 1, type=int), 1)
+    stmt = queries.firms(**args)
+    total = session.scalar(queries.count(stmt))
+    rows = session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template("firms/list.html", firms=rows, total=total, page=page, page_size=PAGE_SIZE,
+                           districts=session.scalars(queries.districts()).all(), args=args,
+                           classes=CREDIT_CLASSES,
+                           keep={k: v for k, v in request.args.items() if k != "page" and v})
+
+
+@bp.get("/firms/<uscc>")
+@login_required
+def firm(uscc: str):
+    firm = db().scalar(queries.firm_by_uscc(uscc))
+    # Another firm's page answers exactly like a missing one: no existence leak.
+    if firm is None or not can_view_firm(current_user, firm):
+        abort(404)
+    return render_template("firms/detail.html", firm=firm)

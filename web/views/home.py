@@ -1,0 +1,53 @@
+"""The home page of each role."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import render_template
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from checklists import queries as catalogue_queries
+from checklists.models import CatalogueItem
+from inspection import queries
+from inspection.models import District, Firm, InspectionPlan, Officer, User
+from inspection.operations.events import chain_head
+
+from ..database import db
+from .blueprint import bp
+
+
+
+@bp.get("/home")
+@login_required
+def home():
+    session = db()
+    role = current_user.role
+    today = dt.date.today()
+    context: dict = {"today": today}
+    if role == "department":
+        department = current_user.department
+        context["items"] = session.scalars(catalogue_queries.published_items(department.code)).all()
+        context["plans"] = session.scalars(queries.plans_of(department.id).limit(20)).all()
+        context["officers"] = session.scalar(select(func.count(Officer.id))
+                                             .where(Officer.department_id == department.id))
+        context["certified"] = session.scalar(select(func.count(Officer.id)).where(
+            Officer.department_id == department.id, Officer.active.is_(True),
+            Officer.valid_from <= today, Officer.valid_to >= today))
+    elif role == "inspector":
+        context["officer"] = current_user.officer
+    elif role == "enterprise":
+        context["firm"] = current_user.firm
+    else:
+        context["by_district"] = session.execute(
+            select(District.name, func.count(Firm.id)).join(Firm, Firm.district_id == District.id)
+            .group_by(District.name, District.code).order_by(District.code)).all()
+        context["by_class"] = dict(session.execute(
+            select(Firm.credit_class, func.count(Firm.id)).group_by(Firm.credit_class)).all())
+        context["firms"] = sum(n for _, n in context["by_district"])
+        context["items"] = session.scalar(select(func.count(CatalogueItem.id))
+                                          .where(CatalogueItem.status == "published"))
+        context["plans"] = session.scalar(select(func.count(InspectionPlan.id)))
+        context["users"] = session.scalar(select(func.count(User.id)))
+        context["head"] = chain_head(session)
+    return render_template(f"home/{role}.html", **context)
