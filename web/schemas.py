@@ -17,6 +17,10 @@ class Int(fields.Integer):
     default_error_messages = {**ZH, "invalid": "应为整数", "too_large": "数值过大"}
 
 
+class Num(fields.Float):
+    default_error_messages = {**ZH, "invalid": "应为数字", "special": "不能为 NaN 或无穷大"}
+
+
 class Day(fields.Date):
     default_error_messages = {**ZH, "invalid": "日期格式应为 YYYY-MM-DD", "format": "日期格式应为 YYYY-MM-DD"}
 
@@ -78,3 +82,22 @@ class PlanCreateSchema(BaseSchema):
     period_end = Day(required=True)
     items = StrList(required=True, validate=validate.Length(min=1, error="至少选择一个检查事项"))
     lead = Str(load_default=None, allow_none=True, validate=length(max_=500))
+    ratios = fields.Dict(keys=Str(validate=one_of(["A", "B", "C", "D"])),
+                         values=Num(validate=validate.Range(min=0, max=1, error="应在 0 至 1 之间")),
+                         load_default=dict, error_messages={"invalid": "应为 {分类: 比例} 对象"})
+    target_districts = StrList(load_default=list)
+    target_industries = StrList(load_default=list)
+    target_tags = StrList(load_default=list)
+    officers_needed = Int(load_default=2, validate=validate.Range(min=2, max=10, error="应在 2 至 10 之间"))
+    series = Str(load_default=None, allow_none=True, validate=length(1, 64))
+    campaign = Int(load_default=None, allow_none=True)
+
+
+class ReasonSchema(BaseSchema):
+    reason = Str(required=True, validate=length(2, 500))
+
+
+class CampaignCreateSchema(BaseSchema):
+    title = Str(required=True, validate=length(2, 200))
+    period_start = Day(required=True)
+    period_end = Day(required=True)

@@ -4,10 +4,11 @@ from checklists.models import Base, CatalogueItem, CatalogueVersion, ChecklistPo
 from .event import GENESIS, Event, EventHead
 from .org import (CREDIT_CLASSES, CREDIT_LABELS, District, Firm, FirmTag, Officer, department_districts,
                   officer_districts)
-from .plan import PLAN_STATUS_LABELS, PLAN_STATUSES, InspectionPlan, plan_items
+from .plan import (PLAN_STATUS_LABELS, PLAN_STATUSES, TASK_STATUSES, Draw, InspectionPlan, InspectionTask,
+                   JointCampaign, plan_items)
 from .user import ROLE_LABELS, ROLES, User
 
 __all__ = ["Base", "CatalogueItem", "CatalogueVersion", "ChecklistPoint", "Department", "District", "Event",
-           "EventHead", "Firm", "FirmTag", "InspectionPlan", "Officer", "User", "CREDIT_CLASSES", "CREDIT_LABELS",
-           "GENESIS", "PLAN_STATUSES", "PLAN_STATUS_LABELS", "ROLES", "ROLE_LABELS", "department_districts",
+           "EventHead", "Draw", "Firm", "FirmTag", "InspectionPlan", "InspectionTask", "JointCampaign", "Officer", "User", "CREDIT_CLASSES", "CREDIT_LABELS",
+           "GENESIS", "PLAN_STATUSES", "PLAN_STATUS_LABELS", "TASK_STATUSES", "ROLES", "ROLE_LABELS", "department_districts",
            "officer_districts", "plan_items"]

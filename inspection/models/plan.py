@@ -1,18 +1,21 @@
-"""Inspection plans filed in advance (事前备案)."""
+"""Inspection plans filed in advance (事前备案), joint campaigns, draws and the tasks they create."""
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Column, Date, DateTime, ForeignKey, String, Table, Text
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Integer, String,
+                        Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from checklists.models import Base, CatalogueItem, Department
 
+from .org import Firm
 from .user import User
 
 PLAN_STATUSES = ("draft", "filed", "drawn", "scheduled", "in_progress", "completed", "cancelled")
 PLAN_STATUS_LABELS = {"draft": "草稿", "filed": "已备案", "drawn": "已抽取", "scheduled": "已排程",
                       "in_progress": "实施中", "completed": "已完成", "cancelled": "已取消"}
+TASK_STATUSES = ("pending", "scheduled", "done", "cancelled")
 
 plan_items = Table(
     "plan_items", Base.metadata,
@@ -21,8 +24,29 @@ plan_items = Table(
 )
 
 
+class JointCampaign(Base):
+    """A joint campaign (联合抽查): member plans of several departments share one seed and draw together."""
+
+    __tablename__ = "joint_campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    seed: Mapped[str] = mapped_column(String(64))
+    seed_commitment: Mapped[str] = mapped_column(String(64))
+    committed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    drawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    plans: Mapped[list["InspectionPlan"]] = relationship(back_populates="campaign", order_by="InspectionPlan.id")
+
+    __table_args__ = (CheckConstraint("status in ('open','drawn','cancelled')", name="status"),)
+
+
 class InspectionPlan(Base):
-    """A department's plan: which catalogue items, in which period, on which firms."""
+    """A department's plan: which catalogue items, in which period, on which firms, at which ratios."""
 
     __tablename__ = "inspection_plans"
 
@@ -35,17 +59,82 @@ class InspectionPlan(Base):
     lead: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # The target pool and sampling (双随机): ratio per credit class, filters on firms.
+    ratios: Mapped[dict] = mapped_column(JSON, default=dict)
+    target_districts: Mapped[list] = mapped_column(JSON, default=list)
+    target_industries: Mapped[list] = mapped_column(JSON, default=list)
+    target_tags: Mapped[list] = mapped_column(JSON, default=list)
+    officer_pool: Mapped[list] = mapped_column(JSON, default=list)
+    officers_needed: Mapped[int] = mapped_column(Integer, default=2)
+    series: Mapped[str | None] = mapped_column(String(64), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("joint_campaigns.id"), index=True)
+    # Commit, then reveal: the seed stays secret until the draw.
+    seed: Mapped[str | None] = mapped_column(String(64))
+    seed_commitment: Mapped[str | None] = mapped_column(String(64))
+    committed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    drawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     department: Mapped[Department] = relationship()
     created_by: Mapped[User] = relationship()
+    campaign: Mapped[JointCampaign | None] = relationship(back_populates="plans")
     items: Mapped[list[CatalogueItem]] = relationship(secondary=plan_items, order_by=CatalogueItem.code)
+    draw: Mapped["Draw | None"] = relationship(back_populates="plan", uselist=False)
+    tasks: Mapped[list["InspectionTask"]] = relationship(back_populates="plan", order_by="InspectionTask.id")
 
     __table_args__ = (
         CheckConstraint("status in ('draft','filed','drawn','scheduled','in_progress','completed','cancelled')",
                         name="status"),
         CheckConstraint("period_end >= period_start", name="period_order"),
+        CheckConstraint("officers_needed >= 2", name="two_officers"),
     )
 
     @property
     def status_label(self) -> str:
         return PLAN_STATUS_LABELS[self.status]
+
+    @property
+    def public_commitment(self) -> str | None:
+        return self.campaign.seed_commitment if self.campaign else self.seed_commitment
+
+    @property
+    def on_site(self) -> bool:
+        """Off-site items alone make an off-site plan: its tasks never enter the firm."""
+        return any(item.method != "offsite" for item in self.items)
+
+
+class Draw(Base):
+    """The published record of a plan's draw (INTERFACES.md §1), kept exactly as published."""
+
+    __tablename__ = "draws"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("inspection_plans.id"), unique=True)
+    algorithm: Mapped[str] = mapped_column(String(32))
+    record: Mapped[dict] = mapped_column(JSON)
+    pool_sha256: Mapped[str] = mapped_column(String(64))
+    drawn_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    plan: Mapped[InspectionPlan] = relationship(back_populates="draw")
+
+
+class InspectionTask(Base):
+    """One department's inspection of one drawn firm under one plan."""
+
+    __tablename__ = "inspection_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("inspection_plans.id"), index=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    on_site: Mapped[bool] = mapped_column(Boolean, default=True)
+    window_start: Mapped[dt.date] = mapped_column(Date)
+    window_end: Mapped[dt.date] = mapped_column(Date)
+
+    plan: Mapped[InspectionPlan] = relationship(back_populates="tasks")
+    firm: Mapped[Firm] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("plan_id", "firm_id"),
+        CheckConstraint("status in ('pending','scheduled','done','cancelled')", name="status"),
+        CheckConstraint("window_end >= window_start", name="window_order"),
+    )

@@ -1,21 +1,71 @@
-"""Inspection plans (事前备案). Every item goes through the catalogue gate."""
+"""Inspection plans (事前备案): create, file, cancel. Every item goes through the catalogue gate."""
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from checklists.gate import require_items
+from checklists.gate import require_current, require_items
 
-from ..errors import InvalidInput, NotPermitted
-from ..models import InspectionPlan, User
+from .. import draws
+from ..errors import InvalidInput, InvalidState, NotPermitted
+from ..models import CREDIT_CLASSES, InspectionPlan, JointCampaign, User
 from .events import append_event, utcnow
 
 LEAD_METHODS = ("key", "special")
+TRANSITIONS = {
+    "draft": {"filed", "cancelled"},
+    "filed": {"drawn", "cancelled"},
+    "drawn": {"scheduled", "cancelled"},
+    "scheduled": {"scheduled", "in_progress", "cancelled"},
+    "in_progress": {"completed"},
+    "completed": set(),
+    "cancelled": set(),
+}
+ACTION_LABELS = {"filed": "备案", "drawn": "抽取", "scheduled": "排程", "in_progress": "开始实施",
+                 "completed": "完成", "cancelled": "取消"}
+
+
+def transition(plan: InspectionPlan, to: str) -> str:
+    """Move ``plan`` to ``to`` or refuse with the current state named; returns the old state."""
+    if to not in TRANSITIONS[plan.status]:
+        raise InvalidState(f"计划「{plan.title}」当前状态为「{plan.status_label}」，不能{ACTION_LABELS[to]}",
+                           fields={"status": plan.status})
+    old, plan.status = plan.status, to
+    return old
+
+
+def require_department_of(actor: User, plan: InspectionPlan) -> None:
+    if actor.role != "department" or actor.department_id != plan.department_id:
+        raise NotPermitted("只有计划所属部门可以执行此操作")
+
+
+def _check_ratios(ratios: dict) -> dict[str, float]:
+    unknown = sorted(set(ratios) - set(CREDIT_CLASSES))
+    if unknown:
+        raise InvalidInput(f"未知的信用风险分类 {'、'.join(unknown)}（应为 A、B、C、D）", fields={"ratios": "未知分类"})
+    clean = {}
+    for credit_class, ratio in ratios.items():
+        if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
+            raise InvalidInput(f"{credit_class} 类抽查比例应在 0 至 1 之间", fields={"ratios": {credit_class: "应在 0 至 1 之间"}})
+        clean[credit_class] = float(ratio)
+    return clean
+
+
+def _check_districts(actor: User, codes: list[str]) -> list[str]:
+    jurisdiction = {d.code: d.name for d in actor.department.districts}
+    outside = [code for code in codes if code not in jurisdiction]
+    if outside:
+        raise InvalidInput(f"区县 {'、'.join(outside)} 不在{actor.department.name}的管辖范围内（禁止违规异地执法）",
+                           fields={"target_districts": {code: "不在管辖范围内" for code in outside}})
+    return list(dict.fromkeys(codes))
 
 
 def create_plan(session: Session, actor: User, *, title: str, period_start: dt.date, period_end: dt.date,
-                item_codes: list[str], lead: str | None = None) -> InspectionPlan:
+                item_codes: list[str], lead: str | None = None, ratios: dict | None = None,
+                target_districts: list[str] | None = None, target_industries: list[str] | None = None,
+                target_tags: list[str] | None = None, officers_needed: int = 2, series: str | None = None,
+                campaign: JointCampaign | None = None) -> InspectionPlan:
     """Create a draft plan of the actor's department on published catalogue items."""
     if actor.role != "department" or actor.department is None:
         raise NotPermitted("只有执法部门账号可以编制检查计划")
@@ -28,12 +78,83 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
     if needs_lead and not (lead and lead.strip()):
         raise InvalidInput(f"重点检查、专项检查事项（{'、'.join(needs_lead)}）须记录线索来源（无线索不检查）",
                            fields={"lead": "必填"})
-    plan = InspectionPlan(department=actor.department, title=title.strip(), period_start=period_start,
-                          period_end=period_end, status="draft", lead=(lead or "").strip() or None,
-                          created_by=actor, created_at=utcnow(), items=items)
+    if officers_needed < 2:
+        raise InvalidInput("每项入企检查至少需要两名执法人员", fields={"officers_needed": "至少 2 人"})
+    if campaign is not None:
+        _check_campaign(campaign, period_start, period_end)
+    plan = InspectionPlan(
+        department=actor.department, title=title.strip(), period_start=period_start, period_end=period_end,
+        status="draft", lead=(lead or "").strip() or None, created_by=actor, created_at=utcnow(), items=items,
+        ratios=_check_ratios(ratios or {}), target_districts=_check_districts(actor, target_districts or []),
+        target_industries=list(dict.fromkeys(target_industries or [])),
+        target_tags=list(dict.fromkeys(target_tags or [])), officer_pool=[], officers_needed=officers_needed,
+        series=(series or "").strip() or None, campaign=campaign)
     session.add(plan)
     session.flush()
     append_event(session, actor, "plan.created", f"plan:{plan.id}",
                  {"department": actor.department.code, "title": plan.title,
-                  "period": [period_start, period_end], "items": [f"{i.code}@{i.version}" for i in items]})
+                  "period": [period_start, period_end], "items": [f"{i.code}@{i.version}" for i in items],
+                  "ratios": plan.ratios, "campaign": campaign.id if campaign else None})
     return plan
+
+
+def _check_campaign(campaign: JointCampaign, start: dt.date, end: dt.date) -> None:
+    if campaign.status != "open":
+        raise InvalidState(f"联合抽查「{campaign.title}」已抽取或已取消，不能再加入计划")
+    if start < campaign.period_start or end > campaign.period_end:
+        raise InvalidInput(f"计划期间须在联合抽查期间 {campaign.period_start} 至 {campaign.period_end} 之内",
+                           fields={"period_start": "超出联合抽查期间"})
+
+
+def file_plan(session: Session, actor: User, plan: InspectionPlan) -> InspectionPlan:
+    """File the plan (备案): the items are checked again, and the draw seed's commitment is published."""
+    require_department_of(actor, plan)
+    require_current(plan.items, department=plan.department, on=plan.period_start)
+    require_current(plan.items, department=plan.department, on=plan.period_end)
+    if not plan.ratios or not any(plan.ratios.values()):
+        raise InvalidInput("备案前须设定至少一个信用风险分类的抽查比例", fields={"ratios": "必填"})
+    transition(plan, "filed")
+    now = utcnow()
+    if plan.campaign is None:
+        plan.seed = draws.new_seed()
+        plan.seed_commitment = draws.commitment(plan.seed)
+        plan.committed_at = now
+    else:
+        _check_campaign(plan.campaign, plan.period_start, plan.period_end)
+    session.flush()
+    append_event(session, actor, "plan.filed", f"plan:{plan.id}",
+                 {"seed_commitment": plan.public_commitment,
+                  "campaign": plan.campaign_id, "ratios": plan.ratios})
+    return plan
+
+
+def cancel_plan(session: Session, actor: User, plan: InspectionPlan, reason: str) -> InspectionPlan:
+    require_department_of(actor, plan)
+    if not reason.strip():
+        raise InvalidInput("取消计划须说明理由", fields={"reason": "必填"})
+    old = transition(plan, "cancelled")
+    for task in plan.tasks:
+        if task.status in ("pending", "scheduled"):
+            task.status = "cancelled"
+    session.flush()
+    append_event(session, actor, "plan.cancelled", f"plan:{plan.id}", {"from": old, "reason": reason.strip()})
+    return plan
+
+
+def create_campaign(session: Session, actor: User, *, title: str, period_start: dt.date,
+                    period_end: dt.date) -> JointCampaign:
+    """Open a joint campaign; its seed's commitment is published at once."""
+    if actor.role != "department":
+        raise NotPermitted("只有执法部门账号可以发起联合抽查")
+    if period_end < period_start:
+        raise InvalidInput("结束日期早于开始日期", fields={"period_end": "早于开始日期"})
+    seed = draws.new_seed()
+    campaign = JointCampaign(title=title.strip(), period_start=period_start, period_end=period_end, status="open",
+                             seed=seed, seed_commitment=draws.commitment(seed), committed_at=utcnow(),
+                             created_by_id=actor.id)
+    session.add(campaign)
+    session.flush()
+    append_event(session, actor, "campaign.opened", f"campaign:{campaign.id}",
+                 {"title": campaign.title, "seed_commitment": campaign.seed_commitment,
+                  "period": [period_start, period_end]})
+    return campaign

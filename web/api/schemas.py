@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import fields
 
+from inspection.operations.events import format_timestamp
+
 from ..schemas import BaseSchema, Bool, Day, Int, Str, StrList, at_least, between, length, one_of
 
 
@@ -108,6 +110,51 @@ class PlanSchema(BaseSchema):
     status = Str()
     lead = Str(allow_none=True)
     items = fields.Function(lambda p: [{"code": i.code, "version": i.version, "name": i.name} for i in p.items])
+    ratios = fields.Dict()
+    target_districts = StrList()
+    target_industries = StrList()
+    target_tags = StrList()
+    officers_needed = Int()
+    series = Str(allow_none=True)
+    campaign = fields.Function(lambda p: p.campaign_id)
+    seed_commitment = fields.Function(lambda p: p.public_commitment)
+    committed_at = fields.Function(lambda p: _z(p.campaign.committed_at if p.campaign else p.committed_at))
+    drawn_at = fields.Function(lambda p: _z(p.drawn_at))
+    tasks = fields.Function(lambda p: len(p.tasks))
+
+
+class CampaignSchema(BaseSchema):
+    id = Int()
+    title = Str()
+    period_start = Day()
+    period_end = Day()
+    status = Str()
+    seed_commitment = Str()
+    committed_at = fields.Function(lambda c: _z(c.committed_at))
+    drawn_at = fields.Function(lambda c: _z(c.drawn_at))
+    plans = fields.Function(lambda c: [{"id": p.id, "department": p.department.code, "status": p.status}
+                                       for p in c.plans])
+
+
+class DrawRecordSchema(BaseSchema):
+    """The draw record of INTERFACES.md §1, exactly as stored."""
+
+    algorithm = Str()
+    plan = Str()
+    campaign = Str(allow_none=True)
+    seed = Str()
+    seed_commitment = Str()
+    committed_at = Str()
+    drawn_at = Str()
+    ratios = fields.Dict(keys=Str(), values=fields.Float())
+    pool = fields.List(fields.Dict())
+    excluded = fields.List(fields.Dict())
+    selected = StrList()
+    pool_sha256 = Str()
+
+
+def _z(value):
+    return format_timestamp(value) if value else None
 
 
 class LogHeadSchema(BaseSchema):

@@ -1,0 +1,140 @@
+"""Drawing firms for filed plans (双随机、一公开), with the published record of INTERFACES.md §1."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import extract, func, or_, select
+from sqlalchemy.orm import Session
+
+from .. import draws
+from ..errors import InvalidState, NotPermitted
+from ..models import (CatalogueItem, District, Draw, Firm, FirmTag, InspectionPlan, InspectionTask, JointCampaign,
+                      User, plan_items)
+from .events import append_event, format_timestamp, utcnow
+from .plans import transition
+
+EXCLUSION_LABELS = {"yearly_cap": "本年度该事项检查次数已达上限", "rotation": "本计划系列近期已抽中（轮换）",
+                    "quiet_period": "处于企业宁静期", "conflict": "存在回避情形"}
+
+
+def _target_filters(plan: InspectionPlan) -> tuple[list[str], list[str], list[str]]:
+    districts = plan.target_districts or [d.code for d in plan.department.districts]
+    industries, tags = plan.target_industries, plan.target_tags
+    if not industries and not tags:
+        # No filter given: the items' own scopes say which firms they concern.
+        industries = sorted({i for item in plan.items for i in item.scope_industries})
+        tags = sorted({t for item in plan.items for t in item.scope_tags})
+    return districts, industries, tags
+
+
+def eligible_firms(session: Session, plan: InspectionPlan) -> list[tuple[int, str, str]]:
+    """``(firm id, uscc, credit class)`` of firms in the plan's districts matching an industry or a tag."""
+    districts, industries, tags = _target_filters(plan)
+    match = []
+    if industries:
+        match.append(Firm.industry.in_(industries))
+    if tags:
+        match.append(Firm.id.in_(select(FirmTag.firm_id).where(FirmTag.tag.in_(tags))))
+    stmt = (select(Firm.id, Firm.uscc, Firm.credit_class).join(District, Firm.district_id == District.id)
+            .where(District.code.in_(districts)).order_by(Firm.uscc))
+    if match:
+        stmt = stmt.where(or_(*match))
+    return [tuple(row) for row in session.execute(stmt)]
+
+
+def _capped_firms(session: Session, plan: InspectionPlan) -> set[int]:
+    """Firms whose tasks this year already reach the yearly cap of one of the plan's items."""
+    capped: set[int] = set()
+    year = plan.period_start.year
+    for item in plan.items:
+        stmt = (select(InspectionTask.firm_id)
+                .join(InspectionPlan, InspectionTask.plan_id == InspectionPlan.id)
+                .join(plan_items, plan_items.c.plan_id == InspectionPlan.id)
+                .join(CatalogueItem, CatalogueItem.id == plan_items.c.item_id)
+                .where(CatalogueItem.code == item.code, InspectionTask.status != "cancelled",
+                       InspectionPlan.id != plan.id, extract("year", InspectionPlan.period_start) == year)
+                .group_by(InspectionTask.firm_id).having(func.count() >= item.frequency_cap))
+        capped.update(session.scalars(stmt))
+    return capped
+
+
+def _rotation_excluded(session: Session, plan: InspectionPlan, eligible: dict[int, str]) -> set[int]:
+    """Firms drawn by earlier periods of the same series since their class was last fully covered."""
+    if not plan.series:
+        return set()
+    earlier = session.scalars(
+        select(InspectionPlan).where(InspectionPlan.series == plan.series,
+                                     InspectionPlan.department_id == plan.department_id,
+                                     InspectionPlan.id != plan.id, InspectionPlan.drawn_at.is_not(None),
+                                     InspectionPlan.period_start < plan.period_start)
+        .order_by(InspectionPlan.period_start, InspectionPlan.id)).all()
+    class_members: dict[str, set[int]] = defaultdict(set)
+    for firm_id, credit_class in eligible.items():
+        class_members[credit_class].add(firm_id)
+    drawn_in_cycle: dict[str, set[int]] = defaultdict(set)
+    for earlier_plan in earlier:
+        drawn = {t.firm_id for t in earlier_plan.tasks}
+        for credit_class, members in class_members.items():
+            drawn_in_cycle[credit_class] |= drawn & members
+            if members <= drawn_in_cycle[credit_class]:
+                drawn_in_cycle[credit_class] = set()  # the class was covered: a new cycle begins
+    return set().union(*drawn_in_cycle.values()) if drawn_in_cycle else set()
+
+
+def _draw_one(session: Session, actor: User, plan: InspectionPlan, seed: str, committed_at, now) -> Draw:
+    rows = eligible_firms(session, plan)
+    by_id = {firm_id: (uscc, credit_class) for firm_id, uscc, credit_class in rows}
+    capped = _capped_firms(session, plan) & by_id.keys()
+    rotation = _rotation_excluded(session, plan, {fid: c for fid, (_, c) in by_id.items()}) - capped
+    excluded = ([{"uscc": by_id[fid][0], "reason": "yearly_cap"} for fid in capped]
+                + [{"uscc": by_id[fid][0], "reason": "rotation"} for fid in rotation])
+    pool = [{"uscc": uscc, "class": credit_class} for fid, (uscc, credit_class) in by_id.items()
+            if fid not in capped and fid not in rotation]
+    record = draws.build_record(plan=str(plan.id), campaign=str(plan.campaign_id) if plan.campaign_id else None,
+                                seed=seed, committed_at=format_timestamp(committed_at),
+                                drawn_at=format_timestamp(now), ratios=plan.ratios, pool=pool, excluded=excluded)
+    firm_ids = {uscc: fid for fid, (uscc, _) in by_id.items()}
+    on_site = plan.on_site
+    for uscc in record["selected"]:
+        session.add(InspectionTask(plan=plan, firm_id=firm_ids[uscc], status="pending", on_site=on_site,
+                                   window_start=plan.period_start, window_end=plan.period_end))
+    draw = Draw(plan=plan, algorithm=draws.ALGORITHM, record=record, pool_sha256=record["pool_sha256"],
+                drawn_at=now)
+    session.add(draw)
+    transition(plan, "drawn")
+    plan.drawn_at = now
+    session.flush()
+    append_event(session, actor, "plan.drawn", f"plan:{plan.id}",
+                 {"algorithm": draws.ALGORITHM, "seed": seed, "seed_commitment": record["seed_commitment"],
+                  "pool_sha256": record["pool_sha256"], "pool": len(pool), "excluded": len(excluded),
+                  "selected": len(record["selected"]), "campaign": plan.campaign_id})
+    return draw
+
+
+def draw_plan(session: Session, actor: User, plan: InspectionPlan) -> list[Draw]:
+    """Draw a filed plan; a plan of a joint campaign draws with every filed plan of its campaign."""
+    if plan.campaign is not None:
+        return draw_campaign(session, actor, plan.campaign)
+    if actor.role != "department" or actor.department_id != plan.department_id:
+        raise NotPermitted("只有计划所属部门可以抽取")
+    if plan.status != "filed":
+        transition(plan, "drawn")  # raises with the current state named
+    return [_draw_one(session, actor, plan, plan.seed, plan.committed_at, utcnow())]
+
+
+def draw_campaign(session: Session, actor: User, campaign: JointCampaign) -> list[Draw]:
+    """All filed plans of the campaign draw together on the campaign's seed, revealed now."""
+    members = [p for p in campaign.plans if p.status == "filed"]
+    if actor.role != "department" or actor.department_id not in {p.department_id for p in campaign.plans}:
+        raise NotPermitted("只有参加联合抽查的部门可以抽取")
+    if campaign.status != "open":
+        raise InvalidState(f"联合抽查「{campaign.title}」已经抽取或已取消")
+    if not members:
+        raise InvalidState(f"联合抽查「{campaign.title}」还没有已备案的计划")
+    now = utcnow()
+    result = [_draw_one(session, actor, plan, campaign.seed, campaign.committed_at, now) for plan in members]
+    campaign.status, campaign.drawn_at = "drawn", now
+    session.flush()
+    append_event(session, actor, "campaign.drawn", f"campaign:{campaign.id}",
+                 {"seed": campaign.seed, "plans": [p.id for p in members]})
+    return result

@@ -1,0 +1,243 @@
+"""双随机、一公开: filed plans commit to a seed, draws reveal it, anyone re-computes the selection."""
+import hashlib
+import hmac
+import json
+import math
+
+import pytest
+from sqlalchemy import select
+
+from inspection.models import Department, District, Draw
+
+PLAN = {"title": "2026年二季度食品生产企业双随机抽查", "period_start": "2026-04-01", "period_end": "2026-06-30",
+        "items": ["SC-001"], "ratios": {"A": 0.05, "B": 0.1, "C": 0.3, "D": 0.5},
+        "target_industries": ["食品制造", "食品销售", "餐饮服务", "批发零售"]}
+
+
+def independent_selection(record: dict) -> list[str]:
+    """INTERFACES §1 in a few lines, from the record alone."""
+    seed = bytes.fromhex(record["seed"])
+    assert hashlib.sha256(seed).hexdigest() == record["seed_commitment"]
+    pool = sorted(record["pool"], key=lambda e: e["uscc"])
+    canonical = json.dumps(pool, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    assert hashlib.sha256(canonical).hexdigest() == record["pool_sha256"]
+    selected = []
+    for credit_class in sorted({e["class"] for e in pool}):
+        codes = [e["uscc"] for e in pool if e["class"] == credit_class]
+        u = {c: int.from_bytes(hmac.new(seed, c.encode("ascii"), "sha256").digest()[:8], "big") / 2**64 for c in codes}
+        n = min(len(codes), math.ceil(record["ratios"].get(credit_class, 0) * len(codes) - 1e-9))
+        selected += sorted(codes, key=lambda c: (u[c], c))[:n]
+    return selected
+
+
+@pytest.fixture
+def plans(client, login):
+    login("market")
+
+    def make(**overrides):
+        response = client.post("/api/v1/plans", json={**PLAN, **overrides})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def file(plan_id):
+        response = client.post(f"/api/v1/plans/{plan_id}/file")
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    def draw(plan_id):
+        response = client.post(f"/api/v1/plans/{plan_id}/draw")
+        assert response.status_code == 200, response.get_json()
+        return client.get(f"/api/v1/public/plans/{plan_id}/draw").get_json()
+
+    make.file, make.draw = file, draw
+    return make
+
+
+def test_commit_then_reveal_and_independent_recomputation(client, plans):
+    plan = plans()
+    filed = plans.file(plan["id"])
+    commitment = filed["seed_commitment"]
+    assert len(commitment) == 64 and filed["committed_at"].endswith("Z")
+    assert "seed" not in filed
+    assert client.get(f"/api/v1/public/plans/{plan['id']}/draw").status_code == 404
+    record = plans.draw(plan["id"])
+    assert record["algorithm"] == "prn-hmac-sha256-v1"
+    assert record["seed_commitment"] == commitment
+    assert record["plan"] == str(plan["id"]) and record["campaign"] is None
+    assert independent_selection(record) == record["selected"]
+    assert len(record["selected"]) == client.get(f"/api/v1/plans/{plan['id']}").get_json()["tasks"]
+
+
+def test_ratios_per_class(plans):
+    plan = plans()
+    plans.file(plan["id"])
+    record = plans.draw(plan["id"])
+    selected = set(record["selected"])
+    for credit_class, ratio in PLAN["ratios"].items():
+        members = [e["uscc"] for e in record["pool"] if e["class"] == credit_class]
+        assert sum(code in selected for code in members) == min(len(members), math.ceil(ratio * len(members) - 1e-9))
+
+
+def test_verify_draw_passes_and_detects_changes(plans, runner, db_session):
+    plan = plans()
+    plans.file(plan["id"])
+    plans.draw(plan["id"])
+    result = runner.invoke(args=["verify-draw", str(plan["id"])])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(runner.invoke(args=["export-draw", str(plan["id"])]).output)
+    assert independent_selection(printed) == printed["selected"]
+
+    draw = db_session.scalar(select(Draw).where(Draw.plan_id == plan["id"]))
+    original = json.loads(json.dumps(draw.record))
+    tampered = [
+        ({**original, "selected": original["selected"][1:] + [original["pool"][-1]["uscc"]]}, "抽中名单与记录不符"),
+        ({**original, "pool": original["pool"][1:]}, "抽取池与其摘要"),
+        ({**original, "seed": "00" * 32}, "种子与其承诺值"),
+    ]
+    for record, message in tampered:
+        draw.record = record
+        db_session.commit()
+        result = runner.invoke(args=["verify-draw", str(plan["id"])])
+        assert result.exit_code == 1 and message in result.output, result.output
+
+
+def test_export_all(plans, runner, tmp_path):
+    for _ in range(2):
+        plan = plans()
+        plans.file(plan["id"])
+        plans.draw(plan["id"])
+    result = runner.invoke(args=["export-draw", "--all", "--out", str(tmp_path)])
+    assert result.exit_code == 0
+    files = sorted(tmp_path.glob("*.json"))
+    assert len(files) >= 2
+    for path in files:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        assert independent_selection(record) == record["selected"]
+
+
+def test_illegal_transitions_are_refused_and_change_nothing(client, plans, counts):
+    plan = plans()
+    before = counts()
+    response = client.post(f"/api/v1/plans/{plan['id']}/draw")
+    assert response.status_code == 409 and response.get_json()["error"] == "invalid_state"
+    assert "当前状态为「草稿」，不能抽取" in response.get_json()["message"]
+    assert counts() == before
+    plans.file(plan["id"])
+    response = client.post(f"/api/v1/plans/{plan['id']}/file")
+    assert response.status_code == 409 and "不能备案" in response.get_json()["message"]
+    plans.draw(plan["id"])
+    response = client.post(f"/api/v1/plans/{plan['id']}/draw")
+    assert response.status_code == 409
+    cancelled = client.post(f"/api/v1/plans/{plan['id']}/cancel", json={"reason": "上级部署调整"})
+    assert cancelled.get_json()["status"] == "cancelled"
+    assert client.post(f"/api/v1/plans/{plan['id']}/file").status_code == 409
+
+
+def test_filing_needs_ratios(client, plans):
+    plan = plans(ratios={})
+    response = client.post(f"/api/v1/plans/{plan['id']}/file")
+    assert response.status_code == 422 and response.get_json()["fields"] == {"ratios": "必填"}
+
+
+def test_yearly_cap_excludes_firms_already_inspected_for_the_item(plans):
+    first = plans()
+    plans.file(first["id"])
+    drawn = set(plans.draw(first["id"])["selected"])
+    second = plans(title="2026年三季度食品生产抽查", period_start="2026-07-01", period_end="2026-09-30")
+    plans.file(second["id"])
+    record = plans.draw(second["id"])
+    capped = {e["uscc"] for e in record["excluded"] if e["reason"] == "yearly_cap"}
+    assert capped == drawn  # SC-001 allows one inspection per firm a year
+    assert not capped & {e["uscc"] for e in record["pool"]}
+
+
+def test_cancelled_tasks_do_not_count_toward_the_cap(client, plans):
+    first = plans()
+    plans.file(first["id"])
+    plans.draw(first["id"])
+    assert client.post(f"/api/v1/plans/{first['id']}/cancel", json={"reason": "计划撤回"}).status_code == 200
+    second = plans(title="2026年三季度食品生产抽查", period_start="2026-07-01", period_end="2026-09-30")
+    plans.file(second["id"])
+    assert not [e for e in plans.draw(second["id"])["excluded"] if e["reason"] == "yearly_cap"]
+
+
+def test_rotation_draws_nobody_twice_until_the_class_is_covered(plans):
+    seen: dict[str, int] = {}
+    repeats = 0
+    pool_sizes = []
+    for period in range(5):
+        plan = plans(title=f"第{period + 1}期抽查", items=["SC-002"], series="food-sales-rotation",
+                     period_start=f"2026-0{period + 1}-01", period_end=f"2026-0{period + 1}-28",
+                     ratios={"A": 0.2, "B": 0.2, "C": 0.2, "D": 0.2})
+        plans.file(plan["id"])
+        record = plans.draw(plan["id"])
+        pool_sizes.append(len(record["pool"]))
+        rotated = {e["uscc"] for e in record["excluded"] if e["reason"] == "rotation"}
+        assert rotated == set(seen) - {e["uscc"] for e in record["excluded"] if e["reason"] != "rotation"} or period == 0
+        for code in record["selected"]:
+            repeats += code in seen
+            seen[code] = period
+    assert repeats == 0
+    assert pool_sizes == sorted(pool_sizes, reverse=True) and pool_sizes[-1] < pool_sizes[0]
+
+
+def test_rotation_starts_a_new_cycle_once_a_class_is_covered(plans):
+    covered_after = None
+    drawn: set[str] = set()
+    for period in range(8):
+        plan = plans(title=f"第{period + 1}期", items=["SC-002"], series="tiny", ratios={"D": 0.6},
+                     period_start=f"2026-0{period + 1}-01", period_end=f"2026-0{period + 1}-28")
+        plans.file(plan["id"])
+        record = plans.draw(plan["id"])
+        class_d = {e["uscc"] for e in record["pool"] if e["class"] == "D"}
+        if covered_after is not None:
+            assert not [e for e in record["excluded"] if e["reason"] == "rotation"]
+            break
+        new = set(record["selected"])
+        assert not new & drawn
+        drawn |= new
+        if not class_d - set(record["selected"]):
+            covered_after = period
+    assert covered_after is not None
+
+
+def test_plan_districts_must_be_in_the_departments_jurisdiction(client, plans, db_session, counts):
+    market = db_session.scalar(select(Department).where(Department.code == "market"))
+    market.districts = [db_session.scalar(select(District).where(District.code == "370502"))]
+    db_session.commit()
+    before = counts()
+    response = client.post("/api/v1/plans", json={**PLAN, "target_districts": ["370502", "370503"]})
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["fields"] == {"target_districts": {"370503": "不在管辖范围内"}}
+    assert "禁止违规异地执法" in body["message"]
+    assert counts() == before
+    plan = plans(target_districts=[])
+    plans.file(plan["id"])
+    record = plans.draw(plan["id"])
+    assert all(e["uscc"][2:8] == "370502" for e in record["pool"])
+
+
+def test_joint_campaign_shares_the_seed_and_overlaps(client, login):
+    login("market")
+    campaign = client.post("/api/v1/campaigns", json={"title": "2026年二季度餐饮场所联合抽查",
+                                                      "period_start": "2026-04-01", "period_end": "2026-06-30"}).get_json()
+    assert len(campaign["seed_commitment"]) == 64
+    common = {"period_start": "2026-04-01", "period_end": "2026-06-30", "target_industries": ["餐饮服务", "住宿"],
+              "ratios": {"A": 0.3, "B": 0.3, "C": 0.3, "D": 0.3}, "campaign": campaign["id"]}
+    market = client.post("/api/v1/plans", json={**common, "title": "市场监管部分", "items": ["SC-003"]}).get_json()
+    assert client.post(f"/api/v1/plans/{market['id']}/file").status_code == 200
+    client.delete("/api/v1/session")
+    login("fire")
+    fire = client.post("/api/v1/plans", json={**common, "title": "消防部分", "items": ["XF-002"]}).get_json()
+    assert client.post(f"/api/v1/plans/{fire['id']}/file").get_json()["seed_commitment"] == campaign["seed_commitment"]
+    drawn = client.post(f"/api/v1/campaigns/{campaign['id']}/draw").get_json()
+    assert drawn["status"] == "drawn" and {p["status"] for p in drawn["plans"]} == {"drawn"}
+    a = client.get(f"/api/v1/public/plans/{market['id']}/draw").get_json()
+    b = client.get(f"/api/v1/public/plans/{fire['id']}/draw").get_json()
+    assert a["seed"] == b["seed"] and a["campaign"] == b["campaign"] == str(campaign["id"])
+    assert independent_selection(a) == a["selected"] and independent_selection(b) == b["selected"]
+    both = {e["uscc"] for e in a["pool"]} & {e["uscc"] for e in b["pool"]}
+    in_a, in_b = set(a["selected"]) & both, set(b["selected"]) & both
+    # Same seed, same numbers: among firms both plans could draw, the selections nest.
+    assert in_a <= in_b or in_b <= in_a
