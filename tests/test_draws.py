@@ -241,3 +241,16 @@ def test_joint_campaign_shares_the_seed_and_overlaps(client, login):
     in_a, in_b = set(a["selected"]) & both, set(b["selected"]) & both
     # Same seed, same numbers: among firms both plans could draw, the selections nest.
     assert in_a <= in_b or in_b <= in_a
+
+
+def test_public_pages_show_commitment_then_record_without_login(client, plans, app):
+    plan = plans()
+    plans.file(plan["id"])
+    anonymous = app.test_client()
+    page = anonymous.get(f"/public/plans/{plan['id']}").get_data(as_text=True)
+    assert "尚未抽取" in page and client.get(f"/api/v1/plans/{plan['id']}").get_json()["seed_commitment"] in page
+    record = plans.draw(plan["id"])
+    page = anonymous.get(f"/public/plans/{plan['id']}").get_data(as_text=True)
+    assert record["seed"] in page and all(code in page for code in record["selected"])
+    assert plan["title"] in anonymous.get("/public/plans").get_data(as_text=True)
+    assert anonymous.get(f"/api/v1/public/plans/{plan['id']}/draw").get_json() == record

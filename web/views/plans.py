@@ -1,19 +1,27 @@
-"""Plans of a department (事前备案): list and a form that files a draft through the catalogue gate."""
+"""Plans of a department (事前备案): list, form, detail with filing, drawing and cancelling."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from collections import Counter
+
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from marshmallow import ValidationError
+from sqlalchemy import select
 
 from checklists import queries as catalogue_queries
 from inspection import queries
 from inspection.errors import DomainError
-from inspection.operations.plans import create_plan
+from inspection.models import Firm, InspectionPlan
+from inspection.operations.draws import EXCLUSION_LABELS, draw_plan
+from inspection.operations.plans import cancel_plan, create_plan, file_plan
 
 from ..auth import roles_required
 from ..database import db
 from ..schemas import PlanCreateSchema
 from .blueprint import bp
+
+CLASSES = ("A", "B", "C", "D")
+DEFAULT_RATIOS = {"A": 3, "B": 5, "C": 10, "D": 20}
 
 
 @bp.get("/plans")
@@ -23,24 +31,92 @@ def plans():
     return render_template("plans/list.html", plans=rows)
 
 
+def _form_context(**extra):
+    session = db()
+    return {"items": session.scalars(catalogue_queries.published_items(current_user.department.code)).all(),
+            "districts": current_user.department.districts, "classes": CLASSES,
+            "industries": session.scalars(select(Firm.industry).distinct().order_by(Firm.industry)).all(),
+            **extra}
+
+
 @bp.route("/plans/new", methods=["GET", "POST"])
 @roles_required("department")
 def new_plan():
-    session = db()
-    items = session.scalars(catalogue_queries.published_items(current_user.department.code)).all()
     if request.method == "GET":
-        return render_template("plans/new.html", items=items, form={}, errors={})
-    raw = {"title": request.form.get("title", ""), "period_start": request.form.get("period_start", ""),
-           "period_end": request.form.get("period_end", ""), "items": request.form.getlist("items"),
-           "lead": request.form.get("lead") or None}
+        return render_template("plans/new.html", form={"ratios": DEFAULT_RATIOS}, errors={}, **_form_context())
+    form = request.form
+    raw = {"title": form.get("title", ""), "period_start": form.get("period_start", ""),
+           "period_end": form.get("period_end", ""), "items": form.getlist("items"), "lead": form.get("lead") or None,
+           "target_districts": form.getlist("target_districts"),
+           "target_industries": form.getlist("target_industries"), "series": form.get("series") or None}
+    percents = {c: form.get(f"ratio_{c}", "").strip() for c in CLASSES}
+    shown = {**raw, "ratios": percents}
     try:
-        data = PlanCreateSchema().load(raw)
-        plan = create_plan(session, current_user, title=data["title"], period_start=data["period_start"],
-                           period_end=data["period_end"], item_codes=data["items"], lead=data.get("lead"))
+        ratios = {c: float(v) / 100 for c, v in percents.items() if v}
+    except ValueError:
+        return render_template("plans/new.html", form=shown, errors={"ratios": ["抽查比例应为 0 至 100 的数字"]},
+                               **_form_context()), 422
+    try:
+        data = PlanCreateSchema().load({**raw, "ratios": ratios})
+        plan = create_plan(db(), current_user, title=data["title"], period_start=data["period_start"],
+                           period_end=data["period_end"], item_codes=data["items"], lead=data.get("lead"),
+                           ratios=data["ratios"], target_districts=data["target_districts"],
+                           target_industries=data["target_industries"], series=data.get("series"))
     except ValidationError as err:
-        return render_template("plans/new.html", items=items, form=raw, errors=err.messages), 422
+        return render_template("plans/new.html", form=shown, errors=err.messages, **_form_context()), 422
     except DomainError as err:
-        return render_template("plans/new.html", items=items, form=raw, errors=err.fields,
-                               error=err.message), err.status
-    flash(f"检查计划「{plan.title}」已保存为草稿", "success")
-    return redirect(url_for("views.plans"))
+        return render_template("plans/new.html", form=shown, errors=err.fields, error=err.message,
+                               **_form_context()), err.status
+    flash(f"检查计划「{plan.title}」已保存为草稿；备案后将公布抽取种子的承诺值", "success")
+    return redirect(url_for("views.plan", plan_id=plan.id))
+
+
+def _department_plan(plan_id: int) -> InspectionPlan:
+    plan = db().get(InspectionPlan, plan_id)
+    if plan is None or plan.department_id != current_user.department_id:
+        abort(404)
+    return plan
+
+
+def draw_summary(plan: InspectionPlan) -> dict | None:
+    if plan.draw is None:
+        return None
+    record = plan.draw.record
+    selected = set(record["selected"])
+    pool = Counter(e["class"] for e in record["pool"])
+    chosen = Counter(e["class"] for e in record["pool"] if e["uscc"] in selected)
+    firms = {f.uscc: f for f in db().scalars(select(Firm).where(Firm.uscc.in_(record["selected"])))}
+    return {"record": record, "by_class": [(c, pool.get(c, 0), chosen.get(c, 0)) for c in CLASSES],
+            "excluded": Counter(e["reason"] for e in record["excluded"]), "firms": firms,
+            "labels": EXCLUSION_LABELS}
+
+
+@bp.get("/plans/<int:plan_id>")
+@roles_required("department")
+def plan(plan_id: int):
+    plan = _department_plan(plan_id)
+    return render_template("plans/detail.html", plan=plan, summary=draw_summary(plan))
+
+
+@bp.post("/plans/<int:plan_id>/<action>")
+@roles_required("department")
+def plan_action(plan_id: int, action: str):
+    plan = _department_plan(plan_id)
+    session = db()
+    try:
+        if action == "file":
+            file_plan(session, current_user, plan)
+            message = "计划已备案，抽取种子的承诺值已公开"
+        elif action == "draw":
+            draw_plan(session, current_user, plan)
+            message = "抽取完成，种子与抽取结果已公开，任何人可复核"
+        elif action == "cancel":
+            cancel_plan(session, current_user, plan, request.form.get("reason", ""))
+            message = "计划已取消"
+        else:
+            abort(404)
+    except DomainError as err:
+        flash(err.message, "error")
+        return render_template("plans/detail.html", plan=plan, summary=draw_summary(plan)), err.status
+    flash(message, "success")
+    return redirect(url_for("views.plan", plan_id=plan.id))

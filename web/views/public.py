@@ -1,12 +1,14 @@
 """Pages without login: landing page and the event log's head."""
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from checklists.models import CatalogueItem, Department
-from inspection.models import Firm
+from inspection.models import Firm, InspectionPlan
+from inspection.operations.draws import EXCLUSION_LABELS
 from inspection.operations.events import chain_head
 
 from ..database import db
@@ -35,3 +37,24 @@ def log_head():
 @bp.get("/healthz")
 def health():
     return {"status": "ok"}
+
+
+@bp.get("/public/plans")
+def public_plans():
+    """一公开: every filed plan with its seed commitment; drawn plans with their record."""
+    rows = db().scalars(select(InspectionPlan).where(InspectionPlan.status.not_in(("draft",)))
+                        .options(selectinload(InspectionPlan.department), selectinload(InspectionPlan.campaign))
+                        .order_by(InspectionPlan.id.desc()).limit(200)).all()
+    return render_template("public/plans.html", plans=rows)
+
+
+@bp.get("/public/plans/<int:plan_id>")
+def public_plan(plan_id: int):
+    plan = db().get(InspectionPlan, plan_id)
+    if plan is None or plan.status == "draft":
+        abort(404)
+    record = plan.draw.record if plan.draw else None
+    firms = {}
+    if record:
+        firms = {f.uscc: f for f in db().scalars(select(Firm).where(Firm.uscc.in_(record["selected"])))}
+    return render_template("public/plan.html", plan=plan, record=record, firms=firms, labels=EXCLUSION_LABELS)
