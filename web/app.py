@@ -35,6 +35,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
+        JOBS=os.environ.get("INSPECTION_JOBS", "thread"),
+        SCHEDULE_TIME_LIMIT=float(os.environ.get("SCHEDULE_TIME_LIMIT", "20")),
+        SCHEDULE_WORKERS=int(os.environ.get("SCHEDULE_WORKERS", "2")),
     )
     if test_config:
         app.config.update(test_config)

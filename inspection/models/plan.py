@@ -129,9 +129,12 @@ class InspectionTask(Base):
     on_site: Mapped[bool] = mapped_column(Boolean, default=True)
     window_start: Mapped[dt.date] = mapped_column(Date)
     window_end: Mapped[dt.date] = mapped_column(Date)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="SET NULL"), index=True)
+    unscheduled_reason: Mapped[str | None] = mapped_column(Text)
 
     plan: Mapped[InspectionPlan] = relationship(back_populates="tasks")
     firm: Mapped[Firm] = relationship()
+    visit: Mapped["Visit | None"] = relationship(back_populates="tasks")  # noqa: F821
 
     __table_args__ = (
         UniqueConstraint("plan_id", "firm_id"),

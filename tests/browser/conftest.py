@@ -99,3 +99,15 @@ def shot():
         page.screenshot(path=str(path), full_page=True)
         return path
     return take
+
+
+@pytest.fixture
+def sign_in(live_server):
+    """Sign ``page`` in through the login form."""
+    def do(page, username: str) -> None:
+        page.goto(f"{live_server}/login")
+        page.fill("#username", username)
+        page.fill("#password", "demo1234")
+        page.click("main button[type=submit]")
+        page.wait_for_url(f"{live_server}/home")
+    return do

@@ -6,14 +6,6 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "demo1234")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/home")
-
-
 def test_public_catalogue_browse_and_filter(page, live_server, shot):
     page.goto(live_server)
     page.click("text=检查事项清单 >> nth=0")
@@ -28,8 +20,8 @@ def test_public_catalogue_browse_and_filter(page, live_server, shot):
     shot(page, "catalogue-item")
 
 
-def test_enterprise_on_a_phone_sees_its_firm_and_not_others(phone, live_server, shot):
-    sign_in(phone, live_server, "firm")
+def test_enterprise_on_a_phone_sees_its_firm_and_not_others(phone, live_server, sign_in, shot):
+    sign_in(phone, "firm")
     assert phone.locator("th", has_text="统一社会信用代码").is_visible()
     own = phone.locator("td.hash").inner_text()
     shot(phone, "enterprise-home-phone")
@@ -44,8 +36,8 @@ def test_enterprise_on_a_phone_sees_its_firm_and_not_others(phone, live_server, 
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-def test_department_files_a_draft_plan_through_the_form(page, live_server, shot):
-    sign_in(page, live_server, "market")
+def test_department_files_a_draft_plan_through_the_form(page, live_server, sign_in, shot):
+    sign_in(page, "market")
     page.click("text=编制计划 >> nth=0")
     page.fill("#title", "2026年第二季度食品生产企业双随机抽查")
     page.fill("#period_start", "2026-04-01")
@@ -75,8 +67,8 @@ def test_department_files_a_draft_plan_through_the_form(page, live_server, shot)
     shot(page, "public-draw-verified")
 
 
-def test_oversight_home_shows_the_city(page, live_server, shot):
-    sign_in(page, live_server, "oversight")
+def test_oversight_home_shows_the_city(page, live_server, sign_in, shot):
+    sign_in(page, "oversight")
     assert page.locator(".stat .l", has_text="监管企业").is_visible()
     assert page.locator(".bar").count() >= 10
     shot(page, "oversight-home")

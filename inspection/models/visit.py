@@ -1,0 +1,105 @@
+"""Visits built by the combined scheduler (综合查一次) and the runs that build them."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from checklists.models import Base, Department
+
+from .org import Firm, Officer
+
+VISIT_STATUSES = ("proposed", "confirmed", "in_progress", "completed", "cancelled")
+VISIT_STATUS_LABELS = {"proposed": "建议", "confirmed": "已确认", "in_progress": "检查中", "completed": "已完成",
+                       "cancelled": "已取消"}
+
+
+class ScheduleRun(Base):
+    """One build of the combined schedule for a horizon: its scope, progress and outcome."""
+
+    __tablename__ = "schedule_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    plan_ids: Mapped[list] = mapped_column(JSON)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    stats: Mapped[dict] = mapped_column(JSON, default=dict)
+    unscheduled: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (CheckConstraint("status in ('queued','running','done','failed')", name="status"),)
+
+
+class Visit(Base):
+    """One entry into one firm on one day, possibly by several departments together."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="proposed", index=True)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    schedule_run_id: Mapped[int | None] = mapped_column(ForeignKey("schedule_runs.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    firm: Mapped[Firm] = relationship()
+    tasks: Mapped[list["InspectionTask"]] = relationship(back_populates="visit",  # noqa: F821
+                                                         order_by="InspectionTask.id")
+    officers: Mapped[list["VisitOfficer"]] = relationship(back_populates="visit", cascade="all, delete-orphan",
+                                                          order_by="VisitOfficer.id")
+    rankings: Mapped[list["OfficerRanking"]] = relationship(cascade="all, delete-orphan",
+                                                            order_by="OfficerRanking.id")
+
+    __table_args__ = (
+        CheckConstraint("status in ('proposed','confirmed','in_progress','completed','cancelled')", name="status"),
+    )
+
+    @property
+    def status_label(self) -> str:
+        return VISIT_STATUS_LABELS[self.status]
+
+    @property
+    def joint(self) -> bool:
+        return len({t.plan.department_id for t in self.tasks}) > 1
+
+
+class VisitOfficer(Base):
+    """An officer on a visit's team, for one department."""
+
+    __tablename__ = "visit_officers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+
+    visit: Mapped[Visit] = relationship(back_populates="officers")
+    officer: Mapped[Officer] = relationship()
+    department: Mapped[Department] = relationship()
+
+    __table_args__ = (UniqueConstraint("visit_id", "officer_id"),)
+
+
+class OfficerRanking(Base):
+    """The second random (INTERFACES §1): each officer's rank for a visit, whether chosen, and why not."""
+
+    __tablename__ = "officer_rankings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    rank: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(64))
+    chosen: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(64))
+
+    officer: Mapped[Officer] = relationship()

@@ -1,0 +1,366 @@
+"""Combined scheduling (综合查一次): drawn plans become a scheduler instance (INTERFACES §2),
+the solution becomes visits, and each visit's team follows the officer ranking of §1.
+
+The solve runs outside requests: :func:`start_build` records a queued run; the web
+layer hands :func:`execute_run` to a job runner; the command line runs it at once.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, selectinload
+
+import scheduler
+
+from .. import draws
+from ..calendar import working_days
+from ..errors import InvalidInput, InvalidState, NotPermitted
+from ..models import (Firm, InspectionPlan, InspectionTask, Officer, OfficerRanking, ScheduleRun, User,
+                      Visit, VisitOfficer)
+from .events import append_event, utcnow
+from .plans import require_department_of, transition
+
+ACTIVE_PLAN_STATES = ("drawn", "scheduled")
+PASS_REASONS = {"certificate": "执法证当日无效", "unavailable": "当日不在岗", "district": "不负责该区县",
+                "qualification": "缺少所需资质", "capacity": "当日检查任务已满", "schedule": "排程需要另作安排"}
+
+
+@dataclasses.dataclass
+class BuildOptions:
+    capacity: int = 2           # visits per officer per day
+    max_visits: int = 1         # visits per firm in the horizon: 综合查一次
+    time_limit: float = 20.0
+    workers: int = 2
+
+
+@dataclasses.dataclass
+class Adapted:
+    """An instance and what its ids stand for."""
+
+    instance: dict
+    tasks: dict[str, InspectionTask]
+    officers: dict[str, Officer]
+    firms: dict[str, Firm]
+    outside: dict[int, str]     # task id -> reason it could not even enter the instance
+
+
+def scope_of(session: Session, plan: InspectionPlan) -> list[InspectionPlan]:
+    """Every drawn or scheduled on-site plan whose period overlaps ``plan``'s: they are combined."""
+    rows = session.scalars(select(InspectionPlan).where(
+        InspectionPlan.status.in_(ACTIVE_PLAN_STATES), InspectionPlan.period_start <= plan.period_end,
+        InspectionPlan.period_end >= plan.period_start).order_by(InspectionPlan.id)).all()
+    return [p for p in rows if p.on_site]
+
+
+def _qualification(plan: InspectionPlan) -> str | None:
+    return next((item.qualification for item in plan.items if item.qualification), None)
+
+
+def build_instance(session: Session, plans: list[InspectionPlan], start: dt.date, end: dt.date,
+                   options: BuildOptions) -> Adapted:
+    days = working_days(start, end)
+    tasks = session.scalars(select(InspectionTask).where(
+        InspectionTask.plan_id.in_([p.id for p in plans]), InspectionTask.status == "pending",
+        InspectionTask.on_site.is_(True))
+        .options(selectinload(InspectionTask.firm).selectinload(Firm.district),
+                 selectinload(InspectionTask.visit), selectinload(InspectionTask.plan))
+        .order_by(InspectionTask.id)).all()
+    busy: dict[int, set[dt.date]] = defaultdict(set)
+    for officer_id, day in session.execute(
+            select(VisitOfficer.officer_id, Visit.day).join(Visit, VisitOfficer.visit_id == Visit.id)
+            .where(Visit.status.in_(("confirmed", "in_progress")), Visit.day >= start, Visit.day <= end)):
+        busy[officer_id].add(day)
+    departments = {p.department_id for p in plans}
+    officers = session.scalars(select(Officer).where(Officer.department_id.in_(departments),
+                                                     Officer.active.is_(True))
+                               .options(selectinload(Officer.districts), selectinload(Officer.department))
+                               .order_by(Officer.certificate_no)).all()
+    instance_officers, officer_map = [], {}
+    for officer in officers:
+        working = [d for d in days if officer.certified_on(d) and d not in busy[officer.id]]
+        if not working:
+            continue
+        officer_map[officer.certificate_no] = officer
+        instance_officers.append({"id": officer.certificate_no, "department": officer.department.code,
+                                  "days": [d.isoformat() for d in working], "capacity": options.capacity,
+                                  "districts": [d.code for d in officer.districts] or None,
+                                  "qualifications": list(officer.qualifications or [])})
+    instance_tasks, task_map, firm_map, outside = [], {}, {}, {}
+    for task in tasks:
+        first, last = max(task.window_start, start), min(task.window_end, end)
+        if task.visit is not None and task.visit.locked:
+            first = last = task.visit.day  # a locked visit keeps its day
+        if not [d for d in days if first <= d <= last]:
+            outside[task.id] = "任务时间窗与排程期间没有共同的工作日"
+            continue
+        key = f"t{task.id}"
+        task_map[key] = task
+        firm_map[task.firm.uscc] = task.firm
+        instance_tasks.append({"id": key, "department": task.plan.department.code, "firm": task.firm.uscc,
+                               "window": [first.isoformat(), last.isoformat()], "on_site": True,
+                               "officers_needed": task.plan.officers_needed,
+                               "qualification": _qualification(task.plan)})
+    instance_firms = [{"id": uscc, "district": firm.district.code, "max_visits": options.max_visits,
+                       "closed_days": []} for uscc, firm in sorted(firm_map.items())]
+    instance = {"days": [d.isoformat() for d in days], "firms": instance_firms, "officers": instance_officers,
+                "tasks": instance_tasks}
+    return Adapted(instance, task_map, officer_map, firm_map, outside)
+
+
+def start_build(session: Session, actor: User, plan: InspectionPlan) -> ScheduleRun:
+    """Queue a build of the combined schedule for ``plan``'s period (``actor`` None: the system)."""
+    if actor is not None:
+        require_department_of(actor, plan)
+    if plan.status not in ACTIVE_PLAN_STATES:
+        raise InvalidState(f"计划「{plan.title}」当前状态为「{plan.status_label}」，抽取后才能排程")
+    if not plan.on_site:
+        raise InvalidInput("非现场检查计划不需要入企排程")
+    running = session.scalar(select(ScheduleRun).where(ScheduleRun.status.in_(("queued", "running")),
+                                                       ScheduleRun.period_start <= plan.period_end,
+                                                       ScheduleRun.period_end >= plan.period_start))
+    if running is not None:
+        return running  # one build at a time for a horizon: the same run answers every caller
+    plans = scope_of(session, plan)
+    run = ScheduleRun(status="queued", period_start=min(p.period_start for p in plans),
+                      period_end=max(p.period_end for p in plans), plan_ids=[p.id for p in plans], progress=0.0,
+                      message="排队中", stats={}, unscheduled=[], created_by_id=actor.id if actor else None,
+                      created_at=utcnow())
+    session.add(run)
+    session.flush()
+    append_event(session, actor, "schedule.requested", f"schedule:{run.id}",
+                 {"plans": run.plan_ids, "period": [run.period_start, run.period_end]})
+    return run
+
+
+def prepare_run(session: Session, run: ScheduleRun, options: BuildOptions) -> Adapted:
+    """Mark the run started and adapt its plans to an instance."""
+    if run.status not in ("queued", "running"):
+        raise InvalidState(f"排程任务 {run.id} 已结束")
+    run.status, run.message = "running", "正在建立排程模型"
+    plans = session.scalars(select(InspectionPlan).where(InspectionPlan.id.in_(run.plan_ids),
+                                                         InspectionPlan.status.in_(ACTIVE_PLAN_STATES))).all()
+    adapted = build_instance(session, plans, run.period_start, run.period_end, options)
+    session.flush()
+    return adapted
+
+
+def solve_adapted(adapted: Adapted, options: BuildOptions, seed: int,
+                  report: Callable[[float, str], None] | None = None) -> dict:
+    """The pure solve: no database is touched while it runs."""
+    config = scheduler.SolverConfig(time_limit=options.time_limit, workers=options.workers, seed=seed)
+    return scheduler.solve(scheduler.Instance.from_dict(adapted.instance), config, report).to_dict()
+
+
+def execute_run(session: Session, run: ScheduleRun, options: BuildOptions | None = None,
+                report: Callable[[float, str], None] | None = None) -> ScheduleRun:
+    """Prepare, solve and store a queued run in one transaction (command line, tests)."""
+    options = options or BuildOptions()
+    adapted = prepare_run(session, run, options)
+    store_run(session, run, adapted, solve_adapted(adapted, options, run.id, report))
+    return run
+
+
+def fail_run(session: Session, run: ScheduleRun, message: str) -> None:
+    run.status, run.message, run.finished_at = "failed", message, utcnow()
+    session.flush()
+    append_event(session, None, "schedule.failed", f"schedule:{run.id}", {"message": message})
+
+
+def store_run(session: Session, run: ScheduleRun, adapted: Adapted, solution: dict) -> None:
+    """Turn a solution into visits, teams and reasons; marks the run done."""
+    task_ids = [t.id for t in adapted.tasks.values()] + list(adapted.outside)
+    # Proposed visits that nobody locked are rebuilt; locked and confirmed ones stay.
+    stale = select(InspectionTask.visit_id).where(InspectionTask.id.in_(task_ids),
+                                                  InspectionTask.visit_id.is_not(None))
+    stale_visits = session.scalars(select(Visit.id).where(Visit.id.in_(stale), Visit.status == "proposed",
+                                                          Visit.locked.is_(False))).all()
+    session.execute(update(InspectionTask).where(InspectionTask.visit_id.in_(stale_visits))
+                    .values(visit_id=None).execution_options(synchronize_session=False))
+    session.execute(delete(Visit).where(Visit.id.in_(stale_visits)).execution_options(synchronize_session=False))
+    session.expire_all()
+    locked = {(v.firm_id, v.day): v for v in session.scalars(
+        select(Visit).where(Visit.locked.is_(True), Visit.status == "proposed",
+                            Visit.day >= run.period_start, Visit.day <= run.period_end))}
+    now = utcnow()
+    final_visits = []
+    for entry in solution["visits"]:
+        firm = adapted.firms[entry["firm"]]
+        day = dt.date.fromisoformat(entry["day"])
+        visit = locked.pop((firm.id, day), None)
+        if visit is None:
+            visit = Visit(firm_id=firm.id, day=day, status="proposed", locked=False, created_at=now)
+            session.add(visit)
+        visit.schedule_run_id = run.id
+        session.flush()
+        tasks = [session.get(InspectionTask, adapted.tasks[key].id) for key in entry["tasks"]]
+        for task in tasks:
+            task.visit_id, task.unscheduled_reason = visit.id, None
+        final_visits.append((visit, tasks, entry))
+    teams = assign_teams(session, adapted, final_visits)
+    unscheduled = []
+    for item in solution["unscheduled"]:
+        task = session.get(InspectionTask, adapted.tasks[item["task"]].id)
+        task.visit_id, task.unscheduled_reason = None, item["reason"]
+        unscheduled.append({"task": task.id, "plan": task.plan_id, "firm": task.firm.uscc, "reason": item["reason"]})
+    for task_id, reason in adapted.outside.items():
+        task = session.get(InspectionTask, task_id)
+        task.visit_id, task.unscheduled_reason = None, reason
+        unscheduled.append({"task": task.id, "plan": task.plan_id, "firm": task.firm.uscc, "reason": reason})
+    checked = {**solution, "visits": [{**entry, "officers": teams[visit.id]} for visit, _, entry in final_visits]}
+    problems = scheduler.check_solution(scheduler.Instance.from_dict(adapted.instance),
+                                        scheduler.Solution.from_dict(checked))
+    joint = sum(1 for _, tasks, _ in final_visits if len({t.plan.department_id for t in tasks}) > 1)
+    run.stats = {**solution["stats"], "status": solution["status"], "tasks": len(adapted.tasks) + len(adapted.outside),
+                 "joint_visits": joint, "separate_visits": len({(t.plan.department_id, t.firm_id)
+                                                                for _, ts, _ in final_visits for t in ts}),
+                 "check": problems}
+    run.unscheduled = unscheduled
+    run.status, run.progress, run.finished_at = "done", 1.0, utcnow()
+    run.message = f"已排定 {len(final_visits)} 次入企（其中联合检查 {joint} 次），未排定任务 {len(unscheduled)} 项"
+    session.flush()
+    append_event(session, None, "schedule.built", f"schedule:{run.id}",
+                 {"visits": len(final_visits), "joint": joint, "unscheduled": len(unscheduled),
+                  "status": solution["status"], "lower_bound": solution["stats"].get("lower_bound")})
+
+
+def assign_teams(session: Session, adapted: Adapted, visits) -> dict[int, dict[str, list[str]]]:
+    """Teams by the officer ranking of INTERFACES §1: for each visit and department, officers ranked by
+    HMAC(seed, "officer:" + uscc + ":" + certificate_no); the first ones the day can use are chosen, and
+    everyone passed over is recorded with the reason. Where the ranking cannot staff a department's day
+    within capacity, the solver's teams for that day are kept (reason "schedule")."""
+    by_department_day: dict[tuple[str, dt.date], list] = defaultdict(list)
+    for visit, tasks, entry in visits:
+        for department, team in entry["officers"].items():
+            dept_tasks = [t for t in tasks if t.plan.department.code == department]
+            by_department_day[(department, visit.day)].append((visit, dept_tasks, team))
+    officers_of: dict[str, list[dict]] = defaultdict(list)
+    capacity: dict[str, int] = {}
+    for officer in adapted.instance["officers"]:
+        officers_of[officer["department"]].append(officer)
+        capacity[officer["id"]] = officer["capacity"]
+    teams: dict[int, dict[str, list[str]]] = defaultdict(dict)
+    for (department, day), group in sorted(by_department_day.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        iso = day.isoformat()
+        used: dict[str, int] = defaultdict(int)
+        rankings = []
+        for visit, tasks, solver_team in group:
+            plan = tasks[0].plan
+            seed = plan.campaign.seed if plan.campaign else plan.seed
+            firm = visit.firm
+            need = max(t.plan.officers_needed for t in tasks)
+            qualification = next((_qualification(t.plan) for t in tasks if _qualification(t.plan)), None)
+            candidates = sorted(officers_of[department],
+                                key=lambda o: draws.officer_rank_key(seed, firm.uscc, o["id"]))
+            rows = []
+            for rank, officer in enumerate(candidates, start=1):
+                if iso not in officer["days"]:
+                    reason = "certificate" if not adapted.officers[officer["id"]].certified_on(day) else "unavailable"
+                elif officer["districts"] and firm.district.code not in officer["districts"]:
+                    reason = "district"
+                elif qualification and qualification not in officer["qualifications"]:
+                    reason = "qualification"
+                else:
+                    reason = None
+                rows.append([officer["id"], rank, reason,
+                             draws.officer_rank_key(seed, firm.uscc, officer["id"]).hex()])
+            rankings.append((visit, need, rows, solver_team))
+        chosen_by_visit: dict[int, list[str]] = {}
+        feasible = True
+        # Most constrained visits first, then each takes its best-ranked free officers.
+        for visit, need, rows, _ in sorted(rankings, key=lambda r: (sum(1 for x in r[2] if x[2] is None), r[0].id)):
+            team = []
+            for row in rows:
+                if row[2] is None and used[row[0]] < capacity[row[0]] and len(team) < need:
+                    team.append(row[0])
+            if len(team) < need:
+                feasible = False
+                break
+            for officer_id in team:
+                used[officer_id] += 1
+            chosen_by_visit[visit.id] = team
+        for visit, need, rows, solver_team in rankings:
+            team = chosen_by_visit[visit.id] if feasible else list(solver_team)
+            teams[visit.id][department] = team
+            for officer_id in team:
+                officer = adapted.officers[officer_id]
+                session.add(VisitOfficer(visit_id=visit.id, officer_id=officer.id,
+                                         department_id=officer.department_id))
+            for officer_id, rank, reason, key in rows:
+                chosen = officer_id in team
+                if not chosen and reason is None:
+                    reason = "capacity" if feasible else "schedule"
+                session.add(OfficerRanking(visit_id=visit.id, department_id=adapted.officers[officer_id].department_id,
+                                           officer_id=adapted.officers[officer_id].id, rank=rank, key=key,
+                                           chosen=chosen, reason=None if chosen else reason))
+    session.flush()
+    return teams
+
+
+
+def _require_participant(actor: User, visit: Visit) -> None:
+    if actor.role != "department" or actor.department_id not in {t.plan.department_id for t in visit.tasks}:
+        raise NotPermitted("只有在该次入企中有检查任务的部门可以调整")
+    if visit.status != "proposed":
+        raise InvalidState(f"该次入企已{visit.status_label}，不能再调整")
+
+
+def lock_visit(session: Session, actor: User, visit: Visit, locked: bool = True) -> Visit:
+    """Lock (or unlock) a proposed visit: a re-solve keeps a locked visit's firm and day."""
+    _require_participant(actor, visit)
+    visit.locked = locked
+    session.flush()
+    append_event(session, actor, "visit.locked" if locked else "visit.unlocked", f"visit:{visit.id}",
+                 {"firm": visit.firm.uscc, "day": visit.day})
+    return visit
+
+
+def move_visit(session: Session, actor: User, visit: Visit, day: dt.date) -> Visit:
+    """Move a proposed visit to another working day in every task's window; it is locked there and
+    its team is cleared until the next build staffs it on the new day."""
+    _require_participant(actor, visit)
+    if day not in working_days(day, day):
+        raise InvalidInput(f"{day:%Y-%m-%d} 不是工作日", fields={"day": "不是工作日"})
+    outside = [t for t in visit.tasks if not t.window_start <= day <= t.window_end]
+    if outside:
+        raise InvalidInput(f"{day:%Y-%m-%d} 不在任务时间窗内（{outside[0].window_start} 至 {outside[0].window_end}）",
+                           fields={"day": "不在时间窗内"})
+    clash = session.scalar(select(Visit.id).where(Visit.firm_id == visit.firm_id, Visit.day == day,
+                                                  Visit.id != visit.id, Visit.status != "cancelled"))
+    if clash is not None:
+        raise InvalidInput(f"该企业在 {day:%Y-%m-%d} 已有一次入企，请直接合并到那一次", fields={"day": "已有入企"})
+    old = visit.day
+    visit.day, visit.locked = day, True
+    visit.officers.clear()
+    visit.rankings.clear()
+    session.flush()
+    append_event(session, actor, "visit.moved", f"visit:{visit.id}",
+                 {"firm": visit.firm.uscc, "day": [old, day]})
+    return visit
+
+
+def confirm_schedule(session: Session, actor: User, plan: InspectionPlan) -> InspectionPlan:
+    """The department confirms its plan's part of the schedule; a visit is confirmed once every
+    department with a task in it has confirmed."""
+    require_department_of(actor, plan)
+    scheduled = [t for t in plan.tasks if t.status == "pending" and t.visit is not None]
+    if not scheduled:
+        raise InvalidState("本计划还没有排定的入企，请先生成排程")
+    unstaffed = [t for t in scheduled if not any(o.department_id == plan.department_id for o in t.visit.officers)]
+    if unstaffed:
+        raise InvalidState(f"有 {len(unstaffed)} 次入企调整日期后尚未配备检查人员，请重新生成排程后再确认")
+    transition(plan, "scheduled")
+    for task in scheduled:
+        task.status = "scheduled"
+    session.flush()
+    for visit in {t.visit for t in scheduled}:
+        if all(t.status == "scheduled" for t in visit.tasks):
+            visit.status = "confirmed"
+    session.flush()
+    append_event(session, actor, "schedule.confirmed", f"plan:{plan.id}",
+                 {"visits": sorted({t.visit_id for t in scheduled}),
+                  "unscheduled": [t.id for t in plan.tasks if t.status == "pending"]})
+    return plan

@@ -1,0 +1,228 @@
+"""Lower bounds on the number of visits and of unscheduled tasks.
+
+``lower_bound`` (visits) follows the exchange spec literally: for each firm, the fewest
+of its open days that meet every on-site task's window (greedy interval stabbing: sort
+windows by end, stab at the latest open day <= end that is >= start), at most its
+max_visits, summed over firms.  Tasks whose window holds no open day of the horizon
+cannot be met by any day and are left out.
+
+``unscheduled_lower_bound`` is explained in its docstring.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ortools.linear_solver import pywraplp
+
+from .model import Instance
+from .prepare import Prepared
+
+__all__ = ["lower_bound", "unscheduled_lower_bound", "LowerBounds", "compute_bounds", "firm_lost_tasks"]
+
+
+@dataclass
+class LowerBounds:
+    """visits: the spec's visits bound.  unscheduled: the best proven bound on
+    unscheduled on-site tasks, = forced + max(firm_lost, capacity_lost)."""
+
+    visits: int
+    unscheduled: int
+    forced: int
+    firm_lost: int
+    capacity_lost: int
+
+
+def _stab_count(windows: list[tuple[int, int]]) -> int:
+    """Fewest points meeting every interval (intervals of positions, inclusive)."""
+    count = 0
+    last = -1
+    for start, end in sorted(windows, key=lambda w: w[1]):
+        if start <= last:
+            continue
+        last = end
+        count += 1
+    return count
+
+
+def lower_bound(instance: Instance | Prepared) -> int:
+    """The spec's lower bound on visits (module docstring)."""
+    P = instance if isinstance(instance, Prepared) else Prepared(instance)
+    total = 0
+    for f, tasks in enumerate(P.firm_tasks):
+        open_days = P.mask_days(P.firm_open_mask[f])
+        position = {d: i for i, d in enumerate(open_days)}
+        windows = []
+        for t in tasks:
+            days = [position[d] for d in P.mask_days(P.task_window_mask[t] & P.firm_open_mask[f])]
+            if days:
+                windows.append((days[0], days[-1]))
+        total += min(_stab_count(windows), P.firm_cap[f])
+    return total
+
+
+def _max_coverage(intervals: list[tuple[int, int]], points: int) -> int:
+    """Most intervals (inclusive, over positions 0..) that ``points`` points can meet."""
+    if not intervals or points <= 0:
+        return 0
+    if _stab_count(intervals) <= points:
+        return len(intervals)
+    positions = sorted({p for s, e in intervals for p in (s, e)} | {s for s, _ in intervals})
+    # best[j][i]: most intervals met by j points, the last at positions[i].
+    n = len(positions)
+    met = [[0] * n for _ in range(n + 1)]  # met[a][i]: intervals with start in (pos[a-1], pos[i]] and end >= pos[i]
+    for i, p in enumerate(positions):
+        for a in range(i + 1):
+            low = positions[a - 1] if a > 0 else -1
+            met[a][i] = sum(1 for s, e in intervals if low < s <= p <= e)
+    best = [[0] * n for _ in range(points + 1)]
+    for i in range(n):
+        best[1][i] = met[0][i]
+    for j in range(2, points + 1):
+        for i in range(n):
+            value = best[j - 1][i]
+            for a in range(i):
+                value = max(value, best[j - 1][a] + met[a + 1][i])
+            best[j][i] = value
+    return max(max(row) for row in best)
+
+
+def firm_lost_tasks(P: Prepared, f: int) -> int:
+    """Tasks of firm f (with a feasible day) that max_visits days cannot all meet.
+
+    One visit: exact, the most tasks feasible on one day.  More visits: feasible days are
+    relaxed to their span over the firm's open days (a superset), where intervals make
+    the maximum coverage by max_visits points exact by dynamic programming.
+    """
+    tasks = [t for t in P.firm_tasks[f] if P.feasible_mask[t]]
+    if not tasks:
+        return 0
+    cap = P.firm_cap[f]
+    if cap <= 0:
+        return len(tasks)
+    if cap == 1:
+        best = 0
+        for d in P.mask_days(P.firm_candidate_mask[f]):
+            best = max(best, sum(1 for t in tasks if P.feasible_mask[t] >> d & 1))
+        return len(tasks) - best
+    intervals = []
+    for t in tasks:
+        mask = P.feasible_mask[t]
+        intervals.append(((mask & -mask).bit_length() - 1, mask.bit_length() - 1))
+    return len(tasks) - _max_coverage(intervals, cap)
+
+
+def _capacity_scheduled_upper_bound(P: Prepared) -> int:
+    """Upper bound on schedulable tasks from officer capacity, by one LP per department.
+
+    For department k, each (firm, k) group g of tasks with a feasible day has variables
+    x[g, d] in [0, 1] ("g is served on day d"), with at most min(max_visits, |g|) days;
+    it schedules s[g] <= sum_d cover[g, d] x[g, d] and s[g] <= |g| tasks, where
+    cover[g, d] counts g's tasks feasible on d.  Serving g on d takes at least
+    cost[g, d] = the smallest officers_needed among them of officer slots in the firm's
+    district.  Officers with the same districts form groups whose day capacity (sum of
+    capacities) flows to the districts they cover.  Any schedule maps onto this LP
+    (x = 1 on the visit days) with the same number of scheduled tasks, because a team
+    counts once per visit however many tasks it serves and holds at least
+    cost[g, d] officers; qualifications and the distinctness of officers are relaxed.
+    Identical groups are merged.  The floor of the LP optimum bounds schedulable tasks.
+    """
+    total = 0
+    for k in range(len(P.departments)):
+        # Merge identical (district, visit cap, size, day profile) groups.
+        classes: dict[tuple, int] = defaultdict(int)
+        groups: dict[int, list[int]] = defaultdict(list)
+        for t in range(P.n_tasks):
+            if P.task_dept[t] == k and P.feasible_mask[t]:
+                groups[P.task_firm[t]].append(t)
+        if not groups:
+            continue
+        for f, tasks in groups.items():
+            union = 0
+            for t in tasks:
+                union |= P.feasible_mask[t]
+            profile = []
+            for d in P.mask_days(union):
+                here = [t for t in tasks if P.feasible_mask[t] >> d & 1]
+                profile.append((d, len(here), min(P.task_need[t] for t in here)))
+            key = (P.firm_district[f], min(P.firm_cap[f], len(tasks)), len(tasks), tuple(profile))
+            classes[key] += 1
+        solver = pywraplp.Solver.CreateSolver("GLOP")
+        if solver is None:  # pragma: no cover - GLOP ships with ortools
+            return P.n_tasks
+        infinity = solver.infinity()
+        demand: dict[tuple[int, str | None], list] = defaultdict(list)
+        objective = solver.Objective()
+        for i, ((district, visits, size, profile), count) in enumerate(classes.items()):
+            x = [solver.NumVar(0.0, float(count), f"x_{i}_{d}") for d, _, _ in profile]
+            served = solver.NumVar(0.0, float(count * size), f"s_{i}")
+            objective.SetCoefficient(served, 1.0)
+            days_row = solver.Constraint(-infinity, float(count * visits))
+            cover_row = solver.Constraint(-infinity, 0.0)
+            cover_row.SetCoefficient(served, 1.0)
+            for var, (d, cover, cost) in zip(x, profile):
+                days_row.SetCoefficient(var, 1.0)
+                cover_row.SetCoefficient(var, -float(cover))
+                demand[(d, district)].append((var, cost))
+        objective.SetMaximization()
+        # Officer capacity: groups of equal districts flow to the districts they cover.
+        supply: dict[tuple[frozenset | None, int], int] = defaultdict(int)
+        for group in P.dept_groups[k]:
+            for d in range(P.n_days):
+                if group.supply[d]:
+                    supply[(group.districts, d)] += group.supply[d]
+        inflow: dict[tuple[int, str | None], list] = defaultdict(list)
+        for (districts, d), amount in supply.items():
+            targets = [r for (dd, r) in demand if dd == d and (districts is None or r in districts)]
+            if not targets:
+                continue
+            row = solver.Constraint(-infinity, float(amount))
+            for r in targets:
+                flow = solver.NumVar(0.0, infinity, "")
+                row.SetCoefficient(flow, 1.0)
+                inflow[(d, r)].append(flow)
+        for key, terms in demand.items():
+            row = solver.Constraint(-infinity, 0.0)
+            for var, cost in terms:
+                row.SetCoefficient(var, float(cost))
+            for flow in inflow.get(key, ()):
+                row.SetCoefficient(flow, -1.0)
+        status = solver.Solve()
+        if status != pywraplp.Solver.OPTIMAL:
+            total += sum(len(tasks) for tasks in groups.values())
+            continue
+        total += int(objective.Value() + 1e-6)
+    return total
+
+
+def compute_bounds(instance: Instance | Prepared) -> LowerBounds:
+    """All lower bounds (see LowerBounds and unscheduled_lower_bound)."""
+    P = instance if isinstance(instance, Prepared) else Prepared(instance)
+    forced = len(P.reason)
+    firm_lost = sum(firm_lost_tasks(P, f) for f in range(len(P.firm_ids)))
+    coverable = P.n_tasks - forced
+    capacity_lost = max(0, coverable - _capacity_scheduled_upper_bound(P))
+    return LowerBounds(
+        visits=lower_bound(P),
+        unscheduled=forced + max(firm_lost, capacity_lost),
+        forced=forced,
+        firm_lost=firm_lost,
+        capacity_lost=capacity_lost,
+    )
+
+
+def unscheduled_lower_bound(instance: Instance | Prepared) -> int:
+    """Lower bound on unscheduled on-site tasks: forced + max(firm_lost, capacity_lost).
+
+    forced: tasks with no feasible day at all (window outside the horizon or on closed
+        days only, no eligible officers, or never enough of them on one open day);
+        every schedule leaves them out.
+    firm_lost: per firm, the tasks its max_visits days cannot all meet (exact for one
+        visit, exact over interval spans otherwise), see ``firm_lost_tasks``.
+    capacity_lost: tasks beyond what officer capacity can serve, from one LP per
+        department, see ``_capacity_scheduled_upper_bound``.
+    Both firm_lost and capacity_lost bound the unscheduled tasks among the non-forced
+    ones, but they may count the same tasks, so only their maximum is added.
+    """
+    return compute_bounds(instance).unscheduled

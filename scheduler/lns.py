@@ -1,0 +1,433 @@
+"""Large-neighbourhood search on visit days ("day model").
+
+Firms interact only through officer capacity per (department, day, district), so the
+day plan is improved by re-optimising a neighbourhood of firms at a time: a CP-SAT
+sub-model holds the day variables of the free firms (``constraints.visits``), their
+team slots per demand class (``prepare.team_demand``), and for every (department, day)
+they touch the aggregated capacity flows of ``constraints.capacity``, with the slots of
+all fixed firms as constants.  The current plan is the hint, the sub-model minimises
+(unscheduled, visits) of the free firms, and its answer is accepted when not worse.
+
+Neighbourhoods, chosen at random (seeded):
+  * department-district: the firms with a task of one department in one district
+    (sometimes two neighbouring districts), weighted toward pairs with tasks left out
+    that their firm could have taken;
+  * district-period: the firms of one district visited, or wanting a visit, within a
+    few consecutive days;
+  * congestion: firms competing with one left-out task for its department's
+    officers on its window's days, grown through the days those firms could move to.
+Each is cut down at random to about ``SolverConfig.neighbourhood_vars`` day variables.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+from ortools.sat.python import cp_model
+
+from .bounds import LowerBounds, firm_lost_tasks
+from .constraints.capacity import add_capacity_hall
+from .constraints.visits import add_visit_variables
+from .flow import transport
+from .model import SolverConfig
+from .plan import Plan
+from .prepare import ANY, Prepared, team_demand
+
+__all__ = ["improve_days", "DemandLedger"]
+
+Key = tuple[int, int, str | None, str | None]  # (department, day, district, class)
+
+
+class DemandLedger:
+    """Team slots per (department, day, district, class) of a day plan."""
+
+    def __init__(self, P: Prepared, plan: Plan):
+        self.P = P
+        self.demand: dict[Key, int] = defaultdict(int)
+        for f in range(len(P.firm_ids)):
+            for key, slots in self.firm_demand(plan, f).items():
+                self.demand[key] += slots
+
+    def firm_demand(self, plan: Plan, f: int) -> dict[Key, int]:
+        P = self.P
+        out: dict[Key, int] = defaultdict(int)
+        district = P.firm_district[f]
+        for d in plan.firm_days[f]:
+            needs: dict[int, list] = defaultdict(list)
+            for t in plan.visit_tasks[(f, d)]:
+                needs[P.task_dept[t]].append((P.task_need[t], P.task_qual[t]))
+            for k, items in needs.items():
+                for qualification, slots in team_demand(items).items():
+                    out[(k, d, district, qualification)] += slots
+        return out
+
+    def apply(self, old: dict[Key, int], new: dict[Key, int]) -> None:
+        for key, slots in old.items():
+            self.demand[key] -= slots
+        for key, slots in new.items():
+            self.demand[key] += slots
+
+
+def _firm_objective(P: Prepared, plan: Plan, firms: list[int], weight: int) -> int:
+    unscheduled = sum(1 for f in firms for t in P.firm_tasks[f] if P.feasible_mask[t] and plan.task_day[t] < 0)
+    visits = sum(len(plan.firm_days[f]) for f in firms)
+    return weight * unscheduled + visits
+
+
+class DayLNS:
+    def __init__(self, P: Prepared, plan: Plan, config: SolverConfig):
+        self.P = P
+        self.plan = plan
+        self.config = config
+        self.rng = random.Random(config.seed)
+        self.ledger = DemandLedger(P, plan)
+        self.firm_vars = []
+        for f in range(len(P.firm_ids)):
+            count = bin(P.firm_candidate_mask[f]).count("1") + 1
+            if P.firm_cap[f] > 1:
+                count += sum(len(P.feasible_days[t]) for t in P.firm_tasks[f])
+            self.firm_vars.append(count)
+        self.active = [f for f in range(len(P.firm_ids)) if P.firm_candidate_mask[f] and P.firm_cap[f] > 0]
+        self.firm_lost = [0] * len(P.firm_ids)
+        for f in self.active:
+            self.firm_lost[f] = firm_lost_tasks(P, f)
+        # firms per (department, district), per district
+        self.by_dept_district: dict[tuple[int, str | None], list[int]] = defaultdict(list)
+        self.by_district: dict[str | None, list[int]] = defaultdict(list)
+        for f in self.active:
+            district = P.firm_district[f]
+            self.by_district[district].append(f)
+            for k in sorted({P.task_dept[t] for t in P.firm_tasks[f] if P.feasible_mask[t]}):
+                self.by_dept_district[(k, district)].append(f)
+        self.districts = sorted(self.by_district, key=lambda r: (r is None, r or ""))
+        self.iterations = 0
+        self.improvements = 0
+        self._pattern_cache: dict[int, list] = {}
+
+    # -- neighbourhoods ----------------------------------------------------------------
+
+    def excess_unscheduled(self) -> list[int]:
+        """Left-out tasks at firms that leave out more than their windows force."""
+        P = self.P
+        out = []
+        for f in self.active:
+            missing = [t for t in P.firm_tasks[f] if P.feasible_mask[t] and self.plan.task_day[t] < 0]
+            if len(missing) > self.firm_lost[f]:
+                out.extend(missing)
+        return out
+
+    def _cut(self, firms: list[int], must: list[int] = ()) -> list[int]:
+        budget = self.config.neighbourhood_vars
+        chosen: list[int] = []
+        seen: set[int] = set()
+        used = 0
+        for f in list(must) + firms:
+            if f in seen:
+                continue
+            if used + self.firm_vars[f] > budget and chosen:
+                continue
+            seen.add(f)
+            chosen.append(f)
+            used += self.firm_vars[f]
+        return chosen
+
+    def neighbourhood(self, excess: list[int]) -> tuple[str, list[int]]:
+        P = self.P
+        roll = self.rng.random()
+        if excess and roll < 0.45:
+            t = self.rng.choice(excess)
+            return "congestion", self._congestion(t)
+        if roll < 0.8 or not excess:
+            must = []
+            if excess and self.rng.random() < 0.7:
+                t = self.rng.choice(excess)
+                k, district = P.task_dept[t], P.firm_district[P.task_firm[t]]
+                must = [P.task_firm[t]]
+            else:
+                k, district = self.rng.choice(list(self.by_dept_district))
+            firms = list(self.by_dept_district[(k, district)])
+            if self.rng.random() < 0.3 and len(self.districts) > 1:
+                other = self.rng.choice(self.districts)
+                firms += self.by_dept_district.get((k, other), [])
+            self.rng.shuffle(firms)
+            return "department-district", self._cut(firms, must)
+        district = self.rng.choice(self.districts)
+        length = self.rng.randint(3, 8)
+        first = self.rng.randint(0, max(0, P.n_days - length))
+        window = ((1 << length) - 1) << first
+        firms = []
+        for f in self.by_district[district]:
+            if any(window >> d & 1 for d in self.plan.firm_days[f]):
+                firms.append(f)
+            elif P.firm_candidate_mask[f] & window and any(
+                self.plan.task_day[t] < 0 for t in P.firm_tasks[f] if P.feasible_mask[t] & window
+            ):
+                firms.append(f)
+        self.rng.shuffle(firms)
+        return "district-period", self._cut(firms)
+
+    def _congestion(self, t: int) -> list[int]:
+        P = self.P
+        f0 = P.task_firm[t]
+        district = P.firm_district[f0]
+        k = P.task_dept[t]
+        days = P.feasible_mask[t]
+        pool = self.by_dept_district[(k, district)]
+        first = [f for f in pool if any(days >> d & 1 for d in self.plan.firm_days[f])]
+        self.rng.shuffle(first)
+        # grow: firms that compete on the days the first ring could move to
+        reach = 0
+        for f in first[:50]:
+            reach |= P.firm_candidate_mask[f]
+        second = [f for f in pool if f not in set(first) and any(reach >> d & 1 for d in self.plan.firm_days[f])]
+        self.rng.shuffle(second)
+        rest = [f for f in pool if f not in set(first) and f not in set(second)]
+        self.rng.shuffle(rest)
+        return self._cut(first + second + rest, [f0])
+
+    # -- sub-model ---------------------------------------------------------------------
+
+    def _add_capacity(self, model, touched, free_terms, current, free_districts) -> None:
+        """Capacity of every (department, day) the free firms touch.
+
+        Groups keep their current flows into classes of districts outside the
+        neighbourhood (a max-flow of the current plan); what is left of their supply
+        covers the classes of the neighbourhood's districts, through Hall's condition
+        (or explicit flows when there are many classes).
+        """
+        P = self.P
+        classes_of: dict[tuple[int, int], set] = defaultdict(set)
+        for (k, d, district, qualification), slots in self.ledger.demand.items():
+            if slots > 0 and (k, d) in touched:
+                classes_of[(k, d)].add((district, qualification))
+        for (k, d, district, qualification) in free_terms:
+            classes_of[(k, d)].add((district, qualification))
+        for (k, d) in touched:
+            classes = classes_of[(k, d)]
+            groups = [g for g in P.dept_groups[k] if g.supply[d] > 0]
+            serves = {g.index: {c for c in classes if g.covers(c[0]) and g.serves(c[1])} for g in groups}
+            now = {c: self.ledger.demand.get((k, d) + c, 0) for c in classes}
+            edges = [(g, c) for g, cs in serves.items() for c in cs]
+            current_flow = transport({g.index: g.supply[d] for g in groups}, now, edges) or {}
+            inside = {c for c in classes if c[0] in free_districts}
+            residual = {g.index: g.supply[d] for g in groups}
+            for (g, c), amount in current_flow.items():
+                if c not in inside:
+                    residual[g] -= amount
+            demand = {}
+            for c in inside:
+                key = (k, d) + c
+                demand[c] = (self.ledger.demand.get(key, 0) - current.get(key, 0), free_terms.get(key, []))
+            inside_serves = {g: cs & inside for g, cs in serves.items()}
+            if add_capacity_hall(model, demand, residual, inside_serves):
+                continue
+            # Many classes: explicit flows into the neighbourhood's classes.
+            for g, cs in inside_serves.items():
+                outs = []
+                for c in cs:
+                    flow = model.NewIntVar(0, max(0, residual[g]), f"flow_group_class_{g}_{d}_{c[0]}_{c[1]}")
+                    outs.append(flow)
+                    demand[c][1].append(-flow)
+                    hint = current_flow.get((g, c), 0)
+                    model.AddHint(flow, hint)
+                if outs:
+                    model.Add(sum(outs) <= max(0, residual[g]))
+            for c, (fixed, terms) in demand.items():
+                model.Add(fixed + sum(terms) <= 0)
+
+    def _patterns(self, f: int) -> list[tuple[int, tuple[int, ...], dict[Key, int]]]:
+        """Visit patterns of a one-visit firm: (day, tasks, slots per class).
+
+        One per candidate day with every task that fits it, plus the firm's current
+        visit when it leaves out tasks that would fit (so the current plan is always
+        one of the choices).
+        """
+        P = self.P
+        cached = self._pattern_cache.get(f)
+        if cached is None:
+            cached = []
+            district = P.firm_district[f]
+            for d in P.mask_days(P.firm_candidate_mask[f]):
+                tasks = tuple(t for t in P.firm_tasks[f] if P.feasible_mask[t] >> d & 1)
+                cached.append((d, tasks, _slots(P, district, d, tasks)))
+            self._pattern_cache[f] = cached
+        patterns = list(cached)
+        for d in self.plan.firm_days[f]:
+            tasks = tuple(sorted(self.plan.visit_tasks[(f, d)]))
+            if not any(p[0] == d and p[1] == tasks for p in patterns):
+                patterns.append((d, tasks, _slots(P, P.firm_district[f], d, tasks)))
+        return patterns
+
+    def solve_neighbourhood(self, firms: list[int], time_limit: float) -> bool:
+        P = self.P
+        plan = self.plan
+        model = cp_model.CpModel()
+        free_terms: dict[Key, list] = defaultdict(list)
+        hints: list[tuple[cp_model.IntVar, int]] = []
+        scheduled_terms: list = []
+        visit_terms: list = []
+
+        # One-visit firms: choose at most one visit pattern.
+        single = [f for f in firms if P.firm_cap[f] == 1]
+        multi = [f for f in firms if P.firm_cap[f] > 1]
+        chosen_patterns: list[tuple[int, cp_model.IntVar, int, tuple[int, ...]]] = []
+        for f in single:
+            options = []
+            current = {(d, tuple(sorted(plan.visit_tasks[(f, d)]))) for d in plan.firm_days[f]}
+            for i, (d, tasks, slots) in enumerate(self._patterns(f)):
+                pattern = model.NewBoolVar(f"visit_firm_pattern_{f}_{i}")
+                options.append(pattern)
+                chosen_patterns.append((f, pattern, d, tasks))
+                hints.append((pattern, (d, tasks) in current))
+                scheduled_terms.append(len(tasks) * pattern)
+                visit_terms.append(pattern)
+                for key, amount in slots.items():
+                    free_terms[key].append(amount * pattern)
+            # One visit at most.
+            model.AddAtMostOne(options)
+
+        # Firms with more visits: day variables per task and visit.
+        visit_firm_day: dict[tuple[int, int], cp_model.IntVar] = {}
+        assign_task_day: dict[tuple[int, int], cp_model.IntVar] = {}
+        add_visit_variables(model, P, multi, visit_firm_day, assign_task_day)
+        scheduled_terms.extend(assign_task_day.values())
+        visit_terms.extend(visit_firm_day.values())
+        for (f, d), y in visit_firm_day.items():
+            hints.append((y, d in plan.firm_days[f]))
+        for (t, d), x in assign_task_day.items():
+            hints.append((x, plan.task_day[t] == d))
+        for f in multi:
+            district = P.firm_district[f]
+            for d in P.mask_days(P.firm_candidate_mask[f]):
+                by_department: dict[int, list[int]] = defaultdict(list)
+                for t in P.firm_tasks[f]:
+                    if (t, d) in assign_task_day:
+                        by_department[P.task_dept[t]].append(t)
+                for k, tasks in by_department.items():
+                    if len(tasks) == 1:
+                        t = tasks[0]
+                        free_terms[(k, d, district, P.task_qual[t])].append(P.task_need[t] * assign_task_day[(t, d)])
+                        continue
+                    current_slots = {}
+                    if d in plan.firm_days[f]:
+                        on_visit = [t for t in tasks if plan.task_day[t] == d]
+                        current_slots = team_demand([(P.task_need[t], P.task_qual[t]) for t in on_visit])
+                    qualified: dict[str, list[int]] = defaultdict(list)
+                    plain = []
+                    for t in tasks:
+                        (qualified[P.task_qual[t]] if P.task_qual[t] is not None else plain).append(t)
+                    team_qualified = []
+                    for qualification, members in qualified.items():
+                        top = max(P.task_need[t] for t in members)
+                        slots = model.NewIntVar(0, top, f"team_slots_{f}_{d}_{k}_{qualification}")
+                        for t in members:
+                            # Qualified members for every qualified task on the visit.
+                            model.Add(slots >= P.task_need[t] * assign_task_day[(t, d)])
+                        team_qualified.append(slots)
+                        hints.append((slots, current_slots.get(qualification, 0)))
+                        free_terms[(k, d, district, qualification)].append(slots)
+                    if plain:
+                        top = max(P.task_need[t] for t in plain)
+                        rest = model.NewIntVar(0, top, f"team_slots_{f}_{d}_{k}_any")
+                        for t in plain:
+                            # The team is as large as its largest task needs.
+                            model.Add(rest + sum(team_qualified) >= P.task_need[t] * assign_task_day[(t, d)])
+                        free_terms[(k, d, district, ANY)].append(rest)
+                        hints.append((rest, current_slots.get(ANY, 0)))
+        if not visit_terms:
+            return False
+
+        # Fixed slots: everything in the ledger minus the free firms' current slots.
+        current: dict[Key, int] = defaultdict(int)
+        old_demands = {}
+        for f in firms:
+            old_demands[f] = self.ledger.firm_demand(plan, f)
+            for key, slots in old_demands[f].items():
+                current[key] += slots
+        free_districts = {P.firm_district[f] for f in firms}
+        touched = {(k, d) for (k, d, _, _) in free_terms}
+        self._add_capacity(model, touched, free_terms, current, free_districts)
+
+        # Objective: unscheduled tasks dominate visits.
+        weight = len(visit_terms) + 1
+        n_tasks = sum(1 for f in firms for t in P.firm_tasks[f] if P.feasible_mask[t])
+        model.Minimize(weight * (n_tasks - sum(scheduled_terms)) + sum(visit_terms))
+        for var, value in hints:
+            model.AddHint(var, value)
+
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.1, time_limit)
+        solver.parameters.num_workers = self.config.workers
+        solver.parameters.random_seed = self.rng.randrange(1 << 30)
+        solver.parameters.interleave_search = True
+        status = solver.Solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return False
+        before = _firm_objective(P, plan, firms, weight)
+        value = int(round(solver.ObjectiveValue()))
+        if value > before:
+            return False
+        for f in firms:
+            for t in P.firm_tasks[f]:
+                plan.remove_task(t)
+        for f, pattern, d, tasks in chosen_patterns:
+            if solver.BooleanValue(pattern):
+                for t in tasks:
+                    plan.add_task(t, d)
+        for (t, d), x in assign_task_day.items():
+            if solver.BooleanValue(x):
+                plan.add_task(t, d)
+        for f in firms:
+            self.ledger.apply(old_demands[f], self.ledger.firm_demand(plan, f))
+        return value < before
+
+
+def _slots(P: Prepared, district: str | None, d: int, tasks: tuple[int, ...]) -> dict[Key, int]:
+    """Team slots per (department, day, district, class) of a visit doing ``tasks``."""
+    needs: dict[int, list] = defaultdict(list)
+    for t in tasks:
+        needs[P.task_dept[t]].append((P.task_need[t], P.task_qual[t]))
+    out: dict[Key, int] = {}
+    for k, items in needs.items():
+        for qualification, slots in team_demand(items).items():
+            out[(k, d, district, qualification)] = slots
+    return out
+
+
+def improve_days(
+    P: Prepared,
+    start: Plan,
+    config: SolverConfig,
+    deadline: float,
+    bounds: LowerBounds,
+    report: Callable[[float, str], None],
+) -> tuple[Plan, dict]:
+    """Improve the day plan of ``start`` until the LNS share of the time is used up."""
+    plan = start.copy_days()
+    lns = DayLNS(P, plan, config)
+    begin = time.monotonic()
+    # Keep time for staffing: about a fifth, at least a little per (department, day).
+    reserve = max(0.2 * (deadline - begin), 0.002 * P.n_tasks)
+    stop = deadline - reserve
+    history = []
+    while time.monotonic() < stop - 0.2:
+        if plan.unscheduled_count() <= bounds.unscheduled and plan.visit_count() <= bounds.visits:
+            break
+        excess = lns.excess_unscheduled()
+        kind, firms = lns.neighbourhood(excess)
+        if not firms:
+            continue
+        remaining = stop - time.monotonic()
+        limit = min(remaining, max(1.0, min(10.0, 0.05 * (stop - begin))))
+        improved = lns.solve_neighbourhood(firms, limit)
+        lns.iterations += 1
+        if improved:
+            lns.improvements += 1
+        history.append((kind, len(firms), improved))
+        fraction = 0.05 + 0.75 * (time.monotonic() - begin) / max(1e-9, stop - begin)
+        report(fraction, f"lns {lns.iterations}: {plan.unscheduled_count()} unscheduled, {plan.visit_count()} visits")
+    extra = {"lns_iterations": lns.iterations, "lns_improvements": lns.improvements}
+    return plan, extra

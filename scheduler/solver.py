@@ -1,0 +1,147 @@
+"""``solve(instance, config) -> Solution``: combined scheduling ("综合查一次").
+
+Objective, lexicographic: (1) fewest unscheduled on-site tasks, (2) fewest visits
+(firm-days), (3) fewest officer-days spanning more than one district, (4) balanced
+officer load (per department the largest load, then the fewest officer-visits).
+
+Two strategies share the careful greedy (``greedy.py``) as start and fallback:
+
+* exact (small instances): one CP-SAT model with day, visit and officer variables,
+  solved in lexicographic stages (``exact.py``).
+* decomposed (everything else): firms interact only through officer capacity per
+  department, day and district, so
+    a. large-neighbourhood search on the visit days (``lns.py``): a CP-SAT sub-model
+       re-optimises the days of a few thousand firms while all others stay fixed,
+       with officer capacity aggregated into group flows, warm-started from the
+       current plan (AddHint) and accepted when not worse;
+    b. officer assignment per department and day (``staffing.py``), minimising
+       district-spanning officer-days and balancing the load;
+    c. a last greedy pass inserts what is left where capacity remains.
+  The result is never worse than the greedy: the better of the two is returned.
+
+Status: OPTIMAL when objectives 1-3 are proven optimal (exact strategy: CP-SAT proved
+stages 1 and 2; decomposed: nothing unscheduled, visits at the lower bound and no
+spanning officer-day); the load balance is a best-effort tie-break.  FEASIBLE
+otherwise.  INFEASIBLE when there are on-site tasks and no schedule can do any of them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from .bounds import compute_bounds
+from .exact import solve_exact
+from .greedy import careful_greedy, insert_task
+from .lns import improve_days
+from .model import Instance, Solution, SolverConfig
+from .plan import Plan
+from .prepare import Prepared
+from .reasons import explain_unscheduled
+from .staffing import staff_plan
+
+__all__ = ["solve", "plan_key"]
+
+Progress = Callable[[float, str], None]
+
+
+def plan_key(plan: Plan) -> tuple:
+    """Lexicographic objective value of a plan (smaller is better)."""
+    loads = plan.load_stats()
+    return (
+        plan.unscheduled_count(),
+        plan.visit_count(),
+        plan.spanning_officer_days(),
+        loads.get("sum_department_max_load", 0),
+        sum(plan.load),
+    )
+
+
+def _insert_leftovers(P: Prepared, plan: Plan) -> None:
+    left = [t for t in range(P.n_tasks) if plan.task_day[t] < 0 and P.feasible_mask[t]]
+    left.sort(key=lambda t: bin(P.feasible_mask[t]).count("1"))
+    for t in left:
+        insert_task(plan, t)
+
+
+def solve(instance: Instance, config: SolverConfig | None = None, progress: Progress | None = None) -> Solution:
+    """Schedule ``instance`` within ``config.time_limit`` seconds (see module docstring)."""
+    config = config or SolverConfig()
+    start = time.monotonic()
+    deadline = start + config.time_limit
+
+    def report(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(min(1.0, max(0.0, fraction)), message)
+
+    P = Prepared(instance)
+    report(0.01, f"prepared {P.n_tasks} on-site tasks, {len(P.firm_ids)} firms, {len(P.officer_ids)} officers")
+    bounds = compute_bounds(P)
+    greedy = careful_greedy(P, seed=config.seed)
+    greedy_key = plan_key(greedy)
+    report(0.05, f"greedy: {greedy_key[0]} unscheduled, {greedy_key[1]} visits")
+
+    strategy = config.strategy
+    if strategy == "auto":
+        strategy = "exact" if P.n_tasks <= config.exact_max_tasks else "decomposed"
+    extra: dict = {}
+    proven = False
+    best = greedy
+    if P.n_tasks and len(P.reason) < P.n_tasks:
+        if strategy == "exact":
+            plan, proven = solve_exact(P, config, deadline, greedy)
+        else:
+            day_plan, extra = improve_days(P, greedy, config, deadline, bounds, report)
+            plan = staff_plan(P, day_plan, config, deadline, report)
+        if plan is not None:
+            _insert_leftovers(P, plan)
+            if plan_key(plan) <= greedy_key:
+                best = plan
+            else:
+                proven = False
+    best_key = plan_key(best)
+    report(0.98, f"best: {best_key[0]} unscheduled, {best_key[1]} visits")
+
+    reasons = explain_unscheduled(P, best)
+    unscheduled = best_key[0]
+    visits = best_key[1]
+    spanning = best_key[2]
+    loads = best.load_stats()
+    if P.n_tasks and unscheduled == P.n_tasks and len(P.reason) == P.n_tasks:
+        status = "INFEASIBLE"
+    elif strategy == "exact" and proven:
+        status = "OPTIMAL"
+    elif unscheduled == 0 and visits == bounds.visits and spanning == 0:
+        status = "OPTIMAL"
+    else:
+        status = "FEASIBLE"
+    stats = {
+        "visits": visits,
+        "lower_bound": bounds.visits,
+        "seconds": round(time.monotonic() - start, 3),
+        "unscheduled": unscheduled,
+        "unscheduled_lower_bound": bounds.unscheduled,
+        "unscheduled_forced": bounds.forced,
+        "gap": round((visits - bounds.visits) / bounds.visits, 6) if bounds.visits else 0.0,
+        "unscheduled_gap": unscheduled - bounds.unscheduled,
+        "district_spanning_officer_days": spanning,
+        "penalties": {
+            "unscheduled": unscheduled,
+            "visits": visits,
+            "district_spanning_officer_days": spanning,
+            "sum_department_max_load": loads.get("sum_department_max_load", 0),
+        },
+        "max_officer_load": loads.get("max_officer_load", 0),
+        "officer_load_stdev": loads.get("officer_load_stdev", 0.0),
+        "officer_visits": sum(best.load),
+        "greedy": {
+            "unscheduled": greedy_key[0],
+            "visits": greedy_key[1],
+            "district_spanning_officer_days": greedy_key[2],
+        },
+        "strategy": strategy,
+        "off_site_tasks": len(P.off_site_ids),
+    }
+    stats.update(extra)
+    report(1.0, "done")
+    return best.to_solution(status, reasons, stats)

@@ -1,0 +1,247 @@
+"""Officer assignment for a fixed day plan, one (department, day) at a time.
+
+1. Aggregate (CP-SAT, small): how many visits each officer makes in each district and
+   demand class that day, ``supply_officer_district_class[o, r, c]``, covering every
+   class's team slots; minimising first the slots left uncovered, then officer-days
+   spanning two districts, then a convex cost of each officer's load so far in the
+   horizon (days are taken in order, so loads even out).
+2. Realise: in each district, visits take their teams largest first from the officers
+   with the most supply left (Havel-Hakimi order, exact for one class).
+3. If that fails for a district, an exact CP-SAT assignment of officers to its visits
+   staffs as many as possible; a department's tasks on a visit that cannot be staffed
+   are taken out of the plan (the solver then tries to insert them elsewhere).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+from ortools.sat.python import cp_model
+
+from .model import SolverConfig
+from .plan import Plan
+from .prepare import ANY, Prepared, team_demand
+
+__all__ = ["staff_plan"]
+
+
+def _class_order(qualification: str | None) -> tuple:
+    return (qualification is ANY, qualification or "")
+
+
+def _aggregate(
+    P: Prepared,
+    plan: Plan,
+    k: int,
+    d: int,
+    visits: list[tuple[int, dict]],
+    config: SolverConfig,
+    time_limit: float,
+) -> dict[tuple[int, str | None, str | None], int]:
+    slots: dict[tuple[str | None, str | None], int] = defaultdict(int)
+    visits_in: dict[str | None, int] = defaultdict(int)
+    visits_with: dict[tuple[str | None, str | None], int] = defaultdict(int)
+    for f, demand in visits:
+        district = P.firm_district[f]
+        visits_in[district] += 1
+        for qualification, n in demand.items():
+            slots[(district, qualification)] += n
+            visits_with[(district, qualification)] += 1
+    model = cp_model.CpModel()
+    supply_officer_district_class: dict[tuple[int, str | None, str | None], cp_model.IntVar] = {}
+    per_class: dict[tuple, list] = defaultdict(list)
+    officers = [o for o in P.dept_officers[k] if plan.rem[o][d] > 0]
+    costs = []
+    spans = []
+    bound_cost = 0
+    for o in officers:
+        cap = plan.rem[o][d]
+        by_district: dict[str | None, list] = defaultdict(list)
+        for (district, qualification), amount in slots.items():
+            if not P.covers(o, district):
+                continue
+            if qualification is not ANY and qualification not in P.officer_quals[o]:
+                continue
+            top = min(cap, visits_with[(district, qualification)])
+            y = model.NewIntVar(0, top, f"supply_officer_district_class_{o}_{district}_{qualification}")
+            supply_officer_district_class[(o, district, qualification)] = y
+            per_class[(district, qualification)].append(y)
+            by_district[district].append(y)
+        if not by_district:
+            continue
+        everything = [y for ys in by_district.values() for y in ys]
+        # The officer's capacity that day.
+        model.Add(sum(everything) <= cap)
+        for district, ys in by_district.items():
+            # At most one slot per visit: no more visits in a district than it has.
+            if len(ys) > 1:
+                model.Add(sum(ys) <= visits_in[district])
+        if len(by_district) > 1:
+            used = []
+            for district, ys in by_district.items():
+                officer_day_district = model.NewBoolVar(f"officer_day_district_{o}_{d}_{district}")
+                # Working in a district means being marked there.
+                model.Add(sum(ys) <= cap * officer_day_district)
+                used.append(officer_day_district)
+            span = model.NewBoolVar(f"span_officer_day_{o}_{d}")
+            # Two or more districts make a spanning officer-day.
+            model.Add(sum(used) <= 1 + (len(used) - 1) * span)
+            spans.append(span)
+        # Convex load cost: (load so far + load today)^2 - (load so far)^2.
+        before = plan.load[o]
+        load = sum(everything)
+        top = min(cap, len(everything) * cap)
+        cost = model.NewIntVar(0, (before + top) ** 2 - before**2, f"load_cost_officer_{o}")
+        for j in range(1, top + 1):
+            slope = 2 * before + 2 * j - 1
+            base = (before + j - 1) ** 2 - before**2
+            model.Add(cost >= base + slope * (load - (j - 1)))
+        costs.append(cost)
+        bound_cost += (before + top) ** 2 - before**2
+    shortfall = []
+    for key, amount in slots.items():
+        short = model.NewIntVar(0, amount, f"short_class_{key[0]}_{key[1]}")
+        # Every class's team slots are covered, or the shortfall is paid for.
+        model.Add(sum(per_class.get(key, [])) + short >= amount)
+        shortfall.append(short)
+    weight_span = bound_cost + 1
+    weight_short = weight_span * (len(spans) + 1)
+    model.Minimize(weight_short * sum(shortfall) + weight_span * sum(spans) + sum(costs))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, time_limit)
+    solver.parameters.num_workers = config.workers
+    solver.parameters.random_seed = config.seed
+    status = solver.Solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return {}
+    return {key: solver.Value(y) for key, y in supply_officer_district_class.items() if solver.Value(y) > 0}
+
+
+def _realise(
+    P: Prepared,
+    visits: list[tuple[int, dict]],
+    supply: dict[tuple[int, str | None, str | None], int],
+) -> tuple[dict[int, list[int]], list[int]]:
+    """Teams per firm from the supplies; returns (teams, firms that failed)."""
+    left = dict(supply)
+    by_class: dict[tuple[str | None, str | None], list[int]] = defaultdict(list)
+    for (o, district, qualification) in supply:
+        by_class[(district, qualification)].append(o)
+    teams: dict[int, list[int]] = {}
+    failed: list[int] = []
+    order = sorted(visits, key=lambda v: (-sum(v[1].values()), P.firm_ids[v[0]]))
+    for f, demand in order:
+        district = P.firm_district[f]
+        team: list[int] = []
+        ok = True
+        for qualification in sorted(demand, key=_class_order):
+            n = demand[qualification]
+            candidates = [
+                o for o in by_class.get((district, qualification), ()) if left[(o, district, qualification)] > 0 and o not in team
+            ]
+            if len(candidates) < n:
+                ok = False
+                break
+            candidates.sort(key=lambda o: -left[(o, district, qualification)])
+            team.extend(candidates[:n])
+        if not ok:
+            failed.append(f)
+            continue
+        # charge the supplies
+        position = 0
+        for qualification in sorted(demand, key=_class_order):
+            for o in team[position : position + demand[qualification]]:
+                left[(o, district, qualification)] -= 1
+            position += demand[qualification]
+        teams[f] = team
+    return teams, failed
+
+
+def _exact_district(
+    P: Prepared,
+    plan: Plan,
+    k: int,
+    d: int,
+    firms: list[int],
+    config: SolverConfig,
+    time_limit: float,
+) -> dict[int, list[int]]:
+    """Staff as many of ``firms`` (visits on day d, department k) as possible, exactly."""
+    model = cp_model.CpModel()
+    keep_visit: dict[int, cp_model.IntVar] = {}
+    assign_officer_visit: dict[tuple[int, int], cp_model.IntVar] = {}
+    per_officer: dict[int, list] = defaultdict(list)
+    weights = []
+    for f in firms:
+        tasks = [t for t in plan.visit_tasks[(f, d)] if P.task_dept[t] == k]
+        keep = keep_visit[f] = model.NewBoolVar(f"keep_visit_{f}")
+        weights.append(len(tasks) * keep)
+        members = {}
+        for o in P.eligible(k, P.firm_district[f], None):
+            if plan.rem[o][d] > 0:
+                a = assign_officer_visit[(o, f)] = model.NewBoolVar(f"assign_officer_visit_{o}_{f}_{d}")
+                members[o] = a
+                per_officer[o].append(a)
+                model.AddImplication(a, keep)
+        for t in tasks:
+            qualification = P.task_qual[t]
+            team = [a for o, a in members.items() if qualification is None or qualification in P.officer_quals[o]]
+            # officers_needed (qualified) officers when the visit keeps its tasks.
+            model.Add(sum(team) >= P.task_need[t]).OnlyEnforceIf(keep)
+    for o, visits in per_officer.items():
+        # Officer capacity left that day.
+        model.Add(sum(visits) <= plan.rem[o][d])
+    model.Maximize(sum(weights) * (len(assign_officer_visit) + 1) - sum(assign_officer_visit.values()))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, time_limit)
+    solver.parameters.num_workers = config.workers
+    solver.parameters.random_seed = config.seed
+    status = solver.Solve(model)
+    teams: dict[int, list[int]] = {}
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return teams
+    for f in firms:
+        if solver.BooleanValue(keep_visit[f]):
+            teams[f] = [o for (o, g), a in assign_officer_visit.items() if g == f and solver.BooleanValue(a)]
+    return teams
+
+
+def staff_plan(
+    P: Prepared,
+    day_plan: Plan,
+    config: SolverConfig,
+    deadline: float,
+    report: Callable[[float, str], None],
+) -> Plan:
+    """A plan with the days of ``day_plan`` and fresh teams (module docstring)."""
+    plan = day_plan.copy_days()
+    work: dict[tuple[int, int], list[tuple[int, dict]]] = defaultdict(list)
+    for (f, d), tasks in plan.visit_tasks.items():
+        needs: dict[int, list] = defaultdict(list)
+        for t in tasks:
+            needs[P.task_dept[t]].append((P.task_need[t], P.task_qual[t]))
+        for k, items in needs.items():
+            work[(k, d)].append((f, team_demand(items)))
+    keys = sorted(work, key=lambda key: (key[1], key[0]))
+    for done, (k, d) in enumerate(keys):
+        visits = sorted(work[(k, d)], key=lambda v: P.firm_ids[v[0]])
+        remaining = max(0.0, deadline - time.monotonic())
+        limit = min(5.0, max(0.2, remaining / max(1, len(keys) - done)))
+        supply = _aggregate(P, plan, k, d, visits, config, limit * 0.7)
+        teams, failed = _realise(P, visits, supply)
+        for f, team in teams.items():
+            plan.set_team(f, d, k, team)
+        if failed:
+            rescue = _exact_district(P, plan, k, d, failed, config, max(0.1, limit * 0.3))
+            for f in failed:
+                team = rescue.get(f)
+                if team is not None:
+                    plan.set_team(f, d, k, team)
+                else:
+                    for t in [t for t in plan.visit_tasks[(f, d)] if P.task_dept[t] == k]:
+                        plan.remove_task(t)
+        if done % 20 == 0:
+            report(0.8 + 0.15 * done / max(1, len(keys)), f"staffing {done}/{len(keys)}")
+    return plan
