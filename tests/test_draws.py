@@ -254,3 +254,48 @@ def test_public_pages_show_commitment_then_record_without_login(client, plans, a
     assert record["seed"] in page and all(code in page for code in record["selected"])
     assert plan["title"] in anonymous.get("/public/plans").get_data(as_text=True)
     assert anonymous.get(f"/api/v1/public/plans/{plan['id']}/draw").get_json() == record
+
+
+def test_tag_driven_campaign_proposal_accept_and_decline(client, login):
+    login("market")
+    common = {"period_start": "2026-05-01", "period_end": "2026-05-31", "ratios": {"A": 0.2, "B": 0.2, "C": 0.4, "D": 0.6}}
+    market = client.post("/api/v1/plans", json={**common, "title": "餐饮服务抽查", "items": ["SC-003"]}).get_json()
+    client.delete("/api/v1/session")
+    login("fire")
+    fire = client.post("/api/v1/plans", json={**common, "title": "人员密集场所消防抽查", "items": ["XF-002"]}).get_json()
+    proposals = client.get(f"/api/v1/plans/{fire['id']}/campaign-proposals").get_json()
+    proposal = next(p for p in proposals if set(p["plans"]) == {market["id"], fire["id"]})
+    assert proposal["shared_firms"] > 0
+    assert proposal["visits_saved"] >= 1
+    assert proposal["expected_visits_joint"] < proposal["expected_visits_independent"]
+    page = client.get(f"/plans/{fire['id']}").get_data(as_text=True)
+    assert "联合抽查建议" in page and "减少约" in page and "同意联合抽查" in page
+    answer = client.post(f"/api/v1/campaign-proposals/{proposal['id']}/answer",
+                         json={"plan": fire["id"], "accept": True}).get_json()
+    assert answer["status"] == "open" and answer["accepted"] == [fire["id"]]
+    assert client.post(f"/api/v1/campaign-proposals/{proposal['id']}/answer",
+                       json={"plan": market["id"], "accept": True}).status_code == 404  # not fire's plan
+    client.delete("/api/v1/session")
+    login("market")
+    done = client.post(f"/api/v1/campaign-proposals/{proposal['id']}/answer",
+                       json={"plan": market["id"], "accept": True}).get_json()
+    assert done["status"] == "accepted" and done["campaign"]
+    assert client.get(f"/api/v1/plans/{market['id']}").get_json()["campaign"] == done["campaign"]
+    assert client.get(f"/api/v1/campaigns/{done['campaign']}").get_json()["plans"][0]["status"] == "draft"
+    again = client.post(f"/api/v1/campaign-proposals/{proposal['id']}/answer", json={"plan": market["id"], "accept": False})
+    assert again.status_code == 409
+
+
+def test_declined_proposals_are_not_made_again(client, login):
+    login("market")
+    common = {"period_start": "2026-05-01", "period_end": "2026-05-31", "ratios": {"C": 0.5, "D": 0.5}}
+    market = client.post("/api/v1/plans", json={**common, "title": "餐饮抽查", "items": ["SC-003"]}).get_json()
+    client.delete("/api/v1/session")
+    login("fire")
+    fire = client.post("/api/v1/plans", json={**common, "title": "消防抽查", "items": ["XF-002"]}).get_json()
+    proposal = next(p for p in client.get(f"/api/v1/plans/{fire['id']}/campaign-proposals").get_json()
+                    if market["id"] in p["plans"])
+    declined = client.post(f"/api/v1/campaign-proposals/{proposal['id']}/answer", json={"plan": fire["id"], "accept": False})
+    assert declined.get_json()["status"] == "declined"
+    assert not [p for p in client.get(f"/api/v1/plans/{fire['id']}/campaign-proposals").get_json()
+                if set(p["plans"]) == {market["id"], fire["id"]}]

@@ -141,3 +141,27 @@ class InspectionTask(Base):
         CheckConstraint("status in ('pending','scheduled','done','cancelled')", name="status"),
         CheckConstraint("window_end >= window_start", name="window_order"),
     )
+
+
+class CampaignProposal(Base):
+    """A proposal (标签式监管) that some departments' draft plans draw together as one joint campaign."""
+
+    __tablename__ = "campaign_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    plan_ids: Mapped[list] = mapped_column(JSON)
+    expected_visits_independent: Mapped[float] = mapped_column()
+    expected_visits_joint: Mapped[float] = mapped_column()
+    shared_firms: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    accepted_plan_ids: Mapped[list] = mapped_column(JSON, default=list)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("joint_campaigns.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (CheckConstraint("status in ('open','accepted','declined')", name="status"),)
+
+    @property
+    def visits_saved(self) -> float:
+        return self.expected_visits_independent - self.expected_visits_joint

@@ -7,7 +7,8 @@ from flask_smorest import Blueprint
 
 from inspection import queries
 from inspection.errors import NotFound
-from inspection.models import InspectionPlan, JointCampaign
+from inspection.models import CampaignProposal, InspectionPlan, JointCampaign
+from inspection.operations.campaigns import proposals_for, respond
 from inspection.operations.draws import draw_campaign, draw_plan
 from inspection.operations.plans import cancel_plan, create_campaign, create_plan, file_plan
 from inspection.permissions import can_view_plan
@@ -15,7 +16,7 @@ from inspection.permissions import can_view_plan
 from ..auth import roles_required
 from ..database import db
 from ..schemas import CampaignCreateSchema, PlanCreateSchema, ReasonSchema
-from .schemas import CampaignSchema, PlanSchema
+from .schemas import CampaignSchema, PlanSchema, ProposalAnswerSchema, ProposalSchema
 
 PREFIX = ""
 blp = Blueprint("api_plans", __name__, description="检查计划、抽取与联合抽查")
@@ -111,3 +112,22 @@ def draw_joint(campaign_id: int):
         abort(404)
     draw_campaign(db(), current_user, campaign)
     return campaign
+
+
+@blp.get("/plans/<int:plan_id>/campaign-proposals")
+@roles_required("department", "oversight", "admin")
+@blp.response(200, ProposalSchema(many=True))
+def campaign_proposals(plan_id: int):
+    """Joint-campaign proposals that involve this draft plan, with the entries they would save."""
+    return proposals_for(db(), _own_plan(plan_id))
+
+
+@blp.post("/campaign-proposals/<int:proposal_id>/answer")
+@roles_required("department")
+@blp.arguments(ProposalAnswerSchema)
+@blp.response(200, ProposalSchema)
+def answer_proposal(body, proposal_id: int):
+    proposal = db().get(CampaignProposal, proposal_id)
+    if proposal is None:
+        abort(404)
+    return respond(db(), current_user, proposal, _own_plan(body["plan"]), body["accept"])

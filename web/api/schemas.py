@@ -213,3 +213,20 @@ class RankingSchema(BaseSchema):
     key = Str()
     chosen = Bool()
     reason = Str(allow_none=True)
+
+
+class ProposalSchema(BaseSchema):
+    id = Int()
+    plans = fields.Function(lambda p: p.plan_ids)
+    status = Str()
+    accepted = fields.Function(lambda p: p.accepted_plan_ids)
+    expected_visits_independent = fields.Float()
+    expected_visits_joint = fields.Float()
+    visits_saved = fields.Function(lambda p: round(p.visits_saved, 2))
+    shared_firms = Int()
+    campaign = fields.Function(lambda p: p.campaign_id)
+
+
+class ProposalAnswerSchema(BaseSchema):
+    plan = Int(required=True)
+    accept = Bool(required=True)

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from checklists import queries as catalogue_queries
 from inspection import queries
 from inspection.errors import DomainError
-from inspection.models import Firm, InspectionPlan
+from inspection.models import CampaignProposal, Firm, InspectionPlan
+from inspection.operations.campaigns import proposals_for, respond
 from inspection.operations.draws import EXCLUSION_LABELS, draw_plan
 from inspection.operations.plans import cancel_plan, create_plan, file_plan
 
@@ -91,11 +92,36 @@ def draw_summary(plan: InspectionPlan) -> dict | None:
             "labels": EXCLUSION_LABELS}
 
 
+def _detail(plan: InspectionPlan, status: int = 200):
+    proposals = []
+    if plan.status == "draft" and plan.campaign_id is None:
+        proposals = [(p, db().scalars(select(InspectionPlan).where(InspectionPlan.id.in_(p.plan_ids))).all())
+                     for p in proposals_for(db(), plan)]
+    return render_template("plans/detail.html", plan=plan, summary=draw_summary(plan), proposals=proposals), status
+
+
 @bp.get("/plans/<int:plan_id>")
 @roles_required("department")
 def plan(plan_id: int):
+    return _detail(_department_plan(plan_id))
+
+
+@bp.post("/plans/<int:plan_id>/proposals/<int:proposal_id>")
+@roles_required("department")
+def answer_proposal(plan_id: int, proposal_id: int):
     plan = _department_plan(plan_id)
-    return render_template("plans/detail.html", plan=plan, summary=draw_summary(plan))
+    proposal = db().get(CampaignProposal, proposal_id)
+    if proposal is None:
+        abort(404)
+    try:
+        result = respond(db(), current_user, proposal, plan, request.form.get("accept") == "yes")
+    except DomainError as err:
+        db().rollback()
+        flash(err.message, "error")
+        return redirect(url_for("views.plan", plan_id=plan.id))
+    flash({"accepted": "各部门均已同意：联合抽查已建立，本计划将与其他部门计划共用抽取种子",
+           "declined": "已谢绝该联合抽查建议"}.get(result.status, "已同意；待其他部门答复"), "success")
+    return redirect(url_for("views.plan", plan_id=plan.id))
 
 
 @bp.post("/plans/<int:plan_id>/<action>")
@@ -116,7 +142,8 @@ def plan_action(plan_id: int, action: str):
         else:
             abort(404)
     except DomainError as err:
+        db().rollback()
         flash(err.message, "error")
-        return render_template("plans/detail.html", plan=plan, summary=draw_summary(plan)), err.status
+        return _detail(plan, err.status)
     flash(message, "success")
     return redirect(url_for("views.plan", plan_id=plan.id))
