@@ -55,7 +55,7 @@ def app(tmp_path_factory):
     upgrade(engine)
     factory = app.extensions["db_factory"]
     with factory() as session:
-        build_demo_city(session, seed=7, firms=TEST_FIRMS)
+        build_demo_city(session, seed=7, firms=TEST_FIRMS, plans=False)
         session.commit()
     yield app
     engine.dispose()

@@ -1,11 +1,14 @@
 """The command line: init-db, demo and the catalogue, as people run them."""
+from collections import Counter
+
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from inspection.db import make_engine, make_session_factory, upgrade
 
 from inspection.demo.city import build_demo_city, demo_accounts
-from inspection.models import Department, District, Firm, Officer, User
+from inspection.models import Department, District, Firm, InspectionPlan, Officer, ScheduleRun, User, Visit
+from inspection.operations.events import verify_chain
 from web import create_app
 from web.console import main
 
@@ -17,6 +20,7 @@ def test_init_db_is_idempotent(runner):
 
 
 def test_demo_rerun_changes_nothing(runner, db_session, counts):
+    assert runner.invoke(args=["demo", "--no-serve", "--firms", "50"]).exit_code == 0
     before = counts()
     result = runner.invoke(args=["demo", "--no-serve", "--firms", "50"])
     assert result.exit_code == 0, result.output
@@ -46,12 +50,27 @@ def test_demo_is_reproducible_from_its_seed(app):
         engine = make_engine("sqlite://")
         upgrade(engine)
         with make_session_factory(engine)() as session:
-            build_demo_city(session, seed=11, firms=120)
+            build_demo_city(session, seed=11, firms=120, plans=False)
             rows = session.execute(select(Firm.uscc, Firm.name, Firm.credit_class).order_by(Firm.uscc)).all()
         engine.dispose()
         return rows
 
     assert build() == build()
+
+
+def test_demo_has_plans_at_every_stage_with_a_combined_schedule():
+    engine = make_engine("sqlite://")
+    upgrade(engine)
+    with make_session_factory(engine)() as session:
+        summary = build_demo_city(session, seed=3, firms=400, schedule_seconds=3)
+        assert summary["plans"] == 7
+        statuses = Counter(session.scalars(select(InspectionPlan.status)))
+        assert statuses == {"scheduled": 4, "filed": 1, "draft": 2}
+        run = session.scalar(select(ScheduleRun))
+        assert run.status == "done" and run.stats["check"] == [] and run.stats["joint_visits"] > 0
+        assert set(session.scalars(select(Visit.status))) == {"confirmed"}
+        assert verify_chain(session)[0]
+    engine.dispose()
 
 
 def test_commands_need_an_initialised_database(tmp_path):

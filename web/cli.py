@@ -70,7 +70,8 @@ def _progress_bar():
     def progress(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="条", file=sys.stderr, leave=True)
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="%" if stage == "排程" else "条", file=sys.stderr,
+                                     leave=True)
         bar.update(done - bar.n)
         if done >= total:
             bar.close()

@@ -14,11 +14,14 @@ from sqlalchemy.orm import Session
 
 import checklists
 
-from ..models import Department, District, Firm, FirmTag, Officer, User, officer_districts
+from ..models import Department, District, Firm, FirmTag, InspectionPlan, Officer, User, officer_districts
 from ..operations.accounts import create_user
 from ..operations.catalogue import load_catalogue_file
+from ..operations.draws import draw_campaign, draw_plan
+from ..operations.plans import create_campaign, create_plan, file_plan
 from ..operations.events import append_event
 from ..operations.reference import DEFAULT_CITY, load_city
+from ..operations.schedules import BuildOptions, confirm_schedule, execute_run, start_build
 from ..uscc import ALPHABET, make_uscc
 from .vocabulary import (BRAND_CHARS, CREDIT_WEIGHTS, FORMS, GIVEN, INDUSTRIES, OFFICER_COUNTS, ROADS,
                          SURNAMES)
@@ -44,7 +47,7 @@ def catalogue_path() -> Path:
 
 
 def build_demo_city(session: Session, *, seed: int = 20260301, firms: int = 6000,
-                    progress: Progress = _no_progress) -> dict:
+                    progress: Progress = _no_progress, schedule_seconds: float = 10.0, plans: bool = True) -> dict:
     """Build whatever of the demo city is missing; safe to run again."""
     rng = random.Random(seed)
     summary = {"created": load_city(session, None)}
@@ -56,6 +59,8 @@ def build_demo_city(session: Session, *, seed: int = 20260301, firms: int = 6000
     if session.scalar(select(func.count(Officer.id))) == 0:
         summary["officers"] = _make_officers(session, rng, districts, departments, progress)
     summary["accounts"] = _make_accounts(session, departments)
+    if plans and session.scalar(select(func.count(InspectionPlan.id))) == 0:
+        summary["plans"] = _make_plans(session, progress, schedule_seconds)
     return summary
 
 
@@ -182,3 +187,45 @@ def _make_accounts(session: Session, departments) -> list[DemoAccount]:
                     display_name=display, **kwargs)
         made.append(account)
     return made
+
+
+DEMO_PLANS = [
+    # (department, title, items, ratios, campaign?, lead, how far: filed / drawn / scheduled)
+    ("market", "12月餐饮服务单位双随机抽查", ["SC-003"], {"A": 0.03, "B": 0.05, "C": 0.1, "D": 0.2}, True, None, "scheduled"),
+    ("fire", "12月人员密集场所消防安全双随机抽查", ["XF-002"], {"A": 0.03, "B": 0.05, "C": 0.1, "D": 0.2}, True, None, "scheduled"),
+    ("health", "12月公共场所卫生双随机抽查", ["WJ-001"], {"A": 0.03, "B": 0.05, "C": 0.1, "D": 0.2}, True, None, "scheduled"),
+    ("market", "12月食品生产企业双随机抽查", ["SC-001"], {"A": 0.05, "B": 0.1, "C": 0.2, "D": 0.3}, False, None, "scheduled"),
+    ("emergency", "12月工贸企业安全生产双随机抽查", ["YJ-005"], {"A": 0.03, "B": 0.05, "C": 0.1, "D": 0.2}, False, None, "filed"),
+    ("housing", "12月建筑施工安全双随机抽查", ["ZJ-001"], {"A": 0.05, "B": 0.08, "C": 0.15, "D": 0.3}, False, None, "draft"),
+    ("hr", "12月劳动密集型企业劳动用工检查", ["RS-001"], {"A": 0.03, "B": 0.05, "C": 0.1, "D": 0.2}, False, None, "draft"),
+]
+DEMO_PERIOD = (dt.date(2026, 12, 1), dt.date(2026, 12, 31))
+
+
+def _make_plans(session: Session, progress: Progress, schedule_seconds: float) -> int:
+    """December plans at every stage: a joint campaign of three departments drawn and scheduled together,
+    a plan of one department scheduled alone, one filed and waiting for its draw, drafts."""
+    users = {u.department.code: u for u in session.scalars(select(User).where(User.role == "department"))}
+    campaign = create_campaign(session, users["market"], title="12月餐饮住宿娱乐场所联合抽查",
+                               period_start=DEMO_PERIOD[0], period_end=DEMO_PERIOD[1])
+    plans = []
+    for code, title, items, ratios, joint, lead, stage in DEMO_PLANS:
+        plan = create_plan(session, users[code], title=title, period_start=DEMO_PERIOD[0], period_end=DEMO_PERIOD[1],
+                           item_codes=items, ratios=ratios, lead=lead, campaign=campaign if joint else None,
+                           series=f"{code}-{items[0]}")
+        if stage != "draft":
+            file_plan(session, users[code], plan)
+        plans.append((plan, stage))
+    draw_campaign(session, users["market"], campaign)
+    for plan, stage in plans:
+        if stage == "scheduled" and plan.status == "filed":
+            draw_plan(session, plan.created_by, plan)
+    progress("排程", 0, 100)
+    run = start_build(session, users["market"], plans[0][0])
+    execute_run(session, run, BuildOptions(time_limit=schedule_seconds),
+                lambda fraction, message: progress("排程", int(fraction * 100), 100))
+    for plan, stage in plans:
+        if stage == "scheduled":
+            confirm_schedule(session, plan.created_by, plan)
+    progress("排程", 100, 100)
+    return len(plans)

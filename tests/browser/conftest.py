@@ -52,7 +52,7 @@ def live_server(tmp_path_factory):
     engine = app.extensions["db_engine"]
     upgrade(engine)
     with app.extensions["db_factory"]() as session:
-        build_demo_city(session, seed=5, firms=300)
+        build_demo_city(session, seed=5, firms=300, schedule_seconds=3)
         session.commit()
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
