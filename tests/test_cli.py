@@ -84,3 +84,18 @@ def test_help_lists_the_commands(runner):
     output = CliRunner().invoke(main, ["--help"]).output
     for command in ("init-db", "load-catalogue", "demo", "serve", "export-log", "verify-log"):
         assert command in output
+
+
+def test_checking_the_schema_leaves_no_lock_behind(tmp_path):
+    """'serve' checks the schema and then serves for hours: that check must not keep a transaction open."""
+    url = f"sqlite:///{tmp_path / 'lock.db'}"
+    app = create_app({"DATABASE_URL": url})
+    assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+    with app.app_context():
+        from web.cli import require_schema  # noqa: PLC0415 - the helper under test
+        require_schema()
+        other = make_engine(url, connect_args={"timeout": 0.5, "check_same_thread": False})
+        with other.begin() as connection:
+            connection.exec_driver_sql("update event_head set seq = seq")
+        other.dispose()
+    app.extensions["db_engine"].dispose()

@@ -54,7 +54,9 @@ def transactional(func):
 
 
 def require_schema() -> None:
-    if not has_schema(db().connection()):
+    with current_app.extensions["db_engine"].connect() as connection:
+        ready = has_schema(connection)
+    if not ready:
         click.echo("数据库尚未初始化：请先运行 inspection init-db（或 inspection demo）", err=True)
         sys.exit(1)
 
@@ -79,6 +81,7 @@ def _progress_bar():
 
 
 def _serve(app: Flask, host: str, port: int) -> None:
+    db().close()  # the command's own session must hold no transaction while the server runs
     click.echo(f"平台已启动：http://{host}:{port}/  （Ctrl+C 停止）")
     serve(app, host=host, port=port, threads=8, ident="inspection")
 
