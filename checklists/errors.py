@@ -9,6 +9,9 @@ from __future__ import annotations
 class DomainError(Exception):
     status = 400
     code = "domain_error"
+    # Refusals that oversight must see (禁止违规异地执法, unregistered entries...) are logged
+    # even though the refused action itself leaves nothing behind.
+    audited = False
 
     def __init__(self, message: str, *, fields: dict | None = None):
         super().__init__(message)

@@ -24,10 +24,17 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class OutsideJurisdiction(InvalidInput):
+    """禁止违规异地执法: a department or officer acting outside its districts."""
+
+    code = "outside_jurisdiction"
+    audited = True
+
+
 class ImportFileInvalid(DomainError):
     status = 422
     code = "import_invalid"
 
 
 __all__ = ["CatalogueConflict", "CatalogueFileInvalid", "DomainError", "ImportFileInvalid", "InvalidInput",
-           "InvalidState", "NotFound", "NotPermitted", "OutsideCatalogue", "Problem"]
+           "InvalidState", "NotFound", "NotPermitted", "OutsideCatalogue", "OutsideJurisdiction", "Problem"]

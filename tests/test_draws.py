@@ -7,7 +7,7 @@ import math
 import pytest
 from sqlalchemy import select
 
-from inspection.models import Department, District, Draw
+from inspection.models import Department, District, Draw, Event
 
 PLAN = {"title": "2026年二季度食品生产企业双随机抽查", "period_start": "2026-04-01", "period_end": "2026-06-30",
         "items": ["SC-001"], "ratios": {"A": 0.05, "B": 0.1, "C": 0.3, "D": 0.5},
@@ -209,9 +209,15 @@ def test_plan_districts_must_be_in_the_departments_jurisdiction(client, plans, d
     response = client.post("/api/v1/plans", json={**PLAN, "target_districts": ["370502", "370503"]})
     assert response.status_code == 422
     body = response.get_json()
+    assert body["error"] == "outside_jurisdiction"
     assert body["fields"] == {"target_districts": {"370503": "不在管辖范围内"}}
     assert "禁止违规异地执法" in body["message"]
-    assert counts() == before
+    # Nothing of the plan was written, but the attempt is on the record for oversight.
+    after = counts()
+    assert {**after, "Event": before["Event"]} == before and after["Event"] == before["Event"] + 1
+    refusal = db_session.scalars(select(Event).order_by(Event.seq.desc())).first()
+    assert refusal.kind == "refused" and refusal.actor == "user:market"
+    assert refusal.payload["error"] == "outside_jurisdiction" and "370503" in refusal.payload["message"]
     plan = plans(target_districts=[])
     plans.file(plan["id"])
     record = plans.draw(plan["id"])

@@ -54,8 +54,8 @@ def transactional(func):
 
 
 def require_schema() -> None:
-    with current_app.extensions["db_engine"].connect() as connection:
-        ready = has_schema(connection)
+    ready = has_schema(db().connection())
+    db().rollback()  # hold no transaction: 'serve' runs for hours after this check
     if not ready:
         click.echo("数据库尚未初始化：请先运行 inspection init-db（或 inspection demo）", err=True)
         sys.exit(1)

@@ -1,13 +1,15 @@
 """One database session per request; committed at the edge when the response succeeds."""
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 
 from inspection.db import make_engine, make_session_factory
 
 from .errors import conflict_response
+from .session import db
+
+__all__ = ["db", "init_app"]
 
 
 def init_app(app: Flask) -> None:
@@ -16,13 +18,6 @@ def init_app(app: Flask) -> None:
     app.extensions["db_factory"] = make_session_factory(engine)
     app.after_request(_commit_on_success)
     app.teardown_appcontext(_close)
-
-
-def db() -> Session:
-    """The session of the current request or command."""
-    if "db" not in g:
-        g.db = current_app.extensions["db_factory"]()
-    return g.db
 
 
 def _commit_on_success(response):

@@ -6,11 +6,15 @@ people get a readable page.
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from inspection.errors import DomainError
+from inspection.operations.events import append_event
+
+from .session import db
 
 HTTP_MESSAGES = {
     400: "请求格式不正确",
@@ -58,7 +62,19 @@ def _webargs_fields(error: HTTPException) -> dict:
 
 
 def handle_domain_error(error: DomainError):
+    if error.audited:
+        record_refusal(error)
     return error_response(error.status, error.code, error.message, error.fields)
+
+
+def record_refusal(error: DomainError) -> None:
+    """Refused attempts that oversight must see are logged, though the attempt itself wrote nothing."""
+    session = db()
+    session.rollback()
+    actor = current_user if current_user and current_user.is_authenticated else None
+    append_event(session, actor, "refused", f"request:{request.method} {request.path}"[:96],
+                 {"error": error.code, "message": error.message, "fields": error.fields})
+    session.commit()
 
 
 def handle_http_exception(error: HTTPException):

@@ -91,6 +91,8 @@ class PlanCreateSchema(BaseSchema):
     officers_needed = Int(load_default=2, validate=validate.Range(min=2, max=10, error="应在 2 至 10 之间"))
     series = Str(load_default=None, allow_none=True, validate=length(1, 64))
     campaign = Int(load_default=None, allow_none=True)
+    quiet_exception = Str(load_default=None, allow_none=True, validate=one_of(["complaint", "accident", "hazard", "order"]))
+    quiet_exception_evidence = Str(load_default=None, allow_none=True, validate=length(2, 500))
 
 
 class ReasonSchema(BaseSchema):

@@ -27,6 +27,8 @@ class Department(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     short_name: Mapped[str] = mapped_column(String(16))
+    # The department's published cap of inspections per firm and year (国办发〔2024〕54号), on top of items' caps.
+    yearly_cap: Mapped[int | None] = mapped_column(Integer)
 
     def __repr__(self) -> str:
         return f"<Department {self.code}>"

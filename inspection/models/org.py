@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, String, Table)
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from checklists.models import Base, Department
@@ -80,8 +80,16 @@ class Firm(Base):
         return CREDIT_LABELS[self.credit_class]
 
 
+OFFICER_KINDS = ("enforcement", "grid", "community", "third_party")
+OFFICER_KIND_LABELS = {"enforcement": "持证执法人员", "grid": "网格员", "community": "社区工作人员",
+                       "third_party": "第三方人员"}
+
+
 class Officer(Base):
-    """An enforcement officer (执法人员) holding an enforcement certificate (执法证)."""
+    """An enforcement officer (执法人员) holding an enforcement certificate (执法证).
+
+    Grid, community and third-party staff (``kind`` other than ``enforcement``) may accompany
+    a visit but never count toward its two officers, and are never drawn or scheduled."""
 
     __tablename__ = "officers"
 
@@ -93,14 +101,64 @@ class Officer(Base):
     valid_to: Mapped[dt.date] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     qualifications: Mapped[list] = mapped_column(JSON, default=list)
+    kind: Mapped[str] = mapped_column(String(16), default="enforcement", server_default="enforcement")
 
     department: Mapped[Department] = relationship()
     districts: Mapped[list[District]] = relationship(secondary=officer_districts, order_by=District.id)
 
-    __table_args__ = (CheckConstraint("valid_to >= valid_from", name="validity_order"),)
+    __table_args__ = (
+        CheckConstraint("valid_to >= valid_from", name="validity_order"),
+        CheckConstraint("kind in ('enforcement','grid','community','third_party')", name="kind"),
+    )
 
     def certified_on(self, day: dt.date) -> bool:
-        return self.active and self.valid_from <= day <= self.valid_to
+        """Holds a valid enforcement certificate on ``day`` (检查人员资格)."""
+        return self.active and self.kind == "enforcement" and self.valid_from <= day <= self.valid_to
+
+
+class OfficerConflict(Base):
+    """A declared conflict of interest (回避) between an officer and a firm: he is never on its team."""
+
+    __tablename__ = "officer_conflicts"
+
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id", ondelete="CASCADE"), primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200))
+
+
+QUIET_SCOPES = ("city", "district", "firm")
+
+
+class QuietPeriod(Base):
+    """A quiet period (企业宁静期): days on which planned inspections do not enter the firms concerned.
+
+    Either days of every month (``days_of_month``, e.g. the last days of each month when firms
+    close their books) or a date range (a firm's approved busy season), for the whole city, a
+    district or one firm."""
+
+    __tablename__ = "quiet_periods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
+    days_of_month: Mapped[list | None] = mapped_column(JSON)
+    start: Mapped[dt.date | None] = mapped_column(Date)
+    end: Mapped[dt.date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200))
+    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (
+        CheckConstraint("scope in ('city','district','firm')", name="scope"),
+        CheckConstraint("(scope != 'district' or district_id is not null) and (scope != 'firm' or firm_id is not null)",
+                        name="scope_target"),
+        CheckConstraint("days_of_month is not null or (start is not null and \"end\" is not null)", name="when"),
+    )
+
+    def covers(self, day: dt.date) -> bool:
+        if self.days_of_month is not None and day.day in self.days_of_month:
+            return True
+        return self.start is not None and self.end is not None and self.start <= day <= self.end
 
 
 # A department's jurisdiction (管辖区域), declared here so that ``checklists`` knows nothing of districts.

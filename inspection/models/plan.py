@@ -13,6 +13,7 @@ from .org import Firm
 from .user import User
 
 PLAN_STATUSES = ("draft", "filed", "drawn", "scheduled", "in_progress", "completed", "cancelled")
+QUIET_EXCEPTIONS = {"complaint": "投诉举报", "accident": "事故调查", "hazard": "重大安全隐患", "order": "上级交办"}
 PLAN_STATUS_LABELS = {"draft": "草稿", "filed": "已备案", "drawn": "已抽取", "scheduled": "已排程",
                       "in_progress": "实施中", "completed": "已完成", "cancelled": "已取消"}
 TASK_STATUSES = ("pending", "scheduled", "done", "cancelled")
@@ -73,6 +74,9 @@ class InspectionPlan(Base):
     seed_commitment: Mapped[str | None] = mapped_column(String(64))
     committed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     drawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # An exception to firms' quiet periods (宁静期例外) needs its type and evidence.
+    quiet_exception: Mapped[str | None] = mapped_column(String(16))
+    quiet_exception_evidence: Mapped[str | None] = mapped_column(Text)
 
     department: Mapped[Department] = relationship()
     created_by: Mapped[User] = relationship()
@@ -86,6 +90,8 @@ class InspectionPlan(Base):
                         name="status"),
         CheckConstraint("period_end >= period_start", name="period_order"),
         CheckConstraint("officers_needed >= 2", name="two_officers"),
+        CheckConstraint("quiet_exception is null or quiet_exception in ('complaint','accident','hazard','order')",
+                        name="quiet_exception"),
     )
 
     @property

@@ -10,11 +10,13 @@ from .. import draws
 from ..errors import InvalidState, NotPermitted
 from ..models import (CatalogueItem, District, Draw, Firm, FirmTag, InspectionPlan, InspectionTask, JointCampaign,
                       User, plan_items)
+from ..calendar import working_days
 from .events import append_event, format_timestamp, utcnow
-from .plans import transition
+from .plans import check_jurisdiction, transition
+from .quiet import quiet_days
 
-EXCLUSION_LABELS = {"yearly_cap": "本年度该事项检查次数已达上限", "rotation": "本计划系列近期已抽中（轮换）",
-                    "quiet_period": "处于企业宁静期", "conflict": "存在回避情形"}
+EXCLUSION_LABELS = {"yearly_cap": "本年度该事项检查次数已达上限", "department_cap": "本年度本部门检查次数已达上限",
+                    "rotation": "本计划系列近期已抽中（轮换）", "quiet_period": "计划期间全部处于企业宁静期"}
 
 
 def _target_filters(plan: InspectionPlan) -> tuple[list[str], list[str], list[str]]:
@@ -29,13 +31,19 @@ def _target_filters(plan: InspectionPlan) -> tuple[list[str], list[str], list[st
 
 def eligible_firms(session: Session, plan: InspectionPlan) -> list[tuple[int, str, str]]:
     """``(firm id, uscc, credit class)`` of firms in the plan's districts matching an industry or a tag."""
+    return [(firm_id, uscc, credit_class) for firm_id, uscc, credit_class, _ in _eligible(session, plan)]
+
+
+def _eligible(session: Session, plan: InspectionPlan) -> list[tuple[int, str, str, int]]:
+    check_jurisdiction(plan.department, plan.target_districts)
     districts, industries, tags = _target_filters(plan)
     match = []
     if industries:
         match.append(Firm.industry.in_(industries))
     if tags:
         match.append(Firm.id.in_(select(FirmTag.firm_id).where(FirmTag.tag.in_(tags))))
-    stmt = (select(Firm.id, Firm.uscc, Firm.credit_class).join(District, Firm.district_id == District.id)
+    stmt = (select(Firm.id, Firm.uscc, Firm.credit_class, Firm.district_id)
+            .join(District, Firm.district_id == District.id)
             .where(District.code.in_(districts)).order_by(Firm.uscc))
     if match:
         stmt = stmt.where(or_(*match))
@@ -56,6 +64,30 @@ def _capped_firms(session: Session, plan: InspectionPlan) -> set[int]:
                 .group_by(InspectionTask.firm_id).having(func.count() >= item.frequency_cap))
         capped.update(session.scalars(stmt))
     return capped
+
+
+def _department_capped(session: Session, plan: InspectionPlan) -> set[int]:
+    """Firms that this department already inspects as often this year as its published cap allows."""
+    cap = plan.department.yearly_cap
+    if not cap:
+        return set()
+    year = plan.period_start.year
+    return set(session.scalars(
+        select(InspectionTask.firm_id).join(InspectionPlan, InspectionTask.plan_id == InspectionPlan.id)
+        .where(InspectionPlan.department_id == plan.department_id, InspectionPlan.id != plan.id,
+               InspectionTask.status != "cancelled", InspectionTask.on_site.is_(True),
+               extract("year", InspectionPlan.period_start) == year)
+        .group_by(InspectionTask.firm_id).having(func.count() >= cap)))
+
+
+def _always_quiet(session: Session, plan: InspectionPlan, rows) -> set[int]:
+    """Firms quiet on every working day of the plan's period (unless the plan has a typed exception)."""
+    if plan.quiet_exception or not plan.on_site:
+        return set()
+    days = set(working_days(plan.period_start, plan.period_end))
+    quiet = quiet_days(session, [(firm_id, district_id) for firm_id, _, _, district_id in rows],
+                       plan.period_start, plan.period_end)
+    return {firm_id for firm_id, closed in quiet.items() if days and days <= closed}
 
 
 def _rotation_excluded(session: Session, plan: InspectionPlan, eligible: dict[int, str]) -> set[int]:
@@ -82,14 +114,20 @@ def _rotation_excluded(session: Session, plan: InspectionPlan, eligible: dict[in
 
 
 def _draw_one(session: Session, actor: User, plan: InspectionPlan, seed: str, committed_at, now) -> Draw:
-    rows = eligible_firms(session, plan)
-    by_id = {firm_id: (uscc, credit_class) for firm_id, uscc, credit_class in rows}
-    capped = _capped_firms(session, plan) & by_id.keys()
-    rotation = _rotation_excluded(session, plan, {fid: c for fid, (_, c) in by_id.items()}) - capped
-    excluded = ([{"uscc": by_id[fid][0], "reason": "yearly_cap"} for fid in capped]
-                + [{"uscc": by_id[fid][0], "reason": "rotation"} for fid in rotation])
+    rows = _eligible(session, plan)
+    by_id = {firm_id: (uscc, credit_class) for firm_id, uscc, credit_class, _ in rows}
+    reasons: dict[int, str] = {}
+    # One reason a firm, in this order: the item's cap, the department's cap, quiet days, rotation.
+    for reason, firm_ids in (("yearly_cap", _capped_firms(session, plan)),
+                             ("department_cap", _department_capped(session, plan)),
+                             ("quiet_period", _always_quiet(session, plan, rows))):
+        for firm_id in firm_ids & by_id.keys():
+            reasons.setdefault(firm_id, reason)
+    for firm_id in _rotation_excluded(session, plan, {fid: c for fid, (_, c) in by_id.items()}):
+        reasons.setdefault(firm_id, "rotation")
+    excluded = [{"uscc": by_id[fid][0], "reason": reason} for fid, reason in reasons.items()]
     pool = [{"uscc": uscc, "class": credit_class} for fid, (uscc, credit_class) in by_id.items()
-            if fid not in capped and fid not in rotation]
+            if fid not in reasons]
     record = draws.build_record(plan=str(plan.id), campaign=str(plan.campaign_id) if plan.campaign_id else None,
                                 seed=seed, committed_at=format_timestamp(committed_at),
                                 drawn_at=format_timestamp(now), ratios=plan.ratios, pool=pool, excluded=excluded)

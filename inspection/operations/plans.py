@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 from checklists.gate import require_current, require_items
 
 from .. import draws
-from ..errors import InvalidInput, InvalidState, NotPermitted
-from ..models import CREDIT_CLASSES, InspectionPlan, JointCampaign, User
+from ..errors import InvalidInput, InvalidState, NotPermitted, OutsideJurisdiction
+from ..models import CREDIT_CLASSES, QUIET_EXCEPTIONS, InspectionPlan, JointCampaign, User
 from .events import append_event, utcnow
 
 LEAD_METHODS = ("key", "special")
@@ -52,20 +52,35 @@ def _check_ratios(ratios: dict) -> dict[str, float]:
     return clean
 
 
-def _check_districts(actor: User, codes: list[str]) -> list[str]:
-    jurisdiction = {d.code: d.name for d in actor.department.districts}
+def check_jurisdiction(department, codes: list[str]) -> list[str]:
+    """The district codes, all of them in ``department``'s jurisdiction today, or a refusal naming the others."""
+    jurisdiction = {d.code: d.name for d in department.districts}
     outside = [code for code in codes if code not in jurisdiction]
     if outside:
-        raise InvalidInput(f"区县 {'、'.join(outside)} 不在{actor.department.name}的管辖范围内（禁止违规异地执法）",
-                           fields={"target_districts": {code: "不在管辖范围内" for code in outside}})
+        raise OutsideJurisdiction(f"区县 {'、'.join(outside)} 不在{department.name}的管辖范围内（禁止违规异地执法）",
+                                  fields={"target_districts": {code: "不在管辖范围内" for code in outside}})
     return list(dict.fromkeys(codes))
+
+
+def _check_quiet_exception(kind: str | None, evidence: str | None) -> tuple[str | None, str | None]:
+    evidence = (evidence or "").strip() or None
+    if kind is None and evidence is None:
+        return None, None
+    if kind not in QUIET_EXCEPTIONS:
+        raise InvalidInput("宁静期例外的类型应为：" + "、".join(f"{k}（{v}）" for k, v in QUIET_EXCEPTIONS.items()),
+                           fields={"quiet_exception": "未知类型"})
+    if evidence is None:
+        raise InvalidInput("宁静期例外须附依据（投诉编号、事故报告、隐患记录或上级文件）",
+                           fields={"quiet_exception_evidence": "必填"})
+    return kind, evidence
 
 
 def create_plan(session: Session, actor: User, *, title: str, period_start: dt.date, period_end: dt.date,
                 item_codes: list[str], lead: str | None = None, ratios: dict | None = None,
                 target_districts: list[str] | None = None, target_industries: list[str] | None = None,
                 target_tags: list[str] | None = None, officers_needed: int = 2, series: str | None = None,
-                campaign: JointCampaign | None = None) -> InspectionPlan:
+                campaign: JointCampaign | None = None, quiet_exception: str | None = None,
+                quiet_exception_evidence: str | None = None) -> InspectionPlan:
     """Create a draft plan of the actor's department on published catalogue items."""
     if actor.role != "department" or actor.department is None:
         raise NotPermitted("只有执法部门账号可以编制检查计划")
@@ -82,19 +97,22 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
         raise InvalidInput("每项入企检查至少需要两名执法人员", fields={"officers_needed": "至少 2 人"})
     if campaign is not None:
         _check_campaign(campaign, period_start, period_end)
+    exception, evidence = _check_quiet_exception(quiet_exception, quiet_exception_evidence)
     plan = InspectionPlan(
         department=actor.department, title=title.strip(), period_start=period_start, period_end=period_end,
         status="draft", lead=(lead or "").strip() or None, created_by=actor, created_at=utcnow(), items=items,
-        ratios=_check_ratios(ratios or {}), target_districts=_check_districts(actor, target_districts or []),
+        ratios=_check_ratios(ratios or {}), target_districts=check_jurisdiction(actor.department, target_districts or []),
         target_industries=list(dict.fromkeys(target_industries or [])),
         target_tags=list(dict.fromkeys(target_tags or [])), officer_pool=[], officers_needed=officers_needed,
-        series=(series or "").strip() or None, campaign=campaign)
+        series=(series or "").strip() or None, campaign=campaign, quiet_exception=exception,
+        quiet_exception_evidence=evidence)
     session.add(plan)
     session.flush()
     append_event(session, actor, "plan.created", f"plan:{plan.id}",
                  {"department": actor.department.code, "title": plan.title,
                   "period": [period_start, period_end], "items": [f"{i.code}@{i.version}" for i in items],
-                  "ratios": plan.ratios, "campaign": campaign.id if campaign else None})
+                  "ratios": plan.ratios, "campaign": campaign.id if campaign else None,
+                  "quiet_exception": exception})
     return plan
 
 
@@ -111,6 +129,7 @@ def file_plan(session: Session, actor: User, plan: InspectionPlan) -> Inspection
     require_department_of(actor, plan)
     require_current(plan.items, department=plan.department, on=plan.period_start)
     require_current(plan.items, department=plan.department, on=plan.period_end)
+    check_jurisdiction(plan.department, plan.target_districts)
     if not plan.ratios or not any(plan.ratios.values()):
         raise InvalidInput("备案前须设定至少一个信用风险分类的抽查比例", fields={"ratios": "必填"})
     transition(plan, "filed")

@@ -19,13 +19,14 @@ import scheduler
 from .. import draws
 from ..calendar import working_days
 from ..errors import InvalidInput, InvalidState, NotPermitted
-from ..models import (Firm, InspectionPlan, InspectionTask, Officer, OfficerRanking, ScheduleRun, User,
-                      Visit, VisitOfficer)
+from ..models import (Firm, InspectionPlan, InspectionTask, Officer, OfficerConflict, OfficerRanking, ScheduleRun,
+                      User, Visit, VisitOfficer)
 from .events import append_event, utcnow
 from .plans import require_department_of, transition
+from .quiet import quiet_days
 
 ACTIVE_PLAN_STATES = ("drawn", "scheduled")
-PASS_REASONS = {"certificate": "执法证当日无效", "unavailable": "当日不在岗", "district": "不负责该区县",
+PASS_REASONS = {"conflict": "须回避", "certificate": "执法证当日无效", "unavailable": "当日不在岗", "district": "不负责该区县",
                 "qualification": "缺少所需资质", "capacity": "当日检查任务已满", "schedule": "排程需要另作安排"}
 
 
@@ -82,13 +83,15 @@ def build_instance(session: Session, plans: list[InspectionPlan], start: dt.date
     instance_officers, officer_map = [], {}
     for officer in officers:
         working = [d for d in days if officer.certified_on(d) and d not in busy[officer.id]]
-        if not working:
+        # An officer acts only where his department has jurisdiction today (禁止违规异地执法).
+        jurisdiction = [d.code for d in officer.department.districts]
+        districts = [d.code for d in officer.districts if d.code in jurisdiction] if officer.districts else jurisdiction
+        if not working or not districts:
             continue
         officer_map[officer.certificate_no] = officer
         instance_officers.append({"id": officer.certificate_no, "department": officer.department.code,
                                   "days": [d.isoformat() for d in working], "capacity": options.capacity,
-                                  "districts": [d.code for d in officer.districts] or None,
-                                  "qualifications": list(officer.qualifications or [])})
+                                  "districts": districts, "qualifications": list(officer.qualifications or [])})
     instance_tasks, task_map, firm_map, outside = [], {}, {}, {}
     for task in tasks:
         first, last = max(task.window_start, start), min(task.window_end, end)
@@ -104,8 +107,14 @@ def build_instance(session: Session, plans: list[InspectionPlan], start: dt.date
                                "window": [first.isoformat(), last.isoformat()], "on_site": True,
                                "officers_needed": task.plan.officers_needed,
                                "qualification": _qualification(task.plan)})
+    # Quiet days close the firm, unless every task it has comes under a typed exception.
+    quiet = quiet_days(session, [(f.id, f.district_id) for f in firm_map.values()], start, end)
+    excepted = defaultdict(lambda: True)
+    for task in task_map.values():
+        excepted[task.firm_id] = excepted[task.firm_id] and bool(task.plan.quiet_exception)
     instance_firms = [{"id": uscc, "district": firm.district.code, "max_visits": options.max_visits,
-                       "closed_days": []} for uscc, firm in sorted(firm_map.items())]
+                       "closed_days": [] if excepted[firm.id] else sorted(d.isoformat() for d in quiet.get(firm.id, ()))}
+                      for uscc, firm in sorted(firm_map.items())]
     instance = {"days": [d.isoformat() for d in days], "firms": instance_firms, "officers": instance_officers,
                 "tasks": instance_tasks}
     return Adapted(instance, task_map, officer_map, firm_map, outside)
@@ -243,6 +252,9 @@ def assign_teams(session: Session, adapted: Adapted, visits) -> dict[int, dict[s
         officers_of[officer["department"]].append(officer)
         capacity[officer["id"]] = officer["capacity"]
     teams: dict[int, dict[str, list[str]]] = defaultdict(dict)
+    firm_ids = {visit.firm_id for visit, _, _ in visits}
+    conflicted = {(officer_id, firm_id) for officer_id, firm_id in session.execute(
+        select(OfficerConflict.officer_id, OfficerConflict.firm_id).where(OfficerConflict.firm_id.in_(firm_ids)))}
     for (department, day), group in sorted(by_department_day.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         iso = day.isoformat()
         used: dict[str, int] = defaultdict(int)
@@ -257,7 +269,9 @@ def assign_teams(session: Session, adapted: Adapted, visits) -> dict[int, dict[s
                                 key=lambda o: draws.officer_rank_key(seed, firm.uscc, o["id"]))
             rows = []
             for rank, officer in enumerate(candidates, start=1):
-                if iso not in officer["days"]:
+                if (adapted.officers[officer["id"]].id, firm.id) in conflicted:
+                    reason = "conflict"
+                elif iso not in officer["days"]:
                     reason = "certificate" if not adapted.officers[officer["id"]].certified_on(day) else "unavailable"
                 elif officer["districts"] and firm.district.code not in officer["districts"]:
                     reason = "district"
@@ -283,7 +297,11 @@ def assign_teams(session: Session, adapted: Adapted, visits) -> dict[int, dict[s
                 used[officer_id] += 1
             chosen_by_visit[visit.id] = team
         for visit, need, rows, solver_team in rankings:
-            team = chosen_by_visit[visit.id] if feasible else list(solver_team)
+            if feasible:
+                team = chosen_by_visit[visit.id]
+            else:  # the solver's team, less anyone who must withdraw (回避)
+                barred = {row[0] for row in rows if row[2] == "conflict"}
+                team = [officer_id for officer_id in solver_team if officer_id not in barred]
             teams[visit.id][department] = team
             for officer_id in team:
                 officer = adapted.officers[officer_id]
@@ -349,9 +367,10 @@ def confirm_schedule(session: Session, actor: User, plan: InspectionPlan) -> Ins
     scheduled = [t for t in plan.tasks if t.status == "pending" and t.visit is not None]
     if not scheduled:
         raise InvalidState("本计划还没有排定的入企，请先生成排程")
-    unstaffed = [t for t in scheduled if not any(o.department_id == plan.department_id for o in t.visit.officers)]
+    unstaffed = [t for t in scheduled
+                 if sum(o.department_id == plan.department_id for o in t.visit.officers) < plan.officers_needed]
     if unstaffed:
-        raise InvalidState(f"有 {len(unstaffed)} 次入企调整日期后尚未配备检查人员，请重新生成排程后再确认")
+        raise InvalidState(f"有 {len(unstaffed)} 次入企尚未配齐检查人员（调整日期或回避所致），请重新生成排程后再确认")
     transition(plan, "scheduled")
     for task in scheduled:
         task.status = "scheduled"

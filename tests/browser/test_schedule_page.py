@@ -26,7 +26,7 @@ def test_build_move_and_confirm_a_schedule(page, live_server, sign_in, shot):
     first.locator("button:has-text('改期')").click()
     assert "已改到 2026-05-28 并锁定" in page.locator(".alert.success").inner_text()
     page.click("main button:has-text('确认本部门排程')")
-    assert "尚未配备检查人员" in page.locator(".alert.error").inner_text()
+    assert "尚未配齐检查人员" in page.locator(".alert.error").inner_text()
     page.click("main button:has-text('重新生成排程')")
     page.locator("#run-message", has_text="已排定").wait_for(timeout=60_000)
     page.click("main button:has-text('确认本部门排程')")

@@ -51,7 +51,9 @@ def new_plan(body):
                        period_end=body["period_end"], item_codes=body["items"], lead=body.get("lead"),
                        ratios=body["ratios"], target_districts=body["target_districts"],
                        target_industries=body["target_industries"], target_tags=body["target_tags"],
-                       officers_needed=body["officers_needed"], series=body.get("series"), campaign=campaign)
+                       officers_needed=body["officers_needed"], series=body.get("series"), campaign=campaign,
+                       quiet_exception=body.get("quiet_exception"),
+                       quiet_exception_evidence=body.get("quiet_exception_evidence"))
 
 
 @blp.get("/plans/<int:plan_id>")

@@ -18,6 +18,8 @@ class DepartmentSchema(BaseSchema):
     code = Str()
     name = Str()
     short_name = Str()
+    yearly_cap = Int(allow_none=True)
+    districts = fields.Function(lambda d: [x.code for x in d.districts])
 
 
 class LegalBasisSchema(BaseSchema):
@@ -230,3 +232,39 @@ class ProposalSchema(BaseSchema):
 class ProposalAnswerSchema(BaseSchema):
     plan = Int(required=True)
     accept = Bool(required=True)
+
+
+class QuietPeriodInSchema(BaseSchema):
+    scope = Str(required=True, validate=one_of(["city", "district", "firm"]))
+    district = Str(load_default=None, allow_none=True)
+    firm = Str(load_default=None, allow_none=True)
+    days_of_month = fields.List(Int(), load_default=None, allow_none=True)
+    start = Day(load_default=None, allow_none=True)
+    end = Day(load_default=None, allow_none=True)
+    reason = Str(required=True, validate=length(2, 200))
+
+
+class QuietPeriodSchema(BaseSchema):
+    id = Int()
+    scope = Str()
+    district = fields.Function(lambda q: q.district_id)
+    firm = fields.Function(lambda q: q.firm_id)
+    days_of_month = fields.List(Int(), allow_none=True)
+    start = Day(allow_none=True)
+    end = Day(allow_none=True)
+    reason = Str()
+
+
+class YearlyCapSchema(BaseSchema):
+    yearly_cap = Int(required=True, allow_none=True)
+
+
+class ConflictInSchema(BaseSchema):
+    firm = Str(required=True, validate=length(18, 18))
+    reason = Str(required=True, validate=length(2, 200))
+
+
+class ConflictSchema(BaseSchema):
+    officer = fields.Function(lambda c: c.officer_id)
+    firm = fields.Function(lambda c: c.firm_id)
+    reason = Str()

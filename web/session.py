@@ -1,0 +1,12 @@
+"""The database session of the current request or command."""
+from __future__ import annotations
+
+from flask import current_app, g
+from sqlalchemy.orm import Session
+
+
+def db() -> Session:
+    """The session of the current request or command, opened on first use."""
+    if "db" not in g:
+        g.db = current_app.extensions["db_factory"]()
+    return g.db
