@@ -18,7 +18,19 @@ from .models import CATEGORIES, METHODS
 
 CODE_RE = re.compile(r"^[A-Z]{2,6}-\d{3}(-\d{2})?$")
 ITEM_KEYS = {"code", "department", "name", "category", "method", "target_type", "legal_basis", "scope",
-             "frequency_cap", "qualification", "checklist", "effective_from", "effective_to"}
+             "frequency_cap", "frequency_period", "frequency", "ratio", "modes", "qualification", "checklist",
+             "effective_from", "effective_to", "sub_items"}
+# What a sub-item (子项) takes from its parent unless it says otherwise.
+INHERITED_KEYS = ("department", "category", "method", "target_type", "legal_basis", "scope", "frequency_cap",
+                  "frequency_period", "frequency", "ratio", "modes", "qualification", "effective_from", "effective_to")
+MODES = ("on_site", "online", "records")
+PERIODS = {"year": "每年", "half_year": "每半年", "quarter": "每季度", "month": "每月"}
+PERIOD_WORDS = {"每年": "year", "每半年": "half_year", "每季度": "quarter", "每月": "month"}
+RATIO_MIN_RE = re.compile(r"^(?:不低于|不少于|至少|≥)\s*(\d+(?:\.\d+)?)\s*%$")
+RATIO_MAX_RE = re.compile(r"^(?:不高于|不超过|不多于|至多|≤)\s*(\d+(?:\.\d+)?)\s*%$")
+RATIO_RANGE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*%?\s*(?:-|—|～|~|至)\s*(\d+(?:\.\d+)?)\s*%$")
+RATIO_EXACT_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*%$")
+FREQUENCY_RE = re.compile(r"^(每年|每半年|每季度|每月)(?:对同一(?:企业|单位|对象))?(?:不超过|不多于|最多)\s*(\d+)\s*次$")
 POINT_KEYS = {"text", "legal_basis", "verify"}
 TOP_KEYS = {"version", "title", "effective_from", "effective_to", "items"}
 
@@ -39,6 +51,41 @@ class ParsedPoint:
     verify: str
 
 
+def parse_ratio(value) -> tuple[float | None, float | None] | str:
+    """A published ratio bound: "不低于3%", "不超过2%", "100%", "3%-5%", "由计划确定", or {min, max}.
+
+    Returns ``(min, max)`` as fractions, or the reason the text is not understood."""
+    if value is None:
+        return None, None
+    if isinstance(value, dict):
+        low, high = value.get("min"), value.get("max")
+        for bound in (low, high):
+            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float)) or not 0 <= bound <= 1):
+                return "min、max 应为 0 至 1 之间的小数"
+        if low is not None and high is not None and low > high:
+            return "比例下限大于上限"
+        return low, high
+    text = str(value).strip().replace("％", "%").replace(" ", "")
+    if text in ("由计划确定", "按计划确定", "按计划", "由部门确定"):
+        return None, None
+    if text in ("全覆盖", "100%"):
+        return 1.0, 1.0
+    for pattern, kind in ((RATIO_MIN_RE, "min"), (RATIO_MAX_RE, "max"), (RATIO_EXACT_RE, "exact")):
+        match = pattern.match(text)
+        if match:
+            number = float(match.group(1)) / 100
+            if number > 1:
+                return "比例不能超过 100%"
+            return {"min": (number, None), "max": (None, number), "exact": (number, number)}[kind]
+    match = RATIO_RANGE_RE.match(text)
+    if match:
+        low, high = float(match.group(1)) / 100, float(match.group(2)) / 100
+        if low > high or high > 1:
+            return "比例区间不正确"
+        return low, high
+    return f"无法识别的抽查比例 {value!r}（可写 不低于3%、不超过2%、100%、3%-5% 或 由计划确定）"
+
+
 @dataclasses.dataclass
 class ParsedItem:
     code: str
@@ -55,6 +102,11 @@ class ParsedItem:
     effective_from: dt.date
     effective_to: dt.date | None
     points: list[ParsedPoint]
+    frequency_period: str = "year"
+    ratio_min: float | None = None
+    ratio_max: float | None = None
+    modes: list[str] = dataclasses.field(default_factory=lambda: ["on_site"])
+    parent_code: str | None = None
 
 
 @dataclasses.dataclass
@@ -163,12 +215,36 @@ def validate_catalogue(data, root_node, label: str, sha256: str, known_departmen
 
     items: list[ParsedItem] = []
     first_line_of_code: dict[str, int | None] = {}
+    entries = []
     for index, raw in enumerate(raw_items):
         node = L.child(items_node, index)
+        entries.append((raw, node, index, None))
+        subs = raw.get("sub_items") if isinstance(raw, dict) else None
+        if subs is None:
+            continue
+        subs_node = L.child(node, "sub_items")
+        if not isinstance(subs, list) or not subs:
+            problems.append(Problem(label, L.line(subs_node), "sub_items", "子项应为非空列表", _text(raw.get("code"))))
+            continue
+        for sub_index, sub in enumerate(subs):
+            sub_node = L.child(subs_node, sub_index)
+            if not isinstance(sub, dict):
+                problems.append(Problem(label, L.line(sub_node), f"sub_items[{sub_index}]", "每个子项应为一个映射",
+                                        _text(raw.get("code"))))
+                continue
+            merged = {**{k: raw[k] for k in INHERITED_KEYS if k in raw}, **sub}
+            entries.append((merged, sub_node, sub_index, _text(raw.get("code"))))
+    for raw, node, index, parent in entries:
         line = L.line(node)
         item = _validate_item(raw, node, label, line, index, known_departments, eff_from, eff_to, problems)
         if item is None:
             continue
+        if parent is not None:
+            if not item.code.startswith(parent + "-"):
+                problems.append(Problem(label, L.line(L.child(node, "code")) or line, "code",
+                                        f"子项编码应以上级事项编码 {parent}- 开头", item.code))
+                continue
+            item.parent_code = parent
         if item.code in first_line_of_code:
             problems.append(Problem(label, L.line(L.child(node, "code")), "code",
                                     f"事项编码重复，与第 {first_line_of_code[item.code]} 行相同", item.code))
@@ -253,8 +329,26 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
             bad("scope", "检查范围至少需要一个行业或标签")
 
     cap = raw.get("frequency_cap")
+    period = raw.get("frequency_period", "year")
+    if raw.get("frequency") is not None:
+        match = FREQUENCY_RE.match(str(raw["frequency"]).strip().replace(" ", ""))
+        if match is None:
+            bad("frequency", f"无法识别的检查频次 {raw['frequency']!r}（可写 每年不超过2次、每季度不超过1次）")
+        else:
+            period, cap = PERIOD_WORDS[match.group(1)], int(match.group(2))
     if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
         bad("frequency_cap", f"年度检查频次上限应为正整数，收到 {cap!r}")
+    if period not in PERIODS:
+        bad("frequency_period", f"频次周期应为 {'/'.join(PERIODS)} 之一，收到 {period!r}")
+    ratio = parse_ratio(raw.get("ratio"))
+    if isinstance(ratio, str):
+        bad("ratio", ratio)
+        ratio = (None, None)
+    default_modes = ["records"] if method == "offsite" else ["on_site"]
+    modes = raw.get("modes", default_modes)
+    if not isinstance(modes, list) or not modes or any(m not in MODES for m in modes):
+        bad("modes", f"检查形式应为 {'/'.join(MODES)} 的列表（现场、网络、书面）")
+        modes = default_modes
     qualification = raw.get("qualification")
     if qualification is not None and not _text(qualification):
         bad("qualification", "资质要求应为文字或留空（null）")
@@ -294,4 +388,5 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
                       target_type=target_type, legal_basis=bases, industries=[x.strip() for x in industries],
                       tags=[x.strip() for x in tags], frequency_cap=cap,
                       qualification=_text(qualification) if qualification else None,
-                      effective_from=item_from, effective_to=item_to, points=points)
+                      effective_from=item_from, effective_to=item_to, points=points, frequency_period=period,
+                      ratio_min=ratio[0], ratio_max=ratio[1], modes=list(dict.fromkeys(modes)))

@@ -37,3 +37,9 @@ def current_version() -> Select:
 
 def departments() -> Select:
     return select(Department).order_by(Department.id)
+
+
+def sub_items(item: CatalogueItem) -> Select:
+    return (select(CatalogueItem).where(CatalogueItem.parent_code == item.code,
+                                        CatalogueItem.catalogue_version_id == item.catalogue_version_id)
+            .order_by(CatalogueItem.code))

@@ -17,6 +17,7 @@ from tqdm import tqdm
 from waitress import serve
 
 import scheduler
+from checklists.export import write_catalogue
 from inspection.db import has_schema, upgrade
 from inspection.demo.city import DEMO_PASSWORD, build_demo_city, demo_accounts
 from inspection.draws import verify_record
@@ -113,6 +114,19 @@ def init_app(app: Flask) -> None:
         labels = {"published": "已发布", "draft": "已载入为草稿", "unchanged": "内容未变，无需更改"}
         click.echo(f"清单 {result.version}：{labels[result.status]}，事项 {result.items} 项"
                    + (f"，撤销旧版事项 {result.revoked} 项" if result.revoked else ""))
+
+    @app.cli.command("export-catalogue")
+    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--version", "version", default=None, help="清单版本（默认：现行发布版本）")
+    def export_catalogue_command(out: Path, version: str | None):
+        """把清单导出为与载入相同格式的 YAML 文件。"""
+        require_schema()
+        try:
+            count = write_catalogue(db(), out, version)
+        except DomainError as err:
+            click.echo(f"错误：{err.message}", err=True)
+            sys.exit(1)
+        click.echo(f"已导出 {count} 项事项到 {out}")
 
     @app.cli.command("demo")
     @click.option("--no-serve", is_flag=True, help="只生成演示数据，不启动服务")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (JSON, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text,
+from sqlalchemy import (JSON, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text,
                         UniqueConstraint, select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -16,6 +16,8 @@ CATEGORIES = ("general", "key")
 METHOD_LABELS = {"random": "双随机抽查", "key": "重点检查", "special": "专项检查", "offsite": "非现场检查"}
 CATEGORY_LABELS = {"general": "一般事项", "key": "重点事项"}
 STATUS_LABELS = {"draft": "草稿", "published": "已发布", "revoked": "已撤销"}
+PERIOD_LABELS = {"year": "每年", "half_year": "每半年", "quarter": "每季度", "month": "每月"}
+MODE_LABELS = {"on_site": "现场检查", "online": "网络检查", "records": "书面检查"}
 
 
 class Department(Base):
@@ -73,6 +75,11 @@ class CatalogueItem(Base):
     scope_industries: Mapped[list] = mapped_column(JSON)
     scope_tags: Mapped[list] = mapped_column(JSON)
     frequency_cap: Mapped[int] = mapped_column(Integer)
+    frequency_period: Mapped[str] = mapped_column(String(16), default="year", server_default="year")
+    ratio_min: Mapped[float | None] = mapped_column(Float)
+    ratio_max: Mapped[float | None] = mapped_column(Float)
+    modes: Mapped[list] = mapped_column(JSON, default=lambda: ["on_site"])
+    parent_code: Mapped[str | None] = mapped_column(String(32))
     qualification: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     effective_from: Mapped[dt.date] = mapped_column(Date)
@@ -104,6 +111,27 @@ class CatalogueItem(Base):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def frequency_text(self) -> str:
+        return f"{PERIOD_LABELS[self.frequency_period]}不超过 {self.frequency_cap} 次"
+
+    @property
+    def ratio_text(self) -> str:
+        low, high = self.ratio_min, self.ratio_max
+        if low is None and high is None:
+            return "由计划确定"
+        if low is not None and low == high:
+            return f"{low:.0%}"
+        if high is None:
+            return f"不低于 {low * 100:g}%"
+        if low is None:
+            return f"不超过 {high * 100:g}%"
+        return f"{low * 100:g}% 至 {high * 100:g}%"
+
+    @property
+    def modes_text(self) -> str:
+        return "、".join(MODE_LABELS[m] for m in self.modes)
 
     @property
     def legal_basis_text(self) -> str:

@@ -53,6 +53,8 @@ def publish_catalogue(session: Session, parsed: ParsedCatalogue, *, now: dt.date
             category=parsed_item.category, method=parsed_item.method, target_type=parsed_item.target_type,
             legal_basis=parsed_item.legal_basis, scope_industries=parsed_item.industries,
             scope_tags=parsed_item.tags, frequency_cap=parsed_item.frequency_cap,
+            frequency_period=parsed_item.frequency_period, ratio_min=parsed_item.ratio_min,
+            ratio_max=parsed_item.ratio_max, modes=parsed_item.modes, parent_code=parsed_item.parent_code,
             qualification=parsed_item.qualification, status="draft",
             effective_from=parsed_item.effective_from, effective_to=parsed_item.effective_to)
         item.points = [ChecklistPoint(position=i + 1, text=p.text, legal_basis=p.legal_basis, verify=p.verify)

@@ -1,6 +1,7 @@
 """Drawing firms for filed plans (双随机、一公开), with the published record of INTERFACES.md §1."""
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from sqlalchemy import extract, func, or_, select
@@ -50,17 +51,30 @@ def _eligible(session: Session, plan: InspectionPlan) -> list[tuple[int, str, st
     return [tuple(row) for row in session.execute(stmt)]
 
 
+def cap_window(day, period: str):
+    """The calendar year, half-year, quarter or month that ``day`` falls in, as (first, last)."""
+    months = {"year": 12, "half_year": 6, "quarter": 3, "month": 1}[period]
+    first_month = (day.month - 1) // months * months + 1
+    first = day.replace(month=first_month, day=1)
+    last_month = first_month + months - 1
+    last = (first.replace(year=first.year + 1, month=1) if last_month == 12
+            else first.replace(month=last_month + 1)) - dt.timedelta(days=1)
+    return first, last
+
+
 def _capped_firms(session: Session, plan: InspectionPlan) -> set[int]:
-    """Firms whose tasks this year already reach the yearly cap of one of the plan's items."""
+    """Firms whose tasks already reach the cap of one of the plan's items in the cap's period
+    (per year unless the item says per half-year, quarter or month)."""
     capped: set[int] = set()
-    year = plan.period_start.year
     for item in plan.items:
+        first, last = cap_window(plan.period_start, item.frequency_period)
         stmt = (select(InspectionTask.firm_id)
                 .join(InspectionPlan, InspectionTask.plan_id == InspectionPlan.id)
                 .join(plan_items, plan_items.c.plan_id == InspectionPlan.id)
                 .join(CatalogueItem, CatalogueItem.id == plan_items.c.item_id)
                 .where(CatalogueItem.code == item.code, InspectionTask.status != "cancelled",
-                       InspectionPlan.id != plan.id, extract("year", InspectionPlan.period_start) == year)
+                       InspectionPlan.id != plan.id, InspectionPlan.period_start >= first,
+                       InspectionPlan.period_start <= last)
                 .group_by(InspectionTask.firm_id).having(func.count() >= item.frequency_cap))
         capped.update(session.scalars(stmt))
     return capped

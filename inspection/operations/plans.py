@@ -98,10 +98,13 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
     if campaign is not None:
         _check_campaign(campaign, period_start, period_end)
     exception, evidence = _check_quiet_exception(quiet_exception, quiet_exception_evidence)
+    clean_ratios = _check_ratios(ratios or {})
+    if clean_ratios:
+        check_ratio_bounds(items, clean_ratios)
     plan = InspectionPlan(
         department=actor.department, title=title.strip(), period_start=period_start, period_end=period_end,
         status="draft", lead=(lead or "").strip() or None, created_by=actor, created_at=utcnow(), items=items,
-        ratios=_check_ratios(ratios or {}), target_districts=check_jurisdiction(actor.department, target_districts or []),
+        ratios=clean_ratios, target_districts=check_jurisdiction(actor.department, target_districts or []),
         target_industries=list(dict.fromkeys(target_industries or [])),
         target_tags=list(dict.fromkeys(target_tags or [])), officer_pool=[], officers_needed=officers_needed,
         series=(series or "").strip() or None, campaign=campaign, quiet_exception=exception,
@@ -114,6 +117,22 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
                   "ratios": plan.ratios, "campaign": campaign.id if campaign else None,
                   "quiet_exception": exception})
     return plan
+
+
+def check_ratio_bounds(items, ratios: dict[str, float]) -> None:
+    """Every credit class's ratio within each item's published bounds ("不低于3%", "不超过2%", "100%")."""
+    bad = {}
+    for item in items:
+        for credit_class in CREDIT_CLASSES:
+            ratio = float(ratios.get(credit_class, 0))
+            if item.ratio_min is not None and ratio < item.ratio_min - 1e-9:
+                bad.setdefault(item.code, f"事项 {item.code}「{item.name}」要求抽查比例{item.ratio_text}，"
+                                          f"{credit_class} 类为 {ratio * 100:g}%")
+            elif item.ratio_max is not None and ratio > item.ratio_max + 1e-9:
+                bad.setdefault(item.code, f"事项 {item.code}「{item.name}」要求抽查比例{item.ratio_text}，"
+                                          f"{credit_class} 类为 {ratio * 100:g}%")
+    if bad:
+        raise InvalidInput("；".join(bad.values()), fields={"ratios": bad})
 
 
 def _check_campaign(campaign: JointCampaign, start: dt.date, end: dt.date) -> None:
@@ -132,6 +151,7 @@ def file_plan(session: Session, actor: User, plan: InspectionPlan) -> Inspection
     check_jurisdiction(plan.department, plan.target_districts)
     if not plan.ratios or not any(plan.ratios.values()):
         raise InvalidInput("备案前须设定至少一个信用风险分类的抽查比例", fields={"ratios": "必填"})
+    check_ratio_bounds(plan.items, plan.ratios)
     transition(plan, "filed")
     now = utcnow()
     if plan.campaign is None:

@@ -24,7 +24,10 @@ def catalogue():
 
 @bp.get("/catalogue/<code>")
 def catalogue_item(code: str):
-    item = db().scalars(queries.item_by_code(code)).first()
+    session = db()
+    item = session.scalars(queries.item_by_code(code)).first()
     if item is None:
         abort(404)
-    return render_template("catalogue/item.html", item=item)
+    parent = session.scalars(queries.item_by_code(item.parent_code)).first() if item.parent_code else None
+    children = session.scalars(queries.sub_items(item)).all()
+    return render_template("catalogue/item.html", item=item, parent=parent, children=children)
