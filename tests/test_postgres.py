@@ -19,7 +19,7 @@ from inspection.operations.events import append_event, verify_chain
 
 pytestmark = pytest.mark.postgres
 PG_URL = os.environ.get("PG_TEST_URL", "postgresql://postgres:postgres@127.0.0.1:5432/test")
-SCHEMA = "inspection_pgcheck"
+SCHEMA = f"inspection_pgcheck_{os.getpid()}"  # concurrent runs on one server keep apart
 
 
 @pytest.fixture(scope="module")

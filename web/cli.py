@@ -21,10 +21,11 @@ from checklists.export import write_catalogue
 from inspection.db import has_schema, upgrade
 from inspection.demo.city import DEMO_PASSWORD, build_demo_city, demo_accounts
 from inspection.draws import verify_record
-from inspection.errors import CatalogueFileInvalid, DomainError, NotFound
+from inspection.errors import CatalogueFileInvalid, DomainError, ImportFileInvalid, NotFound
 from inspection.models import Draw, InspectionPlan
 from inspection.operations.catalogue import load_catalogue_file
 from inspection.operations.events import canonical_json, chain_head, iter_records, verify_chain
+from inspection.operations.imports import export_firms, export_officers, import_firms, import_officers
 from inspection.operations.reference import DEFAULT_CITY, load_city
 from inspection.operations.schedules import BuildOptions, execute_run, start_build
 
@@ -40,7 +41,7 @@ def transactional(func):
             result = func(*args, **kwargs)
             session.commit()
             return result
-        except CatalogueFileInvalid as err:
+        except (CatalogueFileInvalid, ImportFileInvalid) as err:
             session.rollback()
             click.echo(err.message, err=True)
             sys.exit(1)
@@ -81,6 +82,11 @@ def _progress_bar():
     return progress
 
 
+def _import_summary(what: str, counts: dict) -> str:
+    return (f"{what}导入完成：共 {counts['rows']} 行，新增 {counts['created']}，更新 {counts['updated']}，"
+            f"未变 {counts['unchanged']}")
+
+
 def _serve(app: Flask, host: str, port: int) -> None:
     db().close()  # the command's own session must hold no transaction while the server runs
     click.echo(f"平台已启动：http://{host}:{port}/  （Ctrl+C 停止）")
@@ -114,6 +120,39 @@ def init_app(app: Flask) -> None:
         labels = {"published": "已发布", "draft": "已载入为草稿", "unchanged": "内容未变，无需更改"}
         click.echo(f"清单 {result.version}：{labels[result.status]}，事项 {result.items} 项"
                    + (f"，撤销旧版事项 {result.revoked} 项" if result.revoked else ""))
+
+    @app.cli.command("import-firms")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @transactional
+    def import_firms_command(file: Path):
+        """导入企业名录（CSV 或 XLSX：uscc,name,district,industry,credit_class,tags,address）。
+        全部行校验通过才写入；按统一社会信用代码更新，不会重复。"""
+        require_schema()
+        counts = import_firms(db(), None, file, progress=_progress_bar())
+        click.echo(_import_summary("企业", counts))
+
+    @app.cli.command("import-officers")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @transactional
+    def import_officers_command(file: Path):
+        """导入执法人员（CSV 或 XLSX：certificate_no,name,department,valid_from,valid_to,districts）。"""
+        require_schema()
+        counts = import_officers(db(), None, file, progress=_progress_bar())
+        click.echo(_import_summary("执法人员", counts))
+
+    @app.cli.command("export-firms")
+    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+    def export_firms_command(out: Path):
+        """按导入格式导出全部企业（.csv 或 .xlsx）。"""
+        require_schema()
+        click.echo(f"已导出 {export_firms(db(), out)} 家企业到 {out}")
+
+    @app.cli.command("export-officers")
+    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+    def export_officers_command(out: Path):
+        """按导入格式导出全部执法人员（.csv 或 .xlsx）。"""
+        require_schema()
+        click.echo(f"已导出 {export_officers(db(), out)} 名执法人员到 {out}")
 
     @app.cli.command("export-catalogue")
     @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))

@@ -7,11 +7,12 @@ from .org import (CREDIT_CLASSES, CREDIT_LABELS, OFFICER_KIND_LABELS, OFFICER_KI
 from .plan import (PLAN_STATUS_LABELS, PLAN_STATUSES, QUIET_EXCEPTIONS, TASK_STATUSES, CampaignProposal, Draw, InspectionPlan, InspectionTask,
                    JointCampaign, plan_items)
 from .user import ROLE_LABELS, ROLES, User
-from .visit import VISIT_STATUS_LABELS, VISIT_STATUSES, OfficerRanking, ScheduleRun, Visit, VisitOfficer
+from .visit import (VISIT_STATUS_LABELS, VISIT_STATUSES, ImportRun, OfficerRanking, ScheduleRun, Visit,
+                    VisitOfficer)
 
 __all__ = ["Base", "CatalogueItem", "CatalogueVersion", "ChecklistPoint", "Department", "District", "Event",
            "EventHead", "CampaignProposal", "Draw", "Firm", "FirmTag", "InspectionPlan", "InspectionTask", "OfficerConflict", "QuietPeriod", "OFFICER_KINDS", "OFFICER_KIND_LABELS",
-           "QUIET_EXCEPTIONS", "JointCampaign", "OfficerRanking", "ScheduleRun", "Visit", "VisitOfficer",
+           "QUIET_EXCEPTIONS", "JointCampaign", "ImportRun", "OfficerRanking", "ScheduleRun", "Visit", "VisitOfficer",
            "VISIT_STATUSES", "VISIT_STATUS_LABELS", "Officer", "User", "CREDIT_CLASSES", "CREDIT_LABELS",
            "GENESIS", "PLAN_STATUSES", "PLAN_STATUS_LABELS", "TASK_STATUSES", "ROLES", "ROLE_LABELS", "department_districts",
            "officer_districts", "plan_items"]

@@ -103,3 +103,27 @@ class OfficerRanking(Base):
     reason: Mapped[str | None] = mapped_column(String(64))
 
     officer: Mapped[Officer] = relationship()
+
+
+class ImportRun(Base):
+    """An upload of a firm registry or officer list, imported in the background."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(200))
+    stored_path: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    problems: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint("kind in ('firms','officers')", name="kind"),
+        CheckConstraint("status in ('queued','running','done','failed')", name="status"),
+    )
