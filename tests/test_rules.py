@@ -161,3 +161,30 @@ def test_officers_do_not_cross_into_a_district_their_department_lost(client, sma
     client.post(f"/api/v1/plans/{plan_id}/schedule")
     for visit in db_session.scalars(select(Visit)):
         assert visit.firm.district.code in ("370502", "370503")
+
+
+def test_oversight_sees_refused_attempts_and_the_share_of_quiet_exceptions(client, login):
+    login("market")
+    client.post("/api/v1/plans", json={**APRIL, "title": "越界", "items": ["SC-003"], "target_districts": ["999999"]})
+    drawn_plan(client, target_industries=["餐饮服务"], quiet_exception="order", quiet_exception_evidence="市政府督办函 2026-12 号")
+    drawn_plan(client, target_industries=["食品销售"])
+    client.delete("/api/v1/session")
+    login("oversight")
+    page = client.get("/home").get_data(as_text=True)
+    assert "被拒绝的越权尝试" in page and "999999 不在东营市市场监督管理局的管辖范围内" in page
+    assert "<td>市场监管</td><td>2</td><td>1</td><td>50%</td>" in page
+
+
+def test_specialist_items_get_only_qualified_officers(client, login, db_session):
+    login("market")
+    plan_id, _ = drawn_plan(client, items=["SC-004"], lead="特种设备专项整治部署", target_districts=["370502"],
+                            ratios={c: 0.3 for c in "ABCD"})
+    run = client.post(f"/api/v1/plans/{plan_id}/schedule").get_json()
+    assert run["stats"]["check"] == []
+    qualified = {o.certificate_no for o in db_session.scalars(select(Officer)) if "特种设备检查" in (o.qualifications or [])}
+    visits = client.get(f"/api/v1/plans/{plan_id}/visits").get_json()
+    assert visits
+    for visit in visits:
+        assert {o["certificate_no"] for o in visit["officers"]} <= qualified
+    reasons = {r["reason"] for v in visits[:3] for r in client.get(f"/api/v1/visits/{v['id']}/ranking").get_json()}
+    assert "qualification" in reasons

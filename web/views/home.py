@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from checklists import queries as catalogue_queries
 from checklists.models import CatalogueItem
 from inspection import queries
-from inspection.models import District, Firm, InspectionPlan, Officer, User
+from inspection.models import Department, District, Event, Firm, InspectionPlan, Officer, User
 from inspection.operations.events import chain_head
 
 from ..database import db
@@ -50,4 +50,12 @@ def home():
         context["plans"] = session.scalar(select(func.count(InspectionPlan.id)))
         context["users"] = session.scalar(select(func.count(User.id)))
         context["head"] = chain_head(session)
+        context["exceptions"] = session.execute(
+            select(Department.short_name, func.count(InspectionPlan.id),
+                   func.count(InspectionPlan.quiet_exception))
+            .join(InspectionPlan, InspectionPlan.department_id == Department.id)
+            .where(InspectionPlan.status != "draft").group_by(Department.id, Department.short_name)
+            .order_by(Department.id)).all()
+        context["refusals"] = session.scalars(select(Event).where(Event.kind == "refused")
+                                              .order_by(Event.seq.desc()).limit(10)).all()
     return render_template(f"home/{role}.html", **context)
