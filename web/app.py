@@ -1,6 +1,7 @@
 """The application factory."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -54,6 +55,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     views.init_app(app)
     api.init_app(app)
     cli.init_app(app)
+
+    @app.template_filter("local")
+    def local_time(value, fmt: str = "%Y-%m-%d %H:%M"):
+        """Naive UTC from the database, shown in China time (UTC+8)."""
+        return (value + dt.timedelta(hours=8)).strftime(fmt) if value else ""
 
     @app.after_request
     def security_headers(response):

@@ -71,6 +71,7 @@ def record_refusal(error: DomainError) -> None:
     """Refused attempts that oversight must see are logged, though the attempt itself wrote nothing."""
     session = db()
     session.rollback()
+    session.add_all(error.records)
     actor = current_user if current_user and current_user.is_authenticated else None
     append_event(session, actor, "refused", f"request:{request.method} {request.path}"[:96],
                  {"error": error.code, "message": error.message, "fields": error.fields})

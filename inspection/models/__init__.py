@@ -1,6 +1,8 @@
 """All models of the platform, imported here so that the metadata is complete."""
 from checklists.models import Base, CatalogueItem, CatalogueVersion, ChecklistPoint, Department
 
+from .entry import (COMPLAINT_LABELS, COMPLAINTS, OUTCOME_LABELS, OUTCOMES, RESULT_LABELS, RESULTS, EntryToken,
+                    Evaluation, Finding, ItemOutcome, Scan, VisitEntry)
 from .event import GENESIS, Event, EventHead
 from .org import (CREDIT_CLASSES, CREDIT_LABELS, OFFICER_KIND_LABELS, OFFICER_KINDS, District, Firm, FirmTag, Officer,
                   OfficerConflict, QuietPeriod, department_districts, officer_districts)
@@ -10,7 +12,9 @@ from .user import ROLE_LABELS, ROLES, User
 from .visit import (VISIT_STATUS_LABELS, VISIT_STATUSES, ImportRun, OfficerRanking, ScheduleRun, Visit,
                     VisitOfficer)
 
-__all__ = ["Base", "CatalogueItem", "CatalogueVersion", "ChecklistPoint", "Department", "District", "Event",
+__all__ = ["COMPLAINTS", "COMPLAINT_LABELS", "OUTCOMES", "OUTCOME_LABELS", "RESULTS", "RESULT_LABELS", "EntryToken",
+           "Evaluation", "Finding", "ItemOutcome", "Scan", "VisitEntry",
+           "Base", "CatalogueItem", "CatalogueVersion", "ChecklistPoint", "Department", "District", "Event",
            "EventHead", "CampaignProposal", "Draw", "Firm", "FirmTag", "InspectionPlan", "InspectionTask", "OfficerConflict", "QuietPeriod", "OFFICER_KINDS", "OFFICER_KIND_LABELS",
            "QUIET_EXCEPTIONS", "JointCampaign", "ImportRun", "OfficerRanking", "ScheduleRun", "Visit", "VisitOfficer",
            "VISIT_STATUSES", "VISIT_STATUS_LABELS", "Officer", "User", "CREDIT_CLASSES", "CREDIT_LABELS",

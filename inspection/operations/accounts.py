@@ -24,6 +24,9 @@ def create_user(session: Session, actor, *, username: str, password: str, role: 
         department = officer.department
     if role in ("department", "inspector") and department is None:
         raise InvalidInput("部门账号必须属于一个执法部门", fields={"department": "必填"})
+    if officer is not None and officer.id is not None and session.scalar(
+            select(User.id).where(User.officer_id == officer.id)) is not None:
+        raise InvalidState(f"执法人员 {officer.name}（{officer.certificate_no}）已有账号", fields={"officer": "已有账号"})
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise InvalidState(f"用户名 {username} 已存在", fields={"username": "已存在"})
     user = User(username=username, display_name=display_name, role=role, department=department,

@@ -45,22 +45,28 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The platform with a small demo city, served by waitress on a free loopback port."""
+def live_app(tmp_path_factory):
+    """The platform's app on a small demo city in a SQLite file; tests may add rows through its sessions."""
     db_file = tmp_path_factory.mktemp("live") / "live.db"
     app = create_app({"DATABASE_URL": f"sqlite:///{db_file}", "SECRET_KEY": "browser-tests"})
-    engine = app.extensions["db_engine"]
-    upgrade(engine)
+    upgrade(app.extensions["db_engine"])
     with app.extensions["db_factory"]() as session:
         build_demo_city(session, seed=5, firms=300, schedule_seconds=3)
         session.commit()
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """``live_app`` served by waitress on a free loopback port."""
+    app = live_app
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
     thread.join(timeout=5)
-    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -81,12 +87,23 @@ def page(browser):
 
 
 @pytest.fixture
-def phone(browser):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  has_touch=True, device_scale_factor=2)
-    page = context.new_page()
-    yield page
-    context.close()
+def phones(browser):
+    """Phone-sized pages, each its own browser profile (one per person)."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True,
+                                      has_touch=True, device_scale_factor=2)
+        contexts.append(context)
+        return context.new_page()
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def phone(phones):
+    return phones()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from inspection.permissions import can_list_firms, can_view_firm
 
 from ..database import db
 from .blueprint import bp
+from .visits import firm_visits_context
 
 PAGE_SIZE = 50
 
@@ -42,4 +43,4 @@ def firm(uscc: str):
     # Another firm's page answers exactly like a missing one: no existence leak.
     if firm is None or not can_view_firm(current_user, firm):
         abort(404)
-    return render_template("firms/detail.html", firm=firm)
+    return render_template("firms/detail.html", firm=firm, **firm_visits_context(firm))

@@ -11,10 +11,12 @@ from checklists import queries as catalogue_queries
 from checklists.models import CatalogueItem
 from inspection import queries
 from inspection.models import Department, District, Event, Firm, InspectionPlan, Officer, User
-from inspection.operations.events import chain_head
+from inspection.operations.entries import local_today
+from inspection.operations.events import chain_head, utcnow
 
 from ..database import db
 from .blueprint import bp
+from .visits import officer_visits
 
 
 
@@ -36,6 +38,10 @@ def home():
             Officer.valid_from <= today, Officer.valid_to >= today))
     elif role == "inspector":
         context["officer"] = current_user.officer
+        now = local_today(utcnow())
+        upcoming = officer_visits(current_user.officer_id, now, now + dt.timedelta(days=14))
+        context["visits"] = [v for v in upcoming if v.day == now]
+        context["upcoming"] = [v for v in upcoming if v.day != now]
     elif role == "enterprise":
         context["firm"] = current_user.firm
     else:

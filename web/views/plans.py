@@ -72,7 +72,7 @@ def new_plan():
     return redirect(url_for("views.plan", plan_id=plan.id))
 
 
-def _department_plan(plan_id: int) -> InspectionPlan:
+def department_plan(plan_id: int) -> InspectionPlan:
     plan = db().get(InspectionPlan, plan_id)
     if plan is None or plan.department_id != current_user.department_id:
         abort(404)
@@ -103,13 +103,13 @@ def _detail(plan: InspectionPlan, status: int = 200):
 @bp.get("/plans/<int:plan_id>")
 @roles_required("department")
 def plan(plan_id: int):
-    return _detail(_department_plan(plan_id))
+    return _detail(department_plan(plan_id))
 
 
 @bp.post("/plans/<int:plan_id>/proposals/<int:proposal_id>")
 @roles_required("department")
 def answer_proposal(plan_id: int, proposal_id: int):
-    plan = _department_plan(plan_id)
+    plan = department_plan(plan_id)
     proposal = db().get(CampaignProposal, proposal_id)
     if proposal is None:
         abort(404)
@@ -127,7 +127,7 @@ def answer_proposal(plan_id: int, proposal_id: int):
 @bp.post("/plans/<int:plan_id>/<action>")
 @roles_required("department")
 def plan_action(plan_id: int, action: str):
-    plan = _department_plan(plan_id)
+    plan = department_plan(plan_id)
     session = db()
     try:
         if action == "file":

@@ -1,0 +1,143 @@
+"""At the firm: scans in and out (扫码入企), findings per checklist point, publication (一公开), evaluations (事后评价)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from checklists.models import Base, CatalogueItem, ChecklistPoint
+
+from .org import Firm, Officer
+
+RESULTS = ("compliant", "non_compliant", "not_applicable")
+RESULT_LABELS = {"compliant": "符合", "non_compliant": "不符合", "not_applicable": "不适用"}
+OUTCOMES = ("no_problem", "rectify", "case")
+OUTCOME_LABELS = {"no_problem": "未发现问题", "rectify": "责令限期整改", "case": "立案查处"}
+COMPLAINTS = ("without_cause", "excessive", "improper_conduct")
+COMPLAINT_LABELS = {"without_cause": "无事由检查", "excessive": "检查过多过频", "improper_conduct": "执法行为不当"}
+
+
+class EntryToken(Base):
+    """The opaque token in a firm's posted QR code. Rotating it retires the old one."""
+
+    __tablename__ = "entry_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    firm: Mapped[Firm] = relationship()
+
+
+class Scan(Base):
+    """One scan of a firm's code by an officer: in or out, accepted or refused (with the reason)."""
+
+    __tablename__ = "scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    officer: Mapped[Officer] = relationship()
+    firm: Mapped[Firm | None] = relationship()
+
+    __table_args__ = (CheckConstraint("kind in ('in','out')", name="kind"),)
+
+
+class VisitEntry(Base):
+    """The established entry of a visit: two certified officers scanned in; one row a visit."""
+
+    __tablename__ = "visit_entries"
+
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), primary_key=True)
+    entered_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    left_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    code_nonce: Mapped[str] = mapped_column(String(32))
+
+
+class Finding(Base):
+    """The result of one checklist point of one item on a visit."""
+
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("inspection_tasks.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("catalogue_items.id"))
+    point_id: Mapped[int] = mapped_column(ForeignKey("checklist_points.id"))
+    result: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    photo: Mapped[str | None] = mapped_column(String(200))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    item: Mapped[CatalogueItem] = relationship()
+    point: Mapped[ChecklistPoint] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("visit_id", "task_id", "point_id"),
+        CheckConstraint("result in ('compliant','non_compliant','not_applicable')", name="result"),
+    )
+
+    @property
+    def result_label(self) -> str:
+        return RESULT_LABELS[self.result]
+
+
+class ItemOutcome(Base):
+    """The overall outcome of one item of one task on a visit, and its publication (一公开)."""
+
+    __tablename__ = "item_outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("inspection_tasks.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("catalogue_items.id"))
+    outcome: Mapped[str] = mapped_column(String(16))
+    rectify_by: Mapped[dt.date | None] = mapped_column(Date)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    publish_due: Mapped[dt.date] = mapped_column(Date, index=True)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+
+    item: Mapped[CatalogueItem] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("visit_id", "task_id", "item_id"),
+        CheckConstraint("outcome in ('no_problem','rectify','case')", name="outcome"),
+        CheckConstraint("outcome != 'rectify' or rectify_by is not null", name="rectify_date"),
+    )
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS[self.outcome]
+
+
+class Evaluation(Base):
+    """The firm's evaluation of a completed visit (事后评价); once, never edited."""
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), unique=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    complaint: Mapped[str | None] = mapped_column(String(24))
+    by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint("score between 1 and 5", name="score"),
+        CheckConstraint("complaint is null or complaint in ('without_cause','excessive','improper_conduct')",
+                        name="complaint"),
+    )

@@ -1,0 +1,342 @@
+"""扫码入企: the firm's code, scans in and out matched to a registered visit, the inspection code (亮码检查),
+findings per checklist point, publication of results (一公开) and the firm's evaluation (事后评价)."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import secrets
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from checklists.gate import require_current
+from checklists.models import ChecklistPoint
+
+from ..calendar import working_days
+from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted, OutsideCatalogue, OutsideJurisdiction
+from ..models import (COMPLAINTS, OUTCOMES, RESULTS, EntryToken, Evaluation, Finding, Firm, InspectionPlan,
+                      InspectionTask, ItemOutcome, Scan, User, Visit, VisitEntry, VisitOfficer)
+from .events import append_event, utcnow
+
+PARTNER_WINDOW = dt.timedelta(minutes=30)   # the second officer must scan within this of the first
+CODE_MAX_AGE = 12 * 3600                     # an inspection code is valid for the working day
+PUBLISH_WORKING_DAYS = 20                    # results are published within 20 working days (一公开)
+
+
+class ScanRefused(DomainError):
+    """A scan that does not match a registered visit; the refusal itself stays on the record."""
+
+    status = 422
+    code = "scan_refused"
+    audited = True
+
+
+@dataclasses.dataclass
+class ScanResult:
+    state: str                 # "waiting_partner", "entered", "already_in", "left"
+    visit: Visit
+    scanned: list[str]         # certificate numbers of team members who scanned in
+    code: str | None = None
+
+
+def local_today(now: dt.datetime) -> dt.date:
+    """The day in China (UTC+8) of a UTC timestamp."""
+    return (now + dt.timedelta(hours=8)).date()
+
+
+# -- The firm's code ---------------------------------------------------------------------------
+
+def firm_token(session: Session, firm: Firm) -> EntryToken:
+    """The firm's active entry token, made on first use."""
+    token = session.scalar(select(EntryToken).where(EntryToken.firm_id == firm.id, EntryToken.active.is_(True)))
+    if token is None:
+        token = EntryToken(firm_id=firm.id, token=secrets.token_urlsafe(18), active=True, created_at=utcnow())
+        session.add(token)
+        session.flush()
+    return token
+
+
+def rotate_token(session: Session, actor: User, firm: Firm) -> EntryToken:
+    """Retire the firm's code and issue a new one (a lost or copied code stops working)."""
+    if not (actor.role == "admin" or actor.role == "enterprise" and actor.firm_id == firm.id):
+        raise NotPermitted("只有本企业账号或管理员可以更换企业码")
+    old = firm_token(session, firm)
+    old.active, old.retired_at = False, utcnow()
+    session.flush()
+    new = EntryToken(firm_id=firm.id, token=secrets.token_urlsafe(18), active=True, created_at=utcnow())
+    session.add(new)
+    session.flush()
+    append_event(session, actor, "firm.code_rotated", f"firm:{firm.uscc}", {})
+    return new
+
+
+def firm_of_token(session: Session, token: str) -> Firm | None:
+    row = session.scalar(select(EntryToken).where(EntryToken.token == token.strip(), EntryToken.active.is_(True)))
+    return row.firm if row else None
+
+
+# -- Scans ---------------------------------------------------------------------------------------
+
+def _refuse(session: Session, user: User, kind: str, firm: Firm | None, message: str, now: dt.datetime,
+            error: type[DomainError] = None) -> None:
+    """Refuse the scan; the refused scan itself is kept (oversight sees unregistered entry attempts)."""
+    record = Scan(kind=kind, firm_id=firm.id if firm else None, officer_id=user.officer_id, at=now,
+                  accepted=False, reason=message)
+    raise (error or ScanRefused)(message, fields={"firm": firm.uscc if firm else None}, records=[record])
+
+
+def _team_visit(session: Session, user: User, firm: Firm, today: dt.date) -> Visit | None:
+    """A confirmed or running visit to ``firm`` whose team includes the officer, for today
+    (or, if its day has passed or not come, one whose every task window holds today)."""
+    visits = session.scalars(
+        select(Visit).join(VisitOfficer, VisitOfficer.visit_id == Visit.id)
+        .where(Visit.firm_id == firm.id, VisitOfficer.officer_id == user.officer_id,
+               Visit.status.in_(("confirmed", "in_progress")))
+        .order_by(Visit.day).with_for_update()).all()
+    for visit in visits:
+        if visit.day == today:
+            return visit
+    for visit in visits:
+        if all(t.window_start <= today <= t.window_end for t in visit.tasks):
+            return visit
+    return None
+
+
+def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None = None,
+            secret: str) -> ScanResult:
+    """Check every rule of 扫码入企; two certified team members within the window make the entry."""
+    now = now or utcnow()
+    today = local_today(now)
+    if user.role != "inspector" or user.officer is None:
+        raise NotPermitted("只有执法人员账号可以扫码入企")
+    officer = user.officer
+    firm = firm_of_token(session, token)
+    if firm is None:
+        _refuse(session, user, "in", None, "企业码无效或已更换：请扫描企业张贴的最新企业码", now)
+    if not officer.certified_on(today):
+        _refuse(session, user, "in", firm,
+                f"您的执法证今日无效（有效期 {officer.valid_from} 至 {officer.valid_to}），不能参与入企检查", now)
+    if firm.district_id not in {d.id for d in officer.department.districts}:
+        _refuse(session, user, "in", firm, f"{firm.name}不在{officer.department.name}的管辖区域，禁止违规异地执法", now,
+                OutsideJurisdiction)
+    visit = _team_visit(session, user, firm, today)
+    if visit is None:
+        _refuse(session, user, "in", firm,
+                f"{firm.name}今天没有您参与的已确认检查：扫码入企必须与备案计划排定的检查相符", now)
+    try:
+        for task in visit.tasks:
+            require_current(task.plan.items, department=task.plan.department, on=today)
+    except OutsideCatalogue as err:
+        _refuse(session, user, "in", firm, f"检查事项已不在清单中：{err.message}", now)
+    cap = officer.department.yearly_cap
+    own = [t for t in visit.tasks if t.plan.department_id == officer.department_id]
+    if cap and not any(t.plan.quiet_exception for t in own):
+        entries = session.scalar(
+            select(func.count(func.distinct(VisitEntry.visit_id)))
+            .join(InspectionTask, InspectionTask.visit_id == VisitEntry.visit_id)
+            .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+            .join(Visit, Visit.id == VisitEntry.visit_id)
+            .where(Visit.firm_id == firm.id, InspectionPlan.department_id == officer.department_id,
+                   VisitEntry.visit_id != visit.id, func.extract("year", VisitEntry.entered_at) == today.year))
+        if entries >= cap:
+            _refuse(session, user, "in", firm, f"{officer.department.name}本年度对该企业的检查已达 {cap} 次上限", now)
+    if visit.day != today:
+        visit.day = today
+    entry = session.get(VisitEntry, visit.id)
+    already = session.scalar(select(Scan.id).where(Scan.visit_id == visit.id, Scan.officer_id == officer.id,
+                                                   Scan.kind == "in", Scan.accepted.is_(True)))
+    if already is None:
+        session.add(Scan(kind="in", firm_id=firm.id, officer_id=officer.id, visit_id=visit.id, at=now, accepted=True))
+        session.flush()
+    recent = session.scalars(select(Scan).where(Scan.visit_id == visit.id, Scan.kind == "in",
+                                                Scan.accepted.is_(True), Scan.at >= now - PARTNER_WINDOW)).all()
+    scanned = sorted({s.officer.certificate_no for s in recent if s.officer.certified_on(today)})
+    if entry is not None:
+        return ScanResult("already_in", visit, scanned, inspection_code(visit, entry, secret))
+    if len(scanned) < 2:
+        append_event(session, user, "scan.in", f"visit:{visit.id}", {"firm": firm.uscc, "officer": officer.certificate_no,
+                                                                     "waiting_partner": True})
+        return ScanResult("waiting_partner", visit, scanned)
+    entry = VisitEntry(visit_id=visit.id, entered_at=now, code_nonce=secrets.token_hex(8))
+    session.add(entry)
+    visit.status = "in_progress"
+    session.flush()
+    append_event(session, user, "visit.entered", f"visit:{visit.id}",
+                 {"firm": firm.uscc, "officers": scanned, "departments": sorted({t.plan.department.code for t in visit.tasks})})
+    return ScanResult("entered", visit, scanned, inspection_code(visit, entry, secret))
+
+
+def scan_out(session: Session, user: User, visit: Visit, *, now: dt.datetime | None = None) -> VisitEntry:
+    """Close the visit on site; its duration is recorded and its tasks are done."""
+    now = now or utcnow()
+    if user.role != "inspector" or user.officer_id not in {o.officer_id for o in visit.officers}:
+        raise NotPermitted("只有本次检查组成员可以扫码离开")
+    entry = session.get(VisitEntry, visit.id, with_for_update=True)
+    if entry is None or visit.status != "in_progress":
+        raise InvalidState("本次检查尚未入企或已经结束")
+    entry.left_at = now
+    visit.status = "completed"
+    for task in visit.tasks:
+        task.status = "done"
+    session.add(Scan(kind="out", firm_id=visit.firm_id, officer_id=user.officer_id, visit_id=visit.id, at=now,
+                     accepted=True))
+    session.flush()
+    minutes = round((entry.left_at - entry.entered_at).total_seconds() / 60)
+    append_event(session, user, "visit.left", f"visit:{visit.id}", {"firm": visit.firm.uscc, "minutes": minutes})
+    return entry
+
+
+# -- The inspection code (亮码检查) -----------------------------------------------------------
+
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="inspection-code")
+
+
+def inspection_code(visit: Visit, entry: VisitEntry, secret: str) -> str:
+    return _serializer(secret).dumps({"v": visit.id, "n": entry.code_nonce})
+
+
+def verify_code(session: Session, code: str, secret: str, *, max_age: int = CODE_MAX_AGE) -> tuple[str, Visit | None]:
+    """("valid" | "expired" | "forged", visit): a forged code names no visit; an expired one still does."""
+    try:
+        data = _serializer(secret).loads(code, max_age=max_age)
+        state = "valid"
+    except SignatureExpired as exc:
+        data = _serializer(secret).loads_unsafe(code)[1] if exc.payload is not None else None
+        state = "expired"
+    except BadSignature:
+        return "forged", None
+    visit = session.get(Visit, (data or {}).get("v")) if isinstance(data, dict) else None
+    entry = session.get(VisitEntry, visit.id) if visit else None
+    if visit is None or entry is None or entry.code_nonce != data.get("n"):
+        return "forged", None
+    if state == "valid" and visit.status != "in_progress":
+        state = "closed"
+    return state, visit
+
+
+# -- Findings and outcomes -------------------------------------------------------------------
+
+def _team_task(user: User, visit: Visit, task_id: int) -> InspectionTask:
+    if user.role != "inspector" or user.officer_id not in {o.officer_id for o in visit.officers}:
+        raise NotPermitted("只有本次检查组成员可以记录检查结果")
+    task = next((t for t in visit.tasks if t.id == task_id), None)
+    if task is None:
+        raise InvalidInput("该任务不属于本次检查", fields={"task": "不属于本次检查"})
+    if task.plan.department_id != user.officer.department_id:
+        raise NotPermitted("只能记录本部门检查事项的结果")
+    if visit.status != "in_progress":
+        raise InvalidState("只能在入企后、离开前记录检查结果")
+    return task
+
+
+def record_finding(session: Session, user: User, visit: Visit, task_id: int, point_id: int, result: str,
+                   note: str = "", photo: str | None = None) -> Finding:
+    """A result for one checklist point; points outside the item's checklist are refused."""
+    task = _team_task(user, visit, task_id)
+    if result not in RESULTS:
+        raise InvalidInput("检查结果应为符合、不符合或不适用", fields={"result": "取值无效"})
+    point = session.get(ChecklistPoint, point_id)
+    if point is None or point.item_id not in {i.id for i in task.plan.items}:
+        raise OutsideCatalogue("该检查要点不在本次检查事项的检查清单中（清单之外无检查）", fields={"point": point_id})
+    require_current([point.item], department=task.plan.department, on=local_today(utcnow()))
+    if result == "non_compliant" and not note.strip():
+        raise InvalidInput("不符合项须写明具体情况", fields={"note": "必填"})
+    finding = session.scalar(select(Finding).where(Finding.visit_id == visit.id, Finding.task_id == task.id,
+                                                   Finding.point_id == point.id))
+    if finding is None:
+        finding = Finding(visit_id=visit.id, task_id=task.id, item_id=point.item_id, point_id=point.id)
+        session.add(finding)
+    finding.result, finding.note, finding.recorded_by_id, finding.recorded_at = result, note.strip(), user.officer_id, utcnow()
+    if photo:
+        finding.photo = photo
+    session.flush()
+    append_event(session, user, "finding.recorded", f"visit:{visit.id}",
+                 {"task": task.id, "item": point.item.code, "point": point.position, "result": result})
+    return finding
+
+
+def record_outcome(session: Session, user: User, visit: Visit, task_id: int, item_code: str, outcome: str,
+                   rectify_by: dt.date | None = None) -> ItemOutcome:
+    task = _team_task(user, visit, task_id)
+    item = next((i for i in task.plan.items if i.code == item_code), None)
+    if item is None:
+        raise OutsideCatalogue(f"事项 {item_code} 不在本次检查任务中（清单之外无检查）", fields={"item": item_code})
+    if outcome not in OUTCOMES:
+        raise InvalidInput("处理结果应为未发现问题、责令限期整改或立案查处", fields={"outcome": "取值无效"})
+    if outcome == "rectify" and rectify_by is None:
+        raise InvalidInput("责令整改须写明整改期限", fields={"rectify_by": "必填"})
+    points = {p.id for p in item.points}
+    done = set(session.scalars(select(Finding.point_id).where(Finding.visit_id == visit.id, Finding.task_id == task.id)))
+    if not points <= done:
+        raise InvalidState(f"事项 {item.code} 还有 {len(points - done)} 个检查要点未记录结果")
+    today = local_today(utcnow())
+    row = session.scalar(select(ItemOutcome).where(ItemOutcome.visit_id == visit.id, ItemOutcome.task_id == task.id,
+                                                   ItemOutcome.item_id == item.id))
+    if row is None:
+        due = working_days(today, today + dt.timedelta(days=60))[PUBLISH_WORKING_DAYS]
+        row = ItemOutcome(visit_id=visit.id, task_id=task.id, item_id=item.id, publish_due=due)
+        session.add(row)
+    row.outcome, row.rectify_by, row.recorded_at = outcome, rectify_by if outcome == "rectify" else None, utcnow()
+    session.flush()
+    append_event(session, user, "outcome.recorded", f"visit:{visit.id}",
+                 {"task": task.id, "item": item.code, "outcome": outcome, "rectify_by": row.rectify_by})
+    return row
+
+
+def publish_results(session: Session, actor: User, visit: Visit) -> list[ItemOutcome]:
+    """The department publishes its results of a completed visit (一公开)."""
+    if actor.role != "department" or actor.department_id not in {t.plan.department_id for t in visit.tasks}:
+        raise NotPermitted("只有参加本次检查的部门可以公示检查结果")
+    if visit.status != "completed":
+        raise InvalidState("检查结束后才能公示结果")
+    task_ids = [t.id for t in visit.tasks if t.plan.department_id == actor.department_id]
+    rows = session.scalars(select(ItemOutcome).where(ItemOutcome.visit_id == visit.id,
+                                                     ItemOutcome.task_id.in_(task_ids))).all()
+    if not rows:
+        raise InvalidState("本部门在本次检查中还没有处理结果可以公示")
+    now = utcnow()
+    for row in rows:
+        row.published_at = row.published_at or now
+    session.flush()
+    append_event(session, actor, "results.published", f"visit:{visit.id}",
+                 {"items": [r.item.code for r in rows], "late": [r.item.code for r in rows if local_today(now) > r.publish_due]})
+    return rows
+
+
+# -- The firm's side (事后评价) ----------------------------------------------------------------
+
+def evaluate_visit(session: Session, user: User, visit: Visit, score: int, comment: str = "",
+                   complaint: str | None = None) -> Evaluation:
+    if user.role != "enterprise" or user.firm_id != visit.firm_id:
+        raise NotPermitted("只有被检查企业可以评价本次检查")
+    if visit.status != "completed":
+        raise InvalidState("检查结束后才能评价")
+    if not 1 <= score <= 5:
+        raise InvalidInput("评分应为 1 至 5 分", fields={"score": "应为 1 至 5"})
+    if complaint is not None and complaint not in COMPLAINTS:
+        raise InvalidInput("投诉类型应为无事由检查、检查过多过频或执法行为不当", fields={"complaint": "取值无效"})
+    if session.scalar(select(Evaluation.id).where(Evaluation.visit_id == visit.id)) is not None:
+        raise InvalidState("本次检查已经评价过，评价提交后不能修改")
+    evaluation = Evaluation(visit_id=visit.id, firm_id=visit.firm_id, score=score, comment=comment.strip(),
+                            complaint=complaint, by_user_id=user.id, at=utcnow())
+    session.add(evaluation)
+    session.flush()
+    append_event(session, user, "visit.evaluated", f"visit:{visit.id}",
+                 {"score": score, "complaint": complaint})
+    return evaluation
+
+
+def complete_offsite(session: Session, actor: User, task: InspectionTask) -> InspectionTask:
+    """An off-site (非现场) task completes without any scan and never counts as an entry."""
+    if actor.role != "department" or actor.department_id != task.plan.department_id:
+        raise NotPermitted("只有任务所属部门可以完成非现场检查")
+    if task.on_site:
+        raise InvalidState("现场检查任务须扫码入企完成")
+    if task.status != "pending":
+        raise InvalidState("该任务已完成或已取消")
+    task.status = "done"
+    session.flush()
+    append_event(session, actor, "task.completed_offsite", f"task:{task.id}", {"firm": task.firm.uscc})
+    return task

@@ -1,0 +1,191 @@
+"""At the firm: scans, the inspection sheet, findings, outcomes, publication, evaluation, code verification."""
+from __future__ import annotations
+
+from flask import abort, current_app, url_for
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+from marshmallow import fields
+from sqlalchemy import select
+
+from inspection import queries
+from inspection.models import InspectionTask, ItemOutcome, Visit
+from inspection.operations.entries import (complete_offsite, evaluate_visit, publish_results, record_finding,
+                                           record_outcome, rotate_token, scan_in, scan_out, verify_code)
+from inspection.permissions import can_view_firm
+
+from ..auth import roles_required
+from ..database import db
+from ..visit_views import firm_record, verification, visit_sheet
+from .schemas import BaseSchema, Day, Int, Str, length, one_of
+
+PREFIX = ""
+blp = Blueprint("api_visits", __name__, description="扫码入企、检查结果、亮码核验与事后评价")
+
+
+class ScanInSchema(BaseSchema):
+    token = Str(required=True, validate=length(8, 64))
+
+
+class FindingInSchema(BaseSchema):
+    task = Int(required=True)
+    point = Int(required=True)
+    result = Str(required=True, validate=one_of(["compliant", "non_compliant", "not_applicable"]))
+    note = Str(load_default="", validate=length(max_=1000))
+
+
+class OutcomeInSchema(BaseSchema):
+    task = Int(required=True)
+    item = Str(required=True, validate=length(1, 32))
+    outcome = Str(required=True, validate=one_of(["no_problem", "rectify", "case"]))
+    rectify_by = Day(load_default=None, allow_none=True)
+
+
+class EvaluationInSchema(BaseSchema):
+    score = Int(required=True)
+    comment = Str(load_default="", validate=length(max_=1000))
+    complaint = Str(load_default=None, allow_none=True,
+                    validate=one_of(["without_cause", "excessive", "improper_conduct"]))
+
+
+class ScanOutSchema(BaseSchema):
+    state = Str()
+    visit = Int()
+    firm = Str()
+    scanned = fields.List(Str())
+    code = Str(allow_none=True)
+    verify_url = Str(allow_none=True)
+
+
+def _visit(visit_id: int) -> Visit:
+    visit = db().get(Visit, visit_id)
+    if visit is None:
+        abort(404)
+    return visit
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+@blp.post("/scans")
+@roles_required("inspector")
+@blp.arguments(ScanInSchema)
+@blp.response(200, ScanOutSchema)
+def scan(body):
+    """Scan in at a firm with the token of its code."""
+    result = scan_in(db(), current_user, body["token"], secret=_secret())
+    return {"state": result.state, "visit": result.visit.id, "firm": result.visit.firm.uscc, "scanned": result.scanned,
+            "code": result.code,
+            "verify_url": url_for("views.verify", code=result.code, _external=True) if result.code else None}
+
+
+@blp.post("/visits/<int:visit_id>/leave")
+@roles_required("inspector")
+@blp.response(200)
+def leave(visit_id: int):
+    entry = scan_out(db(), current_user, _visit(visit_id))
+    return {"visit": visit_id, "minutes": round((entry.left_at - entry.entered_at).total_seconds() / 60)}
+
+
+@blp.get("/visits/<int:visit_id>/sheet")
+@roles_required("inspector")
+@blp.response(200)
+def sheet(visit_id: int):
+    visit = _visit(visit_id)
+    if current_user.officer_id not in {o.officer_id for o in visit.officers}:
+        abort(404)
+    return visit_sheet(db(), visit, current_user)
+
+
+@blp.post("/visits/<int:visit_id>/findings")
+@roles_required("inspector")
+@blp.arguments(FindingInSchema)
+@blp.response(201)
+def finding(body, visit_id: int):
+    row = record_finding(db(), current_user, _visit(visit_id), body["task"], body["point"], body["result"], body["note"])
+    return {"id": row.id, "result": row.result}
+
+
+@blp.post("/visits/<int:visit_id>/outcomes")
+@roles_required("inspector")
+@blp.arguments(OutcomeInSchema)
+@blp.response(201)
+def outcome(body, visit_id: int):
+    row = record_outcome(db(), current_user, _visit(visit_id), body["task"], body["item"], body["outcome"],
+                         body.get("rectify_by"))
+    return {"id": row.id, "outcome": row.outcome, "publish_due": row.publish_due.isoformat()}
+
+
+@blp.post("/visits/<int:visit_id>/publish")
+@roles_required("department")
+@blp.response(200)
+def publish(visit_id: int):
+    rows = publish_results(db(), current_user, _visit(visit_id))
+    return {"published": [r.item.code for r in rows]}
+
+
+@blp.post("/visits/<int:visit_id>/evaluation")
+@roles_required("enterprise")
+@blp.arguments(EvaluationInSchema)
+@blp.response(201)
+def evaluation(body, visit_id: int):
+    visit = _visit(visit_id)
+    if visit.firm_id != current_user.firm_id:
+        abort(404)
+    row = evaluate_visit(db(), current_user, visit, body["score"], body["comment"], body.get("complaint"))
+    return {"id": row.id, "score": row.score}
+
+
+@blp.get("/verify/<code>")
+@blp.response(200)
+def verify(code: str):
+    """亮码检查: anyone (the firm, without login) checks an inspection code."""
+    state, visit = verify_code(db(), code, _secret())
+    return verification(state, visit)
+
+
+@blp.get("/firms/<uscc>/visits")
+@login_required
+@blp.response(200)
+def firm_visits(uscc: str):
+    firm = db().scalar(queries.firm_by_uscc(uscc))
+    if firm is None or not can_view_firm(current_user, firm):
+        abort(404)
+    return firm_record(db(), firm)
+
+
+@blp.post("/firms/<uscc>/code/rotate")
+@roles_required("enterprise", "admin")
+@blp.response(200)
+def rotate(uscc: str):
+    firm = db().scalar(queries.firm_by_uscc(uscc))
+    if firm is None or not can_view_firm(current_user, firm):
+        abort(404)
+    token = rotate_token(db(), current_user, firm)
+    return {"scan_url": url_for("views.scan_token", token=token.token, _external=True)}
+
+
+@blp.post("/tasks/<int:task_id>/complete-offsite")
+@roles_required("department")
+@blp.response(200)
+def offsite(task_id: int):
+    task = db().get(InspectionTask, task_id)
+    if task is None or task.plan.department_id != current_user.department_id:
+        abort(404)
+    complete_offsite(db(), current_user, task)
+    return {"task": task.id, "status": task.status}
+
+
+@blp.get("/public/firms/<uscc>/results")
+@blp.response(200)
+def public_results(uscc: str):
+    """一公开: a firm's published inspection results, without login."""
+    firm = db().scalar(queries.firm_by_uscc(uscc))
+    if firm is None:
+        abort(404)
+    rows = db().execute(select(ItemOutcome, Visit.day).join(Visit, Visit.id == ItemOutcome.visit_id)
+                        .where(Visit.firm_id == firm.id, ItemOutcome.published_at.is_not(None))
+                        .order_by(Visit.day.desc(), ItemOutcome.id)).all()
+    return [{"visit": r.visit_id, "day": day.isoformat(), "item": r.item.code, "item_name": r.item.name,
+             "outcome": r.outcome, "rectify_by": r.rectify_by.isoformat() if r.rectify_by else None}
+            for r, day in rows]

@@ -1,0 +1,285 @@
+"""The inspector's day on a phone (scan in with a partner, record findings, scan out), the firm's code
+and record, the inspection code anyone can verify, and published results."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from pathlib import Path
+
+import segno
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy import select
+
+from inspection import queries
+from inspection.errors import DomainError, InvalidInput
+from inspection.models import (COMPLAINT_LABELS, OUTCOME_LABELS, RESULT_LABELS, InspectionTask, ItemOutcome, Scan,
+                               Visit, VisitEntry, VisitOfficer)
+from inspection.operations.entries import (evaluate_visit, firm_token, inspection_code, local_today,
+                                           publish_results, record_finding, record_outcome, rotate_token, scan_in,
+                                           scan_out, verify_code)
+from inspection.operations.events import utcnow
+from inspection.permissions import can_view_firm
+
+from ..auth import roles_required
+from ..database import db
+from ..errors import record_refusal
+from ..visit_views import firm_record, verification, visit_sheet
+from .blueprint import bp
+from .plans import department_plan
+
+PHOTO_TYPES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+
+
+def qr_svg(url: str, scale: int = 6) -> Markup:
+    return Markup(segno.make(url, error="m").svg_inline(scale=scale, dark="#1f2328"))
+
+
+def _fail(err: DomainError) -> None:
+    """Undo what a refused action did; keep the refusal on the record when it is audited."""
+    if err.audited:
+        record_refusal(err)
+    else:
+        db().rollback()
+
+
+# -- Inspector ----------------------------------------------------------------------------------
+
+def officer_visits(officer_id: int, first: dt.date, last: dt.date) -> list[Visit]:
+    """The officer's confirmed, running and finished visits from ``first`` to ``last``."""
+    return db().scalars(select(Visit).join(VisitOfficer, VisitOfficer.visit_id == Visit.id)
+                        .where(VisitOfficer.officer_id == officer_id, Visit.day >= first, Visit.day <= last,
+                               Visit.status.in_(("confirmed", "in_progress", "completed")))
+                        .order_by(Visit.day, Visit.id)).all()
+
+
+@bp.route("/scan", methods=["GET", "POST"])
+@roles_required("inspector")
+def scan():
+    if request.method == "GET":
+        return render_template("visits/scan.html", token=request.args.get("token", ""))
+    token = request.form.get("token", "").strip()
+    try:
+        result = scan_in(db(), current_user, token, secret=current_app.config["SECRET_KEY"])
+    except DomainError as err:
+        _fail(err)
+        return render_template("visits/scan.html", token=token, refused=err.message), err.status
+    messages = {"waiting_partner": ("已扫码，等待同组另一名持证执法人员在 30 分钟内扫码后方可入企检查", "info"),
+                "entered": ("入企登记完成：请向企业出示检查码", "success"),
+                "already_in": ("您已在本次检查中", "info")}
+    flash(*messages[result.state])
+    return redirect(url_for("views.visit", visit_id=result.visit.id))
+
+
+@bp.get("/scan/<token>")
+@login_required
+def scan_token(token: str):
+    """What a phone opens when it scans a firm's posted code."""
+    if current_user.role != "inspector":
+        abort(403)
+    return render_template("visits/scan.html", token=token, confirm=True)
+
+
+def _team_visit(visit_id: int) -> Visit:
+    visit = db().get(Visit, visit_id)
+    if visit is None or current_user.officer_id not in {o.officer_id for o in visit.officers}:
+        abort(404)
+    return visit
+
+
+@bp.get("/visits/<int:visit_id>")
+@roles_required("inspector")
+def visit(visit_id: int):
+    visit = _team_visit(visit_id)
+    entry = db().get(VisitEntry, visit.id)
+    code = inspection_code(visit, entry, current_app.config["SECRET_KEY"]) if entry else None
+    scans = db().scalars(select(Scan).where(Scan.visit_id == visit.id, Scan.accepted.is_(True))
+                         .order_by(Scan.at)).all()
+    return render_template("visits/visit.html", visit=visit, sheet=visit_sheet(db(), visit, current_user),
+                           code=code, entry=entry, scans=scans, results=RESULT_LABELS, outcomes=OUTCOME_LABELS,
+                           code_qr=qr_svg(url_for("views.verify", code=code, _external=True), 5) if code else None)
+
+
+def _photo(field: str) -> str | None:
+    """A finding's photo: JPEG or PNG up to 5 MB, stored outside the database under its checksum."""
+    upload = request.files.get(field)
+    if upload is None or not upload.filename:
+        return None
+    data = upload.read(PHOTO_MAX_BYTES + 1)
+    if len(data) > PHOTO_MAX_BYTES:
+        raise InvalidInput("照片不能超过 5 MB", fields={field: "超过 5 MB"})
+    suffix = next((s for magic, s in PHOTO_TYPES.items() if data.startswith(magic)), None)
+    if suffix is None:
+        raise InvalidInput("照片只能是 JPEG 或 PNG 图片", fields={field: "只能是 JPEG 或 PNG"})
+    name = hashlib.sha256(data).hexdigest() + suffix
+    folder = Path(current_app.instance_path) / "photos"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data)
+    return name
+
+
+@bp.post("/visits/<int:visit_id>/items")
+@roles_required("inspector")
+def record_item(visit_id: int):
+    """One item's checklist: a result per point, then the item's outcome."""
+    visit = _team_visit(visit_id)
+    form = request.form
+    try:
+        task_id = int(form.get("task", "0"))
+        item_code = form.get("item", "")
+        task = next((t for t in visit.tasks if t.id == task_id), None)
+        item = next((i for i in task.plan.items if i.code == item_code), None) if task else None
+        if item is None:
+            raise InvalidInput("请从检查单中选择事项", fields={"item": "未知事项"})
+        for point in item.points:
+            result = form.get(f"result_{point.id}")
+            if result:
+                record_finding(db(), current_user, visit, task.id, point.id, result, form.get(f"note_{point.id}", ""),
+                               _photo(f"photo_{point.id}"))
+        rectify_by = dt.date.fromisoformat(form["rectify_by"]) if form.get("rectify_by") else None
+        if form.get("outcome"):
+            record_outcome(db(), current_user, visit, task.id, item.code, form["outcome"], rectify_by)
+    except (ValueError, DomainError) as err:
+        message = err.message if isinstance(err, DomainError) else "日期格式应为 YYYY-MM-DD"
+        if isinstance(err, DomainError):
+            _fail(err)
+        else:
+            db().rollback()
+        flash(message, "error")
+        return redirect(url_for("views.visit", visit_id=visit.id) + f"#item-{item_code}")
+    flash(f"事项 {item.code} 的检查结果已保存", "success")
+    return redirect(url_for("views.visit", visit_id=visit.id) + f"#item-{item.code}")
+
+
+@bp.post("/visits/<int:visit_id>/leave")
+@roles_required("inspector")
+def leave(visit_id: int):
+    visit = _team_visit(visit_id)
+    try:
+        entry = scan_out(db(), current_user, visit)
+    except DomainError as err:
+        _fail(err)
+        flash(err.message, "error")
+        return redirect(url_for("views.visit", visit_id=visit.id))
+    minutes = round((entry.left_at - entry.entered_at).total_seconds() / 60)
+    flash(f"已扫码离开，本次检查历时 {minutes} 分钟", "success")
+    return redirect(url_for("views.visit", visit_id=visit.id))
+
+
+# -- The firm --------------------------------------------------------------------------------------
+
+@bp.get("/firms/<uscc>/code")
+@roles_required("enterprise", "admin")
+def firm_code(uscc: str):
+    """A page to print and post at the entrance: the firm's code carries only an opaque token."""
+    firm = db().scalar(queries.firm_by_uscc(uscc))
+    if firm is None or not can_view_firm(current_user, firm):
+        abort(404)
+    token = firm_token(db(), firm)
+    url = url_for("views.scan_token", token=token.token, _external=True)
+    return render_template("visits/firm_code.html", firm=firm, qr=qr_svg(url, 8), url=url, token=token)
+
+
+@bp.get("/firms/<uscc>/code.<fmt>")
+@roles_required("enterprise", "admin")
+def firm_code_file(uscc: str, fmt: str):
+    firm = db().scalar(queries.firm_by_uscc(uscc))
+    if firm is None or not can_view_firm(current_user, firm) or fmt not in ("png", "svg"):
+        abort(404)
+    url = url_for("views.scan_token", token=firm_token(db(), firm).token, _external=True)
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind=fmt, scale=12, border=4)
+    return send_file(io.BytesIO(buffer.getvalue()), mimetype="image/png" if fmt == "png" else "image/svg+xml",
+                     as_attachment=True, download_name=f"企业码-{firm.uscc}.{fmt}")
+
+
+@bp.post("/firms/<uscc>/code/rotate")
+@roles_required("enterprise", "admin")
+def firm_code_rotate(uscc: str):
+    firm = db().scalar(queries.firm_by_uscc(uscc))
+    if firm is None or not can_view_firm(current_user, firm):
+        abort(404)
+    rotate_token(db(), current_user, firm)
+    flash("企业码已更换：旧码立即失效，请打印并张贴新码", "success")
+    return redirect(url_for("views.firm_code", uscc=firm.uscc))
+
+
+@bp.post("/visits/<int:visit_id>/evaluation")
+@roles_required("enterprise")
+def evaluate(visit_id: int):
+    visit = db().get(Visit, visit_id)
+    if visit is None or visit.firm_id != current_user.firm_id:
+        abort(404)
+    try:
+        score = int(request.form.get("score", "0"))
+        evaluate_visit(db(), current_user, visit, score, request.form.get("comment", ""),
+                       request.form.get("complaint") or None)
+    except (ValueError, DomainError) as err:
+        db().rollback()
+        flash(err.message if isinstance(err, DomainError) else "请选择 1 至 5 分", "error")
+        return redirect(url_for("views.firm", uscc=visit.firm.uscc) + f"#visit-{visit.id}")
+    flash("评价已提交，感谢您的反馈；评价提交后不能修改", "success")
+    return redirect(url_for("views.firm", uscc=visit.firm.uscc) + f"#visit-{visit.id}")
+
+
+# -- Anyone ----------------------------------------------------------------------------------------
+
+@bp.get("/verify/<code>")
+def verify(code: str):
+    """亮码检查: the firm opens the code the officers show, without logging in."""
+    state, visit = verify_code(db(), code, current_app.config["SECRET_KEY"])
+    return render_template("visits/verify.html", info=verification(state, visit))
+
+
+@bp.get("/public/firms/<uscc>")
+def public_firm(uscc: str):
+    """一公开: a firm's published results."""
+    firm = db().scalar(queries.firm_by_uscc(uscc))
+    if firm is None:
+        abort(404)
+    rows = db().execute(select(ItemOutcome, Visit).join(Visit, Visit.id == ItemOutcome.visit_id)
+                        .where(Visit.firm_id == firm.id, ItemOutcome.published_at.is_not(None))
+                        .order_by(Visit.day.desc(), ItemOutcome.id)).all()
+    return render_template("visits/public_firm.html", firm=firm, rows=rows)
+
+
+# -- Department: results of its completed visits ------------------------------------------------
+
+@bp.get("/plans/<int:plan_id>/results")
+@roles_required("department")
+def plan_results(plan_id: int):
+    plan = department_plan(plan_id)
+    visits = db().scalars(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
+                          .where(InspectionTask.plan_id == plan.id).distinct().order_by(Visit.day)).all()
+    outcomes = {}
+    for row in db().scalars(select(ItemOutcome).join(InspectionTask, InspectionTask.id == ItemOutcome.task_id)
+                            .where(InspectionTask.plan_id == plan.id)):
+        outcomes.setdefault(row.visit_id, []).append(row)
+    return render_template("visits/plan_results.html", plan=plan, visits=visits, outcomes=outcomes,
+                           today=local_today(utcnow()))
+
+
+@bp.post("/visits/<int:visit_id>/publish")
+@roles_required("department")
+def publish(visit_id: int):
+    visit = db().get(Visit, visit_id)
+    if visit is None:
+        abort(404)
+    plan_id = next((t.plan_id for t in visit.tasks if t.plan.department_id == current_user.department_id), None)
+    if plan_id is None:
+        abort(404)
+    try:
+        publish_results(db(), current_user, visit)
+        flash("检查结果已公示", "success")
+    except DomainError as err:
+        _fail(err)
+        flash(err.message, "error")
+    return redirect(url_for("views.plan_results", plan_id=plan_id))
+
+
+def firm_visits_context(firm) -> dict:
+    return {"record": firm_record(db(), firm), "complaints": COMPLAINT_LABELS}
+

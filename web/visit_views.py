@@ -1,0 +1,100 @@
+"""What a visit looks like to the inspector (sheet), the firm (record) and anyone holding its code."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inspection.models import (COMPLAINT_LABELS, OUTCOME_LABELS, RESULT_LABELS, Evaluation, Finding, Firm,
+                               ItemOutcome, User, Visit, VisitEntry)
+from inspection.operations.events import format_timestamp
+
+STATE_MESSAGES = {"valid": "检查码有效：这是一次已备案并经扫码核验入企的检查",
+                  "closed": "检查码对应的检查已经结束",
+                  "expired": "检查码已过期：请要求执法人员出示当前检查码",
+                  "forged": "检查码无效：不是本平台签发的检查码，您有权拒绝检查并向监督机构反映"}
+
+
+def _officers(visit: Visit) -> list[dict]:
+    return [{"name": o.officer.name, "certificate_no": o.officer.certificate_no, "department": o.department.name}
+            for o in visit.officers]
+
+
+def _items(visit: Visit) -> list[dict]:
+    seen, items = set(), []
+    for task in visit.tasks:
+        for item in task.plan.items:
+            if item.id not in seen:
+                seen.add(item.id)
+                items.append({"code": item.code, "name": item.name, "legal_basis": item.legal_basis_text,
+                              "department": task.plan.department.name})
+    return items
+
+
+def verification(state: str, visit: Visit | None) -> dict:
+    result = {"state": state, "valid": state == "valid", "message": STATE_MESSAGES[state]}
+    if visit is None:
+        return result
+    result.update({"firm": visit.firm.name, "day": visit.day.isoformat(), "status": visit.status,
+                   "departments": sorted({t.plan.department.name for t in visit.tasks}),
+                   "officers": _officers(visit), "items": _items(visit),
+                   "plans": [{"id": t.plan.id, "title": t.plan.title} for t in visit.tasks]})
+    return result
+
+
+def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
+    findings = {(f.task_id, f.point_id): f for f in session.scalars(select(Finding).where(Finding.visit_id == visit.id))}
+    outcomes = {(o.task_id, o.item_id): o for o in session.scalars(select(ItemOutcome)
+                                                                    .where(ItemOutcome.visit_id == visit.id))}
+    tasks = []
+    for task in visit.tasks:
+        mine = task.plan.department_id == user.officer.department_id
+        items = []
+        for item in task.plan.items:
+            outcome = outcomes.get((task.id, item.id))
+            items.append({"code": item.code, "name": item.name, "legal_basis": item.legal_basis_text,
+                          "outcome": outcome.outcome if outcome else None,
+                          "outcome_label": OUTCOME_LABELS[outcome.outcome] if outcome else None,
+                          "rectify_by": outcome.rectify_by.isoformat() if outcome and outcome.rectify_by else None,
+                          "points": [{"id": p.id, "position": p.position, "text": p.text, "legal_basis": p.legal_basis,
+                                      "verify": p.verify,
+                                      "result": findings[(task.id, p.id)].result if (task.id, p.id) in findings else None,
+                                      "note": findings[(task.id, p.id)].note if (task.id, p.id) in findings else ""}
+                                     for p in item.points]})
+        tasks.append({"id": task.id, "department": task.plan.department.name, "plan": task.plan.title, "mine": mine,
+                      "items": items})
+    entry = session.get(VisitEntry, visit.id)
+    return {"visit": visit.id, "firm": visit.firm.name, "uscc": visit.firm.uscc, "address": visit.firm.address,
+            "day": visit.day.isoformat(), "status": visit.status, "joint": visit.joint,
+            "entered_at": format_timestamp(entry.entered_at) if entry else None, "officers": _officers(visit),
+            "tasks": tasks}
+
+
+def firm_record(session: Session, firm: Firm) -> list[dict]:
+    """Every entry into the firm (who, when, how long, items, results, its evaluation). Visits not yet
+    entered are not shown: the firm learns of a visit when it happens."""
+    visits = session.scalars(select(Visit).where(Visit.firm_id == firm.id,
+                                                 Visit.status.in_(("in_progress", "completed")))
+                             .order_by(Visit.day.desc(), Visit.id.desc())).all()
+    record = []
+    for visit in visits:
+        entry = session.get(VisitEntry, visit.id)
+        outcomes = session.scalars(select(ItemOutcome).where(ItemOutcome.visit_id == visit.id)).all()
+        findings = session.scalars(select(Finding).where(Finding.visit_id == visit.id)).all()
+        evaluation = session.scalar(select(Evaluation).where(Evaluation.visit_id == visit.id))
+        record.append({
+            "visit": visit.id, "day": visit.day.isoformat(), "status": visit.status,
+            "departments": sorted({t.plan.department.name for t in visit.tasks}), "officers": _officers(visit),
+            "entered_at": format_timestamp(entry.entered_at) if entry else None,
+            "left_at": format_timestamp(entry.left_at) if entry and entry.left_at else None,
+            "minutes": round((entry.left_at - entry.entered_at).total_seconds() / 60) if entry and entry.left_at else None,
+            "items": _items(visit),
+            "findings": [{"item": f.item.code, "point": f.point.text, "result": f.result,
+                          "result_label": RESULT_LABELS[f.result], "note": f.note} for f in findings],
+            "outcomes": [{"item": o.item.code, "item_name": o.item.name, "outcome": o.outcome,
+                          "outcome_label": OUTCOME_LABELS[o.outcome],
+                          "rectify_by": o.rectify_by.isoformat() if o.rectify_by else None,
+                          "published": o.published_at is not None} for o in outcomes],
+            "evaluation": {"score": evaluation.score, "comment": evaluation.comment, "complaint": evaluation.complaint,
+                           "complaint_label": COMPLAINT_LABELS.get(evaluation.complaint)} if evaluation else None,
+        })
+    return record
