@@ -256,3 +256,24 @@ def test_offsite_tasks_complete_without_an_entry(client, login, db_session):
     done = client.post(f"/api/v1/tasks/{task.id}/complete-offsite")
     assert done.get_json()["status"] == "done"
     assert db_session.scalar(select(func.count()).select_from(VisitEntry)) == 0
+
+
+def test_results_unpublished_past_the_deadline_are_flagged(client, login, visit_today, db_session):
+    from inspection.models import ItemOutcome  # noqa: PLC0415
+    v = visit_today
+    enter(client, login, v)
+    sheet = client.get(f"/api/v1/visits/{v['visit'].id}/sheet").get_json()
+    task = next(t for t in sheet["tasks"] if t["mine"])
+    for point in task["items"][0]["points"]:
+        client.post(f"/api/v1/visits/{v['visit'].id}/findings", json={"task": task["id"], "point": point["id"],
+                                                                       "result": "compliant"})
+    due = client.post(f"/api/v1/visits/{v['visit'].id}/outcomes",
+                      json={"task": task["id"], "item": "SC-003", "outcome": "no_problem"}).get_json()["publish_due"]
+    assert dt.date.fromisoformat(due) > TODAY + dt.timedelta(days=20)  # 20 working days
+    client.post(f"/api/v1/visits/{v['visit'].id}/leave")
+    as_user(client, login, "market")
+    assert "前公示" in client.get(f"/plans/{v['plan']}/results").get_data(as_text=True)
+    row = db_session.scalar(select(ItemOutcome))
+    row.publish_due = TODAY - dt.timedelta(days=1)
+    db_session.commit()
+    assert "已超公示期限" in client.get(f"/plans/{v['plan']}/results").get_data(as_text=True)

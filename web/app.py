@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         JOBS=os.environ.get("INSPECTION_JOBS", "thread"),
         SCHEDULE_TIME_LIMIT=float(os.environ.get("SCHEDULE_TIME_LIMIT", "20")),
         SCHEDULE_WORKERS=int(os.environ.get("SCHEDULE_WORKERS", "2")),
+        PUBLISH_WORKING_DAYS=int(os.environ.get("PUBLISH_WORKING_DAYS", "20")),
     )
     if test_config:
         app.config.update(test_config)

@@ -258,7 +258,8 @@ def record_finding(session: Session, user: User, visit: Visit, task_id: int, poi
 
 
 def record_outcome(session: Session, user: User, visit: Visit, task_id: int, item_code: str, outcome: str,
-                   rectify_by: dt.date | None = None) -> ItemOutcome:
+                   rectify_by: dt.date | None = None, *, publish_within: int = PUBLISH_WORKING_DAYS) -> ItemOutcome:
+    """The item's outcome; it must be published within ``publish_within`` working days (一公开)."""
     task = _team_task(user, visit, task_id)
     item = next((i for i in task.plan.items if i.code == item_code), None)
     if item is None:
@@ -275,7 +276,7 @@ def record_outcome(session: Session, user: User, visit: Visit, task_id: int, ite
     row = session.scalar(select(ItemOutcome).where(ItemOutcome.visit_id == visit.id, ItemOutcome.task_id == task.id,
                                                    ItemOutcome.item_id == item.id))
     if row is None:
-        due = working_days(today, today + dt.timedelta(days=60))[PUBLISH_WORKING_DAYS]
+        due = working_days(today, today + dt.timedelta(days=3 * publish_within + 30))[publish_within]
         row = ItemOutcome(visit_id=visit.id, task_id=task.id, item_id=item.id, publish_due=due)
         session.add(row)
     row.outcome, row.rectify_by, row.recorded_at = outcome, rectify_by if outcome == "rectify" else None, utcnow()

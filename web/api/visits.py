@@ -112,7 +112,8 @@ def finding(body, visit_id: int):
 @blp.response(201)
 def outcome(body, visit_id: int):
     row = record_outcome(db(), current_user, _visit(visit_id), body["task"], body["item"], body["outcome"],
-                         body.get("rectify_by"))
+                         body.get("rectify_by"),
+                         publish_within=current_app.config["PUBLISH_WORKING_DAYS"])
     return {"id": row.id, "outcome": row.outcome, "publish_due": row.publish_due.isoformat()}
 
 

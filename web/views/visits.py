@@ -141,7 +141,8 @@ def record_item(visit_id: int):
                                _photo(f"photo_{point.id}"))
         rectify_by = dt.date.fromisoformat(form["rectify_by"]) if form.get("rectify_by") else None
         if form.get("outcome"):
-            record_outcome(db(), current_user, visit, task.id, item.code, form["outcome"], rectify_by)
+            record_outcome(db(), current_user, visit, task.id, item.code, form["outcome"], rectify_by,
+                           publish_within=current_app.config["PUBLISH_WORKING_DAYS"])
     except (ValueError, DomainError) as err:
         message = err.message if isinstance(err, DomainError) else "日期格式应为 YYYY-MM-DD"
         if isinstance(err, DomainError):
