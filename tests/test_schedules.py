@@ -143,6 +143,8 @@ def test_lock_move_rebuild_and_confirm(client, joint_plans, login):
     refused = client.post(f"/api/v1/visits/{joint['id']}/lock", json={"locked": False})
     assert refused.status_code == 409 and "已确认" in refused.get_json()["message"]
     assert len(before) == len(after)
+    moved_firms = sum(after[firm]["day"] != day for firm, day in before.items() if firm != target["firm"])
+    assert moved_firms == 0  # a rebuild moves nothing that it need not move
 
 
 def test_other_departments_cannot_touch_a_visit(client, joint_plans, login):
@@ -209,3 +211,25 @@ def test_schedule_build_command(runner, client, joint_plans):
     result = runner.invoke(args=["schedule", "build", str(market_id), "--time-limit", "5"])
     assert result.exit_code == 0, result.output
     assert "已排定" in result.output and "联合检查" in result.output
+
+
+def test_a_later_plan_joins_the_visits_already_proposed(client, login):
+    common = {**PERIOD, "ratios": {"A": 0.6, "B": 0.6, "C": 0.6, "D": 0.6}, "target_industries": ["餐饮服务", "住宿"]}
+    login("market")
+    market = client.post("/api/v1/plans", json={**common, "title": "市场监管", "items": ["SC-003"]}).get_json()
+    for action in ("file", "draw", "schedule"):
+        client.post(f"/api/v1/plans/{market['id']}/{action}")
+    before = {v["firm"]: v["day"] for v in client.get(f"/api/v1/plans/{market['id']}/visits").get_json()}
+    client.delete("/api/v1/session")
+    login("fire")
+    fire = client.post("/api/v1/plans", json={**common, "title": "消防", "items": ["XF-002"]}).get_json()
+    for action in ("file", "draw"):
+        client.post(f"/api/v1/plans/{fire['id']}/{action}")
+    run = client.post(f"/api/v1/plans/{fire['id']}/schedule").get_json()
+    assert run["stats"]["check"] == [] and run["stats"]["moved"] == 0 and run["stats"]["kept"] == len(before)
+    joined = [v for v in client.get(f"/api/v1/plans/{fire['id']}/visits").get_json() if v["joint"]]
+    assert joined and all(before[v["firm"]] == v["day"] for v in joined)
+    client.delete("/api/v1/session")
+    login("market")
+    after = {v["firm"]: v["day"] for v in client.get(f"/api/v1/plans/{market['id']}/visits").get_json()}
+    assert after == before

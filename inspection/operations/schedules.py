@@ -47,6 +47,14 @@ class Adapted:
     officers: dict[str, Officer]
     firms: dict[str, Firm]
     outside: dict[int, str]     # task id -> reason it could not even enter the instance
+    pinned: dict[str, str] = dataclasses.field(default_factory=dict)  # task key -> its proposed day so far
+
+    def with_pins(self) -> dict:
+        """The instance with every previously proposed (unlocked) task held to its day: a re-solve
+        first tries to place only what is new, so that visits people have seen do not move."""
+        tasks = [{**t, "window": [self.pinned[t["id"]]] * 2} if t["id"] in self.pinned else t
+                 for t in self.instance["tasks"]]
+        return {**self.instance, "tasks": tasks}
 
 
 def scope_of(session: Session, plan: InspectionPlan) -> list[InspectionPlan]:
@@ -92,7 +100,7 @@ def build_instance(session: Session, plans: list[InspectionPlan], start: dt.date
         instance_officers.append({"id": officer.certificate_no, "department": officer.department.code,
                                   "days": [d.isoformat() for d in working], "capacity": options.capacity,
                                   "districts": districts, "qualifications": list(officer.qualifications or [])})
-    instance_tasks, task_map, firm_map, outside = [], {}, {}, {}
+    instance_tasks, task_map, firm_map, outside, pinned = [], {}, {}, {}, {}
     for task in tasks:
         first, last = max(task.window_start, start), min(task.window_end, end)
         if task.visit is not None and task.visit.locked:
@@ -101,6 +109,8 @@ def build_instance(session: Session, plans: list[InspectionPlan], start: dt.date
             outside[task.id] = "任务时间窗与排程期间没有共同的工作日"
             continue
         key = f"t{task.id}"
+        if task.visit is not None and not task.visit.locked and first <= task.visit.day <= last:
+            pinned[key] = task.visit.day.isoformat()
         task_map[key] = task
         firm_map[task.firm.uscc] = task.firm
         instance_tasks.append({"id": key, "department": task.plan.department.code, "firm": task.firm.uscc,
@@ -117,7 +127,7 @@ def build_instance(session: Session, plans: list[InspectionPlan], start: dt.date
                       for uscc, firm in sorted(firm_map.items())]
     instance = {"days": [d.isoformat() for d in days], "firms": instance_firms, "officers": instance_officers,
                 "tasks": instance_tasks}
-    return Adapted(instance, task_map, officer_map, firm_map, outside)
+    return Adapted(instance, task_map, officer_map, firm_map, outside, pinned)
 
 
 def start_build(session: Session, actor: User, plan: InspectionPlan) -> ScheduleRun:
@@ -159,9 +169,25 @@ def prepare_run(session: Session, run: ScheduleRun, options: BuildOptions) -> Ad
 
 def solve_adapted(adapted: Adapted, options: BuildOptions, seed: int,
                   report: Callable[[float, str], None] | None = None) -> dict:
-    """The pure solve: no database is touched while it runs."""
+    """The pure solve: no database is touched while it runs.
+
+    A rebuild first holds every visit proposed before to its day and places only what is new;
+    if that leaves any task unscheduled, it solves freely too and keeps whichever schedules more
+    tasks (then fewer visits), so that stability never costs a task."""
     config = scheduler.SolverConfig(time_limit=options.time_limit, workers=options.workers, seed=seed)
-    return scheduler.solve(scheduler.Instance.from_dict(adapted.instance), config, report).to_dict()
+    free = scheduler.Instance.from_dict(adapted.instance)
+    if not adapted.pinned:
+        solution = scheduler.solve(free, config, report).to_dict()
+        return {**solution, "stats": {**solution["stats"], "moved": 0}}
+    pinned = scheduler.solve(scheduler.Instance.from_dict(adapted.with_pins()), config, report).to_dict()
+    best = pinned
+    if pinned["unscheduled"]:
+        unpinned = scheduler.solve(free, config, report).to_dict()
+        if (len(unpinned["unscheduled"]), len(unpinned["visits"])) < (len(pinned["unscheduled"]), len(pinned["visits"])):
+            best = unpinned
+    moved = sum(1 for visit in best["visits"] for key in visit["tasks"]
+                if key in adapted.pinned and adapted.pinned[key] != visit["day"])
+    return {**best, "stats": {**best["stats"], "moved": moved, "kept": len(adapted.pinned) - moved}}
 
 
 def execute_run(session: Session, run: ScheduleRun, options: BuildOptions | None = None,
