@@ -6,7 +6,7 @@ before (CP-SAT primer style "staged solves"):
      unscheduled task exceeding the number of possible visits),
   2. fewest officer-days spanning more than one district,
   3. balanced load: smallest sum over departments of the largest officer load, then
-     the fewest officer-visits.
+     the fewest officer-visits; the visits of stage 2 stay fixed, only officers move.
 """
 
 from __future__ import annotations
@@ -107,7 +107,11 @@ def solve_exact(P: Prepared, config: SolverConfig, deadline: float, start_plan: 
             break
         exact.model.Minimize(objective)
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.05, remaining * shares[stage])
+        budget = remaining * shares[stage]
+        if stage == 2:
+            # A tie-break on symmetric officers: proving it can take long, so cap it.
+            budget = min(budget, 0.1 * config.time_limit)
+        solver.parameters.max_time_in_seconds = max(0.05, budget)
         solver.parameters.num_workers = config.workers
         solver.parameters.random_seed = config.seed
         status = solver.Solve(exact.model)
@@ -120,4 +124,8 @@ def solve_exact(P: Prepared, config: SolverConfig, deadline: float, start_plan: 
         # Fix this stage's optimum for the next stage.
         exact.model.Add(objective <= int(round(solver.ObjectiveValue())))
         exact.hint_values(solver)
+        if stage == 1:
+            # The balance stage only re-assigns officers: the visits stay as they are.
+            for var in list(exact.visit_firm_day.values()) + list(exact.assign_task_day.values()):
+                exact.model.Add(var == solver.Value(var))
     return plan, proven and plan is not None

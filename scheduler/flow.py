@@ -17,9 +17,10 @@ def transport(
     supply: dict[Hashable, int],
     demand: dict[Hashable, int],
     edges: list[tuple[Hashable, Hashable]],
+    edge_cap: dict[tuple[Hashable, Hashable], int] | None = None,
 ) -> dict[tuple[Hashable, Hashable], int] | None:
     """Flows on ``edges`` (supply node, demand node) meeting every demand without
-    exceeding any supply, or None if there are none."""
+    exceeding any supply (nor ``edge_cap`` of an edge), or None if there are none."""
     need = sum(v for v in demand.values() if v > 0)
     if need == 0:
         return {}
@@ -41,7 +42,7 @@ def transport(
             arc(("d", node), sink, amount)
     for a, b in edges:
         if supply.get(a, 0) > 0 and demand.get(b, 0) > 0:
-            arc(("s", a), ("d", b), need)
+            arc(("s", a), ("d", b), need if edge_cap is None else edge_cap.get((a, b), need))
     flow = 0
     while flow < need:
         parent = {source: None}

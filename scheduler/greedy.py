@@ -22,7 +22,7 @@ import random
 from .plan import Plan
 from .prepare import ANY, Prepared, team_demand
 
-__all__ = ["careful_greedy", "staff_team", "restaff_department", "insert_task"]
+__all__ = ["careful_greedy", "staff_team", "restaff_department", "insert_task", "relocate_firm"]
 
 
 class _Free:
@@ -206,7 +206,7 @@ def careful_greedy(P: Prepared, seed: int = 0) -> Plan:
     return plan
 
 
-def _try_day(plan: Plan, free: _Free, f: int, d: int) -> tuple[list[int], dict[int, list[int]]]:
+def _try_day(plan: Plan, free: _Free | None, f: int, d: int) -> tuple[list[int], dict[int, list[int]]]:
     """Staff every department of firm f's open tasks that fit day d (kept in the plan).
 
     Returns the tasks staffed and, per department touched, its previous team for undo.
@@ -226,14 +226,56 @@ def _try_day(plan: Plan, free: _Free, f: int, d: int) -> tuple[list[int], dict[i
     return staffed, previous
 
 
-def _undo_day(plan: Plan, free: _Free, f: int, d: int, previous: dict[int, list[int]]) -> None:
+def _undo_day(plan: Plan, free: _Free | None, f: int, d: int, previous: dict[int, list[int]]) -> None:
     for k, old in previous.items():
         for o in plan.clear_team(f, d, k):
-            free.take(o, d, -1)
+            if free is not None:
+                free.take(o, d, -1)
         if old:
             plan.set_team(f, d, k, old)
-            for o in old:
-                free.take(o, d, 1)
+            if free is not None:
+                for o in old:
+                    free.take(o, d, 1)
+
+
+def relocate_firm(plan: Plan, f: int) -> bool:
+    """Move a one-visit firm's visit to the day where the most of its tasks can be
+    staffed with the capacity left; keeps the current visit unless that does more."""
+    P = plan.P
+    if P.firm_cap[f] != 1:
+        return False
+    tasks = [t for t in P.firm_tasks[f] if P.feasible_mask[t]]
+    done = [t for t in tasks if plan.task_day[t] >= 0]
+    if len(done) == len(tasks):
+        return False
+    old_days = list(plan.firm_days[f])
+    cover = {d: sum(1 for t in tasks if P.feasible_mask[t] >> d & 1) for d in P.mask_days(P.firm_candidate_mask[f])}
+    days = sorted((d for d, n in cover.items() if n > len(done)), key=lambda d: -cover[d])
+    if not days:
+        return False
+    # Take the current visit out.
+    saved = []
+    for d in old_days:
+        teams = dict(plan.teams.get((f, d), {}))
+        for k in teams:
+            plan.clear_team(f, d, k)
+        saved.append((d, list(plan.visit_tasks[(f, d)]), teams))
+        for t in list(plan.visit_tasks[(f, d)]):
+            plan.remove_task(t)
+    for d in days:
+        staffed, previous = _try_day(plan, None, f, d)
+        if len(staffed) > len(done):
+            for t in staffed:
+                plan.add_task(t, d)
+            return True
+        _undo_day(plan, None, f, d, previous)
+    # Put the old visit back.
+    for d, visit_tasks, teams in saved:
+        for t in visit_tasks:
+            plan.add_task(t, d)
+        for k, team in teams.items():
+            plan.set_team(f, d, k, team)
+    return False
 
 
 def _place_group(plan: Plan, free: _Free, f: int, group: list[int], common: int) -> None:

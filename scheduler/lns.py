@@ -2,10 +2,12 @@
 
 Firms interact only through officer capacity per (department, day, district), so the
 day plan is improved by re-optimising a neighbourhood of firms at a time: a CP-SAT
-sub-model holds the day variables of the free firms (``constraints.visits``), their
-team slots per demand class (``prepare.team_demand``), and for every (department, day)
-they touch the aggregated capacity flows of ``constraints.capacity``, with the slots of
-all fixed firms as constants.  The current plan is the hint, the sub-model minimises
+sub-model holds the day choices of the free firms, their team slots per demand class
+(``prepare.team_demand``), and for every (department, day) they touch the aggregated
+officer capacity of ``constraints.capacity`` (Hall conditions, or group flows), with
+the slots of all fixed firms as constants.  A one-visit firm (most firms) chooses one
+"pattern": a day with every task that fits it (``visit_firm_pattern``); firms with more
+visits get task-day variables (``constraints.visits``).  The current plan is the hint, the sub-model minimises
 (unscheduled, visits) of the free firms, and its answer is accepted when not worse.
 
 Neighbourhoods, chosen at random (seeded):
@@ -29,7 +31,7 @@ from collections.abc import Callable
 from ortools.sat.python import cp_model
 
 from .bounds import LowerBounds, firm_lost_tasks
-from .constraints.capacity import add_capacity_hall
+from .constraints.capacity import add_capacity_flows, add_capacity_hall
 from .constraints.visits import add_visit_variables
 from .flow import transport
 from .model import SolverConfig
@@ -39,6 +41,7 @@ from .prepare import ANY, Prepared, team_demand
 __all__ = ["improve_days", "DemandLedger"]
 
 Key = tuple[int, int, str | None, str | None]  # (department, day, district, class)
+SMALL_DAY = 16  # at most this many officers of a department that day: model each one
 
 
 class DemandLedger:
@@ -47,9 +50,11 @@ class DemandLedger:
     def __init__(self, P: Prepared, plan: Plan):
         self.P = P
         self.demand: dict[Key, int] = defaultdict(int)
+        self.visits: dict[Key, int] = defaultdict(int)  # visits with slots of the class
         for f in range(len(P.firm_ids)):
             for key, slots in self.firm_demand(plan, f).items():
                 self.demand[key] += slots
+                self.visits[key] += 1
 
     def firm_demand(self, plan: Plan, f: int) -> dict[Key, int]:
         P = self.P
@@ -65,10 +70,14 @@ class DemandLedger:
         return out
 
     def apply(self, old: dict[Key, int], new: dict[Key, int]) -> None:
+        """Replace a firm's slots ``old`` by ``new`` (a firm has one visit per day, so
+        each key it has counts as one visit)."""
         for key, slots in old.items():
             self.demand[key] -= slots
+            self.visits[key] -= 1
         for key, slots in new.items():
             self.demand[key] += slots
+            self.visits[key] += 1
 
 
 def _firm_objective(P: Prepared, plan: Plan, firms: list[int], weight: int) -> int:
@@ -106,6 +115,8 @@ class DayLNS:
         self.iterations = 0
         self.improvements = 0
         self._pattern_cache: dict[int, list] = {}
+        self.budget = float(config.neighbourhood_vars)
+        self.last_optimal = False
 
     # -- neighbourhoods ----------------------------------------------------------------
 
@@ -120,7 +131,7 @@ class DayLNS:
         return out
 
     def _cut(self, firms: list[int], must: list[int] = ()) -> list[int]:
-        budget = self.config.neighbourhood_vars
+        budget = int(self.budget)
         chosen: list[int] = []
         seen: set[int] = set()
         used = 0
@@ -190,13 +201,16 @@ class DayLNS:
 
     # -- sub-model ---------------------------------------------------------------------
 
-    def _add_capacity(self, model, touched, free_terms, current, free_districts) -> None:
+    def _add_capacity(self, model, touched, free_terms, current, free_districts, count_terms, old_demands) -> set:
         """Capacity of every (department, day) the free firms touch.
 
-        Groups keep their current flows into classes of districts outside the
-        neighbourhood (a max-flow of the current plan); what is left of their supply
-        covers the classes of the neighbourhood's districts, through Hall's condition
-        (or explicit flows when there are many classes).
+        Few officers that day: every officer is his own supply, and his slots in a
+        class are at most the visits needing it (a team takes distinct officers).
+        Otherwise groups keep their current flows into classes of districts outside
+        the neighbourhood (a max-flow of the current plan); what is left of their
+        supply covers the classes of the neighbourhood's districts, through Hall's
+        condition (or explicit flows when there are many classes).
+        Returns the (department, day) pairs modelled per officer.
         """
         P = self.P
         classes_of: dict[tuple[int, int], set] = defaultdict(set)
@@ -205,8 +219,39 @@ class DayLNS:
                 classes_of[(k, d)].add((district, qualification))
         for (k, d, district, qualification) in free_terms:
             classes_of[(k, d)].add((district, qualification))
+        free_visits: dict[Key, int] = defaultdict(int)
+        for demand in old_demands.values():
+            for key in demand:
+                free_visits[key] += 1
+        per_officer = set()
         for (k, d) in touched:
             classes = classes_of[(k, d)]
+            officers = [o for o in P.dept_officers[k] if P.officer_days_mask[o] >> d & 1]
+            if len(officers) <= SMALL_DAY:
+                per_officer.add((k, d))
+                demand = {}
+                count = {}
+                for c in classes:
+                    key = (k, d) + c
+                    demand[c] = (self.ledger.demand.get(key, 0) - current.get(key, 0), free_terms.get(key, []))
+                    count[c] = (self.ledger.visits.get(key, 0) - free_visits.get(key, 0), count_terms.get(key, []))
+                serves = {
+                    o: {c for c in classes if P.covers(o, c[0]) and (c[1] is ANY or c[1] in P.officer_quals[o])}
+                    for o in officers
+                }
+                edges = [(o, c) for o, cs in serves.items() for c in cs]
+                now = {c: self.ledger.demand.get((k, d) + c, 0) for c in classes}
+                visits_now = {c: self.ledger.visits.get((k, d) + c, 0) for c in classes}
+                hints = transport(
+                    {o: P.officer_cap[o] for o in officers},
+                    now,
+                    edges,
+                    {(o, c): visits_now[c] for (o, c) in edges},
+                ) or {}
+                add_capacity_flows(
+                    model, k, d, demand, {o: P.officer_cap[o] for o in officers}, serves, hints, count, "officer"
+                )
+                continue
             groups = [g for g in P.dept_groups[k] if g.supply[d] > 0]
             serves = {g.index: {c for c in classes if g.covers(c[0]) and g.serves(c[1])} for g in groups}
             now = {c: self.ledger.demand.get((k, d) + c, 0) for c in classes}
@@ -222,21 +267,42 @@ class DayLNS:
                 key = (k, d) + c
                 demand[c] = (self.ledger.demand.get(key, 0) - current.get(key, 0), free_terms.get(key, []))
             inside_serves = {g: cs & inside for g, cs in serves.items()}
-            if add_capacity_hall(model, demand, residual, inside_serves):
+            if not add_capacity_hall(model, demand, residual, inside_serves):
+                add_capacity_flows(model, k, d, demand, residual, inside_serves, current_flow)
+        return per_officer
+
+    def _add_distinct_officers(self, model, free_terms, count_terms, current, old_demands, skip) -> None:
+        """A team takes distinct officers, so a class's slots in a district that day are
+        at most sum over its eligible officers of min(capacity, visits needing the
+        class) (Gale-Ryser).  Posted where few visits make it bind."""
+        P = self.P
+        free_visits: dict[Key, int] = defaultdict(int)
+        for demand in old_demands.values():
+            for key in demand:
+                free_visits[key] += 1
+        for key, terms in free_terms.items():
+            k, d, district, qualification = key
+            if (k, d) in skip:
                 continue
-            # Many classes: explicit flows into the neighbourhood's classes.
-            for g, cs in inside_serves.items():
-                outs = []
-                for c in cs:
-                    flow = model.NewIntVar(0, max(0, residual[g]), f"flow_group_class_{g}_{d}_{c[0]}_{c[1]}")
-                    outs.append(flow)
-                    demand[c][1].append(-flow)
-                    hint = current_flow.get((g, c), 0)
-                    model.AddHint(flow, hint)
-                if outs:
-                    model.Add(sum(outs) <= max(0, residual[g]))
-            for c, (fixed, terms) in demand.items():
-                model.Add(fixed + sum(terms) <= 0)
+            officers = [o for o in P.eligible(k, district, qualification) if P.officer_days_mask[o] >> d & 1]
+            now = self.ledger.visits.get(key, 0)
+            fixed = now - free_visits.get(key, 0)
+            top = max((P.officer_cap[o] for o in officers), default=0)
+            if fixed >= top:
+                continue
+            visits = fixed + sum(count_terms.get(key, []))
+            capped = []
+            for o in officers:
+                supply_officer_class = model.NewIntVar(
+                    0, P.officer_cap[o], f"supply_officer_class_{o}_{d}_{district}_{qualification}"
+                )
+                # An officer serves each visit at most once.
+                model.Add(supply_officer_class <= visits)
+                model.AddHint(supply_officer_class, min(P.officer_cap[o], now))
+                capped.append(supply_officer_class)
+            slots = self.ledger.demand.get(key, 0) - current.get(key, 0)
+            # The class's slots need that many distinct-officer visits.
+            model.Add(slots + sum(terms) <= sum(capped))
 
     def _patterns(self, f: int) -> list[tuple[int, tuple[int, ...], dict[Key, int]]]:
         """Visit patterns of a one-visit firm: (day, tasks, slots per class).
@@ -266,6 +332,7 @@ class DayLNS:
         plan = self.plan
         model = cp_model.CpModel()
         free_terms: dict[Key, list] = defaultdict(list)
+        count_terms: dict[Key, list] = defaultdict(list)  # visits that may need the class
         hints: list[tuple[cp_model.IntVar, int]] = []
         scheduled_terms: list = []
         visit_terms: list = []
@@ -286,6 +353,7 @@ class DayLNS:
                 visit_terms.append(pattern)
                 for key, amount in slots.items():
                     free_terms[key].append(amount * pattern)
+                    count_terms[key].append(pattern)
             # One visit at most.
             model.AddAtMostOne(options)
 
@@ -307,6 +375,8 @@ class DayLNS:
                     if (t, d) in assign_task_day:
                         by_department[P.task_dept[t]].append(t)
                 for k, tasks in by_department.items():
+                    for qualification in {P.task_qual[t] for t in tasks}:
+                        count_terms[(k, d, district, qualification)].append(visit_firm_day[(f, d)])
                     if len(tasks) == 1:
                         t = tasks[0]
                         free_terms[(k, d, district, P.task_qual[t])].append(P.task_need[t] * assign_task_day[(t, d)])
@@ -349,7 +419,10 @@ class DayLNS:
                 current[key] += slots
         free_districts = {P.firm_district[f] for f in firms}
         touched = {(k, d) for (k, d, _, _) in free_terms}
-        self._add_capacity(model, touched, free_terms, current, free_districts)
+        per_officer = self._add_capacity(
+            model, touched, free_terms, current, free_districts, count_terms, old_demands
+        )
+        self._add_distinct_officers(model, free_terms, count_terms, current, old_demands, per_officer)
 
         # Objective: unscheduled tasks dominate visits.
         weight = len(visit_terms) + 1
@@ -362,8 +435,9 @@ class DayLNS:
         solver.parameters.max_time_in_seconds = max(0.1, time_limit)
         solver.parameters.num_workers = self.config.workers
         solver.parameters.random_seed = self.rng.randrange(1 << 30)
-        solver.parameters.interleave_search = True
+        solver.parameters.linearization_level = 2
         status = solver.Solve(model)
+        self.last_optimal = status == cp_model.OPTIMAL
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return False
         before = _firm_objective(P, plan, firms, weight)
@@ -409,25 +483,40 @@ def improve_days(
     plan = start.copy_days()
     lns = DayLNS(P, plan, config)
     begin = time.monotonic()
-    # Keep time for staffing: about a fifth, at least a little per (department, day).
-    reserve = max(0.2 * (deadline - begin), 0.002 * P.n_tasks)
+    # Keep time for staffing (about 0.5 ms per task measured) and the final passes.
+    reserve = max(0.1 * (deadline - begin), 0.0008 * P.n_tasks + 1.0)
     stop = deadline - reserve
-    history = []
     while time.monotonic() < stop - 0.2:
         if plan.unscheduled_count() <= bounds.unscheduled and plan.visit_count() <= bounds.visits:
             break
         excess = lns.excess_unscheduled()
-        kind, firms = lns.neighbourhood(excess)
+        whole = sum(lns.firm_vars[f] for f in lns.active) <= lns.budget
+        if whole:
+            kind, firms = "everything", list(lns.active)
+        else:
+            kind, firms = lns.neighbourhood(excess)
         if not firms:
-            continue
+            break
         remaining = stop - time.monotonic()
-        limit = min(remaining, max(1.0, min(10.0, 0.05 * (stop - begin))))
+        limit = min(remaining, 2.0)
+        began = time.monotonic()
         improved = lns.solve_neighbourhood(firms, limit)
+        # Adapt the neighbourhood size: grow while sub-models are solved quickly.
+        if lns.last_optimal and time.monotonic() - began < 0.5 * limit:
+            lns.budget = min(4.0 * config.neighbourhood_vars, lns.budget * 1.15)
+        elif not lns.last_optimal:
+            lns.budget = max(300.0, lns.budget * 0.85)
         lns.iterations += 1
         if improved:
             lns.improvements += 1
-        history.append((kind, len(firms), improved))
+        if whole and lns.last_optimal:
+            break  # the day model is solved to optimality
         fraction = 0.05 + 0.75 * (time.monotonic() - begin) / max(1e-9, stop - begin)
         report(fraction, f"lns {lns.iterations}: {plan.unscheduled_count()} unscheduled, {plan.visit_count()} visits")
-    extra = {"lns_iterations": lns.iterations, "lns_improvements": lns.improvements}
+    extra = {
+        "lns_iterations": lns.iterations,
+        "lns_improvements": lns.improvements,
+        "lns_unscheduled": plan.unscheduled_count(),
+        "lns_visits": plan.visit_count(),
+    }
     return plan, extra

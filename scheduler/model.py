@@ -219,7 +219,8 @@ class SolverConfig:
         solves) or "decomposed" (greedy + large-neighbourhood search on visit days,
         then officer assignment per department and day).
     exact_max_tasks: "auto" uses the exact model up to this many on-site tasks.
-    neighbourhood_vars: target number of day variables in one LNS sub-model.
+    neighbourhood_vars: starting number of day variables in one LNS sub-model (it
+        adapts: grows while sub-models solve fast, shrinks when they time out).
     """
 
     time_limit: float = 30.0
@@ -227,7 +228,7 @@ class SolverConfig:
     seed: int = 0
     strategy: str = "auto"
     exact_max_tasks: int = 150
-    neighbourhood_vars: int = 12000
+    neighbourhood_vars: int = 3000
 
     def __post_init__(self) -> None:
         if self.strategy not in ("auto", "exact", "decomposed"):

@@ -236,9 +236,6 @@ class Prepared:
             self._eligible_count[key] = counts
         return counts
 
-    def task_label(self, t: int) -> str:
-        return self.task_ids[t]
-
     # -- reasons -----------------------------------------------------------------
 
     def _infeasibility_reason(self, t: int) -> str:

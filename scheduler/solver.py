@@ -32,7 +32,7 @@ from collections.abc import Callable
 
 from .bounds import compute_bounds
 from .exact import solve_exact
-from .greedy import careful_greedy, insert_task
+from .greedy import careful_greedy, insert_task, relocate_firm
 from .lns import improve_days
 from .model import Instance, Solution, SolverConfig
 from .plan import Plan
@@ -58,10 +58,15 @@ def plan_key(plan: Plan) -> tuple:
 
 
 def _insert_leftovers(P: Prepared, plan: Plan) -> None:
+    """Final passes with real officer capacities: insert left-over tasks into visits,
+    then move one-visit firms that leave tasks out to a day that does more."""
     left = [t for t in range(P.n_tasks) if plan.task_day[t] < 0 and P.feasible_mask[t]]
     left.sort(key=lambda t: bin(P.feasible_mask[t]).count("1"))
     for t in left:
         insert_task(plan, t)
+    firms = sorted({P.task_firm[t] for t in range(P.n_tasks) if plan.task_day[t] < 0 and P.feasible_mask[t]})
+    for f in firms:
+        relocate_firm(plan, f)
 
 
 def solve(instance: Instance, config: SolverConfig | None = None, progress: Progress | None = None) -> Solution:

@@ -1,5 +1,7 @@
 """Officer assignment for a fixed day plan, one (department, day) at a time.
 
+0. Greedy first (the careful greedy's officer preferences); the steps below run only
+   where it leaves a visit unstaffed or an officer-day spanning two districts.
 1. Aggregate (CP-SAT, small): how many visits each officer makes in each district and
    demand class that day, ``supply_officer_district_class[o, r, c]``, covering every
    class's team slots; minimising first the slots left uncovered, then officer-days
@@ -22,6 +24,7 @@ from ortools.sat.python import cp_model
 
 from .model import SolverConfig
 from .plan import Plan
+from .greedy import staff_team
 from .prepare import ANY, Prepared, team_demand
 
 __all__ = ["staff_plan"]
@@ -52,6 +55,7 @@ def _aggregate(
     model = cp_model.CpModel()
     supply_officer_district_class: dict[tuple[int, str | None, str | None], cp_model.IntVar] = {}
     per_class: dict[tuple, list] = defaultdict(list)
+    class_top: dict[tuple, int] = {}
     officers = [o for o in P.dept_officers[k] if plan.rem[o][d] > 0]
     costs = []
     spans = []
@@ -68,6 +72,7 @@ def _aggregate(
             y = model.NewIntVar(0, top, f"supply_officer_district_class_{o}_{district}_{qualification}")
             supply_officer_district_class[(o, district, qualification)] = y
             per_class[(district, qualification)].append(y)
+            class_top[(district, qualification)] = max(class_top.get((district, qualification), 0), top)
             by_district[district].append(y)
         if not by_district:
             continue
@@ -101,11 +106,29 @@ def _aggregate(
         costs.append(cost)
         bound_cost += (before + top) ** 2 - before**2
     shortfall = []
+    team_sizes: dict[tuple, list[int]] = defaultdict(list)
+    for f, demand in visits:
+        for qualification, n in demand.items():
+            team_sizes[(P.firm_district[f], qualification)].append(n)
     for key, amount in slots.items():
         short = model.NewIntVar(0, amount, f"short_class_{key[0]}_{key[1]}")
         # Every class's team slots are covered, or the shortfall is paid for.
         model.Add(sum(per_class.get(key, [])) + short >= amount)
         shortfall.append(short)
+        # Gale-Ryser: the j largest teams of the class need sum_o min(supply_o, j)
+        # slots, as a team takes distinct officers (only j below the largest supply
+        # matter, beyond it the total above suffices).
+        sizes = sorted(team_sizes[key], reverse=True)
+        ys = per_class.get(key, [])
+        for j in range(1, min(len(sizes), class_top.get(key, 0))):
+            if sum(sizes[:j]) <= j:
+                continue
+            capped = []
+            for y in ys:
+                supply_capped = model.NewIntVar(0, j, f"supply_capped_{key[0]}_{key[1]}_{j}_{len(capped)}")
+                model.Add(supply_capped <= y)
+                capped.append(supply_capped)
+            model.Add(sum(capped) + short >= sum(sizes[:j]))
     weight_span = bound_cost + 1
     weight_short = weight_span * (len(spans) + 1)
     model.Minimize(weight_short * sum(shortfall) + weight_span * sum(spans) + sum(costs))
@@ -167,8 +190,11 @@ def _exact_district(
     firms: list[int],
     config: SolverConfig,
     time_limit: float,
+    hint: dict[int, list[int]] | None = None,
 ) -> dict[int, list[int]]:
-    """Staff as many of ``firms`` (visits on day d, department k) as possible, exactly."""
+    """Staff as many of ``firms`` (visits on day d, department k) as possible, exactly.
+
+    ``hint`` (firm -> team) is a partial staffing to start from."""
     model = cp_model.CpModel()
     keep_visit: dict[int, cp_model.IntVar] = {}
     assign_officer_visit: dict[tuple[int, int], cp_model.IntVar] = {}
@@ -189,11 +215,16 @@ def _exact_district(
             qualification = P.task_qual[t]
             team = [a for o, a in members.items() if qualification is None or qualification in P.officer_quals[o]]
             # officers_needed (qualified) officers when the visit keeps its tasks.
-            model.Add(sum(team) >= P.task_need[t]).OnlyEnforceIf(keep)
+            model.Add(sum(team) >= P.task_need[t] * keep)
     for o, visits in per_officer.items():
         # Officer capacity left that day.
         model.Add(sum(visits) <= plan.rem[o][d])
     model.Maximize(sum(weights) * (len(assign_officer_visit) + 1) - sum(assign_officer_visit.values()))
+    if hint is not None:
+        for f, keep in keep_visit.items():
+            model.AddHint(keep, f in hint)
+        for (o, f), a in assign_officer_visit.items():
+            model.AddHint(a, o in hint.get(f, ()))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit)
     solver.parameters.num_workers = config.workers
@@ -208,6 +239,72 @@ def _exact_district(
     return teams
 
 
+def _greedy_day(P: Prepared, plan: Plan, k: int, d: int, visits: list[tuple[int, dict]]) -> tuple[dict[int, list[int]], list[int]]:
+    """Staff department k's visits of day d with the greedy's officer preferences
+    (kept in the plan).  Visits with scarce districts and large teams go first."""
+    order = sorted(
+        visits,
+        key=lambda v: (
+            -sum(1 for q in v[1] if q is not ANY),
+            len(P.eligible(k, P.firm_district[v[0]], None)),
+            -sum(v[1].values()),
+            P.firm_ids[v[0]],
+        ),
+    )
+    teams: dict[int, list[int]] = {}
+    failed: list[int] = []
+    for f, _ in order:
+        tasks = [t for t in plan.visit_tasks[(f, d)] if P.task_dept[t] == k]
+        team = staff_team(plan, f, d, k, tasks)
+        if team is None:
+            failed.append(f)
+            continue
+        plan.set_team(f, d, k, team)
+        teams[f] = team
+    return teams, failed
+
+
+def _day_spans(plan: Plan, k: int, d: int) -> int:
+    P = plan.P
+    return sum(
+        1 for o in P.dept_officers[k] if len(plan.officer_day_districts.get((o, d), ())) > 1
+    )
+
+
+def _day_cost(plan: Plan, k: int, d: int, teams: dict[int, list[int]]) -> int:
+    """Convex load cost of the officers' loads after this day (smaller: more even)."""
+    return sum(plan.load[o] ** 2 for o in plan.P.dept_officers[k])
+
+
+def _solve_day(P, plan, k, d, visits, config, limit) -> tuple[dict[int, list[int]], list[int]]:
+    """CP-SAT staffing of one (department, day), kept in the plan."""
+    supply = _aggregate(P, plan, k, d, visits, config, limit * 0.7)
+    teams, failed = _realise(P, visits, supply)
+    for f, team in teams.items():
+        plan.set_team(f, d, k, team)
+    if failed:
+        # Re-staff the districts with failures exactly, from their capacity before.
+        districts = {P.firm_district[f] for f in failed}
+        redo = [f for f, _ in visits if P.firm_district[f] in districts]
+        for f in redo:
+            if f in teams:
+                plan.clear_team(f, d, k)
+        hint = {f: teams[f] for f in redo if f in teams}
+        rescue = _exact_district(P, plan, k, d, redo, config, max(0.2, limit * 0.3), hint)
+        if sum(len(plan.visit_tasks[(f, d)]) for f in rescue) < sum(len(plan.visit_tasks[(f, d)]) for f in hint):
+            rescue = hint
+        failed = []
+        for f in redo:
+            team = rescue.get(f)
+            if team is not None:
+                plan.set_team(f, d, k, team)
+                teams[f] = team
+            else:
+                teams.pop(f, None)
+                failed.append(f)
+    return teams, failed
+
+
 def staff_plan(
     P: Prepared,
     day_plan: Plan,
@@ -215,7 +312,13 @@ def staff_plan(
     deadline: float,
     report: Callable[[float, str], None],
 ) -> Plan:
-    """A plan with the days of ``day_plan`` and fresh teams (module docstring)."""
+    """A plan with the days of ``day_plan`` and fresh teams (module docstring).
+
+    Each (department, day) is first staffed greedily; where that leaves a visit
+    unstaffed or an officer-day spanning two districts, or while time is plentiful, the
+    CP-SAT staffing is tried too and the better of the two kept (fewer dropped tasks, then fewer spanning
+    officer-days, then the more even load).
+    """
     plan = day_plan.copy_days()
     work: dict[tuple[int, int], list[tuple[int, dict]]] = defaultdict(list)
     for (f, d), tasks in plan.visit_tasks.items():
@@ -227,21 +330,34 @@ def staff_plan(
     keys = sorted(work, key=lambda key: (key[1], key[0]))
     for done, (k, d) in enumerate(keys):
         visits = sorted(work[(k, d)], key=lambda v: P.firm_ids[v[0]])
-        remaining = max(0.0, deadline - time.monotonic())
-        limit = min(5.0, max(0.2, remaining / max(1, len(keys) - done)))
-        supply = _aggregate(P, plan, k, d, visits, config, limit * 0.7)
-        teams, failed = _realise(P, visits, supply)
-        for f, team in teams.items():
-            plan.set_team(f, d, k, team)
-        if failed:
-            rescue = _exact_district(P, plan, k, d, failed, config, max(0.1, limit * 0.3))
-            for f in failed:
-                team = rescue.get(f)
-                if team is not None:
+        teams, failed = _greedy_day(P, plan, k, d, visits)
+        remaining = deadline - time.monotonic()
+        share = remaining / max(1, len(keys) - done)
+        if remaining > 0.5 and (failed or _day_spans(plan, k, d) or share > 0.25):
+            greedy_score = (
+                sum(len(plan.visit_tasks[(f, d)]) for f in failed),
+                _day_spans(plan, k, d),
+                _day_cost(plan, k, d, teams),
+            )
+            for f in teams:
+                plan.clear_team(f, d, k)
+            limit = min(5.0, max(0.2, remaining / max(1, len(keys) - done) * 4))
+            cp_teams, cp_failed = _solve_day(P, plan, k, d, visits, config, limit)
+            cp_score = (
+                sum(len(plan.visit_tasks[(f, d)]) for f in cp_failed),
+                _day_spans(plan, k, d),
+                _day_cost(plan, k, d, cp_teams),
+            )
+            if cp_score <= greedy_score:
+                teams, failed = cp_teams, cp_failed
+            else:
+                for f in cp_teams:
+                    plan.clear_team(f, d, k)
+                for f, team in teams.items():
                     plan.set_team(f, d, k, team)
-                else:
-                    for t in [t for t in plan.visit_tasks[(f, d)] if P.task_dept[t] == k]:
-                        plan.remove_task(t)
+        for f in failed:
+            for t in [t for t in plan.visit_tasks[(f, d)] if P.task_dept[t] == k]:
+                plan.remove_task(t)
         if done % 20 == 0:
             report(0.8 + 0.15 * done / max(1, len(keys)), f"staffing {done}/{len(keys)}")
     return plan

@@ -1,11 +1,13 @@
 """Officer capacity: visits per officer and day (exact model), and the aggregated
-capacity flows of the day model.
+capacity of the day model.
 
 Day model: officers of one department with equal districts and qualifications form a
-group whose capacity on day d is the sum of their capacities.  A group's capacity flows
-to demand classes (district r, class c) it can serve: c is ANY (any officer of the
-department) or a qualification the group holds.  Every class's demand (the team slots
-of the visits, see ``prepare.team_demand``) must be covered by the flows into it.
+group whose capacity on day d is the sum of their capacities.  Capacity goes to demand
+classes (district r, class c) a source can serve: c is ANY (any officer of the
+department) or a qualification the source holds.  Every class's demand (the team slots
+of the visits, see ``prepare.team_demand``) must be covered: through Hall's condition
+on the groups (no extra variables), or through explicit flows from groups or, when a
+department has few officers that day, from single officers.
 """
 
 from __future__ import annotations
@@ -33,33 +35,41 @@ def add_officer_capacity(
 
 def add_capacity_flows(
     model: cp_model.CpModel,
-    P: Prepared,
     k: int,
     d: int,
     demand: dict[tuple[str | None, str | None], tuple[int, list]],
-    flow_group_class: dict[tuple, cp_model.IntVar],
+    supply: dict[int, int],
+    serves: dict[int, set[tuple[str | None, str | None]]],
+    hints: dict[tuple[int, tuple[str | None, str | None]], int],
+    visits: dict[tuple[str | None, str | None], tuple[int, list]] | None = None,
+    kind: str = "group",
 ) -> None:
-    """Cover department k's demand on day d by group flows.
+    """Cover department k's demand classes on day d by explicit flows.
 
-    ``demand`` maps each class (district, qualification or ANY) to (fixed slots,
-    list of linear terms of the free part).
+    ``demand`` maps each class (district, qualification or ANY) to (fixed slots, linear
+    terms of the free part); ``supply`` is each source's capacity (a group of
+    officers, or one officer when ``kind`` is "officer").  With ``visits`` (per class:
+    fixed count, terms of the free part) one source's flow into a class is at most
+    the visits needing it: an officer counts once per visit.
     """
-    groups = [g for g in P.dept_groups[k] if g.supply[d] > 0]
     inflow: dict[tuple, list] = defaultdict(list)
-    for g in groups:
+    for g, classes in serves.items():
         outs = []
-        for (district, qualification) in demand:
-            if g.covers(district) and g.serves(qualification):
-                flow = model.NewIntVar(0, g.supply[d], f"flow_group_class_{g.index}_{d}_{district}_{qualification}")
-                flow_group_class[(g.index, d, district, qualification)] = flow
-                outs.append(flow)
-                inflow[(district, qualification)].append(flow)
-        # A group cannot give more visits than its officers' capacities that day.
+        for c in classes:
+            flow = model.NewIntVar(0, max(0, supply[g]), f"flow_{kind}_class_{g}_{d}_{c[0]}_{c[1]}")
+            model.AddHint(flow, hints.get((g, c), 0))
+            outs.append(flow)
+            inflow[c].append(flow)
+            if visits is not None and c in visits:
+                fixed, terms = visits[c]
+                # One slot per visit and officer.
+                model.Add(flow <= fixed + sum(terms))
+        # A source cannot give more visits than its capacity that day.
         if outs:
-            model.Add(sum(outs) <= g.supply[d])
-    for key, (fixed, terms) in demand.items():
-        # Each demand class is covered by the groups that can serve it.
-        model.Add(fixed + sum(terms) <= sum(inflow.get(key, [])))
+            model.Add(sum(outs) <= max(0, supply[g]))
+    for c, (fixed, terms) in demand.items():
+        # Each demand class is covered by the sources that can serve it.
+        model.Add(fixed + sum(terms) <= sum(inflow.get(c, [])))
 
 
 def add_capacity_hall(

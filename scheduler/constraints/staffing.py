@@ -46,4 +46,4 @@ def add_officer_variables(
                     if qualification is None or qualification in P.officer_quals[o]
                 ]
                 # officers_needed (qualified) officers of the task's department.
-                model.Add(sum(team) >= P.task_need[t]).OnlyEnforceIf(assign_task_day[(t, d)])
+                model.Add(sum(team) >= P.task_need[t] * assign_task_day[(t, d)])
