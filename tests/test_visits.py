@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 from checklists.operations.publish import revoke_item
-from inspection.models import Event, Officer, Scan, User, Visit, VisitEntry
+from inspection.models import Event, InspectionPlan, InspectionTask, ItemOutcome, Officer, Scan, User, Visit, VisitEntry
 from inspection.operations.accounts import create_user
-from inspection.operations.entries import firm_token, local_today
+from inspection.operations.entries import firm_token, local_today, verify_code
 from inspection.operations.events import utcnow
 
 TODAY = local_today(utcnow())
@@ -155,6 +155,9 @@ def test_findings_outcomes_scan_out_code_and_evaluation(client, login, visit_tod
     assert outcome.status_code == 201, outcome.get_json()
     left = client.post(f"/api/v1/visits/{v['visit'].id}/leave")
     assert left.status_code == 200 and left.get_json()["minutes"] >= 0
+    plan = db_session.get(InspectionPlan, v["plan"])
+    db_session.refresh(plan)
+    assert plan.status == "in_progress"  # other visits of the plan are still to come
     assert anonymous.get(f"/api/v1/verify/{code}").get_json()["state"] == "closed"
     assert client.post(f"/api/v1/visits/{v['visit'].id}/findings",
                        json={"task": task["id"], "point": points[0]["id"], "result": "compliant"}).status_code == 409
@@ -171,6 +174,9 @@ def test_findings_outcomes_scan_out_code_and_evaluation(client, login, visit_tod
     assert evaluation.status_code == 201
     again = client.post(f"/api/v1/visits/{v['visit'].id}/evaluation", json={"score": 5})
     assert again.status_code == 409 and "不能修改" in again.get_json()["message"]
+    as_user(client, login, "oversight")
+    oversight_home = client.get("/home").get_data(as_text=True)
+    assert "检查时间过长" in oversight_home and "检查过多过频" in oversight_home
     del firm_user
 
     as_user(client, login, "market")
@@ -183,7 +189,6 @@ def test_findings_outcomes_scan_out_code_and_evaluation(client, login, visit_tod
 
 def test_an_expired_code_says_so(client, login, visit_today, db_session, app):
     _, entered = enter(client, login, visit_today)
-    from inspection.operations.entries import verify_code  # noqa: PLC0415 - the clock is the only change
     state, visit = verify_code(db_session, entered["code"], app.config["SECRET_KEY"], max_age=-1)
     assert state == "expired" and visit.id == visit_today["visit"].id
 
@@ -250,16 +255,18 @@ def test_offsite_tasks_complete_without_an_entry(client, login, db_session):
     client.post(f"/api/v1/plans/{plan['id']}/file")
     client.post(f"/api/v1/plans/{plan['id']}/draw")
     assert client.post(f"/api/v1/plans/{plan['id']}/schedule").status_code == 422  # nothing to schedule off-site
-    from inspection.models import InspectionTask  # noqa: PLC0415
     task = db_session.scalars(select(InspectionTask).where(InspectionTask.plan_id == plan["id"])).first()
     assert task.on_site is False
     done = client.post(f"/api/v1/tasks/{task.id}/complete-offsite")
     assert done.get_json()["status"] == "done"
+    for other in db_session.scalars(select(InspectionTask).where(InspectionTask.plan_id == plan["id"],
+                                                                  InspectionTask.id != task.id)):
+        assert client.post(f"/api/v1/tasks/{other.id}/complete-offsite").status_code == 200
+    assert client.get(f"/api/v1/plans/{plan['id']}").get_json()["status"] == "completed"
     assert db_session.scalar(select(func.count()).select_from(VisitEntry)) == 0
 
 
 def test_results_unpublished_past_the_deadline_are_flagged(client, login, visit_today, db_session):
-    from inspection.models import ItemOutcome  # noqa: PLC0415
     v = visit_today
     enter(client, login, v)
     sheet = client.get(f"/api/v1/visits/{v['visit'].id}/sheet").get_json()

@@ -18,6 +18,7 @@ from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted, Outs
 from ..models import (COMPLAINTS, OUTCOMES, RESULTS, EntryToken, Evaluation, Finding, Firm, InspectionPlan,
                       InspectionTask, ItemOutcome, Scan, User, Visit, VisitEntry, VisitOfficer)
 from .events import append_event, utcnow
+from .plans import transition
 
 PARTNER_WINDOW = dt.timedelta(minutes=30)   # the second officer must scan within this of the first
 CODE_MAX_AGE = 12 * 3600                     # an inspection code is valid for the working day
@@ -77,6 +78,17 @@ def firm_of_token(session: Session, token: str) -> Firm | None:
 
 
 # -- Scans ---------------------------------------------------------------------------------------
+
+def advance_plans(session: Session, tasks: list[InspectionTask]) -> None:
+    """A scheduled plan is in progress from its first entry, and completed when no task is left."""
+    for plan in {t.plan for t in tasks}:
+        if plan.status == "scheduled" and any(t.status != "pending" or t.visit_id for t in plan.tasks):
+            transition(plan, "in_progress")
+        if plan.status == "in_progress" and all(t.status in ("done", "cancelled") for t in plan.tasks):
+            transition(plan, "completed")
+            append_event(session, None, "plan.completed", f"plan:{plan.id}", {"tasks": len(plan.tasks)})
+    session.flush()
+
 
 def _refuse(session: Session, user: User, kind: str, firm: Firm | None, message: str, now: dt.datetime,
             error: type[DomainError] = None) -> None:
@@ -162,6 +174,7 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
     session.add(entry)
     visit.status = "in_progress"
     session.flush()
+    advance_plans(session, visit.tasks)
     append_event(session, user, "visit.entered", f"visit:{visit.id}",
                  {"firm": firm.uscc, "officers": scanned, "departments": sorted({t.plan.department.code for t in visit.tasks})})
     return ScanResult("entered", visit, scanned, inspection_code(visit, entry, secret))
@@ -182,6 +195,7 @@ def scan_out(session: Session, user: User, visit: Visit, *, now: dt.datetime | N
     session.add(Scan(kind="out", firm_id=visit.firm_id, officer_id=user.officer_id, visit_id=visit.id, at=now,
                      accepted=True))
     session.flush()
+    advance_plans(session, visit.tasks)
     minutes = round((entry.left_at - entry.entered_at).total_seconds() / 60)
     append_event(session, user, "visit.left", f"visit:{visit.id}", {"firm": visit.firm.uscc, "minutes": minutes})
     return entry
@@ -340,4 +354,7 @@ def complete_offsite(session: Session, actor: User, task: InspectionTask) -> Ins
     task.status = "done"
     session.flush()
     append_event(session, actor, "task.completed_offsite", f"task:{task.id}", {"firm": task.firm.uscc})
+    if task.plan.status == "drawn":  # an off-site plan has nothing to schedule
+        transition(task.plan, "in_progress")
+    advance_plans(session, [task])
     return task

@@ -16,7 +16,7 @@ LEAD_METHODS = ("key", "special")
 TRANSITIONS = {
     "draft": {"filed", "cancelled"},
     "filed": {"drawn", "cancelled"},
-    "drawn": {"scheduled", "cancelled"},
+    "drawn": {"scheduled", "in_progress", "cancelled"},
     "scheduled": {"scheduled", "in_progress", "cancelled"},
     "in_progress": {"completed"},
     "completed": set(),

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from checklists import queries as catalogue_queries
 from checklists.models import CatalogueItem
 from inspection import queries
-from inspection.models import Department, District, Event, Firm, InspectionPlan, Officer, User
+from inspection.models import Department, District, Evaluation, Event, Firm, InspectionPlan, Officer, User, Visit
 from inspection.operations.entries import local_today
 from inspection.operations.events import chain_head, utcnow
 
@@ -62,6 +62,11 @@ def home():
             .join(InspectionPlan, InspectionPlan.department_id == Department.id)
             .where(InspectionPlan.status != "draft").group_by(Department.id, Department.short_name)
             .order_by(Department.id)).all()
+        context["evaluations"] = session.execute(
+            select(Evaluation, Visit, Firm).join(Visit, Visit.id == Evaluation.visit_id)
+            .join(Firm, Firm.id == Visit.firm_id)
+            .order_by((Evaluation.complaint.is_not(None)).desc(), Evaluation.score, Evaluation.id.desc())
+            .limit(10)).all()
         context["refusals"] = session.scalars(select(Event).where(Event.kind == "refused")
                                               .order_by(Event.seq.desc()).limit(10)).all()
     return render_template(f"home/{role}.html", **context)
