@@ -13,10 +13,12 @@ class DomainError(Exception):
     # even though the refused action itself leaves nothing behind.
     audited = False
 
-    def __init__(self, message: str, *, fields: dict | None = None):
+    def __init__(self, message: str, *, fields: dict | None = None, records: list | None = None):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+        # Rows that record an audited refusal (a refused scan...), written after the rollback.
+        self.records = records or []
 
 
 class OutsideCatalogue(DomainError):

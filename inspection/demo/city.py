@@ -14,10 +14,14 @@ from sqlalchemy.orm import Session
 
 import checklists
 
-from ..models import Department, District, Firm, FirmTag, InspectionPlan, Officer, User, officer_districts
+from ..models import (Department, District, Evaluation, Firm, FirmTag, InspectionPlan, InspectionTask, Officer, User,
+                      Visit, officer_districts)
 from ..operations.accounts import create_user
 from ..operations.catalogue import load_catalogue_file
 from ..operations.draws import draw_campaign, draw_plan
+from ..operations.entries import (evaluate_visit, firm_token, local_today, publish_results, record_finding,
+                                  record_outcome, scan_in, scan_out)
+from ..operations.events import utcnow
 from ..operations.plans import create_campaign, create_plan, file_plan
 from ..operations.events import append_event
 from ..operations.reference import DEFAULT_CITY, load_city
@@ -47,7 +51,7 @@ def catalogue_path() -> Path:
 
 
 def build_demo_city(session: Session, *, seed: int = 20260301, firms: int = 6000,
-                    progress: Progress = _no_progress, schedule_seconds: float = 10.0, plans: bool = True) -> dict:
+                    progress: Progress = _no_progress, schedule_seconds: float = 5.0, plans: bool = True) -> dict:
     """Build whatever of the demo city is missing; safe to run again."""
     rng = random.Random(seed)
     summary = {"created": load_city(session, None)}
@@ -58,9 +62,12 @@ def build_demo_city(session: Session, *, seed: int = 20260301, firms: int = 6000
         summary["firms"] = _make_firms(session, rng, districts, firms, progress)
     if session.scalar(select(func.count(Officer.id))) == 0:
         summary["officers"] = _make_officers(session, rng, districts, departments, progress)
-    summary["accounts"] = _make_accounts(session, departments)
+    summary["accounts"] = _make_accounts(session, departments, ("admin", "oversight", "department"))
     if plans and session.scalar(select(func.count(InspectionPlan.id))) == 0:
         summary["plans"] = _make_plans(session, progress, schedule_seconds)
+        summary["history"] = _make_history(session, rng, progress, schedule_seconds)
+        summary["plans"] += _make_this_week(session, schedule_seconds)
+    summary["accounts"] += _make_accounts(session, departments, ("inspector", "enterprise"))
     return summary
 
 
@@ -154,21 +161,31 @@ def demo_accounts() -> list[DemoAccount]:
     return accounts
 
 
-def _make_accounts(session: Session, departments) -> list[DemoAccount]:
+def _make_accounts(session: Session, departments, roles: tuple[str, ...]) -> list[DemoAccount]:
+    """The demo accounts of ``roles``. Inspectors 1 and 2 are the team of this week's first market visit,
+    and the account ``firm`` is a firm with a finished visit it has not yet evaluated, when there are such."""
     existing = set(session.scalars(select(User.username)))
     made = []
 
     def officers(code: str, n: int):
+        with_accounts = select(User.officer_id).where(User.officer_id.is_not(None))
         return list(session.scalars(select(Officer).where(Officer.department_id == departments[code].id,
-                                                          Officer.valid_to >= dt.date(2027, 12, 31))
+                                                          Officer.valid_to >= dt.date(2027, 12, 31),
+                                                          Officer.id.not_in(with_accounts))
                                     .order_by(Officer.certificate_no).limit(n)))
 
     def firm(industry: str) -> Firm:
         return session.scalars(select(Firm).where(Firm.industry == industry).order_by(Firm.uscc).limit(1)).one()
 
-    market_officers, fire_officers = officers("market", 2), officers("fire", 2)
+    team = _this_week_team(session, departments["market"])
+    market_officers, fire_officers = (team or officers("market", 2))[:2], officers("fire", 2)
+    unevaluated = session.scalar(select(Firm).join(Visit, Visit.firm_id == Firm.id)
+                                 .where(Visit.status == "completed",
+                                        Visit.id.not_in(select(Evaluation.visit_id)),
+                                        Firm.id.not_in(select(User.firm_id).where(User.firm_id.is_not(None))))
+                                 .order_by(Visit.day.desc(), Visit.id).limit(1))
     for account in demo_accounts():
-        if account.username in existing:
+        if account.username in existing or account.role not in roles:
             continue
         kwargs: dict = {}
         display = account.who
@@ -181,7 +198,8 @@ def _make_accounts(session: Session, departments) -> list[DemoAccount]:
             kwargs["officer"] = officer
             display = f"{officer.name}（{officer.department.short_name}）"
         elif account.role == "enterprise":
-            kwargs["firm"] = firm("食品制造" if account.username == "firm" else "化工")
+            kwargs["firm"] = (unevaluated if account.username == "firm" and unevaluated is not None
+                              else firm("食品制造" if account.username == "firm" else "化工"))
             display = kwargs["firm"].name
         create_user(session, None, username=account.username, password=DEMO_PASSWORD, role=account.role,
                     display_name=display, **kwargs)
@@ -229,3 +247,99 @@ def _make_plans(session: Session, progress: Progress, schedule_seconds: float) -
             confirm_schedule(session, plan.created_by, plan)
     progress("排程", 100, 100)
     return len(plans)
+
+
+def _this_week_team(session: Session, market: Department) -> list[Officer]:
+    """The officers of the earliest confirmed market visit from today on."""
+    today = local_today(utcnow())
+    visit = session.scalar(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
+                           .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+                           .where(InspectionPlan.department_id == market.id, Visit.status == "confirmed",
+                                  Visit.day >= today, Visit.day <= today + dt.timedelta(days=7))
+                           .order_by(Visit.day, Visit.id).limit(1))
+    if visit is None:
+        return []
+    with_accounts = set(session.scalars(select(User.officer_id).where(User.officer_id.is_not(None))))
+    team = [o.officer for o in visit.officers if o.department_id == market.id and o.officer_id not in with_accounts]
+    return team if len(team) >= 2 else []
+
+
+def _make_this_week(session: Session, schedule_seconds: float) -> int:
+    """A market plan for this week, so that the demo inspectors have a visit to scan into."""
+    today = local_today(utcnow())
+    if today.year != 2026:  # the demo catalogue is in force during 2026
+        return 0
+    market = session.scalar(select(User).where(User.username == "market"))
+    plan = create_plan(session, market, title="本周餐饮服务单位双随机检查", period_start=today,
+                       period_end=min(today + dt.timedelta(days=6), dt.date(2026, 12, 31)), item_codes=["SC-003"],
+                       ratios={"A": 0.03, "B": 0.03, "C": 0.05, "D": 0.1}, target_districts=["370502"])
+    file_plan(session, market, plan)
+    draw_plan(session, market, plan)
+    execute_run(session, start_build(session, market, plan), BuildOptions(time_limit=schedule_seconds))
+    confirm_schedule(session, market, plan)
+    return 1
+
+
+HISTORY_PERIOD = (dt.date(2026, 11, 2), dt.date(2026, 11, 20))
+SCORES = [5] * 10 + [4] * 6 + [3] * 2 + [2, 1]
+
+
+def _officer_account(officer: Officer) -> User:
+    """An unsaved inspector identity for replaying the demo's past visits (no login exists for it)."""
+    return User(id=None, username=f"officer-{officer.certificate_no}", display_name=officer.name, role="inspector",
+                officer_id=officer.id, officer=officer, department_id=officer.department_id, active=True)
+
+
+def _make_history(session: Session, rng: random.Random, progress: Progress, schedule_seconds: float) -> int:
+    """November, done: a joint campaign of market regulation and health drawn, scheduled, entered by scan,
+    checked point by point, left, mostly published, and evaluated by many of the firms."""
+    if local_today(utcnow()) <= HISTORY_PERIOD[1]:
+        return 0
+    users = {u.department.code: u for u in session.scalars(select(User).where(User.role == "department"))}
+    campaign = create_campaign(session, users["market"], title="11月食品销售与公共场所联合抽查",
+                               period_start=HISTORY_PERIOD[0], period_end=HISTORY_PERIOD[1])
+    plans = []
+    for code, title, item in (("market", "11月食品销售者双随机抽查", "SC-002"), ("health", "11月公共场所卫生双随机抽查", "WJ-001")):
+        plan = create_plan(session, users[code], title=title, period_start=HISTORY_PERIOD[0],
+                           period_end=HISTORY_PERIOD[1], item_codes=[item], campaign=campaign,
+                           ratios={"A": 0.01, "B": 0.02, "C": 0.04, "D": 0.08})
+        file_plan(session, users[code], plan)
+        plans.append(plan)
+    draw_campaign(session, users["market"], campaign)
+    execute_run(session, start_build(session, users["market"], plans[0]), BuildOptions(time_limit=schedule_seconds))
+    for plan in plans:
+        confirm_schedule(session, plan.created_by, plan)
+    visits = session.scalars(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
+                             .where(InspectionTask.plan_id.in_([p.id for p in plans])).distinct()
+                             .order_by(Visit.day, Visit.id)).all()
+    secret = "demo-history"  # codes of past visits are never shown again
+    for n, visit in enumerate(visits, start=1):
+        entered = dt.datetime.combine(visit.day, dt.time(1, 0)) + dt.timedelta(minutes=rng.randint(0, 420))
+        team = [_officer_account(o.officer) for o in visit.officers]
+        for member in team:
+            scan_in(session, member, firm_token(session, visit.firm).token, now=entered, secret=secret)
+        for task in visit.tasks:
+            member = next(m for m in team if m.department_id == task.plan.department_id)
+            for item in task.plan.items:
+                problems = 0
+                for point in item.points:
+                    bad = rng.random() < 0.08
+                    problems += bad
+                    record_finding(session, member, visit, task.id, point.id,
+                                   "non_compliant" if bad else "compliant",
+                                   "现场发现台账记录不完整，已当场告知" if bad else "")
+                outcome = "no_problem" if not problems else ("case" if rng.random() < 0.1 else "rectify")
+                record_outcome(session, member, visit, task.id, item.code, outcome,
+                               visit.day + dt.timedelta(days=15) if outcome == "rectify" else None)
+        scan_out(session, team[0], visit, now=entered + dt.timedelta(minutes=rng.randint(35, 150)))
+        for department in {t.plan.department.code for t in visit.tasks}:
+            if rng.random() < 0.85:
+                publish_results(session, users[department], visit)
+        if rng.random() < 0.5:
+            firm_user = create_user(session, None, username=f"qiye-{visit.firm.uscc}", password=DEMO_PASSWORD,
+                                    role="enterprise", display_name=visit.firm.name, firm=visit.firm)
+            score = rng.choice(SCORES)
+            evaluate_visit(session, firm_user, visit, score, "检查规范，效率较高" if score >= 4 else "检查时间较长",
+                           "excessive" if score <= 2 else None)
+        progress("历史检查", n, len(visits))
+    return len(visits)
