@@ -284,3 +284,25 @@ def test_results_unpublished_past_the_deadline_are_flagged(client, login, visit_
     row.publish_due = TODAY - dt.timedelta(days=1)
     db_session.commit()
     assert "已超公示期限" in client.get(f"/plans/{v['plan']}/results").get_data(as_text=True)
+
+
+def test_grid_staff_accompany_but_never_count(client, login, visit_today, db_session):
+    v = visit_today
+    department = v["visit"].officers[0].officer.department
+    grid = Officer(certificate_no="WG0000001", name="网格员张三", department=department, kind="grid",
+                   valid_from=dt.date(2024, 1, 1), valid_to=dt.date(2030, 1, 1), active=True, qualifications=[])
+    grid.districts = list(department.districts)
+    db_session.add(grid)
+    db_session.flush()
+    create_user(db_session, None, username="grid", password="demo1234", role="inspector", display_name=grid.name,
+                officer=grid)
+    visit = db_session.get(Visit, v["visit"].id)
+    visit.day = TODAY
+    db_session.commit()
+    as_user(client, login, "grid")
+    accompany = client.post("/api/v1/scans", json={"token": v["token"]}).get_json()
+    assert accompany["state"] == "accompanying" and accompany["scanned"] == []
+    as_user(client, login, v["users"][0])
+    alone = client.post("/api/v1/scans", json={"token": v["token"]}).get_json()
+    assert alone["state"] == "waiting_partner" and len(alone["scanned"]) == 1  # the grid member does not count
+    assert db_session.scalar(select(func.count()).select_from(VisitEntry)) == 0

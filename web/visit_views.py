@@ -46,8 +46,9 @@ def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
     outcomes = {(o.task_id, o.item_id): o for o in session.scalars(select(ItemOutcome)
                                                                     .where(ItemOutcome.visit_id == visit.id))}
     tasks = []
+    on_team = user.officer_id in {o.officer_id for o in visit.officers}
     for task in visit.tasks:
-        mine = task.plan.department_id == user.officer.department_id
+        mine = on_team and task.plan.department_id == user.officer.department_id
         items = []
         for item in task.plan.items:
             outcome = outcomes.get((task.id, item.id))

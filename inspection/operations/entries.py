@@ -126,6 +126,8 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
     firm = firm_of_token(session, token)
     if firm is None:
         _refuse(session, user, "in", None, "企业码无效或已更换：请扫描企业张贴的最新企业码", now)
+    if officer.kind != "enforcement":
+        return _accompany(session, user, firm, today, now)
     if not officer.certified_on(today):
         _refuse(session, user, "in", firm,
                 f"您的执法证今日无效（有效期 {officer.valid_from} 至 {officer.valid_to}），不能参与入企检查", now)
@@ -178,6 +180,28 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
     append_event(session, user, "visit.entered", f"visit:{visit.id}",
                  {"firm": firm.uscc, "officers": scanned, "departments": sorted({t.plan.department.code for t in visit.tasks})})
     return ScanResult("entered", visit, scanned, inspection_code(visit, entry, secret))
+
+
+def _accompany(session: Session, user: User, firm: Firm, today: dt.date, now: dt.datetime) -> ScanResult:
+    """Grid, community and third-party staff may accompany their department's visit; their scan is kept
+    but never counts toward the two certified officers."""
+    officer = user.officer
+    visit = session.scalar(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
+                           .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+                           .where(Visit.firm_id == firm.id, Visit.day == today,
+                                  Visit.status.in_(("confirmed", "in_progress")),
+                                  InspectionPlan.department_id == officer.department_id).limit(1))
+    if visit is None:
+        _refuse(session, user, "in", firm, f"{firm.name}今天没有本部门的检查可以陪同", now)
+    session.add(Scan(kind="in", firm_id=firm.id, officer_id=officer.id, visit_id=visit.id, at=now, accepted=True,
+                     reason="陪同人员，不计入检查人数"))
+    session.flush()
+    append_event(session, user, "scan.accompany", f"visit:{visit.id}",
+                 {"firm": firm.uscc, "officer": officer.certificate_no, "kind": officer.kind})
+    counted = session.scalars(select(Scan).where(Scan.visit_id == visit.id, Scan.kind == "in",
+                                                 Scan.accepted.is_(True), Scan.at >= now - PARTNER_WINDOW)).all()
+    scanned = sorted({s.officer.certificate_no for s in counted if s.officer.certified_on(today)})
+    return ScanResult("accompanying", visit, scanned)
 
 
 def scan_out(session: Session, user: User, visit: Visit, *, now: dt.datetime | None = None) -> VisitEntry:

@@ -69,7 +69,8 @@ def scan():
         return render_template("visits/scan.html", token=token, refused=err.message), err.status
     messages = {"waiting_partner": ("已扫码，等待同组另一名持证执法人员在 30 分钟内扫码后方可入企检查", "info"),
                 "entered": ("入企登记完成：请向企业出示检查码", "success"),
-                "already_in": ("您已在本次检查中", "info")}
+                "already_in": ("您已在本次检查中", "info"),
+                "accompanying": ("已登记为陪同人员：陪同人员不计入两名持证检查人员", "info")}
     flash(*messages[result.state])
     return redirect(url_for("views.visit", visit_id=result.visit.id))
 
@@ -86,7 +87,10 @@ def scan_token(token: str):
 def _team_visit(visit_id: int) -> Visit:
     visit = db().get(Visit, visit_id)
     if visit is None or current_user.officer_id not in {o.officer_id for o in visit.officers}:
-        abort(404)
+        accompanying = visit is not None and db().scalar(select(Scan.id).where(
+            Scan.visit_id == visit.id, Scan.officer_id == current_user.officer_id, Scan.accepted.is_(True)))
+        if not accompanying or request.method != "GET":
+            abort(404)
     return visit
 
 
