@@ -1,6 +1,6 @@
 """Draw benchmark: how many firm entries coordinated draws save, and rotation repeats.
 
-    python benchmarks/draws.py [--firms 6000] [--reps 5]
+    python -m benchmarks.draws [--firms 6000] [--reps 5]     (from the repository root)
 
 On the demo city, every department files one plan for the same quarter on its
 random-method items (ratios A 3%, B 5%, C 10%, D 20%). Printed side by side:
@@ -102,7 +102,7 @@ def main() -> int:
         upgrade(engine)
         session = make_session_factory(engine)()
         started = time.perf_counter()
-        build_demo_city(session, seed=20260301, firms=args.firms)
+        build_demo_city(session, seed=20260301, firms=args.firms, plans=False)
         load_catalogue_file(session, None, open_ended_catalogue(Path(folder)))
         session.commit()
         print(f"demo city: {args.firms} firms, built in {time.perf_counter() - started:.1f} s", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Import benchmark: 100,000 firms from a CSV file, then the same file again.
 
-    python benchmarks/imports.py [--firms 100000] [--database-url URL] [--schema bench_imports]
+    python -m benchmarks.imports [--firms 100000] [--database-url URL] [--schema bench_imports]
 
 Generates a firms file in the public import format (valid unified social credit codes,
 districts given by code or by name, tags, addresses), imports it into a fresh database with
