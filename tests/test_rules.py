@@ -188,3 +188,22 @@ def test_specialist_items_get_only_qualified_officers(client, login, db_session)
         assert {o["certificate_no"] for o in visit["officers"]} <= qualified
     reasons = {r["reason"] for v in visits[:3] for r in client.get(f"/api/v1/visits/{v['id']}/ranking").get_json()}
     assert "qualification" in reasons
+
+
+def test_a_plans_inspector_pool_limits_its_teams(client, login, db_session):
+    login("market")
+    pool = [o.certificate_no for o in db_session.scalars(
+        select(Officer).join(Department).where(Department.code == "market", Officer.valid_to > dt.date(2027, 1, 1))
+        .order_by(Officer.certificate_no)).all()[:6]]
+    refused = client.post("/api/v1/plans", json={**APRIL, "title": "x计划", "items": ["SC-003"], "ratios": {"A": 0.1},
+                                                 "officer_pool": pool[:1] + ["37050400001"]})
+    assert refused.status_code == 422 and "37050400001" in refused.get_json()["fields"]["officer_pool"]
+    plan_id, _ = drawn_plan(client, target_industries=["餐饮服务"], target_districts=["370502"],
+                            ratios={c: 0.3 for c in "ABCD"}, officer_pool=pool)
+    assert client.get(f"/api/v1/plans/{plan_id}").get_json()["officer_pool"] == pool
+    run = client.post(f"/api/v1/plans/{plan_id}/schedule").get_json()
+    assert run["stats"]["check"] == []
+    visits = client.get(f"/api/v1/plans/{plan_id}/visits").get_json()
+    assert visits
+    for visit in visits:
+        assert {o["certificate_no"] for o in visit["officers"]} <= set(pool)

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checklists.gate import require_current, require_items
 
 from .. import draws
 from ..errors import InvalidInput, InvalidState, NotPermitted, OutsideJurisdiction
-from ..models import CREDIT_CLASSES, QUIET_EXCEPTIONS, InspectionPlan, JointCampaign, User
+from ..models import CREDIT_CLASSES, QUIET_EXCEPTIONS, InspectionPlan, JointCampaign, Officer, User
 from .events import append_event, utcnow
 
 LEAD_METHODS = ("key", "special")
@@ -80,7 +81,7 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
                 target_districts: list[str] | None = None, target_industries: list[str] | None = None,
                 target_tags: list[str] | None = None, officers_needed: int = 2, series: str | None = None,
                 campaign: JointCampaign | None = None, quiet_exception: str | None = None,
-                quiet_exception_evidence: str | None = None) -> InspectionPlan:
+                quiet_exception_evidence: str | None = None, officer_pool: list[str] | None = None) -> InspectionPlan:
     """Create a draft plan of the actor's department on published catalogue items."""
     if actor.role != "department" or actor.department is None:
         raise NotPermitted("只有执法部门账号可以编制检查计划")
@@ -98,6 +99,7 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
     if campaign is not None:
         _check_campaign(campaign, period_start, period_end)
     exception, evidence = _check_quiet_exception(quiet_exception, quiet_exception_evidence)
+    pool = _check_officer_pool(session, actor, officer_pool or [], officers_needed)
     clean_ratios = _check_ratios(ratios or {})
     if clean_ratios:
         check_ratio_bounds(items, clean_ratios)
@@ -106,7 +108,7 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
         status="draft", lead=(lead or "").strip() or None, created_by=actor, created_at=utcnow(), items=items,
         ratios=clean_ratios, target_districts=check_jurisdiction(actor.department, target_districts or []),
         target_industries=list(dict.fromkeys(target_industries or [])),
-        target_tags=list(dict.fromkeys(target_tags or [])), officer_pool=[], officers_needed=officers_needed,
+        target_tags=list(dict.fromkeys(target_tags or [])), officer_pool=pool, officers_needed=officers_needed,
         series=(series or "").strip() or None, campaign=campaign, quiet_exception=exception,
         quiet_exception_evidence=evidence)
     session.add(plan)
@@ -133,6 +135,21 @@ def check_ratio_bounds(items, ratios: dict[str, float]) -> None:
                                           f"{credit_class} 类为 {ratio * 100:g}%")
     if bad:
         raise InvalidInput("；".join(bad.values()), fields={"ratios": bad})
+
+
+def _check_officer_pool(session: Session, actor: User, numbers: list[str], needed: int) -> list[str]:
+    """The plan's inspector pool: certificate numbers of the department's enforcement officers."""
+    numbers = list(dict.fromkeys(n.strip() for n in numbers if n and n.strip()))
+    if not numbers:
+        return []
+    found = {o.certificate_no: o for o in session.scalars(select(Officer).where(Officer.certificate_no.in_(numbers)))}
+    bad = {n: "不是本部门的持证执法人员" for n in numbers
+           if n not in found or found[n].department_id != actor.department_id or found[n].kind != "enforcement"}
+    if bad:
+        raise InvalidInput("执法人员库中有不属于本部门的人员：" + "、".join(bad), fields={"officer_pool": bad})
+    if len(numbers) < needed:
+        raise InvalidInput(f"执法人员库至少需要 {needed} 人", fields={"officer_pool": f"至少 {needed} 人"})
+    return numbers
 
 
 def _check_campaign(campaign: JointCampaign, start: dt.date, end: dt.date) -> None:

@@ -65,6 +65,16 @@ def scope_of(session: Session, plan: InspectionPlan) -> list[InspectionPlan]:
     return [p for p in rows if p.on_site]
 
 
+def _requirement(plan: InspectionPlan) -> str | None:
+    """What a task of ``plan`` asks of each officer, in the exchange format's one qualification field:
+    the items' specialist qualification, and, when the plan names an inspector pool, membership of it
+    (encoded as a qualification that only the pool's officers hold)."""
+    qualification = _qualification(plan)
+    if not plan.officer_pool:
+        return qualification
+    return f"plan-{plan.id}-pool" + (f"+{qualification}" if qualification else "")
+
+
 def _qualification(plan: InspectionPlan) -> str | None:
     return next((item.qualification for item in plan.items if item.qualification), None)
 
@@ -97,9 +107,15 @@ def build_instance(session: Session, plans: list[InspectionPlan], start: dt.date
         if not working or not districts:
             continue
         officer_map[officer.certificate_no] = officer
+        held = list(officer.qualifications or [])
+        for plan in plans:
+            if plan.department_id == officer.department_id and officer.certificate_no in plan.officer_pool:
+                own = _qualification(plan)
+                if own is None or own in held:
+                    held.append(_requirement(plan))
         instance_officers.append({"id": officer.certificate_no, "department": officer.department.code,
                                   "days": [d.isoformat() for d in working], "capacity": options.capacity,
-                                  "districts": districts, "qualifications": list(officer.qualifications or [])})
+                                  "districts": districts, "qualifications": held})
     instance_tasks, task_map, firm_map, outside, pinned = [], {}, {}, {}, {}
     for task in tasks:
         first, last = max(task.window_start, start), min(task.window_end, end)
@@ -116,7 +132,7 @@ def build_instance(session: Session, plans: list[InspectionPlan], start: dt.date
         instance_tasks.append({"id": key, "department": task.plan.department.code, "firm": task.firm.uscc,
                                "window": [first.isoformat(), last.isoformat()], "on_site": True,
                                "officers_needed": task.plan.officers_needed,
-                               "qualification": _qualification(task.plan)})
+                               "qualification": _requirement(task.plan)})
     # Quiet days close the firm, unless every task it has comes under a typed exception.
     quiet = quiet_days(session, [(f.id, f.district_id) for f in firm_map.values()], start, end)
     excepted = defaultdict(lambda: True)
@@ -290,7 +306,7 @@ def assign_teams(session: Session, adapted: Adapted, visits) -> dict[int, dict[s
             seed = plan.campaign.seed if plan.campaign else plan.seed
             firm = visit.firm
             need = max(t.plan.officers_needed for t in tasks)
-            qualification = next((_qualification(t.plan) for t in tasks if _qualification(t.plan)), None)
+            qualification = next((_requirement(t.plan) for t in tasks if _requirement(t.plan)), None)
             candidates = sorted(officers_of[department],
                                 key=lambda o: draws.officer_rank_key(seed, firm.uscc, o["id"]))
             rows = []

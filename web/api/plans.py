@@ -53,7 +53,8 @@ def new_plan(body):
                        target_industries=body["target_industries"], target_tags=body["target_tags"],
                        officers_needed=body["officers_needed"], series=body.get("series"), campaign=campaign,
                        quiet_exception=body.get("quiet_exception"),
-                       quiet_exception_evidence=body.get("quiet_exception_evidence"))
+                       quiet_exception_evidence=body.get("quiet_exception_evidence"),
+                       officer_pool=body["officer_pool"])
 
 
 @blp.get("/plans/<int:plan_id>")

@@ -122,6 +122,7 @@ class PlanSchema(BaseSchema):
     target_industries = StrList()
     target_tags = StrList()
     officers_needed = Int()
+    officer_pool = StrList()
     series = Str(allow_none=True)
     campaign = fields.Function(lambda p: p.campaign_id)
     seed_commitment = fields.Function(lambda p: p.public_commitment)
