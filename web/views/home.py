@@ -69,4 +69,6 @@ def home():
             .limit(10)).all()
         context["refusals"] = session.scalars(select(Event).where(Event.kind == "refused")
                                               .order_by(Event.seq.desc()).limit(10)).all()
-    return render_template(f"home/{role}.html", **context)
+    # Oversight and admin read the same city-wide view.
+    template = "home/oversight.html" if role in ("oversight", "admin") else f"home/{role}.html"
+    return render_template(template, **context)
