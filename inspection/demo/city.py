@@ -152,11 +152,11 @@ def demo_accounts() -> list[DemoAccount]:
     accounts = [DemoAccount("admin", "admin", "系统管理员"),
                 DemoAccount("oversight", "oversight", "东营市司法局行政执法监督科")]
     accounts += [DemoAccount(code, "department", names[code]) for code in OFFICER_COUNTS]
-    accounts += [DemoAccount("inspector1", "inspector", "市场监管执法人员"),
-                 DemoAccount("inspector2", "inspector", "市场监管执法人员"),
+    accounts += [DemoAccount("inspector1", "inspector", "市场监管执法人员（本周有一次入企检查）"),
+                 DemoAccount("inspector2", "inspector", "市场监管执法人员（与 inspector1 同组）"),
                  DemoAccount("inspector3", "inspector", "消防救援执法人员"),
                  DemoAccount("inspector4", "inspector", "消防救援执法人员"),
-                 DemoAccount("firm", "enterprise", "食品制造企业"),
+                 DemoAccount("firm", "enterprise", "企业（名下有一次已结束、待评价的检查）"),
                  DemoAccount("firm2", "enterprise", "化工企业")]
     return accounts
 
