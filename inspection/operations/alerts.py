@@ -1,0 +1,175 @@
+"""Audit rules of oversight (行政执法监督): each rule finds its cases in the records, and every case
+becomes one alert, raised once, that oversight explains or closes with a note."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from ..errors import InvalidInput, NotPermitted
+from ..models import (ALERT_STATUSES, Alert, CatalogueItem, Evaluation, InspectionPlan, InspectionTask,
+                      ItemOutcome, Officer, Scan, User, Visit, VisitEntry, plan_items)
+from .events import append_event, utcnow
+
+TOTAL_ENTRIES_CAP = 6        # entries into one firm a year, all departments together
+UNCOMBINED_DAYS = 30         # two departments entering within this many days could have come together
+
+
+def over_cap(session: Session, total_cap: int = TOTAL_ENTRIES_CAP):
+    """Firms entered more often in a year than an item's cap, or than ``total_cap`` in all."""
+    year = func.extract("year", Visit.day)
+    per_item = session.execute(
+        select(Visit.firm_id, CatalogueItem.code, year.label("year"), func.count(func.distinct(Visit.id)),
+               func.max(CatalogueItem.frequency_cap), func.min(InspectionPlan.department_id))
+        .join(VisitEntry, VisitEntry.visit_id == Visit.id)
+        .join(InspectionTask, InspectionTask.visit_id == Visit.id)
+        .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+        .join(plan_items, plan_items.c.plan_id == InspectionPlan.id)
+        .join(CatalogueItem, CatalogueItem.id == plan_items.c.item_id)
+        .where(CatalogueItem.frequency_period == "year")
+        .group_by(Visit.firm_id, CatalogueItem.code, year)
+        .having(func.count(func.distinct(Visit.id)) > func.max(CatalogueItem.frequency_cap))).all()
+    for firm_id, code, yr, entries, cap, department_id in per_item:
+        yield (f"over_cap:{firm_id}:{code}:{int(yr)}", f"{int(yr)} 年事项 {code} 入企 {entries} 次，超过上限 {cap} 次",
+               {"year": int(yr), "item": code, "entries": entries, "cap": cap}, department_id, firm_id)
+    totals = session.execute(
+        select(Visit.firm_id, year.label("year"), func.count(Visit.id))
+        .join(VisitEntry, VisitEntry.visit_id == Visit.id)
+        .group_by(Visit.firm_id, year).having(func.count(Visit.id) > total_cap)).all()
+    for firm_id, yr, entries in totals:
+        yield (f"over_total:{firm_id}:{int(yr)}", f"{int(yr)} 年各部门共入企 {entries} 次，超过 {total_cap} 次",
+               {"year": int(yr), "entries": entries, "cap": total_cap}, None, firm_id)
+
+
+def refused_scans(session: Session):
+    rows = session.execute(select(Scan, Officer.department_id).join(Officer, Officer.id == Scan.officer_id)
+                           .where(Scan.accepted.is_(False))).all()
+    for scan, department_id in rows:
+        yield (f"refused_scan:{scan.id}", f"扫码被拒：{scan.reason}",
+               {"scan": scan.id, "officer": scan.officer.certificate_no, "at": scan.at.isoformat(), "reason": scan.reason},
+               department_id, scan.firm_id)
+
+
+def under_staffed(session: Session):
+    """Entered visits with fewer than two officers certified on the day among those who scanned in."""
+    scans = session.execute(select(Scan.visit_id, Officer, Visit.day)
+                            .join(Officer, Officer.id == Scan.officer_id).join(Visit, Visit.id == Scan.visit_id)
+                            .join(VisitEntry, VisitEntry.visit_id == Visit.id)
+                            .where(Scan.kind == "in", Scan.accepted.is_(True))).all()
+    certified: dict[int, set[int]] = defaultdict(set)
+    for visit_id, officer, day in scans:
+        if officer.certified_on(day):
+            certified[visit_id].add(officer.id)
+    for visit_id, firm_id in session.execute(select(Visit.id, Visit.firm_id).join(VisitEntry, VisitEntry.visit_id == Visit.id)):
+        if len(certified[visit_id]) < 2:
+            yield (f"under_staffed:{visit_id}", f"入企检查只有 {len(certified[visit_id])} 名当日持证执法人员扫码",
+                   {"visit": visit_id, "certified": len(certified[visit_id])}, None, firm_id)
+
+
+def uncombined(session: Session, days: int = UNCOMBINED_DAYS):
+    """Two departments entering one firm within ``days`` days when their windows overlapped."""
+    windows = defaultdict(list)
+    rows = session.execute(
+        select(Visit.id, Visit.firm_id, Visit.day, InspectionPlan.department_id, InspectionTask.window_start,
+               InspectionTask.window_end)
+        .join(VisitEntry, VisitEntry.visit_id == Visit.id)
+        .join(InspectionTask, InspectionTask.visit_id == Visit.id)
+        .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)).all()
+    for visit_id, firm_id, day, department_id, start, end in rows:
+        windows[firm_id].append((visit_id, day, department_id, start, end))
+    for firm_id, entries in windows.items():
+        entries.sort(key=lambda e: (e[1], e[0]))
+        for i, (a, day_a, dept_a, start_a, end_a) in enumerate(entries):
+            for b, day_b, dept_b, start_b, end_b in entries[i + 1:]:
+                if (day_b - day_a).days > days:
+                    break
+                if a != b and dept_a != dept_b and start_a <= end_b and start_b <= end_a:
+                    yield (f"uncombined:{a}:{b}", f"{day_a} 与 {day_b} 两个部门分别入企，时间窗重叠，本可联合检查",
+                           {"visits": [a, b], "days": [day_a.isoformat(), day_b.isoformat()]}, dept_b, firm_id)
+
+
+def unpublished(session: Session, today: dt.date):
+    rows = session.execute(select(ItemOutcome, Visit.firm_id, InspectionPlan.department_id)
+                           .join(Visit, Visit.id == ItemOutcome.visit_id)
+                           .join(InspectionTask, InspectionTask.id == ItemOutcome.task_id)
+                           .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+                           .where(ItemOutcome.published_at.is_(None), ItemOutcome.publish_due < today)).all()
+    for outcome, firm_id, department_id in rows:
+        yield (f"unpublished:{outcome.id}", f"检查结果应于 {outcome.publish_due} 前公示，至今未公示",
+               {"outcome": outcome.id, "due": outcome.publish_due.isoformat(), "visit": outcome.visit_id},
+               department_id, firm_id)
+
+
+def late_plans(session: Session, today: dt.date):
+    rows = session.execute(select(InspectionPlan, func.count(InspectionTask.id))
+                           .join(InspectionTask, InspectionTask.plan_id == InspectionPlan.id)
+                           .where(InspectionPlan.period_end < today,
+                                  InspectionPlan.status.in_(("drawn", "scheduled", "in_progress")),
+                                  InspectionTask.status.in_(("pending", "scheduled")))
+                           .group_by(InspectionPlan.id)).all()
+    for plan, pending in rows:
+        yield (f"late_plan:{plan.id}", f"计划「{plan.title}」已于 {plan.period_end} 到期，仍有 {pending} 项任务未完成",
+               {"plan": plan.id, "pending": pending, "period_end": plan.period_end.isoformat()}, plan.department_id, None)
+
+
+def low_evaluations(session: Session):
+    first = aliased(InspectionTask)
+    rows = session.execute(select(Evaluation, InspectionPlan.department_id)
+                           .join(first, first.visit_id == Evaluation.visit_id)
+                           .join(InspectionPlan, InspectionPlan.id == first.plan_id)
+                           .where((Evaluation.score <= 2) | Evaluation.complaint.is_not(None))).all()
+    seen = set()
+    for evaluation, department_id in rows:
+        key = f"low_evaluation:{evaluation.id}:{department_id}"
+        if key in seen:
+            continue
+        seen.add(key)
+        yield (key, f"企业评价 {evaluation.score} 分" + ("，并投诉" if evaluation.complaint else ""),
+               {"visit": evaluation.visit_id, "score": evaluation.score, "complaint": evaluation.complaint},
+               department_id, evaluation.firm_id)
+
+
+def refresh_alerts(session: Session, *, today: dt.date, total_cap: int = TOTAL_ENTRIES_CAP,
+                   uncombined_days: int = UNCOMBINED_DAYS) -> dict[str, int]:
+    """Run every rule; raise an alert for each case not raised before. Returns new alerts per rule."""
+    rules = {"over_cap": over_cap(session, total_cap), "refused_scan": refused_scans(session),
+             "under_staffed": under_staffed(session), "uncombined": uncombined(session, uncombined_days),
+             "unpublished": unpublished(session, today), "late_plan": late_plans(session, today),
+             "low_evaluation": low_evaluations(session)}
+    known = set(session.scalars(select(Alert.key)))
+    raised: dict[str, int] = {}
+    now = utcnow()
+    for rule, cases in rules.items():
+        raised[rule] = 0
+        for key, title, evidence, department_id, firm_id in cases:
+            if key in known:
+                continue
+            known.add(key)
+            session.add(Alert(rule=rule, key=key, title=title, evidence=evidence, department_id=department_id,
+                              firm_id=firm_id, status="open", note="", raised_at=now))
+            raised[rule] += 1
+    session.flush()
+    if any(raised.values()):
+        append_event(session, None, "alerts.raised", "oversight:alerts", raised)
+    return raised
+
+
+def handle_alert(session: Session, actor: User, alert: Alert, status: str, note: str) -> Alert:
+    """Oversight explains or closes an alert; a note is required."""
+    if actor.role not in ("oversight", "admin"):
+        raise NotPermitted("只有监督机构可以处理预警")
+    if status not in ALERT_STATUSES:
+        raise InvalidInput("状态应为待处理、已说明或已办结", fields={"status": "取值无效"})
+    if not note.strip():
+        raise InvalidInput("处理预警须填写说明", fields={"note": "必填"})
+    old = alert.status
+    alert.status, alert.note, alert.updated_at, alert.updated_by_id = status, note.strip(), utcnow(), actor.id
+    session.flush()
+    append_event(session, actor, "alert.handled", f"alert:{alert.id}",
+                 {"rule": alert.rule, "status": [old, status], "note": alert.note})
+    return alert
+
+
+
