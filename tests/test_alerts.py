@@ -1,46 +1,10 @@
 """Audit rules: situations that must and must not raise each alert, and the alert workflow."""
 import datetime as dt
 
-import pytest
 from sqlalchemy import select
 
 from checklists.models import CatalogueItem
-from inspection.models import (Alert, Department, Evaluation, InspectionPlan, InspectionTask, ItemOutcome, Officer,
-                               Scan, User, Visit, VisitEntry, VisitOfficer)
-
-
-@pytest.fixture
-def entered(db_session):
-    """Record an entered visit to ``firm`` by ``department`` on ``day`` for ``item`` (as the scan flow leaves it)."""
-    admin = db_session.scalar(select(User).where(User.username == "admin"))
-
-    def make(firm, department="market", item="SC-003", day=dt.date(2026, 5, 11), window=None, officers=2,
-             on_site=True, status="completed"):
-        dept = db_session.scalar(select(Department).where(Department.code == department))
-        catalogue_item = db_session.scalar(select(CatalogueItem).where(CatalogueItem.code == item,
-                                                                       CatalogueItem.status == "published"))
-        start, end = window or (day, day)
-        plan = InspectionPlan(department=dept, title=f"{department}-{item}", period_start=start, period_end=end,
-                              status="completed", created_by=admin, created_at=dt.datetime(2026, 1, 1),
-                              items=[catalogue_item], ratios={"A": 0.1})
-        visit = Visit(firm=firm, day=day, status=status, locked=False, created_at=dt.datetime(2026, 1, 1))
-        db_session.add_all([plan, visit])
-        db_session.flush()
-        db_session.add(InspectionTask(plan=plan, firm=firm, status="done", on_site=on_site, window_start=start,
-                                      window_end=end, visit_id=visit.id))
-        team = db_session.scalars(select(Officer).where(Officer.department_id == dept.id,
-                                                        Officer.valid_to > dt.date(2027, 1, 1))
-                                  .order_by(Officer.id)).all()[:officers]
-        at = dt.datetime.combine(day, dt.time(2, 0))
-        for officer in team:
-            db_session.add(VisitOfficer(visit_id=visit.id, officer_id=officer.id, department_id=dept.id))
-            db_session.add(Scan(kind="in", firm_id=firm.id, officer_id=officer.id, visit_id=visit.id, at=at,
-                                accepted=True))
-        db_session.add(VisitEntry(visit_id=visit.id, entered_at=at, left_at=at + dt.timedelta(hours=1),
-                                  code_nonce="x"))
-        db_session.flush()
-        return visit
-    return make
+from inspection.models import Alert, Evaluation, ItemOutcome, Officer, Scan, User, Visit
 
 
 def refresh(client, login):
