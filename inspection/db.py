@@ -5,6 +5,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -67,3 +69,9 @@ def upgrade(bind: Engine | Connection, revision: str = "head") -> None:
 
 def has_schema(bind: Engine | Connection) -> bool:
     return inspect(bind).has_table("alembic_version")
+
+
+def schema_is_current(connection: Connection) -> bool:
+    """Whether the database is at the newest migration of this code."""
+    head = ScriptDirectory.from_config(alembic_config(connection)).get_current_head()
+    return MigrationContext.configure(connection).get_current_revision() == head

@@ -105,3 +105,12 @@ def test_checking_the_schema_leaves_no_lock_behind(tmp_path):
             connection.exec_driver_sql("update event_head set seq = seq")
         other.dispose()
     app.extensions["db_engine"].dispose()
+
+
+def test_serve_refuses_a_database_behind_the_code(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    app = create_app({"DATABASE_URL": url})
+    upgrade(app.extensions["db_engine"], "0001")
+    result = app.test_cli_runner().invoke(args=["serve"])
+    assert result.exit_code == 1 and "inspection init-db" in result.output
+    app.extensions["db_engine"].dispose()

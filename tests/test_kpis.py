@@ -66,3 +66,31 @@ def test_dashboard_drills_down_to_the_visits_and_exports(client, login, db_sessi
     client.delete("/api/v1/session")
     login("market")
     assert client.get("/oversight/dashboard").status_code == 403
+
+
+def test_public_disclosure_lists_published_results_with_search(app, db_session, make_firm, entered):
+    shown, hidden = make_firm("公示检索企业有限公司"), make_firm("未公示企业有限公司")
+    for firm, published in ((shown, dt.datetime(2026, 4, 20)), (hidden, None)):
+        visit = entered(firm, day=dt.date(2026, 4, 7))
+        task = visit.tasks[0]
+        db_session.add(ItemOutcome(visit_id=visit.id, task_id=task.id, item_id=task.plan.items[0].id, outcome="rectify",
+                                   rectify_by=dt.date(2026, 4, 30), recorded_at=dt.datetime(2026, 4, 7),
+                                   publish_due=dt.date(2026, 5, 6), published_at=published))
+    db_session.commit()
+    anonymous = app.test_client()
+    page = anonymous.get("/public/results").get_data(as_text=True)
+    assert "公示检索企业有限公司" in page and "未公示企业有限公司" not in page
+    assert "公示检索企业" in anonymous.get("/public/results?q=公示检索").get_data(as_text=True)
+    assert "公示检索企业" not in anonymous.get("/public/results?q=别的企业").get_data(as_text=True)
+    assert "公示检索企业" in anonymous.get(f"/public/results?q={shown.uscc}").get_data(as_text=True)
+
+
+def test_monthly_report(client, login, db_session, make_firm, entered):
+    entered(make_firm(), department="fire", item="XF-002", day=dt.date(2026, 6, 9))
+    entered(make_firm(), department="fire", item="XF-002", day=dt.date(2025, 6, 10))
+    entered(make_firm(), department="fire", item="XF-002", day=dt.date(2025, 6, 11))
+    db_session.commit()
+    login("oversight")
+    page = client.get("/oversight/report?year=2026&month=6").get_data(as_text=True)
+    assert "2026 年 6 月" in page and "东营市消防救援支队</td><td>1</td><td>2</td>" in page and "-50%" in page
+    assert client.get("/oversight/report?year=2026&month=13").status_code == 404

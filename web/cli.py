@@ -18,7 +18,7 @@ from waitress import serve
 
 import scheduler
 from checklists.export import write_catalogue
-from inspection.db import has_schema, upgrade
+from inspection.db import has_schema, schema_is_current, upgrade
 from inspection.demo.city import DEMO_PASSWORD, build_demo_city, demo_accounts
 from inspection.draws import verify_record
 from inspection.errors import CatalogueFileInvalid, DomainError, ImportFileInvalid, NotFound
@@ -193,6 +193,11 @@ def init_app(app: Flask) -> None:
     def serve_command(host: str, port: int):
         """启动服务（使用已配置的数据库）。"""
         require_schema()
+        current = schema_is_current(db().connection())
+        db().rollback()
+        if not current:
+            click.echo("数据库结构需要升级到当前版本：请先运行 inspection init-db", err=True)
+            sys.exit(1)
         _serve(current_app._get_current_object(), host, port)
 
     @app.cli.command("export-log")

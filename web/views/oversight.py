@@ -3,6 +3,7 @@ rules, read the evidence, explain or close each alert)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import openpyxl
@@ -146,3 +147,31 @@ def export_visits(fmt: str):
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return send_file(io.BytesIO(buffer.getvalue()), mimetype=mimetype, as_attachment=True,
                      download_name=f"入企检查-{scope.year}{'-' + str(month) if month else ''}.{fmt}")
+
+
+@bp.get("/oversight/report")
+@roles_required("oversight", "admin")
+def monthly_report():
+    """A month on one printable page: entries by department, joint share, publication, evaluations, alerts."""
+    session = db()
+    today = local_today(utcnow())
+    year = request.args.get("year", type=int) or today.year
+    month = request.args.get("month", type=int) or today.month
+    if not 1 <= month <= 12:
+        abort(404)
+    rows = []
+    for department in session.scalars(select(Department).order_by(Department.id)):
+        scope = Scope(year, department.code)
+        rows.append({"department": department, "entries": kpis.monthly_entries(session, scope)[month - 1],
+                     "last_year": kpis.monthly_entries(session, Scope(year - 1, department.code))[month - 1]})
+    city = Scope(year)
+    first = dt.datetime(year, month, 1)
+    following = dt.datetime(year + (month == 12), month % 12 + 1, 1)
+    raised = session.execute(select(Alert.rule, func.count()).where(Alert.raised_at >= first,
+                                                                    Alert.raised_at < following)
+                             .group_by(Alert.rule)).all()
+    return render_template("oversight/report.html", year=year, month=month, rows=rows,
+                           entries=kpis.monthly_entries(session, city)[month - 1],
+                           joint=kpis.joint_share(session, city), published=kpis.publication_rate(session, city, today),
+                           evaluation=kpis.average_evaluation(session, city), raised=raised, rules=ALERT_RULES,
+                           today=today)

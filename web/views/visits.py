@@ -11,12 +11,12 @@ import segno
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from inspection import queries
 from inspection.errors import DomainError, InvalidInput
-from inspection.models import (COMPLAINT_LABELS, OUTCOME_LABELS, RESULT_LABELS, InspectionTask, ItemOutcome, Scan,
-                               Visit, VisitEntry, VisitOfficer)
+from inspection.models import (COMPLAINT_LABELS, OUTCOME_LABELS, RESULT_LABELS, Firm, InspectionPlan, InspectionTask,
+                               ItemOutcome, Scan, Visit, VisitEntry, VisitOfficer)
 from inspection.operations.entries import (evaluate_visit, firm_token, inspection_code, local_today,
                                            publish_results, record_finding, record_outcome, rotate_token, scan_in,
                                            scan_out, verify_code)
@@ -288,3 +288,26 @@ def publish(visit_id: int):
 def firm_visits_context(firm) -> dict:
     return {"record": firm_record(db(), firm), "complaints": COMPLAINT_LABELS}
 
+
+
+@bp.get("/public/results")
+def public_results():
+    """一公开: every published result, searchable by firm (name or code) and plan, without login."""
+    text = (request.args.get("q") or "").strip()[:50]
+    plan_id = request.args.get("plan", type=int)
+    page = max(request.args.get("page", 1, type=int), 1)
+    stmt = (select(ItemOutcome, Visit, Firm, InspectionPlan)
+            .join(Visit, Visit.id == ItemOutcome.visit_id).join(Firm, Firm.id == Visit.firm_id)
+            .join(InspectionTask, InspectionTask.id == ItemOutcome.task_id)
+            .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+            .where(ItemOutcome.published_at.is_not(None)))
+    if text:
+        stmt = stmt.where(or_(Firm.name.like(f"%{text}%"), Firm.uscc.like(f"%{text}%")))
+    if plan_id:
+        stmt = stmt.where(InspectionPlan.id == plan_id)
+    rows = db().execute(stmt.order_by(Visit.day.desc(), ItemOutcome.id).limit(51).offset((page - 1) * 50)).all()
+    plans = db().scalars(select(InspectionPlan).where(InspectionPlan.id.in_(
+        select(InspectionTask.plan_id).join(ItemOutcome, ItemOutcome.task_id == InspectionTask.id)
+        .where(ItemOutcome.published_at.is_not(None)))).order_by(InspectionPlan.id.desc())).all()
+    return render_template("visits/public_results.html", rows=rows[:50], more=len(rows) > 50, page=page, q=text,
+                           plan_id=plan_id, plans=plans)
