@@ -3,9 +3,10 @@ becomes one alert, raised once, that oversight explains or closes with a note.""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, and_, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import InvalidInput, NotPermitted
@@ -54,40 +55,56 @@ def refused_scans(session: Session):
 
 def under_staffed(session: Session):
     """Entered visits with fewer than two officers certified on the day among those who scanned in."""
-    scans = session.execute(select(Scan.visit_id, Officer, Visit.day)
-                            .join(Officer, Officer.id == Scan.officer_id).join(Visit, Visit.id == Scan.visit_id)
-                            .join(VisitEntry, VisitEntry.visit_id == Visit.id)
-                            .where(Scan.kind == "in", Scan.accepted.is_(True))).all()
-    certified: dict[int, set[int]] = defaultdict(set)
-    for visit_id, officer, day in scans:
-        if officer.certified_on(day):
-            certified[visit_id].add(officer.id)
-    for visit_id, firm_id in session.execute(select(Visit.id, Visit.firm_id).join(VisitEntry, VisitEntry.visit_id == Visit.id)):
-        if len(certified[visit_id]) < 2:
-            yield (f"under_staffed:{visit_id}", f"入企检查只有 {len(certified[visit_id])} 名当日持证执法人员扫码",
-                   {"visit": visit_id, "certified": len(certified[visit_id])}, None, firm_id)
+    certified = and_(Officer.id == Scan.officer_id, Officer.active.is_(True), Officer.kind == "enforcement",
+                     Officer.valid_from <= Visit.day, Officer.valid_to >= Visit.day)
+    rows = session.execute(
+        select(Visit.id, Visit.firm_id, func.count(func.distinct(Officer.id)))
+        .join(VisitEntry, VisitEntry.visit_id == Visit.id)
+        .outerjoin(Scan, and_(Scan.visit_id == Visit.id, Scan.kind == "in", Scan.accepted.is_(True)))
+        .outerjoin(Officer, certified)
+        .group_by(Visit.id, Visit.firm_id).having(func.count(func.distinct(Officer.id)) < 2)).all()
+    for visit_id, firm_id, n in rows:
+        yield (f"under_staffed:{visit_id}", f"入企检查只有 {n} 名当日持证执法人员扫码",
+               {"visit": visit_id, "certified": n}, None, firm_id)
+
+
+class days_between(FunctionElement):  # noqa: N801 - reads as a SQL function
+    """Whole days from the first date to the second, in each database's own terms."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(days_between)
+def _days_between_default(element, compiler, **kw):
+    first, second = list(element.clauses)
+    return f"({compiler.process(second, **kw)} - {compiler.process(first, **kw)})"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element, compiler, **kw):
+    first, second = list(element.clauses)
+    return f"(julianday({compiler.process(second, **kw)}) - julianday({compiler.process(first, **kw)}))"
 
 
 def uncombined(session: Session, days: int = UNCOMBINED_DAYS):
     """Two departments entering one firm within ``days`` days when their windows overlapped."""
-    windows = defaultdict(list)
+    entries = (select(Visit.id.label("visit"), Visit.firm_id.label("firm"), Visit.day.label("day"),
+                      InspectionPlan.department_id.label("department"),
+                      InspectionTask.window_start.label("start"), InspectionTask.window_end.label("end"))
+               .join(VisitEntry, VisitEntry.visit_id == Visit.id)
+               .join(InspectionTask, InspectionTask.visit_id == Visit.id)
+               .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)).cte("entries")
+    a, b = entries.alias("a"), entries.alias("b")
+    gap = days_between(a.c.day, b.c.day)
     rows = session.execute(
-        select(Visit.id, Visit.firm_id, Visit.day, InspectionPlan.department_id, InspectionTask.window_start,
-               InspectionTask.window_end)
-        .join(VisitEntry, VisitEntry.visit_id == Visit.id)
-        .join(InspectionTask, InspectionTask.visit_id == Visit.id)
-        .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)).all()
-    for visit_id, firm_id, day, department_id, start, end in rows:
-        windows[firm_id].append((visit_id, day, department_id, start, end))
-    for firm_id, entries in windows.items():
-        entries.sort(key=lambda e: (e[1], e[0]))
-        for i, (a, day_a, dept_a, start_a, end_a) in enumerate(entries):
-            for b, day_b, dept_b, start_b, end_b in entries[i + 1:]:
-                if (day_b - day_a).days > days:
-                    break
-                if a != b and dept_a != dept_b and start_a <= end_b and start_b <= end_a:
-                    yield (f"uncombined:{a}:{b}", f"{day_a} 与 {day_b} 两个部门分别入企，时间窗重叠，本可联合检查",
-                           {"visits": [a, b], "days": [day_a.isoformat(), day_b.isoformat()]}, dept_b, firm_id)
+        select(a.c.visit, b.c.visit, a.c.firm, a.c.day, b.c.day, b.c.department)
+        .join(b, and_(b.c.firm == a.c.firm, b.c.visit != a.c.visit, b.c.department != a.c.department))
+        .where(gap >= 0, gap <= days, (gap > 0) | (a.c.visit < b.c.visit),
+               a.c.start <= b.c.end, b.c.start <= a.c.end).distinct()).all()
+    for first, second, firm_id, day_a, day_b, department_id in rows:
+        yield (f"uncombined:{first}:{second}", f"{day_a} 与 {day_b} 两个部门分别入企，时间窗重叠，本可联合检查",
+               {"visits": [first, second], "days": [day_a.isoformat(), day_b.isoformat()]}, department_id, firm_id)
 
 
 def unpublished(session: Session, today: dt.date):
