@@ -4,7 +4,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from checklists.models import CatalogueItem
-from inspection.models import Alert, Evaluation, ItemOutcome, Officer, Scan, User, Visit
+from inspection.models import Alert, Evaluation, InspectionTask, ItemOutcome, Officer, Scan, User, Visit
 
 
 def refresh(client, login):
@@ -140,3 +140,16 @@ def test_alert_page_runs_the_rules_and_records_handling(client, login, make_firm
     assert "预警处理情况已记录" in response.get_data(as_text=True)
     db_session.refresh(alert)
     assert alert.status == "closed"
+
+
+def test_offsite_checks_never_count_as_entries(client, login, make_firm, entered, db_session):
+    firm = make_firm()
+    entered(firm, item="SC-010", day=dt.date(2026, 3, 2))
+    offsite_plan = entered(make_firm(), item="SC-010", day=dt.date(2026, 3, 3)).tasks[0].plan
+    db_session.add(InspectionTask(plan=offsite_plan, firm=firm, status="done", on_site=False,
+                                  window_start=dt.date(2026, 3, 3), window_end=dt.date(2026, 3, 3)))
+    db_session.commit()
+    refresh(client, login)
+    assert not [a for a in alerts_of(client, "over_cap") if a["firm"] == firm.id]
+    page = client.get("/oversight/alerts?status=open").get_data(as_text=True)
+    assert "监督预警" in page
