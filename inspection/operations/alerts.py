@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Integer, and_, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, NotPermitted
 from ..models import (ALERT_STATUSES, Alert, CatalogueItem, Evaluation, InspectionPlan, InspectionTask,
@@ -45,12 +45,13 @@ def over_cap(session: Session, total_cap: int = TOTAL_ENTRIES_CAP):
 
 
 def refused_scans(session: Session):
-    rows = session.execute(select(Scan, Officer.department_id).join(Officer, Officer.id == Scan.officer_id)
-                           .where(Scan.accepted.is_(False))).all()
-    for scan, department_id in rows:
-        yield (f"refused_scan:{scan.id}", f"扫码被拒：{scan.reason}",
-               {"scan": scan.id, "officer": scan.officer.certificate_no, "at": scan.at.isoformat(), "reason": scan.reason},
-               department_id, scan.firm_id)
+    rows = session.execute(select(Scan.id, Scan.firm_id, Scan.at, Scan.reason, Officer.certificate_no,
+                                  Officer.department_id)
+                           .join(Officer, Officer.id == Scan.officer_id).where(Scan.accepted.is_(False))).all()
+    for scan_id, firm_id, at, reason, certificate_no, department_id in rows:
+        yield (f"refused_scan:{scan_id}", f"扫码被拒：{reason}",
+               {"scan": scan_id, "officer": certificate_no, "at": at.isoformat(), "reason": reason},
+               department_id, firm_id)
 
 
 def under_staffed(session: Session):
@@ -108,15 +109,15 @@ def uncombined(session: Session, days: int = UNCOMBINED_DAYS):
 
 
 def unpublished(session: Session, today: dt.date):
-    rows = session.execute(select(ItemOutcome, Visit.firm_id, InspectionPlan.department_id)
+    rows = session.execute(select(ItemOutcome.id, ItemOutcome.publish_due, ItemOutcome.visit_id, Visit.firm_id,
+                                  InspectionPlan.department_id)
                            .join(Visit, Visit.id == ItemOutcome.visit_id)
                            .join(InspectionTask, InspectionTask.id == ItemOutcome.task_id)
                            .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
                            .where(ItemOutcome.published_at.is_(None), ItemOutcome.publish_due < today)).all()
-    for outcome, firm_id, department_id in rows:
-        yield (f"unpublished:{outcome.id}", f"检查结果应于 {outcome.publish_due} 前公示，至今未公示",
-               {"outcome": outcome.id, "due": outcome.publish_due.isoformat(), "visit": outcome.visit_id},
-               department_id, firm_id)
+    for outcome_id, due, visit_id, firm_id, department_id in rows:
+        yield (f"unpublished:{outcome_id}", f"检查结果应于 {due} 前公示，至今未公示",
+               {"outcome": outcome_id, "due": due.isoformat(), "visit": visit_id}, department_id, firm_id)
 
 
 def late_plans(session: Session, today: dt.date):
@@ -132,20 +133,15 @@ def late_plans(session: Session, today: dt.date):
 
 
 def low_evaluations(session: Session):
-    first = aliased(InspectionTask)
-    rows = session.execute(select(Evaluation, InspectionPlan.department_id)
-                           .join(first, first.visit_id == Evaluation.visit_id)
-                           .join(InspectionPlan, InspectionPlan.id == first.plan_id)
-                           .where((Evaluation.score <= 2) | Evaluation.complaint.is_not(None))).all()
-    seen = set()
-    for evaluation, department_id in rows:
-        key = f"low_evaluation:{evaluation.id}:{department_id}"
-        if key in seen:
-            continue
-        seen.add(key)
-        yield (key, f"企业评价 {evaluation.score} 分" + ("，并投诉" if evaluation.complaint else ""),
-               {"visit": evaluation.visit_id, "score": evaluation.score, "complaint": evaluation.complaint},
-               department_id, evaluation.firm_id)
+    """Scores of 2 or less and complaints, one alert for each department on the visit."""
+    rows = session.execute(select(Evaluation.id, Evaluation.visit_id, Evaluation.firm_id, Evaluation.score,
+                                  Evaluation.complaint, InspectionPlan.department_id)
+                           .join(InspectionTask, InspectionTask.visit_id == Evaluation.visit_id)
+                           .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+                           .where((Evaluation.score <= 2) | Evaluation.complaint.is_not(None)).distinct()).all()
+    for evaluation_id, visit_id, firm_id, score, complaint, department_id in rows:
+        yield (f"low_evaluation:{evaluation_id}:{department_id}", f"企业评价 {score} 分" + ("，并投诉" if complaint else ""),
+               {"visit": visit_id, "score": score, "complaint": complaint}, department_id, firm_id)
 
 
 def refresh_alerts(session: Session, *, today: dt.date, total_cap: int = TOTAL_ENTRIES_CAP,
