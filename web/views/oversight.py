@@ -10,11 +10,13 @@ import openpyxl
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from inspection import kpis
 from inspection.errors import DomainError
 from inspection.kpis import Scope
-from inspection.models import ALERT_RULES, ALERT_STATUS_LABELS, Alert, Department, District, Firm, Visit, VisitEntry
+from inspection.models import (ALERT_RULES, ALERT_STATUS_LABELS, Alert, Department, District, Firm, InspectionPlan,
+                               InspectionTask, Visit, VisitEntry)
 from inspection.operations.alerts import handle_alert, refresh_alerts
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
@@ -102,10 +104,16 @@ def dashboard():
 
 
 def _drill_rows(scope: Scope, month: int | None):
-    visits = db().scalars(kpis.entered_visits(scope, month).order_by(Visit.day, Visit.id).limit(5000)).all()
+    """The visits behind a figure (at most 5,000), loaded in a few queries whatever their number."""
+    visits = db().scalars(kpis.entered_visits(scope, month).order_by(Visit.day, Visit.id).limit(5000)
+                          .options(selectinload(Visit.firm).selectinload(Firm.district),
+                                   selectinload(Visit.tasks).selectinload(InspectionTask.plan)
+                                   .selectinload(InspectionPlan.department))).all()
+    entries = {e.visit_id: e for e in db().scalars(select(VisitEntry).where(
+        VisitEntry.visit_id.in_([v.id for v in visits])))} if visits else {}
     rows = []
     for visit in visits:
-        entry = db().get(VisitEntry, visit.id)
+        entry = entries[visit.id]
         rows.append({"visit": visit, "departments": "、".join(sorted({t.plan.department.short_name for t in visit.tasks})),
                      "minutes": round((entry.left_at - entry.entered_at).total_seconds() / 60) if entry.left_at else None})
     return rows
