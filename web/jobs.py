@@ -27,47 +27,62 @@ def options_from(app: Flask) -> BuildOptions:
     return BuildOptions(time_limit=app.config["SCHEDULE_TIME_LIMIT"], workers=app.config["SCHEDULE_WORKERS"])
 
 
+def _start(name: str, work, on_crash, *args) -> None:
+    """Run ``work(app, session, *args)`` in a daemon thread with its own session. The request's own
+    work is committed first, so the thread sees the queued run; an unexpected failure is logged and
+    handed to ``on_crash(session, message, *args)`` so that the page can say what happened."""
+    app = current_app._get_current_object()
+    db().commit()
+    threading.Thread(target=_guarded, args=(app, name, work, on_crash, *args), name=name, daemon=True).start()
+
+
+def _guarded(app: Flask, name: str, work, on_crash, *args) -> None:
+    session = app.extensions["db_factory"]()
+    try:
+        work(app, session, *args)
+    except Exception as exc:  # noqa: BLE001 - the run records any failure for the page
+        log.exception("%s failed", name)
+        session.rollback()
+        on_crash(session, f"{type(exc).__name__}: {exc}", *args)
+        session.commit()
+    finally:
+        session.close()
+
+
 def submit_schedule_run(run: ScheduleRun) -> None:
-    """Start the run. Call after the run's row is committed (thread mode)."""
+    """Start the run: in the request (inline) or in a background thread."""
     app = current_app._get_current_object()
     if app.config["JOBS"] == "inline":
         execute_run(db(), run, options_from(app))
         return
-    db().commit()
-    threading.Thread(target=_run_in_thread, args=(app, run.id), name=f"schedule-{run.id}", daemon=True).start()
+    _start(f"schedule-{run.id}", _schedule, _schedule_crashed, run.id)
 
 
-def _run_in_thread(app: Flask, run_id: int) -> None:
-    session = app.extensions["db_factory"]()
-    try:
-        run = session.get(ScheduleRun, run_id)
-        if run is None or run.status != "queued":
+def _schedule(app: Flask, session, run_id: int) -> None:
+    run = session.get(ScheduleRun, run_id)
+    if run is None or run.status != "queued":
+        return
+    options = options_from(app)
+    adapted = prepare_run(session, run, options)
+    session.commit()
+    last = [0.0]
+
+    def report(fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.5 and fraction < 1:
             return
-        options = options_from(app)
-        adapted = prepare_run(session, run, options)
+        last[0] = now
+        run.progress, run.message = round(0.05 + 0.9 * fraction, 3), message
         session.commit()
-        last = [0.0]
 
-        def report(fraction: float, message: str) -> None:
-            now = time.monotonic()
-            if now - last[0] < 0.5 and fraction < 1:
-                return
-            last[0] = now
-            run.progress, run.message = round(0.05 + 0.9 * fraction, 3), message
-            session.commit()
+    store_run(session, run, adapted, solve_adapted(adapted, options, run.id, report))
+    session.commit()
 
-        solution = solve_adapted(adapted, options, run.id, report)
-        store_run(session, run, adapted, solution)
-        session.commit()
-    except Exception as exc:  # noqa: BLE001 - the run records any failure for the page
-        log.exception("schedule run %s failed", run_id)
-        session.rollback()
-        run = session.get(ScheduleRun, run_id)
-        if run is not None:
-            fail_run(session, run, f"排程失败：{type(exc).__name__}: {exc}")
-            session.commit()
-    finally:
-        session.close()
+
+def _schedule_crashed(session, message: str, run_id: int) -> None:
+    run = session.get(ScheduleRun, run_id)
+    if run is not None:
+        fail_run(session, run, f"排程失败：{message}")
 
 
 def live_progress(kind: str, run_id: int) -> tuple[float, str] | None:
@@ -78,47 +93,35 @@ def live_progress(kind: str, run_id: int) -> tuple[float, str] | None:
 def submit_import_run(run: ImportRun, actor: User) -> None:
     app = current_app._get_current_object()
     if app.config["JOBS"] == "inline":
-        _import_inline(run, actor)
+        session = db()
+        try:
+            with session.begin_nested():
+                run_import(session, run, actor)
+        except DomainError as err:
+            fail_import(session, run, actor, err)
         return
-    db().commit()
-    threading.Thread(target=_import_in_thread, args=(app, run.id, actor.id), name=f"import-{run.id}",
-                     daemon=True).start()
+    _start(f"import-{run.id}", _import, _import_crashed, run.id, actor.id)
 
 
-def _import_inline(run: ImportRun, actor: User) -> None:
-    session = db()
-    try:
-        with session.begin_nested():
-            run_import(session, run, actor)
-    except DomainError as err:
-        fail_import(session, run, actor, err)
-
-
-def _import_in_thread(app: Flask, run_id: int, actor_id: int) -> None:
+def _import(app: Flask, session, run_id: int, actor_id: int) -> None:
     progress_of = app.extensions.setdefault("job_progress", {})
-    session = app.extensions["db_factory"]()
 
     def report(stage: str, done: int, total: int) -> None:
         progress_of[("import", run_id)] = (done / total if total else 1.0, f"{stage}：{done}/{total}")
 
+    run, actor = session.get(ImportRun, run_id), session.get(User, actor_id)
     try:
-        run = session.get(ImportRun, run_id)
-        actor = session.get(User, actor_id)
-        try:
-            run_import(session, run, actor, report)
-            session.commit()
-        except DomainError as err:
-            session.rollback()
-            run = session.get(ImportRun, run_id)
-            fail_import(session, run, actor, err)
-            session.commit()
-    except Exception as exc:  # noqa: BLE001 - the run records any failure for the page
-        log.exception("import run %s failed", run_id)
+        run_import(session, run, actor, report)
+        session.commit()
+    except DomainError as err:
         session.rollback()
-        run = session.get(ImportRun, run_id)
-        if run is not None:
-            run.status, run.message = "failed", f"导入失败：{type(exc).__name__}: {exc}"
-            session.commit()
+        fail_import(session, session.get(ImportRun, run_id), actor, err)
+        session.commit()
     finally:
         progress_of.pop(("import", run_id), None)
-        session.close()
+
+
+def _import_crashed(session, message: str, run_id: int, actor_id: int) -> None:
+    run = session.get(ImportRun, run_id)
+    if run is not None:
+        run.status, run.message = "failed", f"导入失败：{message}"
