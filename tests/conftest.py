@@ -18,6 +18,7 @@ from inspection.demo.city import DEMO_PASSWORD, build_demo_city
 from inspection.models import (Base, CatalogueItem, Department, District, Event, Firm, InspectionPlan, InspectionTask,
                                Officer, Scan, User, Visit, VisitEntry, VisitOfficer)
 from inspection.operations.accounts import create_user
+from inspection.operations.facts import refresh_visit_facts
 from inspection.uscc import make_uscc
 from web import create_app
 
@@ -181,5 +182,6 @@ def entered(db_session):
         db_session.add(VisitEntry(visit_id=visit.id, entered_at=at, left_at=at + dt.timedelta(hours=1),
                                   code_nonce="x"))
         db_session.flush()
+        refresh_visit_facts(db_session, visit)
         return visit
     return make

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from checklists.models import CatalogueItem
 from inspection.models import Alert, Evaluation, InspectionTask, ItemOutcome, Officer, Scan, User, Visit
+from inspection.operations.alerts import audit_start, over_cap
 
 
 def refresh(client, login):
@@ -34,10 +35,35 @@ def test_over_cap_per_item_and_in_all(client, login, make_firm, entered, db_sess
     over = alerts_of(client, "over_cap")
     keys = {a["evidence"].get("item") or "total": a for a in over}
     assert {a["firm"] for a in over} == {capped.id, busy.id}
-    assert keys["SC-002"]["evidence"] == {"year": 2026, "item": "SC-002", "entries": 2, "cap": 1}
+    assert keys["SC-002"]["evidence"] == {"year": 2026, "period": "2026", "item": "SC-002", "entries": 2, "cap": 1}
     assert keys["total"]["evidence"]["entries"] == 7
     assert raised["over_cap"] == 2
     assert refresh(client, login)["over_cap"] == 0  # raised once
+
+
+def test_over_cap_per_quarter(client, login, make_firm, entered, db_session):
+    """RS-002 allows one entry a quarter: two in one quarter are over, two in adjacent quarters are not."""
+    over, fine = make_firm(), make_firm()
+    entered(over, department="hr", item="RS-002", day=dt.date(2026, 4, 1))
+    entered(over, department="hr", item="RS-002", day=dt.date(2026, 6, 30))
+    entered(fine, department="hr", item="RS-002", day=dt.date(2026, 3, 31))
+    entered(fine, department="hr", item="RS-002", day=dt.date(2026, 4, 1))
+    db_session.commit()
+    refresh(client, login)
+    quarterly = [a for a in alerts_of(client, "over_cap") if a["evidence"].get("item") == "RS-002"]
+    assert [(a["firm"], a["evidence"]["period"], a["evidence"]["entries"]) for a in quarterly] == [(over.id, "2026Q2", 2)]
+
+
+def test_rules_audit_this_year_and_last(db_session, make_firm, entered):
+    old, recent = make_firm(), make_firm()
+    for firm, year in ((old, 2024), (recent, 2025)):
+        entered(firm, item="SC-002", day=dt.date(year, 3, 2))
+        entered(firm, item="SC-002", day=dt.date(year, 9, 7))
+    db_session.flush()
+    assert audit_start(dt.date(2026, 6, 1)) == dt.date(2025, 1, 1)
+    firms = {case[4] for case in over_cap(db_session, audit_start(dt.date(2026, 6, 1)))}
+    assert recent.id in firms and old.id not in firms
+    assert old.id in {case[4] for case in over_cap(db_session, dt.date(2024, 1, 1))}
 
 
 def test_visits_never_entered_do_not_count(client, login, make_firm, entered, db_session):

@@ -114,3 +114,16 @@ def test_serve_refuses_a_database_behind_the_code(tmp_path):
     result = app.test_cli_runner().invoke(args=["serve"])
     assert result.exit_code == 1 and "inspection init-db" in result.output
     app.extensions["db_engine"].dispose()
+
+
+def test_audit_and_rebuild_facts_commands(runner, make_firm, entered, db_session):
+    entered(make_firm(), officers=1)
+    db_session.commit()
+    result = runner.invoke(args=["audit"])
+    assert result.exit_code == 0, result.output
+    assert "新增预警" in result.output and "持证执法人员不足两人：1" in result.output
+    again = runner.invoke(args=["audit", "--since", "2020-01-01"])
+    assert "持证执法人员不足两人：0" in again.output  # raised once
+    assert runner.invoke(args=["audit", "--since", "2020-13-01"]).exit_code != 0
+    result = runner.invoke(args=["rebuild-facts"])
+    assert result.exit_code == 0 and "入企 1 行" in result.output

@@ -5,9 +5,10 @@ import io
 import openpyxl
 from sqlalchemy import select
 
-from inspection.kpis import (Scope, average_evaluation, entries_by_department, entries_per_firm, joint_share,
-                             monthly_entries, publication_rate)
-from inspection.models import Evaluation, InspectionTask, ItemOutcome, User
+from inspection.kpis import (Scope, average_evaluation, department_figures, entries_by_department, entries_per_firm,
+                             joint_share, monthly_entries, publication_rate)
+from inspection.models import Evaluation, InspectionTask, ItemOutcome, ScheduleRun, User
+from inspection.operations.facts import refresh_visit_facts
 
 
 def test_figures(db_session, make_firm, entered):
@@ -16,6 +17,7 @@ def test_figures(db_session, make_firm, entered):
     fire_visit = entered(x, department="fire", item="XF-002", day=dt.date(2026, 3, 10))
     db_session.add(InspectionTask(plan=fire_visit.tasks[0].plan, firm=a, status="done", on_site=True,
                                   window_start=joint.day, window_end=joint.day, visit_id=joint.id))  # fire joins a's visit
+    refresh_visit_facts(db_session, joint)
     entered(b, department="fire", item="XF-002", day=dt.date(2026, 3, 20))
     entered(b, department="fire", item="XF-002", day=dt.date(2026, 7, 1))
     entered(c, department="health", item="WJ-001", day=dt.date(2025, 3, 5))  # last year
@@ -94,3 +96,84 @@ def test_monthly_report(client, login, db_session, make_firm, entered):
     page = client.get("/oversight/report?year=2026&month=6").get_data(as_text=True)
     assert "2026 年 6 月" in page and "东营市消防救援支队</td><td>1</td><td>2</td>" in page and "-50%" in page
     assert client.get("/oversight/report?year=2026&month=13").status_code == 404
+
+
+def test_every_figure_drills_down_to_its_visits(client, login, db_session, make_firm, entered):
+    a, b, c = make_firm("甲钻取企业有限公司", credit_class="A"), make_firm("乙钻取企业有限公司", credit_class="D"), \
+        make_firm("丙钻取企业有限公司", credit_class="D")
+    joint = entered(a, department="market", day=dt.date(2026, 3, 3))
+    fire = entered(c, department="fire", item="XF-002", day=dt.date(2026, 3, 10))
+    db_session.add(InspectionTask(plan=fire.tasks[0].plan, firm=a, status="done", on_site=True,
+                                  window_start=joint.day, window_end=joint.day, visit_id=joint.id))
+    refresh_visit_facts(db_session, joint)
+    twice = [entered(b, department="fire", item="XF-002", day=dt.date(2026, 4, 1)),
+             entered(b, department="health", item="WJ-001", day=dt.date(2026, 8, 3))]
+    task = twice[0].tasks[0]
+    db_session.add(ItemOutcome(visit_id=twice[0].id, task_id=task.id, item_id=task.plan.items[0].id,
+                               outcome="no_problem", recorded_at=dt.datetime(2026, 4, 1),
+                               publish_due=dt.date(2026, 4, 29)))
+    admin = db_session.scalar(select(User).where(User.username == "admin"))
+    db_session.add(Evaluation(visit_id=fire.id, firm_id=c.id, score=3, by_user_id=admin.id, at=dt.datetime(2026, 3, 11)))
+    db_session.commit()
+    login("oversight")
+
+    def names(query):
+        page = client.get(f"/oversight/visits?year=2026&{query}").get_data(as_text=True)
+        return {n for n in ("甲", "乙", "丙") if f"{n}钻取企业有限公司" in page}
+
+    assert names("joint=1") == {"甲"}
+    assert names("results=late") == {"乙"}
+    assert names("evaluated=1") == {"丙"}
+    assert names("credit_class=D&times=2") == {"乙"}
+    assert names("credit_class=D&times=1") == {"丙"}
+    assert names("credit_class=A&times=1") == {"甲"}
+    assert names("department=health") == {"乙"}
+    dashboard = client.get("/oversight/dashboard?year=2026").get_data(as_text=True)
+    for link in ("joint=1", "results=published", "evaluated=1", "/oversight/plans", "credit_class=D&amp;times=2",
+                 "department=fire", "district=370502"):
+        assert link in dashboard, link
+    assert "排程基线" in dashboard and "各部门入企与联合排程基线" in dashboard
+    title = client.get("/oversight/visits?year=2026&credit_class=D&times=2").get_data(as_text=True)
+    assert "D 类企业中被入企 2 次的" in title
+
+
+def test_department_figures_share_joint_visits_and_read_the_scheduler_baseline(db_session, make_firm, entered):
+    a, b = make_firm(), make_firm()
+    joint = entered(a, department="market", day=dt.date(2026, 3, 3))
+    fire = entered(b, department="fire", item="XF-002", day=dt.date(2026, 3, 10))
+    db_session.add(InspectionTask(plan=fire.tasks[0].plan, firm=a, status="done", on_site=True,
+                                  window_start=joint.day, window_end=joint.day, visit_id=joint.id))
+    refresh_visit_facts(db_session, joint)
+    entered(b, department="fire", item="XF-002", day=dt.date(2025, 3, 10))
+    db_session.add(ScheduleRun(status="done", period_start=dt.date(2026, 3, 1), period_end=dt.date(2026, 3, 31),
+                               plan_ids=[], progress=1.0, message="", unscheduled=[], created_at=dt.datetime(2026, 2, 1),
+                               stats={"visits": 2, "separate_visits": 3,
+                                      "by_department": {"market": {"alone": 1, "shared": 0.5, "joint": 1},
+                                                        "fire": {"alone": 2, "shared": 1.5, "joint": 1}}}))
+    db_session.commit()
+    rows = {r.code: r for r in department_figures(db_session, Scope(2026))}
+    assert (rows["fire"].entries, rows["fire"].joint, rows["fire"].shared, rows["fire"].last_year) == (2, 1, 1.5, 1)
+    assert (rows["market"].entries, rows["market"].joint, rows["market"].shared) == (1, 1, 0.5)
+    assert rows["fire"].change == 1.0 and rows["health"].change is None
+    assert rows["fire"].scheduled_alone == 2 and abs(rows["fire"].saved - 0.25) < 1e-9
+    assert [r.code for r in department_figures(db_session, Scope(2026, department="fire"))] == ["fire"]
+
+
+def test_alerts_plans_and_department_tables_export(client, login, db_session, make_firm, entered):
+    entered(make_firm("预警导出企业有限公司"), officers=1)
+    late = entered(make_firm(), day=dt.date(2026, 5, 6)).tasks[0]
+    late.plan.status, late.plan.period_end, late.status = "in_progress", dt.date(2026, 5, 30), "scheduled"
+    db_session.commit()
+    login("oversight")
+    client.post("/api/v1/oversight/alerts/refresh")
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/oversight/alerts.xlsx?rule=under_staffed&status=open").data))
+    rows = list(book.active.values)
+    assert rows[0][:3] == ("编号", "规则", "状态")
+    assert any(r[5] == "预警导出企业有限公司" and r[1] == "持证执法人员不足两人" for r in rows[1:])
+    assert all(r[1] == "持证执法人员不足两人" for r in rows[1:])
+    assert "预警导出企业有限公司" in client.get("/oversight/alerts.csv?status=open").data.decode("utf-8-sig")
+    assert client.get("/oversight/alerts.pdf").status_code == 404
+    plans = client.get("/oversight/plans?year=2026").get_data(as_text=True)
+    assert late.plan.title in plans and "逾期未完成" in plans
+    table = client.get("/oversight/departments.csv?year=2026").data.decode("utf-8-sig")
+    assert table.splitlines()[0].startswith("部门,入企次数") and "消防" in table

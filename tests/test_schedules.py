@@ -83,6 +83,11 @@ def test_build_combines_departments_and_obeys_every_rule(client, joint_plans, db
     assert stats["joint_visits"] > 0
     assert stats["visits"] >= stats["lower_bound"]
     assert stats["visits"] < stats["separate_visits"]  # combined: fewer entries than each department alone
+    baseline = stats["by_department"]  # each department alone, and the built visits shared out (1/k a joint visit)
+    assert set(baseline) == {"market", "fire"}
+    assert sum(d["alone"] for d in baseline.values()) == stats["separate_visits"]
+    assert abs(sum(d["shared"] for d in baseline.values()) - stats["visits"]) < 1e-6
+    assert all(0 < d["joint"] <= d["alone"] for d in baseline.values())
     visits = client.get(f"/api/v1/plans/{fire_id}/visits").get_json()
     for visit in visits:
         departments = {t["department"] for t in visit["tasks"]}

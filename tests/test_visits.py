@@ -7,10 +7,12 @@ import pytest
 from sqlalchemy import func, select
 
 from checklists.operations.publish import revoke_item
-from inspection.models import Event, InspectionPlan, InspectionTask, ItemOutcome, Officer, Scan, User, Visit, VisitEntry
+from inspection.models import (EntryFact, EntryItemFact, Event, InspectionPlan, InspectionTask, ItemOutcome, Officer, Scan,
+                               User, Visit, VisitEntry)
 from inspection.operations.accounts import create_user
 from inspection.operations.entries import firm_token, local_today, verify_code
 from inspection.operations.events import utcnow
+from inspection.operations.facts import rebuild_facts
 
 TODAY = local_today(utcnow())
 
@@ -65,6 +67,21 @@ def test_two_certified_team_members_make_the_entry(client, login, visit_today, d
     again = client.post("/api/v1/scans", json={"token": visit_today["token"]}).get_json()
     assert again["state"] == "already_in"
     assert db_session.scalar(select(func.count()).select_from(VisitEntry)) == 1
+
+
+def fact_rows(session) -> list[tuple]:
+    return sorted(tuple(row) for row in session.execute(select(EntryFact.__table__)).all()) + \
+        sorted(tuple(row) for row in session.execute(select(EntryItemFact.__table__)).all())
+
+
+def test_entries_keep_oversight_facts_in_step_with_the_records(client, login, visit_today, db_session):
+    enter(client, login, visit_today)
+    db_session.expire_all()
+    kept = fact_rows(db_session)
+    visit = visit_today["visit"]
+    assert [(r[0], r[9], r[13]) for r in kept if len(r) == 14] == [(visit.id, True, 2)]  # visit_row, two certified
+    rebuild_facts(db_session)
+    assert fact_rows(db_session) == kept
 
 
 def refused(response, fragment, code="scan_refused"):

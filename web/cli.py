@@ -22,9 +22,12 @@ from inspection.db import has_schema, schema_is_current, upgrade
 from inspection.demo.city import DEMO_PASSWORD, build_demo_city, demo_accounts
 from inspection.draws import verify_record
 from inspection.errors import CatalogueFileInvalid, DomainError, ImportFileInvalid, NotFound
-from inspection.models import Draw, InspectionPlan
+from inspection.models import ALERT_RULES, Draw, InspectionPlan
+from inspection.operations.alerts import audit_start, refresh_alerts
+from inspection.operations.entries import local_today
+from inspection.operations.facts import rebuild_facts
 from inspection.operations.catalogue import load_catalogue_file
-from inspection.operations.events import canonical_json, chain_head, iter_records, verify_chain
+from inspection.operations.events import canonical_json, chain_head, iter_records, utcnow, verify_chain
 from inspection.operations.imports import export_firms, export_officers, import_firms, import_officers
 from inspection.operations.reference import DEFAULT_CITY, load_city
 from inspection.operations.schedules import BuildOptions, execute_run, start_build
@@ -337,3 +340,24 @@ def init_app(app: Flask) -> None:
         require_schema()
         seq, digest = chain_head(db())
         click.echo(json.dumps({"seq": seq, "hash": digest}))
+
+    @app.cli.command("audit")
+    @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="审查窗口起始日期（默认：上一年 1 月 1 日）")
+    @transactional
+    def audit_command(since):
+        """运行全部监督审查规则，为新发现的情形生成预警（可由 cron 定时运行）。"""
+        require_schema()
+        today = local_today(utcnow())
+        raised = refresh_alerts(db(), today=today, since=since.date() if since else None)
+        click.echo(f"审查窗口自 {since.date() if since else audit_start(today)} 起；新增预警 {sum(raised.values())} 条")
+        for rule, n in raised.items():
+            click.echo(f"  {ALERT_RULES[rule]}：{n}")
+
+    @app.cli.command("rebuild-facts")
+    @transactional
+    def rebuild_facts_command():
+        """按原始记录重新生成监督统计表（批量导入历史数据后运行）。"""
+        require_schema()
+        visits, items = rebuild_facts(db())
+        click.echo(f"已重新生成监督统计：入企 {visits} 行，检查事项 {items} 行")

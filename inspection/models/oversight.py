@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from checklists.models import Base
@@ -48,3 +48,50 @@ class Alert(Base):
     @property
     def status_label(self) -> str:
         return ALERT_STATUS_LABELS[self.status]
+
+
+class EntryFact(Base):
+    """One row per department per entered visit: what oversight counts (入企次数) and audits, kept
+    narrow so that a year of a million visits reads fast. The operations that enter visits keep it in
+    step (``inspection.operations.facts``); ``rebuild_facts`` makes it again from the records."""
+
+    __tablename__ = "entry_facts"
+
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"))
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    credit_class: Mapped[str] = mapped_column(String(1))
+    day: Mapped[dt.date] = mapped_column(Date)
+    day_number: Mapped[int] = mapped_column(Integer)     # day.toordinal(): day arithmetic alike in every database
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    visit_row: Mapped[bool] = mapped_column(Boolean)     # true on exactly one row of each visit: city-wide counts
+    departments: Mapped[int] = mapped_column(Integer)    # departments on the visit: more than one is a joint visit
+    window_start: Mapped[dt.date] = mapped_column(Date)  # of the department's tasks on the visit
+    window_end: Mapped[dt.date] = mapped_column(Date)
+    certified: Mapped[int] = mapped_column(Integer)      # officers certified on the day who scanned in (all departments)
+
+    __table_args__ = (
+        Index("ix_entry_facts_year_month", "year", "month"),
+        Index("ix_entry_facts_year_department", "year", "department_id"),
+        Index("ix_entry_facts_firm_day", "firm_id", "day_number"),
+    )
+
+
+class EntryItemFact(Base):
+    """One row per catalogue item per entered visit, with the item's cap and the cap's period
+    (``2026``, ``2026H2``, ``2026Q3``, ``2026-05``): the over-cap rule counts these."""
+
+    __tablename__ = "entry_item_facts"
+
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(8))
+    frequency_cap: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_entry_item_facts_firm_item_period", "firm_id", "item_code", "period"),
+                      Index("ix_entry_item_facts_year", "year"))

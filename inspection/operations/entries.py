@@ -18,6 +18,7 @@ from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted, Outs
 from ..models import (COMPLAINTS, OUTCOMES, RESULTS, EntryToken, Evaluation, Finding, Firm, InspectionPlan,
                       InspectionTask, ItemOutcome, Scan, User, Visit, VisitEntry, VisitOfficer)
 from .events import append_event, utcnow
+from .facts import refresh_visit_facts
 from .plans import transition
 
 PARTNER_WINDOW = dt.timedelta(minutes=30)   # the second officer must scan within this of the first
@@ -167,6 +168,8 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
                                                 Scan.accepted.is_(True), Scan.at >= now - PARTNER_WINDOW)).all()
     scanned = sorted({s.officer.certificate_no for s in recent if s.officer.certified_on(today)})
     if entry is not None:
+        if already is None:
+            refresh_visit_facts(session, visit)  # another certified officer on an entered visit
         return ScanResult("already_in", visit, scanned, inspection_code(visit, entry, secret))
     if len(scanned) < 2:
         append_event(session, user, "scan.in", f"visit:{visit.id}", {"firm": firm.uscc, "officer": officer.certificate_no,
@@ -177,6 +180,7 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
     visit.status = "in_progress"
     session.flush()
     advance_plans(session, visit.tasks)
+    refresh_visit_facts(session, visit)
     append_event(session, user, "visit.entered", f"visit:{visit.id}",
                  {"firm": firm.uscc, "officers": scanned, "departments": sorted({t.plan.department.code for t in visit.tasks})})
     return ScanResult("entered", visit, scanned, inspection_code(visit, entry, secret))

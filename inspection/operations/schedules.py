@@ -268,7 +268,7 @@ def store_run(session: Session, run: ScheduleRun, adapted: Adapted, solution: di
     run.stats = {**solution["stats"], "status": solution["status"], "tasks": len(adapted.tasks) + len(adapted.outside),
                  "joint_visits": joint, "separate_visits": len({(t.plan.department_id, t.firm_id)
                                                                 for _, ts, _ in final_visits for t in ts}),
-                 "check": problems}
+                 "by_department": _department_baseline(final_visits), "check": problems}
     run.unscheduled = unscheduled
     run.status, run.progress, run.finished_at = "done", 1.0, utcnow()
     run.message = f"已排定 {len(final_visits)} 次入企（其中联合检查 {joint} 次），未排定任务 {len(unscheduled)} 项"
@@ -276,6 +276,19 @@ def store_run(session: Session, run: ScheduleRun, adapted: Adapted, solution: di
     append_event(session, None, "schedule.built", f"schedule:{run.id}",
                  {"visits": len(final_visits), "joint": joint, "unscheduled": len(unscheduled),
                   "status": solution["status"], "lower_bound": solution["stats"].get("lower_bound")})
+
+
+def _department_baseline(visits) -> dict[str, dict]:
+    """Per department: the visits it alone would have made (one per firm it has tasks at) and the
+    built visits shared out, a joint visit counting 1/k for each of its k departments."""
+    baseline: dict[str, dict] = defaultdict(lambda: {"alone": 0, "shared": 0.0, "joint": 0})
+    for _, tasks, _ in visits:
+        departments = {t.plan.department.code for t in tasks}
+        for code in departments:
+            baseline[code]["alone"] += 1
+            baseline[code]["shared"] = round(baseline[code]["shared"] + 1 / len(departments), 6)
+            baseline[code]["joint"] += len(departments) > 1
+    return dict(sorted(baseline.items()))
 
 
 def assign_teams(session: Session, adapted: Adapted, visits) -> dict[int, dict[str, list[str]]]:

@@ -2,49 +2,56 @@
 rules, read the evidence, explain or close each alert)."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
-import openpyxl
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from inspection import kpis
 from inspection.errors import DomainError
-from inspection.kpis import Scope
-from inspection.models import (ALERT_RULES, ALERT_STATUS_LABELS, Alert, Department, District, Firm, InspectionPlan,
-                               InspectionTask, Visit, VisitEntry)
+from inspection.kpis import Drill, Scope
+from inspection.models import (ALERT_RULES, ALERT_STATUS_LABELS, CREDIT_CLASSES, Alert, Department, District, Firm,
+                               InspectionPlan, InspectionTask, Visit, VisitEntry)
 from inspection.operations.alerts import handle_alert, refresh_alerts
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 
 from ..auth import roles_required
 from ..database import db
+from ..exports import table_file
 from .blueprint import bp
+
+
+def _alert_selection() -> dict:
+    rule = request.args.get("rule") if request.args.get("rule") in ALERT_RULES else None
+    status = request.args.get("status", "open")
+    return {"rule": rule, "status": status if status in ALERT_STATUS_LABELS else None}
+
+
+def _alert_filter(stmt):
+    selected = _alert_selection()
+    if selected["rule"]:
+        stmt = stmt.where(Alert.rule == selected["rule"])
+    if selected["status"]:
+        stmt = stmt.where(Alert.status == selected["status"])
+    return stmt
 
 
 @bp.get("/oversight/alerts")
 @roles_required("oversight", "admin")
 def alerts():
-    rule = request.args.get("rule") if request.args.get("rule") in ALERT_RULES else None
-    status = request.args.get("status", "open")
-    status = status if status in ALERT_STATUS_LABELS else None
-    stmt = select(Alert).order_by(Alert.id.desc())
-    if rule:
-        stmt = stmt.where(Alert.rule == rule)
-    if status:
-        stmt = stmt.where(Alert.status == status)
+    selected = _alert_selection()
     session = db()
-    rows = session.scalars(stmt.limit(300)).all()
+    rows = session.scalars(_alert_filter(select(Alert).order_by(Alert.id.desc())).limit(300)).all()
     counts = dict(session.execute(select(Alert.rule, func.count()).where(Alert.status == "open")
                                   .group_by(Alert.rule)).all())
     firms = {f.id: f for f in session.scalars(select(Firm).where(Firm.id.in_({a.firm_id for a in rows if a.firm_id})))}
     departments = {d.id: d for d in session.scalars(select(Department))}
     return render_template("oversight/alerts.html", alerts=rows, rules=ALERT_RULES, statuses=ALERT_STATUS_LABELS,
-                           selected={"rule": rule, "status": status}, counts=counts, firms=firms,
+                           selected=selected, counts=counts, firms=firms,
+                           selected_args={"rule": selected["rule"] or "", "status": selected["status"] or ""},
                            departments=departments)
 
 
@@ -78,6 +85,16 @@ def _scope() -> Scope:
     return Scope(year=year, department=department, district=district)
 
 
+def _drill() -> Drill:
+    args = request.args
+    month = args.get("month", type=int)
+    return Drill(month=month if month and 1 <= month <= 12 else None, joint=args.get("joint") == "1",
+                 results=args.get("results") if args.get("results") in ("published", "late") else None,
+                 evaluated=args.get("evaluated") == "1",
+                 credit_class=args.get("credit_class") if args.get("credit_class") in CREDIT_CLASSES else None,
+                 times=args.get("times") if args.get("times") in kpis.TIMES else None)
+
+
 def _scope_args(scope: Scope, **extra) -> dict:
     return {k: v for k, v in {"year": scope.year, "department": scope.department, "district": scope.district,
                               **extra}.items() if v}
@@ -86,14 +103,16 @@ def _scope_args(scope: Scope, **extra) -> dict:
 @bp.get("/oversight/dashboard")
 @roles_required("oversight", "admin")
 def dashboard():
-    """KPIs at a glance: entries by month (against last year), by department, joint share, publication,
-    on-time completion, evaluations, entries per firm by credit class; every number leads to its visits."""
+    """KPIs at a glance: entries by month (against last year), by department (against the scheduler's
+    baseline) and district, joint share, publication, on-time completion, evaluations, entries per firm
+    by credit class; every number leads to the visits (or plans) behind it."""
     session, scope = db(), _scope()
     today = local_today(utcnow())
     last_year = Scope(scope.year - 1, scope.department, scope.district)
     figures = {
         "monthly": kpis.monthly_entries(session, scope), "last_year": kpis.monthly_entries(session, last_year),
         "by_department": kpis.entries_by_department(session, scope), "joint": kpis.joint_share(session, scope),
+        "by_district": kpis.entries_by_district(session, scope), "departments": kpis.department_figures(session, scope),
         "published": kpis.publication_rate(session, scope, today), "on_time": kpis.on_time_rate(session, scope, today),
         "evaluation": kpis.average_evaluation(session, scope), "per_firm": kpis.entries_per_firm(session, scope),
         "avoided": kpis.entries_avoided(session, scope)}
@@ -103,9 +122,29 @@ def dashboard():
                            districts=session.scalars(select(District).order_by(District.code)).all())
 
 
-def _drill_rows(scope: Scope, month: int | None):
+DRILL_TITLES = {"joint": "联合检查", "evaluated": "企业已评价", "published": "结果已公示", "late": "结果逾期未公示"}
+
+
+def _drill_title(scope: Scope, drill: Drill) -> str:
+    parts = [f"{scope.year} 年" + (f" {drill.month} 月" if drill.month else "")]
+    if scope.department:
+        parts.append(next((d.short_name for d in db().scalars(select(Department).where(Department.code == scope.department))),
+                          scope.department))
+    if scope.district:
+        parts.append(next((d.name for d in db().scalars(select(District).where(District.code == scope.district))),
+                          scope.district))
+    parts += [DRILL_TITLES[k] for k in ("joint", "evaluated") if getattr(drill, k)]
+    if drill.results:
+        parts.append(DRILL_TITLES[drill.results])
+    if drill.credit_class or drill.times:
+        parts.append(f"{drill.credit_class or '各'} 类企业" + (f"中被入企 {drill.times} 次的" if drill.times else ""))
+    return " · ".join(parts)
+
+
+def _drill_rows(scope: Scope, drill: Drill):
     """The visits behind a figure (at most 5,000), loaded in a few queries whatever their number."""
-    visits = db().scalars(kpis.entered_visits(scope, month).order_by(Visit.day, Visit.id).limit(5000)
+    stmt = kpis.drilled_visits(scope, drill, local_today(utcnow()))
+    visits = db().scalars(stmt.order_by(Visit.day, Visit.id).limit(5000)
                           .options(selectinload(Visit.firm).selectinload(Firm.district),
                                    selectinload(Visit.tasks).selectinload(InspectionTask.plan)
                                    .selectinload(InspectionPlan.department))).all()
@@ -122,39 +161,64 @@ def _drill_rows(scope: Scope, month: int | None):
 @bp.get("/oversight/visits")
 @roles_required("oversight", "admin")
 def drill_visits():
-    scope = _scope()
-    month = request.args.get("month", type=int)
-    return render_template("oversight/visits.html", rows=_drill_rows(scope, month), scope=scope, month=month,
-                           args=_scope_args(scope, month=month))
+    scope, drill = _scope(), _drill()
+    return render_template("oversight/visits.html", rows=_drill_rows(scope, drill), scope=scope,
+                           title=_drill_title(scope, drill), args=_scope_args(scope, **drill.args()))
 
 
 @bp.get("/oversight/visits.<fmt>")
 @roles_required("oversight", "admin")
 def export_visits(fmt: str):
-    if fmt not in ("csv", "xlsx"):
-        abort(404)
-    scope = _scope()
-    month = request.args.get("month", type=int)
+    scope, drill = _scope(), _drill()
     header = ["日期", "企业", "统一社会信用代码", "区县", "部门", "时长（分钟）", "状态"]
     table = [[r["visit"].day.isoformat(), r["visit"].firm.name, r["visit"].firm.uscc, r["visit"].firm.district.name,
               r["departments"], r["minutes"] if r["minutes"] is not None else "", r["visit"].status_label]
-             for r in _drill_rows(scope, month)]
-    buffer = io.BytesIO()
-    if fmt == "csv":
-        text = io.StringIO()
-        csv.writer(text).writerows([header, *table])
-        buffer.write(text.getvalue().encode("utf-8-sig"))
-        mimetype = "text/csv"
-    else:
-        book = openpyxl.Workbook()
-        sheet = book.active
-        sheet.title = "入企检查"
-        for row in [header, *table]:
-            sheet.append(row)
-        book.save(buffer)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return send_file(io.BytesIO(buffer.getvalue()), mimetype=mimetype, as_attachment=True,
-                     download_name=f"入企检查-{scope.year}{'-' + str(month) if month else ''}.{fmt}")
+             for r in _drill_rows(scope, drill)]
+    return table_file("入企检查", header, table, fmt,
+                      f"入企检查-{scope.year}{'-' + str(drill.month) if drill.month else ''}")
+
+
+@bp.get("/oversight/departments.<fmt>")
+@roles_required("oversight", "admin")
+def export_departments(fmt: str):
+    scope = _scope()
+    header = ["部门", "入企次数", "其中联合", "折合入企", "上年同期", "同比", "排程基线（单独检查）", "排程折合", "联合减少"]
+    table = [[r.name, r.entries, r.joint, round(r.shared, 1), r.last_year,
+              f"{r.change:+.0%}" if r.change is not None else "", r.scheduled_alone, round(r.scheduled_shared, 1),
+              f"{r.saved:.0%}" if r.saved is not None else ""] for r in kpis.department_figures(db(), scope)]
+    return table_file("部门", header, table, fmt, f"部门入企-{scope.year}")
+
+
+@bp.get("/oversight/plans")
+@roles_required("oversight", "admin")
+def drill_plans():
+    """The plans behind 按时完成率: every plan of the year whose period has ended, late ones first."""
+    scope = _scope()
+    plans = db().scalars(kpis.ended_plans(scope, local_today(utcnow()))
+                         .options(selectinload(InspectionPlan.department))
+                         .order_by(InspectionPlan.period_end, InspectionPlan.id)).all()
+    plans = sorted(plans, key=lambda p: (p.status == "completed", p.period_end, p.id))
+    tasks = {plan_id: (int(n), int(open_n or 0)) for plan_id, n, open_n in db().execute(
+        select(InspectionTask.plan_id, func.count(),
+               func.count().filter(InspectionTask.status.in_(("pending", "scheduled"))))
+        .where(InspectionTask.plan_id.in_([p.id for p in plans])).group_by(InspectionTask.plan_id))}
+    return render_template("oversight/plans.html", plans=plans, tasks=tasks, scope=scope, args=_scope_args(scope))
+
+
+ALERT_HEADER = ["编号", "规则", "状态", "内容", "部门", "企业", "统一社会信用代码", "发现时间", "处理说明"]
+
+
+@bp.get("/oversight/alerts.<fmt>")
+@roles_required("oversight", "admin")
+def export_alerts(fmt: str):
+    session = db()
+    rows = session.scalars(_alert_filter(select(Alert).order_by(Alert.id.desc()))).all()
+    firms = {f.id: f for f in session.scalars(select(Firm).where(Firm.id.in_({a.firm_id for a in rows if a.firm_id})))}
+    departments = {d.id: d for d in session.scalars(select(Department))}
+    table = [[a.id, a.rule_label, a.status_label, a.title, departments[a.department_id].name if a.department_id else "",
+              firms[a.firm_id].name if a.firm_id else "", firms[a.firm_id].uscc if a.firm_id else "",
+              (a.raised_at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M"), a.note] for a in rows]
+    return table_file("监督预警", ALERT_HEADER, table, fmt, "监督预警")
 
 
 @bp.get("/oversight/report")

@@ -1,0 +1,133 @@
+"""The narrow tables oversight counts and audits (``EntryFact``, ``EntryItemFact``).
+
+Every operation that enters a visit, adds a scan to an entered visit or changes an entered
+visit's tasks calls :func:`refresh_visit_facts`; :func:`rebuild_facts` makes both tables
+again from the records (after a bulk import, or to check that they are in step)."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import Integer, String, and_, case, cast, delete, func, insert, literal, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import FunctionElement
+
+from ..models import (CatalogueItem, EntryFact, EntryItemFact, Firm, InspectionPlan, InspectionTask, Officer, Scan,
+                      Visit, VisitEntry, plan_items)
+
+
+class day_ordinal(FunctionElement):  # noqa: N801 - reads as a SQL function
+    """A date's ``toordinal()`` computed in the database."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(day_ordinal)
+def _day_ordinal_default(element, compiler, **kw):
+    return f"(({compiler.process(list(element.clauses)[0], **kw)} - DATE '0001-01-01') + 1)"
+
+
+@compiles(day_ordinal, "sqlite")
+def _day_ordinal_sqlite(element, compiler, **kw):
+    return f"CAST(julianday({compiler.process(list(element.clauses)[0], **kw)}) - 1721424.5 AS INTEGER)"
+
+
+def cap_period(period: str, year: int, month: int) -> str:
+    """The cap window of an item's ``frequency_period`` that a month falls in, as a short key."""
+    return {"year": f"{year}", "half_year": f"{year}H{(month + 5) // 6}", "quarter": f"{year}Q{(month + 2) // 3}",
+            "month": f"{year}-{month:02d}"}[period]
+
+
+def _certified_count(session: Session, visit: Visit) -> int:
+    scanned = select(Scan.officer_id).where(Scan.visit_id == visit.id, Scan.kind == "in", Scan.accepted.is_(True))
+    officers = session.scalars(select(Officer).where(Officer.id.in_(scanned))).all()
+    return sum(1 for officer in officers if officer.certified_on(visit.day))
+
+
+def refresh_visit_facts(session: Session, visit: Visit) -> None:
+    """Make the rows of ``visit`` again: one per department (and per item) once it is entered."""
+    session.flush()
+    session.execute(delete(EntryFact).where(EntryFact.visit_id == visit.id))
+    session.execute(delete(EntryItemFact).where(EntryItemFact.visit_id == visit.id))
+    if session.get(VisitEntry, visit.id) is None:
+        return
+    tasks_of: dict[int, list[InspectionTask]] = defaultdict(list)
+    for task in session.scalars(select(InspectionTask).where(InspectionTask.visit_id == visit.id)):
+        tasks_of[task.plan.department_id].append(task)
+    if not tasks_of:
+        return
+    firm, day = visit.firm, visit.day
+    certified = _certified_count(session, visit)
+    first = min(tasks_of)
+    items: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
+    for department_id, tasks in sorted(tasks_of.items()):
+        session.add(EntryFact(visit_id=visit.id, department_id=department_id, firm_id=firm.id,
+                              district_id=firm.district_id, credit_class=firm.credit_class, day=day,
+                              day_number=day.toordinal(), year=day.year, month=day.month,
+                              visit_row=department_id == first, departments=len(tasks_of),
+                              window_start=min(t.window_start for t in tasks), window_end=max(t.window_end for t in tasks),
+                              certified=certified))
+        for task in tasks:
+            for item in task.plan.items:
+                items[item.code].append((department_id, cap_period(item.frequency_period, day.year, day.month),
+                                         item.frequency_cap))
+    for code, rows in sorted(items.items()):
+        session.add(EntryItemFact(visit_id=visit.id, item_code=code, department_id=min(r[0] for r in rows),
+                                  firm_id=firm.id, year=day.year, period=min(r[1] for r in rows),
+                                  frequency_cap=max(r[2] for r in rows)))
+    session.flush()
+
+
+def rebuild_facts(session: Session) -> tuple[int, int]:
+    """Empty both tables and make them again from visits, entries, tasks, plans, items and scans,
+    in the database; returns the rows written."""
+    session.flush()
+    session.execute(delete(EntryItemFact))
+    session.execute(delete(EntryFact))
+    per_department = (select(InspectionTask.visit_id.label("visit_id"), InspectionPlan.department_id.label("department_id"),
+                             func.min(InspectionTask.window_start).label("window_start"),
+                             func.max(InspectionTask.window_end).label("window_end"))
+                      .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+                      .join(VisitEntry, VisitEntry.visit_id == InspectionTask.visit_id)
+                      .group_by(InspectionTask.visit_id, InspectionPlan.department_id).subquery())
+    per_visit = (select(per_department.c.visit_id, func.count().label("departments"),
+                        func.min(per_department.c.department_id).label("first"))
+                 .group_by(per_department.c.visit_id).subquery())
+    certified = (select(Scan.visit_id.label("visit_id"), func.count(func.distinct(Officer.id)).label("n"))
+                 .join(Officer, Officer.id == Scan.officer_id).join(Visit, Visit.id == Scan.visit_id)
+                 .where(Scan.kind == "in", Scan.accepted.is_(True), Officer.active.is_(True),
+                        Officer.kind == "enforcement", Officer.valid_from <= Visit.day, Officer.valid_to >= Visit.day)
+                 .group_by(Scan.visit_id).subquery())
+    year, month = func.extract("year", Visit.day), func.extract("month", Visit.day)
+    facts = (select(per_department.c.visit_id, per_department.c.department_id, Visit.firm_id, Firm.district_id,
+                    Firm.credit_class, Visit.day, day_ordinal(Visit.day), cast(year, Integer), cast(month, Integer),
+                    per_department.c.department_id == per_visit.c.first, per_visit.c.departments,
+                    per_department.c.window_start, per_department.c.window_end, func.coalesce(certified.c.n, 0))
+             .join(Visit, Visit.id == per_department.c.visit_id).join(Firm, Firm.id == Visit.firm_id)
+             .join(per_visit, per_visit.c.visit_id == per_department.c.visit_id)
+             .outerjoin(certified, certified.c.visit_id == per_department.c.visit_id))
+    session.execute(insert(EntryFact).from_select(
+        ["visit_id", "department_id", "firm_id", "district_id", "credit_class", "day", "day_number", "year", "month",
+         "visit_row", "departments", "window_start", "window_end", "certified"], facts))
+    y, m = cast(year, Integer), cast(month, Integer)
+    text_year = cast(y, String)
+    period = case(
+        (CatalogueItem.frequency_period == "half_year", text_year + literal("H") + cast((m + 5) // 6, String)),
+        (CatalogueItem.frequency_period == "quarter", text_year + literal("Q") + cast((m + 2) // 3, String)),
+        (CatalogueItem.frequency_period == "month",
+         text_year + literal("-") + case((m < 10, literal("0") + cast(m, String)), else_=cast(m, String))),
+        else_=text_year)
+    item_rows = (select(InspectionTask.visit_id, CatalogueItem.code, func.min(InspectionPlan.department_id),
+                        func.min(Visit.firm_id), func.min(y), func.min(period), func.max(CatalogueItem.frequency_cap))
+                 .join(VisitEntry, VisitEntry.visit_id == InspectionTask.visit_id)
+                 .join(Visit, Visit.id == InspectionTask.visit_id)
+                 .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+                 .join(plan_items, plan_items.c.plan_id == InspectionPlan.id)
+                 .join(CatalogueItem, and_(CatalogueItem.id == plan_items.c.item_id))
+                 .group_by(InspectionTask.visit_id, CatalogueItem.code))
+    session.execute(insert(EntryItemFact).from_select(
+        ["visit_id", "item_code", "department_id", "firm_id", "year", "period", "frequency_cap"], item_rows))
+    session.flush()
+    return (session.scalar(select(func.count()).select_from(EntryFact)),
+            session.scalar(select(func.count()).select_from(EntryItemFact)))
