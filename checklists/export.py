@@ -21,10 +21,25 @@ def item_document(item: CatalogueItem) -> dict:
         "ratio": {"min": item.ratio_min, "max": item.ratio_max},
         "modes": list(item.modes), "qualification": item.qualification,
         "effective_from": item.effective_from.isoformat(),
-        "checklist": [{"text": p.text, "legal_basis": p.legal_basis, "verify": p.verify} for p in item.points],
+        "checklist": [_point_document(p, item.method) for p in item.points],
     }
     if item.effective_to is not None:
         document["effective_to"] = item.effective_to.isoformat()
+    if item.offsite_deadline is not None:
+        document["offsite"] = {"deadline": item.offsite_deadline, "extension": item.offsite_extension,
+                               "escalate_after": item.offsite_escalate_after}
+    return document
+
+
+def _point_document(point, method: str) -> dict:
+    document = {"text": point.text, "legal_basis": point.legal_basis, "verify": point.verify}
+    if point.offsite_capable:
+        offsite = {"evidence": list(point.offsite_evidence or []), "ask": point.offsite_ask}
+        if point.offsite_data:
+            offsite["data"] = point.offsite_data
+        document["offsite"] = offsite
+    elif method == "offsite":
+        document["offsite"] = False  # said explicitly: an off-site item's points otherwise default to a document
     return document
 
 

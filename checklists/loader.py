@@ -19,10 +19,11 @@ from .models import CATEGORIES, METHODS
 CODE_RE = re.compile(r"^[A-Z]{2,6}-\d{3}(-\d{2})?$")
 ITEM_KEYS = {"code", "department", "name", "category", "method", "target_type", "legal_basis", "scope",
              "frequency_cap", "frequency_period", "frequency", "ratio", "modes", "qualification", "checklist",
-             "effective_from", "effective_to", "sub_items"}
+             "effective_from", "effective_to", "sub_items", "offsite"}
 # What a sub-item (子项) takes from its parent unless it says otherwise.
 INHERITED_KEYS = ("department", "category", "method", "target_type", "legal_basis", "scope", "frequency_cap",
-                  "frequency_period", "frequency", "ratio", "modes", "qualification", "effective_from", "effective_to")
+                  "frequency_period", "frequency", "ratio", "modes", "qualification", "effective_from", "effective_to",
+                  "offsite")
 MODES = ("on_site", "online", "records")
 PERIODS = {"year": "每年", "half_year": "每半年", "quarter": "每季度", "month": "每月"}
 PERIOD_WORDS = {"每年": "year", "每半年": "half_year", "每季度": "quarter", "每月": "month"}
@@ -31,7 +32,11 @@ RATIO_MAX_RE = re.compile(r"^(?:不高于|不超过|不多于|至多|≤)\s*(\d+
 RATIO_RANGE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*%?\s*(?:-|—|～|~|至)\s*(\d+(?:\.\d+)?)\s*%$")
 RATIO_EXACT_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*%$")
 FREQUENCY_RE = re.compile(r"^(每年|每半年|每季度|每月)(?:对同一(?:企业|单位|对象))?(?:不超过|不多于|最多)\s*(\d+)\s*次$")
-POINT_KEYS = {"text", "legal_basis", "verify"}
+POINT_KEYS = {"text", "legal_basis", "verify", "offsite"}
+# 非现场监管: the evidence a point can be proved by, and the platform's own data that can prove it.
+EVIDENCE_KINDS = ("document", "photo", "record", "answer")
+DATA_CHECKS = ("licence", "annual_report", "rectification_closed")
+OFFSITE_RULE_KEYS = {"deadline": 10, "extension": 5, "escalate_after": 5}   # working days
 TOP_KEYS = {"version", "title", "effective_from", "effective_to", "items"}
 
 
@@ -49,6 +54,9 @@ class ParsedPoint:
     text: str
     legal_basis: str
     verify: str
+    offsite_evidence: list[str] | None = None   # what proves the point off-site; None: on site only
+    offsite_ask: str = ""                       # what the firm is asked to provide
+    offsite_data: str | None = None             # "licence:食品经营许可证", "annual_report", "rectification_closed"
 
 
 def parse_ratio(value) -> tuple[float | None, float | None] | str:
@@ -107,6 +115,7 @@ class ParsedItem:
     ratio_max: float | None = None
     modes: list[str] = dataclasses.field(default_factory=lambda: ["on_site"])
     parent_code: str | None = None
+    offsite_rule: dict | None = None            # {deadline, extension, escalate_after} in working days
 
 
 @dataclasses.dataclass
@@ -379,8 +388,12 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
                 values[key] = _text(point.get(key))
                 if not values[key]:
                     bad(f"checklist[{i}].{key}", f"检查要点缺少{what}", L.child(point_node, key) or point_node)
+            offsite = _point_offsite(point.get("offsite"), method, values.get("verify"),
+                                     lambda message, where=f"checklist[{i}].offsite": bad(
+                                         where, message, L.child(point_node, "offsite") or point_node))
             if all(values.values()):
-                points.append(ParsedPoint(**values))
+                points.append(ParsedPoint(**values, **offsite))
+    offsite_rule = _offsite_rule(raw.get("offsite"), lambda message: bad("offsite", message))
 
     if len(problems) > before:
         return None
@@ -389,4 +402,60 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
                       tags=[x.strip() for x in tags], frequency_cap=cap,
                       qualification=_text(qualification) if qualification else None,
                       effective_from=item_from, effective_to=item_to, points=points, frequency_period=period,
-                      ratio_min=ratio[0], ratio_max=ratio[1], modes=list(dict.fromkeys(modes)))
+                      ratio_min=ratio[0], ratio_max=ratio[1], modes=list(dict.fromkeys(modes)),
+                      offsite_rule=offsite_rule if any(p.offsite_evidence or p.offsite_data for p in points) else None)
+
+
+def _point_offsite(raw, method: str, verify: str | None, bad) -> dict:
+    """A point's off-site evidence: ``{evidence: [document, ...], ask: ...}`` and/or ``{data: licence:...}``.
+    A point of an off-site item that says nothing is proved by a document showing what ``verify`` checks."""
+    if raw is None:
+        if method == "offsite":
+            return {"offsite_evidence": ["document"], "offsite_ask": verify or ""}
+        return {}
+    if raw is False:
+        return {}
+    if not isinstance(raw, dict) or set(raw) - {"evidence", "ask", "data"}:
+        bad("非现场核查应为包含 evidence、ask、data 的映射")
+        return {}
+    evidence = raw.get("evidence", [] if raw.get("data") else ["document"])
+    if isinstance(evidence, str):
+        evidence = [evidence]
+    if not isinstance(evidence, list) or any(kind not in EVIDENCE_KINDS for kind in evidence):
+        bad(f"证明材料类型应为 {'/'.join(EVIDENCE_KINDS)}（文件、照片、台账记录、文字说明）")
+        evidence = []
+    data = _text(raw.get("data"))
+    if data is not None and data.split(":", 1)[0] not in DATA_CHECKS:
+        bad(f"平台数据核验应为 {'、'.join(DATA_CHECKS)} 之一（licence 须写明证照名称，如 licence:食品经营许可证）")
+        data = None
+    if data is not None and data.startswith("licence") and not data.partition(":")[2].strip():
+        bad("licence 须写明证照名称，如 licence:食品经营许可证")
+        data = None
+    if not evidence and data is None:
+        bad("非现场核查至少需要一种证明材料或平台数据")
+        return {}
+    return {"offsite_evidence": list(dict.fromkeys(evidence)), "offsite_ask": _text(raw.get("ask")) or verify or "",
+            "offsite_data": data}
+
+
+def _offsite_rule(raw, bad) -> dict:
+    """The item's published off-site rule: answer within ``deadline`` working days, one extension of
+    ``extension``, and escalation to an on-site check ``escalate_after`` working days past the deadline
+    (``null``: the firm is reminded, never escalated by rule)."""
+    rule = dict(OFFSITE_RULE_KEYS)
+    if raw is None:
+        return rule
+    if not isinstance(raw, dict) or set(raw) - set(OFFSITE_RULE_KEYS):
+        bad("非现场核查规则应为包含 deadline、extension、escalate_after（工作日）的映射")
+        return rule
+    for key in OFFSITE_RULE_KEYS:
+        if key not in raw:
+            continue
+        value = raw[key]
+        if value is None and key == "escalate_after":
+            rule[key] = None
+        elif isinstance(value, bool) or not isinstance(value, int) or value < (1 if key == "deadline" else 0):
+            bad(f"非现场核查规则 {key} 应为工作日天数（非负整数）")
+        else:
+            rule[key] = value
+    return rule

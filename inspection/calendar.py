@@ -30,3 +30,10 @@ def working_days(start: dt.date, end: dt.date) -> list[dt.date]:
             days.append(day)
         day += dt.timedelta(days=1)
     return days
+
+
+def add_working_days(day: dt.date, n: int) -> dt.date:
+    """The ``n``-th working day after ``day`` (``day`` itself for ``n`` = 0)."""
+    if n <= 0:
+        return day
+    return working_days(day + dt.timedelta(days=1), day + dt.timedelta(days=3 * n + 30))[n - 1]

@@ -12,8 +12,8 @@ from collections import Counter, defaultdict
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from .models import (Department, District, EntryFact, Evaluation, Firm, InspectionPlan, ItemOutcome, ScheduleRun,
-                     Visit)
+from .models import (Department, District, EntryFact, Evaluation, Firm, InspectionPlan, ItemOutcome, OffsiteRequest,
+                     ScheduleRun, Visit)
 
 
 @dataclasses.dataclass
@@ -186,6 +186,12 @@ class DepartmentFigures:
     last_year: int = 0
     scheduled_alone: int = 0   # the scheduler's baseline: visits the department alone would have made
     scheduled_shared: float = 0.0  # the same builds' visits, a joint one counted 1/k
+    offsite: int = 0           # off-site checks concluded (closed or escalated)
+    offsite_escalated: int = 0
+
+    @property
+    def offsite_share(self) -> float | None:
+        return offsite_share(self.offsite, self.entries)
 
     @property
     def change(self) -> float | None:
@@ -211,6 +217,7 @@ def department_figures(session: Session, scope: Scope) -> list[DepartmentFigures
     before = _department_counts(session, Scope(scope.year - 1, scope.department, scope.district))
     runs = session.scalars(select(ScheduleRun).where(ScheduleRun.status == "done",
                                                      func.extract("year", ScheduleRun.period_start) == scope.year)).all()
+    offsite = offsite_figures(session, scope).by_department
     stmt = select(Department).order_by(Department.id)
     if scope.department:
         stmt = stmt.where(Department.code == scope.department)
@@ -218,6 +225,8 @@ def department_figures(session: Session, scope: Scope) -> list[DepartmentFigures
     for department in session.scalars(stmt):
         row = DepartmentFigures(department.code, department.short_name)
         row.entries, row.joint, row.shared = now.get(department.id, (0, 0, 0.0))
+        closed, escalated = offsite.get(department.id, (0, 0))
+        row.offsite, row.offsite_escalated = closed + escalated, escalated
         row.last_year = before.get(department.id, (0, 0, 0.0))[0]
         for run in runs:
             mine = (run.stats.get("by_department") or {}).get(department.code) or {}
@@ -233,3 +242,50 @@ def entries_avoided(session: Session, scope: Scope) -> tuple[int, int]:
                                                      func.extract("year", ScheduleRun.period_start) == scope.year)).all()
     return (sum(int(r.stats.get("visits", 0)) for r in runs),
             sum(int(r.stats.get("separate_visits", 0)) for r in runs))
+
+
+@dataclasses.dataclass
+class OffsiteFigures:
+    """Off-site checks (非现场核查) concluded in the year: closed without entering the firm (an entry
+    avoided) or escalated to an on-site task. None of them is an entry."""
+
+    closed: list[int]                          # per month
+    escalated: list[int]                       # per month
+    by_department: dict[int, tuple[int, int]]  # department id -> (closed, escalated)
+
+    @property
+    def total(self) -> int:
+        return sum(self.closed) + sum(self.escalated)
+
+
+def offsite_requests(scope: Scope, month: int | None = None) -> Select:
+    """Off-site requests of the scope concluded in the year (and month)."""
+    stmt = select(OffsiteRequest).where(OffsiteRequest.status.in_(("closed", "escalated")),
+                                        OffsiteRequest.closed_at >= dt.datetime(scope.year, month or 1, 1),
+                                        OffsiteRequest.closed_at < (dt.datetime(scope.year, month + 1, 1) if month and month < 12
+                                                                    else dt.datetime(scope.year + 1, 1, 1)))
+    if scope.department:
+        stmt = stmt.where(OffsiteRequest.department_id == _department_id(scope.department))
+    if scope.district:
+        stmt = stmt.where(OffsiteRequest.firm_id.in_(select(Firm.id).where(Firm.district_id == _district_id(scope.district))))
+    return stmt
+
+
+def offsite_figures(session: Session, scope: Scope) -> OffsiteFigures:
+    sub = offsite_requests(scope).with_only_columns(
+        func.extract("month", OffsiteRequest.closed_at).label("month"), OffsiteRequest.department_id.label("department"),
+        OffsiteRequest.status.label("status")).subquery()
+    figures = OffsiteFigures([0] * 12, [0] * 12, {})
+    for month, department, status, n in session.execute(
+            select(sub.c.month, sub.c.department, sub.c.status, func.count())
+            .group_by(sub.c.month, sub.c.department, sub.c.status)):
+        series = figures.closed if status == "closed" else figures.escalated
+        series[int(month) - 1] += n
+        closed, escalated = figures.by_department.get(department, (0, 0))
+        figures.by_department[department] = (closed + n, escalated) if status == "closed" else (closed, escalated + n)
+    return figures
+
+
+def offsite_share(offsite: int, entries: int) -> float | None:
+    """Off-site checks among all checks: a department's entries are its on-site checks."""
+    return offsite / (offsite + entries) if offsite + entries else None

@@ -21,3 +21,12 @@ def can_view_plan(user: User, plan: InspectionPlan) -> bool:
     if user.role in READ_ALL_ROLES:
         return True
     return user.role in ("department", "inspector") and user.department_id == plan.department_id
+
+
+def can_view_request(user: User, request) -> bool:
+    """An off-site request: the firm it concerns, its department's officials, oversight and admins."""
+    if user.role == "enterprise":
+        return user.firm_id == request.firm_id
+    if user.role in ("department", "inspector"):
+        return user.department_id == request.department_id
+    return user.role in READ_ALL_ROLES

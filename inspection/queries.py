@@ -4,7 +4,8 @@ from __future__ import annotations
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from .models import District, Firm, FirmTag, InspectionPlan, Officer, User
+from .models import (District, Firm, FirmTag, InspectionPlan, InspectionTask, ItemOutcome, OffsiteRequest, Officer, User,
+                     Visit)
 
 
 def firms(*, district_code: str | None = None, industry: str | None = None, credit_class: str | None = None,
@@ -50,3 +51,37 @@ def plans_of(department_id: int | None) -> Select:
 
 def districts() -> Select:
     return select(District).order_by(District.code)
+
+
+def published_results() -> Select:
+    """Published results (一公开) of on-site visits and off-site checks alike: rows of
+    (outcome, visit or None for an off-site check, firm, plan), newest first."""
+    return (select(ItemOutcome, Visit, Firm, InspectionPlan)
+            .join(InspectionTask, InspectionTask.id == ItemOutcome.task_id)
+            .join(Firm, Firm.id == InspectionTask.firm_id)
+            .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+            .outerjoin(Visit, Visit.id == ItemOutcome.visit_id)
+            .where(ItemOutcome.published_at.is_not(None))
+            .order_by(func.coalesce(Visit.day, func.date(ItemOutcome.recorded_at)).desc(), ItemOutcome.id))
+
+
+def pending_offsite_tasks(department_id: int, today) -> Select:
+    """Off-site tasks of the department in their window today with no request sent yet."""
+    return (select(InspectionTask).join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+            .where(InspectionPlan.department_id == department_id, InspectionTask.on_site.is_(False),
+                   InspectionTask.status == "pending", InspectionTask.window_start <= today,
+                   InspectionTask.window_end >= today, InspectionTask.id.not_in(select(OffsiteRequest.task_id)))
+            .order_by(InspectionTask.window_end, InspectionTask.id))
+
+
+def offsite_requests_for(user: User, status: str | None = None) -> Select:
+    """The off-site requests an account may see: its firm's, its department's, or every one."""
+    stmt = (select(OffsiteRequest).options(selectinload(OffsiteRequest.firm), selectinload(OffsiteRequest.department))
+            .order_by(OffsiteRequest.deadline, OffsiteRequest.id))
+    if user.role == "enterprise":
+        stmt = stmt.where(OffsiteRequest.firm_id == user.firm_id)
+    elif user.role in ("department", "inspector"):
+        stmt = stmt.where(OffsiteRequest.department_id == user.department_id)
+    elif user.role not in ("oversight", "admin"):
+        stmt = stmt.where(False)
+    return stmt

@@ -50,6 +50,7 @@ def _reset(engine) -> None:
 def app(tmp_path_factory):
     url = _test_database_url(tmp_path_factory)
     app = create_app({"TESTING": True, "DATABASE_URL": url, "WTF_CSRF_ENABLED": False,
+                      "FILES_FOLDER": str(tmp_path_factory.mktemp("files")),
                       "SECRET_KEY": "test-secret", "JOBS": "inline", "SCHEDULE_TIME_LIMIT": 5.0,
                       "SCHEDULE_WORKERS": 1})
     engine = app.extensions["db_engine"]

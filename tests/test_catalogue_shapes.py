@@ -133,3 +133,38 @@ def test_item_page_shows_bounds_and_sub_items(client):
     page = client.get("/catalogue/SC-004-02").get_data(as_text=True)
     assert "上级事项" in page and "现场检查、书面检查" in page
     assert "不低于 3%" in client.get("/catalogue/SC-001").get_data(as_text=True)
+
+
+def test_offsite_evidence_and_rules(tmp_path, runner, counts):
+    text = valid().replace("""    checklist:
+      - text: 是否取得食品生产许可证
+        legal_basis: 《中华人民共和国食品安全法》第三十五条
+        verify: 查验许可证""", """    offsite: {deadline: 8, extension: 3, escalate_after: null}
+    checklist:
+      - text: 是否取得食品生产许可证
+        legal_basis: 《中华人民共和国食品安全法》第三十五条
+        verify: 查验许可证
+        offsite: {data: "licence:食品生产许可证", evidence: [document], ask: 上传许可证}
+      - text: 是否建立进货查验记录
+        legal_basis: 《中华人民共和国食品安全法》第五十条
+        verify: 查阅记录
+        offsite: {evidence: record}""", 1)
+    item = next(i for i in parse_catalogue(write(tmp_path, text), DEPARTMENTS).items if i.code == "SC-901")
+    assert item.offsite_rule == {"deadline": 8, "extension": 3, "escalate_after": None}
+    assert [(p.offsite_evidence, p.offsite_data, p.offsite_ask) for p in item.points] == [
+        (["document"], "licence:食品生产许可证", "上传许可证"), (["record"], None, "查阅记录")]
+    bad = text.replace("evidence: record}", "evidence: [fax]}").replace("offsite: {deadline: 8,", "offsite: {deadline: 0,") \
+        .replace('data: "licence:食品生产许可证"', "data: credit_score")
+    before = counts()
+    result = runner.invoke(args=["load-catalogue", str(write(tmp_path, bad))])
+    assert result.exit_code == 1
+    assert "证明材料类型应为 document/photo/record/answer" in result.output
+    assert "平台数据核验应为 licence、annual_report、rectification_closed 之一" in result.output
+    assert "非现场核查规则 deadline 应为工作日天数" in result.output
+    assert counts() == before
+
+
+def test_points_of_an_on_site_item_stay_on_site_unless_all_can_be_checked_off_site(client):
+    page = client.get("/catalogue/SC-011").get_data(as_text=True)
+    assert "可非现场核查" in page and "平台数据核验" in page and "逾期 5 个工作日仍未提交的，转为现场检查" in page
+    assert "可非现场核查" not in client.get("/catalogue/SC-003").get_data(as_text=True)

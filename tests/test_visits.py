@@ -264,25 +264,6 @@ def test_photo_limits_on_the_page(client, login, visit_today, db_session):
     assert "检查结果已保存" in response.get_data(as_text=True)
 
 
-def test_offsite_tasks_complete_without_an_entry(client, login, db_session):
-    login("market")
-    plan = client.post("/api/v1/plans", json={"title": "年报公示信息抽查", "period_start": "2026-11-23",
-                                              "period_end": "2026-12-18", "items": ["SC-010"],
-                                              "ratios": {c: 0.05 for c in "ABCD"}}).get_json()
-    client.post(f"/api/v1/plans/{plan['id']}/file")
-    client.post(f"/api/v1/plans/{plan['id']}/draw")
-    assert client.post(f"/api/v1/plans/{plan['id']}/schedule").status_code == 422  # nothing to schedule off-site
-    task = db_session.scalars(select(InspectionTask).where(InspectionTask.plan_id == plan["id"])).first()
-    assert task.on_site is False
-    done = client.post(f"/api/v1/tasks/{task.id}/complete-offsite")
-    assert done.get_json()["status"] == "done"
-    for other in db_session.scalars(select(InspectionTask).where(InspectionTask.plan_id == plan["id"],
-                                                                  InspectionTask.id != task.id)):
-        assert client.post(f"/api/v1/tasks/{other.id}/complete-offsite").status_code == 200
-    assert client.get(f"/api/v1/plans/{plan['id']}").get_json()["status"] == "completed"
-    assert db_session.scalar(select(func.count()).select_from(VisitEntry)) == 0
-
-
 def test_results_unpublished_past_the_deadline_are_flagged(client, login, visit_today, db_session):
     v = visit_today
     enter(client, login, v)

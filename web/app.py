@@ -24,7 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         DATABASE_URL=os.environ.get("DATABASE_URL")
         or f"sqlite:///{Path(app.instance_path) / 'inspection.db'}",
         PRODUCTION=os.environ.get("INSPECTION_ENV") == "production",
-        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_HTTPONLY=True,
@@ -40,6 +40,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         SCHEDULE_TIME_LIMIT=float(os.environ.get("SCHEDULE_TIME_LIMIT", "20")),
         SCHEDULE_WORKERS=int(os.environ.get("SCHEDULE_WORKERS", "2")),
         PUBLISH_WORKING_DAYS=int(os.environ.get("PUBLISH_WORKING_DAYS", "20")),
+        OFFSITE_MAX_MB=float(os.environ.get("OFFSITE_MAX_MB", "10")),
+        FILES_FOLDER=os.environ.get("INSPECTION_FILES") or app.instance_path,
     )
     if test_config:
         app.config.update(test_config)

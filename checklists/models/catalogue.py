@@ -18,6 +18,7 @@ CATEGORY_LABELS = {"general": "一般事项", "key": "重点事项"}
 STATUS_LABELS = {"draft": "草稿", "published": "已发布", "revoked": "已撤销"}
 PERIOD_LABELS = {"year": "每年", "half_year": "每半年", "quarter": "每季度", "month": "每月"}
 MODE_LABELS = {"on_site": "现场检查", "online": "网络检查", "records": "书面检查"}
+EVIDENCE_LABELS = {"document": "文件材料", "photo": "照片", "record": "台账记录", "answer": "文字说明"}
 
 
 class Department(Base):
@@ -81,6 +82,10 @@ class CatalogueItem(Base):
     modes: Mapped[list] = mapped_column(JSON, default=lambda: ["on_site"])
     parent_code: Mapped[str | None] = mapped_column(String(32))
     qualification: Mapped[str | None] = mapped_column(String(64))
+    # The published off-site rule (非现场监管), in working days; null where no point can be checked off-site.
+    offsite_deadline: Mapped[int | None] = mapped_column(Integer)
+    offsite_extension: Mapped[int | None] = mapped_column(Integer)
+    offsite_escalate_after: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
     effective_from: Mapped[dt.date] = mapped_column(Date)
     effective_to: Mapped[dt.date | None] = mapped_column(Date)
@@ -137,6 +142,20 @@ class CatalogueItem(Base):
     def legal_basis_text(self) -> str:
         return "；".join(f"{b['law']}{b['articles']}" for b in self.legal_basis)
 
+    @property
+    def offsite_capable(self) -> bool:
+        """Every checklist point can be proved without entering the firm."""
+        return bool(self.points) and all(p.offsite_capable for p in self.points)
+
+    @property
+    def offsite_rule_text(self) -> str:
+        if self.offsite_deadline is None:
+            return ""
+        text = f"收到材料清单后 {self.offsite_deadline} 个工作日内提交，可申请延期一次（{self.offsite_extension} 个工作日）"
+        if self.offsite_escalate_after is None:
+            return text + "；逾期提醒并标记，不自动转现场"
+        return text + f"；逾期 {self.offsite_escalate_after} 个工作日仍未提交的，转为现场检查"
+
     def is_effective_on(self, day: dt.date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
 
@@ -157,7 +176,20 @@ class ChecklistPoint(Base):
     text: Mapped[str] = mapped_column(Text)
     legal_basis: Mapped[str] = mapped_column(Text)
     verify: Mapped[str] = mapped_column(Text)
+    # Off-site (非现场): the evidence kinds that prove the point, what the firm is asked for, and the
+    # platform's own data that can prove it at once ("licence:<证照>", "annual_report", "rectification_closed").
+    offsite_evidence: Mapped[list | None] = mapped_column(JSON)
+    offsite_ask: Mapped[str] = mapped_column(Text, default="", server_default="")
+    offsite_data: Mapped[str | None] = mapped_column(String(80))
 
     item: Mapped[CatalogueItem] = relationship(back_populates="points")
+
+    @property
+    def offsite_capable(self) -> bool:
+        return bool(self.offsite_evidence) or self.offsite_data is not None
+
+    @property
+    def evidence_text(self) -> str:
+        return "、".join(EVIDENCE_LABELS[k] for k in self.offsite_evidence or [])
 
     __table_args__ = (UniqueConstraint("item_id", "position"),)

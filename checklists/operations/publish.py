@@ -56,14 +56,24 @@ def publish_catalogue(session: Session, parsed: ParsedCatalogue, *, now: dt.date
             frequency_period=parsed_item.frequency_period, ratio_min=parsed_item.ratio_min,
             ratio_max=parsed_item.ratio_max, modes=parsed_item.modes, parent_code=parsed_item.parent_code,
             qualification=parsed_item.qualification, status="draft",
-            effective_from=parsed_item.effective_from, effective_to=parsed_item.effective_to)
-        item.points = [ChecklistPoint(position=i + 1, text=p.text, legal_basis=p.legal_basis, verify=p.verify)
+            effective_from=parsed_item.effective_from, effective_to=parsed_item.effective_to,
+            **_offsite_columns(parsed_item.offsite_rule))
+        item.points = [ChecklistPoint(position=i + 1, text=p.text, legal_basis=p.legal_basis, verify=p.verify,
+                                      offsite_evidence=p.offsite_evidence, offsite_ask=p.offsite_ask,
+                                      offsite_data=p.offsite_data)
                        for i, p in enumerate(parsed_item.points)]
         session.add(item)
     session.flush()
     if publish:
         return publish_version(session, parsed.version, now=now)
     return PublishResult(parsed.version, "draft", len(parsed.items), 0)
+
+
+def _offsite_columns(rule: dict | None) -> dict:
+    if rule is None:
+        return {}
+    return {"offsite_deadline": rule["deadline"], "offsite_extension": rule["extension"],
+            "offsite_escalate_after": rule["escalate_after"]}
 
 
 def publish_version(session: Session, version: str, *, now: dt.datetime) -> PublishResult:

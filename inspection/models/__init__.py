@@ -5,6 +5,7 @@ from .entry import (COMPLAINT_LABELS, COMPLAINTS, OUTCOME_LABELS, OUTCOMES, RESU
                     Evaluation, Finding, ItemOutcome, Scan, VisitEntry)
 from .event import GENESIS, Event, EventHead
 from .oversight import ALERT_RULES, ALERT_STATUS_LABELS, ALERT_STATUSES, Alert, EntryFact, EntryItemFact
+from .offsite import OFFSITE_STATUS_LABELS, OFFSITE_STATUSES, FirmRecord, OffsiteEvidence, OffsiteRequest
 from .org import (CREDIT_CLASSES, CREDIT_LABELS, OFFICER_KIND_LABELS, OFFICER_KINDS, District, Firm, FirmTag, Officer,
                   OfficerConflict, QuietPeriod, department_districts, officer_districts)
 from .plan import (PLAN_STATUS_LABELS, PLAN_STATUSES, QUIET_EXCEPTIONS, TASK_STATUSES, CampaignProposal, Draw, InspectionPlan, InspectionTask,
@@ -13,7 +14,7 @@ from .user import ROLE_LABELS, ROLES, User
 from .visit import (VISIT_STATUS_LABELS, VISIT_STATUSES, ImportRun, OfficerRanking, ScheduleRun, Visit,
                     VisitOfficer)
 
-__all__ = ["ALERT_RULES", "ALERT_STATUSES", "ALERT_STATUS_LABELS", "Alert", "EntryFact", "EntryItemFact", "COMPLAINTS", "COMPLAINT_LABELS", "OUTCOMES", "OUTCOME_LABELS", "RESULTS", "RESULT_LABELS", "EntryToken",
+__all__ = ["OFFSITE_STATUSES", "OFFSITE_STATUS_LABELS", "FirmRecord", "OffsiteEvidence", "OffsiteRequest", "ALERT_RULES", "ALERT_STATUSES", "ALERT_STATUS_LABELS", "Alert", "EntryFact", "EntryItemFact", "COMPLAINTS", "COMPLAINT_LABELS", "OUTCOMES", "OUTCOME_LABELS", "RESULTS", "RESULT_LABELS", "EntryToken",
            "Evaluation", "Finding", "ItemOutcome", "Scan", "VisitEntry",
            "Base", "CatalogueItem", "CatalogueVersion", "ChecklistPoint", "Department", "District", "Event",
            "EventHead", "CampaignProposal", "Draw", "Firm", "FirmTag", "InspectionPlan", "InspectionTask", "OfficerConflict", "QuietPeriod", "OFFICER_KINDS", "OFFICER_KIND_LABELS",

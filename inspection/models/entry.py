@@ -66,19 +66,21 @@ class VisitEntry(Base):
 
 
 class Finding(Base):
-    """The result of one checklist point of one item on a visit."""
+    """The result of one checklist point of one item on a visit, or of an off-site request (no visit);
+    ``recorded_by`` is empty where the platform's own data proved the point."""
 
     __tablename__ = "findings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("offsite_requests.id"), index=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("inspection_tasks.id"))
     item_id: Mapped[int] = mapped_column(ForeignKey("catalogue_items.id"))
     point_id: Mapped[int] = mapped_column(ForeignKey("checklist_points.id"))
     result: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
     photo: Mapped[str | None] = mapped_column(String(200))
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
     item: Mapped[CatalogueItem] = relationship()
@@ -86,7 +88,9 @@ class Finding(Base):
 
     __table_args__ = (
         UniqueConstraint("visit_id", "task_id", "point_id"),
+        UniqueConstraint("request_id", "point_id"),
         CheckConstraint("result in ('compliant','non_compliant','not_applicable')", name="result"),
+        CheckConstraint("visit_id is not null or request_id is not null", name="visit_or_request"),
     )
 
     @property
@@ -95,12 +99,13 @@ class Finding(Base):
 
 
 class ItemOutcome(Base):
-    """The overall outcome of one item of one task on a visit, and its publication (一公开)."""
+    """The overall outcome of one item of one task on a visit or off-site request, and its publication (一公开)."""
 
     __tablename__ = "item_outcomes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("offsite_requests.id"), index=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("inspection_tasks.id"))
     item_id: Mapped[int] = mapped_column(ForeignKey("catalogue_items.id"))
     outcome: Mapped[str] = mapped_column(String(16))
@@ -108,6 +113,7 @@ class ItemOutcome(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     publish_due: Mapped[dt.date] = mapped_column(Date, index=True)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    rectified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)   # the department confirmed the rectification
 
     item: Mapped[CatalogueItem] = relationship()
 
@@ -115,6 +121,7 @@ class ItemOutcome(Base):
         UniqueConstraint("visit_id", "task_id", "item_id"),
         CheckConstraint("outcome in ('no_problem','rectify','case')", name="outcome"),
         CheckConstraint("outcome != 'rectify' or rectify_by is not null", name="rectify_date"),
+        CheckConstraint("visit_id is not null or request_id is not null", name="visit_or_request"),
     )
 
     @property

@@ -77,6 +77,11 @@ class InspectionPlan(Base):
     # An exception to firms' quiet periods (宁静期例外) needs its type and evidence.
     quiet_exception: Mapped[str | None] = mapped_column(String(16))
     quiet_exception_evidence: Mapped[str | None] = mapped_column(Text)
+    # random: firms drawn by the published algorithm (双随机); targeted: firms named by the plan's lead
+    # (a complaint, a referral, an off-site check escalated), never drawn.
+    selection: Mapped[str] = mapped_column(String(16), default="random", server_default="random")
+    # Why items that could be checked off-site are checked on site (非现场监管 is the default).
+    on_site_reason: Mapped[str | None] = mapped_column(Text)
 
     department: Mapped[Department] = relationship()
     created_by: Mapped[User] = relationship()
@@ -92,6 +97,7 @@ class InspectionPlan(Base):
         CheckConstraint("officers_needed >= 2", name="two_officers"),
         CheckConstraint("quiet_exception is null or quiet_exception in ('complaint','accident','hazard','order')",
                         name="quiet_exception"),
+        CheckConstraint("selection in ('random','targeted')", name="selection"),
     )
 
     @property
@@ -104,8 +110,9 @@ class InspectionPlan(Base):
 
     @property
     def on_site(self) -> bool:
-        """Off-site items alone make an off-site plan: its tasks never enter the firm."""
-        return any(item.method != "offsite" for item in self.items)
+        """A plan whose every item can be checked off-site is checked off-site (its tasks never enter the
+        firm) unless the department recorded why it must go on site."""
+        return bool(self.on_site_reason) or not all(item.offsite_capable for item in self.items)
 
 
 class Draw(Base):
@@ -137,6 +144,7 @@ class InspectionTask(Base):
     window_end: Mapped[dt.date] = mapped_column(Date)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id", ondelete="SET NULL"), index=True)
     unscheduled_reason: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     plan: Mapped[InspectionPlan] = relationship(back_populates="tasks")
     firm: Mapped[Firm] = relationship()

@@ -369,20 +369,3 @@ def evaluate_visit(session: Session, user: User, visit: Visit, score: int, comme
     append_event(session, user, "visit.evaluated", f"visit:{visit.id}",
                  {"score": score, "complaint": complaint})
     return evaluation
-
-
-def complete_offsite(session: Session, actor: User, task: InspectionTask) -> InspectionTask:
-    """An off-site (非现场) task completes without any scan and never counts as an entry."""
-    if actor.role != "department" or actor.department_id != task.plan.department_id:
-        raise NotPermitted("只有任务所属部门可以完成非现场检查")
-    if task.on_site:
-        raise InvalidState("现场检查任务须扫码入企完成")
-    if task.status != "pending":
-        raise InvalidState("该任务已完成或已取消")
-    task.status = "done"
-    session.flush()
-    append_event(session, actor, "task.completed_offsite", f"task:{task.id}", {"firm": task.firm.uscc})
-    if task.plan.status == "drawn":  # an off-site plan has nothing to schedule
-        transition(task.plan, "in_progress")
-    advance_plans(session, [task])
-    return task

@@ -10,7 +10,7 @@ from checklists.gate import require_current, require_items
 
 from .. import draws
 from ..errors import InvalidInput, InvalidState, NotPermitted, OutsideJurisdiction
-from ..models import CREDIT_CLASSES, QUIET_EXCEPTIONS, InspectionPlan, JointCampaign, Officer, User
+from ..models import CREDIT_CLASSES, QUIET_EXCEPTIONS, InspectionPlan, InspectionTask, JointCampaign, Officer, User
 from .events import append_event, utcnow
 
 LEAD_METHODS = ("key", "special")
@@ -81,7 +81,8 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
                 target_districts: list[str] | None = None, target_industries: list[str] | None = None,
                 target_tags: list[str] | None = None, officers_needed: int = 2, series: str | None = None,
                 campaign: JointCampaign | None = None, quiet_exception: str | None = None,
-                quiet_exception_evidence: str | None = None, officer_pool: list[str] | None = None) -> InspectionPlan:
+                quiet_exception_evidence: str | None = None, officer_pool: list[str] | None = None,
+                on_site_reason: str | None = None) -> InspectionPlan:
     """Create a draft plan of the actor's department on published catalogue items."""
     if actor.role != "department" or actor.department is None:
         raise NotPermitted("只有执法部门账号可以编制检查计划")
@@ -110,14 +111,14 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
         target_industries=list(dict.fromkeys(target_industries or [])),
         target_tags=list(dict.fromkeys(target_tags or [])), officer_pool=pool, officers_needed=officers_needed,
         series=(series or "").strip() or None, campaign=campaign, quiet_exception=exception,
-        quiet_exception_evidence=evidence)
+        quiet_exception_evidence=evidence, on_site_reason=(on_site_reason or "").strip() or None)
     session.add(plan)
     session.flush()
     append_event(session, actor, "plan.created", f"plan:{plan.id}",
                  {"department": actor.department.code, "title": plan.title,
                   "period": [period_start, period_end], "items": [f"{i.code}@{i.version}" for i in items],
                   "ratios": plan.ratios, "campaign": campaign.id if campaign else None,
-                  "quiet_exception": exception})
+                  "quiet_exception": exception, "on_site": plan.on_site, "on_site_reason": plan.on_site_reason})
     return plan
 
 
@@ -214,3 +215,44 @@ def create_campaign(session: Session, actor: User, *, title: str, period_start: 
                  {"title": campaign.title, "seed_commitment": campaign.seed_commitment,
                   "period": [period_start, period_end]})
     return campaign
+
+
+def file_targeted_plan(session: Session, actor: User, department, *, title: str, item_codes: list[str], firms: list,
+                       lead: str, period_start: dt.date, period_end: dt.date, on_site_reason: str | None = None,
+                       quiet_exception: str | None = None, quiet_exception_evidence: str | None = None,
+                       kind: str = "lead") -> InspectionPlan:
+    """A targeted plan (定向检查): its firms come from a recorded lead (a complaint, a referral, an off-site
+    check escalated to an on-site one), not from a draw. It passes the same gates as any plan (items
+    published and the department's, firms in its jurisdiction, a lead) and is filed with its tasks at once,
+    so that the next schedule build places them like every other task."""
+    if not (lead and lead.strip()):
+        raise InvalidInput("定向检查须记录线索来源（无线索不检查）", fields={"lead": "必填"})
+    if period_end < period_start:
+        raise InvalidInput("计划结束日期早于开始日期", fields={"period_end": "早于开始日期"})
+    items = require_items(session, item_codes, department=department, on=period_start)
+    jurisdiction = {d.id for d in department.districts}
+    outside = [f for f in firms if f.district_id not in jurisdiction]
+    if outside:
+        raise OutsideJurisdiction(f"{outside[0].name}不在{department.name}的管辖区域，禁止违规异地执法",
+                                  fields={"firm": outside[0].uscc})
+    exception, evidence = _check_quiet_exception(quiet_exception, quiet_exception_evidence)
+    now = utcnow()
+    plan = InspectionPlan(department=department, title=title.strip(), period_start=period_start, period_end=period_end,
+                          status="drawn", selection="targeted", lead=lead.strip(), created_by=actor, created_at=now,
+                          items=items, ratios={}, target_districts=[], target_industries=[], target_tags=[],
+                          officer_pool=[], officers_needed=2, on_site_reason=(on_site_reason or "").strip() or None,
+                          quiet_exception=exception, quiet_exception_evidence=evidence)
+    # No firm is drawn, but the officers still are (the second random): the seed is committed now.
+    plan.seed = draws.new_seed()
+    plan.seed_commitment, plan.committed_at = draws.commitment(plan.seed), now
+    session.add(plan)
+    session.flush()
+    for firm in firms:
+        session.add(InspectionTask(plan=plan, firm_id=firm.id, status="pending", on_site=plan.on_site,
+                                   window_start=period_start, window_end=period_end))
+    session.flush()
+    append_event(session, actor, "plan.targeted", f"plan:{plan.id}",
+                 {"department": department.code, "title": plan.title, "kind": kind, "lead": plan.lead,
+                  "period": [period_start, period_end], "items": [f"{i.code}@{i.version}" for i in items],
+                  "firms": [f.uscc for f in firms], "on_site": plan.on_site, "seed_commitment": plan.seed_commitment})
+    return plan

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 def test_dashboard_number_down_to_a_visit(page, live_server, sign_in, shot):
     sign_in(page, "oversight")
     page.click("header >> text=监督看板")
-    assert page.locator("svg.chart").count() == 5  # months, departments, districts, per firm, baseline
+    assert page.locator("svg.chart").count() == 6  # months, off-site, departments, districts, per firm, baseline
     shot(page, "oversight-dashboard")
     months = page.locator("p.small a[href*='/oversight/visits?month=']")
     busiest = max(range(months.count()), key=lambda i: int(months.nth(i).inner_text().split()[-1]))

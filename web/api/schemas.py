@@ -129,6 +129,9 @@ class PlanSchema(BaseSchema):
     committed_at = fields.Function(lambda p: _z(p.campaign.committed_at if p.campaign else p.committed_at))
     drawn_at = fields.Function(lambda p: _z(p.drawn_at))
     tasks = fields.Function(lambda p: len(p.tasks))
+    selection = Str()
+    on_site = fields.Function(lambda p: p.on_site)
+    on_site_reason = Str(allow_none=True)
 
 
 class CampaignSchema(BaseSchema):

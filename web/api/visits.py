@@ -1,15 +1,16 @@
 """At the firm: scans, the inspection sheet, findings, outcomes, publication, evaluation, code verification."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, current_app, url_for
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from marshmallow import fields
-from sqlalchemy import select
 
 from inspection import queries
-from inspection.models import InspectionTask, ItemOutcome, Visit
-from inspection.operations.entries import (complete_offsite, evaluate_visit, publish_results, record_finding,
+from inspection.models import InspectionTask, Visit
+from inspection.operations.entries import (evaluate_visit, publish_results, record_finding,
                                            record_outcome, rotate_token, scan_in, scan_out, verify_code)
 from inspection.permissions import can_view_firm
 
@@ -166,17 +167,6 @@ def rotate(uscc: str):
     return {"scan_url": url_for("views.scan_token", token=token.token, _external=True)}
 
 
-@blp.post("/tasks/<int:task_id>/complete-offsite")
-@roles_required("department")
-@blp.response(200)
-def offsite(task_id: int):
-    task = db().get(InspectionTask, task_id)
-    if task is None or task.plan.department_id != current_user.department_id:
-        abort(404)
-    complete_offsite(db(), current_user, task)
-    return {"task": task.id, "status": task.status}
-
-
 @blp.get("/public/firms/<uscc>/results")
 @blp.response(200)
 def public_results(uscc: str):
@@ -184,9 +174,8 @@ def public_results(uscc: str):
     firm = db().scalar(queries.firm_by_uscc(uscc))
     if firm is None:
         abort(404)
-    rows = db().execute(select(ItemOutcome, Visit.day).join(Visit, Visit.id == ItemOutcome.visit_id)
-                        .where(Visit.firm_id == firm.id, ItemOutcome.published_at.is_not(None))
-                        .order_by(Visit.day.desc(), ItemOutcome.id)).all()
-    return [{"visit": r.visit_id, "day": day.isoformat(), "item": r.item.code, "item_name": r.item.name,
-             "outcome": r.outcome, "rectify_by": r.rectify_by.isoformat() if r.rectify_by else None}
-            for r, day in rows]
+    rows = db().execute(queries.published_results().where(InspectionTask.firm_id == firm.id)).all()
+    return [{"visit": r.visit_id, "offsite": r.request_id, "day": (visit.day if visit else (r.recorded_at + dt.timedelta(hours=8)).date()).isoformat(),
+             "item": r.item.code, "item_name": r.item.name, "outcome": r.outcome,
+             "rectify_by": r.rectify_by.isoformat() if r.rectify_by else None}
+            for r, visit, _, _ in rows]

@@ -6,7 +6,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,6 +15,7 @@ from inspection.models import ImportRun
 from inspection.operations.import_runs import queue_import
 from inspection.operations.imports import export_firms, export_officers
 
+from .. import files
 from ..auth import roles_required
 from ..database import db
 from ..jobs import live_progress, submit_import_run
@@ -41,7 +42,7 @@ def upload():
         return redirect(url_for("views.imports"))
     # Kept under its own name (messages cite it), in a folder of its own (no clash, no path tricks).
     name = Path(upload.filename.replace("\\", "/")).name or "upload"
-    stored = Path(current_app.instance_path) / "uploads" / uuid.uuid4().hex / name
+    stored = files.folder("uploads") / uuid.uuid4().hex / name
     try:
         run = queue_import(db(), current_user, kind, upload.filename, stored)
     except DomainError as err:

@@ -6,10 +6,13 @@ from flask_login import current_user, login_required
 
 from inspection import queries
 from inspection.models import CREDIT_CLASSES
-from inspection.permissions import can_list_firms, can_view_firm
+from inspection.operations.entries import local_today
+from inspection.operations.events import utcnow
+from inspection.permissions import can_list_firms, can_view_firm, can_view_request
 
 from ..database import db
 from .blueprint import bp
+from .offsite import offsite_for_firm
 from .visits import firm_visits_context
 
 PAGE_SIZE = 50
@@ -43,4 +46,6 @@ def firm(uscc: str):
     # Another firm's page answers exactly like a missing one: no existence leak.
     if firm is None or not can_view_firm(current_user, firm):
         abort(404)
-    return render_template("firms/detail.html", firm=firm, **firm_visits_context(firm))
+    offsite = [r for r in offsite_for_firm(firm) if can_view_request(current_user, r)]
+    return render_template("firms/detail.html", firm=firm, offsite=offsite, today=local_today(utcnow()),
+                           **firm_visits_context(firm))

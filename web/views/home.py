@@ -10,12 +10,14 @@ from sqlalchemy import func, select
 from checklists import queries as catalogue_queries
 from checklists.models import CatalogueItem
 from inspection import queries
-from inspection.models import Department, District, Evaluation, Event, Firm, InspectionPlan, Officer, User, Visit
+from inspection.models import (Department, District, Evaluation, Event, Firm, InspectionPlan, OffsiteRequest, Officer,
+                               User, Visit)
 from inspection.operations.entries import local_today
 from inspection.operations.events import chain_head, utcnow
 
 from ..database import db
 from .blueprint import bp
+from .offsite import offsite_for_firm
 from .visits import officer_visits
 
 
@@ -42,8 +44,14 @@ def home():
         upcoming = officer_visits(current_user.officer_id, now, now + dt.timedelta(days=14))
         context["visits"] = [v for v in upcoming if v.day == now]
         context["upcoming"] = [v for v in upcoming if v.day != now]
+        context["offsite_pending"] = session.scalar(select(func.count()).select_from(
+            queries.pending_offsite_tasks(current_user.department_id, now).subquery()))
+        context["offsite_review"] = session.scalar(select(func.count(OffsiteRequest.id)).where(
+            OffsiteRequest.department_id == current_user.department_id, OffsiteRequest.status == "answered"))
     elif role == "enterprise":
         context["firm"] = current_user.firm
+        context["offsite"] = offsite_for_firm(current_user.firm)
+        context["today"] = local_today(utcnow())
     else:
         context["by_district"] = session.execute(
             select(District.name, func.count(Firm.id)).join(Firm, Firm.district_id == District.id)

@@ -13,7 +13,7 @@ from inspection import kpis
 from inspection.errors import DomainError
 from inspection.kpis import Drill, Scope
 from inspection.models import (ALERT_RULES, ALERT_STATUS_LABELS, CREDIT_CLASSES, Alert, Department, District, Firm,
-                               InspectionPlan, InspectionTask, Visit, VisitEntry)
+                               InspectionPlan, InspectionTask, OffsiteRequest, Visit, VisitEntry)
 from inspection.operations.alerts import handle_alert, refresh_alerts
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
@@ -115,7 +115,10 @@ def dashboard():
         "by_district": kpis.entries_by_district(session, scope), "departments": kpis.department_figures(session, scope),
         "published": kpis.publication_rate(session, scope, today), "on_time": kpis.on_time_rate(session, scope, today),
         "evaluation": kpis.average_evaluation(session, scope), "per_firm": kpis.entries_per_firm(session, scope),
-        "avoided": kpis.entries_avoided(session, scope)}
+        "avoided": kpis.entries_avoided(session, scope), "offsite": kpis.offsite_figures(session, scope)}
+    figures["department_entries"] = sum(n for _, _, n in figures["by_department"])
+    figures["offsite_share"] = kpis.offsite_share(figures["offsite"].total, figures["department_entries"])
+    figures["offsite_monthly"] = [a + b for a, b in zip(figures["offsite"].closed, figures["offsite"].escalated)]
     return render_template("oversight/dashboard.html", scope=scope, f=figures, args=_scope_args(scope),
                            months=[f"{m}月" for m in range(1, 13)],
                            departments=session.scalars(select(Department).order_by(Department.id)).all(),
@@ -203,6 +206,32 @@ def drill_plans():
                func.count().filter(InspectionTask.status.in_(("pending", "scheduled"))))
         .where(InspectionTask.plan_id.in_([p.id for p in plans])).group_by(InspectionTask.plan_id))}
     return render_template("oversight/plans.html", plans=plans, tasks=tasks, scope=scope, args=_scope_args(scope))
+
+
+@bp.get("/oversight/offsite")
+@roles_required("oversight", "admin")
+def drill_offsite():
+    """The off-site checks behind a figure: concluded in the year (and month), closed or escalated."""
+    scope, rows = _scope(), _offsite_rows()
+    return render_template("oversight/offsite.html", rows=rows, scope=scope, month=_drill().month,
+                           args=_scope_args(scope, month=_drill().month, status=request.args.get("status")))
+
+
+def _offsite_rows() -> list[OffsiteRequest]:
+    stmt = kpis.offsite_requests(_scope(), _drill().month)
+    if request.args.get("status") in ("closed", "escalated"):
+        stmt = stmt.where(OffsiteRequest.status == request.args["status"])
+    return db().scalars(stmt.options(selectinload(OffsiteRequest.firm), selectinload(OffsiteRequest.department))
+                        .order_by(OffsiteRequest.closed_at, OffsiteRequest.id).limit(5000)).all()
+
+
+@bp.get("/oversight/offsite.<fmt>")
+@roles_required("oversight", "admin")
+def export_offsite(fmt: str):
+    header = ["办结时间", "企业", "统一社会信用代码", "部门", "结果", "转现场理由"]
+    table = [[(r.closed_at + dt.timedelta(hours=8)).strftime("%Y-%m-%d"), r.firm.name, r.firm.uscc, r.department.name,
+              r.status_label, r.escalation_reason or ""] for r in _offsite_rows()]
+    return table_file("非现场核查", header, table, fmt, f"非现场核查-{_scope().year}")
 
 
 ALERT_HEADER = ["编号", "规则", "状态", "内容", "部门", "企业", "统一社会信用代码", "发现时间", "处理说明"]

@@ -49,7 +49,8 @@ def new_plan():
     raw = {"title": form.get("title", ""), "period_start": form.get("period_start", ""),
            "period_end": form.get("period_end", ""), "items": form.getlist("items"), "lead": form.get("lead") or None,
            "target_districts": form.getlist("target_districts"),
-           "target_industries": form.getlist("target_industries"), "series": form.get("series") or None}
+           "target_industries": form.getlist("target_industries"), "series": form.get("series") or None,
+           "on_site_reason": form.get("on_site_reason") or None}
     percents = {c: form.get(f"ratio_{c}", "").strip() for c in CLASSES}
     shown = {**raw, "ratios": percents}
     try:
@@ -62,7 +63,8 @@ def new_plan():
         plan = create_plan(db(), current_user, title=data["title"], period_start=data["period_start"],
                            period_end=data["period_end"], item_codes=data["items"], lead=data.get("lead"),
                            ratios=data["ratios"], target_districts=data["target_districts"],
-                           target_industries=data["target_industries"], series=data.get("series"))
+                           target_industries=data["target_industries"], series=data.get("series"),
+                           on_site_reason=data.get("on_site_reason"))
     except ValidationError as err:
         return render_template("plans/new.html", form=shown, errors=err.messages, **_form_context()), 422
     except DomainError as err:

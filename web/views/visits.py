@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-from pathlib import Path
 
 import segno
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -23,6 +22,7 @@ from inspection.operations.entries import (evaluate_visit, firm_token, inspectio
 from inspection.operations.events import utcnow
 from inspection.permissions import can_view_firm
 
+from .. import files
 from ..auth import roles_required
 from ..database import db
 from ..errors import record_refusal
@@ -119,7 +119,7 @@ def _photo(field: str) -> str | None:
     if suffix is None:
         raise InvalidInput("照片只能是 JPEG 或 PNG 图片", fields={field: "只能是 JPEG 或 PNG"})
     name = hashlib.sha256(data).hexdigest() + suffix
-    folder = Path(current_app.instance_path) / "photos"
+    folder = files.folder("photos")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_bytes(data)
     return name
@@ -245,9 +245,7 @@ def public_firm(uscc: str):
     firm = db().scalar(queries.firm_by_uscc(uscc))
     if firm is None:
         abort(404)
-    rows = db().execute(select(ItemOutcome, Visit).join(Visit, Visit.id == ItemOutcome.visit_id)
-                        .where(Visit.firm_id == firm.id, ItemOutcome.published_at.is_not(None))
-                        .order_by(Visit.day.desc(), ItemOutcome.id)).all()
+    rows = db().execute(queries.published_results().where(InspectionTask.firm_id == firm.id)).all()
     return render_template("visits/public_firm.html", firm=firm, rows=rows)
 
 
@@ -296,16 +294,12 @@ def public_results():
     text = (request.args.get("q") or "").strip()[:50]
     plan_id = request.args.get("plan", type=int)
     page = max(request.args.get("page", 1, type=int), 1)
-    stmt = (select(ItemOutcome, Visit, Firm, InspectionPlan)
-            .join(Visit, Visit.id == ItemOutcome.visit_id).join(Firm, Firm.id == Visit.firm_id)
-            .join(InspectionTask, InspectionTask.id == ItemOutcome.task_id)
-            .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
-            .where(ItemOutcome.published_at.is_not(None)))
+    stmt = queries.published_results()
     if text:
         stmt = stmt.where(or_(Firm.name.like(f"%{text}%"), Firm.uscc.like(f"%{text}%")))
     if plan_id:
         stmt = stmt.where(InspectionPlan.id == plan_id)
-    rows = db().execute(stmt.order_by(Visit.day.desc(), ItemOutcome.id).limit(51).offset((page - 1) * 50)).all()
+    rows = db().execute(stmt.limit(51).offset((page - 1) * 50)).all()
     plans = db().scalars(select(InspectionPlan).where(InspectionPlan.id.in_(
         select(InspectionTask.plan_id).join(ItemOutcome, ItemOutcome.task_id == InspectionTask.id)
         .where(ItemOutcome.published_at.is_not(None)))).order_by(InspectionPlan.id.desc())).all()
