@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from .models import District, Firm, FirmTag, InspectionPlan, Officer, User
+from .models import District, Firm, FirmTag, InspectionPlan, Officer, RiskModel, RiskScore, User
 
 
 def firms(*, district_code: str | None = None, industry: str | None = None, credit_class: str | None = None,
@@ -50,3 +50,14 @@ def plans_of(department_id: int | None) -> Select:
 
 def districts() -> Select:
     return select(District).order_by(District.code)
+
+
+def published_risk_model() -> Select:
+    """The risk model version in force (预警模型): the newest published one."""
+    return select(RiskModel).where(RiskModel.status == "published").order_by(RiskModel.id.desc()).limit(1)
+
+
+def risk_scores(model_id: int, department_id: int, firm_ids) -> Select:
+    """``(firm id, score)`` under one model version for one department's items."""
+    return select(RiskScore.firm_id, RiskScore.score).where(
+        RiskScore.model_id == model_id, RiskScore.department_id == department_id, RiskScore.firm_id.in_(firm_ids))

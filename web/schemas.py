@@ -94,6 +94,7 @@ class PlanCreateSchema(BaseSchema):
     quiet_exception = Str(load_default=None, allow_none=True, validate=one_of(["complaint", "accident", "hazard", "order"]))
     quiet_exception_evidence = Str(load_default=None, allow_none=True, validate=length(2, 500))
     officer_pool = StrList(load_default=list)
+    weighting = Str(load_default="ratios", validate=one_of(["ratios", "risk"]))
 
 
 class ReasonSchema(BaseSchema):
