@@ -52,6 +52,17 @@ def firm_number(seed: str, uscc: str) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
+def firm_numbers(seed: str, codes) -> dict[str, float]:
+    """``firm_number`` of many firms (one keyed HMAC state, copied for each firm)."""
+    base = hmac.new(bytes.fromhex(seed), digestmod="sha256")
+    numbers = {}
+    for code in codes:
+        mac = base.copy()
+        mac.update(code.encode("ascii"))
+        numbers[code] = int.from_bytes(mac.digest()[:8], "big") / 2**64
+    return numbers
+
+
 def officer_rank_key(seed: str, uscc: str, certificate_no: str) -> bytes:
     """Officers for a selected firm are ranked by this key, ascending."""
     return hmac.new(bytes.fromhex(seed), f"officer:{uscc}:{certificate_no}".encode("utf-8"), "sha256").digest()
@@ -70,9 +81,10 @@ def draw_weight(score: float | None, floor: float = WEIGHT_FLOOR) -> float:
 def select(pool: list[dict], ratios: dict[str, float], seed: str, algorithm: str = ALGORITHM) -> list[str]:
     """The selected codes, in order of class and then key: ``(u, uscc)``, or ``(u / weight, uscc)`` weighted."""
     weighted = algorithm == WEIGHTED_ALGORITHM
+    numbers = firm_numbers(seed, (entry["uscc"] for entry in pool))
 
     def key(entry: dict) -> tuple[float, str]:
-        u = firm_number(seed, entry["uscc"])
+        u = numbers[entry["uscc"]]
         return (u / entry["weight"] if weighted else u), entry["uscc"]
 
     by_class: dict[str, list[dict]] = defaultdict(list)

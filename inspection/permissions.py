@@ -21,3 +21,11 @@ def can_view_plan(user: User, plan: InspectionPlan) -> bool:
     if user.role in READ_ALL_ROLES:
         return True
     return user.role in ("department", "inspector") and user.department_id == plan.department_id
+
+
+def risk_departments(user: User) -> str | None:
+    """Whose risk scores the user may read: ``"all"`` (oversight, admin), ``"own"`` (a department: its own
+    department's), or ``None`` (inspectors and enterprises do not see scores)."""
+    if user.role in READ_ALL_ROLES:
+        return "all"
+    return "own" if user.role == "department" else None

@@ -9,6 +9,7 @@ from inspection.models import CREDIT_CLASSES
 from inspection.permissions import can_list_firms, can_view_firm
 
 from ..database import db
+from ..risk_views import firm_risk
 from .blueprint import bp
 from .visits import firm_visits_context
 
@@ -43,4 +44,5 @@ def firm(uscc: str):
     # Another firm's page answers exactly like a missing one: no existence leak.
     if firm is None or not can_view_firm(current_user, firm):
         abort(404)
-    return render_template("firms/detail.html", firm=firm, **firm_visits_context(firm))
+    return render_template("firms/detail.html", firm=firm, risk=firm_risk(db(), firm, current_user),
+                           **firm_visits_context(firm))
