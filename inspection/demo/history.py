@@ -125,7 +125,8 @@ def _halves(year: int) -> list[tuple[str, dt.date, dt.date]]:
     return [("上半年", dt.date(year, 1, 1), dt.date(year, 6, 30)), ("下半年", dt.date(year, 7, 1), dt.date(year, 12, 31))]
 
 
-def _load(session: Session) -> tuple[list[_Firm], list[_Department]]:
+def city_snapshot(session: Session) -> tuple[list["_Firm"], list["_Department"]]:
+    """The firms and the departments with random items (their scopes, points and officers), as plain data."""
     tags = defaultdict(set)
     for firm_id, tag in session.execute(select(FirmTag.firm_id, FirmTag.tag)):
         tags[firm_id].add(tag)
@@ -162,7 +163,7 @@ def generate_history(session: Session, *, seed: int, years: list[int], progress:
     ratios = ratios or HISTORY_RATIOS
     truth = Truth(seed)
     rng = random.Random(f"history:{seed}")
-    firms, departments = _load(session)
+    firms, departments = city_snapshot(session)
     by_id = {f.id: f for f in firms}
     last_entry: dict[int, dt.date] = {}
     totals = defaultdict(int)
