@@ -19,7 +19,7 @@ from waitress import serve
 import scheduler
 from checklists.export import write_catalogue
 from inspection.db import has_schema, schema_is_current, upgrade
-from inspection.demo.city import DEMO_PASSWORD, build_demo_city, demo_accounts
+from inspection.demo.city import DEMO_PASSWORD, HISTORY_YEARS, build_demo_city, demo_accounts
 from inspection.draws import verify_record
 from inspection import queries, risk
 from inspection.errors import CatalogueFileInvalid, DomainError, ImportFileInvalid, LeniencyFileInvalid, NotFound
@@ -190,6 +190,9 @@ def init_app(app: Flask) -> None:
         summary = build_demo_city(db(), seed=seed, firms=firms, progress=_progress_bar())
         click.echo(f"演示城市已就绪：企业 {summary.get('firms', '已存在')}，执法人员 {summary.get('officers', '已存在')}，"
                    f"清单 {summary['catalogue']['version']}（{summary['catalogue']['items']} 项）")
+        if summary.get("risk_model"):
+            click.echo(f"预警模型版本 {summary['risk_model']} 已用 {len(HISTORY_YEARS)} 个历史年度训练并发布；"
+                       f"包容审慎清单 {summary['leniency']} 份")
 
     @app.cli.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)

@@ -22,7 +22,9 @@ from ..operations.draws import draw_campaign, draw_plan
 from ..operations.entries import (decide_leniency, evaluate_visit, firm_token, leniency_proposal, local_today,
                                   publish_results, record_finding, record_outcome, scan_in, scan_out)
 from ..operations.leniency import publish_list, read_list_file
+from ..errors import InvalidState
 from ..operations.risk import train
+from ..queries import published_risk_model
 from ..operations.events import utcnow
 from ..operations.plans import create_campaign, create_plan, file_plan
 from ..operations.events import append_event
@@ -71,8 +73,7 @@ def build_demo_city(session: Session, *, seed: int = 20260301, firms: int = 6000
     if plans and session.scalar(select(func.count(InspectionPlan.id))) == 0:
         summary["past_years"] = generate_history(session, seed=seed, years=HISTORY_YEARS, progress=progress)
         summary["leniency"] = _publish_leniency_lists(session)
-        model = train(session, None, progress=lambda fraction, message: progress("预警模型", int(fraction * 100), 100))
-        summary["risk_model"] = model.version
+        summary["risk_model"] = _train_risk_model(session, progress)
         summary["plans"] = _make_plans(session, progress, schedule_seconds)
         summary["history"] = _make_history(session, rng, progress, schedule_seconds, Truth(seed))
         summary["plans"] += _make_this_week(session, schedule_seconds)
@@ -216,6 +217,16 @@ def _make_accounts(session: Session, departments, roles: tuple[str, ...]) -> lis
     return made
 
 
+def _train_risk_model(session: Session, progress: Progress) -> str | None:
+    """The risk model on the past years; a city too small to learn from keeps its draws on ratios only."""
+    try:
+        with session.begin_nested():
+            model = train(session, None, progress=lambda f, message: progress("预警模型", int(f * 100), 100))
+    except InvalidState:
+        return None
+    return model.version
+
+
 def _publish_leniency_lists(session: Session) -> int:
     """The departments' flexible-enforcement lists shipped with the demo (market, health, fire)."""
     published = 0
@@ -242,12 +253,13 @@ def _make_plans(session: Session, progress: Progress, schedule_seconds: float) -
     """December plans at every stage: a joint campaign of three departments drawn and scheduled together,
     a plan of one department scheduled alone, one filed and waiting for its draw, drafts."""
     users = {u.department.code: u for u in session.scalars(select(User).where(User.role == "department"))}
+    risk_model = session.scalar(published_risk_model())
     campaign = create_campaign(session, users["market"], title="12月餐饮住宿娱乐场所联合抽查",
                                period_start=DEMO_PERIOD[0], period_end=DEMO_PERIOD[1])
     plans = []
     for code, title, items, ratios, joint, lead, stage in DEMO_PLANS:
         # The market's own December plan draws with risk weights (the published risk model's scores).
-        weighting = "risk" if (code, joint) == ("market", False) else "ratios"
+        weighting = "risk" if (code, joint) == ("market", False) and risk_model else "ratios"
         plan = create_plan(session, users[code], title=title, period_start=DEMO_PERIOD[0], period_end=DEMO_PERIOD[1],
                            item_codes=items, ratios=ratios, lead=lead, campaign=campaign if joint else None,
                            series=f"{code}-{items[0]}", weighting=weighting)
