@@ -308,13 +308,21 @@ def test_a_case_although_no_penalty_applied(client, login, published, make_firm,
 
 def test_profit_driven_growth_year_on_year(client, login, make_firm, entered, db_session):
     firms = [make_firm() for _ in range(30)]
-    # Transport: 5 cases in 2025 -> 12 in 2026 (+140%): fires on cases. Fines 5 x 2,000 -> 12 x 20,000: fires.
-    for n, firm in enumerate(firms[:5]):
+    # Transport: 8 cases in 2025 -> 20 in 2026 (+150%, beyond chance): fires on cases.
+    # Fines 8 x 2,000 -> 20 x 20,000: fires.
+    for n, firm in enumerate(firms[:8]):
         outcome_with(db_session, entered, firm, department="transport", item="JT-001",
                      day=dt.date(2025, 3, 2) + dt.timedelta(days=7 * n), fine=2000)
-    for n, firm in enumerate(firms[5:17]):
+    for n, firm in enumerate(firms[8:28]):
         outcome_with(db_session, entered, firm, department="transport", item="JT-001",
                      day=dt.date(2026, 3, 2) + dt.timedelta(days=7 * n), fine=20000)
+    # Ecology: 10 -> 16 cases (+60%) is within chance (16 - 10 < 2 x sqrt(26)): must not fire.
+    for n, firm in enumerate(firms[:10]):
+        outcome_with(db_session, entered, firm, department="ecology", item="HB-001",
+                     day=dt.date(2025, 5, 4) + dt.timedelta(days=n), fine=1000)
+    for n, firm in enumerate(firms[10:26]):
+        outcome_with(db_session, entered, firm, department="ecology", item="HB-001",
+                     day=dt.date(2026, 5, 4) + dt.timedelta(days=n), fine=1000)
     # Housing: 2 -> 4 cases, small fines: growth, but under the minimum: must not fire.
     for n, firm in enumerate(firms[17:19]):
         outcome_with(db_session, entered, firm, department="housing", item="ZJ-001", day=dt.date(2025, 4, 6 + n), fine=500)
@@ -331,8 +339,8 @@ def test_profit_driven_growth_year_on_year(client, login, make_firm, entered, db
     transport = db_session.scalar(select(Department.id).where(Department.code == "transport"))
     assert set(fired) == {(transport, "cases"), (transport, "fines")}
     cases = fired[(transport, "cases")].evidence
-    assert (cases["year"], cases["previous"], cases["current"]) == (2026, 5, 12) and cases["entries"] == 12
-    assert fired[(transport, "fines")].evidence["current"] == 240000
+    assert (cases["year"], cases["previous"], cases["current"]) == (2026, 8, 20) and cases["entries"] == 20
+    assert fired[(transport, "fines")].evidence["current"] == 400000
 
 
 def test_repeated_heavier_treatment_by_one_officer(client, login, make_firm, entered, db_session):

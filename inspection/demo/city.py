@@ -21,7 +21,7 @@ from ..operations.catalogue import load_catalogue_file
 from ..operations.draws import draw_campaign, draw_plan
 from ..operations.entries import (decide_leniency, evaluate_visit, firm_token, leniency_proposal, local_today,
                                   publish_results, record_finding, record_outcome, scan_in, scan_out)
-from ..operations.leniency import publish_list, read_list_file
+from ..operations.leniency import entries_for, publish_list, read_list_file
 from ..errors import InvalidState
 from ..operations.risk import train
 from ..queries import published_risk_model
@@ -368,6 +368,11 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
                 if violated:
                     failing = {rng.choice(item.points).id} | {p.id for p in item.points if rng.random() < 0.15}
                 followed = set()
+                # Once in the month, an inspector opens a case although every problem of the item is on the
+                # no-penalty list and its conditions hold: he departs from the list, with his reason.
+                listed = entries_for(session, task.plan.department_id, failing, visit.day) if failing else {}
+                depart = not departed and failing and all(
+                    any(e.treatment == "no_penalty" for e in listed.get(p, ())) for p in failing)
                 for point in item.points:
                     bad = point.id in failing
                     record_finding(session, member, visit, task.id, point.id,
@@ -376,17 +381,16 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
                     proposal = leniency_proposal(session, task, point.id, visit.day) if bad else None
                     if proposal is None:
                         continue
-                    met = [c["code"] for c in proposal["conditions"]
-                           if c["code"] in ("first_offence", "no_harm", "corrected", "minor") and rng.random() < 0.85]
-                    lenient = any(e["treatment"] == "no_penalty" and set(e["conditions"]) <= set(met)
-                                  for e in proposal["entries"])
-                    applies = any(set(e["conditions"]) <= set(met) for e in proposal["entries"])
-                    if lenient and not departed:  # one inspector departs from the list, with his reason
-                        decide_leniency(session, member, visit, task.id, point.id, met, "depart",
+                    if depart:
+                        spared = next(e for e in proposal["entries"] if e["treatment"] == "no_penalty")
+                        decide_leniency(session, member, visit, task.id, point.id, spared["conditions"], "depart",
                                         "该企业同类问题曾被群众多次投诉，存在食品安全隐患，依法立案调查")
                         departed = True
                         followed.add("departed")
                         continue
+                    met = [c["code"] for c in proposal["conditions"]
+                           if c["code"] in ("first_offence", "no_harm", "corrected", "minor") and rng.random() < 0.85]
+                    applies = any(set(e["conditions"]) <= set(met) for e in proposal["entries"])
                     decision = decide_leniency(session, member, visit, task.id, point.id, met,
                                                "follow" if applies else None)
                     if decision.decision == "follow":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy import Integer, and_, func, select
+from sqlalchemy import Float, Integer, and_, cast, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.orm import Session
@@ -19,7 +19,8 @@ TOTAL_ENTRIES_CAP = 6        # entries into one firm a year, all departments tog
 UNCOMBINED_DAYS = 30         # two departments entering within this many days could have come together
 PROFIT_GROWTH = 0.5          # cases or fines up by half on the same span of the year before (趋利性执法)...
 PROFIT_MIN_CASES = 10        # ...once there are this many cases
-PROFIT_MIN_FINES = 100_000   # ...or this many yuan of fines
+PROFIT_MIN_FINES = 100_000   # ...or this many yuan of fines...
+PROFIT_Z = 2.0               # ...and the rise is beyond chance: this many standard deviations
 HEAVIER_REPEAT = 3           # heavier treatments by one officer in a calendar year
 
 
@@ -186,12 +187,15 @@ def lenient_cases(session: Session):
 
 
 def profit_driven(session: Session, today: dt.date, growth: float = PROFIT_GROWTH,
-                  min_cases: int = PROFIT_MIN_CASES, min_fines: int = PROFIT_MIN_FINES):
-    """Departments whose cases or fines, from 1 January to the same day, grew by ``growth`` on the year
-    before (a year already over counts whole). The evidence says whether their entries grew alike."""
+                  min_cases: int = PROFIT_MIN_CASES, min_fines: int = PROFIT_MIN_FINES, z: float = PROFIT_Z):
+    """Departments whose cases or fines, from 1 January to the same day, grew by ``growth`` on the same span
+    of the year before (a year already over counts whole), past a minimum and beyond chance: cases as
+    Poisson counts (rise > z·√(n₁ + n₀)), fines as sums of their cases (rise > z·√Σfine²). The evidence
+    says whether the department's entries grew alike."""
+    fine = cast(ItemOutcome.fine_amount, Float)
     cases = session.execute(
         select(InspectionPlan.department_id, Visit.day, func.count(ItemOutcome.id),
-               func.coalesce(func.sum(ItemOutcome.fine_amount), 0))
+               func.coalesce(func.sum(ItemOutcome.fine_amount), 0), func.coalesce(func.sum(fine * fine), 0.0))
         .join(InspectionTask, InspectionTask.id == ItemOutcome.task_id)
         .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
         .join(Visit, Visit.id == ItemOutcome.visit_id)
@@ -203,40 +207,43 @@ def profit_driven(session: Session, today: dt.date, growth: float = PROFIT_GROWT
         .join(InspectionTask, InspectionTask.visit_id == Visit.id)
         .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
         .where(Visit.day <= today).group_by(InspectionPlan.department_id, Visit.day)).all()
-    per_day = defaultdict(lambda: [0, 0, 0])            # (department, day) -> [cases, fines, entries]
-    for department_id, day, n, fines in cases:
-        per_day[(department_id, day)][0] += n
-        per_day[(department_id, day)][1] += int(fines)
+    per_day = defaultdict(lambda: [0, 0, 0.0, 0])       # (department, day) -> [cases, fines, Σfine², entries]
+    for department_id, day, n, fines, squares in cases:
+        totals = per_day[(department_id, day)]
+        totals[0] += n
+        totals[1] += int(fines)
+        totals[2] += float(squares)
     for department_id, day, n in entries:
-        per_day[(department_id, day)][2] += n
+        per_day[(department_id, day)][3] += n
     by_department = defaultdict(list)
     for (department_id, day), totals in per_day.items():
         by_department[department_id].append((day, totals))
 
-    def total(department_id: int, first: dt.date, last: dt.date) -> list[int]:
-        sums = [0, 0, 0]
+    def total(department_id: int, first: dt.date, last: dt.date) -> list:
+        sums = [0, 0, 0.0, 0]
         for day, totals in by_department[department_id]:
             if first <= day <= last:
                 sums = [a + b for a, b in zip(sums, totals)]
         return sums
 
-    years = sorted({day.year for _, day, _, _ in cases})
+    years = sorted({day.year for _, day, *_ in cases})
     for department_id in sorted({row[0] for row in cases}):
         for year in (y for y in years if y - 1 in years):
             span_end = min(today, dt.date(year, 12, 31))
             now = total(department_id, dt.date(year, 1, 1), span_end)
             then = total(department_id, dt.date(year - 1, 1, 1), _same_day(span_end, year - 1))
             span = f"1月1日至{span_end.month}月{span_end.day}日"
-            for index, metric, label, unit, minimum in ((0, "cases", "立案", "件", min_cases),
-                                                        (1, "fines", "罚没金额", "元", min_fines)):
-                current, previous = now[index], then[index]
-                if previous > 0 and current >= minimum and current >= (1 + growth) * previous:
+            for metric, label, unit, minimum, current, previous, variance in (
+                    ("cases", "立案", "件", min_cases, now[0], then[0], now[0] + then[0]),
+                    ("fines", "罚没金额", "元", min_fines, now[1], then[1], now[2] + then[2])):
+                if (previous > 0 and current >= minimum and current >= (1 + growth) * previous
+                        and current - previous > z * variance ** 0.5):
                     yield (f"profit_driven:{department_id}:{year}:{metric}",
                            f"{year} 年{span}{label} {current:,} {unit}，同比增长 "
                            f"{100 * (current - previous) / previous:.0f}%（上年同期 {previous:,} {unit}）",
                            {"year": year, "metric": metric, "current": current, "previous": previous,
-                            "growth": round((current - previous) / previous, 3), "entries": now[2],
-                            "entries_previous": then[2]}, department_id, None)
+                            "growth": round((current - previous) / previous, 3), "entries": now[3],
+                            "entries_previous": then[3]}, department_id, None)
 
 
 def _same_day(day: dt.date, year: int) -> dt.date:
