@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from inspection.models import Firm, InspectionPlan, RiskScore, User, Visit, VisitOfficer
-from inspection.operations.entries import firm_token
+from inspection.operations.entries import firm_token, local_today
+from inspection.operations.events import utcnow
 
 pytestmark = pytest.mark.browser
 
@@ -43,8 +44,10 @@ def test_the_phone_proposes_the_listed_treatment(phones, live_app, live_server, 
     with live_app.extensions["db_factory"]() as session:
         first = session.scalar(select(User).where(User.username == "inspector1"))
         second = session.scalar(select(User).where(User.username == "inspector2"))
+        both = (select(VisitOfficer.visit_id).where(VisitOfficer.officer_id == second.officer_id))
         visit = session.scalars(select(Visit).join(VisitOfficer, VisitOfficer.visit_id == Visit.id)
-                                .where(VisitOfficer.officer_id == first.officer_id, Visit.status == "confirmed")
+                                .where(VisitOfficer.officer_id == first.officer_id, Visit.status == "confirmed",
+                                       Visit.id.in_(both), Visit.day >= local_today(utcnow()))
                                 .order_by(Visit.day, Visit.id)).first()
         token = firm_token(session, visit.firm).token
         session.commit()
