@@ -17,7 +17,6 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
-import math
 from collections import defaultdict
 
 import numpy as np

@@ -58,6 +58,12 @@ def test_trained_on_earlier_years_and_tested_on_the_last(history, runner, db_ses
     assert event.subject == f"risk_model:{model.version}" and event.payload["test_year"] == 2025
 
 
+def test_past_plans_say_their_records_are_not_kept(history, app, db_session):
+    past = db_session.scalars(select(InspectionPlan).where(InspectionPlan.status == "completed")).first()
+    page = app.test_client().get(f"/public/plans/{past.id}").get_data(as_text=True)
+    assert "平台启用前的历史计划" in page and "尚未抽取" not in page
+
+
 def test_a_score_is_its_stored_recipe(history, db_session):
     """Anyone with the version's parameters re-computes a score: logistic regression on standardised inputs."""
     model = train(db_session, None)
