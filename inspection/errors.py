@@ -36,5 +36,20 @@ class ImportFileInvalid(DomainError):
     code = "import_invalid"
 
 
+class LeniencyFileInvalid(DomainError):
+    """A flexible-enforcement list failed validation; every problem is listed."""
+
+    status = 422
+    code = "leniency_invalid"
+
+    def __init__(self, label: str, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(str(p) for p in problems[:50])
+        more = f"\n……另有 {len(problems) - 50} 处错误" if len(problems) > 50 else ""
+        super().__init__(f"包容审慎清单 {label} 有 {len(problems)} 处错误，未作任何更改：\n{lines}{more}",
+                         fields={"problems": [p.as_dict() for p in problems]})
+
+
 __all__ = ["CatalogueConflict", "CatalogueFileInvalid", "DomainError", "ImportFileInvalid", "InvalidInput",
+           "LeniencyFileInvalid",
            "InvalidState", "NotFound", "NotPermitted", "OutsideCatalogue", "OutsideJurisdiction", "Problem"]

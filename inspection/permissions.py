@@ -30,3 +30,11 @@ def can_view_request(user: User, request) -> bool:
     if user.role in ("department", "inspector"):
         return user.department_id == request.department_id
     return user.role in READ_ALL_ROLES
+
+
+def risk_departments(user: User) -> str | None:
+    """Whose risk scores the user may read: ``"all"`` (oversight, admin), ``"own"`` (a department: its own
+    department's), or ``None`` (inspectors and enterprises do not see scores)."""
+    if user.role in READ_ALL_ROLES:
+        return "all"
+    return "own" if user.role == "department" else None

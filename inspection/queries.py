@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from .models import (District, Firm, FirmTag, InspectionPlan, InspectionTask, ItemOutcome, OffsiteRequest, Officer, User,
-                     Visit)
+from .models import (District, Firm, FirmTag, InspectionPlan, InspectionTask, ItemOutcome, LeniencyEntry, LeniencyList,
+                     OffsiteRequest, Officer, RiskModel, RiskScore, User, Visit)
 
 
 def firms(*, district_code: str | None = None, industry: str | None = None, credit_class: str | None = None,
@@ -85,3 +85,38 @@ def offsite_requests_for(user: User, status: str | None = None) -> Select:
     elif user.role not in ("oversight", "admin"):
         stmt = stmt.where(False)
     return stmt
+
+
+def published_risk_model() -> Select:
+    """The risk model version in force (预警模型): the newest published one."""
+    return select(RiskModel).where(RiskModel.status == "published").order_by(RiskModel.id.desc()).limit(1)
+
+
+def risk_scores(model_id: int, department_id: int, firm_ids) -> Select:
+    """``(firm id, score)`` under one model version for one department's items."""
+    return select(RiskScore.firm_id, RiskScore.score).where(
+        RiskScore.model_id == model_id, RiskScore.department_id == department_id, RiskScore.firm_id.in_(firm_ids))
+
+
+def leniency_lists(department_id: int | None = None) -> Select:
+    """Published flexible-enforcement lists, newest first (the superseded ones too)."""
+    stmt = (select(LeniencyList).options(selectinload(LeniencyList.department))
+            .order_by(LeniencyList.department_id, LeniencyList.published_at.desc(), LeniencyList.id.desc()))
+    if department_id is not None:
+        stmt = stmt.where(LeniencyList.department_id == department_id)
+    return stmt
+
+
+def leniency_list(list_id: int) -> Select:
+    return (select(LeniencyList).where(LeniencyList.id == list_id)
+            .options(selectinload(LeniencyList.department),
+                     selectinload(LeniencyList.entries).selectinload(LeniencyEntry.item),
+                     selectinload(LeniencyList.entries).selectinload(LeniencyEntry.point)))
+
+
+def firm_risk_scores(model_id: int, firm_id: int) -> Select:
+    return select(RiskScore).where(RiskScore.model_id == model_id, RiskScore.firm_id == firm_id)
+
+
+def risk_models(limit: int = 50) -> Select:
+    return select(RiskModel).order_by(RiskModel.id.desc()).limit(limit)

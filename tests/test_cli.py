@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 from inspection.db import make_engine, make_session_factory, upgrade
 
 from inspection.demo.city import build_demo_city, demo_accounts
-from inspection.models import (Department, District, Evaluation, Finding, Firm, InspectionPlan, Officer, ScheduleRun,
-                               User, Visit)
+from inspection.draws import verify_record
+from inspection.models import (Department, District, Evaluation, Finding, Firm, InspectionPlan, Officer, RiskModel,
+                               ScheduleRun, User, Visit)
 from inspection.operations.events import verify_chain
 from web import create_app
 from web.console import main
@@ -69,8 +70,17 @@ def test_demo_has_plans_at_every_stage_with_a_combined_schedule():
         for run in session.scalars(select(ScheduleRun)):
             assert run.status == "done" and run.stats["check"] == []
         assert session.scalars(select(ScheduleRun)).first().stats["joint_visits"] > 0
+        # Past years (generated from the hidden truth) under a risk model trained on them; the market's
+        # own December plan draws with its weights; the departments' leniency lists are public.
+        assert summary["past_years"]["plans"] > 0 and summary["past_years"]["findings"] > 0
+        model = session.scalar(select(RiskModel).where(RiskModel.status == "published"))
+        assert model.version == summary["risk_model"] and model.test_year == 2025 and model.scores > 0
+        weighted = session.scalar(select(InspectionPlan).where(InspectionPlan.weighting == "risk"))
+        assert weighted.risk_model_id == model.id and weighted.draw.algorithm == "prn-sps-hmac-sha256-v1"
+        assert not verify_record(weighted.draw.record, weighted.public_commitment)
+        assert summary["leniency"] == 3
         if summary["history"]:  # built after November 2026: a month of finished visits
-            assert statuses["completed"] == 2
+            assert statuses["completed"] == 2 + summary["past_years"]["plans"]
             assert session.scalar(select(func.count()).select_from(Evaluation)) > 0
             assert session.scalar(select(func.count()).select_from(Finding)) > 0
             firm_user = session.scalar(select(User).where(User.username == "firm"))

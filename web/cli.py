@@ -19,20 +19,24 @@ from waitress import serve
 import scheduler
 from checklists.export import write_catalogue
 from inspection.db import has_schema, schema_is_current, upgrade
-from inspection.demo.city import DEMO_PASSWORD, build_demo_city, demo_accounts
+from inspection.demo.city import DEMO_PASSWORD, HISTORY_YEARS, build_demo_city, demo_accounts
 from inspection.draws import verify_record
-from inspection.errors import CatalogueFileInvalid, DomainError, ImportFileInvalid, NotFound
-from inspection.models import ALERT_RULES, Draw, InspectionPlan
+from inspection import queries, risk
+from inspection.errors import CatalogueFileInvalid, DomainError, ImportFileInvalid, LeniencyFileInvalid, NotFound
+from inspection.models import ALERT_RULES, Department, Draw, InspectionPlan
 from inspection.operations.alerts import audit_start, refresh_alerts
 from inspection.operations.entries import local_today
 from inspection.operations.facts import rebuild_facts
 from inspection.operations.catalogue import load_catalogue_file
 from inspection.operations.events import canonical_json, chain_head, iter_records, utcnow, verify_chain
 from inspection.operations.imports import export_firms, export_officers, import_firms, import_officers
+from inspection.operations.leniency import publish_list, read_list_file
+from inspection.operations.risk import fresh_model, train
 from inspection.operations.reference import DEFAULT_CITY, load_city
 from inspection.operations.schedules import BuildOptions, execute_run, start_build
 
 from .database import db
+from .risk_views import model_summary
 
 
 def transactional(func):
@@ -44,7 +48,7 @@ def transactional(func):
             result = func(*args, **kwargs)
             session.commit()
             return result
-        except (CatalogueFileInvalid, ImportFileInvalid) as err:
+        except (CatalogueFileInvalid, ImportFileInvalid, LeniencyFileInvalid) as err:
             session.rollback()
             click.echo(err.message, err=True)
             sys.exit(1)
@@ -189,6 +193,9 @@ def init_app(app: Flask) -> None:
         summary = build_demo_city(db(), seed=seed, firms=firms, progress=_progress_bar())
         click.echo(f"演示城市已就绪：企业 {summary.get('firms', '已存在')}，执法人员 {summary.get('officers', '已存在')}，"
                    f"清单 {summary['catalogue']['version']}（{summary['catalogue']['items']} 项）")
+        if summary.get("risk_model"):
+            click.echo(f"预警模型版本 {summary['risk_model']} 已用 {len(HISTORY_YEARS)} 个历史年度训练并发布；"
+                       f"包容审慎清单 {summary['leniency']} 份")
 
     @app.cli.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)
@@ -333,6 +340,85 @@ def init_app(app: Flask) -> None:
         click.echo(run.message)
         for item in run.unscheduled[:20]:
             click.echo(f"  未排定：任务 {item['task']}（企业 {item['firm']}）：{item['reason']}")
+
+    @app.cli.group("risk")
+    def risk_group():
+        """预警模型：训练、查看企业评分。"""
+
+    @risk_group.command("train")
+    @click.option("--test-year", type=int, default=None, help="检验年度（默认：最近一个完整年度）；之前的年度用于训练")
+    @click.option("--if-older", "if_older", type=int, default=None,
+                  help="现行版本训练不足 DAYS 天时不重新训练（供定时任务使用）")
+    @transactional
+    def risk_train_command(test_year: int | None, if_older: int | None):
+        """以较早年度训练、最近年度检验，为每家企业评分并发布新版本。"""
+        require_schema()
+        if if_older is not None:
+            current = fresh_model(db(), if_older)
+            if current is not None:
+                click.echo(f"现行预警模型版本 {current.version} 训练于 {current.trained_at:%Y-%m-%d}，"
+                           f"未超过 {if_older} 天，不重新训练")
+                return
+        with tqdm(total=100, desc="预警模型", unit="%", file=sys.stderr) as bar:
+            def report(fraction: float, message: str) -> None:
+                bar.set_postfix_str(message[:30])
+                bar.update(max(0, round(fraction * 100) - bar.n))
+            model = train(db(), None, test_year=test_year, progress=report)
+        summary = model_summary(model)
+        click.echo(f"预警模型版本 {model.version} 已发布：以 {'、'.join(map(str, model.train_years))} 年训练，"
+                   f"{model.test_year} 年检验（{model.metrics['examples']} 次检查，AUC {summary['auc']}）")
+        click.echo(f"  同等检查次数下每百次检查发现问题：风险加权 {summary['weighted_per_100']} 次，"
+                   f"按比例随机 {summary['random_per_100']} 次")
+        click.echo(f"  同样的检查按评分排序：发现问题平均提前 {summary['days_earlier']} 天")
+        click.echo(f"  已为 {model.scores} 个企业-部门组合评分（评分日 {model.scored_as_of}）")
+
+    @risk_group.command("show")
+    @click.argument("uscc")
+    def risk_show_command(uscc: str):
+        """打印企业在现行预警模型下各部门的评分与主要因素。"""
+        require_schema()
+        firm = db().scalar(queries.firm_by_uscc(uscc.strip().upper()))
+        if firm is None:
+            click.echo(f"没有统一社会信用代码为 {uscc} 的企业", err=True)
+            sys.exit(1)
+        model = db().scalar(queries.published_risk_model())
+        if model is None:
+            click.echo("尚无已发布的预警模型：请先运行 inspection risk train", err=True)
+            sys.exit(1)
+        click.echo(f"{firm.name}（{firm.uscc}）· 预警模型版本 {model.version}，评分日 {model.scored_as_of}")
+        rows = sorted(db().scalars(queries.firm_risk_scores(model.id, firm.id)), key=lambda r: -r.score)
+        names = {d.id: d.name for d in db().scalars(select(Department))}
+        for row in rows:
+            factors = "；".join(f"{risk.describe(name, value)}（{contribution:+.2f}）"
+                                for name, value, contribution in row.factors)
+            click.echo(f"  {names[row.department_id]}：{row.score * 100:.1f}%  主要因素：{factors}")
+        if not rows:
+            click.echo("  （没有相关部门的评分）")
+
+    @app.cli.group("leniency")
+    def leniency_group():
+        """包容审慎清单：发布、查看。"""
+
+    @leniency_group.command("load")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @transactional
+    def leniency_load_command(file: Path):
+        """校验并发布一个部门的包容审慎清单（YAML）；有任何错误则不作更改并逐条列出。"""
+        require_schema()
+        data, node, label, sha256 = read_list_file(file)
+        published, status = publish_list(db(), None, data, label=label, sha256=sha256, node=node)
+        click.echo(f"{published.department.name}「{published.title}」版本 {published.version}："
+                   + ("已发布" if status == "published" else "内容未变，无需更改")
+                   + f"，条目 {len(published.entries)} 条")
+
+    @leniency_group.command("list")
+    def leniency_list_command():
+        """列出已发布的包容审慎清单。"""
+        require_schema()
+        for row in db().scalars(queries.leniency_lists()):
+            state = "现行" if row.status == "published" else "已替代"
+            click.echo(f"{row.id:>4}  {row.department.code:<10} {row.version:<10} {state}  {row.title}"
+                       f"（{len(row.entries)} 条）")
 
     @app.cli.command("log-head")
     def log_head_command():

@@ -1,4 +1,5 @@
-"""Running long jobs (schedule builds) outside requests, with progress the pages poll.
+"""Running long jobs (schedule builds, imports, risk model training) outside requests, with progress the
+pages poll.
 
 ``thread`` (default) runs each job in a background thread with its own session and
 commits its progress as it goes; ``inline`` runs it within the request that asked for
@@ -13,8 +14,9 @@ import time
 from flask import Flask, current_app
 
 from inspection.errors import DomainError
-from inspection.models import ImportRun, ScheduleRun, User
+from inspection.models import ImportRun, RiskModel, ScheduleRun, User
 from inspection.operations.import_runs import fail_import, run_import
+from inspection.operations.risk import fail_training, train
 from inspection.operations.schedules import (BuildOptions, execute_run, fail_run, prepare_run, solve_adapted,
                                              store_run)
 
@@ -125,3 +127,45 @@ def _import_crashed(session, message: str, run_id: int, actor_id: int) -> None:
     run = session.get(ImportRun, run_id)
     if run is not None:
         run.status, run.message = "failed", f"导入失败：{message}"
+
+
+def submit_risk_training(model: RiskModel, actor: User) -> None:
+    """Train the queued model version: in the request (inline) or in a background thread."""
+    app = current_app._get_current_object()
+    if app.config["JOBS"] == "inline":
+        session = db()
+        try:
+            with session.begin_nested():
+                train(session, actor, model)
+        except DomainError as err:
+            fail_training(session, model, f"训练失败：{err.message}")
+        return
+    _start(f"risk-{model.id}", _train, _train_crashed, model.id, actor.id)
+
+
+def _train(app: Flask, session, model_id: int, actor_id: int) -> None:
+    model, actor = session.get(RiskModel, model_id), session.get(User, actor_id)
+    if model is None or model.status != "queued":
+        return
+    last = [0.0]
+
+    def report(fraction: float, message: str) -> None:
+        # Progress goes to this process's table; the run's own row commits only at the end.
+        app.extensions.setdefault("job_progress", {})[("risk", model_id)] = (fraction, message)
+        last[0] = fraction
+
+    try:
+        train(session, actor, model, progress=report)
+        session.commit()
+    except DomainError as err:
+        session.rollback()
+        fail_training(session, session.get(RiskModel, model_id), f"训练失败：{err.message}")
+        session.commit()
+    finally:
+        app.extensions.setdefault("job_progress", {}).pop(("risk", model_id), None)
+
+
+def _train_crashed(session, message: str, model_id: int, actor_id: int) -> None:
+    model = session.get(RiskModel, model_id)
+    if model is not None:
+        fail_training(session, model, f"训练失败：{message}")

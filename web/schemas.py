@@ -95,6 +95,7 @@ class PlanCreateSchema(BaseSchema):
     quiet_exception_evidence = Str(load_default=None, allow_none=True, validate=length(2, 500))
     officer_pool = StrList(load_default=list)
     on_site_reason = Str(load_default=None, allow_none=True, validate=length(2, 500))
+    weighting = Str(load_default="ratios", validate=one_of(["ratios", "risk"]))
 
 
 class ReasonSchema(BaseSchema):

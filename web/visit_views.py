@@ -4,9 +4,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inspection.models import (COMPLAINT_LABELS, OUTCOME_LABELS, RESULT_LABELS, Evaluation, Finding, Firm,
-                               ItemOutcome, User, Visit, VisitEntry)
-from inspection.operations.events import format_timestamp
+from inspection.models import (COMPLAINT_LABELS, OUTCOME_LABELS, RESULT_LABELS, TREATMENT_LABELS, Evaluation, Finding,
+                               Firm, ItemOutcome, LeniencyDecision, User, Visit, VisitEntry)
+from inspection.operations.entries import leniency_proposal, local_today
+from inspection.operations.events import format_timestamp, utcnow
 
 STATE_MESSAGES = {"valid": "检查码有效：这是一次已备案并经扫码核验入企的检查",
                   "closed": "检查码对应的检查已经结束",
@@ -41,10 +42,20 @@ def verification(state: str, visit: Visit | None) -> dict:
     return result
 
 
+def _decision(row: LeniencyDecision | None) -> dict | None:
+    if row is None:
+        return None
+    return {"decision": row.decision, "decision_label": row.decision_label, "treatment": row.treatment,
+            "treatment_label": row.treatment_label, "conditions": row.conditions, "reason": row.reason}
+
+
 def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
     findings = {(f.task_id, f.point_id): f for f in session.scalars(select(Finding).where(Finding.visit_id == visit.id))}
     outcomes = {(o.task_id, o.item_id): o for o in session.scalars(select(ItemOutcome)
                                                                     .where(ItemOutcome.visit_id == visit.id))}
+    decisions = {d.finding_id: d for d in session.scalars(select(LeniencyDecision).where(
+        LeniencyDecision.finding_id.in_([f.id for f in findings.values()])))} if findings else {}
+    today = local_today(utcnow())
     tasks = []
     on_team = user.officer_id in {o.officer_id for o in visit.officers}
     for task in visit.tasks:
@@ -52,15 +63,22 @@ def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
         items = []
         for item in task.plan.items:
             outcome = outcomes.get((task.id, item.id))
+            points = []
+            for p in item.points:
+                finding = findings.get((task.id, p.id))
+                points.append({"id": p.id, "position": p.position, "text": p.text, "legal_basis": p.legal_basis,
+                               "verify": p.verify, "result": finding.result if finding else None,
+                               "note": finding.note if finding else "",
+                               "leniency": leniency_proposal(session, task, p.id, today) if mine else None,
+                               "decision": _decision(decisions.get(finding.id)) if finding else None})
             items.append({"code": item.code, "name": item.name, "legal_basis": item.legal_basis_text,
                           "outcome": outcome.outcome if outcome else None,
                           "outcome_label": OUTCOME_LABELS[outcome.outcome] if outcome else None,
                           "rectify_by": outcome.rectify_by.isoformat() if outcome and outcome.rectify_by else None,
-                          "points": [{"id": p.id, "position": p.position, "text": p.text, "legal_basis": p.legal_basis,
-                                      "verify": p.verify,
-                                      "result": findings[(task.id, p.id)].result if (task.id, p.id) in findings else None,
-                                      "note": findings[(task.id, p.id)].note if (task.id, p.id) in findings else ""}
-                                     for p in item.points]})
+                          "treatment": outcome.treatment if outcome else None,
+                          "treatment_label": TREATMENT_LABELS.get(outcome.treatment) if outcome else None,
+                          "fine_amount": outcome.fine_amount if outcome else None,
+                          "points": points})
         tasks.append({"id": task.id, "department": task.plan.department.name, "plan": task.plan.title, "mine": mine,
                       "items": items})
     entry = session.get(VisitEntry, visit.id)
@@ -92,7 +110,7 @@ def firm_record(session: Session, firm: Firm) -> list[dict]:
             "findings": [{"item": f.item.code, "point": f.point.text, "result": f.result,
                           "result_label": RESULT_LABELS[f.result], "note": f.note} for f in findings],
             "outcomes": [{"item": o.item.code, "item_name": o.item.name, "outcome": o.outcome,
-                          "outcome_label": OUTCOME_LABELS[o.outcome],
+                          "outcome_label": OUTCOME_LABELS[o.outcome], "treatment_label": o.treatment_label,
                           "rectify_by": o.rectify_by.isoformat() if o.rectify_by else None,
                           "published": o.published_at is not None} for o in outcomes],
             "evaluation": {"score": evaluation.score, "comment": evaluation.comment, "complaint": evaluation.complaint,

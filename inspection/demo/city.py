@@ -15,23 +15,30 @@ from sqlalchemy.orm import Session
 import checklists
 
 from ..models import (Department, District, Evaluation, Firm, FirmTag, InspectionPlan, InspectionTask, Officer, User,
-                      Visit, officer_districts)
+                      Visit, VisitEntry, officer_districts)
 from ..operations.accounts import create_user
 from ..operations.catalogue import load_catalogue_file
 from ..operations.draws import draw_campaign, draw_plan
-from ..operations.entries import (evaluate_visit, firm_token, local_today, publish_results, record_finding,
-                                  record_outcome, scan_in, scan_out)
+from ..operations.entries import (decide_leniency, evaluate_visit, firm_token, leniency_proposal, local_today,
+                                  publish_results, record_finding, record_outcome, scan_in, scan_out)
+from ..operations.leniency import entries_for, publish_list, read_list_file
+from ..errors import InvalidState
+from ..operations.risk import train
+from ..queries import published_risk_model
 from ..operations.events import utcnow
 from ..operations.plans import create_campaign, create_plan, file_plan
 from ..operations.events import append_event
 from ..operations.reference import DEFAULT_CITY, load_city
 from ..operations.schedules import BuildOptions, confirm_schedule, execute_run, start_build
 from ..uscc import ALPHABET, make_uscc
+from .history import Truth, generate_history
 from .vocabulary import (BRAND_CHARS, CREDIT_WEIGHTS, FORMS, GIVEN, INDUSTRIES, OFFICER_COUNTS, ROADS,
                          SURNAMES)
 
 DEMO_PASSWORD = "demo1234"
 Progress = Callable[[str, int, int], None]
+HISTORY_YEARS = [2022, 2023, 2024, 2025]     # the years before the platform (the catalogue is 2026's)
+LENIENCY_FILES = Path(__file__).resolve().parents[1] / "data" / "leniency"
 
 
 @dataclasses.dataclass
@@ -64,8 +71,11 @@ def build_demo_city(session: Session, *, seed: int = 20260301, firms: int = 6000
         summary["officers"] = _make_officers(session, rng, districts, departments, progress)
     summary["accounts"] = _make_accounts(session, departments, ("admin", "oversight", "department"))
     if plans and session.scalar(select(func.count(InspectionPlan.id))) == 0:
+        summary["past_years"] = generate_history(session, seed=seed, years=HISTORY_YEARS, progress=progress)
+        summary["leniency"] = _publish_leniency_lists(session)
+        summary["risk_model"] = _train_risk_model(session, progress)
         summary["plans"] = _make_plans(session, progress, schedule_seconds)
-        summary["history"] = _make_history(session, rng, progress, schedule_seconds)
+        summary["history"] = _make_history(session, rng, progress, schedule_seconds, Truth(seed))
         summary["plans"] += _make_this_week(session, schedule_seconds)
     summary["accounts"] += _make_accounts(session, departments, ("inspector", "enterprise"))
     return summary
@@ -207,6 +217,25 @@ def _make_accounts(session: Session, departments, roles: tuple[str, ...]) -> lis
     return made
 
 
+def _train_risk_model(session: Session, progress: Progress) -> str | None:
+    """The risk model on the past years; a city too small to learn from keeps its draws on ratios only."""
+    try:
+        with session.begin_nested():
+            model = train(session, None, progress=lambda f, message: progress("预警模型", int(f * 100), 100))
+    except InvalidState:
+        return None
+    return model.version
+
+
+def _publish_leniency_lists(session: Session) -> int:
+    """The departments' flexible-enforcement lists shipped with the demo (market, health, fire)."""
+    published = 0
+    for path in sorted(LENIENCY_FILES.glob("*.yaml")):
+        data, node, label, sha256 = read_list_file(path)
+        published += publish_list(session, None, data, label=label, sha256=sha256, node=node)[1] == "published"
+    return published
+
+
 DEMO_PLANS = [
     # (department, title, items, ratios, campaign?, lead, how far: filed / drawn / scheduled)
     ("market", "12月餐饮服务单位双随机抽查", ["SC-003"], {"A": 0.03, "B": 0.05, "C": 0.1, "D": 0.2}, True, None, "scheduled"),
@@ -224,13 +253,16 @@ def _make_plans(session: Session, progress: Progress, schedule_seconds: float) -
     """December plans at every stage: a joint campaign of three departments drawn and scheduled together,
     a plan of one department scheduled alone, one filed and waiting for its draw, drafts."""
     users = {u.department.code: u for u in session.scalars(select(User).where(User.role == "department"))}
+    risk_model = session.scalar(published_risk_model())
     campaign = create_campaign(session, users["market"], title="12月餐饮住宿娱乐场所联合抽查",
                                period_start=DEMO_PERIOD[0], period_end=DEMO_PERIOD[1])
     plans = []
     for code, title, items, ratios, joint, lead, stage in DEMO_PLANS:
+        # The market's own December plan draws with risk weights (the published risk model's scores).
+        weighting = "risk" if (code, joint) == ("market", False) and risk_model else "ratios"
         plan = create_plan(session, users[code], title=title, period_start=DEMO_PERIOD[0], period_end=DEMO_PERIOD[1],
                            item_codes=items, ratios=ratios, lead=lead, campaign=campaign if joint else None,
-                           series=f"{code}-{items[0]}")
+                           series=f"{code}-{items[0]}", weighting=weighting)
         if stage != "draft":
             file_plan(session, users[code], plan)
         plans.append((plan, stage))
@@ -290,9 +322,11 @@ def _officer_account(officer: Officer) -> User:
                 officer_id=officer.id, officer=officer, department_id=officer.department_id, active=True)
 
 
-def _make_history(session: Session, rng: random.Random, progress: Progress, schedule_seconds: float) -> int:
+def _make_history(session: Session, rng: random.Random, progress: Progress, schedule_seconds: float,
+                  truth: Truth) -> int:
     """November, done: a joint campaign of market regulation and health drawn, scheduled, entered by scan,
-    checked point by point, left, mostly published, and evaluated by many of the firms."""
+    checked point by point (what is found follows the city's hidden truth; listed points get the
+    inspector's leniency decision), left, mostly published, and evaluated by many of the firms."""
     if local_today(utcnow()) <= HISTORY_PERIOD[1]:
         return 0
     users = {u.department.code: u for u in session.scalars(select(User).where(User.role == "department"))}
@@ -313,24 +347,65 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
                              .where(InspectionTask.plan_id.in_([p.id for p in plans])).distinct()
                              .order_by(Visit.day, Visit.id)).all()
     secret = "demo-history"  # codes of past visits are never shown again
+    last_entries = dict(session.execute(select(Visit.firm_id, func.max(Visit.day))
+                                        .join(VisitEntry, VisitEntry.visit_id == Visit.id)
+                                        .group_by(Visit.firm_id)).all())
+    departed = False
     for n, visit in enumerate(visits, start=1):
         entered = dt.datetime.combine(visit.day, dt.time(1, 0)) + dt.timedelta(minutes=rng.randint(0, 420))
         team = [_officer_account(o.officer) for o in visit.officers]
         for member in team:
             scan_in(session, member, firm_token(session, visit.firm).token, now=entered, secret=secret)
+        firm = visit.firm
+        last = last_entries.get(firm.id)
+        years_since = (HISTORY_PERIOD[0] - last).days / 365.25 if last else 3.0
         for task in visit.tasks:
             member = next(m for m in team if m.department_id == task.plan.department_id)
+            violated = truth.violates(firm.uscc, firm.industry, firm.credit_class, task.plan.department.code,
+                                      visit.day.year, years_since)
             for item in task.plan.items:
-                problems = 0
+                failing = set()
+                if violated:
+                    failing = {rng.choice(item.points).id} | {p.id for p in item.points if rng.random() < 0.15}
+                followed = set()
+                # Once in the month, an inspector opens a case although every problem of the item is on the
+                # no-penalty list and its conditions hold: he departs from the list, with his reason.
+                listed = entries_for(session, task.plan.department_id, failing, visit.day) if failing else {}
+                depart = not departed and failing and all(
+                    any(e.treatment == "no_penalty" for e in listed.get(p, ())) for p in failing)
                 for point in item.points:
-                    bad = rng.random() < 0.08
-                    problems += bad
+                    bad = point.id in failing
                     record_finding(session, member, visit, task.id, point.id,
                                    "non_compliant" if bad else "compliant",
                                    "现场发现台账记录不完整，已当场告知" if bad else "")
-                outcome = "no_problem" if not problems else ("case" if rng.random() < 0.1 else "rectify")
+                    proposal = leniency_proposal(session, task, point.id, visit.day) if bad else None
+                    if proposal is None:
+                        continue
+                    if depart:
+                        spared = next(e for e in proposal["entries"] if e["treatment"] == "no_penalty")
+                        decide_leniency(session, member, visit, task.id, point.id, spared["conditions"], "depart",
+                                        "该企业同类问题曾被群众多次投诉，存在食品安全隐患，依法立案调查")
+                        departed = True
+                        followed.add("departed")
+                        continue
+                    met = [c["code"] for c in proposal["conditions"]
+                           if c["code"] in ("first_offence", "no_harm", "corrected", "minor") and rng.random() < 0.85]
+                    applies = any(set(e["conditions"]) <= set(met) for e in proposal["entries"])
+                    decision = decide_leniency(session, member, visit, task.id, point.id, met,
+                                               "follow" if applies else None)
+                    if decision.decision == "follow":
+                        followed.add(decision.treatment)
+                if followed & {"departed", "reduced", "lighter", "heavier"}:
+                    outcome = "case"
+                elif not failing:
+                    outcome = "no_problem"
+                elif "no_penalty" in followed:
+                    outcome = "rectify"
+                else:
+                    outcome = "case" if rng.random() < 0.1 else "rectify"
                 record_outcome(session, member, visit, task.id, item.code, outcome,
-                               visit.day + dt.timedelta(days=15) if outcome == "rectify" else None)
+                               visit.day + dt.timedelta(days=15) if outcome == "rectify" else None,
+                               fine_amount=rng.choice((2000, 5000, 10000)) if outcome == "case" else None)
         scan_out(session, team[0], visit, now=entered + dt.timedelta(minutes=rng.randint(35, 150)))
         for department in {t.plan.department.code for t in visit.tasks}:
             if rng.random() < 0.85:

@@ -4,12 +4,16 @@ from checklists.models import Base, CatalogueItem, CatalogueVersion, ChecklistPo
 from .entry import (COMPLAINT_LABELS, COMPLAINTS, OUTCOME_LABELS, OUTCOMES, RESULT_LABELS, RESULTS, EntryToken,
                     Evaluation, Finding, ItemOutcome, Scan, VisitEntry)
 from .event import GENESIS, Event, EventHead
-from .oversight import ALERT_RULES, ALERT_STATUS_LABELS, ALERT_STATUSES, Alert, EntryFact, EntryItemFact
+from .leniency import (CONDITIONS, DECISION_LABELS, DECISIONS, EXCLUSIVE_CONDITIONS, LENIENT, TREATMENT_LABELS,
+                       TREATMENTS, LeniencyDecision, LeniencyEntry, LeniencyList)
 from .offsite import OFFSITE_STATUS_LABELS, OFFSITE_STATUSES, FirmRecord, OffsiteEvidence, OffsiteRequest
+from .oversight import ALERT_RULES, ALERT_STATUS_LABELS, ALERT_STATUSES, Alert, EntryFact, EntryItemFact
 from .org import (CREDIT_CLASSES, CREDIT_LABELS, OFFICER_KIND_LABELS, OFFICER_KINDS, District, Firm, FirmTag, Officer,
                   OfficerConflict, QuietPeriod, department_districts, officer_districts)
-from .plan import (PLAN_STATUS_LABELS, PLAN_STATUSES, QUIET_EXCEPTIONS, TASK_STATUSES, CampaignProposal, Draw, InspectionPlan, InspectionTask,
-                   JointCampaign, plan_items)
+from .plan import (PLAN_STATUS_LABELS, PLAN_STATUSES, QUIET_EXCEPTIONS, TASK_STATUSES, WEIGHTING_LABELS, WEIGHTINGS,
+                   CampaignProposal, Draw, InspectionPlan, InspectionTask, JointCampaign, plan_items)
+from .risk import (LEAD_KIND_LABELS, LEAD_KINDS, RISK_MODEL_STATUS_LABELS, RISK_MODEL_STATUSES, FirmLead, RiskModel,
+                   RiskScore)
 from .user import ROLE_LABELS, ROLES, User
 from .visit import (VISIT_STATUS_LABELS, VISIT_STATUSES, ImportRun, OfficerRanking, ScheduleRun, Visit,
                     VisitOfficer)
@@ -21,4 +25,8 @@ __all__ = ["OFFSITE_STATUSES", "OFFSITE_STATUS_LABELS", "FirmRecord", "OffsiteEv
            "QUIET_EXCEPTIONS", "JointCampaign", "ImportRun", "OfficerRanking", "ScheduleRun", "Visit", "VisitOfficer",
            "VISIT_STATUSES", "VISIT_STATUS_LABELS", "Officer", "User", "CREDIT_CLASSES", "CREDIT_LABELS",
            "GENESIS", "PLAN_STATUSES", "PLAN_STATUS_LABELS", "TASK_STATUSES", "ROLES", "ROLE_LABELS", "department_districts",
-           "officer_districts", "plan_items"]
+           "officer_districts", "plan_items",
+           "CONDITIONS", "DECISIONS", "DECISION_LABELS", "EXCLUSIVE_CONDITIONS", "LENIENT", "TREATMENTS",
+           "TREATMENT_LABELS", "LeniencyDecision", "LeniencyEntry", "LeniencyList", "WEIGHTINGS", "WEIGHTING_LABELS",
+           "LEAD_KINDS", "LEAD_KIND_LABELS", "RISK_MODEL_STATUSES", "RISK_MODEL_STATUS_LABELS", "FirmLead", "RiskModel",
+           "RiskScore"]

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text,
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from checklists.models import Base, CatalogueItem, ChecklistPoint
 
+from .leniency import TREATMENT_LABELS
 from .org import Firm, Officer
 
 RESULTS = ("compliant", "non_compliant", "not_applicable")
@@ -110,6 +111,11 @@ class ItemOutcome(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("catalogue_items.id"))
     outcome: Mapped[str] = mapped_column(String(16))
     rectify_by: Mapped[dt.date | None] = mapped_column(Date)
+    # The treatment applied (包容审慎: no penalty without a case; reduced, lighter or heavier within one)
+    # and a case's fine in whole yuan (罚没金额), which oversight watches for profit-driven enforcement.
+    treatment: Mapped[str | None] = mapped_column(String(16))
+    fine_amount: Mapped[int | None] = mapped_column(BigInteger)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     publish_due: Mapped[dt.date] = mapped_column(Date, index=True)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
@@ -122,11 +128,18 @@ class ItemOutcome(Base):
         CheckConstraint("outcome in ('no_problem','rectify','case')", name="outcome"),
         CheckConstraint("outcome != 'rectify' or rectify_by is not null", name="rectify_date"),
         CheckConstraint("visit_id is not null or request_id is not null", name="visit_or_request"),
+        CheckConstraint("fine_amount is null or (outcome = 'case' and fine_amount >= 0)", name="fine_in_case"),
+        CheckConstraint("treatment is null or (treatment = 'no_penalty' and outcome != 'case') "
+                        "or (treatment in ('reduced','lighter','heavier') and outcome = 'case')", name="treatment"),
     )
 
     @property
     def outcome_label(self) -> str:
         return OUTCOME_LABELS[self.outcome]
+
+    @property
+    def treatment_label(self) -> str | None:
+        return TREATMENT_LABELS.get(self.treatment)
 
 
 class Evaluation(Base):

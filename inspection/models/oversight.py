@@ -16,6 +16,9 @@ ALERT_RULES = {
     "unpublished": "检查结果逾期未公示",
     "late_plan": "计划逾期未完成",
     "low_evaluation": "企业低分评价或投诉",
+    "lenient_case": "适用不予处罚清单仍立案",
+    "profit_driven": "立案或罚没金额同比激增（趋利性执法）",
+    "heavier_repeat": "同一执法人员多次从重处罚",
 }
 ALERT_STATUSES = ("open", "explained", "closed")
 ALERT_STATUS_LABELS = {"open": "待处理", "explained": "已说明", "closed": "已办结"}

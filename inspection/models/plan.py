@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from checklists.models import Base, CatalogueItem, Department
 
 from .org import Firm
+from .risk import RiskModel
 from .user import User
 
 PLAN_STATUSES = ("draft", "filed", "drawn", "scheduled", "in_progress", "completed", "cancelled")
@@ -17,6 +18,8 @@ QUIET_EXCEPTIONS = {"complaint": "投诉举报", "accident": "事故调查", "ha
 PLAN_STATUS_LABELS = {"draft": "草稿", "filed": "已备案", "drawn": "已抽取", "scheduled": "已排程",
                       "in_progress": "实施中", "completed": "已完成", "cancelled": "已取消"}
 TASK_STATUSES = ("pending", "scheduled", "done", "cancelled")
+WEIGHTINGS = ("ratios", "risk")
+WEIGHTING_LABELS = {"ratios": "按信用风险分类比例抽取", "risk": "比例 + 风险加权"}
 
 plan_items = Table(
     "plan_items", Base.metadata,
@@ -62,6 +65,10 @@ class InspectionPlan(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     # The target pool and sampling (双随机): ratio per credit class, filters on firms.
     ratios: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Class ratios only, or ratios with risk weights (prn-sps-hmac-sha256-v1); a risk-weighted plan is
+    # bound at filing to the risk model then published, whose scores weight its draw.
+    weighting: Mapped[str] = mapped_column(String(8), default="ratios", server_default="ratios")
+    risk_model_id: Mapped[int | None] = mapped_column(ForeignKey("risk_models.id"))
     target_districts: Mapped[list] = mapped_column(JSON, default=list)
     target_industries: Mapped[list] = mapped_column(JSON, default=list)
     target_tags: Mapped[list] = mapped_column(JSON, default=list)
@@ -86,6 +93,7 @@ class InspectionPlan(Base):
     department: Mapped[Department] = relationship()
     created_by: Mapped[User] = relationship()
     campaign: Mapped[JointCampaign | None] = relationship(back_populates="plans")
+    risk_model: Mapped[RiskModel | None] = relationship()
     items: Mapped[list[CatalogueItem]] = relationship(secondary=plan_items, order_by=CatalogueItem.code)
     draw: Mapped["Draw | None"] = relationship(back_populates="plan", uselist=False)
     tasks: Mapped[list["InspectionTask"]] = relationship(back_populates="plan", order_by="InspectionTask.id")
@@ -98,11 +106,19 @@ class InspectionPlan(Base):
         CheckConstraint("quiet_exception is null or quiet_exception in ('complaint','accident','hazard','order')",
                         name="quiet_exception"),
         CheckConstraint("selection in ('random','targeted')", name="selection"),
+        CheckConstraint("weighting in ('ratios','risk')", name="weighting"),
+        CheckConstraint("weighting = 'risk' or risk_model_id is null", name="risk_model_when_weighted"),
     )
 
     @property
     def status_label(self) -> str:
         return PLAN_STATUS_LABELS[self.status]
+
+    @property
+    def weighting_label(self) -> str:
+        if self.weighting == "risk" and self.risk_model is not None:
+            return f"比例 + 风险加权（预警模型 版本 {self.risk_model.version}）"
+        return WEIGHTING_LABELS[self.weighting]
 
     @property
     def public_commitment(self) -> str | None:

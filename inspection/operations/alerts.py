@@ -3,17 +3,24 @@ becomes one alert, raised once, that oversight explains or closes with a note.""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Float, and_, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import InvalidInput, NotPermitted
-from ..models import (ALERT_STATUSES, Alert, EntryFact, EntryItemFact, Evaluation, InspectionPlan, InspectionTask,
-                      ItemOutcome, Officer, Scan, User, Visit)
+from ..models import (ALERT_STATUSES, Alert, CatalogueItem, ChecklistPoint, EntryFact, EntryItemFact, Evaluation,
+                      Finding, InspectionPlan, InspectionTask, ItemOutcome, LeniencyDecision, Officer, Scan, User, Visit,
+                      VisitEntry)
 from .events import append_event, utcnow
 
 TOTAL_ENTRIES_CAP = 6        # entries into one firm a year, all departments together
 UNCOMBINED_DAYS = 30         # two departments entering within this many days could have come together
+PROFIT_GROWTH = 0.5          # cases or fines up by half on the same span of the year before (趋利性执法)...
+PROFIT_MIN_CASES = 10        # ...once there are this many cases
+PROFIT_MIN_FINES = 100_000   # ...or this many yuan of fines...
+PROFIT_Z = 2.0               # ...and the rise is beyond chance: this many standard deviations
+HEAVIER_REPEAT = 3           # heavier treatments by one officer in a calendar year
 
 
 def audit_start(today: dt.date) -> dt.date:
@@ -128,6 +135,127 @@ def low_evaluations(session: Session, since: dt.date):
                {"visit": visit_id, "score": score, "complaint": complaint}, department_id, firm_id)
 
 
+def lenient_cases(session: Session):
+    """Cases opened on an item all of whose non-compliant points had a no-penalty entry that applied (all
+    its conditions held), whatever the inspector then decided: oversight reads the reason. A case that
+    another non-compliant point of the item justifies does not count."""
+    failing = (select(Finding.id, Finding.visit_id, Finding.task_id, Finding.item_id, Finding.point_id)
+               .where(Finding.result == "non_compliant").subquery())
+    rows = session.execute(
+        select(ItemOutcome.id, ItemOutcome.visit_id, Visit.firm_id, InspectionPlan.department_id,
+               CatalogueItem.code, ChecklistPoint.position, LeniencyDecision.treatment, LeniencyDecision.decision,
+               LeniencyDecision.reason)
+        .join(Visit, Visit.id == ItemOutcome.visit_id)
+        .join(InspectionTask, InspectionTask.id == ItemOutcome.task_id)
+        .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+        .join(CatalogueItem, CatalogueItem.id == ItemOutcome.item_id)
+        .join(failing, and_(failing.c.visit_id == ItemOutcome.visit_id, failing.c.task_id == ItemOutcome.task_id,
+                            failing.c.item_id == ItemOutcome.item_id))
+        .join(ChecklistPoint, ChecklistPoint.id == failing.c.point_id)
+        .outerjoin(LeniencyDecision, LeniencyDecision.finding_id == failing.c.id)
+        .where(ItemOutcome.outcome == "case")
+        .order_by(ItemOutcome.id, ChecklistPoint.position)).all()
+    by_outcome: dict[int, list] = defaultdict(list)
+    for row in rows:
+        by_outcome[row[0]].append(row)
+    for outcome_id, points in by_outcome.items():
+        if not all(treatment == "no_penalty" for *_, treatment, _decision, _reason in points):
+            continue
+        _, visit_id, firm_id, department_id, code, *_rest = points[0]
+        positions = [p[5] for p in points]
+        departed = [p for p in points if p[7] == "depart"]
+        yield (f"lenient_case:{outcome_id}",
+               f"事项 {code} 第 {'、'.join(map(str, positions))} 个要点符合不予处罚清单的全部条件，仍立案查处",
+               {"visit": visit_id, "item": code, "points": positions,
+                "decisions": [p[7] for p in points], "reason": "；".join(p[8] for p in departed if p[8])},
+               department_id, firm_id)
+
+
+def profit_driven(session: Session, today: dt.date, growth: float = PROFIT_GROWTH,
+                  min_cases: int = PROFIT_MIN_CASES, min_fines: int = PROFIT_MIN_FINES, z: float = PROFIT_Z):
+    """Departments whose cases or fines, from 1 January to the same day, grew by ``growth`` on the same span
+    of the year before (a year already over counts whole), past a minimum and beyond chance: cases as
+    Poisson counts (rise > z·√(n₁ + n₀)), fines as sums of their cases (rise > z·√Σfine²). The evidence
+    says whether the department's entries grew alike."""
+    fine = cast(ItemOutcome.fine_amount, Float)
+    cases = session.execute(
+        select(InspectionPlan.department_id, Visit.day, func.count(ItemOutcome.id),
+               func.coalesce(func.sum(ItemOutcome.fine_amount), 0), func.coalesce(func.sum(fine * fine), 0.0))
+        .join(InspectionTask, InspectionTask.id == ItemOutcome.task_id)
+        .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+        .join(Visit, Visit.id == ItemOutcome.visit_id)
+        .where(ItemOutcome.outcome == "case", Visit.day <= today)
+        .group_by(InspectionPlan.department_id, Visit.day)).all()
+    entries = session.execute(
+        select(InspectionPlan.department_id, Visit.day, func.count(func.distinct(Visit.id)))
+        .join(VisitEntry, VisitEntry.visit_id == Visit.id)
+        .join(InspectionTask, InspectionTask.visit_id == Visit.id)
+        .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+        .where(Visit.day <= today).group_by(InspectionPlan.department_id, Visit.day)).all()
+    per_day = defaultdict(lambda: [0, 0, 0.0, 0])       # (department, day) -> [cases, fines, Σfine², entries]
+    for department_id, day, n, fines, squares in cases:
+        totals = per_day[(department_id, day)]
+        totals[0] += n
+        totals[1] += int(fines)
+        totals[2] += float(squares)
+    for department_id, day, n in entries:
+        per_day[(department_id, day)][3] += n
+    by_department = defaultdict(list)
+    for (department_id, day), totals in per_day.items():
+        by_department[department_id].append((day, totals))
+
+    def total(department_id: int, first: dt.date, last: dt.date) -> list:
+        sums = [0, 0, 0.0, 0]
+        for day, totals in by_department[department_id]:
+            if first <= day <= last:
+                sums = [a + b for a, b in zip(sums, totals)]
+        return sums
+
+    years = sorted({day.year for _, day, *_ in cases})
+    for department_id in sorted({row[0] for row in cases}):
+        for year in (y for y in years if y - 1 in years):
+            span_end = min(today, dt.date(year, 12, 31))
+            now = total(department_id, dt.date(year, 1, 1), span_end)
+            then = total(department_id, dt.date(year - 1, 1, 1), _same_day(span_end, year - 1))
+            span = f"1月1日至{span_end.month}月{span_end.day}日"
+            for metric, label, unit, minimum, current, previous, variance in (
+                    ("cases", "立案", "件", min_cases, now[0], then[0], now[0] + then[0]),
+                    ("fines", "罚没金额", "元", min_fines, now[1], then[1], now[2] + then[2])):
+                if (previous > 0 and current >= minimum and current >= (1 + growth) * previous
+                        and current - previous > z * variance ** 0.5):
+                    yield (f"profit_driven:{department_id}:{year}:{metric}",
+                           f"{year} 年{span}{label} {current:,} {unit}，同比增长 "
+                           f"{100 * (current - previous) / previous:.0f}%（上年同期 {previous:,} {unit}）",
+                           {"year": year, "metric": metric, "current": current, "previous": previous,
+                            "growth": round((current - previous) / previous, 3), "entries": now[3],
+                            "entries_previous": then[3]}, department_id, None)
+
+
+def _same_day(day: dt.date, year: int) -> dt.date:
+    """The same month and day in ``year`` (28 February for a 29th)."""
+    return day.replace(year=year) if not (day.month == 2 and day.day == 29) else dt.date(year, 2, 28)
+
+
+def heavier_repeats(session: Session, repeat: int = HEAVIER_REPEAT):
+    """Officers who recorded a heavier treatment (从重处罚) ``repeat`` times or more in one calendar year."""
+    year = func.extract("year", Visit.day)
+    rows = session.execute(
+        select(ItemOutcome.recorded_by_id, year.label("year"), func.count(ItemOutcome.id),
+               Officer.certificate_no, Officer.name, Officer.department_id)
+        .join(Visit, Visit.id == ItemOutcome.visit_id)
+        .join(Officer, Officer.id == ItemOutcome.recorded_by_id)
+        .where(ItemOutcome.treatment == "heavier")
+        .group_by(ItemOutcome.recorded_by_id, year, Officer.certificate_no, Officer.name, Officer.department_id)
+        .having(func.count(ItemOutcome.id) >= repeat)).all()
+    for officer_id, yr, n, certificate_no, name, department_id in rows:
+        visits = session.scalars(select(ItemOutcome.visit_id).join(Visit, Visit.id == ItemOutcome.visit_id)
+                                 .where(ItemOutcome.recorded_by_id == officer_id, ItemOutcome.treatment == "heavier",
+                                        func.extract("year", Visit.day) == yr)
+                                 .order_by(ItemOutcome.visit_id).limit(20)).all()
+        yield (f"heavier_repeat:{officer_id}:{int(yr)}", f"执法人员 {name}（{certificate_no}）{int(yr)} 年从重处罚 {n} 次",
+               {"year": int(yr), "officer": certificate_no, "count": n, "visit_ids": visits}, department_id, None)
+
+
 def refresh_alerts(session: Session, *, today: dt.date, since: dt.date | None = None,
                    total_cap: int = TOTAL_ENTRIES_CAP, uncombined_days: int = UNCOMBINED_DAYS) -> dict[str, int]:
     """Run every rule over the audit window (from ``since``, by default January of last year); raise an
@@ -136,7 +264,8 @@ def refresh_alerts(session: Session, *, today: dt.date, since: dt.date | None = 
     rules = {"over_cap": over_cap(session, since, total_cap), "refused_scan": refused_scans(session, since),
              "under_staffed": under_staffed(session, since), "uncombined": uncombined(session, since, uncombined_days),
              "unpublished": unpublished(session, today, since), "late_plan": late_plans(session, today, since),
-             "low_evaluation": low_evaluations(session, since)}
+             "low_evaluation": low_evaluations(session, since), "lenient_case": lenient_cases(session),
+             "profit_driven": profit_driven(session, today), "heavier_repeat": heavier_repeats(session)}
     known = set(session.scalars(select(Alert.key)))
     raised: dict[str, int] = {}
     now = utcnow()

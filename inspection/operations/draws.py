@@ -7,7 +7,7 @@ from collections import defaultdict
 from sqlalchemy import extract, func, or_, select
 from sqlalchemy.orm import Session
 
-from .. import draws
+from .. import draws, queries
 from ..errors import InvalidState, NotPermitted
 from ..models import (CatalogueItem, District, Draw, Firm, FirmTag, InspectionPlan, InspectionTask, JointCampaign,
                       User, plan_items)
@@ -140,27 +140,46 @@ def _draw_one(session: Session, actor: User, plan: InspectionPlan, seed: str, co
     for firm_id in _rotation_excluded(session, plan, {fid: c for fid, (_, c) in by_id.items()}):
         reasons.setdefault(firm_id, "rotation")
     excluded = [{"uscc": by_id[fid][0], "reason": reason} for fid, reason in reasons.items()]
-    pool = [{"uscc": uscc, "class": credit_class} for fid, (uscc, credit_class) in by_id.items()
-            if fid not in reasons]
+    pooled = [fid for fid in by_id if fid not in reasons]
+    pool = [{"uscc": by_id[fid][0], "class": by_id[fid][1]} for fid in pooled]
+    model = plan.risk_model if plan.weighting == "risk" else None
+    if plan.weighting == "risk" and model is None:
+        raise InvalidState(f"计划「{plan.title}」为风险加权抽取，但备案时未确定预警模型版本")
+    if model is not None:
+        for entry, weight in zip(pool, _weights(session, plan, pooled)):
+            entry["weight"] = weight
     record = draws.build_record(plan=str(plan.id), campaign=str(plan.campaign_id) if plan.campaign_id else None,
                                 seed=seed, committed_at=format_timestamp(committed_at),
-                                drawn_at=format_timestamp(now), ratios=plan.ratios, pool=pool, excluded=excluded)
+                                drawn_at=format_timestamp(now), ratios=plan.ratios, pool=pool, excluded=excluded,
+                                risk_model=model.version if model else None)
     firm_ids = {uscc: fid for fid, (uscc, _) in by_id.items()}
     on_site = plan.on_site
     for uscc in record["selected"]:
         session.add(InspectionTask(plan=plan, firm_id=firm_ids[uscc], status="pending", on_site=on_site,
                                    window_start=plan.period_start, window_end=plan.period_end))
-    draw = Draw(plan=plan, algorithm=draws.ALGORITHM, record=record, pool_sha256=record["pool_sha256"],
+    draw = Draw(plan=plan, algorithm=record["algorithm"], record=record, pool_sha256=record["pool_sha256"],
                 drawn_at=now)
     session.add(draw)
     transition(plan, "drawn")
     plan.drawn_at = now
     session.flush()
     append_event(session, actor, "plan.drawn", f"plan:{plan.id}",
-                 {"algorithm": draws.ALGORITHM, "seed": seed, "seed_commitment": record["seed_commitment"],
+                 {"algorithm": record["algorithm"], "seed": seed, "seed_commitment": record["seed_commitment"],
                   "pool_sha256": record["pool_sha256"], "pool": len(pool), "excluded": len(excluded),
-                  "selected": len(record["selected"]), "campaign": plan.campaign_id})
+                  "selected": len(record["selected"]), "campaign": plan.campaign_id,
+                  "risk_model": record.get("risk_model"), "weight_floor": record.get("weight_floor")})
     return draw
+
+
+def _weights(session: Session, plan: InspectionPlan, firm_ids: list[int]) -> list[float]:
+    """Each pool firm's weight: its score under the plan's risk model for the plan's department, floored
+    (draws.WEIGHT_FLOOR). A firm the model has not scored (registered since) gets the pool's mean score."""
+    scores: dict[int, float] = {}
+    for start in range(0, len(firm_ids), 5000):
+        chunk = firm_ids[start:start + 5000]
+        scores.update(session.execute(queries.risk_scores(plan.risk_model_id, plan.department_id, chunk)).all())
+    mean = sum(scores.values()) / len(scores) if scores else None
+    return [draws.draw_weight(scores.get(firm_id, mean)) for firm_id in firm_ids]
 
 
 def draw_plan(session: Session, actor: User, plan: InspectionPlan) -> list[Draw]:

@@ -15,15 +15,18 @@ from checklists.models import ChecklistPoint
 
 from ..calendar import working_days
 from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted, OutsideCatalogue, OutsideJurisdiction
-from ..models import (COMPLAINTS, OUTCOMES, RESULTS, EntryToken, Evaluation, Finding, Firm, InspectionPlan,
-                      InspectionTask, ItemOutcome, Scan, User, Visit, VisitEntry, VisitOfficer)
+from ..models import (COMPLAINTS, CONDITIONS, EXCLUSIVE_CONDITIONS, OUTCOMES, RESULTS, TREATMENT_LABELS, TREATMENTS,
+                      EntryToken, Evaluation, Finding, Firm, InspectionPlan, InspectionTask, ItemOutcome,
+                      LeniencyDecision, Scan, User, Visit, VisitEntry, VisitOfficer)
 from .events import append_event, utcnow
 from .facts import refresh_visit_facts
+from .leniency import applicable, entries_for
 from .plans import transition
 
 PARTNER_WINDOW = dt.timedelta(minutes=30)   # the second officer must scan within this of the first
 CODE_MAX_AGE = 12 * 3600                     # an inspection code is valid for the working day
 PUBLISH_WORKING_DAYS = 20                    # results are published within 20 working days (一公开)
+MAX_FINE = 10**10                            # yuan: anything larger is a typing error
 
 
 class ScanRefused(DomainError):
@@ -294,14 +297,21 @@ def record_finding(session: Session, user: User, visit: Visit, task_id: int, poi
     if photo:
         finding.photo = photo
     session.flush()
+    if result != "non_compliant":  # a decision on leniency only stands for a non-compliant point
+        session.execute(LeniencyDecision.__table__.delete().where(LeniencyDecision.finding_id == finding.id))
     append_event(session, user, "finding.recorded", f"visit:{visit.id}",
                  {"task": task.id, "item": point.item.code, "point": point.position, "result": result})
     return finding
 
 
 def record_outcome(session: Session, user: User, visit: Visit, task_id: int, item_code: str, outcome: str,
-                   rectify_by: dt.date | None = None, *, publish_within: int = PUBLISH_WORKING_DAYS) -> ItemOutcome:
-    """The item's outcome; it must be published within ``publish_within`` working days (一公开)."""
+                   rectify_by: dt.date | None = None, *, publish_within: int = PUBLISH_WORKING_DAYS,
+                   treatment: str | None = None, fine_amount: int | None = None) -> ItemOutcome:
+    """The item's outcome; it must be published within ``publish_within`` working days (一公开).
+
+    ``treatment`` (包容审慎) defaults to what the inspector decided to follow on the item's listed points and
+    must agree with it: no penalty never comes with a case, a reduced, lighter or heavier penalty only
+    with one. ``fine_amount`` (whole yuan) belongs to a case."""
     task = _team_task(user, visit, task_id)
     item = next((i for i in task.plan.items if i.code == item_code), None)
     if item is None:
@@ -315,6 +325,12 @@ def record_outcome(session: Session, user: User, visit: Visit, task_id: int, ite
     if not points <= done:
         raise InvalidState(f"事项 {item.code} 还有 {len(points - done)} 个检查要点未记录结果")
     today = local_today(utcnow())
+    treatment = _outcome_treatment(session, visit, task, item, outcome, treatment, today)
+    if fine_amount is not None:
+        if outcome != "case":
+            raise InvalidInput("只有立案查处的事项可以记录罚没金额", fields={"fine_amount": "仅限立案查处"})
+        if isinstance(fine_amount, bool) or not isinstance(fine_amount, int) or not 0 <= fine_amount <= MAX_FINE:
+            raise InvalidInput("罚没金额应为不小于 0 的整数（元）", fields={"fine_amount": "应为整数（元）"})
     row = session.scalar(select(ItemOutcome).where(ItemOutcome.visit_id == visit.id, ItemOutcome.task_id == task.id,
                                                    ItemOutcome.item_id == item.id))
     if row is None:
@@ -322,9 +338,112 @@ def record_outcome(session: Session, user: User, visit: Visit, task_id: int, ite
         row = ItemOutcome(visit_id=visit.id, task_id=task.id, item_id=item.id, publish_due=due)
         session.add(row)
     row.outcome, row.rectify_by, row.recorded_at = outcome, rectify_by if outcome == "rectify" else None, utcnow()
+    row.treatment, row.fine_amount, row.recorded_by_id = treatment, fine_amount, user.officer_id
     session.flush()
     append_event(session, user, "outcome.recorded", f"visit:{visit.id}",
-                 {"task": task.id, "item": item.code, "outcome": outcome, "rectify_by": row.rectify_by})
+                 {"task": task.id, "item": item.code, "outcome": outcome, "rectify_by": row.rectify_by,
+                  "treatment": treatment, "fine_amount": fine_amount})
+    return row
+
+
+def _outcome_treatment(session: Session, visit: Visit, task: InspectionTask, item, outcome: str,
+                       asked: str | None, today: dt.date) -> str | None:
+    """The treatment an outcome records, checked against the item's leniency decisions."""
+    if asked is not None and asked not in TREATMENTS:
+        raise InvalidInput("处罚裁量应为不予处罚、减轻处罚、从轻处罚或从重处罚", fields={"treatment": "取值无效"})
+    failing = session.scalars(select(Finding).where(Finding.visit_id == visit.id, Finding.task_id == task.id,
+                                                    Finding.item_id == item.id,
+                                                    Finding.result == "non_compliant")).all()
+    listed = entries_for(session, task.plan.department_id, [f.point_id for f in failing], today)
+    decisions = {d.finding_id: d for d in session.scalars(select(LeniencyDecision).where(
+        LeniencyDecision.finding_id.in_([f.id for f in failing])))} if failing else {}
+    pending = sorted(f.point.position for f in failing if f.point_id in listed and f.id not in decisions)
+    if pending:
+        raise InvalidState(f"事项 {item.code} 第 {'、'.join(map(str, pending))} 个检查要点列入包容审慎清单，"
+                           "请先确认适用条件并作出处理决定", fields={"leniency": pending})
+    followed = {d.treatment for d in decisions.values() if d.decision == "follow"}
+    spared = [f for f in failing if f.id in decisions and decisions[f.id].decision == "follow"
+              and decisions[f.id].treatment == "no_penalty"]
+    if outcome == "case" and failing and len(spared) == len(failing):
+        raise InvalidInput("本事项的不符合要点均已决定按清单不予处罚，处理结果不能为立案查处；"
+                           "如需立案，请将决定改为不按清单处理并说明理由", fields={"outcome": "与不予处罚决定不一致"})
+    penalties = followed - {"no_penalty"}
+    if penalties and outcome != "case":
+        labels = "、".join(TREATMENT_LABELS[t] for t in sorted(penalties))
+        raise InvalidInput(f"已决定按清单{labels}，处理结果应为立案查处", fields={"outcome": "应为立案查处"})
+    if outcome == "case":
+        derived = next((t for t in ("heavier", "lighter", "reduced") if t in penalties), None)
+    else:
+        derived = "no_penalty" if "no_penalty" in followed else None
+    treatment = asked if asked is not None else derived
+    if treatment == "no_penalty" and outcome == "case" or treatment not in (None, "no_penalty") and outcome != "case":
+        raise InvalidInput("不予处罚不能与立案查处同时记录；减轻、从轻、从重处罚只能用于立案查处的事项",
+                           fields={"treatment": "与处理结果不一致"})
+    if derived is not None and treatment != derived:
+        raise InvalidInput(f"处罚裁量与按清单作出的决定（{TREATMENT_LABELS[derived]}）不一致",
+                           fields={"treatment": "与清单决定不一致"})
+    return treatment
+
+
+def leniency_proposal(session: Session, task: InspectionTask, point_id: int, day: dt.date) -> dict | None:
+    """What the department's lists in force propose for a non-compliant point, or ``None``."""
+    entries = entries_for(session, task.plan.department_id, [point_id], day).get(point_id)
+    if not entries:
+        return None
+    conditions = list(dict.fromkeys(c for e in entries for c in e.conditions))
+    return {"entries": [{"id": e.id, "treatment": e.treatment, "treatment_label": e.treatment_label,
+                         "conditions": e.conditions, "basis": e.basis, "guidance": e.guidance,
+                         "list": e.list.title, "version": e.list.version} for e in entries],
+            "conditions": [{"code": c, "label": CONDITIONS[c]} for c in conditions]}
+
+
+def decide_leniency(session: Session, user: User, visit: Visit, task_id: int, point_id: int, conditions_met,
+                    decision: str | None = None, reason: str = "") -> LeniencyDecision:
+    """The inspector's decision on a non-compliant point that a list in force covers (包容审慎): which
+    conditions hold; then, if an entry applies, follow it or depart from it with a reason."""
+    task = _team_task(user, visit, task_id)
+    finding = session.scalar(select(Finding).where(Finding.visit_id == visit.id, Finding.task_id == task.id,
+                                                   Finding.point_id == point_id))
+    if finding is None or finding.result != "non_compliant":
+        raise InvalidState("须先将该检查要点记录为不符合，才能按包容审慎清单作出决定", fields={"point": point_id})
+    today = local_today(utcnow())
+    entries = entries_for(session, task.plan.department_id, [point_id], today).get(point_id)
+    if not entries:
+        raise InvalidInput("该检查要点不在本部门现行的包容审慎清单中", fields={"point": point_id})
+    met = set(conditions_met or [])
+    asked = {c for e in entries for c in e.conditions}
+    unknown = sorted(met - asked)
+    if unknown:
+        raise InvalidInput(f"条件 {'、'.join(unknown)} 不是本要点清单条目的适用条件", fields={"conditions": unknown})
+    clash = [f"{CONDITIONS[a]}与{CONDITIONS[b]}" for a, b in EXCLUSIVE_CONDITIONS if a in met and b in met]
+    if clash:
+        raise InvalidInput(f"条件相互矛盾：{'；'.join(clash)}", fields={"conditions": "相互矛盾"})
+    entry = applicable(entries, met)
+    reason = (reason or "").strip()
+    if entry is None:
+        if decision == "follow":
+            raise InvalidInput("清单的适用条件未全部满足，不能按清单处理", fields={"decision": "条件不满足"})
+        decision = "not_met"
+    elif decision not in ("follow", "depart"):
+        raise InvalidInput(f"本要点适用清单（{entry.treatment_label}），请选择按清单处理或不按清单处理",
+                           fields={"decision": "必填"})
+    elif decision == "depart" and len(reason) < 2:
+        raise InvalidInput("不按清单处理须说明理由", fields={"reason": "必填"})
+    row = session.scalar(select(LeniencyDecision).where(LeniencyDecision.finding_id == finding.id))
+    if row is None:
+        row = LeniencyDecision(finding_id=finding.id)
+        session.add(row)
+    row.entry_id = entry.id if entry else None
+    row.treatment = entry.treatment if entry else None
+    row.conditions = {c: c in met for c in sorted(asked)}
+    row.decision, row.reason = decision, reason if decision == "depart" else reason[:500]
+    row.decided_by_id, row.decided_at = user.officer_id, utcnow()
+    session.flush()
+    append_event(session, user, "leniency.decided", f"visit:{visit.id}",
+                 {"task": task.id, "item": finding.item.code, "point": finding.point.position,
+                  "list": f"{entry.list.department.code}:{entry.list.version}" if entry else None,
+                  "treatment": row.treatment, "conditions": row.conditions, "decision": decision,
+                  "reason": row.reason})
     return row
 
 

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from checklists.gate import require_current, require_items
 
-from .. import draws
+from .. import draws, queries
 from ..errors import InvalidInput, InvalidState, NotPermitted, OutsideJurisdiction
-from ..models import CREDIT_CLASSES, QUIET_EXCEPTIONS, InspectionPlan, InspectionTask, JointCampaign, Officer, User
+from ..models import CREDIT_CLASSES, QUIET_EXCEPTIONS, WEIGHTINGS, InspectionPlan, InspectionTask, JointCampaign, Officer, User
 from .events import append_event, utcnow
 
 LEAD_METHODS = ("key", "special")
@@ -82,10 +82,14 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
                 target_tags: list[str] | None = None, officers_needed: int = 2, series: str | None = None,
                 campaign: JointCampaign | None = None, quiet_exception: str | None = None,
                 quiet_exception_evidence: str | None = None, officer_pool: list[str] | None = None,
-                on_site_reason: str | None = None) -> InspectionPlan:
-    """Create a draft plan of the actor's department on published catalogue items."""
+                on_site_reason: str | None = None, weighting: str = "ratios") -> InspectionPlan:
+    """Create a draft plan of the actor's department on published catalogue items; ``weighting`` is
+    ``ratios`` (class ratios only) or ``risk`` (the same ratios, firms weighted by their risk scores)."""
     if actor.role != "department" or actor.department is None:
         raise NotPermitted("只有执法部门账号可以编制检查计划")
+    if weighting not in WEIGHTINGS:
+        raise InvalidInput("抽取方式应为 ratios（按信用风险分类比例）或 risk（比例 + 风险加权）",
+                           fields={"weighting": "取值无效"})
     if period_end < period_start:
         raise InvalidInput("计划结束日期早于开始日期", fields={"period_end": "早于开始日期"})
     items = require_items(session, item_codes, department=actor.department, on=period_start)
@@ -111,14 +115,16 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
         target_industries=list(dict.fromkeys(target_industries or [])),
         target_tags=list(dict.fromkeys(target_tags or [])), officer_pool=pool, officers_needed=officers_needed,
         series=(series or "").strip() or None, campaign=campaign, quiet_exception=exception,
-        quiet_exception_evidence=evidence, on_site_reason=(on_site_reason or "").strip() or None)
+        quiet_exception_evidence=evidence, on_site_reason=(on_site_reason or "").strip() or None,
+        weighting=weighting)
     session.add(plan)
     session.flush()
     append_event(session, actor, "plan.created", f"plan:{plan.id}",
                  {"department": actor.department.code, "title": plan.title,
                   "period": [period_start, period_end], "items": [f"{i.code}@{i.version}" for i in items],
                   "ratios": plan.ratios, "campaign": campaign.id if campaign else None,
-                  "quiet_exception": exception, "on_site": plan.on_site, "on_site_reason": plan.on_site_reason})
+                  "quiet_exception": exception, "on_site": plan.on_site, "on_site_reason": plan.on_site_reason,
+                  "weighting": weighting})
     return plan
 
 
@@ -170,6 +176,12 @@ def file_plan(session: Session, actor: User, plan: InspectionPlan) -> Inspection
     if not plan.ratios or not any(plan.ratios.values()):
         raise InvalidInput("备案前须设定至少一个信用风险分类的抽查比例", fields={"ratios": "必填"})
     check_ratio_bounds(plan.items, plan.ratios)
+    if plan.weighting == "risk":
+        model = session.scalar(queries.published_risk_model())
+        if model is None:
+            raise InvalidState("尚无已发布的预警模型，不能备案风险加权抽取的计划：请先训练模型，或改为按信用风险分类比例抽取",
+                               fields={"weighting": "没有已发布的预警模型"})
+        plan.risk_model = model  # bound before the seed is revealed: the weights cannot be chosen afterwards
     transition(plan, "filed")
     now = utcnow()
     if plan.campaign is None:
@@ -181,7 +193,8 @@ def file_plan(session: Session, actor: User, plan: InspectionPlan) -> Inspection
     session.flush()
     append_event(session, actor, "plan.filed", f"plan:{plan.id}",
                  {"seed_commitment": plan.public_commitment,
-                  "campaign": plan.campaign_id, "ratios": plan.ratios})
+                  "campaign": plan.campaign_id, "ratios": plan.ratios, "weighting": plan.weighting,
+                  "risk_model": plan.risk_model.version if plan.risk_model else None})
     return plan
 
 

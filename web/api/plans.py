@@ -54,7 +54,8 @@ def new_plan(body):
                        officers_needed=body["officers_needed"], series=body.get("series"), campaign=campaign,
                        quiet_exception=body.get("quiet_exception"),
                        quiet_exception_evidence=body.get("quiet_exception_evidence"),
-                       officer_pool=body["officer_pool"], on_site_reason=body.get("on_site_reason"))
+                       officer_pool=body["officer_pool"], on_site_reason=body.get("on_site_reason"),
+                       weighting=body["weighting"])
 
 
 @blp.get("/plans/<int:plan_id>")

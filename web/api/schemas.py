@@ -125,6 +125,8 @@ class PlanSchema(BaseSchema):
     officer_pool = StrList()
     series = Str(allow_none=True)
     campaign = fields.Function(lambda p: p.campaign_id)
+    weighting = Str()
+    risk_model = fields.Function(lambda p: p.risk_model.version if p.risk_model else None)
     seed_commitment = fields.Function(lambda p: p.public_commitment)
     committed_at = fields.Function(lambda p: _z(p.campaign.committed_at if p.campaign else p.committed_at))
     drawn_at = fields.Function(lambda p: _z(p.drawn_at))
@@ -162,6 +164,8 @@ class DrawRecordSchema(BaseSchema):
     excluded = fields.List(fields.Dict())
     selected = StrList()
     pool_sha256 = Str()
+    risk_model = Str(metadata={"description": "prn-sps-hmac-sha256-v1 only: the risk model version of the weights"})
+    weight_floor = fields.Float(metadata={"description": "prn-sps-hmac-sha256-v1 only: the floor of every weight"})
 
 
 def _z(value):

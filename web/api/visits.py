@@ -10,14 +10,16 @@ from marshmallow import fields
 
 from inspection import queries
 from inspection.models import InspectionTask, Visit
-from inspection.operations.entries import (evaluate_visit, publish_results, record_finding,
-                                           record_outcome, rotate_token, scan_in, scan_out, verify_code)
+from inspection.operations.entries import (decide_leniency, evaluate_visit, leniency_proposal, local_today,
+                                           publish_results, record_finding, record_outcome, rotate_token, scan_in,
+                                           scan_out, verify_code)
+from inspection.operations.events import utcnow
 from inspection.permissions import can_view_firm
 
 from ..auth import roles_required
 from ..database import db
 from ..visit_views import firm_record, verification, visit_sheet
-from .schemas import BaseSchema, Day, Int, Str, length, one_of
+from .schemas import BaseSchema, Day, Int, Str, between, length, one_of
 
 PREFIX = ""
 blp = Blueprint("api_visits", __name__, description="扫码入企、检查结果、亮码核验与事后评价")
@@ -39,6 +41,17 @@ class OutcomeInSchema(BaseSchema):
     item = Str(required=True, validate=length(1, 32))
     outcome = Str(required=True, validate=one_of(["no_problem", "rectify", "case"]))
     rectify_by = Day(load_default=None, allow_none=True)
+    treatment = Str(load_default=None, allow_none=True, validate=one_of(["no_penalty", "reduced", "lighter", "heavier"]))
+    fine_amount = Int(load_default=None, allow_none=True, validate=between(0, 10**10))
+
+
+class LeniencyDecisionInSchema(BaseSchema):
+    task = Int(required=True)
+    point = Int(required=True)
+    conditions = fields.List(Str(validate=length(1, 32)), load_default=list,
+                             metadata={"description": "the conditions that hold"})
+    decision = Str(load_default=None, allow_none=True, validate=one_of(["follow", "depart"]))
+    reason = Str(load_default="", validate=length(max_=500))
 
 
 class EvaluationInSchema(BaseSchema):
@@ -103,8 +116,25 @@ def sheet(visit_id: int):
 @blp.arguments(FindingInSchema)
 @blp.response(201)
 def finding(body, visit_id: int):
-    row = record_finding(db(), current_user, _visit(visit_id), body["task"], body["point"], body["result"], body["note"])
-    return {"id": row.id, "result": row.result}
+    visit = _visit(visit_id)
+    row = record_finding(db(), current_user, visit, body["task"], body["point"], body["result"], body["note"])
+    task = next(t for t in visit.tasks if t.id == body["task"])
+    proposal = (leniency_proposal(db(), task, row.point_id, local_today(utcnow()))
+                if row.result == "non_compliant" else None)
+    return {"id": row.id, "result": row.result, "leniency": proposal}
+
+
+@blp.post("/visits/<int:visit_id>/leniency-decisions")
+@roles_required("inspector")
+@blp.arguments(LeniencyDecisionInSchema)
+@blp.response(201)
+def leniency_decision(body, visit_id: int):
+    """包容审慎: the conditions that hold for a non-compliant listed point, and the decision (follow the
+    list or depart from it with a reason; none when no entry applies)."""
+    row = decide_leniency(db(), current_user, _visit(visit_id), body["task"], body["point"], body["conditions"],
+                          body.get("decision"), body["reason"])
+    return {"id": row.id, "decision": row.decision, "treatment": row.treatment, "applies": row.applies,
+            "conditions": row.conditions, "reason": row.reason}
 
 
 @blp.post("/visits/<int:visit_id>/outcomes")
@@ -114,8 +144,10 @@ def finding(body, visit_id: int):
 def outcome(body, visit_id: int):
     row = record_outcome(db(), current_user, _visit(visit_id), body["task"], body["item"], body["outcome"],
                          body.get("rectify_by"),
-                         publish_within=current_app.config["PUBLISH_WORKING_DAYS"])
-    return {"id": row.id, "outcome": row.outcome, "publish_due": row.publish_due.isoformat()}
+                         publish_within=current_app.config["PUBLISH_WORKING_DAYS"],
+                         treatment=body.get("treatment"), fine_amount=body.get("fine_amount"))
+    return {"id": row.id, "outcome": row.outcome, "publish_due": row.publish_due.isoformat(),
+            "treatment": row.treatment, "fine_amount": row.fine_amount}
 
 
 @blp.post("/visits/<int:visit_id>/publish")

@@ -11,6 +11,7 @@ from inspection.operations.events import utcnow
 from inspection.permissions import can_list_firms, can_view_firm, can_view_request
 
 from ..database import db
+from ..risk_views import firm_risk
 from .blueprint import bp
 from .offsite import offsite_for_firm
 from .visits import firm_visits_context
@@ -48,4 +49,5 @@ def firm(uscc: str):
         abort(404)
     offsite = [r for r in offsite_for_firm(firm) if can_view_request(current_user, r)]
     return render_template("firms/detail.html", firm=firm, offsite=offsite, today=local_today(utcnow()),
+                           risk=firm_risk(db(), firm, current_user),
                            **firm_visits_context(firm))

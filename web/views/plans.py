@@ -11,7 +11,7 @@ from sqlalchemy import select
 from checklists import queries as catalogue_queries
 from inspection import queries
 from inspection.errors import DomainError
-from inspection.models import CampaignProposal, Firm, InspectionPlan
+from inspection.models import WEIGHTING_LABELS, CampaignProposal, Firm, InspectionPlan
 from inspection.operations.campaigns import proposals_for, respond
 from inspection.operations.draws import EXCLUSION_LABELS, draw_plan
 from inspection.operations.plans import cancel_plan, create_plan, file_plan
@@ -35,6 +35,7 @@ def plans():
 def _form_context(**extra):
     session = db()
     return {"items": session.scalars(catalogue_queries.published_items(current_user.department.code)).all(),
+            "risk_model": session.scalar(queries.published_risk_model()), "weightings": WEIGHTING_LABELS,
             "districts": current_user.department.districts, "classes": CLASSES,
             "industries": session.scalars(select(Firm.industry).distinct().order_by(Firm.industry)).all(),
             **extra}
@@ -44,13 +45,14 @@ def _form_context(**extra):
 @roles_required("department")
 def new_plan():
     if request.method == "GET":
-        return render_template("plans/new.html", form={"ratios": DEFAULT_RATIOS}, errors={}, **_form_context())
+        return render_template("plans/new.html", form={"ratios": DEFAULT_RATIOS, "weighting": "ratios"}, errors={},
+                               **_form_context())
     form = request.form
     raw = {"title": form.get("title", ""), "period_start": form.get("period_start", ""),
            "period_end": form.get("period_end", ""), "items": form.getlist("items"), "lead": form.get("lead") or None,
            "target_districts": form.getlist("target_districts"),
            "target_industries": form.getlist("target_industries"), "series": form.get("series") or None,
-           "on_site_reason": form.get("on_site_reason") or None}
+           "on_site_reason": form.get("on_site_reason") or None, "weighting": form.get("weighting") or "ratios"}
     percents = {c: form.get(f"ratio_{c}", "").strip() for c in CLASSES}
     shown = {**raw, "ratios": percents}
     try:
@@ -64,7 +66,7 @@ def new_plan():
                            period_end=data["period_end"], item_codes=data["items"], lead=data.get("lead"),
                            ratios=data["ratios"], target_districts=data["target_districts"],
                            target_industries=data["target_industries"], series=data.get("series"),
-                           on_site_reason=data.get("on_site_reason"))
+                           on_site_reason=data.get("on_site_reason"), weighting=data["weighting"])
     except ValidationError as err:
         return render_template("plans/new.html", form=shown, errors=err.messages, **_form_context()), 422
     except DomainError as err:
@@ -89,7 +91,8 @@ def draw_summary(plan: InspectionPlan) -> dict | None:
     pool = Counter(e["class"] for e in record["pool"])
     chosen = Counter(e["class"] for e in record["pool"] if e["uscc"] in selected)
     firms = {f.uscc: f for f in db().scalars(select(Firm).where(Firm.uscc.in_(record["selected"])))}
-    return {"record": record, "by_class": [(c, pool.get(c, 0), chosen.get(c, 0)) for c in CLASSES],
+    weights = {e["uscc"]: e["weight"] for e in record["pool"] if "weight" in e}
+    return {"record": record, "by_class": [(c, pool.get(c, 0), chosen.get(c, 0)) for c in CLASSES], "weights": weights,
             "excluded": Counter(e["reason"] for e in record["excluded"]), "firms": firms,
             "labels": EXCLUSION_LABELS}
 

@@ -57,4 +57,6 @@ def public_plan(plan_id: int):
     firms = {}
     if record:
         firms = {f.uscc: f for f in db().scalars(select(Firm).where(Firm.uscc.in_(record["selected"])))}
-    return render_template("public/plan.html", plan=plan, record=record, firms=firms, labels=EXCLUSION_LABELS)
+    weights = {e["uscc"]: e["weight"] for e in record["pool"] if "weight" in e} if record else {}
+    return render_template("public/plan.html", plan=plan, record=record, firms=firms, labels=EXCLUSION_LABELS,
+                           weights=weights)

@@ -14,11 +14,11 @@ from sqlalchemy import or_, select
 
 from inspection import queries
 from inspection.errors import DomainError, InvalidInput
-from inspection.models import (COMPLAINT_LABELS, OUTCOME_LABELS, RESULT_LABELS, Firm, InspectionPlan, InspectionTask,
-                               ItemOutcome, Scan, Visit, VisitEntry, VisitOfficer)
-from inspection.operations.entries import (evaluate_visit, firm_token, inspection_code, local_today,
-                                           publish_results, record_finding, record_outcome, rotate_token, scan_in,
-                                           scan_out, verify_code)
+from inspection.models import (COMPLAINT_LABELS, OUTCOME_LABELS, RESULT_LABELS, TREATMENT_LABELS, Firm, InspectionPlan,
+                               InspectionTask, ItemOutcome, Scan, Visit, VisitEntry, VisitOfficer)
+from inspection.operations.entries import (decide_leniency, evaluate_visit, firm_token, inspection_code,
+                                           leniency_proposal, local_today, publish_results, record_finding,
+                                           record_outcome, rotate_token, scan_in, scan_out, verify_code)
 from inspection.operations.events import utcnow
 from inspection.permissions import can_view_firm
 
@@ -104,6 +104,7 @@ def visit(visit_id: int):
                          .order_by(Scan.at)).all()
     return render_template("visits/visit.html", visit=visit, sheet=visit_sheet(db(), visit, current_user),
                            code=code, entry=entry, scans=scans, results=RESULT_LABELS, outcomes=OUTCOME_LABELS,
+                           treatments=TREATMENT_LABELS,
                            code_qr=qr_svg(url_for("views.verify", code=code, _external=True), 5) if code else None)
 
 
@@ -128,25 +129,37 @@ def _photo(field: str) -> str | None:
 @bp.post("/visits/<int:visit_id>/items")
 @roles_required("inspector")
 def record_item(visit_id: int):
-    """One item's checklist: a result per point, then the item's outcome."""
+    """One item's checklist: a result per point (and, on a point a flexible-enforcement list covers, the
+    conditions that hold and the decision), then the item's outcome."""
     visit = _team_visit(visit_id)
     form = request.form
+    item_code = form.get("item", "")
     try:
         task_id = int(form.get("task", "0"))
-        item_code = form.get("item", "")
         task = next((t for t in visit.tasks if t.id == task_id), None)
         item = next((i for i in task.plan.items if i.code == item_code), None) if task else None
         if item is None:
             raise InvalidInput("请从检查单中选择事项", fields={"item": "未知事项"})
+        today = local_today(utcnow())
         for point in item.points:
             result = form.get(f"result_{point.id}")
             if result:
                 record_finding(db(), current_user, visit, task.id, point.id, result, form.get(f"note_{point.id}", ""),
                                _photo(f"photo_{point.id}"))
+            decision = form.get(f"decision_{point.id}") or None
+            met = form.getlist(f"conditions_{point.id}")
+            if (result == "non_compliant" and (decision or met)
+                    and leniency_proposal(db(), task, point.id, today) is not None):
+                decide_leniency(db(), current_user, visit, task.id, point.id, met, decision,
+                                form.get(f"reason_{point.id}", ""))
         rectify_by = dt.date.fromisoformat(form["rectify_by"]) if form.get("rectify_by") else None
         if form.get("outcome"):
+            fine = form.get("fine_amount", "").strip().replace(",", "")
+            if fine and not fine.isdigit():
+                raise InvalidInput("罚没金额应为整数（元）", fields={"fine_amount": "应为整数（元）"})
             record_outcome(db(), current_user, visit, task.id, item.code, form["outcome"], rectify_by,
-                           publish_within=current_app.config["PUBLISH_WORKING_DAYS"])
+                           publish_within=current_app.config["PUBLISH_WORKING_DAYS"],
+                           treatment=form.get("treatment") or None, fine_amount=int(fine) if fine else None)
     except (ValueError, DomainError) as err:
         message = err.message if isinstance(err, DomainError) else "日期格式应为 YYYY-MM-DD"
         if isinstance(err, DomainError):

@@ -1,0 +1,102 @@
+"""The early-warning model: versions and their evaluation, a firm's scores with their top factors,
+retraining in the background, and complaints and leads about firms."""
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import fields
+from sqlalchemy import select
+
+from inspection import queries
+from inspection.models import RiskModel
+from inspection.operations.risk import queue_training, record_lead
+from inspection.permissions import can_view_firm
+
+from ..auth import roles_required
+from ..database import db
+from ..jobs import submit_risk_training
+from ..risk_views import firm_risk, model_summary
+from .schemas import BaseSchema, Day, Str, length, one_of
+
+PREFIX = ""
+blp = Blueprint("api_risk", __name__, description="预警模型与投诉举报线索")
+
+
+class LeadInSchema(BaseSchema):
+    kind = Str(required=True, validate=one_of(["complaint", "referral"]))
+    received_on = Day(required=True)
+    reference = Str(required=True, validate=length(1, 64))
+    summary = Str(load_default="", validate=length(max_=1000))
+
+
+class RiskModelSchema(BaseSchema):
+    version = Str()
+    status = Str()
+    trained_at = Str(allow_none=True)
+    test_year = fields.Integer(allow_none=True)
+    train_years = fields.List(fields.Integer())
+    fit_years = fields.List(fields.Integer())
+    features = fields.List(Str())
+    examples = fields.Integer()
+    scores = fields.Integer()
+    auc = fields.Float(allow_none=True)
+    random_per_100 = fields.Float(allow_none=True)
+    weighted_per_100 = fields.Float(allow_none=True)
+    days_earlier = fields.Float(allow_none=True)
+    message = Str()
+
+
+@blp.get("/risk-models")
+@roles_required("admin", "oversight", "department")
+@blp.response(200, RiskModelSchema(many=True))
+def models():
+    return [model_summary(m) for m in db().scalars(queries.risk_models())]
+
+
+@blp.get("/risk-models/<version>")
+@roles_required("admin", "oversight", "department")
+@blp.response(200)
+def model(version: str):
+    """A version's recipe, coefficients and full evaluation."""
+    found = db().scalar(select(RiskModel).where(RiskModel.version == version))
+    if found is None:
+        abort(404)
+    return {**model_summary(found), "params": found.params, "metrics": found.metrics}
+
+
+@blp.post("/risk-models")
+@roles_required("admin", "oversight")
+@blp.response(202, RiskModelSchema)
+def retrain():
+    """Train a new version in the background (inline in tests); poll ``GET /risk-models/<version>``."""
+    queued = queue_training(db(), current_user)
+    submit_risk_training(queued, current_user)
+    return model_summary(queued)
+
+
+@blp.get("/firms/<uscc>/risk")
+@roles_required("admin", "oversight", "department")
+@blp.response(200)
+def firm_scores(uscc: str):
+    """The firm's scores under the model in force (a department sees its own), with the top factors."""
+    firm = db().scalar(queries.firm_by_uscc(uscc))
+    if firm is None or not can_view_firm(current_user, firm):
+        abort(404)
+    found = firm_risk(db(), firm, current_user)
+    if found is None:
+        abort(404)
+    return found
+
+
+@blp.post("/firms/<uscc>/leads")
+@roles_required("department")
+@blp.arguments(LeadInSchema)
+@blp.response(201)
+def lead(body, uscc: str):
+    firm = db().scalar(queries.firm_by_uscc(uscc))
+    if firm is None:
+        abort(404)
+    row = record_lead(db(), current_user, firm, kind=body["kind"], received_on=body["received_on"],
+                      reference=body["reference"], summary=body["summary"])
+    return {"id": row.id, "kind": row.kind, "received_on": row.received_on.isoformat(), "reference": row.reference}
