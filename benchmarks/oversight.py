@@ -196,6 +196,9 @@ def main() -> int:
                 "rule: unpublished results": lambda: list(alerts.unpublished(session, today, since)),
                 "rule: late plans": lambda: list(alerts.late_plans(session, today, since)),
                 "rule: low evaluations": lambda: list(alerts.low_evaluations(session, since)),
+                "rule: case although no penalty applied": lambda: list(alerts.lenient_cases(session)),
+                "rule: profit-driven growth": lambda: list(alerts.profit_driven(session, today)),
+                "rule: repeated heavier treatment": lambda: list(alerts.heavier_repeats(session)),
             }
             print(f"{'query':<52}{'seconds':>9}  under 2 s")
             for label, run in checks.items():

@@ -8,8 +8,8 @@ from inspection.db import make_engine, make_session_factory, upgrade
 
 from inspection.demo.city import build_demo_city, demo_accounts
 from inspection.draws import verify_record
-from inspection.models import (Department, District, Evaluation, Finding, Firm, InspectionPlan, Officer, RiskModel,
-                               ScheduleRun, User, Visit)
+from inspection.models import (Department, District, Evaluation, Finding, Firm, InspectionPlan, OffsiteEvidence,
+                               OffsiteRequest, Officer, RiskModel, ScheduleRun, User, Visit)
 from inspection.operations.events import verify_chain
 from web import create_app
 from web.console import main
@@ -79,8 +79,12 @@ def test_demo_has_plans_at_every_stage_with_a_combined_schedule():
         assert weighted.risk_model_id == model.id and weighted.draw.algorithm == "prn-sps-hmac-sha256-v1"
         assert not verify_record(weighted.draw.record, weighted.public_commitment)
         assert summary["leniency"] == 3
-        if summary["history"]:  # built after November 2026: a month of finished visits
-            assert statuses["completed"] == 2 + summary["past_years"]["plans"]
+        if summary["history"]:  # built after November 2026: a month of finished visits and off-site checks
+            assert statuses["completed"] == 2 + 3 + summary["past_years"]["plans"]
+            assert summary["offsite"]["november"] > 0
+            concluded = Counter(session.scalars(select(OffsiteRequest.status)))
+            assert concluded["closed"] > 0 and concluded["closed"] + concluded["escalated"] >= summary["offsite"]["november"]
+            assert session.scalar(select(func.count()).select_from(OffsiteEvidence)) > 0
             assert session.scalar(select(func.count()).select_from(Evaluation)) > 0
             assert session.scalar(select(func.count()).select_from(Finding)) > 0
             firm_user = session.scalar(select(User).where(User.username == "firm"))

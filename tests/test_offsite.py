@@ -339,3 +339,13 @@ def test_off_site_checks_count_apart_from_entries(client, login, offsite, db_ses
     assert drill.count("非现场核查餐饮有限公司") == 1 and "已转现场检查" in drill
     table = client.get(f"/oversight/offsite.csv?year={TODAY.year}").data.decode("utf-8-sig")
     assert table.count("非现场核查餐饮有限公司") == 2
+
+
+def test_sweep_command(runner, client, login, offsite, db_session):
+    o = offsite()
+    sheet = send(client, login, o)
+    db_session.get(OffsiteRequest, sheet["id"]).deadline = TODAY - dt.timedelta(days=30)
+    db_session.commit()
+    result = runner.invoke(args=["sweep-offsite"])
+    assert result.exit_code == 0 and "已提醒逾期企业 1 家，按规则转现场检查 1 项" in result.output
+    assert "已提醒逾期企业 0 家" in runner.invoke(args=["sweep-offsite"]).output

@@ -27,6 +27,7 @@ from inspection.models import ALERT_RULES, Department, Draw, InspectionPlan
 from inspection.operations.alerts import audit_start, refresh_alerts
 from inspection.operations.entries import local_today
 from inspection.operations.facts import rebuild_facts
+from inspection.operations.offsite import sweep_requests
 from inspection.operations.catalogue import load_catalogue_file
 from inspection.operations.events import canonical_json, chain_head, iter_records, utcnow, verify_chain
 from inspection.operations.imports import export_firms, export_officers, import_firms, import_officers
@@ -190,7 +191,8 @@ def init_app(app: Flask) -> None:
     @transactional
     def _build_demo(seed: int, firms: int):
         _init_db(DEFAULT_CITY)
-        summary = build_demo_city(db(), seed=seed, firms=firms, progress=_progress_bar())
+        summary = build_demo_city(db(), seed=seed, firms=firms, progress=_progress_bar(),
+                                  evidence_folder=Path(current_app.config["FILES_FOLDER"]) / "evidence")
         click.echo(f"演示城市已就绪：企业 {summary.get('firms', '已存在')}，执法人员 {summary.get('officers', '已存在')}，"
                    f"清单 {summary['catalogue']['version']}（{summary['catalogue']['items']} 项）")
         if summary.get("risk_model"):
@@ -447,3 +449,11 @@ def init_app(app: Flask) -> None:
         require_schema()
         visits, items = rebuild_facts(db())
         click.echo(f"已重新生成监督统计：入企 {visits} 行，检查事项 {items} 行")
+
+    @app.cli.command("sweep-offsite")
+    @transactional
+    def sweep_offsite_command():
+        """非现场核查到期处理：逾期未提交材料的提醒企业并标记，达到事项公布规则的转为现场检查（可由 cron 每日运行）。"""
+        require_schema()
+        counts = sweep_requests(db(), today=local_today(utcnow()))
+        click.echo(f"已提醒逾期企业 {counts['reminded']} 家，按规则转现场检查 {counts['escalated']} 项")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,8 +15,8 @@ from sqlalchemy.orm import Session
 
 import checklists
 
-from ..models import (Department, District, Evaluation, Firm, FirmTag, InspectionPlan, InspectionTask, Officer, User,
-                      Visit, VisitEntry, officer_districts)
+from ..models import (Department, District, Evaluation, Firm, FirmRecord, FirmTag, InspectionPlan, InspectionTask,
+                      OffsiteRequest, Officer, User, Visit, VisitEntry, officer_districts)
 from ..operations.accounts import create_user
 from ..operations.catalogue import load_catalogue_file
 from ..operations.draws import draw_campaign, draw_plan
@@ -26,12 +27,14 @@ from ..errors import InvalidState
 from ..operations.risk import train
 from ..queries import published_risk_model
 from ..operations.events import utcnow
+from ..operations.facts import rebuild_facts
 from ..operations.plans import create_campaign, create_plan, file_plan
 from ..operations.events import append_event
 from ..operations.reference import DEFAULT_CITY, load_city
 from ..operations.schedules import BuildOptions, confirm_schedule, execute_run, start_build
 from ..uscc import ALPHABET, make_uscc
 from .history import Truth, generate_history
+from .offsite import make_firm_records, make_offsite_checks
 from .vocabulary import (BRAND_CHARS, CREDIT_WEIGHTS, FORMS, GIVEN, INDUSTRIES, OFFICER_COUNTS, ROADS,
                          SURNAMES)
 
@@ -58,8 +61,10 @@ def catalogue_path() -> Path:
 
 
 def build_demo_city(session: Session, *, seed: int = 20260301, firms: int = 6000,
-                    progress: Progress = _no_progress, schedule_seconds: float = 5.0, plans: bool = True) -> dict:
-    """Build whatever of the demo city is missing; safe to run again."""
+                    progress: Progress = _no_progress, schedule_seconds: float = 5.0, plans: bool = True,
+                    evidence_folder: Path | None = None) -> dict:
+    """Build whatever of the demo city is missing; safe to run again. The firms' evidence of off-site
+    checks is written to ``evidence_folder`` (a temporary folder if none is given)."""
     rng = random.Random(seed)
     summary = {"created": load_city(session, None)}
     summary["catalogue"] = load_catalogue_file(session, None, catalogue_path()).as_dict()
@@ -69,13 +74,19 @@ def build_demo_city(session: Session, *, seed: int = 20260301, firms: int = 6000
         summary["firms"] = _make_firms(session, rng, districts, firms, progress)
     if session.scalar(select(func.count(Officer.id))) == 0:
         summary["officers"] = _make_officers(session, rng, districts, departments, progress)
+    if session.scalar(select(func.count(FirmRecord.id))) == 0:
+        summary["records"] = make_firm_records(session, random.Random(seed + 1))
     summary["accounts"] = _make_accounts(session, departments, ("admin", "oversight", "department"))
     if plans and session.scalar(select(func.count(InspectionPlan.id))) == 0:
         summary["past_years"] = generate_history(session, seed=seed, years=HISTORY_YEARS, progress=progress)
+        rebuild_facts(session)  # the past years were written in bulk, past the operations that keep the facts
         summary["leniency"] = _publish_leniency_lists(session)
         summary["risk_model"] = _train_risk_model(session, progress)
         summary["plans"] = _make_plans(session, progress, schedule_seconds)
         summary["history"] = _make_history(session, rng, progress, schedule_seconds, Truth(seed))
+        summary["offsite"] = make_offsite_checks(session, random.Random(seed + 2),
+                                                 evidence_folder or Path(tempfile.mkdtemp(prefix="evidence-")),
+                                                 local_today(utcnow()), progress)
         summary["plans"] += _make_this_week(session, schedule_seconds)
     summary["accounts"] += _make_accounts(session, departments, ("inspector", "enterprise"))
     return summary
@@ -167,7 +178,8 @@ def demo_accounts() -> list[DemoAccount]:
                  DemoAccount("inspector3", "inspector", "消防救援执法人员"),
                  DemoAccount("inspector4", "inspector", "消防救援执法人员"),
                  DemoAccount("firm", "enterprise", "企业（名下有一次已结束、待评价的检查）"),
-                 DemoAccount("firm2", "enterprise", "化工企业")]
+                 DemoAccount("firm2", "enterprise", "化工企业"),
+                 DemoAccount("firm3", "enterprise", "餐饮企业（有一项待在线提交材料的非现场核查）")]
     return accounts
 
 
@@ -194,6 +206,10 @@ def _make_accounts(session: Session, departments, roles: tuple[str, ...]) -> lis
                                         Visit.id.not_in(select(Evaluation.visit_id)),
                                         Firm.id.not_in(select(User.firm_id).where(User.firm_id.is_not(None))))
                                  .order_by(Visit.day.desc(), Visit.id).limit(1))
+    offsite_open = session.scalar(select(Firm).join(OffsiteRequest, OffsiteRequest.firm_id == Firm.id)
+                                  .where(OffsiteRequest.status == "sent", Firm.industry == "餐饮服务",
+                                         Firm.id.not_in(select(User.firm_id).where(User.firm_id.is_not(None))))
+                                  .order_by(OffsiteRequest.id.desc()).limit(1))
     for account in demo_accounts():
         if account.username in existing or account.role not in roles:
             continue
@@ -209,7 +225,8 @@ def _make_accounts(session: Session, departments, roles: tuple[str, ...]) -> lis
             display = f"{officer.name}（{officer.department.short_name}）"
         elif account.role == "enterprise":
             kwargs["firm"] = (unevaluated if account.username == "firm" and unevaluated is not None
-                              else firm("食品制造" if account.username == "firm" else "化工"))
+                              else offsite_open if account.username == "firm3" and offsite_open is not None
+                              else firm({"firm": "食品制造", "firm2": "化工"}.get(account.username, "餐饮服务")))
             display = kwargs["firm"].name
         create_user(session, None, username=account.username, password=DEMO_PASSWORD, role=account.role,
                     display_name=display, **kwargs)

@@ -112,6 +112,8 @@ class InspectionPlan(Base):
 
     @property
     def status_label(self) -> str:
+        if self.selection == "targeted" and self.status == "drawn":
+            return "已备案（定向检查）"
         return PLAN_STATUS_LABELS[self.status]
 
     @property

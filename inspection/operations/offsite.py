@@ -147,7 +147,7 @@ def send_request(session: Session, actor: User, task: InspectionTask, *, now: dt
         if point.offsite_data is None:
             continue
         ok, text = platform_proof(session, task.firm, point, today)
-        session.add(OffsiteEvidence(request_id=request.id, point_id=point.id, kind="data", text=text, at=now))
+        request.evidence.append(OffsiteEvidence(point_id=point.id, kind="data", text=text, at=now))
         if ok:
             proved += 1
             session.add(Finding(request_id=request.id, task_id=task.id, item_id=point.item_id, point_id=point.id,
@@ -228,7 +228,7 @@ def add_evidence(session: Session, actor: User, request: OffsiteRequest, point_i
                                    uploaded_by_id=actor.id, at=now)
     else:
         raise InvalidInput("请选择文件或填写文字说明", fields={"file": "必填"})
-    session.add(evidence)
+    request.evidence.append(evidence)
     session.flush()
     append_event(session, actor, "offsite.evidence", f"offsite:{request.id}",
                  {"point": point.position, "item": point.item.code, "kind": evidence.kind, "sha256": evidence.sha256,

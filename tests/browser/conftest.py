@@ -47,11 +47,12 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
     """The platform's app on a small demo city in a SQLite file; tests may add rows through its sessions."""
-    db_file = tmp_path_factory.mktemp("live") / "live.db"
-    app = create_app({"DATABASE_URL": f"sqlite:///{db_file}", "SECRET_KEY": "browser-tests"})
+    folder = tmp_path_factory.mktemp("live")
+    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'live.db'}", "SECRET_KEY": "browser-tests",
+                      "FILES_FOLDER": str(folder / "files")})
     upgrade(app.extensions["db_engine"])
     with app.extensions["db_factory"]() as session:
-        build_demo_city(session, seed=5, firms=300, schedule_seconds=3)
+        build_demo_city(session, seed=5, firms=300, schedule_seconds=3, evidence_folder=folder / "files" / "evidence")
         session.commit()
     yield app
     app.extensions["db_engine"].dispose()
