@@ -25,6 +25,7 @@ def item_document(item: CatalogueItem) -> dict:
     }
     if item.effective_to is not None:
         document["effective_to"] = item.effective_to.isoformat()
+    document["advance_notice"] = item.advance_notice
     if item.offsite_deadline is not None:
         document["offsite"] = {"deadline": item.offsite_deadline, "extension": item.offsite_extension,
                                "escalate_after": item.offsite_escalate_after}

@@ -19,11 +19,11 @@ from .models import CATEGORIES, METHODS
 CODE_RE = re.compile(r"^[A-Z]{2,6}-\d{3}(-\d{2})?$")
 ITEM_KEYS = {"code", "department", "name", "category", "method", "target_type", "legal_basis", "scope",
              "frequency_cap", "frequency_period", "frequency", "ratio", "modes", "qualification", "checklist",
-             "effective_from", "effective_to", "sub_items", "offsite"}
+             "effective_from", "effective_to", "sub_items", "offsite", "advance_notice"}
 # What a sub-item (子项) takes from its parent unless it says otherwise.
 INHERITED_KEYS = ("department", "category", "method", "target_type", "legal_basis", "scope", "frequency_cap",
                   "frequency_period", "frequency", "ratio", "modes", "qualification", "effective_from", "effective_to",
-                  "offsite")
+                  "offsite", "advance_notice")
 MODES = ("on_site", "online", "records")
 PERIODS = {"year": "每年", "half_year": "每半年", "quarter": "每季度", "month": "每月"}
 PERIOD_WORDS = {"每年": "year", "每半年": "half_year", "每季度": "quarter", "每月": "month"}
@@ -116,6 +116,7 @@ class ParsedItem:
     modes: list[str] = dataclasses.field(default_factory=lambda: ["on_site"])
     parent_code: str | None = None
     offsite_rule: dict | None = None            # {deadline, extension, escalate_after} in working days
+    advance_notice: bool = True                 # 检查预告 allowed (never for key and special checks unless said)
 
 
 @dataclasses.dataclass
@@ -394,6 +395,9 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
             if all(values.values()):
                 points.append(ParsedPoint(**values, **offsite))
     offsite_rule = _offsite_rule(raw.get("offsite"), lambda message: bad("offsite", message))
+    advance_notice = raw.get("advance_notice", method not in ("key", "special"))
+    if not isinstance(advance_notice, bool):
+        bad("advance_notice", "检查预告应为 true（允许）或 false（不允许）")
 
     if len(problems) > before:
         return None
@@ -403,7 +407,8 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
                       qualification=_text(qualification) if qualification else None,
                       effective_from=item_from, effective_to=item_to, points=points, frequency_period=period,
                       ratio_min=ratio[0], ratio_max=ratio[1], modes=list(dict.fromkeys(modes)),
-                      offsite_rule=offsite_rule if any(p.offsite_evidence or p.offsite_data for p in points) else None)
+                      offsite_rule=offsite_rule if any(p.offsite_evidence or p.offsite_data for p in points) else None,
+                      advance_notice=advance_notice is True)
 
 
 def _point_offsite(raw, method: str, verify: str | None, bad) -> dict:

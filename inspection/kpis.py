@@ -12,8 +12,8 @@ from collections import Counter, defaultdict
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from .models import (Department, District, EntryFact, Evaluation, Firm, InspectionPlan, ItemOutcome, OffsiteRequest,
-                     ScheduleRun, Visit)
+from .models import (Department, District, EntryFact, Evaluation, Firm, InspectionPlan, InspectionTask, ItemOutcome,
+                     OffsiteRequest, ScanPrompt, ScheduleRun, Visit, VisitEntry)
 
 
 @dataclasses.dataclass
@@ -36,6 +36,7 @@ class Drill:
     evaluated: bool = False            # visits the firm evaluated
     credit_class: str | None = None    # visits of firms of this class ...
     times: str | None = None           # ... entered this often in the scope ("1", "2", "3+")
+    origin: str | None = None          # "unplanned" (on a lead) or "emergency"
 
     def args(self) -> dict:
         """As query arguments (flags as "1")."""
@@ -75,6 +76,8 @@ def drilled_visits(scope: Scope, drill: Drill, today: dt.date) -> Select:
     ids = facts(scope, drill.month).with_only_columns(EntryFact.visit_id)
     if drill.joint:
         ids = ids.where(EntryFact.departments > 1)
+    if drill.origin:
+        ids = ids.where(EntryFact.origin == drill.origin)
     if drill.results == "published":
         ids = ids.where(EntryFact.visit_id.in_(select(ItemOutcome.visit_id).where(ItemOutcome.published_at.is_not(None))))
     elif drill.results == "late":
@@ -112,6 +115,31 @@ def entries_by_district(session: Session, scope: Scope) -> list[tuple[str, str, 
     counts = dict(session.execute(select(sub.c.district_id, func.count()).group_by(sub.c.district_id)).all())
     districts = session.scalars(select(District).order_by(District.code)).all()
     return [(d.code, d.name, int(counts.get(d.id, 0))) for d in districts if not scope.district or d.code == scope.district]
+
+
+def entries_by_origin(session: Session, scope: Scope) -> dict[str, int]:
+    """Entries counted apart by what they rest on: a plan, a recorded lead, an emergency."""
+    sub = facts(scope).subquery()
+    counts = dict(session.execute(select(sub.c.origin, func.count()).group_by(sub.c.origin)).all())
+    return {origin: int(counts.get(origin, 0)) for origin in ("planned", "unplanned", "emergency")}
+
+
+def prompt_figures(session: Session, scope: Scope) -> dict[str, int]:
+    """扫码提示: how often officers were shown the firm's recent visits or other departments' open tasks,
+    and how often that led to a department joining the visit or to a visit avoided."""
+    stmt = select(ScanPrompt.outcome, func.count()).where(ScanPrompt.at >= dt.datetime(scope.year, 1, 1),
+                                                          ScanPrompt.at < dt.datetime(scope.year + 1, 1, 1))
+    if scope.department:
+        stmt = stmt.where(ScanPrompt.department_id == _department_id(scope.department))
+    counts = dict(session.execute(stmt.group_by(ScanPrompt.outcome)).all())
+    return {"shown": sum(counts.values()), "joined": int(counts.get("joined", 0)), "avoided": int(counts.get("avoided", 0))}
+
+
+def offline_entries(session: Session, scope: Scope) -> int:
+    """Entries recorded on a phone without network and received later (断网补录)."""
+    sub = facts(scope).subquery()
+    return int(session.scalar(select(func.count()).select_from(sub).join(VisitEntry, VisitEntry.visit_id == sub.c.visit_id)
+                              .where(VisitEntry.recorded_offline.is_(True))) or 0)
 
 
 def joint_share(session: Session, scope: Scope) -> tuple[int, int]:
@@ -289,3 +317,29 @@ def offsite_figures(session: Session, scope: Scope) -> OffsiteFigures:
 def offsite_share(offsite: int, entries: int) -> float | None:
     """Off-site checks among all checks: a department's entries are its on-site checks."""
     return offsite / (offsite + entries) if offsite + entries else None
+
+
+def evaluation_summary(session: Session, department_id: int, year: int, minimum: int = 5) -> tuple[dict, dict]:
+    """匿名评价 for the inspected department: its evaluations grouped by plan and by month, each group
+    shown only with at least ``minimum`` evaluations, never one by one. Returns
+    ``({"groups": [...], "hidden": n}, {...})`` for plans and months."""
+    visits = (select(EntryFact.visit_id).where(EntryFact.department_id == department_id, EntryFact.year == year)
+              .subquery())
+    rows = session.execute(
+        select(InspectionPlan.id, InspectionPlan.title, EntryFact.month, Evaluation.score, Evaluation.complaint)
+        .join(visits, visits.c.visit_id == Evaluation.visit_id)
+        .join(EntryFact, (EntryFact.visit_id == Evaluation.visit_id) & (EntryFact.department_id == department_id))
+        .join(InspectionTask, InspectionTask.visit_id == Evaluation.visit_id)
+        .join(InspectionPlan, (InspectionPlan.id == InspectionTask.plan_id)
+              & (InspectionPlan.department_id == department_id))).all()
+
+    def grouped(key, label) -> dict:
+        groups: dict = defaultdict(list)
+        for row in rows:
+            groups[key(row)].append(row)
+        shown = [{"key": label(g[0]), "n": len(g), "average": round(sum(r.score for r in g) / len(g), 2),
+                  "complaints": sum(1 for r in g if r.complaint), "low": sum(1 for r in g if r.score <= 2)}
+                 for _, g in sorted(groups.items()) if len(g) >= minimum]
+        return {"groups": shown, "hidden": sum(1 for g in groups.values() if len(g) < minimum)}
+    return (grouped(lambda r: r.id, lambda r: r.title),
+            grouped(lambda r: r.month, lambda r: f"{year}年{r.month}月"))

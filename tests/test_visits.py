@@ -79,7 +79,8 @@ def test_entries_keep_oversight_facts_in_step_with_the_records(client, login, vi
     db_session.expire_all()
     kept = fact_rows(db_session)
     visit = visit_today["visit"]
-    assert [(r[0], r[9], r[13]) for r in kept if len(r) == 14] == [(visit.id, True, 2)]  # visit_row, two certified
+    facts = db_session.execute(select(EntryFact.visit_id, EntryFact.visit_row, EntryFact.certified, EntryFact.origin)).all()
+    assert [tuple(f) for f in facts] == [(visit.id, True, 2, "planned")]  # one department, two certified officers
     rebuild_facts(db_session)
     assert fact_rows(db_session) == kept
 

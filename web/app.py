@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         SCHEDULE_WORKERS=int(os.environ.get("SCHEDULE_WORKERS", "2")),
         PUBLISH_WORKING_DAYS=int(os.environ.get("PUBLISH_WORKING_DAYS", "20")),
         OFFSITE_MAX_MB=float(os.environ.get("OFFSITE_MAX_MB", "10")),
+        OFFLINE_SYNC_DAYS=int(os.environ.get("OFFLINE_SYNC_DAYS", "10")),
         FILES_FOLDER=os.environ.get("INSPECTION_FILES") or app.instance_path,
     )
     if test_config:

@@ -96,6 +96,7 @@ class PlanCreateSchema(BaseSchema):
     officer_pool = StrList(load_default=list)
     on_site_reason = Str(load_default=None, allow_none=True, validate=length(2, 500))
     weighting = Str(load_default="ratios", validate=one_of(["ratios", "risk"]))
+    notice_days = Int(load_default=None, allow_none=True, validate=validate.Range(min=1, max=30, error="应在 1 至 30 之间"))
 
 
 class ReasonSchema(BaseSchema):

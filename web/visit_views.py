@@ -1,6 +1,8 @@
 """What a visit looks like to the inspector (sheet), the firm (record) and anyone holding its code."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -88,24 +90,37 @@ def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
             "tasks": tasks}
 
 
-def firm_record(session: Session, firm: Firm) -> list[dict]:
-    """Every entry into the firm (who, when, how long, items, results, its evaluation). Visits not yet
-    entered are not shown: the firm learns of a visit when it happens."""
+def sees_evaluations(viewer: User) -> bool:
+    """匿名评价: an evaluation is seen whole by the firm that gave it and by oversight; the inspected
+    departments and their officers see evaluations only in aggregate (never fewer than five together)."""
+    return viewer.role in ("enterprise", "oversight", "admin")
+
+
+def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
+    """Every entry into the firm (who, when, how long, items, results, and its evaluation where the viewer
+    may see it), newest first. Visits not yet entered are not shown, except the advance notice (检查预告)
+    of a confirmed visit whose plans all give it and whose items all allow it."""
     visits = session.scalars(select(Visit).where(Visit.firm_id == firm.id,
                                                  Visit.status.in_(("in_progress", "completed")))
                              .order_by(Visit.day.desc(), Visit.id.desc())).all()
-    record = []
+    record = [{"visit": v.id, "day": v.day.isoformat(), "status": "notice", "origin": v.origin,
+               "origin_label": v.origin_label, "departments": sorted({t.plan.department.name for t in v.tasks}),
+               "officers": [], "items": _items(v), "findings": [], "outcomes": [], "evaluation": None,
+               "entered_at": None, "left_at": None, "minutes": None} for v in announced_visits(session, firm)]
     for visit in visits:
         entry = session.get(VisitEntry, visit.id)
         outcomes = session.scalars(select(ItemOutcome).where(ItemOutcome.visit_id == visit.id)).all()
         findings = session.scalars(select(Finding).where(Finding.visit_id == visit.id)).all()
-        evaluation = session.scalar(select(Evaluation).where(Evaluation.visit_id == visit.id))
+        evaluation = session.scalar(select(Evaluation).where(Evaluation.visit_id == visit.id)) \
+            if sees_evaluations(viewer) else None
         record.append({
-            "visit": visit.id, "day": visit.day.isoformat(), "status": visit.status,
+            "visit": visit.id, "day": visit.day.isoformat(), "status": visit.status, "origin": visit.origin,
+            "origin_label": visit.origin_label,
             "departments": sorted({t.plan.department.name for t in visit.tasks}), "officers": _officers(visit),
             "entered_at": format_timestamp(entry.entered_at) if entry else None,
             "left_at": format_timestamp(entry.left_at) if entry and entry.left_at else None,
             "minutes": round((entry.left_at - entry.entered_at).total_seconds() / 60) if entry and entry.left_at else None,
+            "recorded_offline": bool(entry and entry.recorded_offline),
             "items": _items(visit),
             "findings": [{"item": f.item.code, "point": f.point.text, "result": f.result,
                           "result_label": RESULT_LABELS[f.result], "note": f.note} for f in findings],
@@ -117,3 +132,30 @@ def firm_record(session: Session, firm: Firm) -> list[dict]:
                            "complaint_label": COMPLAINT_LABELS.get(evaluation.complaint)} if evaluation else None,
         })
     return record
+
+
+def announced_visits(session: Session, firm: Firm, today=None) -> list[Visit]:
+    """Confirmed visits the firm may see ahead: every task's plan gives notice that many days before, and
+    every item allows notice; anything else stays unseen until the team arrives."""
+    today = today or local_today(utcnow())
+    upcoming = session.scalars(select(Visit).where(Visit.firm_id == firm.id, Visit.status == "confirmed",
+                                                   Visit.day >= today, Visit.day <= today + dt.timedelta(days=30))
+                               .order_by(Visit.day)).all()
+    shown = []
+    for visit in upcoming:
+        plans = {t.plan for t in visit.tasks}
+        if plans and all(p.notice_days and (visit.day - today).days <= p.notice_days
+                         and all(i.advance_notice for i in p.items) for p in plans):
+            shown.append(visit)
+    return shown
+
+
+def jsonable_prompt(prompt: dict) -> dict:
+    """The scan-time prompt with its dates written out."""
+    def plain(value):
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value.isoformat() if isinstance(value, dt.date) else value
+    return plain(prompt)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (JSON, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text,
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text,
                         UniqueConstraint, select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -86,6 +86,8 @@ class CatalogueItem(Base):
     offsite_deadline: Mapped[int | None] = mapped_column(Integer)
     offsite_extension: Mapped[int | None] = mapped_column(Integer)
     offsite_escalate_after: Mapped[int | None] = mapped_column(Integer)
+    # 检查预告: whether a plan may tell the firm the day ahead (never for checks that a warning would defeat).
+    advance_notice: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     status: Mapped[str] = mapped_column(String(16))
     effective_from: Mapped[dt.date] = mapped_column(Date)
     effective_to: Mapped[dt.date | None] = mapped_column(Date)

@@ -57,7 +57,7 @@ def publish_catalogue(session: Session, parsed: ParsedCatalogue, *, now: dt.date
             ratio_max=parsed_item.ratio_max, modes=parsed_item.modes, parent_code=parsed_item.parent_code,
             qualification=parsed_item.qualification, status="draft",
             effective_from=parsed_item.effective_from, effective_to=parsed_item.effective_to,
-            **_offsite_columns(parsed_item.offsite_rule))
+            advance_notice=parsed_item.advance_notice, **_offsite_columns(parsed_item.offsite_rule))
         item.points = [ChecklistPoint(position=i + 1, text=p.text, legal_basis=p.legal_basis, verify=p.verify,
                                       offsite_evidence=p.offsite_evidence, offsite_ask=p.offsite_ask,
                                       offsite_data=p.offsite_data)

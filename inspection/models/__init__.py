@@ -3,6 +3,8 @@ from checklists.models import Base, CatalogueItem, CatalogueVersion, ChecklistPo
 
 from .entry import (COMPLAINT_LABELS, COMPLAINTS, OUTCOME_LABELS, OUTCOMES, RESULT_LABELS, RESULTS, EntryToken,
                     Evaluation, Finding, ItemOutcome, Scan, VisitEntry)
+from .door import (OFFLINE_KINDS, OFFLINE_STATUSES, JoinInvitation, OfficerDevice, OfflineRecord, RefusalReport,
+                   ScanPrompt)
 from .event import GENESIS, Event, EventHead
 from .leniency import (CONDITIONS, DECISION_LABELS, DECISIONS, EXCLUSIVE_CONDITIONS, LENIENT, TREATMENT_LABELS,
                        TREATMENTS, LeniencyDecision, LeniencyEntry, LeniencyList)
@@ -15,10 +17,11 @@ from .plan import (PLAN_STATUS_LABELS, PLAN_STATUSES, QUIET_EXCEPTIONS, TASK_STA
 from .risk import (LEAD_KIND_LABELS, LEAD_KINDS, RISK_MODEL_STATUS_LABELS, RISK_MODEL_STATUSES, FirmLead, RiskModel,
                    RiskScore)
 from .user import ROLE_LABELS, ROLES, User
-from .visit import (VISIT_STATUS_LABELS, VISIT_STATUSES, ImportRun, OfficerRanking, ScheduleRun, Visit,
-                    VisitOfficer)
+from .visit import (EMERGENCY_KINDS, VISIT_ORIGIN_LABELS, VISIT_ORIGINS, VISIT_STATUS_LABELS, VISIT_STATUSES, ImportRun,
+                    OfficerRanking, ScheduleRun, Visit, VisitOfficer)
 
-__all__ = ["OFFSITE_STATUSES", "OFFSITE_STATUS_LABELS", "FirmRecord", "OffsiteEvidence", "OffsiteRequest", "ALERT_RULES", "ALERT_STATUSES", "ALERT_STATUS_LABELS", "Alert", "EntryFact", "EntryItemFact", "COMPLAINTS", "COMPLAINT_LABELS", "OUTCOMES", "OUTCOME_LABELS", "RESULTS", "RESULT_LABELS", "EntryToken",
+__all__ = ["OFFLINE_KINDS", "OFFLINE_STATUSES", "JoinInvitation", "OfficerDevice", "OfflineRecord", "RefusalReport",
+           "ScanPrompt", "EMERGENCY_KINDS", "VISIT_ORIGINS", "VISIT_ORIGIN_LABELS","OFFSITE_STATUSES", "OFFSITE_STATUS_LABELS", "FirmRecord", "OffsiteEvidence", "OffsiteRequest", "ALERT_RULES", "ALERT_STATUSES", "ALERT_STATUS_LABELS", "Alert", "EntryFact", "EntryItemFact", "COMPLAINTS", "COMPLAINT_LABELS", "OUTCOMES", "OUTCOME_LABELS", "RESULTS", "RESULT_LABELS", "EntryToken",
            "Evaluation", "Finding", "ItemOutcome", "Scan", "VisitEntry",
            "Base", "CatalogueItem", "CatalogueVersion", "ChecklistPoint", "Department", "District", "Event",
            "EventHead", "CampaignProposal", "Draw", "Firm", "FirmTag", "InspectionPlan", "InspectionTask", "OfficerConflict", "QuietPeriod", "OFFICER_KINDS", "OFFICER_KIND_LABELS",

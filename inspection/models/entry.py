@@ -48,6 +48,7 @@ class Scan(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     accepted: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str | None] = mapped_column(Text)
+    synced_at: Mapped[dt.datetime | None] = mapped_column(DateTime)   # a scan recorded offline, received then
 
     officer: Mapped[Officer] = relationship()
     firm: Mapped[Firm | None] = relationship()
@@ -64,6 +65,7 @@ class VisitEntry(Base):
     entered_at: Mapped[dt.datetime] = mapped_column(DateTime)
     left_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     code_nonce: Mapped[str] = mapped_column(String(32))
+    recorded_offline: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # 断网补录
 
 
 class Finding(Base):

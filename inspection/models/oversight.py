@@ -19,6 +19,10 @@ ALERT_RULES = {
     "lenient_case": "适用不予处罚清单仍立案",
     "profit_driven": "立案或罚没金额同比激增（趋利性执法）",
     "heavier_repeat": "同一执法人员多次从重处罚",
+    "unplanned_entry": "依线索入企（投诉举报、转办、事故报告）",
+    "emergency_backfile": "紧急入企未按期补录线索",
+    "offline_entry": "断网补录的入企",
+    "no_code_report": "企业反映未亮码检查",
 }
 ALERT_STATUSES = ("open", "explained", "closed")
 ALERT_STATUS_LABELS = {"open": "待处理", "explained": "已说明", "closed": "已办结"}
@@ -74,6 +78,7 @@ class EntryFact(Base):
     window_start: Mapped[dt.date] = mapped_column(Date)  # of the department's tasks on the visit
     window_end: Mapped[dt.date] = mapped_column(Date)
     certified: Mapped[int] = mapped_column(Integer)      # officers certified on the day who scanned in (all departments)
+    origin: Mapped[str] = mapped_column(String(16), default="planned", server_default="planned")  # counted apart
 
     __table_args__ = (
         Index("ix_entry_facts_year_month", "year", "month"),

@@ -89,6 +89,8 @@ class InspectionPlan(Base):
     selection: Mapped[str] = mapped_column(String(16), default="random", server_default="random")
     # Why items that could be checked off-site are checked on site (非现场监管 is the default).
     on_site_reason: Mapped[str | None] = mapped_column(Text)
+    # 检查预告: the firm sees a confirmed visit this many days ahead, where every item allows notice.
+    notice_days: Mapped[int | None] = mapped_column(Integer)
 
     department: Mapped[Department] = relationship()
     created_by: Mapped[User] = relationship()
@@ -106,6 +108,7 @@ class InspectionPlan(Base):
         CheckConstraint("quiet_exception is null or quiet_exception in ('complaint','accident','hazard','order')",
                         name="quiet_exception"),
         CheckConstraint("selection in ('random','targeted')", name="selection"),
+        CheckConstraint("notice_days is null or notice_days between 1 and 30", name="notice_days"),
         CheckConstraint("weighting in ('ratios','risk')", name="weighting"),
         CheckConstraint("weighting = 'risk' or risk_model_id is null", name="risk_model_when_weighted"),
     )

@@ -13,8 +13,8 @@ from checklists.models import Base
 RISK_MODEL_STATUSES = ("queued", "running", "published", "retired", "failed")
 RISK_MODEL_STATUS_LABELS = {"queued": "排队中", "running": "训练中", "published": "现行", "retired": "已停用",
                             "failed": "失败"}
-LEAD_KINDS = ("complaint", "referral")
-LEAD_KIND_LABELS = {"complaint": "投诉举报", "referral": "移送、转办线索"}
+LEAD_KINDS = ("complaint", "referral", "accident")
+LEAD_KIND_LABELS = {"complaint": "投诉举报", "referral": "移送、转办线索", "accident": "事故报告"}
 
 
 class RiskModel(Base):
@@ -87,7 +87,7 @@ class FirmLead(Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
-    __table_args__ = (CheckConstraint("kind in ('complaint','referral')", name="kind"),)
+    __table_args__ = (CheckConstraint("kind in ('complaint','referral','accident')", name="kind"),)
 
     @property
     def kind_label(self) -> str:

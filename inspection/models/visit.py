@@ -14,6 +14,11 @@ from .org import Firm, Officer
 VISIT_STATUSES = ("proposed", "confirmed", "in_progress", "completed", "cancelled")
 VISIT_STATUS_LABELS = {"proposed": "建议", "confirmed": "已确认", "in_progress": "检查中", "completed": "已完成",
                        "cancelled": "已取消"}
+# planned: scheduled from a filed plan; unplanned: entered on a recorded lead (投诉举报、转办、事故报告);
+# emergency: entered at once on an accident or imminent hazard, the lead back-filed afterwards.
+VISIT_ORIGINS = ("planned", "unplanned", "emergency")
+VISIT_ORIGIN_LABELS = {"planned": "计划检查", "unplanned": "依线索检查", "emergency": "紧急入企"}
+EMERGENCY_KINDS = {"accident": "生产安全事故", "hazard": "重大安全隐患"}
 
 
 class ScheduleRun(Base):
@@ -49,6 +54,12 @@ class Visit(Base):
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     schedule_run_id: Mapped[int | None] = mapped_column(ForeignKey("schedule_runs.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    origin: Mapped[str] = mapped_column(String(16), default="planned", server_default="planned")
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("firm_leads.id"))
+    emergency_kind: Mapped[str | None] = mapped_column(String(16))
+    entered_before: Mapped[dt.datetime | None] = mapped_column(DateTime)   # an emergency team went in at
+    backfile_due: Mapped[dt.date | None] = mapped_column(Date)
+    backfiled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     firm: Mapped[Firm] = relationship()
     tasks: Mapped[list["InspectionTask"]] = relationship(back_populates="visit",  # noqa: F821
@@ -60,11 +71,19 @@ class Visit(Base):
 
     __table_args__ = (
         CheckConstraint("status in ('proposed','confirmed','in_progress','completed','cancelled')", name="status"),
+        CheckConstraint("origin in ('planned','unplanned','emergency')", name="origin"),
+        CheckConstraint("origin != 'unplanned' or lead_id is not null", name="unplanned_lead"),
+        CheckConstraint("origin != 'emergency' or (backfile_due is not null and emergency_kind in ('accident','hazard'))",
+                        name="emergency_backfile"),
     )
 
     @property
     def status_label(self) -> str:
         return VISIT_STATUS_LABELS[self.status]
+
+    @property
+    def origin_label(self) -> str:
+        return VISIT_ORIGIN_LABELS[self.origin]
 
     @property
     def joint(self) -> bool:

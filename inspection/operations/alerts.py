@@ -9,9 +9,9 @@ from sqlalchemy import Float, and_, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from ..errors import InvalidInput, NotPermitted
-from ..models import (ALERT_STATUSES, Alert, CatalogueItem, ChecklistPoint, EntryFact, EntryItemFact, Evaluation,
-                      Finding, InspectionPlan, InspectionTask, ItemOutcome, LeniencyDecision, Officer, Scan, User, Visit,
-                      VisitEntry)
+from ..models import (ALERT_STATUSES, LEAD_KIND_LABELS, Alert, CatalogueItem, ChecklistPoint, EntryFact, EntryItemFact,
+                      Evaluation, Finding, FirmLead, InspectionPlan, InspectionTask, ItemOutcome, LeniencyDecision,
+                      Officer, RefusalReport, Scan, User, Visit, VisitEntry)
 from .events import append_event, utcnow
 
 TOTAL_ENTRIES_CAP = 6        # entries into one firm a year, all departments together
@@ -187,11 +187,8 @@ def profit_driven(session: Session, today: dt.date, growth: float = PROFIT_GROWT
         .where(ItemOutcome.outcome == "case", Visit.day <= today)
         .group_by(InspectionPlan.department_id, Visit.day)).all()
     entries = session.execute(
-        select(InspectionPlan.department_id, Visit.day, func.count(func.distinct(Visit.id)))
-        .join(VisitEntry, VisitEntry.visit_id == Visit.id)
-        .join(InspectionTask, InspectionTask.visit_id == Visit.id)
-        .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
-        .where(Visit.day <= today).group_by(InspectionPlan.department_id, Visit.day)).all()
+        select(EntryFact.department_id, EntryFact.day, func.count())
+        .where(EntryFact.day <= today).group_by(EntryFact.department_id, EntryFact.day)).all()
     per_day = defaultdict(lambda: [0, 0, 0.0, 0])       # (department, day) -> [cases, fines, Σfine², entries]
     for department_id, day, n, fines, squares in cases:
         totals = per_day[(department_id, day)]
@@ -256,6 +253,65 @@ def heavier_repeats(session: Session, repeat: int = HEAVIER_REPEAT):
                {"year": int(yr), "officer": certificate_no, "count": n, "visit_ids": visits}, department_id, None)
 
 
+def unplanned_entries(session: Session, since: dt.date):
+    """Entries on a lead: each one is shown to oversight with its lead (counted apart from planned ones)."""
+    rows = session.execute(select(Visit.id, Visit.firm_id, Visit.day, FirmLead.kind, FirmLead.reference,
+                                  func.min(InspectionPlan.department_id))
+                           .join(VisitEntry, VisitEntry.visit_id == Visit.id)
+                           .join(FirmLead, FirmLead.id == Visit.lead_id)
+                           .join(InspectionTask, InspectionTask.visit_id == Visit.id)
+                           .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+                           .where(Visit.origin == "unplanned", Visit.day >= since)
+                           .group_by(Visit.id, Visit.firm_id, Visit.day, FirmLead.kind, FirmLead.reference)).all()
+    for visit_id, firm_id, day, kind, reference, department_id in rows:
+        yield (f"unplanned_entry:{visit_id}", f"{day} 依线索入企：{LEAD_KIND_LABELS[kind]} {reference}",
+               {"visit": visit_id, "lead_kind": kind, "lead": reference}, department_id, firm_id)
+
+
+def emergency_backfiles(session: Session, today: dt.date, since: dt.date):
+    """Emergency entries whose lead was not back-filed by its deadline (still missing, or filed late)."""
+    rows = session.execute(select(Visit.id, Visit.firm_id, Visit.day, Visit.backfile_due, Visit.backfiled_at,
+                                  func.min(InspectionPlan.department_id))
+                           .join(VisitEntry, VisitEntry.visit_id == Visit.id)
+                           .join(InspectionTask, InspectionTask.visit_id == Visit.id)
+                           .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+                           .where(Visit.origin == "emergency", Visit.day >= since, Visit.backfile_due < today)
+                           .group_by(Visit.id, Visit.firm_id, Visit.day, Visit.backfile_due, Visit.backfiled_at)).all()
+    for visit_id, firm_id, day, due, filed, department_id in rows:
+        filed_day = (filed + dt.timedelta(hours=8)).date() if filed else None
+        if filed_day is not None and filed_day <= due:
+            continue
+        title = (f"{day} 紧急入企，应于 {due} 前补录线索，" + (f"{filed_day} 才补录" if filed_day else "至今未补录"))
+        yield (f"emergency_backfile:{visit_id}", title,
+               {"visit": visit_id, "due": due.isoformat(), "backfiled": filed_day.isoformat() if filed_day else None},
+               department_id, firm_id)
+
+
+def offline_entries(session: Session, since: dt.date):
+    """Entries recorded on a phone without network and received later: each is audited once."""
+    rows = session.execute(select(Visit.id, Visit.firm_id, Visit.day, VisitEntry.entered_at,
+                                  func.max(Scan.synced_at), func.min(InspectionPlan.department_id))
+                           .join(VisitEntry, VisitEntry.visit_id == Visit.id)
+                           .join(Scan, Scan.visit_id == Visit.id)
+                           .join(InspectionTask, InspectionTask.visit_id == Visit.id)
+                           .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+                           .where(VisitEntry.recorded_offline.is_(True), Visit.day >= since)
+                           .group_by(Visit.id, Visit.firm_id, Visit.day, VisitEntry.entered_at)).all()
+    for visit_id, firm_id, day, entered, synced, department_id in rows:
+        hours = round((synced - entered).total_seconds() / 3600, 1) if synced else None
+        yield (f"offline_entry:{visit_id}", f"{day} 断网入企，{hours} 小时后补录上传",
+               {"visit": visit_id, "hours_late": hours}, department_id, firm_id)
+
+
+def no_code_reports(session: Session, since: dt.date):
+    rows = session.scalars(select(RefusalReport).where(RefusalReport.at >= dt.datetime.combine(since, dt.time()))).all()
+    for report in rows:
+        yield (f"no_code_report:{report.id}",
+               f"企业反映 {(report.occurred_at + dt.timedelta(hours=8)):%Y-%m-%d %H:%M} 有人未出示有效检查码要求检查：{report.officers}",
+               {"report": report.id, "officers": report.officers, "department": report.department,
+                "description": report.description}, None, report.firm_id)
+
+
 def refresh_alerts(session: Session, *, today: dt.date, since: dt.date | None = None,
                    total_cap: int = TOTAL_ENTRIES_CAP, uncombined_days: int = UNCOMBINED_DAYS) -> dict[str, int]:
     """Run every rule over the audit window (from ``since``, by default January of last year); raise an
@@ -265,7 +321,10 @@ def refresh_alerts(session: Session, *, today: dt.date, since: dt.date | None = 
              "under_staffed": under_staffed(session, since), "uncombined": uncombined(session, since, uncombined_days),
              "unpublished": unpublished(session, today, since), "late_plan": late_plans(session, today, since),
              "low_evaluation": low_evaluations(session, since), "lenient_case": lenient_cases(session),
-             "profit_driven": profit_driven(session, today), "heavier_repeat": heavier_repeats(session)}
+             "profit_driven": profit_driven(session, today), "heavier_repeat": heavier_repeats(session),
+             "unplanned_entry": unplanned_entries(session, since),
+             "emergency_backfile": emergency_backfiles(session, today, since),
+             "offline_entry": offline_entries(session, since), "no_code_report": no_code_reports(session, since)}
     known = set(session.scalars(select(Alert.key)))
     raised: dict[str, int] = {}
     now = utcnow()

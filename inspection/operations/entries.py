@@ -19,11 +19,12 @@ from ..models import (COMPLAINTS, CONDITIONS, EXCLUSIVE_CONDITIONS, OUTCOMES, RE
                       EntryToken, Evaluation, Finding, Firm, InspectionPlan, InspectionTask, ItemOutcome,
                       LeniencyDecision, Scan, User, Visit, VisitEntry, VisitOfficer)
 from .events import append_event, utcnow
+from .door import (PARTNER_WINDOW, Lead, LeadRefused, invited_visit, join, lead_visit_awaiting_partner,
+                   open_lead_visit, prompt_for, record_prompt)
 from .facts import refresh_visit_facts
 from .leniency import applicable, entries_for
 from .plans import transition
 
-PARTNER_WINDOW = dt.timedelta(minutes=30)   # the second officer must scan within this of the first
 CODE_MAX_AGE = 12 * 3600                     # an inspection code is valid for the working day
 PUBLISH_WORKING_DAYS = 20                    # results are published within 20 working days (一公开)
 MAX_FINE = 10**10                            # yuan: anything larger is a typing error
@@ -86,7 +87,7 @@ def firm_of_token(session: Session, token: str) -> Firm | None:
 def advance_plans(session: Session, tasks: list[InspectionTask]) -> None:
     """A scheduled plan is in progress from its first entry, and completed when no task is left."""
     for plan in {t.plan for t in tasks}:
-        if plan.status == "scheduled" and any(t.status != "pending" or t.visit_id for t in plan.tasks):
+        if plan.status in ("scheduled", "drawn") and any(t.status != "pending" or t.visit_id for t in plan.tasks):
             transition(plan, "in_progress")
         if plan.status == "in_progress" and all(t.status in ("done", "cancelled") for t in plan.tasks):
             transition(plan, "completed")
@@ -119,9 +120,13 @@ def _team_visit(session: Session, user: User, firm: Firm, today: dt.date) -> Vis
     return None
 
 
-def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None = None,
-            secret: str) -> ScanResult:
-    """Check every rule of 扫码入企; two certified team members within the window make the entry."""
+def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None = None, secret: str,
+            lead: Lead | None = None, synced_at: dt.datetime | None = None) -> ScanResult:
+    """Check every rule of 扫码入企; two certified officers within the window make the entry.
+
+    The scan is for the officer's confirmed visit here today; or for a visit that invited his department
+    (扫码提示); or for an entry on a lead that a colleague opened moments ago; or, with ``lead``, it opens
+    an entry on a recorded lead or an emergency entry. ``synced_at`` marks a scan recorded offline."""
     now = now or utcnow()
     today = local_today(now)
     if user.role != "inspector" or user.officer is None:
@@ -138,10 +143,21 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
     if firm.district_id not in {d.id for d in officer.department.districts}:
         _refuse(session, user, "in", firm, f"{firm.name}不在{officer.department.name}的管辖区域，禁止违规异地执法", now,
                 OutsideJurisdiction)
+    invitation = None
     visit = _team_visit(session, user, firm, today)
+    if visit is None and (found := invited_visit(session, officer, firm, today)) is not None:
+        visit, invitation = found
+    if visit is None:
+        visit = lead_visit_awaiting_partner(session, officer, firm, now)
+    if visit is None and lead is not None:
+        try:
+            visit = open_lead_visit(session, user, firm, lead, now, today)
+        except DomainError as err:
+            _refuse(session, user, "in", firm, err.message, now, LeadRefused if isinstance(err, LeadRefused) else type(err))
     if visit is None:
         _refuse(session, user, "in", firm,
-                f"{firm.name}今天没有您参与的已确认检查：扫码入企必须与备案计划排定的检查相符", now)
+                f"{firm.name}今天没有您参与的已确认检查：扫码入企必须与备案计划排定的检查相符"
+                "（因投诉举报、转办线索或事故报告入企的，请填写已登记的线索；紧急情况可先入企、事后补录）", now)
     try:
         for task in visit.tasks:
             require_current(task.plan.items, department=task.plan.department, on=today)
@@ -149,7 +165,7 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
         _refuse(session, user, "in", firm, f"检查事项已不在清单中：{err.message}", now)
     cap = officer.department.yearly_cap
     own = [t for t in visit.tasks if t.plan.department_id == officer.department_id]
-    if cap and not any(t.plan.quiet_exception for t in own):
+    if cap and visit.origin == "planned" and not any(t.plan.quiet_exception for t in own):
         entries = session.scalar(
             select(func.count(func.distinct(VisitEntry.visit_id)))
             .join(InspectionTask, InspectionTask.visit_id == VisitEntry.visit_id)
@@ -165,11 +181,26 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
     already = session.scalar(select(Scan.id).where(Scan.visit_id == visit.id, Scan.officer_id == officer.id,
                                                    Scan.kind == "in", Scan.accepted.is_(True)))
     if already is None:
-        session.add(Scan(kind="in", firm_id=firm.id, officer_id=officer.id, visit_id=visit.id, at=now, accepted=True))
+        session.add(Scan(kind="in", firm_id=firm.id, officer_id=officer.id, visit_id=visit.id, at=now, accepted=True,
+                         synced_at=synced_at))
         session.flush()
-    recent = session.scalars(select(Scan).where(Scan.visit_id == visit.id, Scan.kind == "in",
-                                                Scan.accepted.is_(True), Scan.at >= now - PARTNER_WINDOW)).all()
-    scanned = sorted({s.officer.certificate_no for s in recent if s.officer.certified_on(today)})
+        if invitation is None:
+            record_prompt(session, visit, officer, prompt_for(session, firm, officer, today, visit), now)
+    recent = [s for s in session.scalars(select(Scan).where(Scan.visit_id == visit.id, Scan.kind == "in",
+                                                            Scan.accepted.is_(True), Scan.at >= now - PARTNER_WINDOW,
+                                                            Scan.at <= now + PARTNER_WINDOW))
+              if s.officer.certified_on(today)]
+    scanned = sorted({s.officer.certificate_no for s in recent})
+    if invitation is not None:
+        colleagues = {s.officer_id: s.officer for s in recent if s.officer.department_id == officer.department_id}
+        if len(colleagues) < 2:
+            append_event(session, user, "scan.in", f"visit:{visit.id}",
+                         {"firm": firm.uscc, "officer": officer.certificate_no, "waiting_partner": True, "joining": True})
+            return ScanResult("waiting_partner", visit, scanned)
+        join(session, user, visit, invitation, list(colleagues.values()), now)
+        if entry is None:
+            return ScanResult("joined", visit, scanned)
+        return ScanResult("joined", visit, scanned, inspection_code(visit, entry, secret))
     if entry is not None:
         if already is None:
             refresh_visit_facts(session, visit)  # another certified officer on an entered visit
@@ -178,14 +209,19 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
         append_event(session, user, "scan.in", f"visit:{visit.id}", {"firm": firm.uscc, "officer": officer.certificate_no,
                                                                      "waiting_partner": True})
         return ScanResult("waiting_partner", visit, scanned)
-    entry = VisitEntry(visit_id=visit.id, entered_at=now, code_nonce=secrets.token_hex(8))
+    entered_at = max(s.at for s in recent)
+    if visit.entered_before is not None:
+        entered_at = min(entered_at, visit.entered_before)  # an emergency team went in first, scans before leaving
+    entry = VisitEntry(visit_id=visit.id, entered_at=entered_at, code_nonce=secrets.token_hex(8),
+                       recorded_offline=synced_at is not None)
     session.add(entry)
     visit.status = "in_progress"
     session.flush()
     advance_plans(session, visit.tasks)
     refresh_visit_facts(session, visit)
     append_event(session, user, "visit.entered", f"visit:{visit.id}",
-                 {"firm": firm.uscc, "officers": scanned, "departments": sorted({t.plan.department.code for t in visit.tasks})})
+                 {"firm": firm.uscc, "officers": scanned, "departments": sorted({t.plan.department.code for t in visit.tasks}),
+                  "origin": visit.origin, "offline": synced_at is not None})
     return ScanResult("entered", visit, scanned, inspection_code(visit, entry, secret))
 
 
@@ -211,7 +247,8 @@ def _accompany(session: Session, user: User, firm: Firm, today: dt.date, now: dt
     return ScanResult("accompanying", visit, scanned)
 
 
-def scan_out(session: Session, user: User, visit: Visit, *, now: dt.datetime | None = None) -> VisitEntry:
+def scan_out(session: Session, user: User, visit: Visit, *, now: dt.datetime | None = None,
+             synced_at: dt.datetime | None = None) -> VisitEntry:
     """Close the visit on site; its duration is recorded and its tasks are done."""
     now = now or utcnow()
     if user.role != "inspector" or user.officer_id not in {o.officer_id for o in visit.officers}:
@@ -219,12 +256,14 @@ def scan_out(session: Session, user: User, visit: Visit, *, now: dt.datetime | N
     entry = session.get(VisitEntry, visit.id, with_for_update=True)
     if entry is None or visit.status != "in_progress":
         raise InvalidState("本次检查尚未入企或已经结束")
+    if now < entry.entered_at:
+        raise InvalidState("离开时间早于入企时间")
     entry.left_at = now
     visit.status = "completed"
     for task in visit.tasks:
-        task.status = "done"
+        task.status, task.done_at = "done", now
     session.add(Scan(kind="out", firm_id=visit.firm_id, officer_id=user.officer_id, visit_id=visit.id, at=now,
-                     accepted=True))
+                     accepted=True, synced_at=synced_at))
     session.flush()
     advance_plans(session, visit.tasks)
     minutes = round((entry.left_at - entry.entered_at).total_seconds() / 60)
@@ -277,15 +316,16 @@ def _team_task(user: User, visit: Visit, task_id: int) -> InspectionTask:
 
 
 def record_finding(session: Session, user: User, visit: Visit, task_id: int, point_id: int, result: str,
-                   note: str = "", photo: str | None = None) -> Finding:
+                   note: str = "", photo: str | None = None, *, now: dt.datetime | None = None) -> Finding:
     """A result for one checklist point; points outside the item's checklist are refused."""
+    now = now or utcnow()
     task = _team_task(user, visit, task_id)
     if result not in RESULTS:
         raise InvalidInput("检查结果应为符合、不符合或不适用", fields={"result": "取值无效"})
     point = session.get(ChecklistPoint, point_id)
     if point is None or point.item_id not in {i.id for i in task.plan.items}:
         raise OutsideCatalogue("该检查要点不在本次检查事项的检查清单中（清单之外无检查）", fields={"point": point_id})
-    require_current([point.item], department=task.plan.department, on=local_today(utcnow()))
+    require_current([point.item], department=task.plan.department, on=local_today(now))
     if result == "non_compliant" and not note.strip():
         raise InvalidInput("不符合项须写明具体情况", fields={"note": "必填"})
     finding = session.scalar(select(Finding).where(Finding.visit_id == visit.id, Finding.task_id == task.id,
@@ -293,7 +333,7 @@ def record_finding(session: Session, user: User, visit: Visit, task_id: int, poi
     if finding is None:
         finding = Finding(visit_id=visit.id, task_id=task.id, item_id=point.item_id, point_id=point.id)
         session.add(finding)
-    finding.result, finding.note, finding.recorded_by_id, finding.recorded_at = result, note.strip(), user.officer_id, utcnow()
+    finding.result, finding.note, finding.recorded_by_id, finding.recorded_at = result, note.strip(), user.officer_id, now
     if photo:
         finding.photo = photo
     session.flush()
@@ -306,7 +346,8 @@ def record_finding(session: Session, user: User, visit: Visit, task_id: int, poi
 
 def record_outcome(session: Session, user: User, visit: Visit, task_id: int, item_code: str, outcome: str,
                    rectify_by: dt.date | None = None, *, publish_within: int = PUBLISH_WORKING_DAYS,
-                   treatment: str | None = None, fine_amount: int | None = None) -> ItemOutcome:
+                   treatment: str | None = None, fine_amount: int | None = None,
+                   now: dt.datetime | None = None) -> ItemOutcome:
     """The item's outcome; it must be published within ``publish_within`` working days (一公开).
 
     ``treatment`` (包容审慎) defaults to what the inspector decided to follow on the item's listed points and
@@ -324,7 +365,8 @@ def record_outcome(session: Session, user: User, visit: Visit, task_id: int, ite
     done = set(session.scalars(select(Finding.point_id).where(Finding.visit_id == visit.id, Finding.task_id == task.id)))
     if not points <= done:
         raise InvalidState(f"事项 {item.code} 还有 {len(points - done)} 个检查要点未记录结果")
-    today = local_today(utcnow())
+    now = now or utcnow()
+    today = local_today(now)
     treatment = _outcome_treatment(session, visit, task, item, outcome, treatment, today)
     if fine_amount is not None:
         if outcome != "case":
@@ -337,7 +379,7 @@ def record_outcome(session: Session, user: User, visit: Visit, task_id: int, ite
         due = working_days(today, today + dt.timedelta(days=3 * publish_within + 30))[publish_within]
         row = ItemOutcome(visit_id=visit.id, task_id=task.id, item_id=item.id, publish_due=due)
         session.add(row)
-    row.outcome, row.rectify_by, row.recorded_at = outcome, rectify_by if outcome == "rectify" else None, utcnow()
+    row.outcome, row.rectify_by, row.recorded_at = outcome, rectify_by if outcome == "rectify" else None, now
     row.treatment, row.fine_amount, row.recorded_by_id = treatment, fine_amount, user.officer_id
     session.flush()
     append_event(session, user, "outcome.recorded", f"visit:{visit.id}",

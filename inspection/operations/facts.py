@@ -67,7 +67,7 @@ def refresh_visit_facts(session: Session, visit: Visit) -> None:
                               day_number=day.toordinal(), year=day.year, month=day.month,
                               visit_row=department_id == first, departments=len(tasks_of),
                               window_start=min(t.window_start for t in tasks), window_end=max(t.window_end for t in tasks),
-                              certified=certified))
+                              certified=certified, origin=visit.origin))
         for task in tasks:
             for item in task.plan.items:
                 items[item.code].append((department_id, cap_period(item.frequency_period, day.year, day.month),
@@ -103,13 +103,14 @@ def rebuild_facts(session: Session) -> tuple[int, int]:
     facts = (select(per_department.c.visit_id, per_department.c.department_id, Visit.firm_id, Firm.district_id,
                     Firm.credit_class, Visit.day, day_ordinal(Visit.day), cast(year, Integer), cast(month, Integer),
                     per_department.c.department_id == per_visit.c.first, per_visit.c.departments,
-                    per_department.c.window_start, per_department.c.window_end, func.coalesce(certified.c.n, 0))
+                    per_department.c.window_start, per_department.c.window_end, func.coalesce(certified.c.n, 0),
+                    Visit.origin)
              .join(Visit, Visit.id == per_department.c.visit_id).join(Firm, Firm.id == Visit.firm_id)
              .join(per_visit, per_visit.c.visit_id == per_department.c.visit_id)
              .outerjoin(certified, certified.c.visit_id == per_department.c.visit_id))
     session.execute(insert(EntryFact).from_select(
         ["visit_id", "department_id", "firm_id", "district_id", "credit_class", "day", "day_number", "year", "month",
-         "visit_row", "departments", "window_start", "window_end", "certified"], facts))
+         "visit_row", "departments", "window_start", "window_end", "certified", "origin"], facts))
     y, m = cast(year, Integer), cast(month, Integer)
     text_year = cast(y, String)
     period = case(

@@ -82,7 +82,8 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
                 target_tags: list[str] | None = None, officers_needed: int = 2, series: str | None = None,
                 campaign: JointCampaign | None = None, quiet_exception: str | None = None,
                 quiet_exception_evidence: str | None = None, officer_pool: list[str] | None = None,
-                on_site_reason: str | None = None, weighting: str = "ratios") -> InspectionPlan:
+                on_site_reason: str | None = None, weighting: str = "ratios",
+                notice_days: int | None = None) -> InspectionPlan:
     """Create a draft plan of the actor's department on published catalogue items; ``weighting`` is
     ``ratios`` (class ratios only) or ``risk`` (the same ratios, firms weighted by their risk scores)."""
     if actor.role != "department" or actor.department is None:
@@ -116,7 +117,7 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
         target_tags=list(dict.fromkeys(target_tags or [])), officer_pool=pool, officers_needed=officers_needed,
         series=(series or "").strip() or None, campaign=campaign, quiet_exception=exception,
         quiet_exception_evidence=evidence, on_site_reason=(on_site_reason or "").strip() or None,
-        weighting=weighting)
+        weighting=weighting, notice_days=_check_notice(items, notice_days))
     session.add(plan)
     session.flush()
     append_event(session, actor, "plan.created", f"plan:{plan.id}",
@@ -126,6 +127,19 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
                   "quiet_exception": exception, "on_site": plan.on_site, "on_site_reason": plan.on_site_reason,
                   "weighting": weighting})
     return plan
+
+
+def _check_notice(items, days: int | None) -> int | None:
+    """检查预告: a plan may tell the firms its visits ahead only where every item allows it."""
+    if not days:
+        return None
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 30:
+        raise InvalidInput("检查预告天数应为 1 至 30 天", fields={"notice_days": "应为 1 至 30"})
+    barred = [i.code for i in items if not i.advance_notice]
+    if barred:
+        raise InvalidInput(f"事项 {'、'.join(barred)} 不允许检查预告（重点、专项检查不得提前告知）",
+                           fields={"notice_days": "事项不允许预告"})
+    return days
 
 
 def check_ratio_bounds(items, ratios: dict[str, float]) -> None:

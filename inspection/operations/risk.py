@@ -225,7 +225,8 @@ def record_lead(session: Session, actor: User, firm: Firm, *, kind: str, receive
     if actor.role != "department":
         raise NotPermitted("只有执法部门可以登记投诉举报和线索")
     if kind not in LEAD_KINDS:
-        raise InvalidInput("线索类型应为 complaint（投诉举报）或 referral（移送、转办线索）", fields={"kind": "取值无效"})
+        raise InvalidInput("线索类型应为 complaint（投诉举报）、referral（移送、转办线索）或 accident（事故报告）",
+                           fields={"kind": "取值无效"})
     if not reference.strip():
         raise InvalidInput("须填写投诉或线索编号", fields={"reference": "必填"})
     if received_on > local_today(utcnow()):

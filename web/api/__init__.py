@@ -5,8 +5,8 @@ from flask import Flask
 from flask_smorest import Api
 
 from ..auth import csrf
-from . import (admin, catalogue, firms, leniency, log, offsite, oversight, plans, public, risk, rules, schedules,
-               session, visits)
+from . import (admin, catalogue, door, firms, leniency, log, offsite, oversight, plans, public, risk, rules,
+               schedules, session, visits)
 from .schemas import ErrorSchema
 
 
@@ -25,7 +25,7 @@ api = PlatformApi()
 def init_app(app: Flask) -> None:
     api.init_app(app, spec_kwargs={"info": {"description": "涉企行政检查统筹监管平台的接口。错误统一返回 "
                                                            "{error, message, fields}。写操作须以 JSON 提交。"}})
-    for module in (session, catalogue, firms, plans, schedules, rules, visits, offsite, oversight, public, log, admin,
-                   risk, leniency):
+    for module in (session, catalogue, firms, plans, schedules, rules, visits, door, offsite, oversight, public, log,
+                   admin, risk, leniency):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")

@@ -55,7 +55,7 @@ def new_plan(body):
                        quiet_exception=body.get("quiet_exception"),
                        quiet_exception_evidence=body.get("quiet_exception_evidence"),
                        officer_pool=body["officer_pool"], on_site_reason=body.get("on_site_reason"),
-                       weighting=body["weighting"])
+                       weighting=body["weighting"], notice_days=body.get("notice_days"))
 
 
 @blp.get("/plans/<int:plan_id>")

@@ -24,7 +24,7 @@ blp = Blueprint("api_risk", __name__, description="预警模型与投诉举报�
 
 
 class LeadInSchema(BaseSchema):
-    kind = Str(required=True, validate=one_of(["complaint", "referral"]))
+    kind = Str(required=True, validate=one_of(["complaint", "referral", "accident"]))
     received_on = Day(required=True)
     reference = Str(required=True, validate=length(1, 64))
     summary = Str(load_default="", validate=length(max_=1000))

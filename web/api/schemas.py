@@ -134,6 +134,7 @@ class PlanSchema(BaseSchema):
     selection = Str()
     on_site = fields.Function(lambda p: p.on_site)
     on_site_reason = Str(allow_none=True)
+    notice_days = Int(allow_none=True)
 
 
 class CampaignSchema(BaseSchema):

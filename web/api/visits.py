@@ -13,20 +13,38 @@ from inspection.models import InspectionTask, Visit
 from inspection.operations.entries import (decide_leniency, evaluate_visit, leniency_proposal, local_today,
                                            publish_results, record_finding, record_outcome, rotate_token, scan_in,
                                            scan_out, verify_code)
+from inspection.operations.door import Lead, prompt_for
 from inspection.operations.events import utcnow
 from inspection.permissions import can_view_firm
 
 from ..auth import roles_required
 from ..database import db
-from ..visit_views import firm_record, verification, visit_sheet
+from ..visit_views import firm_record, jsonable_prompt, verification, visit_sheet
 from .schemas import BaseSchema, Day, Int, Str, between, length, one_of
 
 PREFIX = ""
 blp = Blueprint("api_visits", __name__, description="扫码入企、检查结果、亮码核验与事后评价")
 
 
+class ScanLeadSchema(BaseSchema):
+    kind = Str(required=True, validate=one_of(["complaint", "referral", "accident"]))
+    reference = Str(required=True, validate=length(1, 64))
+    item = Str(required=True, validate=length(1, 32))
+
+
+class EmergencyInSchema(BaseSchema):
+    kind = Str(required=True, validate=one_of(["accident", "hazard"]))
+    item = Str(required=True, validate=length(1, 32))
+    entered_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=dt.UTC,
+                                      metadata={"description": "when the team went in (ISO 8601)"})
+
+
 class ScanInSchema(BaseSchema):
     token = Str(required=True, validate=length(8, 64))
+    lead = fields.Nested(ScanLeadSchema, load_default=None, allow_none=True,
+                         metadata={"description": "依线索入企: a lead recorded for this firm"})
+    emergency = fields.Nested(EmergencyInSchema, load_default=None, allow_none=True,
+                              metadata={"description": "紧急入企: the lead is back-filed within 3 working days"})
 
 
 class FindingInSchema(BaseSchema):
@@ -68,6 +86,8 @@ class ScanOutSchema(BaseSchema):
     scanned = fields.List(Str())
     code = Str(allow_none=True)
     verify_url = Str(allow_none=True)
+    origin = Str()
+    prompt = fields.Dict()
 
 
 def _visit(visit_id: int) -> Visit:
@@ -86,10 +106,19 @@ def _secret() -> str:
 @blp.arguments(ScanInSchema)
 @blp.response(200, ScanOutSchema)
 def scan(body):
-    """Scan in at a firm with the token of its code."""
-    result = scan_in(db(), current_user, body["token"], secret=_secret())
+    """Scan in at a firm with the token of its code (with a lead, or as an emergency, when nothing is
+    scheduled); the answer carries the scan-time prompt (扫码提示)."""
+    lead = None
+    if body.get("lead"):
+        lead = Lead(kind=body["lead"]["kind"], reference=body["lead"]["reference"], item=body["lead"]["item"])
+    elif body.get("emergency"):
+        entered = body["emergency"].get("entered_at")
+        lead = Lead(kind=body["emergency"]["kind"], item=body["emergency"]["item"], emergency=True,
+                    entered_at=entered.astimezone(dt.UTC).replace(tzinfo=None) if entered else None)
+    result = scan_in(db(), current_user, body["token"], secret=_secret(), lead=lead)
+    prompt = prompt_for(db(), result.visit.firm, current_user.officer, result.visit.day, result.visit)
     return {"state": result.state, "visit": result.visit.id, "firm": result.visit.firm.uscc, "scanned": result.scanned,
-            "code": result.code,
+            "code": result.code, "origin": result.visit.origin, "prompt": jsonable_prompt(prompt),
             "verify_url": url_for("views.verify", code=result.code, _external=True) if result.code else None}
 
 
@@ -185,7 +214,7 @@ def firm_visits(uscc: str):
     firm = db().scalar(queries.firm_by_uscc(uscc))
     if firm is None or not can_view_firm(current_user, firm):
         abort(404)
-    return firm_record(db(), firm)
+    return firm_record(db(), firm, current_user)
 
 
 @blp.post("/firms/<uscc>/code/rotate")

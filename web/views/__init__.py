@@ -1,7 +1,8 @@
 """Pages for people: public catalogue and log head, a home per role, firms, plans."""
 from flask import Flask
 
-from . import admin, catalogue, firms, home, leniency, offsite, oversight, plans, public, risk, schedules, visits  # noqa: F401 - each adds its routes to bp
+from . import (admin, catalogue, door, firms, home, leniency, offsite, oversight, plans, public, risk,  # noqa: F401
+               schedules, visits)  # each adds its routes to bp
 from .blueprint import bp
 
 

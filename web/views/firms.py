@@ -5,7 +5,7 @@ from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
 from inspection import queries
-from inspection.models import CREDIT_CLASSES
+from inspection.models import CREDIT_CLASSES, LEAD_KIND_LABELS
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.permissions import can_list_firms, can_view_firm, can_view_request
@@ -49,5 +49,6 @@ def firm(uscc: str):
         abort(404)
     offsite = [r for r in offsite_for_firm(firm) if can_view_request(current_user, r)]
     return render_template("firms/detail.html", firm=firm, offsite=offsite, today=local_today(utcnow()),
+                           lead_kinds=LEAD_KIND_LABELS,
                            risk=firm_risk(db(), firm, current_user),
                            **firm_visits_context(firm))

@@ -92,7 +92,8 @@ def _drill() -> Drill:
                  results=args.get("results") if args.get("results") in ("published", "late") else None,
                  evaluated=args.get("evaluated") == "1",
                  credit_class=args.get("credit_class") if args.get("credit_class") in CREDIT_CLASSES else None,
-                 times=args.get("times") if args.get("times") in kpis.TIMES else None)
+                 times=args.get("times") if args.get("times") in kpis.TIMES else None,
+                 origin=args.get("origin") if args.get("origin") in ("unplanned", "emergency") else None)
 
 
 def _scope_args(scope: Scope, **extra) -> dict:
@@ -115,7 +116,9 @@ def dashboard():
         "by_district": kpis.entries_by_district(session, scope), "departments": kpis.department_figures(session, scope),
         "published": kpis.publication_rate(session, scope, today), "on_time": kpis.on_time_rate(session, scope, today),
         "evaluation": kpis.average_evaluation(session, scope), "per_firm": kpis.entries_per_firm(session, scope),
-        "avoided": kpis.entries_avoided(session, scope), "offsite": kpis.offsite_figures(session, scope)}
+        "avoided": kpis.entries_avoided(session, scope), "offsite": kpis.offsite_figures(session, scope),
+        "origins": kpis.entries_by_origin(session, scope), "prompts": kpis.prompt_figures(session, scope),
+        "offline": kpis.offline_entries(session, scope)}
     figures["department_entries"] = sum(n for _, _, n in figures["by_department"])
     figures["offsite_share"] = kpis.offsite_share(figures["offsite"].total, figures["department_entries"])
     figures["offsite_monthly"] = [a + b for a, b in zip(figures["offsite"].closed, figures["offsite"].escalated)]
@@ -125,7 +128,8 @@ def dashboard():
                            districts=session.scalars(select(District).order_by(District.code)).all())
 
 
-DRILL_TITLES = {"joint": "联合检查", "evaluated": "企业已评价", "published": "结果已公示", "late": "结果逾期未公示"}
+DRILL_TITLES = {"joint": "联合检查", "evaluated": "企业已评价", "published": "结果已公示", "late": "结果逾期未公示",
+                "unplanned": "依线索入企", "emergency": "紧急入企"}
 
 
 def _drill_title(scope: Scope, drill: Drill) -> str:
@@ -139,6 +143,8 @@ def _drill_title(scope: Scope, drill: Drill) -> str:
     parts += [DRILL_TITLES[k] for k in ("joint", "evaluated") if getattr(drill, k)]
     if drill.results:
         parts.append(DRILL_TITLES[drill.results])
+    if drill.origin:
+        parts.append(DRILL_TITLES[drill.origin])
     if drill.credit_class or drill.times:
         parts.append(f"{drill.credit_class or '各'} 类企业" + (f"中被入企 {drill.times} 次的" if drill.times else ""))
     return " · ".join(parts)

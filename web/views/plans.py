@@ -52,7 +52,8 @@ def new_plan():
            "period_end": form.get("period_end", ""), "items": form.getlist("items"), "lead": form.get("lead") or None,
            "target_districts": form.getlist("target_districts"),
            "target_industries": form.getlist("target_industries"), "series": form.get("series") or None,
-           "on_site_reason": form.get("on_site_reason") or None, "weighting": form.get("weighting") or "ratios"}
+           "on_site_reason": form.get("on_site_reason") or None, "weighting": form.get("weighting") or "ratios",
+           "notice_days": form.get("notice_days") or None}
     percents = {c: form.get(f"ratio_{c}", "").strip() for c in CLASSES}
     shown = {**raw, "ratios": percents}
     try:
@@ -66,7 +67,8 @@ def new_plan():
                            period_end=data["period_end"], item_codes=data["items"], lead=data.get("lead"),
                            ratios=data["ratios"], target_districts=data["target_districts"],
                            target_industries=data["target_industries"], series=data.get("series"),
-                           on_site_reason=data.get("on_site_reason"), weighting=data["weighting"])
+                           on_site_reason=data.get("on_site_reason"), weighting=data["weighting"],
+                           notice_days=data.get("notice_days"))
     except ValidationError as err:
         return render_template("plans/new.html", form=shown, errors=err.messages, **_form_context()), 422
     except DomainError as err:

@@ -12,13 +12,16 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import or_, select
 
+from checklists.queries import published_items
 from inspection import queries
 from inspection.errors import DomainError, InvalidInput
-from inspection.models import (COMPLAINT_LABELS, OUTCOME_LABELS, RESULT_LABELS, TREATMENT_LABELS, Firm, InspectionPlan,
-                               InspectionTask, ItemOutcome, Scan, Visit, VisitEntry, VisitOfficer)
-from inspection.operations.entries import (decide_leniency, evaluate_visit, firm_token, inspection_code,
+from inspection.models import (COMPLAINT_LABELS, EMERGENCY_KINDS, LEAD_KIND_LABELS, OUTCOME_LABELS, RESULT_LABELS,
+                               TREATMENT_LABELS, Firm, FirmLead, InspectionPlan, InspectionTask, ItemOutcome, Scan,
+                               Visit, VisitEntry, VisitOfficer)
+from inspection.operations.entries import (decide_leniency, evaluate_visit, firm_of_token, firm_token, inspection_code,
                                            leniency_proposal, local_today, publish_results, record_finding,
                                            record_outcome, rotate_token, scan_in, scan_out, verify_code)
+from inspection.operations.door import Lead, prompt_for
 from inspection.operations.events import utcnow
 from inspection.permissions import can_view_firm
 
@@ -56,22 +59,53 @@ def officer_visits(officer_id: int, first: dt.date, last: dt.date) -> list[Visit
                         .order_by(Visit.day, Visit.id)).all()
 
 
+def lead_from_form(form) -> Lead | None:
+    """The lead typed on the scan page, if the officer gave one (依线索入企 or 紧急入企)."""
+    mode = form.get("mode", "")
+    if mode == "lead":
+        return Lead(kind=form.get("lead_kind", ""), reference=form.get("lead_reference", ""), item=form.get("item", ""))
+    if mode == "emergency":
+        entered = form.get("entered_at", "").strip()
+        entered_at = None
+        if entered:
+            try:
+                hour, minute = (int(x) for x in entered.split(":"))
+                entered_at = dt.datetime.combine(local_today(utcnow()), dt.time(hour, minute)) - dt.timedelta(hours=8)
+            except ValueError:
+                raise InvalidInput("入企时间格式应为 时:分", fields={"entered_at": "格式不正确"}) from None
+        return Lead(kind=form.get("emergency_kind", ""), item=form.get("item", ""), emergency=True, entered_at=entered_at)
+    return None
+
+
+SCAN_MESSAGES = {"waiting_partner": ("已扫码，等待同组另一名持证执法人员在 30 分钟内扫码后方可入企检查", "info"),
+                 "entered": ("入企登记完成：请向企业出示检查码", "success"),
+                 "already_in": ("您已在本次检查中", "info"),
+                 "joined": ("已加入本次检查：贵部门的任务与对方部门合并为一次入企", "success"),
+                 "accompanying": ("已登记为陪同人员：陪同人员不计入两名持证检查人员", "info")}
+
+
+def _scan_page(token: str, **extra):
+    """The scan page with what the officer should know before entering (扫码提示)."""
+    firm = firm_of_token(db(), token) if token else None
+    prompt = prompt_for(db(), firm, current_user.officer, local_today(utcnow())) if firm else None
+    items = db().scalars(published_items(current_user.department.code)).all()
+    return render_template("visits/scan.html", token=token, firm=firm, prompt=prompt, items=items,
+                           lead_kinds=LEAD_KIND_LABELS, emergency_kinds=EMERGENCY_KINDS, **extra)
+
+
 @bp.route("/scan", methods=["GET", "POST"])
 @roles_required("inspector")
 def scan():
     if request.method == "GET":
-        return render_template("visits/scan.html", token=request.args.get("token", ""))
+        return _scan_page(request.args.get("token", ""))
     token = request.form.get("token", "").strip()
     try:
-        result = scan_in(db(), current_user, token, secret=current_app.config["SECRET_KEY"])
+        result = scan_in(db(), current_user, token, secret=current_app.config["SECRET_KEY"],
+                         lead=lead_from_form(request.form))
     except DomainError as err:
         _fail(err)
-        return render_template("visits/scan.html", token=token, refused=err.message), err.status
-    messages = {"waiting_partner": ("已扫码，等待同组另一名持证执法人员在 30 分钟内扫码后方可入企检查", "info"),
-                "entered": ("入企登记完成：请向企业出示检查码", "success"),
-                "already_in": ("您已在本次检查中", "info"),
-                "accompanying": ("已登记为陪同人员：陪同人员不计入两名持证检查人员", "info")}
-    flash(*messages[result.state])
+        return _scan_page(token, refused=err.message, form=request.form), err.status
+    flash(*SCAN_MESSAGES[result.state])
     return redirect(url_for("views.visit", visit_id=result.visit.id))
 
 
@@ -81,7 +115,7 @@ def scan_token(token: str):
     """What a phone opens when it scans a firm's posted code."""
     if current_user.role != "inspector":
         abort(403)
-    return render_template("visits/scan.html", token=token, confirm=True)
+    return _scan_page(token, confirm=True)
 
 
 def _team_visit(visit_id: int) -> Visit:
@@ -102,9 +136,12 @@ def visit(visit_id: int):
     code = inspection_code(visit, entry, current_app.config["SECRET_KEY"]) if entry else None
     scans = db().scalars(select(Scan).where(Scan.visit_id == visit.id, Scan.accepted.is_(True))
                          .order_by(Scan.at)).all()
+    on_team = current_user.officer_id in {o.officer_id for o in visit.officers}
+    prompt = prompt_for(db(), visit.firm, current_user.officer, visit.day, visit) if on_team else None
     return render_template("visits/visit.html", visit=visit, sheet=visit_sheet(db(), visit, current_user),
                            code=code, entry=entry, scans=scans, results=RESULT_LABELS, outcomes=OUTCOME_LABELS,
-                           treatments=TREATMENT_LABELS,
+                           treatments=TREATMENT_LABELS, prompt=prompt, lead_kinds=LEAD_KIND_LABELS,
+                           lead=db().get(FirmLead, visit.lead_id) if visit.lead_id else None,
                            code_qr=qr_svg(url_for("views.verify", code=code, _external=True), 5) if code else None)
 
 
@@ -297,7 +334,7 @@ def publish(visit_id: int):
 
 
 def firm_visits_context(firm) -> dict:
-    return {"record": firm_record(db(), firm), "complaints": COMPLAINT_LABELS}
+    return {"record": firm_record(db(), firm, current_user), "complaints": COMPLAINT_LABELS}
 
 
 

@@ -1,0 +1,343 @@
+"""At the door (现场的实际情况): entries on a recorded lead and emergency entries back-filed afterwards,
+what an officer is shown at scan-in (扫码提示: the firm's recent visits, other departments' open tasks)
+with the invitations and postponements it leads to, and the firm's report of an inspection that showed
+no valid code. Scan-in itself (``entries.scan_in``) calls the parts that decide which visit a scan is for."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from ..calendar import add_working_days
+from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted
+from ..models import (EMERGENCY_KINDS, LEAD_KIND_LABELS, Firm, FirmLead, InspectionPlan, InspectionTask, JoinInvitation,
+                      Officer, RefusalReport, ScanPrompt, User, Visit, VisitEntry, VisitOfficer)
+from .events import append_event, utcnow
+from .facts import refresh_visit_facts
+from .plans import file_targeted_plan, transition
+
+PARTNER_WINDOW = dt.timedelta(minutes=30)   # the second officer must scan within this of the first
+BACKFILE_WORKING_DAYS = 3                    # an emergency entry's lead is back-filed within this
+LEAD_MAX_AGE = dt.timedelta(days=90)         # a lead older than this no longer justifies an entry
+RECENT_DAYS = 90                             # the firm's visits shown at scan-in
+
+
+@dataclasses.dataclass
+class Lead:
+    """What justifies entering a firm with no scheduled visit: a lead recorded on the platform (投诉举报,
+    移送转办, 事故报告) and the item inspected; or, in an emergency, its kind, back-filed later."""
+
+    kind: str
+    item: str
+    reference: str = ""
+    emergency: bool = False
+    entered_at: dt.datetime | None = None    # an emergency team went in first: when
+
+
+class LeadRefused(DomainError):
+    """A lead that does not justify the entry; the refused scan stays on the record for oversight."""
+
+    status = 422
+    code = "scan_refused"
+    audited = True
+
+
+def find_lead(session: Session, firm: Firm, officer: Officer, lead: Lead, today: dt.date) -> FirmLead:
+    """The recorded lead the officer names: of this firm, of his department or none, not too old."""
+    if lead.kind not in LEAD_KIND_LABELS:
+        raise LeadRefused("线索类型应为投诉举报、移送转办线索或事故报告", fields={"lead_kind": "取值无效"})
+    reference = lead.reference.strip()
+    if not reference:
+        raise LeadRefused("依线索入企须填写线索编号（无线索不检查）", fields={"lead_reference": "必填"})
+    found = session.scalar(select(FirmLead).where(
+        FirmLead.firm_id == firm.id, FirmLead.kind == lead.kind, FirmLead.reference == reference,
+        FirmLead.received_on <= today, FirmLead.received_on >= today - LEAD_MAX_AGE,
+        or_(FirmLead.department_id.is_(None), FirmLead.department_id == officer.department_id)))
+    if found is None:
+        raise LeadRefused(f"{LEAD_KIND_LABELS[lead.kind]} {reference} 未在平台登记为{firm.name}的线索"
+                          f"（或已超过 {LEAD_MAX_AGE.days} 天）：依线索检查须先登记线索", fields={"lead_reference": reference})
+    return found
+
+
+def open_lead_visit(session: Session, user: User, firm: Firm, lead: Lead, now: dt.datetime,
+                    today: dt.date) -> Visit:
+    """A visit for an entry without a schedule: a targeted plan filed with its lead (the catalogue item,
+    jurisdiction and quiet-period exception checked as for every plan), its one task, and the visit the
+    officer's partner joins by scanning."""
+    officer = user.officer
+    if lead.emergency:
+        if lead.kind not in EMERGENCY_KINDS:
+            raise LeadRefused("紧急入企的情形应为生产安全事故或重大安全隐患", fields={"emergency_kind": "取值无效"})
+        if lead.entered_at is not None and not (local_day(lead.entered_at) == today and lead.entered_at <= now):
+            raise LeadRefused("紧急入企时间应为今天、且不晚于现在", fields={"entered_at": "时间无效"})
+        record, label = None, EMERGENCY_KINDS[lead.kind]
+        text = f"紧急入企（{label}），线索须于 {add_working_days(today, BACKFILE_WORKING_DAYS)} 前补录"
+        exception, evidence = ("accident" if lead.kind == "accident" else "hazard"), f"紧急入企：{label}"
+    else:
+        record = find_lead(session, firm, officer, lead, today)
+        label = LEAD_KIND_LABELS[lead.kind]
+        text = f"{label} {record.reference}：{record.summary}".strip("：")
+        exception = {"complaint": "complaint", "referral": "order", "accident": "accident"}[lead.kind]
+        evidence = f"{label} {record.reference}"
+    plan = file_targeted_plan(session, user, officer.department, title=f"{label}：{firm.name}", item_codes=[lead.item],
+                              firms=[firm], lead=text, period_start=today, period_end=today, on_site_reason=text,
+                              quiet_exception=exception, quiet_exception_evidence=evidence,
+                              kind="emergency" if lead.emergency else "unplanned")
+    task = plan.tasks[0]
+    visit = Visit(firm_id=firm.id, day=today, status="confirmed", locked=True, created_at=now,
+                  origin="emergency" if lead.emergency else "unplanned", lead_id=record.id if record else None,
+                  emergency_kind=lead.kind if lead.emergency else None,
+                  entered_before=lead.entered_at if lead.emergency else None,
+                  backfile_due=add_working_days(today, BACKFILE_WORKING_DAYS) if lead.emergency else None)
+    session.add(visit)
+    session.flush()
+    task.visit_id, task.status = visit.id, "scheduled"
+    transition(plan, "scheduled")
+    session.add(VisitOfficer(visit_id=visit.id, officer_id=officer.id, department_id=officer.department_id))
+    session.flush()
+    append_event(session, user, f"visit.{visit.origin}", f"visit:{visit.id}",
+                 {"firm": firm.uscc, "plan": plan.id, "item": lead.item, "lead": record.reference if record else None,
+                  "lead_kind": lead.kind, "backfile_due": visit.backfile_due})
+    return visit
+
+
+def local_day(at: dt.datetime) -> dt.date:
+    return (at + dt.timedelta(hours=8)).date()
+
+
+def lead_visit_awaiting_partner(session: Session, officer: Officer, firm: Firm, now: dt.datetime) -> Visit | None:
+    """An entry on a lead that a colleague of the officer's department opened here within the partner
+    window: the officer joins its team by scanning."""
+    visit = session.scalar(
+        select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
+        .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+        .where(Visit.firm_id == firm.id, Visit.origin != "planned", Visit.status.in_(("confirmed", "in_progress")),
+               Visit.created_at >= now - PARTNER_WINDOW, Visit.created_at <= now + PARTNER_WINDOW,
+               InspectionPlan.department_id == officer.department_id)
+        .order_by(Visit.id.desc()).limit(1))
+    if visit is not None and officer.id not in {o.officer_id for o in visit.officers}:
+        session.add(VisitOfficer(visit_id=visit.id, officer_id=officer.id, department_id=officer.department_id))
+        session.flush()
+        session.refresh(visit, ["officers"])
+    return visit
+
+
+# -- Backfiling an emergency entry ---------------------------------------------------------------
+
+def backfile(session: Session, actor: User, visit: Visit, *, kind: str, reference: str, summary: str = "",
+             now: dt.datetime | None = None) -> Visit:
+    """The lead of an emergency entry, recorded afterwards (within the deadline, or late and flagged)."""
+    now = now or utcnow()
+    department_ids = {t.plan.department_id for t in visit.tasks}
+    if actor.role not in ("department", "inspector") or actor.department_id not in department_ids:
+        raise NotPermitted("只有入企部门可以补录线索")
+    if visit.origin != "emergency":
+        raise InvalidState("只有紧急入企需要补录线索")
+    if visit.backfiled_at is not None:
+        raise InvalidState("线索已经补录")
+    if kind not in LEAD_KIND_LABELS:
+        raise InvalidInput("线索类型应为投诉举报、移送转办线索或事故报告", fields={"kind": "取值无效"})
+    if not reference.strip():
+        raise InvalidInput("补录须填写线索编号（事故报告编号、投诉编号或交办文号）", fields={"reference": "必填"})
+    record = FirmLead(firm_id=visit.firm_id, department_id=actor.department_id, kind=kind,
+                      received_on=visit.day, reference=reference.strip()[:64], summary=summary.strip()[:1000],
+                      recorded_by_id=actor.id, recorded_at=now)
+    session.add(record)
+    session.flush()
+    visit.lead_id, visit.backfiled_at = record.id, now
+    for task in visit.tasks:
+        task.plan.lead = f"{task.plan.lead}；补录：{LEAD_KIND_LABELS[kind]} {record.reference}"
+        task.plan.quiet_exception_evidence = f"{LEAD_KIND_LABELS[kind]} {record.reference}"
+    session.flush()
+    late = local_day(now) > visit.backfile_due
+    append_event(session, actor, "visit.backfiled", f"visit:{visit.id}",
+                 {"lead_kind": kind, "lead": record.reference, "due": visit.backfile_due, "late": late})
+    return visit
+
+
+# -- Scan-time prompts (扫码提示) -------------------------------------------------------------------
+
+def recent_visits(session: Session, firm: Firm, today: dt.date, exclude: int | None = None) -> list[dict]:
+    """The firm's entered visits of the last 90 days: when, which departments, which items."""
+    visits = session.scalars(select(Visit).join(VisitEntry, VisitEntry.visit_id == Visit.id)
+                             .where(Visit.firm_id == firm.id, Visit.day >= today - dt.timedelta(days=RECENT_DAYS),
+                                    Visit.day <= today, Visit.id != (exclude or 0))
+                             .order_by(Visit.day.desc())).all()
+    return [{"visit": v.id, "day": v.day, "departments": sorted({t.plan.department.short_name for t in v.tasks}),
+             "items": sorted({i.code for t in v.tasks for i in t.plan.items})} for v in visits]
+
+
+def open_tasks(session: Session, firm: Firm, officer: Officer, today: dt.date, visit: Visit | None = None) -> list[InspectionTask]:
+    """Other departments' on-site tasks at this firm that could be done today, not in this visit."""
+    stmt = (select(InspectionTask).join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+            .where(InspectionTask.firm_id == firm.id, InspectionTask.on_site.is_(True),
+                   InspectionTask.status.in_(("pending", "scheduled")),
+                   InspectionTask.window_start <= today, InspectionTask.window_end >= today,
+                   InspectionPlan.department_id != officer.department_id, InspectionPlan.status != "cancelled")
+            .order_by(InspectionTask.id))
+    if visit is not None:
+        stmt = stmt.where(or_(InspectionTask.visit_id.is_(None), InspectionTask.visit_id != visit.id))
+    return session.scalars(stmt).all()
+
+
+def prompt_for(session: Session, firm: Firm, officer: Officer, today: dt.date, visit: Visit | None = None) -> dict:
+    """What the officer sees at scan-in, and whether his own items were checked here recently."""
+    recent = recent_visits(session, firm, today, exclude=visit.id if visit else None)
+    mine = {i.code for t in (visit.tasks if visit else []) if t.plan.department_id == officer.department_id
+            for i in t.plan.items}
+    same = [r for r in recent if mine & set(r["items"])]
+    tasks = open_tasks(session, firm, officer, today, visit)
+    invited = set(session.scalars(select(JoinInvitation.task_id).where(
+        JoinInvitation.visit_id == (visit.id if visit else 0), JoinInvitation.status == "open")))
+    return {"recent": recent, "same_item_recently": same,
+            "open_tasks": [{"task": t.id, "department": t.plan.department.name, "plan": t.plan.title,
+                            "items": [i.code for i in t.plan.items], "invited": t.id in invited,
+                            "scheduled_day": t.visit.day if t.visit else None} for t in tasks]}
+
+
+def record_prompt(session: Session, visit: Visit, officer: Officer, prompt: dict, now: dt.datetime) -> ScanPrompt | None:
+    """Keep what an officer was shown at his first scan of a visit, when there was anything to show."""
+    if not prompt["recent"] and not prompt["open_tasks"]:
+        return None
+    row = ScanPrompt(visit_id=visit.id, officer_id=officer.id, department_id=officer.department_id, at=now,
+                     recent_visits=len(prompt["recent"]), open_tasks=len(prompt["open_tasks"]))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _team_member(actor: User, visit: Visit) -> Officer:
+    if actor.role != "inspector" or actor.officer_id not in {o.officer_id for o in visit.officers}:
+        raise NotPermitted("只有本次检查组成员可以处理扫码提示")
+    return actor.officer
+
+
+def _latest_prompt(session: Session, visit: Visit, officer: Officer) -> ScanPrompt | None:
+    return session.scalar(select(ScanPrompt).where(ScanPrompt.visit_id == visit.id,
+                                                   ScanPrompt.department_id == officer.department_id)
+                          .order_by(ScanPrompt.id.desc()).limit(1))
+
+
+def invite(session: Session, actor: User, visit: Visit, task: InspectionTask, *, now: dt.datetime | None = None) -> JoinInvitation:
+    """Invite another department with an open task here into this visit: its task joins when two of its
+    certified officers scan in."""
+    now = now or utcnow()
+    officer = _team_member(actor, visit)
+    if visit.status not in ("confirmed", "in_progress") or visit.day != local_day(now):
+        raise InvalidState("只能邀请其他部门加入今天进行中的检查")
+    if task.id not in {t["task"] for t in prompt_for(session, visit.firm, officer, visit.day, visit)["open_tasks"]}:
+        raise InvalidInput("该任务不是本企业今天可以一并检查的其他部门任务", fields={"task": task.id})
+    existing = session.scalar(select(JoinInvitation).where(JoinInvitation.visit_id == visit.id,
+                                                           JoinInvitation.task_id == task.id))
+    if existing is not None:
+        return existing
+    prompt = _latest_prompt(session, visit, officer)
+    row = JoinInvitation(visit_id=visit.id, task_id=task.id, prompt_id=prompt.id if prompt else None,
+                         invited_by_id=officer.id, at=now, status="open")
+    session.add(row)
+    session.flush()
+    append_event(session, actor, "visit.invited", f"visit:{visit.id}",
+                 {"task": task.id, "department": task.plan.department.code, "firm": visit.firm.uscc})
+    return row
+
+
+def invited_visit(session: Session, officer: Officer, firm: Firm, today: dt.date) -> tuple[Visit, JoinInvitation] | None:
+    """The visit here today that invited the officer's department, with the invitation."""
+    row = session.execute(
+        select(Visit, JoinInvitation).join(JoinInvitation, JoinInvitation.visit_id == Visit.id)
+        .join(InspectionTask, InspectionTask.id == JoinInvitation.task_id)
+        .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+        .where(Visit.firm_id == firm.id, Visit.day == today, Visit.status.in_(("confirmed", "in_progress")),
+               JoinInvitation.status == "open", InspectionPlan.department_id == officer.department_id,
+               InspectionTask.status.in_(("pending", "scheduled")))
+        .order_by(JoinInvitation.id).limit(1)).first()
+    return (row[0], row[1]) if row else None
+
+
+def join(session: Session, actor: User, visit: Visit, invitation: JoinInvitation, officers: list[Officer],
+         now: dt.datetime) -> InspectionTask:
+    """Two certified officers of the invited department scanned in: their task moves into this visit (its
+    earlier visit, left empty, is cancelled) and they join the team."""
+    task = invitation.task
+    old = task.visit
+    task.visit_id, task.status, task.unscheduled_reason = visit.id, "scheduled", None
+    present = {o.officer_id for o in visit.officers}
+    for officer in officers:
+        if officer.id not in present:
+            session.add(VisitOfficer(visit_id=visit.id, officer_id=officer.id, department_id=officer.department_id))
+    invitation.status, invitation.joined_at = "joined", now
+    if invitation.prompt_id:
+        prompt = session.get(ScanPrompt, invitation.prompt_id)
+        prompt.outcome, prompt.decided_at = "joined", now
+    session.flush()
+    cancelled = None
+    if old is not None and old.id != visit.id and old.status in ("proposed", "confirmed"):
+        if not session.scalar(select(func.count()).select_from(InspectionTask).where(InspectionTask.visit_id == old.id)):
+            old.status, cancelled = "cancelled", old.id
+    if task.plan.status == "drawn":
+        transition(task.plan, "scheduled")
+    session.flush()
+    session.refresh(visit, ["tasks", "officers"])
+    refresh_visit_facts(session, visit)
+    append_event(session, actor, "visit.joined", f"visit:{visit.id}",
+                 {"task": task.id, "department": task.plan.department.code, "from_visit": old.id if old else None,
+                  "cancelled": cancelled, "officers": [o.certificate_no for o in officers]})
+    return task
+
+
+def postpone(session: Session, actor: User, visit: Visit, reason: str, *, now: dt.datetime | None = None) -> list[InspectionTask]:
+    """Postpone the officer's own part of a visit not yet entered, because the firm was inspected for the
+    same item recently: his department's tasks go back to the next schedule; an emptied visit is cancelled."""
+    now = now or utcnow()
+    officer = _team_member(actor, visit)
+    if visit.status != "confirmed" or session.get(VisitEntry, visit.id) is not None:
+        raise InvalidState("已经入企的检查不能推迟")
+    prompt = prompt_for(session, visit.firm, officer, local_day(now), visit)
+    if not prompt["same_item_recently"]:
+        raise InvalidState(f"近 {RECENT_DAYS} 天内没有同一事项的入企检查，不能以此推迟")
+    if not reason.strip():
+        raise InvalidInput("推迟须说明理由", fields={"reason": "必填"})
+    last = prompt["same_item_recently"][0]
+    own = [t for t in visit.tasks if t.plan.department_id == officer.department_id]
+    for task in own:
+        task.visit_id, task.status = None, "pending"
+        task.unscheduled_reason = f"推迟：{last['day']} 已就同一事项入企检查（{reason.strip()[:200]}）"
+    for member in [o for o in visit.officers if o.department_id == officer.department_id]:
+        session.delete(member)
+    session.flush()
+    session.refresh(visit, ["tasks", "officers"])
+    if not visit.tasks:
+        visit.status = "cancelled"
+    row = _latest_prompt(session, visit, officer)
+    if row is None:
+        row = record_prompt(session, visit, officer, prompt, now)
+    row.outcome, row.decided_at = "avoided", now
+    session.flush()
+    append_event(session, actor, "visit.postponed", f"visit:{visit.id}",
+                 {"tasks": [t.id for t in own], "recent_visit": last["visit"], "reason": reason.strip(),
+                  "cancelled": visit.status == "cancelled"})
+    return own
+
+
+# -- The firm's right to refuse --------------------------------------------------------------------
+
+def report_no_code(session: Session, actor: User, firm: Firm, *, occurred_at: dt.datetime, officers: str,
+                   department: str = "", description: str = "", now: dt.datetime | None = None) -> RefusalReport:
+    """The firm reports an inspection that showed no valid inspection code; oversight is alerted."""
+    now = now or utcnow()
+    if actor.role != "enterprise" or actor.firm_id != firm.id:
+        raise NotPermitted("只有本企业账号可以反映未亮码检查")
+    if not officers.strip():
+        raise InvalidInput("请填写来人自称的姓名或执法证号", fields={"officers": "必填"})
+    if occurred_at > now + dt.timedelta(minutes=5) or occurred_at < now - dt.timedelta(days=30):
+        raise InvalidInput("发生时间应在最近 30 天内", fields={"occurred_at": "时间无效"})
+    row = RefusalReport(firm_id=firm.id, reported_by_id=actor.id, occurred_at=occurred_at,
+                        officers=officers.strip()[:500], department=department.strip()[:100],
+                        description=description.strip()[:2000], at=now)
+    session.add(row)
+    session.flush()
+    append_event(session, actor, "firm.reported_no_code", f"firm:{firm.uscc}",
+                 {"report": row.id, "occurred_at": occurred_at, "officers": row.officers, "department": row.department})
+    return row

@@ -1,0 +1,252 @@
+"""At the door: entries on a recorded lead and emergency entries back-filed in time or not, the scan-time
+prompt with invitations and postponements, anonymous evaluations, the firm's report of an inspection
+without a valid code, and advance notice that only items allowing it give."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from inspection.calendar import add_working_days
+from inspection.kpis import evaluation_summary
+from inspection.models import (Alert, EntryFact, Evaluation, Event, FirmLead, InspectionTask, Officer, Scan, ScanPrompt,
+                               User, Visit, VisitEntry)
+from inspection.operations.accounts import create_user
+from inspection.operations.alerts import refresh_alerts
+from inspection.operations.entries import firm_token, local_today
+from inspection.operations.events import utcnow, verify_chain
+from test_visits import as_user, enter, visit_today  # noqa: F401 - the shared visit fixture
+from web.visit_views import announced_visits
+
+TODAY = local_today(utcnow())
+
+
+@pytest.fixture
+def pair(db_session, make_firm):
+    """A restaurant in 东营区 with its code, and two certified market officers with accounts."""
+    firm = make_firm("线索入企餐饮有限公司", industry="餐饮服务")
+    officers = db_session.scalars(select(Officer).where(Officer.department.has(code="market"),
+                                                        Officer.kind == "enforcement",
+                                                        Officer.valid_from <= TODAY, Officer.valid_to > TODAY)
+                                  .order_by(Officer.id)).all()[:2]
+    names = []
+    for n, officer in enumerate(officers):
+        user = db_session.scalar(select(User).where(User.officer_id == officer.id)) or create_user(
+            db_session, None, username=f"door-{n}", password="demo1234", role="inspector", display_name=officer.name,
+            officer=officer)
+        names.append(user.username)
+    token = firm_token(db_session, firm).token
+    db_session.commit()
+    return {"firm": firm, "users": names, "token": token, "officers": officers}
+
+
+def record_lead(client, login, firm, reference="12345-2026-0088", kind="complaint", received=TODAY):
+    as_user(client, login, "market")
+    response = client.post(f"/api/v1/firms/{firm.uscc}/leads", json={
+        "kind": kind, "reference": reference, "received_on": received.isoformat(), "summary": "群众反映后厨卫生差"})
+    assert response.status_code == 201, response.get_json()
+
+
+def test_an_entry_on_a_recorded_lead(client, login, pair, db_session):
+    p = pair
+    as_user(client, login, p["users"][0])
+    lead = {"kind": "complaint", "reference": "12345-2026-0088", "item": "SC-003"}
+    unknown = client.post("/api/v1/scans", json={"token": p["token"], "lead": lead})
+    assert unknown.status_code == 422 and "未在平台登记" in unknown.get_json()["message"]
+    assert db_session.scalar(select(func.count()).select_from(Visit).where(Visit.firm_id == p["firm"].id)) == 0
+    assert db_session.scalar(select(Scan).where(Scan.firm_id == p["firm"].id, Scan.accepted.is_(False))) is not None
+    record_lead(client, login, p["firm"])
+    as_user(client, login, p["users"][0])
+    outside = client.post("/api/v1/scans", json={"token": p["token"], "lead": {**lead, "item": "XF-002"}})
+    assert outside.status_code == 422 and "XF-002" in outside.get_json()["message"]   # another department's item
+    first = client.post("/api/v1/scans", json={"token": p["token"], "lead": lead}).get_json()
+    assert first["state"] == "waiting_partner" and first["origin"] == "unplanned"
+    as_user(client, login, p["users"][1])
+    second = client.post("/api/v1/scans", json={"token": p["token"]}).get_json()   # the partner joins without a lead
+    assert second["state"] == "entered" and second["visit"] == first["visit"] and second["code"]
+    visit = db_session.get(Visit, first["visit"])
+    plan = visit.tasks[0].plan
+    assert plan.selection == "targeted" and "12345-2026-0088" in plan.lead and plan.quiet_exception == "complaint"
+    assert visit.lead_id == db_session.scalar(select(FirmLead.id).where(FirmLead.reference == "12345-2026-0088"))
+    assert db_session.scalar(select(EntryFact.origin).where(EntryFact.visit_id == visit.id)) == "unplanned"
+    as_user(client, login, "oversight")
+    client.post("/api/v1/oversight/alerts/refresh")
+    alerts = client.get("/api/v1/oversight/alerts?rule=unplanned_entry").get_json()
+    assert [a["evidence"]["lead"] for a in alerts] == ["12345-2026-0088"]
+    page = client.get(f"/oversight/dashboard?year={TODAY.year}").get_data(as_text=True)
+    assert "依线索入企" in page
+
+
+def test_an_old_lead_or_another_firms_lead_is_refused(client, login, pair, make_firm):
+    p = pair
+    record_lead(client, login, p["firm"], reference="OLD-1", received=TODAY - dt.timedelta(days=120))
+    record_lead(client, login, make_firm(), reference="OTHER-1")
+    as_user(client, login, p["users"][0])
+    for reference in ("OLD-1", "OTHER-1"):
+        refused = client.post("/api/v1/scans", json={"token": p["token"], "lead": {
+            "kind": "complaint", "reference": reference, "item": "SC-003"}})
+        assert refused.status_code == 422 and "未在平台登记" in refused.get_json()["message"]
+
+
+def test_an_emergency_entry_is_back_filed_or_alerted(client, login, pair, db_session):
+    p = pair
+    went_in = dt.datetime.combine(TODAY, dt.time(0, 30))  # 08:30 in China
+    as_user(client, login, p["users"][0])
+    first = client.post("/api/v1/scans", json={"token": p["token"], "emergency": {
+        "kind": "hazard", "item": "SC-003", "entered_at": went_in.isoformat() + "Z"}}).get_json()
+    assert first["state"] == "waiting_partner" and first["origin"] == "emergency"
+    as_user(client, login, p["users"][1])
+    assert client.post("/api/v1/scans", json={"token": p["token"]}).get_json()["state"] == "entered"
+    visit = db_session.get(Visit, first["visit"])
+    entry = db_session.get(VisitEntry, visit.id)
+    assert entry.entered_at == went_in and visit.backfile_due == add_working_days(TODAY, 3)
+    due = visit.backfile_due
+    db_session.commit()
+    assert refresh_alerts(db_session, today=due)["emergency_backfile"] == 0          # the last day: not yet late
+    assert refresh_alerts(db_session, today=due + dt.timedelta(days=1))["emergency_backfile"] == 1
+    alert = db_session.scalar(select(Alert).where(Alert.rule == "emergency_backfile"))
+    assert "至今未补录" in alert.title
+    db_session.rollback()
+    as_user(client, login, "market")
+    filed = client.post(f"/api/v1/visits/{visit.id}/backfile", json={"kind": "accident", "reference": "SG-2026-017"})
+    assert filed.status_code == 200
+    assert client.post(f"/api/v1/visits/{visit.id}/backfile", json={"kind": "accident", "reference": "X"}).status_code == 409
+    db_session.expire_all()
+    assert refresh_alerts(db_session, today=due + dt.timedelta(days=1))["emergency_backfile"] == 0  # filed in time
+    assert db_session.scalar(select(Event).where(Event.kind == "visit.backfiled")).payload["late"] is False
+
+
+def test_scan_time_prompt_invites_another_department_into_the_visit(client, login, visit_today, db_session, make_user):
+    v = visit_today
+    firm = v["visit"].firm
+    # Another department (fire) has an open task here this period, scheduled for another day.
+    login("fire")
+    plan = client.post("/api/v1/plans", json={"title": "消防抽查", "period_start": TODAY.isoformat(),
+                                              "period_end": (TODAY + dt.timedelta(days=10)).isoformat(),
+                                              "items": ["XF-003"], "ratios": {c: 0.01 for c in "ABCD"}}).get_json()
+    client.post(f"/api/v1/plans/{plan['id']}/file")
+    client.post(f"/api/v1/plans/{plan['id']}/draw")
+    fire_plan = db_session.get(type(v["visit"].tasks[0].plan), plan["id"])
+    task = InspectionTask(plan_id=fire_plan.id, firm_id=firm.id, status="pending", on_site=True,
+                          window_start=TODAY, window_end=TODAY + dt.timedelta(days=10))
+    db_session.add(task)
+    fire_users = [make_user("inspector", department="fire").username for _ in range(2)]
+    db_session.commit()
+    first, second = enter(client, login, v)
+    assert second["state"] == "entered"
+    assert [t["task"] for t in second["prompt"]["open_tasks"]] == [task.id]
+    assert client.post(f"/api/v1/visits/{v['visit'].id}/invite", json={"task": task.id}).status_code == 201
+    as_user(client, login, fire_users[0])
+    waiting = client.post("/api/v1/scans", json={"token": v["token"]}).get_json()
+    assert waiting["state"] == "waiting_partner" and waiting["visit"] == v["visit"].id
+    as_user(client, login, fire_users[1])
+    joined = client.post("/api/v1/scans", json={"token": v["token"]}).get_json()
+    assert joined["state"] == "joined"
+    db_session.expire_all()
+    assert db_session.get(InspectionTask, task.id).visit_id == v["visit"].id
+    assert db_session.get(Visit, v["visit"].id).joint
+    assert db_session.scalar(select(func.count()).select_from(EntryFact).where(EntryFact.visit_id == v["visit"].id)) == 2
+    assert db_session.scalar(select(ScanPrompt.outcome).where(ScanPrompt.visit_id == v["visit"].id,
+                                                               ScanPrompt.outcome.is_not(None))) == "joined"
+
+
+def test_postpone_when_the_same_item_was_checked_recently(client, login, visit_today, db_session, entered):
+    v = visit_today
+    as_user(client, login, v["users"][0])
+    refused = client.post(f"/api/v1/visits/{v['visit'].id}/postpone", json={"reason": "近期已检查"})
+    assert refused.status_code == 409 and "不能以此推迟" in refused.get_json()["message"]
+    entered(v["visit"].firm, item="SC-003", day=TODAY - dt.timedelta(days=20))
+    db_session.commit()
+    prompt = client.get(f"/api/v1/visits/{v['visit'].id}/prompt").get_json()
+    assert prompt["same_item_recently"] and prompt["recent"][0]["items"] == ["SC-003"]
+    done = client.post(f"/api/v1/visits/{v['visit'].id}/postpone", json={"reason": "20 天前已就同一事项检查"})
+    assert done.status_code == 200 and done.get_json()["visit_status"] == "cancelled"
+    db_session.expire_all()
+    task = db_session.get(Visit, v["visit"].id).tasks
+    assert task == [] and db_session.scalar(select(ScanPrompt.outcome).where(ScanPrompt.visit_id == v["visit"].id)) == "avoided"
+    moved = db_session.scalars(select(InspectionTask).where(InspectionTask.plan_id == v["plan"],
+                                                            InspectionTask.unscheduled_reason.like("推迟%"))).all()
+    assert len(moved) == 1 and moved[0].status == "pending" and moved[0].visit_id is None
+
+
+def test_evaluations_are_anonymous_to_the_department(client, login, db_session, make_firm, entered):
+    firms = [make_firm(f"评价企业{n}有限公司") for n in range(6)]
+    admin = db_session.scalar(select(User).where(User.username == "admin"))
+    visits = [entered(f, day=TODAY - dt.timedelta(days=10)) for f in firms]
+    for n, visit in enumerate(visits[:5]):
+        db_session.add(Evaluation(visit_id=visit.id, firm_id=visit.firm_id, score=1 + n % 5, comment=f"意见{n}号",
+                                  complaint="excessive" if n == 0 else None, by_user_id=admin.id, at=utcnow()))
+    db_session.commit()
+    login("market")
+    for visit in visits:
+        page = client.get(f"/firms/{visit.firm.uscc}").get_data(as_text=True)
+        api = client.get(f"/api/v1/firms/{visit.firm.uscc}/visits").get_json()
+        assert "意见" not in page and "企业评价：" not in page and all(r["evaluation"] is None for r in api)
+    summary = client.get("/api/v1/evaluations/summary").get_json()
+    plans = summary["by_plan"]
+    # entered() makes one plan a visit: no group reaches five, so nothing is shown, only how many are hidden.
+    assert plans["groups"] == [] and plans["hidden"] == 5 and "意见" not in str(summary)
+    market = visits[0].tasks[0].plan.department_id
+    by_plan, by_month = evaluation_summary(db_session, market, (TODAY - dt.timedelta(days=10)).year, 5)
+    assert [(g["n"], g["complaints"], g["low"]) for g in by_month["groups"]] == [(5, 1, 2)]  # one month, five of them
+    page = client.get("/evaluations").get_data(as_text=True)
+    assert "不足 5 条" in page and "意见" not in page
+    as_user(client, login, "oversight")
+    assert "意见0号" in client.get(f"/firms/{visits[0].firm.uscc}").get_data(as_text=True)
+
+
+def test_a_firm_reports_an_inspection_without_a_valid_code(client, login, make_firm, make_user, db_session):
+    firm = make_firm("未亮码反映企业有限公司")
+    user = make_user("enterprise", firm=firm)
+    other = make_user("enterprise", firm=make_firm())
+    db_session.commit()
+    as_user(client, login, other.username)
+    body = {"occurred_at": (utcnow() - dt.timedelta(hours=2)).isoformat() + "Z", "officers": "自称张三，证号 370501X",
+            "department": "市场监管", "description": "未出示检查码，要求查看账本"}
+    assert client.post(f"/api/v1/firms/{firm.uscc}/no-code-reports", json=body).status_code == 404
+    as_user(client, login, user.username)
+    assert client.post(f"/api/v1/firms/{firm.uscc}/no-code-reports", json={**body, "officers": ""}).status_code == 422
+    assert client.post(f"/api/v1/firms/{firm.uscc}/no-code-reports", json=body).status_code == 201
+    as_user(client, login, "oversight")
+    client.post("/api/v1/oversight/alerts/refresh")
+    alerts = client.get("/api/v1/oversight/alerts?rule=no_code_report").get_json()
+    assert len(alerts) == 1 and "自称张三" in alerts[0]["title"] and alerts[0]["firm"] == firm.id
+
+
+def test_advance_notice_only_where_every_item_allows_it(client, login, db_session):
+    login("market")
+    body = {"title": "预告检查", "period_start": TODAY.isoformat(), "period_end": (TODAY + dt.timedelta(days=10)).isoformat(),
+            "items": ["SC-003"], "ratios": {c: 0.2 for c in "ABCD"}, "target_districts": ["370502"], "notice_days": 10}
+    keyed = client.post("/api/v1/plans", json={**body, "items": ["SC-004"], "lead": "投诉线索"})
+    assert keyed.status_code == 422 and "不允许检查预告" in keyed.get_json()["message"]
+    plan = client.post("/api/v1/plans", json=body).get_json()
+    silent = client.post("/api/v1/plans", json={**body, "title": "不预告", "items": ["SC-002"], "notice_days": None}).get_json()
+    for p in (plan, silent):
+        for action in ("file", "draw", "schedule", "confirm"):
+            assert client.post(f"/api/v1/plans/{p['id']}/{action}").status_code in (200, 202)
+
+    def confirmed(plan_id):
+        return db_session.scalars(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
+                                  .where(InspectionTask.plan_id == plan_id, Visit.status == "confirmed")).all()
+    near, quiet = confirmed(plan["id"])[0], confirmed(silent["id"])[0]
+    assert [v.id for v in announced_visits(db_session, near.firm, near.day - dt.timedelta(days=10))] == [near.id]
+    assert announced_visits(db_session, near.firm, near.day - dt.timedelta(days=11)) == []   # not yet
+    firm_user = create_user(db_session, None, username="notice-firm", password="demo1234", role="enterprise",
+                            display_name=near.firm.name, firm=near.firm)
+    quiet_user = create_user(db_session, None, username="quiet-firm", password="demo1234", role="enterprise",
+                             display_name=quiet.firm.name, firm=quiet.firm)
+    db_session.commit()
+    as_user(client, login, firm_user.username)
+    record = client.get(f"/api/v1/firms/{near.firm.uscc}/visits").get_json()
+    assert [r["day"] for r in record if r["status"] == "notice"] == [near.day.isoformat()]
+    assert "检查预告" in client.get(f"/firms/{near.firm.uscc}").get_data(as_text=True)
+    as_user(client, login, quiet_user.username)
+    assert not [r for r in client.get(f"/api/v1/firms/{quiet.firm.uscc}/visits").get_json() if r["status"] == "notice"]
+
+
+def test_the_log_holds_after_the_door(client, login, pair, db_session):
+    record_lead(client, login, pair["firm"])
+    as_user(client, login, pair["users"][0])
+    client.post("/api/v1/scans", json={"token": pair["token"], "lead": {"kind": "complaint",
+                                                                        "reference": "12345-2026-0088", "item": "SC-003"}})
+    assert verify_chain(db_session)[0]
+    assert {"lead.recorded", "plan.targeted", "visit.unplanned"} <= set(db_session.scalars(select(Event.kind)))

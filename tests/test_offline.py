@@ -1,0 +1,145 @@
+"""断网补录: records signed on the phone while offline are accepted once, within the deadline, when the
+phone's registered key signed them and the certificate held on their day; forged ones are refused."""
+import base64
+import datetime as dt
+import json
+import uuid
+
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from sqlalchemy import func, select
+
+from inspection.models import Event, Finding, OfflineRecord, Scan, Visit, VisitEntry
+from inspection.operations.events import utcnow, verify_chain
+from test_visits import as_user, visit_today  # noqa: F401 - the shared visit fixture
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class Phone:
+    """A phone with its own P-256 key, signing records as the browser does (payload text, raw r||s)."""
+
+    def __init__(self, certificate_no: str):
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        numbers = self.key.public_key().public_numbers()
+        self.jwk = {"kty": "EC", "crv": "P-256", "x": b64(numbers.x.to_bytes(32, "big")),
+                    "y": b64(numbers.y.to_bytes(32, "big"))}
+        self.certificate_no = certificate_no
+        self.key_id = None
+
+    def record(self, kind: str, at: dt.datetime, **data) -> dict:
+        payload = json.dumps({"id": uuid.uuid4().hex, "kind": kind, "officer": self.certificate_no, "key": self.key_id,
+                              "at": at.isoformat() + "Z", "data": data}, ensure_ascii=False)
+        r, s = decode_dss_signature(self.key.sign(payload.encode("utf-8"), ec.ECDSA(hashes.SHA256())))
+        return {"payload": payload, "signature": b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))}
+
+
+@pytest.fixture
+def phones(client, login, visit_today, db_session):
+    """Each team member's phone, registered while online."""
+    made = []
+    for username in visit_today["users"]:
+        as_user(client, login, username)
+        phone = Phone(client.get("/api/v1/me").get_json()["certificate_no"])
+        response = client.post("/api/v1/devices", json={"public_key": phone.jwk})
+        assert response.status_code == 201, response.get_json()
+        phone.key_id = response.get_json()["key"]
+        again = client.post("/api/v1/devices", json={"public_key": phone.jwk})
+        assert again.get_json()["key"] == phone.key_id  # registering again changes nothing
+        made.append((username, phone))
+    return made
+
+
+def sync(client, login, username, records):
+    as_user(client, login, username)
+    response = client.post("/api/v1/offline/sync", json={"records": records})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["results"]
+
+
+def test_a_visit_recorded_offline_appears_once_marked_late(client, login, visit_today, phones, db_session):
+    v = visit_today
+    (first, phone1), (second, phone2) = phones
+    sheet_task = v["visit"].tasks[0]
+    points = sheet_task.plan.items[0].points
+    start = utcnow() - dt.timedelta(hours=3)
+    scan1 = phone1.record("scan_in", start, token=v["token"])
+    findings = [phone1.record("finding", start + dt.timedelta(minutes=10 + n), visit=v["visit"].id, task=sheet_task.id,
+                              point=p.id, result="compliant") for n, p in enumerate(points)]
+    outcome = phone1.record("outcome", start + dt.timedelta(minutes=40), visit=v["visit"].id, task=sheet_task.id,
+                            item=sheet_task.plan.items[0].code, outcome="no_problem")
+    leave = phone1.record("scan_out", start + dt.timedelta(minutes=50), visit=v["visit"].id)
+    # The first phone syncs before its partner: its findings wait for the entry the partner's scan makes.
+    results = sync(client, login, first, [scan1, *findings, outcome, leave])
+    assert results[0]["status"] == "applied" and {r["status"] for r in results[1:]} == {"pending"}
+    assert db_session.get(VisitEntry, v["visit"].id) is None
+    scan2 = phone2.record("scan_in", start + dt.timedelta(minutes=2), token=v["token"])
+    assert sync(client, login, second, [scan2])[0]["status"] == "applied"
+    db_session.expire_all()
+    visit = db_session.get(Visit, v["visit"].id)
+    entry = db_session.get(VisitEntry, visit.id)
+    assert visit.status == "completed" and entry.recorded_offline
+    assert entry.entered_at == start + dt.timedelta(minutes=2) and entry.left_at == start + dt.timedelta(minutes=50)
+    assert db_session.scalar(select(func.count()).select_from(Finding).where(Finding.visit_id == visit.id)) == len(points)
+    assert all(s.synced_at is not None for s in db_session.scalars(select(Scan).where(Scan.visit_id == visit.id)))
+    assert set(db_session.scalars(select(OfflineRecord.status))) == {"applied"}
+    # Sending everything again creates nothing.
+    again = sync(client, login, first, [scan1, *findings, outcome, leave])
+    assert {r["status"] for r in again} == {"duplicate"}
+    assert db_session.scalar(select(func.count()).select_from(VisitEntry)) == 1
+    assert db_session.scalar(select(func.count()).select_from(Scan).where(Scan.visit_id == visit.id)) == 3
+    as_user(client, login, "oversight")
+    client.post("/api/v1/oversight/alerts/refresh")
+    alert = client.get("/api/v1/oversight/alerts?rule=offline_entry").get_json()
+    assert [a["evidence"]["visit"] for a in alert] == [visit.id] and alert[0]["evidence"]["hours_late"] >= 2.9
+    assert verify_chain(db_session)[0]
+
+
+def test_forged_late_and_foreign_records_are_refused(client, login, visit_today, phones, db_session):
+    v = visit_today
+    (first, phone1), (second, phone2) = phones
+    now = utcnow()
+    genuine = phone1.record("scan_in", now - dt.timedelta(minutes=30), token=v["token"])
+    tampered = {**genuine, "payload": genuine["payload"].replace(v["token"], v["token"][:-1] + "x")}
+    stranger = Phone(phone1.certificate_no)
+    stranger.key_id = phone1.key_id                       # claims the real key, signs with another
+    forged = stranger.record("scan_in", now - dt.timedelta(minutes=20), token=v["token"])
+    theirs = phone2.record("scan_in", now - dt.timedelta(minutes=20), token=v["token"])   # the partner's phone
+    late = phone1.record("scan_in", now - dt.timedelta(days=10, minutes=5), token=v["token"])
+    future = phone1.record("scan_in", now + dt.timedelta(hours=1), token=v["token"])
+    results = {r["message"]: r["status"] for r in sync(client, login, first, [tampered, forged, theirs, late, future])}
+    assert results == {"签名无效：记录不是本人设备签发或已被改动": "refused", "签名密钥未登记给本人或已停用": "refused",
+                       "记录时间晚于上传时间": "refused",
+                       next(m for m in results if m.startswith("超过 10 天")): "refused"}
+    assert db_session.scalar(select(func.count()).select_from(Scan).where(Scan.visit_id == v["visit"].id)) == 0
+    refused = db_session.scalars(select(Event).where(Event.kind == "offline.refused")).all()
+    assert len(refused) == 3
+    # The genuine record still goes through: a forged one never takes its id.
+    assert sync(client, login, first, [genuine])[0]["status"] == "applied"
+
+
+def test_the_deadline_edge(client, login, visit_today, phones, db_session, app):
+    (first, phone1), _ = phones
+    app.config["OFFLINE_SYNC_DAYS"] = 1
+    try:
+        within = phone1.record("scan_in", utcnow() - dt.timedelta(hours=23, minutes=50), token=visit_today["token"])
+        past = phone1.record("scan_in", utcnow() - dt.timedelta(hours=24, minutes=10), token=visit_today["token"])
+        results = {r["id"]: r for r in sync(client, login, first, [within, past])}
+    finally:
+        app.config["OFFLINE_SYNC_DAYS"] = 10
+    inside, outside = results[json.loads(within["payload"])["id"]], results[json.loads(past["payload"])["id"]]
+    assert "补录期限" not in inside["message"]            # judged on its merits (yesterday had no visit of his)
+    assert outside["status"] == "refused" and "超过 1 天的补录期限" in outside["message"]
+
+
+def test_devices_need_a_real_key_and_an_inspector(client, login, visit_today):
+    as_user(client, login, visit_today["users"][0])
+    bad = client.post("/api/v1/devices", json={"public_key": {"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "BBBB"}})
+    assert bad.status_code == 422 and "P-256" in bad.get_json()["message"]
+    as_user(client, login, "market")
+    assert client.post("/api/v1/devices", json={"public_key": Phone("x").jwk}).status_code == 403
+    assert client.post("/api/v1/offline/sync", json={"records": []}).status_code == 403

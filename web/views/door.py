@@ -1,0 +1,149 @@
+"""Pages at the door: invitations and postponements from the scan-time prompt, back-filing an emergency
+entry, the firm's report of an inspection without a valid code, the department's leads and its anonymous
+evaluation summary, and the offline shell with its service worker (断网补录)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_from_directory, url_for
+from flask_login import current_user
+
+from inspection import queries
+from inspection.errors import DomainError, InvalidInput
+from inspection.models import InspectionTask, Visit
+from inspection.operations.door import backfile, invite, postpone, report_no_code
+from inspection.operations.entries import local_today
+from inspection.operations.events import utcnow
+from inspection.operations.risk import record_lead
+from inspection.permissions import can_view_firm
+from inspection.kpis import evaluation_summary
+
+from ..auth import roles_required
+from ..database import db
+from .blueprint import bp
+from .visits import _fail, _team_visit
+
+MIN_GROUP = 5   # 匿名评价: a department never sees fewer evaluations than this together
+
+
+def _back_to_visit(visit: Visit, anchor: str = "#prompt"):
+    return redirect(url_for("views.visit", visit_id=visit.id) + anchor)
+
+
+def _attempt(visit: Visit, action, success: str, anchor: str = "#prompt"):
+    try:
+        action()
+    except DomainError as err:
+        _fail(err)
+        flash(err.message, "error")
+        return _back_to_visit(visit, anchor)
+    flash(success, "success")
+    return _back_to_visit(visit, anchor)
+
+
+@bp.post("/visits/<int:visit_id>/invite")
+@roles_required("inspector")
+def visit_invite(visit_id: int):
+    visit = _team_visit(visit_id)
+    task = db().get(InspectionTask, request.form.get("task", type=int) or 0)
+    if task is None:
+        abort(404)
+    return _attempt(visit, lambda: invite(db(), current_user, visit, task),
+                    f"已邀请{task.plan.department.name}：对方两名持证执法人员扫码后即合并为本次入企")
+
+
+@bp.post("/visits/<int:visit_id>/postpone")
+@roles_required("inspector")
+def visit_postpone(visit_id: int):
+    visit = _team_visit(visit_id)
+    try:
+        postpone(db(), current_user, visit, request.form.get("reason", ""))
+    except DomainError as err:
+        _fail(err)
+        flash(err.message, "error")
+        return _back_to_visit(visit)
+    flash("已推迟本部门的检查：任务退回待排程，避免了一次入企", "success")
+    return redirect(url_for("views.home"))
+
+
+@bp.post("/visits/<int:visit_id>/backfile")
+@roles_required("inspector", "department")
+def visit_backfile(visit_id: int):
+    visit = db().get(Visit, visit_id)
+    if visit is None or current_user.department_id not in {t.plan.department_id for t in visit.tasks}:
+        abort(404)
+    form = request.form
+    return _attempt(visit, lambda: backfile(db(), current_user, visit, kind=form.get("kind", ""),
+                                            reference=form.get("reference", ""), summary=form.get("summary", "")),
+                    "线索已补录", "#backfile")
+
+
+@bp.post("/firms/<uscc>/no-code-reports", endpoint="report_no_code")
+@roles_required("enterprise")
+def report_no_code_page(uscc: str):
+    firm = db().scalar(queries.firm_by_uscc(uscc))
+    if firm is None or not can_view_firm(current_user, firm):
+        abort(404)
+    try:
+        occurred = dt.datetime.fromisoformat(request.form.get("occurred_at", "")) - dt.timedelta(hours=8)
+        report_no_code(db(), current_user, firm, occurred_at=occurred, officers=request.form.get("officers", ""),
+                       department=request.form.get("department", ""), description=request.form.get("description", ""))
+    except ValueError:
+        db().rollback()
+        flash("请填写发生时间", "error")
+        return redirect(url_for("views.firm", uscc=uscc) + "#no-code")
+    except DomainError as err:
+        _fail(err)
+        flash(err.message, "error")
+        return redirect(url_for("views.firm", uscc=uscc) + "#no-code")
+    flash("已向监督机构反映：未出示有效检查码的检查，企业有权拒绝", "success")
+    return redirect(url_for("views.firm", uscc=uscc))
+
+
+@bp.post("/firms/<uscc>/leads")
+@roles_required("department")
+def firm_lead(uscc: str):
+    firm = db().scalar(queries.firm_by_uscc(uscc))
+    if firm is None:
+        abort(404)
+    form = request.form
+    try:
+        try:
+            received = dt.date.fromisoformat(form.get("received_on", ""))
+        except ValueError:
+            raise InvalidInput("收到日期格式应为 YYYY-MM-DD", fields={"received_on": "格式不正确"}) from None
+        lead = record_lead(db(), current_user, firm, kind=form.get("kind", ""), received_on=received,
+                           reference=form.get("reference", ""), summary=form.get("summary", ""))
+    except DomainError as err:
+        _fail(err)
+        flash(err.message, "error")
+        return redirect(url_for("views.firm", uscc=uscc) + "#lead")
+    flash(f"线索 {lead.reference} 已登记：执法人员可凭此编号扫码入企", "success")
+    return redirect(url_for("views.firm", uscc=uscc) + "#lead")
+
+
+@bp.get("/evaluations")
+@roles_required("department")
+def evaluations_summary():
+    """匿名评价: the department's evaluations only in groups of at least five (by plan, by month)."""
+    session, today = db(), local_today(utcnow())
+    year = request.args.get("year", type=int) or today.year
+    by_plan, by_month = evaluation_summary(session, current_user.department_id, year, MIN_GROUP)
+    return render_template("home/evaluations.html", by_plan=by_plan, by_month=by_month, year=year, minimum=MIN_GROUP)
+
+
+@bp.get("/offline")
+@roles_required("inspector")
+def offline_shell():
+    """The inspector's offline page: today's visits kept on the phone, scans and findings signed there."""
+    return render_template("visits/offline.html")
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, served from the root so that it may answer for every page when offline."""
+    response = make_response(send_from_directory(current_app.static_folder, "sw.js", mimetype="text/javascript"))
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
