@@ -80,7 +80,11 @@ def test_demo_has_plans_at_every_stage_with_a_combined_schedule():
         assert not verify_record(weighted.draw.record, weighted.public_commitment)
         assert summary["leniency"] == 3
         if summary["history"]:  # built after November 2026: a month of finished visits and off-site checks
-            assert statuses["completed"] == 2 + 3 + summary["past_years"]["plans"]
+            drawn = Counter(session.scalars(select(InspectionPlan.status).where(InspectionPlan.selection == "random")))
+            assert drawn["completed"] == 2 + 3 + summary["past_years"]["plans"]
+            assert summary["door"] == {"unplanned": 1, "emergency": 1, "reports": 1, "leads": 1}
+            origins = Counter(session.scalars(select(Visit.origin).where(Visit.status == "completed")))
+            assert origins["unplanned"] == 1 and origins["emergency"] == 1
             assert summary["offsite"]["november"] > 0
             concluded = Counter(session.scalars(select(OffsiteRequest.status)))
             assert concluded["closed"] > 0 and concluded["closed"] + concluded["escalated"] >= summary["offsite"]["november"]

@@ -114,16 +114,20 @@ def test_weighted_draw_is_recomputed_independently(client, plans, model, runner,
 
 
 def test_weights_tilt_the_draw_toward_risk(plans, model):
-    """Over many plans on fresh seeds, selected firms weigh more than the pool on average."""
+    """Over many plans on fresh seeds, selected firms weigh more than the pool on average.
+
+    The expected ratio on this pool is about 1.3 and one ratio over eight draws has a standard
+    error near 0.04, so the bound of 1.1 fails by chance far less than once in a million runs,
+    while a draw that ignored the weights (expected ratio 1.0) passes it only by rare chance."""
     selected_weights, pool_weights = [], []
-    for n in range(4):
+    for n in range(8):
         plan = plans(title=f"第{n + 1}次风险加权抽查")
         plans.file(plan["id"])
         record = plans.draw(plan["id"])
         weight = {e["uscc"]: e["weight"] for e in record["pool"]}
         selected_weights += [weight[c] for c in record["selected"]]
         pool_weights += list(weight.values())
-    assert sum(selected_weights) / len(selected_weights) > 1.3 * sum(pool_weights) / len(pool_weights)
+    assert sum(selected_weights) / len(selected_weights) > 1.1 * sum(pool_weights) / len(pool_weights)
 
 
 def test_tampered_weights_are_detected(plans, model, runner, db_session):

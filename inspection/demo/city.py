@@ -34,6 +34,7 @@ from ..operations.reference import DEFAULT_CITY, load_city
 from ..operations.schedules import BuildOptions, confirm_schedule, execute_run, start_build
 from ..uscc import ALPHABET, make_uscc
 from .history import Truth, generate_history
+from .door import make_door_history
 from .offsite import make_firm_records, make_offsite_checks
 from .vocabulary import (BRAND_CHARS, CREDIT_WEIGHTS, FORMS, GIVEN, INDUSTRIES, OFFICER_COUNTS, ROADS,
                          SURNAMES)
@@ -77,7 +78,8 @@ def build_demo_city(session: Session, *, seed: int = 20260301, firms: int = 6000
     if session.scalar(select(func.count(FirmRecord.id))) == 0:
         summary["records"] = make_firm_records(session, random.Random(seed + 1))
     summary["accounts"] = _make_accounts(session, departments, ("admin", "oversight", "department"))
-    if plans and session.scalar(select(func.count(InspectionPlan.id))) == 0:
+    building = plans and session.scalar(select(func.count(InspectionPlan.id))) == 0
+    if building:
         summary["past_years"] = generate_history(session, seed=seed, years=HISTORY_YEARS, progress=progress)
         rebuild_facts(session)  # the past years were written in bulk, past the operations that keep the facts
         summary["leniency"] = _publish_leniency_lists(session)
@@ -89,6 +91,9 @@ def build_demo_city(session: Session, *, seed: int = 20260301, firms: int = 6000
                                                  local_today(utcnow()), progress)
         summary["plans"] += _make_this_week(session, schedule_seconds)
     summary["accounts"] += _make_accounts(session, departments, ("inspector", "enterprise"))
+    if building:
+        firm3 = session.scalar(select(User).where(User.username == "firm3"))
+        summary["door"] = make_door_history(session, local_today(utcnow()), firm3.firm if firm3 else None)
     return summary
 
 

@@ -1,7 +1,6 @@
 """断网补录 in a real browser: two inspectors' phones lose the network at the firm, scan in, record the
 checklist and scan out offline; when the network returns the records are synced and the visit appears
 once, marked as recorded offline."""
-import datetime as dt
 import time
 
 import pytest
