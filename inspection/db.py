@@ -7,7 +7,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+import zlib
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -75,3 +77,11 @@ def schema_is_current(connection: Connection) -> bool:
     """Whether the database is at the newest migration of this code."""
     head = ScriptDirectory.from_config(alembic_config(connection)).get_current_head()
     return MigrationContext.configure(connection).get_current_revision() == head
+
+
+def serialise(session: Session, name: str) -> None:
+    """Hold a lock named ``name`` until the transaction ends, so that check-then-create steps (one
+    schedule build per horizon) run one at a time across processes and hosts. PostgreSQL: a
+    transaction-level advisory lock; SQLite: every write transaction already begins IMMEDIATE."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("select pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(name.encode())})

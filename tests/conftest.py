@@ -52,7 +52,7 @@ def app(tmp_path_factory):
     app = create_app({"TESTING": True, "DATABASE_URL": url, "WTF_CSRF_ENABLED": False,
                       "FILES_FOLDER": str(tmp_path_factory.mktemp("files")),
                       "SECRET_KEY": "test-secret", "JOBS": "inline", "SCHEDULE_TIME_LIMIT": 5.0,
-                      "SCHEDULE_WORKERS": 1})
+                      "SCHEDULE_WORKERS": 1, "RATE_LIMITS": False})
     engine = app.extensions["db_engine"]
     _reset(engine)
     upgrade(engine)

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import api, auth, cli, database, errors, views
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import api, auth, cli, database, errors, health, jobs, limits, views
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
 
@@ -36,13 +38,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
-        JOBS=os.environ.get("INSPECTION_JOBS", "thread"),
+        JOBS=os.environ.get("INSPECTION_JOBS") or ("rq" if os.environ.get("REDIS_URL") else "thread"),
         SCHEDULE_TIME_LIMIT=float(os.environ.get("SCHEDULE_TIME_LIMIT", "20")),
         SCHEDULE_WORKERS=int(os.environ.get("SCHEDULE_WORKERS", "2")),
         PUBLISH_WORKING_DAYS=int(os.environ.get("PUBLISH_WORKING_DAYS", "20")),
         OFFSITE_MAX_MB=float(os.environ.get("OFFSITE_MAX_MB", "10")),
         OFFLINE_SYNC_DAYS=int(os.environ.get("OFFLINE_SYNC_DAYS", "10")),
         FILES_FOLDER=os.environ.get("INSPECTION_FILES") or app.instance_path,
+        RATE_LIMITS=os.environ.get("RATE_LIMITS", "1") != "0",
+        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        REDIS_URL=os.environ.get("REDIS_URL", ""),
+        TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
     )
     if test_config:
         app.config.update(test_config)
@@ -52,9 +58,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
     app.json.ensure_ascii = False
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     database.init_app(app)
     errors.init_app(app)
+    limits.init_app(app)
+    health.init_app(app)
+    jobs.init_app(app)
     auth.init_app(app)
     views.init_app(app)
     api.init_app(app)
@@ -71,7 +83,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
+                                    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                                    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config["PRODUCTION"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
     return app

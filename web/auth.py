@@ -14,6 +14,7 @@ from inspection.queries import user_by_username
 
 from .database import db
 from .errors import error_response, wants_json
+from .limits import login_limits
 from .schemas import LoginSchema
 
 login_manager = LoginManager()
@@ -62,6 +63,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limits
 def login():
     if request.method == "GET":
         return render_template("login.html", next=request.args.get("next", ""))

@@ -36,6 +36,7 @@ from inspection.operations.risk import fresh_model, train
 from inspection.operations.reference import DEFAULT_CITY, load_city
 from inspection.operations.schedules import BuildOptions, execute_run, start_build
 
+from . import jobs
 from .database import db
 from .risk_views import model_summary
 
@@ -211,6 +212,16 @@ def init_app(app: Flask) -> None:
             click.echo("数据库结构需要升级到当前版本：请先运行 inspection init-db", err=True)
             sys.exit(1)
         _serve(current_app._get_current_object(), host, port)
+
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="处理完队列中的任务后退出")
+    def worker_command(burst: bool):
+        """运行后台任务进程（排程），需设置 REDIS_URL；可在多台主机上各运行若干个。"""
+        try:
+            jobs.work(current_app._get_current_object(), burst=burst)
+        except RuntimeError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(2)
 
     @app.cli.command("export-log")
     @click.option("--since", default=0, show_default=True, help="只导出序号大于此值的记录")

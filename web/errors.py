@@ -5,10 +5,10 @@ people get a readable page.
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from inspection.errors import DomainError
@@ -102,8 +102,32 @@ def handle_csrf_error(error: CSRFError):
     return error_response(400, "csrf_failed", "页面已过期或缺少安全令牌，请刷新页面后重新提交")
 
 
-def handle_database_unavailable(error: OperationalError):
-    return error_response(503, "unavailable", "数据库暂不可用，本次操作未保存任何内容，请稍后重试")
+def handle_database_unavailable(error: OperationalError | InterfaceError):
+    """The database is down or went away mid-request: its transaction never committed, so nothing
+    of this request was written; the pool reconnects on a later request by itself."""
+    _discard_session()
+    response = error_response(503, "unavailable", "数据库暂不可用，本次操作未保存任何内容，请稍后重试")
+    response = response if not isinstance(response, tuple) else _with_status(*response)
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def handle_integrity_error(error: IntegrityError):
+    """Two requests raced to create what may exist once (an evaluation, an entry): the second one's
+    transaction is rolled back whole and it is told so."""
+    _discard_session()
+    return conflict_response()
+
+
+def _discard_session() -> None:
+    try:
+        db().rollback()
+    except Exception:  # noqa: BLE001 - a dead connection cannot roll back; the pool drops it
+        pass
+
+
+def _with_status(body, status):
+    return make_response(body, status)
 
 
 def init_app(app: Flask) -> None:
@@ -111,3 +135,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InterfaceError, handle_database_unavailable)
+    app.register_error_handler(IntegrityError, handle_integrity_error)

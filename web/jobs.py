@@ -1,9 +1,13 @@
 """Running long jobs (schedule builds, imports, risk model training) outside requests, with progress the
 pages poll.
 
-``thread`` (default) runs each job in a background thread with its own session and
-commits its progress as it goes; ``inline`` runs it within the request that asked for
-it (tests, where every request shares one rolled-back connection).
+``thread`` (the default without ``REDIS_URL``) runs each job in a background thread of the web
+process with its own session and commits its progress as it goes; ``inline`` runs it within the
+request that asked for it (tests, where every request shares one rolled-back connection); ``rq``
+(the default with ``REDIS_URL``) puts schedule builds on an RQ queue in Redis, run by
+``inspection worker`` processes on any host that reaches the database: the run's row carries its
+progress, so every web worker shows it. If Redis does not answer when a build is submitted, the
+build runs in a thread here instead, and the log says so.
 """
 from __future__ import annotations
 
@@ -12,6 +16,9 @@ import threading
 import time
 
 from flask import Flask, current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
 
 from inspection.errors import DomainError
 from inspection.models import ImportRun, RiskModel, ScheduleRun, User
@@ -51,18 +58,49 @@ def _guarded(app: Flask, name: str, work, on_crash, *args) -> None:
         session.close()
 
 
+QUEUE = "inspection"
+
+
+def queue_of(app: Flask) -> Queue:
+    return Queue(QUEUE, connection=Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2))
+
+
 def submit_schedule_run(run: ScheduleRun) -> None:
-    """Start the run: in the request (inline) or in a background thread."""
+    """Start the run: in the request (inline), on the RQ queue, or in a background thread."""
     app = current_app._get_current_object()
     if app.config["JOBS"] == "inline":
         execute_run(db(), run, options_from(app))
         return
+    if app.config["JOBS"] == "rq":
+        db().commit()  # the worker must find the queued run
+        try:
+            queue_of(app).enqueue(run_schedule_job, run.id, job_id=f"schedule-{run.id}",
+                                  job_timeout=int(app.config["SCHEDULE_TIME_LIMIT"] * 3 + 600),
+                                  description=f"排程任务 {run.id}")
+            return
+        except RedisError as exc:
+            log.warning("job queue unavailable (%s): schedule run %s runs in this process", exc, run.id)
     _start(f"schedule-{run.id}", _schedule, _schedule_crashed, run.id)
 
 
+_worker_app: Flask | None = None
+
+
+def run_schedule_job(run_id: int) -> None:
+    """What an RQ worker runs: the build of one queued run, on the worker's own app (configured
+    from the environment like the web's)."""
+    global _worker_app
+    if _worker_app is None:
+        from .app import create_app
+        _worker_app = create_app({"JOBS": "thread"})
+    _guarded(_worker_app, f"schedule-{run_id}", _schedule, _schedule_crashed, run_id)
+
+
 def _schedule(app: Flask, session, run_id: int) -> None:
-    run = session.get(ScheduleRun, run_id)
+    # The row lock makes the build run once, however many workers were handed the run.
+    run = session.get(ScheduleRun, run_id, with_for_update=True)
     if run is None or run.status != "queued":
+        session.rollback()
         return
     options = options_from(app)
     adapted = prepare_run(session, run, options)
@@ -169,3 +207,17 @@ def _train_crashed(session, message: str, model_id: int, actor_id: int) -> None:
     model = session.get(RiskModel, model_id)
     if model is not None:
         fail_training(session, model, f"训练失败：{message}")
+
+
+def work(app: Flask, *, burst: bool = False) -> None:
+    """Run an RQ worker on the platform's queue (``inspection worker``)."""
+    from rq import Worker
+    if not app.config["REDIS_URL"]:
+        raise RuntimeError("REDIS_URL 未设置：后台任务在网站进程内运行，无需单独的任务进程")
+    queue = queue_of(app)
+    Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=False)
+
+
+def init_app(app: Flask) -> None:
+    if app.config["JOBS"] == "rq" and not app.config["REDIS_URL"]:
+        raise RuntimeError("INSPECTION_JOBS=rq 需要设置 REDIS_URL")

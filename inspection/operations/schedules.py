@@ -18,6 +18,7 @@ import scheduler
 
 from .. import draws
 from ..calendar import working_days
+from ..db import serialise
 from ..errors import InvalidInput, InvalidState, NotPermitted
 from ..models import (Firm, InspectionPlan, InspectionTask, Officer, OfficerConflict, OfficerRanking, ScheduleRun,
                       User, Visit, VisitOfficer)
@@ -154,6 +155,7 @@ def start_build(session: Session, actor: User, plan: InspectionPlan) -> Schedule
         raise InvalidState(f"计划「{plan.title}」当前状态为「{plan.status_label}」，抽取后才能排程")
     if not plan.on_site:
         raise InvalidInput("非现场检查计划不需要入企排程")
+    serialise(session, "schedule-builds")
     running = session.scalar(select(ScheduleRun).where(ScheduleRun.status.in_(("queued", "running")),
                                                        ScheduleRun.period_start <= plan.period_end,
                                                        ScheduleRun.period_end >= plan.period_start))

@@ -23,6 +23,7 @@ from inspection.permissions import can_view_firm
 
 from ..auth import roles_required
 from ..database import db
+from ..limits import device_limit
 from ..views.door import MIN_GROUP
 from ..visit_views import jsonable_prompt, visit_sheet
 from .schemas import BaseSchema, Int, Str, length, one_of
@@ -152,6 +153,7 @@ def evaluations(args):
 
 
 @blp.post("/devices")
+@device_limit
 @roles_required("inspector")
 @blp.arguments(DeviceSchema)
 @blp.response(201)

@@ -9,6 +9,7 @@ from inspection.operations.events import append_event
 
 from ..auth import authenticate
 from ..database import db
+from ..limits import login_limits
 from .schemas import LoginBodySchema, UserSchema
 
 PREFIX = ""
@@ -21,6 +22,7 @@ class BadCredentials(DomainError):
 
 
 @blp.post("/session")
+@login_limits
 @blp.arguments(LoginBodySchema)
 @blp.response(200, UserSchema)
 def sign_in(body):

@@ -19,6 +19,7 @@ from inspection.permissions import can_view_firm
 
 from ..auth import roles_required
 from ..database import db
+from ..limits import scan_limit, verify_limit
 from ..visit_views import firm_record, jsonable_prompt, verification, visit_sheet
 from .schemas import BaseSchema, Day, Int, Str, between, length, one_of
 
@@ -102,6 +103,7 @@ def _secret() -> str:
 
 
 @blp.post("/scans")
+@scan_limit
 @roles_required("inspector")
 @blp.arguments(ScanInSchema)
 @blp.response(200, ScanOutSchema)
@@ -200,6 +202,7 @@ def evaluation(body, visit_id: int):
 
 
 @blp.get("/verify/<code>")
+@verify_limit
 @blp.response(200)
 def verify(code: str):
     """亮码检查: anyone (the firm, without login) checks an inspection code."""

@@ -34,11 +34,6 @@ def log_head():
     return render_template("log.html", seq=seq, head=head)
 
 
-@bp.get("/healthz")
-def health():
-    return {"status": "ok"}
-
-
 @bp.get("/public/plans")
 def public_plans():
     """一公开: every filed plan with its seed commitment; drawn plans with their record."""

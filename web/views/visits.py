@@ -28,6 +28,7 @@ from inspection.permissions import can_view_firm
 from .. import files
 from ..auth import roles_required
 from ..database import db
+from ..limits import scan_limit, verify_limit
 from ..errors import record_refusal
 from ..visit_views import firm_record, verification, visit_sheet
 from .blueprint import bp
@@ -94,6 +95,7 @@ def _scan_page(token: str, **extra):
 
 
 @bp.route("/scan", methods=["GET", "POST"])
+@scan_limit
 @roles_required("inspector")
 def scan():
     if request.method == "GET":
@@ -283,6 +285,7 @@ def evaluate(visit_id: int):
 # -- Anyone ----------------------------------------------------------------------------------------
 
 @bp.get("/verify/<code>")
+@verify_limit
 def verify(code: str):
     """亮码检查: the firm opens the code the officers show, without logging in."""
     state, visit = verify_code(db(), code, current_app.config["SECRET_KEY"])

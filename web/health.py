@@ -1,0 +1,33 @@
+"""Health endpoints for load balancers and process managers: ``/health`` says the process answers
+(it touches nothing); ``/health/ready`` also asks the database and answers 503 when it cannot."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from .limits import limiter
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/health")
+@bp.get("/healthz")
+@limiter.exempt
+def alive():
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/health/ready")
+@limiter.exempt
+def ready():
+    try:
+        with current_app.extensions["db_engine"].connect() as connection:
+            connection.execute(text("select 1"))
+    except SQLAlchemyError as exc:
+        return jsonify({"status": "unavailable", "database": type(exc).__name__}), 503
+    return jsonify({"status": "ok", "database": "ok"})
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
