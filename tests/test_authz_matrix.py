@@ -725,3 +725,9 @@ def test_the_code_verifier_shows_who_which_department_items_and_plan_and_nothing
     assert set(forged) == {"state", "valid", "message"} and forged["state"] == "forged"
     assert client.get(f"/api/v1/verify/{b['code']}").get_json()["firm"] == b["name"]
 
+
+@pytest.mark.parametrize("target", ["//evil.example", "https://evil.example", "/\t/evil.example", "/\n/evil.example",
+                                    "/\\evil.example", "/\\/evil.example"])
+def test_signing_in_never_sends_the_browser_to_another_site(client, target):
+    response = client.post("/login", data={"username": "market", "password": "demo1234", "next": target})
+    assert response.status_code == 302 and response.headers["Location"] == "/home"
