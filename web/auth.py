@@ -57,7 +57,10 @@ def authenticate(username: str, password: str) -> User | None:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only a path of this site: no scheme or host, and no backslash or control character that a browser
+    (or the redirect itself, which drops a tab) would turn into ``//host``."""
+    if (target and target.startswith("/") and not target.startswith("//") and target.isprintable()
+            and "\\" not in target):
         return target
     return url_for("views.home")
 
