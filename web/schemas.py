@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+ROW_ID_MAX = 2**31 - 1                        # ids are the database's INTEGER (32 bits on PostgreSQL)
 ZH = {"required": "必填", "null": "不能为空", "validator_failed": "取值无效"}
 
 
@@ -15,6 +16,14 @@ class Str(fields.String):
 
 class Int(fields.Integer):
     default_error_messages = {**ZH, "invalid": "应为整数", "too_large": "数值过大"}
+
+
+class Id(Int):
+    """The id of a row: from 1 to the database's largest integer (a larger number names no row)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", between(1, ROW_ID_MAX))
+        super().__init__(**kwargs)
 
 
 class Num(fields.Float):
@@ -90,7 +99,7 @@ class PlanCreateSchema(BaseSchema):
     target_tags = StrList(load_default=list)
     officers_needed = Int(load_default=2, validate=validate.Range(min=2, max=10, error="应在 2 至 10 之间"))
     series = Str(load_default=None, allow_none=True, validate=length(1, 64))
-    campaign = Int(load_default=None, allow_none=True)
+    campaign = Id(load_default=None, allow_none=True)
     quiet_exception = Str(load_default=None, allow_none=True, validate=one_of(["complaint", "accident", "hazard", "order"]))
     quiet_exception_evidence = Str(load_default=None, allow_none=True, validate=length(2, 500))
     officer_pool = StrList(load_default=list)
