@@ -93,7 +93,7 @@ class PlanCreateSchema(BaseSchema):
     lead = Str(load_default=None, allow_none=True, validate=length(max_=500))
     ratios = fields.Dict(keys=Str(validate=one_of(["A", "B", "C", "D"])),
                          values=Num(validate=validate.Range(min=0, max=1, error="应在 0 至 1 之间")),
-                         load_default=dict, error_messages={"invalid": "应为 {分类: 比例} 对象"})
+                         load_default=dict, error_messages={"invalid": "应为 {{分类: 比例}} 对象"})
     target_districts = StrList(load_default=list)
     target_industries = StrList(load_default=list)
     target_tags = StrList(load_default=list)
