@@ -4,9 +4,12 @@ Schemas check shape only; business rules live in the operations.
 """
 from __future__ import annotations
 
+import re
+
 from marshmallow import RAISE, Schema, fields, validate
 
 ROW_ID_MAX = 2**31 - 1                        # ids are the database's INTEGER (32 bits on PostgreSQL)
+DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 ZH = {"required": "必填", "null": "不能为空", "validator_failed": "取值无效"}
 
 
@@ -31,7 +34,14 @@ class Num(fields.Float):
 
 
 class Day(fields.Date):
+    """A date written YYYY-MM-DD (INTERFACES.md), not the other ISO 8601 forms Python reads (20260301, 2026W011)."""
+
     default_error_messages = {**ZH, "invalid": "日期格式应为 YYYY-MM-DD", "format": "日期格式应为 YYYY-MM-DD"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not DATE_SHAPE.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class DayTime(fields.DateTime):
