@@ -185,25 +185,30 @@ def _read_xlsx(path: Path, label: str):
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    # A damaged workbook fails on opening or only when its sheet is read (read-only mode parses lazily).
+    # SyntaxError: the XML parsers' errors (ElementTree's ParseError, lxml's XMLSyntaxError).
+    unreadable = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, SyntaxError)
     try:
-        with warnings.catch_warnings():
-            # Files saved by other spreadsheet programs draw harmless style warnings.
-            warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+        # Opened here, so that it is closed even when openpyxl fails half-way through opening it.
+        with path.open("rb") as handle:
+            with warnings.catch_warnings():
+                # Files saved by other spreadsheet programs draw harmless style warnings.
+                warnings.simplefilter("ignore")
+                workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+            try:
+                if not workbook.worksheets:
+                    raise import_invalid(label, [Problem(label, None, "file", "工作簿中没有工作表")])
+                sheet = workbook.worksheets[0]
+                # Do not trust the stored dimensions (some programs write "A1"): read every row there is.
+                sheet.reset_dimensions()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    return [(line, [cell_text(v) for v in values])
+                            for line, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
+            finally:
+                workbook.close()
+    except unreadable as exc:
         raise import_invalid(label, [Problem(label, None, "file", f"无法读取 XLSX 文件（文件损坏或不是 Excel 工作簿）：{exc}")]) from exc
-    try:
-        if not workbook.worksheets:
-            raise import_invalid(label, [Problem(label, None, "file", "工作簿中没有工作表")])
-        sheet = workbook.worksheets[0]
-        # Do not trust the stored dimensions (some programs write "A1"): read every row there is.
-        sheet.reset_dimensions()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return [(line, [cell_text(v) for v in values])
-                    for line, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
-    finally:
-        workbook.close()
 
 
 # --------------------------------------------------------------------------- validating

@@ -6,16 +6,27 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import api, auth, cli, database, errors, health, jobs, limits, views
+from .schemas import ROW_ID_MAX
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
 
 
 class ConfigurationError(RuntimeError):
     pass
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in URLs names a row: a number past the database's integer matches no route (404)
+    instead of overflowing the query."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", ROW_ID_MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -58,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
     app.json.ensure_ascii = False
+    app.url_map.converters["int"] = RowIdConverter
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)

@@ -4,8 +4,12 @@ Schemas check shape only; business rules live in the operations.
 """
 from __future__ import annotations
 
+import re
+
 from marshmallow import RAISE, Schema, fields, validate
 
+ROW_ID_MAX = 2**31 - 1                        # ids are the database's INTEGER (32 bits on PostgreSQL)
+DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 ZH = {"required": "必填", "null": "不能为空", "validator_failed": "取值无效"}
 
 
@@ -17,12 +21,27 @@ class Int(fields.Integer):
     default_error_messages = {**ZH, "invalid": "应为整数", "too_large": "数值过大"}
 
 
+class Id(Int):
+    """The id of a row: from 1 to the database's largest integer (a larger number names no row)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", between(1, ROW_ID_MAX))
+        super().__init__(**kwargs)
+
+
 class Num(fields.Float):
     default_error_messages = {**ZH, "invalid": "应为数字", "special": "不能为 NaN 或无穷大"}
 
 
 class Day(fields.Date):
+    """A date written YYYY-MM-DD (INTERFACES.md), not the other ISO 8601 forms Python reads (20260301, 2026W011)."""
+
     default_error_messages = {**ZH, "invalid": "日期格式应为 YYYY-MM-DD", "format": "日期格式应为 YYYY-MM-DD"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not DATE_SHAPE.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class DayTime(fields.DateTime):
@@ -84,13 +103,13 @@ class PlanCreateSchema(BaseSchema):
     lead = Str(load_default=None, allow_none=True, validate=length(max_=500))
     ratios = fields.Dict(keys=Str(validate=one_of(["A", "B", "C", "D"])),
                          values=Num(validate=validate.Range(min=0, max=1, error="应在 0 至 1 之间")),
-                         load_default=dict, error_messages={"invalid": "应为 {分类: 比例} 对象"})
+                         load_default=dict, error_messages={"invalid": "应为 {{分类: 比例}} 对象"})
     target_districts = StrList(load_default=list)
     target_industries = StrList(load_default=list)
     target_tags = StrList(load_default=list)
     officers_needed = Int(load_default=2, validate=validate.Range(min=2, max=10, error="应在 2 至 10 之间"))
     series = Str(load_default=None, allow_none=True, validate=length(1, 64))
-    campaign = Int(load_default=None, allow_none=True)
+    campaign = Id(load_default=None, allow_none=True)
     quiet_exception = Str(load_default=None, allow_none=True, validate=one_of(["complaint", "accident", "hazard", "order"]))
     quiet_exception_evidence = Str(load_default=None, allow_none=True, validate=length(2, 500))
     officer_pool = StrList(load_default=list)

@@ -26,14 +26,14 @@ from ..database import db
 from ..limits import device_limit
 from ..views.door import MIN_GROUP
 from ..visit_views import jsonable_prompt, visit_sheet
-from .schemas import BaseSchema, Int, Str, length, one_of
+from .schemas import BaseSchema, Id, Int, Str, between, length, one_of
 
 PREFIX = ""
 blp = Blueprint("api_door", __name__, description="扫码提示、依线索与紧急入企、断网补录、匿名评价、未亮码反映")
 
 
 class TaskRefSchema(BaseSchema):
-    task = Int(required=True)
+    task = Id(required=True)
 
 
 class ReasonInSchema(BaseSchema):
@@ -74,7 +74,7 @@ class SyncSchema(BaseSchema):
 
 
 class YearQuerySchema(BaseSchema):
-    year = Int(load_default=None)
+    year = Int(load_default=None, validate=between(1, 9999))
 
 
 def _own_visit(visit_id: int) -> Visit:

@@ -18,7 +18,7 @@ from inspection.permissions import can_view_request
 from ..auth import roles_required
 from ..database import db
 from ..offsite_views import evidence_folder, request_sheet
-from .schemas import BaseSchema, Day, Int, Str, length, one_of
+from .schemas import BaseSchema, Day, Id, Int, Str, length, one_of
 
 PREFIX = ""
 blp = Blueprint("api_offsite", __name__, description="非现场核查：材料清单、企业提交、远程审核、转现场检查")
@@ -44,7 +44,7 @@ class ExtensionSchema(BaseSchema):
 
 
 class DecisionInSchema(BaseSchema):
-    point = Int(required=True)
+    point = Id(required=True)
     result = Str(required=True, validate=one_of(["compliant", "non_compliant", "not_applicable", "escalate"]))
     note = Str(load_default="", validate=length(max_=1000))
 

@@ -21,7 +21,7 @@ from ..auth import roles_required
 from ..database import db
 from ..limits import scan_limit, verify_limit
 from ..visit_views import firm_record, jsonable_prompt, verification, visit_sheet
-from .schemas import BaseSchema, Day, Int, Str, between, length, one_of
+from .schemas import BaseSchema, Day, Id, Int, Str, between, length, one_of
 
 PREFIX = ""
 blp = Blueprint("api_visits", __name__, description="扫码入企、检查结果、亮码核验与事后评价")
@@ -49,14 +49,14 @@ class ScanInSchema(BaseSchema):
 
 
 class FindingInSchema(BaseSchema):
-    task = Int(required=True)
-    point = Int(required=True)
+    task = Id(required=True)
+    point = Id(required=True)
     result = Str(required=True, validate=one_of(["compliant", "non_compliant", "not_applicable"]))
     note = Str(load_default="", validate=length(max_=1000))
 
 
 class OutcomeInSchema(BaseSchema):
-    task = Int(required=True)
+    task = Id(required=True)
     item = Str(required=True, validate=length(1, 32))
     outcome = Str(required=True, validate=one_of(["no_problem", "rectify", "case"]))
     rectify_by = Day(load_default=None, allow_none=True)
@@ -65,8 +65,8 @@ class OutcomeInSchema(BaseSchema):
 
 
 class LeniencyDecisionInSchema(BaseSchema):
-    task = Int(required=True)
-    point = Int(required=True)
+    task = Id(required=True)
+    point = Id(required=True)
     conditions = fields.List(Str(validate=length(1, 32)), load_default=list,
                              metadata={"description": "the conditions that hold"})
     decision = Str(load_default=None, allow_none=True, validate=one_of(["follow", "depart"]))
