@@ -134,6 +134,8 @@ MATRIX: dict[str, Spec] = {
     "GET /catalogue": S(*ANYONE),
     "GET /catalogue/<code>": S(*ANYONE, args=lambda w, s: {"code": "SC-003"}, fixed=True),
     "GET /healthz": S(*ANYONE),
+    "GET /health": S(*ANYONE),
+    "GET /health/ready": S(*ANYONE),
     "GET /log": S(*ANYONE),
     "GET /login": S(*ANYONE),
     "POST /login": S(*ANYONE, body=form_body(lambda w, s: {"username": "market", "password": "demo1234"})),

@@ -6,9 +6,8 @@ import os
 from pathlib import Path
 
 from flask import Flask
-from werkzeug.routing import IntegerConverter
-
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import api, auth, cli, database, errors, health, jobs, limits, views
 from .schemas import ROW_ID_MAX

@@ -2,11 +2,12 @@
 (it touches nothing); ``/health/ready`` also asks the database and answers 503 when it cannot."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .limits import limiter
+from .session import db
 
 bp = Blueprint("health", __name__)
 
@@ -21,10 +22,14 @@ def alive():
 @bp.get("/health/ready")
 @limiter.exempt
 def ready():
+    session = db()
     try:
-        with current_app.extensions["db_engine"].connect() as connection:
-            connection.execute(text("select 1"))
+        session.execute(text("select 1"))
     except SQLAlchemyError as exc:
+        try:
+            session.rollback()
+        except SQLAlchemyError:
+            pass
         return jsonify({"status": "unavailable", "database": type(exc).__name__}), 503
     return jsonify({"status": "ok", "database": "ok"})
 

@@ -49,7 +49,7 @@ def login_limits(view):
     return limiter.limit(LOGIN_PER_ADDRESS, methods=["POST"], scope="login-address", exempt_when=_off)(view)
 
 
-verify_limit = limiter.limit(VERIFY_PER_ADDRESS, scope="verify", exempt_when=_off)
+verify_limit = limiter.shared_limit(VERIFY_PER_ADDRESS, scope="verify", exempt_when=_off)  # page and API: one count
 scan_limit = limiter.limit(SCANS_PER_USER, key_func=_user, methods=["POST"], scope="scans", exempt_when=_off)
 device_limit = limiter.limit(DEVICES_PER_USER, key_func=_user, scope="devices", exempt_when=_off)
 

@@ -1,0 +1,154 @@
+"""Simultaneous requests with exactly-once effects, on SQLite and on PostgreSQL: scans of one team,
+evaluations of one visit, schedule builds of one plan."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from inspection.db import upgrade
+from inspection.demo.city import DEMO_PASSWORD, build_demo_city
+from inspection.demo.today import todays_visits
+from inspection.models import Evaluation, Event, Firm, InspectionTask, ScheduleRun, User, Visit, VisitEntry
+from inspection.operations.accounts import create_user
+from inspection.operations.draws import draw_plan
+from inspection.operations.entries import local_today
+from inspection.operations.events import utcnow, verify_chain
+from inspection.operations.plans import create_plan, file_plan
+from web import create_app
+
+from tests.backends import fresh_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def city(request, tmp_path):
+    """An app on a fresh database of each kind with a small city and today's confirmed visits."""
+    with fresh_database(request.param, tmp_path) as url:
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "race", "JOBS": "thread", "WTF_CSRF_ENABLED": False,
+                          "RATE_LIMITS": False, "SCHEDULE_TIME_LIMIT": 3.0, "SCHEDULE_WORKERS": 1})
+        upgrade(app.extensions["db_engine"])
+        with app.extensions["db_factory"]() as session:
+            build_demo_city(session, seed=3, firms=150, plans=False)
+            today = todays_visits(session, time_limit=3)
+            session.commit()
+        app.today = today
+        yield app
+        app.extensions["db_engine"].dispose()
+
+
+def race(n: int, work) -> list:
+    """Run ``work(i)`` in ``n`` threads released at one moment; their results, or the first error."""
+    start, results, errors = threading.Barrier(n), [None] * n, []
+
+    def run(i):
+        try:
+            results[i] = work(i, start)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return results
+
+
+def signed_in(app, username):
+    client = app.test_client()
+    response = client.post("/api/v1/session", json={"username": username, "password": DEMO_PASSWORD})
+    assert response.status_code == 200, response.get_json()
+    return client
+
+
+def test_simultaneous_scans_make_one_entry_each(city):
+    teams = city.today[:3]
+    assert teams, "the drill day has visits"
+    jobs = [(t.token, name) for t in teams for name in t.officers * 2]  # every officer scans twice
+
+    def work(i, start):
+        token, name = jobs[i]
+        client = signed_in(city, name)
+        start.wait(timeout=60)
+        response = client.post("/api/v1/scans", json={"token": token})
+        return response.status_code, response.get_json().get("state")
+
+    results = race(len(jobs), work)
+    assert all(status == 200 for status, _ in results), results
+    assert sum(state == "entered" for _, state in results) == len(teams)
+    with city.extensions["db_factory"]() as session:
+        for team in teams:
+            assert session.scalar(select(func.count()).select_from(VisitEntry)
+                                  .where(VisitEntry.visit_id == team.visit_id)) == 1
+            assert session.get(Visit, team.visit_id).status == "in_progress"
+        assert verify_chain(session)[0]
+
+
+def test_simultaneous_evaluations_count_once(city):
+    team = city.today[0]
+    for name in team.officers:
+        assert signed_in(city, name).post("/api/v1/scans", json={"token": team.token}).status_code == 200
+    assert signed_in(city, team.officers[0]).post(f"/api/v1/visits/{team.visit_id}/leave").status_code == 200
+    with city.extensions["db_factory"]() as session:
+        firm = session.scalar(select(Firm).where(Firm.uscc == team.firm_uscc))
+        create_user(session, None, username="race-firm", password=DEMO_PASSWORD, role="enterprise",
+                    display_name=firm.name, firm=firm)
+        session.commit()
+
+    def work(i, start):
+        client = signed_in(city, "race-firm")
+        start.wait(timeout=60)
+        response = client.post(f"/api/v1/visits/{team.visit_id}/evaluation", json={"score": 1 + i % 5, "comment": ""})
+        return response.status_code, response.get_json()
+
+    results = race(6, work)
+    assert sorted(status for status, _ in results) == [201] + [409] * 5, results
+    assert all(body["message"] for status, body in results if status == 409)
+    with city.extensions["db_factory"]() as session:
+        assert session.scalar(select(func.count()).select_from(Evaluation)
+                              .where(Evaluation.visit_id == team.visit_id)) == 1
+        assert session.scalar(select(func.count()).select_from(Event).where(Event.kind == "visit.evaluated")) == 1
+        assert verify_chain(session)[0]
+
+
+def test_simultaneous_schedule_builds_make_one_run(city):
+    with city.extensions["db_factory"]() as session:
+        market = session.scalar(select(User).where(User.username == "market"))
+        today = local_today(utcnow())
+        start = min(today + dt.timedelta(days=8), dt.date(today.year, 12, 31))  # the catalogue's year
+        plan = create_plan(session, market, title="并发排程", period_start=start,
+                           period_end=min(start + dt.timedelta(days=6), dt.date(today.year, 12, 31)), item_codes=["SC-001"],
+                           ratios={c: 0.2 for c in "ABCD"})
+        file_plan(session, market, plan)
+        draw_plan(session, market, plan)
+        session.commit()
+        plan_id = plan.id
+        runs_before = session.scalar(select(func.count()).select_from(ScheduleRun))
+
+    def work(i, start):
+        client = signed_in(city, "market")
+        start.wait(timeout=60)
+        response = client.post(f"/api/v1/plans/{plan_id}/schedule")
+        return response.status_code, response.get_json()
+
+    results = race(5, work)
+    assert all(status in (200, 202) for status, _ in results), results
+    assert len({body["id"] for _, body in results}) == 1, results
+    run_id = results[0][1]["id"]
+    client = signed_in(city, "market")
+    deadline = time.monotonic() + 60
+    while client.get(f"/api/v1/schedule-runs/{run_id}").get_json()["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, "the build did not finish"
+        time.sleep(0.3)
+    assert client.get(f"/api/v1/schedule-runs/{run_id}").get_json()["status"] == "done"
+    with city.extensions["db_factory"]() as session:
+        assert session.scalar(select(func.count()).select_from(ScheduleRun)) == runs_before + 1
+        tasks = session.scalars(select(InspectionTask).where(InspectionTask.plan_id == plan_id)).all()
+        visits = [t.visit_id for t in tasks if t.visit_id is not None]
+        assert visits and len(visits) == len(set(visits))  # one proposal per task, never two
+        assert len({t.firm_id for t in tasks}) == len(tasks)
+        assert verify_chain(session)[0]
