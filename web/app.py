@@ -58,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         RATE_LIMITS=os.environ.get("RATE_LIMITS", "1") != "0",
         RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         REDIS_URL=os.environ.get("REDIS_URL", ""),
+        JOBS_QUEUE=os.environ.get("INSPECTION_JOBS_QUEUE", "inspection"),
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
     )
     if test_config:

@@ -58,11 +58,8 @@ def _guarded(app: Flask, name: str, work, on_crash, *args) -> None:
         session.close()
 
 
-QUEUE = "inspection"
-
-
 def queue_of(app: Flask) -> Queue:
-    return Queue(QUEUE, connection=Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2))
+    return Queue(app.config["JOBS_QUEUE"], connection=Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2))
 
 
 def submit_schedule_run(run: ScheduleRun) -> None:
@@ -72,6 +69,7 @@ def submit_schedule_run(run: ScheduleRun) -> None:
         execute_run(db(), run, options_from(app))
         return
     if app.config["JOBS"] == "rq":
+        run.message = "已进入后台任务队列，等待任务进程处理"
         db().commit()  # the worker must find the queued run
         try:
             queue_of(app).enqueue(run_schedule_job, run.id, job_id=f"schedule-{run.id}",

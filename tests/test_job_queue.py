@@ -1,0 +1,160 @@
+"""Schedule builds as background jobs on RQ with Redis: the web queues the run, an ``inspection worker``
+process on any host builds it, and the page shows its progress from the run's row. Without Redis the
+build runs in the web process. Redis: REDIS_TEST_URL, else the machine's 127.0.0.1:6379, else a
+redis-server started here; skips with a one-line reason when there is none (unless
+INSPECTION_REQUIRE_ALL=1)."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+import redis
+from sqlalchemy import func, select
+
+from inspection.db import upgrade
+from inspection.demo.city import DEMO_PASSWORD, build_demo_city
+from inspection.models import InspectionTask, User
+from inspection.operations.draws import draw_plan
+from inspection.operations.entries import local_today
+from inspection.operations.events import utcnow
+from inspection.operations.plans import create_plan, file_plan
+from tests.backends import fresh_database
+from tests.servers import ROOT, free_port
+from web import create_app, jobs
+
+
+def _answers(url: str) -> bool:
+    try:
+        return redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    url = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+    if _answers(url):
+        yield url
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        reason = f"no Redis answers at {url} and redis-server is not installed"
+        if os.environ.get("INSPECTION_REQUIRE_ALL") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    port = free_port()
+    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(50):
+        if _answers(url):
+            break
+        time.sleep(0.1)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """A fresh database with a small city and a drawn plan waiting for its schedule."""
+    with fresh_database(request.param, tmp_path) as url:
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "jobs", "JOBS": "thread", "RATE_LIMITS": False})
+        upgrade(app.extensions["db_engine"])
+        with app.extensions["db_factory"]() as session:
+            build_demo_city(session, seed=3, firms=150, plans=False)
+            market = session.scalar(select(User).where(User.username == "market"))
+            today = local_today(utcnow())
+            plan = create_plan(session, market, title="后台排程", period_start=today,
+                               period_end=min(today + dt.timedelta(days=10), dt.date(today.year, 12, 31)),
+                               item_codes=["SC-001"], ratios={c: 0.3 for c in "ABCD"})
+            file_plan(session, market, plan)
+            draw_plan(session, market, plan)
+            session.commit()
+            plan_id = plan.id
+        app.extensions["db_engine"].dispose()
+        yield url, plan_id
+
+
+def _app(url, **config):
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": "jobs", "WTF_CSRF_ENABLED": False, "RATE_LIMITS": False,
+                       "SCHEDULE_TIME_LIMIT": 3.0, "SCHEDULE_WORKERS": 1, **config})
+
+
+def _signed_in(app):
+    client = app.test_client()
+    assert client.post("/api/v1/session", json={"username": "market", "password": DEMO_PASSWORD}).status_code == 200
+    return client
+
+
+def _scheduled(app, plan_id) -> int:
+    with app.extensions["db_factory"]() as session:
+        return session.scalar(select(func.count()).select_from(InspectionTask)
+                              .where(InspectionTask.plan_id == plan_id, InspectionTask.visit_id.is_not(None)))
+
+
+def test_a_worker_process_builds_the_queued_schedule(database, redis_url):
+    url, plan_id = database
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    app = _app(url, JOBS="rq", REDIS_URL=redis_url, JOBS_QUEUE=queue)
+    client = _signed_in(app)
+    response = client.post(f"/api/v1/plans/{plan_id}/schedule")
+    assert response.status_code == 202
+    run = response.get_json()
+    assert run["status"] == "queued"
+    # Nothing builds it in the web process: the run waits on the queue, and the page says so.
+    time.sleep(1)
+    assert client.get(f"/api/v1/schedule-runs/{run['id']}").get_json()["status"] == "queued"
+    page = client.get(f"/plans/{plan_id}/schedule").get_data(as_text=True)
+    assert "排程进度" in page and "后台任务队列" in page
+    assert _scheduled(app, plan_id) == 0
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": "jobs",
+           "INSPECTION_JOBS_QUEUE": queue, "SCHEDULE_TIME_LIMIT": "3", "SCHEDULE_WORKERS": "1"}
+
+    def work():
+        worker = subprocess.run([sys.executable, "-m", "web.console", "worker", "--burst"], cwd=ROOT, timeout=300,
+                                env=env, capture_output=True, text=True)
+        assert worker.returncode == 0, worker.stderr[-2000:]
+
+    work()
+    done = client.get(f"/api/v1/schedule-runs/{run['id']}").get_json()
+    assert done["status"] == "done" and done["progress"] == 1.0, done
+    scheduled = _scheduled(app, plan_id)
+    assert scheduled > 0
+    # The same job delivered again (a worker lost after finishing, say) builds nothing twice.
+    with app.app_context():
+        jobs.queue_of(app).enqueue(jobs.run_schedule_job, run["id"])
+    work()
+    assert client.get(f"/api/v1/schedule-runs/{run['id']}").get_json()["finished_at"] == done["finished_at"]
+    assert _scheduled(app, plan_id) == scheduled
+    redis.Redis.from_url(redis_url).delete(f"rq:queue:{queue}")
+    app.extensions["db_engine"].dispose()
+
+
+def test_without_redis_the_build_runs_in_the_web_process(database):
+    url, plan_id = database
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    app = _app(url, JOBS="rq", REDIS_URL=closed)  # configured, but the queue does not answer
+    client = _signed_in(app)
+    run = client.post(f"/api/v1/plans/{plan_id}/schedule").get_json()
+    deadline = time.monotonic() + 60
+    while (state := client.get(f"/api/v1/schedule-runs/{run['id']}").get_json())["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    assert state["status"] == "done"
+    assert _scheduled(app, plan_id) > 0
+    app.extensions["db_engine"].dispose()
+
+
+def test_the_embedded_default_needs_no_queue(monkeypatch, tmp_path):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("INSPECTION_JOBS", raising=False)
+    assert create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}).config["JOBS"] == "thread"
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}).config["JOBS"] == "rq"
