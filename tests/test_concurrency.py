@@ -18,9 +18,8 @@ from inspection.operations.draws import draw_plan
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow, verify_chain
 from inspection.operations.plans import create_plan, file_plan
-from web import create_app
-
 from tests.backends import fresh_database
+from web import create_app
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -24,8 +24,7 @@ from inspection.errors import DomainError
 from inspection.models import ImportRun, RiskModel, ScheduleRun, User
 from inspection.operations.import_runs import fail_import, run_import
 from inspection.operations.risk import fail_training, train
-from inspection.operations.schedules import (BuildOptions, execute_run, fail_run, prepare_run, solve_adapted,
-                                             store_run)
+from inspection.operations.schedules import BuildOptions, execute_run, fail_run, prepare_run, solve_adapted, store_run
 
 from .database import db
 

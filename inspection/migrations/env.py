@@ -26,8 +26,24 @@ def run_migrations_online() -> None:
         _run(bind)  # the caller owns the transaction and commits it
         return
     with bind.connect() as connection:
-        _run(connection)
-        connection.commit()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a SQLite table by copying it, dropping the old one and renaming
+            # the copy; with foreign keys enforced, dropping a table that other rows point at fails.
+            # The switch only works outside a transaction, so it goes to the driver's connection first,
+            # and the keys are checked once the migrations are done.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            _run(connection)
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"迁移后外键不一致：{broken[:5]}")
+            connection.commit()
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 run_migrations_online()
