@@ -21,6 +21,8 @@ from inspection.operations.plans import create_plan, file_plan
 from tests.backends import fresh_database
 from web import create_app
 
+pytestmark = pytest.mark.own_database  # makes its own SQLite and PostgreSQL databases
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def city(request, tmp_path):

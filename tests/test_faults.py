@@ -18,7 +18,7 @@ from inspection.operations.events import verify_chain
 from tests.backends import fresh_database
 from tests.servers import Browser, Gunicorn, Proxy
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.own_database]
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,8 @@ from tests.backends import fresh_database
 from tests.servers import ROOT, free_port
 from web import create_app, jobs
 
+pytestmark = pytest.mark.own_database  # makes its own SQLite and PostgreSQL databases
+
 
 def _answers(url: str) -> bool:
     try:

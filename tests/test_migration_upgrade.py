@@ -24,6 +24,8 @@ from tests.backends import fresh_database
 
 SEEDED = {"event_head"}  # the first migration writes its starting row
 
+pytestmark = pytest.mark.own_database  # makes its own SQLite and PostgreSQL databases
+
 
 def _dump(engine) -> dict[str, list[dict]]:
     with engine.connect() as connection:

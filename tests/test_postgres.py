@@ -17,7 +17,7 @@ from inspection.db import make_engine, make_session_factory, upgrade
 from inspection.models import Event
 from inspection.operations.events import append_event, verify_chain
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.own_database]
 PG_URL = os.environ.get("PG_TEST_URL", "postgresql://postgres:postgres@127.0.0.1:5432/test")
 SCHEMA = f"inspection_pgcheck_{os.getpid()}"  # concurrent runs on one server keep apart
 
