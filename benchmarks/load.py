@@ -62,6 +62,9 @@ class Client:
         payload = json.loads(raw) if raw and "json" in (response.getheader("Content-Type") or "") else None
         return response.status, payload, elapsed
 
+    def close(self) -> None:
+        self.connection.close()
+
     def sign_in(self, username: str) -> None:
         status, body, _ = self.call("POST", "/api/v1/session", {"username": username, "password": DEMO_PASSWORD})
         if status != 200:
@@ -113,6 +116,7 @@ def measure(scoped: str, visits: list, record_users: list, args) -> dict:
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     lock = threading.Lock()
+    opened: list[Client] = []
 
     def note(kind: str, status: int, elapsed: float, ok=(200,), body=None) -> None:
         with lock:
@@ -127,12 +131,14 @@ def measure(scoped: str, visits: list, record_users: list, args) -> dict:
         team_clients = []
         for team in teams:
             pair = [Client(server.port), Client(server.port)]
+            opened.extend(pair)
             for client, name in zip(pair, team.officers):
                 client.sign_in(name)
             team_clients.append((team, pair))
         firm_clients = []
         for username, uscc in firms:
             client = Client(server.port)
+            opened.append(client)
             client.sign_in(username)
             firm_clients.append((client, uscc))
         everyone = [c for _, pair in team_clients for c in pair[:1]] + [c for c, _ in firm_clients]
@@ -172,6 +178,8 @@ def measure(scoped: str, visits: list, record_users: list, args) -> dict:
         targets = [team_run(t, p) for t, p in team_clients] + [firm_run(c, u) for c, u in firm_clients]
         run_seconds = run_threads(targets)
     finally:
+        for client in opened:
+            client.close()
         server.stop()
     scans = len(latencies["scan-in"]) + len(latencies["scan-out"])
     requests = sum(len(v) for k, v in latencies.items() if k != "health")
