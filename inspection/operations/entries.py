@@ -7,7 +7,7 @@ import datetime as dt
 import secrets
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from checklists.gate import require_current
@@ -86,12 +86,19 @@ def firm_of_token(session: Session, token: str) -> Firm | None:
 
 def advance_plans(session: Session, tasks: list[InspectionTask]) -> None:
     """A scheduled plan is in progress from its first entry, and completed when no task is left."""
+    session.flush()
     for plan in {t.plan for t in tasks}:
-        if plan.status in ("scheduled", "drawn") and any(t.status != "pending" or t.visit_id for t in plan.tasks):
+        # Asked of the database, not of plan.tasks: a plan of thousands of firms is not loaded per scan.
+        of_plan = InspectionTask.plan_id == plan.id
+        if plan.status in ("scheduled", "drawn") and session.scalar(
+                select(exists().where(of_plan, or_(InspectionTask.status != "pending",
+                                                   InspectionTask.visit_id.is_not(None))))):
             transition(plan, "in_progress")
-        if plan.status == "in_progress" and all(t.status in ("done", "cancelled") for t in plan.tasks):
+        if plan.status == "in_progress" and not session.scalar(
+                select(exists().where(of_plan, InspectionTask.status.not_in(("done", "cancelled"))))):
             transition(plan, "completed")
-            append_event(session, None, "plan.completed", f"plan:{plan.id}", {"tasks": len(plan.tasks)})
+            tasks_count = session.scalar(select(func.count()).select_from(InspectionTask).where(of_plan))
+            append_event(session, None, "plan.completed", f"plan:{plan.id}", {"tasks": tasks_count})
     session.flush()
 
 
