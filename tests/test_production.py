@@ -2,12 +2,11 @@
 security headers, health endpoints, and a clear 503 when the database cannot be reached."""
 from __future__ import annotations
 
-import socket
-
 import pytest
 from sqlalchemy import func, select
 
 from inspection.models import Event
+from tests.servers import free_port
 from web import create_app
 from web.limits import limiter
 
@@ -90,14 +89,8 @@ def test_health_endpoints(client):
     assert client.get("/health/ready").get_json() == {"status": "ok", "database": "ok"}
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_an_unreachable_database_answers_503_with_nothing_written(app, db_session):
-    port = _closed_port()
+    port = free_port()  # nothing listens there
     down = create_app({"DATABASE_URL": f"postgresql://postgres@127.0.0.1:{port}/test", "SECRET_KEY": "x",
                        "WTF_CSRF_ENABLED": False, "RATE_LIMITS": False})
     client = down.test_client()

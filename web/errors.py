@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from inspection.errors import DomainError
 from inspection.operations.events import append_event
 
-from .session import db
+from .session import db, discard
 
 HTTP_MESSAGES = {
     400: "请求格式不正确",
@@ -105,9 +105,8 @@ def handle_csrf_error(error: CSRFError):
 def handle_database_unavailable(error: OperationalError | InterfaceError):
     """The database is down or went away mid-request: its transaction never committed, so nothing
     of this request was written; the pool reconnects on a later request by itself."""
-    _discard_session()
-    response = error_response(503, "unavailable", "数据库暂不可用，本次操作未保存任何内容，请稍后重试")
-    response = response if not isinstance(response, tuple) else _with_status(*response)
+    discard()
+    response = make_response(error_response(503, "unavailable", "数据库暂不可用，本次操作未保存任何内容，请稍后重试"))
     response.headers["Retry-After"] = "5"
     return response
 
@@ -115,19 +114,8 @@ def handle_database_unavailable(error: OperationalError | InterfaceError):
 def handle_integrity_error(error: IntegrityError):
     """Two requests raced to create what may exist once (an evaluation, an entry): the second one's
     transaction is rolled back whole and it is told so."""
-    _discard_session()
+    discard()
     return conflict_response()
-
-
-def _discard_session() -> None:
-    try:
-        db().rollback()
-    except Exception:  # noqa: BLE001 - a dead connection cannot roll back; the pool drops it
-        pass
-
-
-def _with_status(body, status):
-    return make_response(body, status)
 
 
 def init_app(app: Flask) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .limits import limiter
-from .session import db
+from .session import db, discard
 
 bp = Blueprint("health", __name__)
 
@@ -22,14 +22,10 @@ def alive():
 @bp.get("/health/ready")
 @limiter.exempt
 def ready():
-    session = db()
     try:
-        session.execute(text("select 1"))
+        db().execute(text("select 1"))
     except SQLAlchemyError as exc:
-        try:
-            session.rollback()
-        except SQLAlchemyError:
-            pass
+        discard()
         return jsonify({"status": "unavailable", "database": type(exc).__name__}), 503
     return jsonify({"status": "ok", "database": "ok"})
 

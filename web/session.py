@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, g
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 
@@ -10,3 +11,15 @@ def db() -> Session:
     if "db" not in g:
         g.db = current_app.extensions["db_factory"]()
     return g.db
+
+
+def discard() -> None:
+    """Roll the request's session back after a database error; a dead connection cannot roll back,
+    and the pool drops it."""
+    session = g.get("db")
+    if session is None:
+        return
+    try:
+        session.rollback()
+    except SQLAlchemyError:
+        pass
