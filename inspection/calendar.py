@@ -16,6 +16,35 @@ def _calendar(path: Path = CITY_FILE) -> tuple[frozenset[dt.date], frozenset[dt.
     return frozenset(data.get("holidays") or ()), frozenset(data.get("workdays") or ())
 
 
+@functools.lru_cache(maxsize=4)
+def city_time_zone(path: Path = CITY_FILE) -> str:
+    """The IANA time zone of the city's local days (``time_zone`` in the city file)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return data.get("time_zone") or "Asia/Shanghai"
+
+
+@functools.lru_cache(maxsize=4)
+def working_hours(path: Path = CITY_FILE) -> tuple[dt.time, dt.time]:
+    """The local hours in which inspectors may enter firms (``working_hours`` in the city file)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    start, end = data.get("working_hours") or ("07:00", "21:00")
+    return dt.time.fromisoformat(start), dt.time.fromisoformat(end)
+
+
+def is_working_time(local: dt.datetime) -> bool:
+    """Whether a local wall-clock time falls on a working day inside the working hours."""
+    start, end = working_hours()
+    return is_working_day(local.date()) and start <= local.time() < end
+
+
+def next_working_morning(local: dt.datetime) -> dt.datetime:
+    """10:00 local on the next working day (today's, when it is still before then)."""
+    day = local.date()
+    if not (is_working_day(day) and local.time() < dt.time(10)):
+        day = add_working_days(day, 1)
+    return dt.datetime.combine(day, dt.time(10), tzinfo=local.tzinfo)
+
+
 def is_working_day(day: dt.date) -> bool:
     holidays, workdays = _calendar()
     if day in workdays:

@@ -1,13 +1,15 @@
 """The application factory."""
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
+
+from core import clock
+from inspection.calendar import city_time_zone
 
 from . import api, auth, cli, database, errors, health, jobs, limits, views
 from .schemas import ROW_ID_MAX
@@ -26,6 +28,20 @@ class RowIdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", ROW_ID_MAX)
         super().__init__(map, *args, **kwargs)
+
+
+def _start_clock(app: Flask) -> None:
+    """``INSPECTION_NOW`` starts a demo or drill platform's clock at another instant; it runs on from there."""
+    clock.set_zone(city_time_zone())
+    if not app.config["NOW"]:
+        return
+    if app.config["PRODUCTION"]:
+        raise ConfigurationError("生产模式下不能设置 INSPECTION_NOW：平台必须使用真实时间")
+    try:
+        clock.start_at(clock.parse_instant(app.config["NOW"]))
+    except clock.ClockError as exc:
+        raise ConfigurationError(f"INSPECTION_NOW 无效：{exc}") from None
+    app.logger.warning("平台时钟从 %s 起走（INSPECTION_NOW），不是真实时间", clock.local_now().isoformat())
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -60,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         REDIS_URL=os.environ.get("REDIS_URL", ""),
         JOBS_QUEUE=os.environ.get("INSPECTION_JOBS_QUEUE", "inspection"),
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
+        NOW=os.environ.get("INSPECTION_NOW", ""),
     )
     if test_config:
         app.config.update(test_config)
@@ -68,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             raise ConfigurationError("生产模式下必须通过环境变量 SECRET_KEY 设置密钥")
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+    _start_clock(app)
     app.json.ensure_ascii = False
     app.url_map.converters["int"] = RowIdConverter
     if app.config["TRUSTED_PROXIES"]:
@@ -86,8 +104,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.template_filter("local")
     def local_time(value, fmt: str = "%Y-%m-%d %H:%M"):
-        """Naive UTC from the database, shown in China time (UTC+8)."""
-        return (value + dt.timedelta(hours=8)).strftime(fmt) if value else ""
+        """Naive UTC from the database, shown in the city's local time."""
+        return clock.to_local(value).strftime(fmt) if value else ""
 
     @app.after_request
     def security_headers(response):

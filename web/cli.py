@@ -18,22 +18,24 @@ from waitress import serve
 
 import scheduler
 from checklists.export import write_catalogue
+from core import clock
+from inspection import queries, risk
+from inspection.calendar import is_working_time, next_working_morning, working_hours
 from inspection.db import has_schema, schema_is_current, upgrade
 from inspection.demo.city import DEMO_PASSWORD, HISTORY_YEARS, build_demo_city, demo_accounts
 from inspection.draws import verify_record
-from inspection import queries, risk
 from inspection.errors import CatalogueFileInvalid, DomainError, ImportFileInvalid, LeniencyFileInvalid, NotFound
 from inspection.models import ALERT_RULES, Department, Draw, InspectionPlan
 from inspection.operations.alerts import audit_start, refresh_alerts
-from inspection.operations.entries import local_today
-from inspection.operations.facts import rebuild_facts
-from inspection.operations.offsite import sweep_requests
 from inspection.operations.catalogue import load_catalogue_file
+from inspection.operations.entries import local_today
 from inspection.operations.events import canonical_json, chain_head, iter_records, utcnow, verify_chain
+from inspection.operations.facts import rebuild_facts
 from inspection.operations.imports import export_firms, export_officers, import_firms, import_officers
 from inspection.operations.leniency import publish_list, read_list_file
-from inspection.operations.risk import fresh_model, train
+from inspection.operations.offsite import sweep_requests
 from inspection.operations.reference import DEFAULT_CITY, load_city
+from inspection.operations.risk import fresh_model, train
 from inspection.operations.schedules import BuildOptions, execute_run, start_build
 
 from . import jobs
@@ -106,6 +108,19 @@ def _print_accounts() -> None:
     click.echo("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
     for account in demo_accounts():
         click.echo(f"  {account.username:<12} {account.role:<11} {account.who}")
+
+
+def _say_when_outside_working_hours() -> None:
+    """The door is closed at night and at weekends: say how to try it now with the demo clock."""
+    local = clock.local_now()
+    if is_working_time(local):
+        return
+    start, end = working_hours()
+    morning = next_working_morning(local)
+    click.echo(f"现在是 {local:%Y-%m-%d %H:%M}（本地时间），不在工作日 {start:%H:%M}–{end:%H:%M} 之内，"
+               "扫码入企会被拒绝。")
+    click.echo(f"要现在试用现场检查，可让演示平台的时钟从下一个工作日上午开始走：\n"
+               f"  INSPECTION_NOW={morning.isoformat(timespec='minutes')} inspection demo")
 
 
 def init_app(app: Flask) -> None:
@@ -186,6 +201,7 @@ def init_app(app: Flask) -> None:
         """生成演示城市（已存在则只补齐缺少的部分），然后启动服务。"""
         _build_demo(seed, firms)
         _print_accounts()
+        _say_when_outside_working_hours()
         if not no_serve:
             _serve(current_app._get_current_object(), host, port)
 

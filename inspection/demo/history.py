@@ -22,6 +22,8 @@ from collections.abc import Callable
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from core import clock
+
 from .. import draws
 from ..calendar import working_days
 from ..models import (CatalogueItem, ChecklistPoint, Department, Firm, FirmLead, FirmTag, InspectionPlan,
@@ -301,7 +303,7 @@ def _visits(session, rng, truth, firms, chosen, plan_ids, year, first, last, sin
 
 
 def _leads(session, rng, truth, firms, concerned, departments, years, now) -> int:
-    today = (now + dt.timedelta(hours=8)).date()
+    today = clock.local_day(now)
     rows, serial = [], 0
     departments_of = defaultdict(list)
     for department in departments:

@@ -8,6 +8,8 @@ from collections import defaultdict
 from sqlalchemy import Float, and_, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
+from core import clock
+
 from ..errors import InvalidInput, NotPermitted
 from ..models import (ALERT_STATUSES, LEAD_KIND_LABELS, Alert, CatalogueItem, ChecklistPoint, EntryFact, EntryItemFact,
                       Evaluation, Finding, FirmLead, InspectionPlan, InspectionTask, ItemOutcome, LeniencyDecision,
@@ -278,7 +280,7 @@ def emergency_backfiles(session: Session, today: dt.date, since: dt.date):
                            .where(Visit.origin == "emergency", Visit.day >= since, Visit.backfile_due < today)
                            .group_by(Visit.id, Visit.firm_id, Visit.day, Visit.backfile_due, Visit.backfiled_at)).all()
     for visit_id, firm_id, day, due, filed, department_id in rows:
-        filed_day = (filed + dt.timedelta(hours=8)).date() if filed else None
+        filed_day = clock.local_day(filed) if filed else None
         if filed_day is not None and filed_day <= due:
             continue
         title = (f"{day} 紧急入企，应于 {due} 前补录线索，" + (f"{filed_day} 才补录" if filed_day else "至今未补录"))
@@ -307,7 +309,7 @@ def no_code_reports(session: Session, since: dt.date):
     rows = session.scalars(select(RefusalReport).where(RefusalReport.at >= dt.datetime.combine(since, dt.time()))).all()
     for report in rows:
         yield (f"no_code_report:{report.id}",
-               f"企业反映 {(report.occurred_at + dt.timedelta(hours=8)):%Y-%m-%d %H:%M} 有人未出示有效检查码要求检查：{report.officers}",
+               f"企业反映 {clock.to_local(report.occurred_at):%Y-%m-%d %H:%M} 有人未出示有效检查码要求检查：{report.officers}",
                {"report": report.id, "officers": report.officers, "department": report.department,
                 "description": report.description}, None, report.firm_id)
 

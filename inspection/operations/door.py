@@ -10,6 +10,8 @@ import datetime as dt
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from core import clock
+
 from ..calendar import add_working_days
 from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted
 from ..models import (EMERGENCY_KINDS, LEAD_KIND_LABELS, Firm, FirmLead, InspectionPlan, InspectionTask, JoinInvitation,
@@ -104,7 +106,7 @@ def open_lead_visit(session: Session, user: User, firm: Firm, lead: Lead, now: d
 
 
 def local_day(at: dt.datetime) -> dt.date:
-    return (at + dt.timedelta(hours=8)).date()
+    return clock.local_day(at)
 
 
 def lead_visit_awaiting_partner(session: Session, officer: Officer, firm: Firm, now: dt.datetime) -> Visit | None:

@@ -10,6 +10,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from core import clock
+
 from checklists.gate import require_current
 from checklists.models import ChecklistPoint
 
@@ -47,8 +49,8 @@ class ScanResult:
 
 
 def local_today(now: dt.datetime) -> dt.date:
-    """The day in China (UTC+8) of a UTC timestamp."""
-    return (now + dt.timedelta(hours=8)).date()
+    """The city's local day of a stored (naive UTC) time."""
+    return clock.local_day(now)
 
 
 # -- The firm's code ---------------------------------------------------------------------------

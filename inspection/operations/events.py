@@ -7,6 +7,8 @@ import json
 from collections.abc import Iterator
 
 from sqlalchemy import select
+
+from core import clock
 from sqlalchemy.orm import Session
 
 from ..models import GENESIS, Event, EventHead
@@ -23,8 +25,8 @@ def format_timestamp(at: dt.datetime) -> str:
 
 
 def utcnow() -> dt.datetime:
-    """Naive UTC, as stored in the database."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """Now, as naive UTC (as stored in the database): the platform's clock."""
+    return clock.now()
 
 
 def record_of(event: Event) -> dict:

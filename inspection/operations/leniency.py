@@ -28,6 +28,8 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from core import clock
+
 from checklists.errors import Problem
 from checklists.gate import refusal
 from checklists.loader import _Lines, _Loader
@@ -129,7 +131,7 @@ def publish_list(session: Session, actor: User | None, data, *, label: str, sha2
     parsed, seen = [], set()
     for index, raw in enumerate(raw_entries):
         at = lines.child(entries_node, index)
-        entry = _entry(raw, at, index, items, department, effective_from or dt.date.today(), problem)
+        entry = _entry(raw, at, index, items, department, effective_from or clock.today(), problem)
         if entry is None:
             continue
         key = (entry["point"].id, entry["treatment"])

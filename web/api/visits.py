@@ -8,6 +8,8 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from marshmallow import fields
 
+from core import clock
+
 from inspection import queries
 from inspection.models import InspectionTask, Visit
 from inspection.operations.entries import (decide_leniency, evaluate_visit, leniency_proposal, local_today,
@@ -239,7 +241,7 @@ def public_results(uscc: str):
     if firm is None:
         abort(404)
     rows = db().execute(queries.published_results().where(InspectionTask.firm_id == firm.id)).all()
-    return [{"visit": r.visit_id, "offsite": r.request_id, "day": (visit.day if visit else (r.recorded_at + dt.timedelta(hours=8)).date()).isoformat(),
+    return [{"visit": r.visit_id, "offsite": r.request_id, "day": (visit.day if visit else clock.local_day(r.recorded_at)).isoformat(),
              "item": r.item.code, "item_name": r.item.name, "outcome": r.outcome,
              "rectify_by": r.rectify_by.isoformat() if r.rectify_by else None}
             for r, visit, _, _ in rows]

@@ -8,6 +8,8 @@ import datetime as dt
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 
+from core import clock
+
 from inspection import queries
 from inspection.errors import DomainError, InvalidInput
 from inspection.models import InspectionTask, Visit
@@ -85,7 +87,7 @@ def report_no_code_page(uscc: str):
     if firm is None or not can_view_firm(current_user, firm):
         abort(404)
     try:
-        occurred = dt.datetime.fromisoformat(request.form.get("occurred_at", "")) - dt.timedelta(hours=8)
+        occurred = clock.from_local(dt.datetime.fromisoformat(request.form.get("occurred_at", "")))
         report_no_code(db(), current_user, firm, occurred_at=occurred, officers=request.form.get("officers", ""),
                        department=request.form.get("department", ""), description=request.form.get("description", ""))
     except ValueError:

@@ -7,6 +7,8 @@ from flask import render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from core import clock
+
 from checklists import queries as catalogue_queries
 from checklists.models import CatalogueItem
 from inspection import queries
@@ -27,7 +29,7 @@ from .visits import officer_visits
 def home():
     session = db()
     role = current_user.role
-    today = dt.date.today()
+    today = clock.today()
     context: dict = {"today": today}
     if role == "department":
         department = current_user.department

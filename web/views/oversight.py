@@ -9,6 +9,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from core import clock
+
 from inspection import kpis
 from inspection.errors import DomainError
 from inspection.kpis import Drill, Scope
@@ -235,7 +237,7 @@ def _offsite_rows() -> list[OffsiteRequest]:
 @roles_required("oversight", "admin")
 def export_offsite(fmt: str):
     header = ["办结时间", "企业", "统一社会信用代码", "部门", "结果", "转现场理由"]
-    table = [[(r.closed_at + dt.timedelta(hours=8)).strftime("%Y-%m-%d"), r.firm.name, r.firm.uscc, r.department.name,
+    table = [[clock.to_local(r.closed_at).strftime("%Y-%m-%d"), r.firm.name, r.firm.uscc, r.department.name,
               r.status_label, r.escalation_reason or ""] for r in _offsite_rows()]
     return table_file("非现场核查", header, table, fmt, f"非现场核查-{_scope().year}")
 
@@ -252,7 +254,7 @@ def export_alerts(fmt: str):
     departments = {d.id: d for d in session.scalars(select(Department))}
     table = [[a.id, a.rule_label, a.status_label, a.title, departments[a.department_id].name if a.department_id else "",
               firms[a.firm_id].name if a.firm_id else "", firms[a.firm_id].uscc if a.firm_id else "",
-              (a.raised_at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M"), a.note] for a in rows]
+              clock.to_local(a.raised_at).strftime("%Y-%m-%d %H:%M"), a.note] for a in rows]
     return table_file("监督预警", ALERT_HEADER, table, fmt, "监督预警")
 
 

@@ -12,6 +12,8 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import or_, select
 
+from core import clock
+
 from checklists.queries import published_items
 from inspection import queries
 from inspection.errors import DomainError, InvalidInput
@@ -71,7 +73,7 @@ def lead_from_form(form) -> Lead | None:
         if entered:
             try:
                 hour, minute = (int(x) for x in entered.split(":"))
-                entered_at = dt.datetime.combine(local_today(utcnow()), dt.time(hour, minute)) - dt.timedelta(hours=8)
+                entered_at = clock.local_instant(clock.today(), dt.time(hour, minute))
             except ValueError:
                 raise InvalidInput("入企时间格式应为 时:分", fields={"entered_at": "格式不正确"}) from None
         return Lead(kind=form.get("emergency_kind", ""), item=form.get("item", ""), emergency=True, entered_at=entered_at)

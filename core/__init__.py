@@ -1,0 +1,1 @@
+"""Shared pieces that every domain package may use and that use nothing of ours."""
