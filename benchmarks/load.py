@@ -24,6 +24,8 @@ from collections import defaultdict
 
 from sqlalchemy import func, select, text
 
+from core import clock
+from inspection.calendar import is_working_time, next_working_morning
 from inspection.db import make_engine, make_session_factory, upgrade
 from inspection.demo.city import DEMO_PASSWORD, build_demo_city
 from inspection.demo.today import todays_visits
@@ -232,6 +234,12 @@ def main(argv=None) -> int:
     parser.add_argument("--database-url", default="postgresql://postgres:postgres@127.0.0.1:5432/test")
     parser.add_argument("--schema", default="bench_load")
     args = parser.parse_args(argv)
+    local = clock.local_now()
+    if not is_working_time(local):
+        # The door is closed at night and at weekends: run the drill day on the next working morning
+        # (the served platform's clock starts there too, through INSPECTION_NOW).
+        clock.start_at(clock.from_local(next_working_morning(local)))
+        print(f"clock set to {clock.local_now():%Y-%m-%d %H:%M} (local): {local:%Y-%m-%d %H:%M} is outside working hours")
     scoped, visits, record_users = prepare(args.database_url, args.schema, args.firms)
     print(f"today's confirmed visits: {len(visits)}; firm accounts: {len(record_users)}")
     result = measure(scoped, visits, record_users, args)

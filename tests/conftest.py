@@ -1,6 +1,10 @@
 """Shared fixtures: one app per test session on a migrated database with a small
 demo city; each test runs inside a transaction rolled back at its end.
 
+The suite never reads the wall clock: the whole session runs on a clock that starts at
+``TEST_NOW`` (default: a Wednesday, 10:00 China time) and ticks on. CI also runs it at night and
+at a weekend; tests that need the door open move the clock to a working morning themselves.
+
 The database is ``TEST_DATABASE_URL`` (or ``DATABASE_URL``) when set, e.g. a
 PostgreSQL database whose name contains "test"; otherwise a temporary SQLite file.
 """
@@ -10,19 +14,56 @@ import datetime as dt
 import os
 
 import pytest
+import time_machine
 from sqlalchemy import func, make_url, select, text
 from sqlalchemy.orm import sessionmaker
 
-from inspection.db import make_engine, normalise_url, upgrade
+from core import clock
+from inspection.db import normalise_url, upgrade
 from inspection.demo.city import DEMO_PASSWORD, build_demo_city
-from inspection.models import (Base, CatalogueItem, Department, District, Event, Firm, InspectionPlan, InspectionTask,
-                               Officer, Scan, User, Visit, VisitEntry, VisitOfficer)
+from inspection.models import (
+    Base,
+    CatalogueItem,
+    Department,
+    District,
+    Event,
+    Firm,
+    InspectionPlan,
+    InspectionTask,
+    Officer,
+    Scan,
+    User,
+    Visit,
+    VisitEntry,
+    VisitOfficer,
+)
 from inspection.operations.accounts import create_user
+from inspection.operations.entries import firm_token
 from inspection.operations.facts import refresh_visit_facts
 from inspection.uscc import make_uscc
+from tests.clocks import door_open_day, to_door_open
 from web import create_app
 
 TEST_FIRMS = 300
+DEFAULT_TEST_NOW = "2026-12-09T10:00+08:00"
+_travel: time_machine.travel | None = None
+
+
+def pytest_configure(config):
+    """Start the session's clock before any test module computes its days."""
+    global _travel
+    _travel = time_machine.travel(clock.parse_instant(os.environ.get("TEST_NOW") or DEFAULT_TEST_NOW)
+                                  .replace(tzinfo=dt.UTC), tick=True)
+    _travel.start()
+
+
+def pytest_unconfigure(config):
+    if _travel is not None:
+        _travel.stop()
+
+
+def pytest_report_header(config):
+    return f"clock: {clock.local_now():%Y-%m-%d %H:%M %A} (city time; TEST_NOW sets it)"
 
 
 def _test_database_url(tmp_path_factory) -> str:
@@ -62,6 +103,13 @@ def app(tmp_path_factory):
         session.commit()
     yield app
     engine.dispose()
+
+
+@pytest.fixture
+def door_open():
+    """The clock at the session's door-open instant (a working day, working hours); yields that day."""
+    with to_door_open():
+        yield door_open_day()
 
 
 @pytest.fixture
@@ -186,3 +234,30 @@ def entered(db_session):
         refresh_visit_facts(db_session, visit)
         return visit
     return make
+
+
+@pytest.fixture
+def visit_today(client, login, db_session, door_open):
+    """A confirmed market visit whose window holds today, with an account for each team member."""
+    login("market")
+    end = door_open + dt.timedelta(days=10)
+    plan = client.post("/api/v1/plans", json={"title": "本周餐饮抽查", "period_start": door_open.isoformat(),
+                                              "period_end": end.isoformat(), "items": ["SC-003"],
+                                              "ratios": {c: 0.2 for c in "ABCD"}, "target_districts": ["370502"]})
+    assert plan.status_code == 201, plan.get_json()
+    plan_id = plan.get_json()["id"]
+    for action in ("file", "draw", "schedule", "confirm"):
+        response = client.post(f"/api/v1/plans/{plan_id}/{action}")
+        assert response.status_code in (200, 202), response.get_json()
+    client.delete("/api/v1/session")
+    visit = db_session.scalars(select(Visit).where(Visit.status == "confirmed").order_by(Visit.id)).first()
+    accounts = []
+    for member in visit.officers:
+        officer = member.officer
+        user = db_session.scalar(select(User).where(User.officer_id == officer.id)) or create_user(
+            db_session, None, username=f"o{officer.certificate_no}", password="demo1234", role="inspector",
+            display_name=officer.name, officer=officer)
+        accounts.append(user.username)
+    token = firm_token(db_session, visit.firm).token
+    db_session.commit()
+    return {"visit": visit, "plan": plan_id, "users": accounts, "token": token}

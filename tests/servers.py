@@ -13,7 +13,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from core import clock
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def clock_env() -> dict:
+    """The environment that starts a served platform's clock where this process's clock is now."""
+    return {"INSPECTION_NOW": clock.local_now().isoformat()}
 
 
 def free_port() -> int:
@@ -28,7 +35,7 @@ class Gunicorn:
     def __init__(self, env: dict, *, workers: int = 2, threads: int = 4, port: int | None = None):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "RATE_LIMITS": "0", **env}
+        self.env = {**os.environ, "RATE_LIMITS": "0", **clock_env(), **env}
         self.workers, self.threads = workers, threads
         self.process: subprocess.Popen | None = None
 

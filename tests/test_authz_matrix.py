@@ -37,7 +37,6 @@ from inspection.operations.entries import (
     evaluate_visit,
     firm_token,
     inspection_code,
-    local_today,
     record_finding,
     record_outcome,
 )
@@ -50,9 +49,11 @@ from inspection.operations.plans import (
     file_plan,
     file_targeted_plan,
 )
+from tests.clocks import door_open_day
 from web.offsite_views import evidence_folder
 
-TODAY = local_today(utcnow())
+TODAY = door_open_day()
+pytestmark = pytest.mark.usefixtures("door_open")  # these tests walk the door
 # A future period inside this year's catalogue (its items are in force until the end of the year).
 PERIOD = (TODAY + dt.timedelta(days=1), max(TODAY + dt.timedelta(days=1), min(TODAY + dt.timedelta(days=21),
                                                                             dt.date(TODAY.year, 12, 31))))

@@ -19,10 +19,18 @@ from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow, verify_chain
 from inspection.operations.plans import create_plan, file_plan
 from tests.backends import fresh_database
+from tests.clocks import to_door_open
 from web import create_app
 
 pytestmark = pytest.mark.own_database  # makes its own SQLite and PostgreSQL databases
 
+
+
+@pytest.fixture(autouse=True)
+def door_open():
+    """These tests walk a drill day of visits: the clock goes to a working morning."""
+    with to_door_open():
+        yield
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def city(request, tmp_path):

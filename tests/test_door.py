@@ -8,16 +8,30 @@ from sqlalchemy import func, select
 
 from inspection.calendar import add_working_days
 from inspection.kpis import evaluation_summary
-from inspection.models import (Alert, EntryFact, Evaluation, Event, FirmLead, InspectionTask, Officer, Scan, ScanPrompt,
-                               User, Visit, VisitEntry)
+from inspection.models import (
+    Alert,
+    EntryFact,
+    Evaluation,
+    Event,
+    FirmLead,
+    InspectionTask,
+    Officer,
+    Scan,
+    ScanPrompt,
+    User,
+    Visit,
+    VisitEntry,
+)
 from inspection.operations.accounts import create_user
 from inspection.operations.alerts import refresh_alerts
-from inspection.operations.entries import firm_token, local_today
+from inspection.operations.entries import firm_token
 from inspection.operations.events import utcnow, verify_chain
-from test_visits import as_user, enter, visit_today  # noqa: F401 - the shared visit fixture
+from tests.at_the_door import as_user, enter
+from tests.clocks import door_open_day
 from web.visit_views import announced_visits
 
-TODAY = local_today(utcnow())
+TODAY = door_open_day()
+pytestmark = pytest.mark.usefixtures("door_open")  # these tests walk the door
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.plans import create_plan, file_plan
 from tests.backends import fresh_database
-from tests.servers import ROOT, free_port
+from tests.servers import ROOT, clock_env, free_port
 from web import create_app, jobs
 
 pytestmark = pytest.mark.own_database  # makes its own SQLite and PostgreSQL databases
@@ -117,7 +117,7 @@ def test_a_worker_process_builds_the_queued_schedule(database, redis_url):
     assert "排程进度" in page and "后台任务队列" in page
     assert _scheduled(app, plan_id) == 0
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": "jobs",
-           "INSPECTION_JOBS_QUEUE": queue, "SCHEDULE_TIME_LIMIT": "3", "SCHEDULE_WORKERS": "1"}
+           "INSPECTION_JOBS_QUEUE": queue, "SCHEDULE_TIME_LIMIT": "3", "SCHEDULE_WORKERS": "1", **clock_env()}
 
     def work():
         worker = subprocess.run([sys.executable, "-m", "web.console", "worker", "--burst"], cwd=ROOT, timeout=300,

@@ -7,9 +7,23 @@ import textwrap
 import pytest
 from sqlalchemy import func, select
 
-from inspection.models import (Alert, CatalogueItem, ChecklistPoint, Department, Event, Finding, ItemOutcome,
-                               LeniencyDecision, LeniencyEntry, LeniencyList, Officer)
-from test_visits import as_user, enter, visit_today  # noqa: F401 - the shared visit fixture
+from inspection.models import (
+    Alert,
+    CatalogueItem,
+    ChecklistPoint,
+    Department,
+    Event,
+    Finding,
+    ItemOutcome,
+    LeniencyDecision,
+    LeniencyEntry,
+    LeniencyList,
+    Officer,
+)
+from tests.at_the_door import as_user, enter
+
+pytestmark = pytest.mark.usefixtures("door_open")  # these tests walk the door
+
 
 LIST = textwrap.dedent("""\
     department: market

@@ -7,9 +7,17 @@ import pytest
 
 from benchmarks import load
 from tests.backends import PG_URL, pg_or_skip
+from tests.clocks import to_door_open
 
 pytestmark = [pytest.mark.postgres, pytest.mark.own_database]
 
+
+
+@pytest.fixture(autouse=True)
+def door_open():
+    """These tests walk a drill day of visits: the clock goes to a working morning."""
+    with to_door_open():
+        yield
 
 def test_two_hundred_clients_scan_and_read_without_errors_or_duplicates(capsys):
     pg_or_skip()

@@ -13,7 +13,10 @@ from sqlalchemy import func, select
 
 from inspection.models import Event, Finding, OfflineRecord, Scan, Visit, VisitEntry
 from inspection.operations.events import utcnow, verify_chain
-from test_visits import as_user, visit_today  # noqa: F401 - the shared visit fixture
+from tests.at_the_door import as_user
+
+pytestmark = pytest.mark.usefixtures("door_open")  # these tests walk the door
+
 
 
 def b64(data: bytes) -> str:

@@ -7,54 +7,31 @@ import pytest
 from sqlalchemy import func, select
 
 from checklists.operations.publish import revoke_item
-from inspection.models import (EntryFact, EntryItemFact, Event, InspectionPlan, InspectionTask, ItemOutcome, Officer, Scan,
-                               User, Visit, VisitEntry)
+from inspection.models import (
+    EntryFact,
+    EntryItemFact,
+    Event,
+    InspectionPlan,
+    ItemOutcome,
+    Officer,
+    Scan,
+    User,
+    Visit,
+    VisitEntry,
+)
 from inspection.operations.accounts import create_user
-from inspection.operations.entries import firm_token, local_today, verify_code
+from inspection.operations.entries import verify_code
 from inspection.operations.events import utcnow
 from inspection.operations.facts import rebuild_facts
+from tests.at_the_door import as_user, enter
+from tests.clocks import door_open_day
 
-TODAY = local_today(utcnow())
-
-
-@pytest.fixture
-def visit_today(client, login, db_session):
-    """A confirmed market visit whose window holds today, with an account for each team member."""
-    login("market")
-    end = TODAY + dt.timedelta(days=10)
-    plan = client.post("/api/v1/plans", json={"title": "本周餐饮抽查", "period_start": TODAY.isoformat(),
-                                              "period_end": end.isoformat(), "items": ["SC-003"],
-                                              "ratios": {c: 0.2 for c in "ABCD"}, "target_districts": ["370502"]})
-    assert plan.status_code == 201, plan.get_json()
-    plan_id = plan.get_json()["id"]
-    for action in ("file", "draw", "schedule", "confirm"):
-        response = client.post(f"/api/v1/plans/{plan_id}/{action}")
-        assert response.status_code in (200, 202), response.get_json()
-    client.delete("/api/v1/session")
-    visit = db_session.scalars(select(Visit).where(Visit.status == "confirmed").order_by(Visit.id)).first()
-    accounts = []
-    for member in visit.officers:
-        officer = member.officer
-        user = db_session.scalar(select(User).where(User.officer_id == officer.id)) or create_user(
-            db_session, None, username=f"o{officer.certificate_no}", password="demo1234", role="inspector",
-            display_name=officer.name, officer=officer)
-        accounts.append(user.username)
-    token = firm_token(db_session, visit.firm).token
-    db_session.commit()
-    return {"visit": visit, "plan": plan_id, "users": accounts, "token": token}
+TODAY = door_open_day()
+pytestmark = pytest.mark.usefixtures("door_open")  # these tests walk the door
 
 
-def as_user(client, login, username):
-    client.delete("/api/v1/session")
-    login(username)
 
 
-def enter(client, login, v):
-    as_user(client, login, v["users"][0])
-    first = client.post("/api/v1/scans", json={"token": v["token"]}).get_json()
-    as_user(client, login, v["users"][1])
-    second = client.post("/api/v1/scans", json={"token": v["token"]}).get_json()
-    return first, second
 
 
 def test_two_certified_team_members_make_the_entry(client, login, visit_today, db_session):

@@ -5,15 +5,19 @@ one-line reason; with INSPECTION_REQUIRE_ALL=1 (as in .ci/run) they fail instead
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 from pathlib import Path
 
 import pytest
+import time_machine
 from waitress.server import create_server
 
+from core import clock
 from inspection.db import upgrade
 from inspection.demo.city import build_demo_city
+from tests.clocks import to_door_open
 from web import create_app
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -44,8 +48,41 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
+_door: time_machine.travel | None = None
+
+
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
+def door_clock():
+    """The browser tests walk working days at the door: their clock goes to a working morning (and
+    back once they are done, see ``pytest_runtest_teardown``)."""
+    global _door
+    _door = to_door_open()
+    _door.start()
+    yield
+    _back_from_the_door()
+
+
+def _back_from_the_door() -> None:
+    global _door
+    if _door is not None:
+        _door.stop()
+        _door = None
+
+
+def pytest_runtest_teardown(item, nextitem):
+    if nextitem is None or nextitem.path.parent != item.path.parent:
+        _back_from_the_door()
+
+
+def _context(browser, **options):
+    """A browser profile whose clock reads the platform's (the phone signs offline records with it)."""
+    context = browser.new_context(locale="zh-CN", **options)
+    context.clock.install(time=clock.now().replace(tzinfo=dt.UTC))
+    return context
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory, door_clock):
     """The platform's app on a small demo city in a SQLite file; tests may add rows through its sessions."""
     folder = tmp_path_factory.mktemp("live")
     app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'live.db'}", "SECRET_KEY": "browser-tests",
@@ -81,7 +118,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
+    context = _context(browser, viewport={"width": 1280, "height": 860})
     page = context.new_page()
     yield page
     context.close()
@@ -93,8 +130,8 @@ def phones(browser):
     contexts = []
 
     def make():
-        context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True,
-                                      has_touch=True, device_scale_factor=2)
+        context = _context(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                           device_scale_factor=2)
         contexts.append(context)
         return context.new_page()
     yield make
