@@ -227,7 +227,7 @@ def init_app(app: Flask) -> None:
     @click.option("--since", default=0, show_default=True, help="只导出序号大于此值的记录")
     @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
     def export_log_command(since: int, out: Path):
-        """导出事件日志（每行一条 JSON 记录，见 INTERFACES §3）。"""
+        """导出完整的事件日志（每行一条 JSON 记录，含操作人、对象、内容与 salt；格式见 docs/protocols.md）。"""
         require_schema()
         count = 0
         with out.open("wb") as fh:
@@ -238,7 +238,7 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("verify-log")
     def verify_log_command():
-        """校验事件日志的哈希链；链完整时退出码为 0，否则指出第一条问题记录。"""
+        """校验事件日志（第 1、2 版记录）的 digest 与哈希链；完整时退出码为 0，否则指出第一条问题记录。"""
         require_schema()
         ok, count, problem, bad_seq = verify_chain(db())
         if ok:

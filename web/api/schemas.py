@@ -178,6 +178,11 @@ class LogHeadSchema(BaseSchema):
     hash = Str()
 
 
+class LogExportQuerySchema(BaseSchema):
+    since = Int(load_default=0, validate=between(0, 2**31 - 1),
+                metadata={"description": "只导出序号大于此值的记录（默认 0：从第 1 条起）"})
+
+
 class LogVerifySchema(BaseSchema):
     ok = Bool()
     records = Int()
