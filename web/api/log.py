@@ -35,8 +35,9 @@ def _public_lines(factory: Callable[[], Session], since: int) -> Iterator[bytes]
 
 @blp.get("/export")
 @blp.arguments(LogExportQuerySchema, location="query")
-@blp.response(200, {"type": "string"}, content_type=NDJSON, description="每行一条公开记录（JSON Lines）：v、seq、at、kind、digest、prev、hash；"
-                               "第 1 版记录只有 seq、at、kind、prev、hash。")
+@blp.response(200, {"type": "string"}, content_type=NDJSON,
+              description="每行一条公开记录（JSON Lines）：v、seq、at、kind、digest、prev、hash；"
+                          "第 1 版记录只有 seq、at、kind、prev、hash。")
 def export(args):
     """公开导出：无需登录，不含操作人、对象、内容与 salt。"""
     lines = _public_lines(current_app.extensions["db_factory"], args["since"])
