@@ -12,9 +12,11 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import MetaData, Table, func, insert, select, text, update
 
+from inspection.db import make_engine, make_session_factory, upgrade
 from inspection.models import Event, EventHead, User
+from inspection.operations.events import append_event, verify_chain
 
 ZEROS = "0" * 64
 PUBLIC_V2 = {"v", "seq", "at", "kind", "digest", "prev", "hash"}
@@ -166,6 +168,36 @@ def test_version_1_records_of_an_older_database_verify_alongside_version_2(clien
     login("oversight")
     assert client.get("/api/v1/log/verify").get_json() == {"ok": True, "records": 6, "problem": None,
                                                           "first_bad_seq": None}
+
+
+@pytest.mark.own_database
+def test_a_database_migrated_from_version_1_keeps_its_records_verifying(tmp_path):
+    """The migration to version 2 on a log written at the revision before it: the old records stay version 1
+    and verify, and the next record is version 2, linked to them."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'older.db'}")
+    upgrade(engine, "0013")
+    prev = ZEROS
+    with engine.begin() as connection:
+        events = Table("events", MetaData(), autoload_with=connection)  # as revision 0013 made it
+        for seq in (1, 2):
+            at = dt.datetime(2026, 1, 5, 8, seq)
+            record = {"seq": seq, "at": at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "kind": "catalogue.published",
+                      "actor": "system", "subject": f"catalogue:{seq}", "payload": {"items": 54}, "prev": prev}
+            record["hash"] = sha256_hex(record)
+            connection.execute(insert(events), {**record, "at": at})
+            prev = record["hash"]
+        connection.execute(update(EventHead.__table__).values(seq=2, hash=prev))
+    upgrade(engine)
+    try:
+        with make_session_factory(engine)() as session:
+            assert [(e.v, e.salt, e.digest) for e in session.scalars(select(Event))] == [(1, None, None)] * 2
+            assert verify_chain(session)[:2] == (True, 2)
+            event = append_event(session, None, "plan.created", "plan:1", {"title": "新计划"},
+                                 at=dt.datetime(2026, 3, 1, 9, 0))
+            assert (event.v, event.seq, event.prev) == (2, 3, prev)
+            assert verify_chain(session)[:2] == (True, 3)
+    finally:
+        engine.dispose()
 
 
 def test_a_changed_version_1_record_is_found(runner, client, login, db_session):

@@ -151,7 +151,7 @@ class CampaignSchema(BaseSchema):
 
 
 class DrawRecordSchema(BaseSchema):
-    """The draw record of INTERFACES.md §1, exactly as stored."""
+    """The draw record (README, "Checking the platform from outside"), exactly as stored."""
 
     algorithm = Str()
     plan = Str()
