@@ -129,6 +129,16 @@ def test_public_export_needs_no_login_and_tells_nothing_of_who_did_what(client, 
     assert (public[-1]["seq"], public[-1]["hash"]) == (head["seq"], head["hash"])
 
 
+def test_oversight_gets_the_whole_export_through_the_api(client, login, runner, tmp_path):
+    make_some_events(client, login)
+    assert client.get("/api/v1/log/records").status_code == 403
+    login("oversight")
+    response = client.get("/api/v1/log/records?since=0")
+    assert response.status_code == 200 and response.mimetype == "application/x-ndjson"
+    assert response.get_data().splitlines() == whole_export(runner, tmp_path)
+    assert independent_verify(response.get_data().splitlines()) == (True, None)
+
+
 def test_public_export_since(client, login):
     make_some_events(client, login)
     head = client.get("/api/v1/log/head").get_json()

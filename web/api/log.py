@@ -1,4 +1,6 @@
-"""The event log's head and public export (no login), and its verification (docs/protocols.md, "Event log")."""
+"""The event log: its head and public export (no login), the whole export and the verification (oversight).
+
+The protocol is described in docs/protocols.md ("Event log")."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -25,12 +27,16 @@ def head():
     return {"seq": seq, "hash": digest}
 
 
-def _public_lines(factory: Callable[[], Session], since: int) -> Iterator[bytes]:
-    """The public records after ``since``, one canonical JSON line each, read in a session of their own
-    that lives as long as the stream (the request's session is closed once the response starts)."""
+def _lines(factory: Callable[[], Session], since: int, shape: Callable[[dict], dict]) -> Iterator[bytes]:
+    """The records after ``since`` in the given shape, one canonical JSON line each, read in a session of
+    their own that lives as long as the stream (the request's session is closed once the response starts)."""
     with factory() as session:
         for record in iter_records(session, since):
-            yield canonical_json(public_record(record)) + b"\n"
+            yield canonical_json(shape(record)) + b"\n"
+
+
+def _whole(record: dict) -> dict:
+    return record
 
 
 @blp.get("/export")
@@ -40,8 +46,18 @@ def _public_lines(factory: Callable[[], Session], since: int) -> Iterator[bytes]
                           "第 1 版记录只有 seq、at、kind、prev、hash。")
 def export(args):
     """公开导出：无需登录，不含操作人、对象、内容与 salt。"""
-    lines = _public_lines(current_app.extensions["db_factory"], args["since"])
-    return Response(lines, mimetype=NDJSON)
+    return Response(_lines(current_app.extensions["db_factory"], args["since"], public_record), mimetype=NDJSON)
+
+
+@blp.get("/records")
+@roles_required("oversight", "admin")
+@blp.arguments(LogExportQuerySchema, location="query")
+@blp.response(200, {"type": "string"}, content_type=NDJSON,
+              description="每行一条完整记录（JSON Lines），与 inspection export-log 相同：第 2 版含 actor、subject、"
+                          "payload、salt、digest；第 1 版保持原样。")
+def records(args):
+    """完整导出（监督机构）：含操作人、对象、内容与 salt，可逐条核对 digest 与 hash。"""
+    return Response(_lines(current_app.extensions["db_factory"], args["since"], _whole), mimetype=NDJSON)
 
 
 @blp.get("/verify")
