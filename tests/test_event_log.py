@@ -356,6 +356,7 @@ def test_the_public_page_shows_the_head_and_links_the_export(client, login):
     page = client.get("/log").get_data(as_text=True)
     assert head["hash"] in page and str(head["seq"]) in page
     assert "/api/v1/log/export" in page and "INTERFACES" not in page
+    assert "verify-log.js" in page and "第 1 版记录" in page  # the in-browser check, and what it cannot check
 
 
 # -- failed sign-ins ------------------------------------------------------------------------------------------
