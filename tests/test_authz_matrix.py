@@ -249,6 +249,8 @@ MATRIX: dict[str, Spec] = {
     "GET /api/v1/catalogue/items": S(*ANYONE),
     "GET /api/v1/catalogue/items/<code>": S(*ANYONE, args=lambda w, s: {"code": "SC-003"}, fixed=True),
     "GET /api/v1/log/head": S(*ANYONE),
+    "GET /api/v1/log/export": S(*ANYONE),
+    "GET /api/v1/log/records": S(*OVERSIGHT_API),
     "GET /api/v1/log/verify": S(*OVERSIGHT_API),
     "GET /api/v1/public/firms/<uscc>/results": S(*ANYONE),
     "GET /api/v1/public/leniency-lists": S(*ANYONE),

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from marshmallow import ValidationError
 
 from inspection.models import User
-from inspection.operations.events import append_event
+from inspection.operations.accounts import count_failed_sign_in
 from inspection.queries import user_by_username
 
 from .database import db
@@ -76,7 +76,7 @@ def login():
         return render_template("login.html", errors=err.messages, next=request.form.get("next", "")), 422
     user = authenticate(form["username"], form["password"])
     if user is None:
-        append_event(db(), None, "auth.failed", f"user:{form['username'][:64]}", {"via": "page"})
+        count_failed_sign_in(db(), form["username"])
         db().commit()
         return render_template("login.html", error="用户名或密码不正确", username=form["username"],
                                next=form.get("next", "")), 401

@@ -243,7 +243,7 @@ def init_app(app: Flask) -> None:
     @click.option("--since", default=0, show_default=True, help="只导出序号大于此值的记录")
     @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
     def export_log_command(since: int, out: Path):
-        """导出事件日志（每行一条 JSON 记录，见 INTERFACES §3）。"""
+        """导出完整的事件日志（每行一条 JSON 记录，含操作人、对象、内容与 salt；格式见 docs/protocols.md）。"""
         require_schema()
         count = 0
         with out.open("wb") as fh:
@@ -254,7 +254,7 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("verify-log")
     def verify_log_command():
-        """校验事件日志的哈希链；链完整时退出码为 0，否则指出第一条问题记录。"""
+        """校验事件日志（第 1、2 版记录）的 digest 与哈希链；完整时退出码为 0，否则指出第一条问题记录。"""
         require_schema()
         ok, count, problem, bad_seq = verify_chain(db())
         if ok:
@@ -268,7 +268,7 @@ def init_app(app: Flask) -> None:
     @click.option("--all", "all_plans", is_flag=True, help="导出全部已抽取计划，每个计划一个 <计划编号>.json")
     @click.option("--out", "out", type=click.Path(path_type=Path), help="--all 时为目录；否则为文件（默认打印）")
     def export_draw_command(plan_id: int | None, all_plans: bool, out: Path | None):
-        """打印或导出计划的抽取记录（INTERFACES §1）。"""
+        """打印或导出计划的抽取记录（格式见 README 的 "Checking the platform from outside"）。"""
         require_schema()
         if all_plans == (plan_id is not None):
             click.echo("请给出一个计划编号，或使用 --all --out 目录", err=True)
@@ -318,7 +318,7 @@ def init_app(app: Flask) -> None:
 
     @app.cli.group("schedule")
     def schedule_group():
-        """综合查一次：排程（INTERFACES §2）。"""
+        """综合查一次：排程（交换格式见 README 的 "Checking the platform from outside"）。"""
 
     @schedule_group.command("solve")
     @click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
@@ -334,7 +334,7 @@ def init_app(app: Flask) -> None:
             click.echo(f"无法读取实例文件 {instance}：{exc.strerror}", err=True)
             sys.exit(1)
         except (ValueError, KeyError, TypeError) as exc:
-            click.echo(f"实例文件 {instance} 不符合交换格式（INTERFACES §2）：{exc}", err=True)
+            click.echo(f"实例文件 {instance} 不符合交换格式（见 README）：{exc}", err=True)
             sys.exit(1)
         config = scheduler.SolverConfig()
         if time_limit is not None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, DateTime, Integer, String
+from sqlalchemy import JSON, CheckConstraint, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from checklists.models import Base
@@ -12,18 +12,31 @@ GENESIS = "0" * 64
 
 
 class Event(Base):
-    """One record of the log. ``hash`` covers every other field and the previous hash."""
+    """One record of the log (docs/protocols.md, "Event log").
+
+    Version 2: ``digest`` covers actor, subject, payload and the record's secret ``salt``; ``hash`` covers
+    ``v``, seq, at, kind, digest and the previous hash. Version 1 (records written before version 2):
+    ``hash`` covers every other field and the previous hash; ``salt`` and ``digest`` are empty.
+    """
 
     __tablename__ = "events"
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    v: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
     at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     kind: Mapped[str] = mapped_column(String(48), index=True)
     actor: Mapped[str] = mapped_column(String(96))
     subject: Mapped[str] = mapped_column(String(96), index=True)
     payload: Mapped[dict] = mapped_column(JSON)
+    salt: Mapped[str | None] = mapped_column(String(32))
+    digest: Mapped[str | None] = mapped_column(String(64))
     prev: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (
+        CheckConstraint("v in (1, 2)", name="version"),
+        CheckConstraint("v = 1 or (salt is not null and digest is not null)", name="v2_salted"),
+    )
 
 
 class EventHead(Base):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -32,6 +32,10 @@ class User(Base):
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), unique=True)
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # Failed sign-ins are counted here, not written to the event log: the log is public and a typed
+    # username is whatever the person at the keyboard chose to type.
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_failed_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     department: Mapped[Department | None] = relationship()
     officer: Mapped[Officer | None] = relationship()

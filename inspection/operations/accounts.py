@@ -1,7 +1,7 @@
-"""Creating accounts."""
+"""Creating accounts; counting failed sign-ins."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, InvalidState
@@ -38,3 +38,16 @@ def create_user(session: Session, actor, *, username: str, password: str, role: 
                  {"role": role, "department": department.code if department else None,
                   "firm": firm.uscc if firm is not None and role == "enterprise" else None})
     return user
+
+
+def count_failed_sign_in(session: Session, username: str) -> bool:
+    """Count a failed sign-in on the account ``username`` names, if there is one; ``True`` if there was.
+
+    Nothing is written to the event log: the log is public, and a typed username (which may be a password
+    typed in the wrong box, or anything an attacker chose) does not belong in it. Unknown names are not
+    kept at all; the rate limits already slow down guessing from one place.
+    """
+    result = session.execute(update(User).where(User.username == username)
+                             .values(failed_sign_ins=User.failed_sign_ins + 1, last_failed_sign_in_at=utcnow())
+                             .execution_options(synchronize_session=False))
+    return bool(result.rowcount)

@@ -151,7 +151,7 @@ class CampaignSchema(BaseSchema):
 
 
 class DrawRecordSchema(BaseSchema):
-    """The draw record of INTERFACES.md §1, exactly as stored."""
+    """The draw record (README, "Checking the platform from outside"), exactly as stored."""
 
     algorithm = Str()
     plan = Str()
@@ -176,6 +176,11 @@ def _z(value):
 class LogHeadSchema(BaseSchema):
     seq = Int()
     hash = Str()
+
+
+class LogExportQuerySchema(BaseSchema):
+    since = Int(load_default=0, validate=between(0, 2**31 - 1),
+                metadata={"description": "只导出序号大于此值的记录（默认 0：从第 1 条起）"})
 
 
 class LogVerifySchema(BaseSchema):

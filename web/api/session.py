@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_smorest import Blueprint
 
 from inspection.errors import DomainError
-from inspection.operations.events import append_event
+from inspection.operations.accounts import count_failed_sign_in
 
 from ..auth import authenticate
 from ..database import db
@@ -28,7 +28,7 @@ class BadCredentials(DomainError):
 def sign_in(body):
     user = authenticate(body["username"], body["password"])
     if user is None:
-        append_event(db(), None, "auth.failed", f"user:{body['username']}", {"via": "api"})
+        count_failed_sign_in(db(), body["username"])
         db().commit()
         raise BadCredentials("用户名或密码不正确")
     login_user(user)
