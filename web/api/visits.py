@@ -16,6 +16,7 @@ from inspection.operations.entries import (decide_leniency, evaluate_visit, leni
 from inspection.operations.door import Lead, prompt_for
 from inspection.operations.events import utcnow
 from inspection.permissions import can_view_firm
+from inspection.short_codes import format_short_code
 
 from ..auth import roles_required
 from ..database import db
@@ -228,7 +229,8 @@ def rotate(uscc: str):
     if firm is None or not can_view_firm(current_user, firm):
         abort(404)
     token = rotate_token(db(), current_user, firm)
-    return {"scan_url": url_for("views.scan_token", token=token.token, _external=True)}
+    return {"scan_url": url_for("views.scan_token", token=token.token, _external=True),
+            "short_code": format_short_code(token.short_code)}
 
 
 @blp.get("/public/firms/<uscc>/results")
