@@ -13,6 +13,7 @@ from inspection.operations.accounts import create_user
 from inspection.operations.entries import firm_token, local_today, verify_code
 from inspection.operations.events import utcnow
 from inspection.operations.facts import rebuild_facts
+from inspection.short_codes import format_short_code
 
 TODAY = local_today(utcnow())
 
@@ -238,7 +239,8 @@ def test_firm_code_page_and_files(client, login, visit_today, db_session):
     login("admin")
     uscc = visit_today["visit"].firm.uscc
     page = client.get(f"/firms/{uscc}/code").get_data(as_text=True)
-    assert "<svg" in page and visit_today["token"] in page and uscc not in page.split("<svg")[1].split("</svg>")[0]
+    short_code = format_short_code(firm_token(db_session, visit_today["visit"].firm).short_code)
+    assert "<svg" in page and short_code in page and uscc not in page.split("<svg")[1].split("</svg>")[0]
     png = client.get(f"/firms/{uscc}/code.png")
     assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
     assert client.get(f"/firms/{uscc}/code.svg").data.lstrip().startswith(b"<?xml")
