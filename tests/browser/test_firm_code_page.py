@@ -16,6 +16,8 @@ from inspection.operations.accounts import create_user
 from inspection.operations.entries import firm_token
 from inspection.short_codes import format_short_code
 
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
 pytestmark = pytest.mark.browser
 zxingcpp = pytest.importorskip("zxingcpp")
 
@@ -121,9 +123,48 @@ def test_the_scan_page_scanner_reads_a_firm_code(phone, live_server, sign_in, sh
         return window.inspectionScanner.readWithJsQR(img, img.naturalWidth, img.naturalHeight);
     }""", data_url)
     assert text == url and phone.evaluate("typeof window.jsQR") == "function"
-    assert phone.evaluate("(t) => window.inspectionScanner.tokenFromText(t)", "https://elsewhere.example/scan/x") is None
+    foreign = "https://elsewhere.example/scan/x"
+    assert phone.evaluate("(t) => window.inspectionScanner.tokenFromText(t)", foreign) is None
     # Reading it fills the field and scans in: the refusal names the firm, so the scanned code was understood.
     with phone.expect_navigation():
         phone.evaluate("(t) => window.inspectionScanner.accept(t)", text)
     assert inspector["firm"] in phone.locator(".alert.error").inner_text()
     assert not [p for p in problems if "Content Security Policy" in p]
+
+
+def y4m_of(png: bytes, path, size: int = 480, frames: int = 5) -> None:
+    """A still video (YUV4MPEG2, 4:2:0) of a PNG on white, for chromium's fake camera."""
+    picture = Image.new("RGB", (size, size), "white")
+    code = Image.open(io.BytesIO(png)).convert("RGB")
+    code.thumbnail((size - 40, size - 40))
+    picture.paste(code, ((size - code.width) // 2, (size - code.height) // 2))
+    y, u, v = picture.convert("YCbCr").split()
+    half = (size // 2, size // 2)
+    frame = b"FRAME\n" + y.tobytes() + u.resize(half).tobytes() + v.resize(half).tobytes()
+    path.write_bytes(f"YUV4MPEG2 W{size} H{size} F10:1 Ip A1:1 C420jpeg\n".encode() + frame * frames)
+
+
+def test_the_camera_reads_the_posted_code_and_scans_in(browser, live_server, sign_in, shot, inspector, tmp_path):
+    """Chromium's fake camera shows the firm's code: the scanner reads it and scans in (refused here, naming
+    the firm, as the officer has no visit there today)."""
+    image = io.BytesIO()
+    segno.make(f"{live_server}/scan/{inspector['token']}", error="m").save(image, kind="png", scale=8, border=4)
+    video = tmp_path / "firm-code.y4m"
+    y4m_of(image.getvalue(), video)
+    camera = browser.browser_type.launch(
+        executable_path=str(CHROMIUM), headless=True,
+        args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+              f"--use-file-for-fake-video-capture={video}"])
+    try:
+        context = camera.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True,
+                                     has_touch=True, device_scale_factor=2)
+        context.grant_permissions(["camera"], origin=live_server)
+        phone = context.new_page()
+        sign_in(phone, inspector["username"])
+        phone.goto(f"{live_server}/scan")
+        with phone.expect_navigation(timeout=20_000):
+            phone.get_by_role("button", name="用相机扫描企业码").click()
+        assert inspector["firm"] in phone.locator(".alert.error").inner_text()
+        shot(phone, "scan-page-camera-read-phone")
+    finally:
+        camera.close()
