@@ -6,8 +6,9 @@ import re
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import column, create_engine, insert, select, table
 
+from inspection.db import upgrade
 from inspection.errors import InvalidInput
 from inspection.models import (CatalogueItem, Department, EntryToken, InspectionPlan, InspectionTask, User, Visit,
                                VisitOfficer)
@@ -145,3 +146,25 @@ def test_firm_code_page_shows_the_grouped_short_code_and_a_scalable_qr(client, l
     new = db_session.scalar(select(EntryToken).where(EntryToken.firm_id == firm.id, EntryToken.active.is_(True)))
     assert rotated["short_code"] == format_short_code(new.short_code)
 
+
+
+def test_the_migration_gives_existing_tokens_short_codes(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0013")
+    tokens = table("entry_tokens", column("id"), column("firm_id"), column("token"), column("active"),
+                   column("created_at"), column("short_code"))
+    districts = table("districts", column("id"), column("code"), column("name"))
+    firms = table("firms", column("id"), column("uscc"), column("name"), column("district_id"), column("industry"),
+                  column("credit_class"), column("address"))
+    with engine.begin() as connection:
+        connection.execute(insert(districts), {"id": 1, "code": "370502", "name": "东营区"})
+        connection.execute(insert(firms), [{"id": n, "uscc": f"91370502TQ{n:07d}X", "name": f"旧企业{n}",
+                                            "district_id": 1, "industry": "食品制造", "credit_class": "B",
+                                            "address": "测试地址"} for n in range(1, 6)])
+        connection.execute(insert(tokens), [{"firm_id": n, "token": f"old-token-{n}", "active": n % 2 == 0,
+                                             "created_at": dt.datetime(2026, 1, n)} for n in range(1, 6)])
+    upgrade(engine, "head")
+    with engine.connect() as connection:
+        codes = connection.scalars(select(tokens.c.short_code)).all()
+    engine.dispose()
+    assert len(codes) == len(set(codes)) == 5 and all(is_valid(code) for code in codes)

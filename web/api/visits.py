@@ -42,7 +42,9 @@ class EmergencyInSchema(BaseSchema):
 
 
 class ScanInSchema(BaseSchema):
-    token = Str(required=True, validate=length(8, 64))
+    token = Str(required=True, validate=length(8, 64),
+                metadata={"description": "the token of the firm's QR code, or its short code typed by hand "
+                                         "(7KQ4-M2XD-9: any case, spaces or hyphens)"})
     lead = fields.Nested(ScanLeadSchema, load_default=None, allow_none=True,
                          metadata={"description": "依线索入企: a lead recorded for this firm"})
     emergency = fields.Nested(EmergencyInSchema, load_default=None, allow_none=True,
