@@ -20,9 +20,10 @@ from inspection.models import (
     VisitEntry,
 )
 from inspection.operations.accounts import create_user
-from inspection.operations.entries import verify_code
+from inspection.operations.entries import firm_token, verify_code
 from inspection.operations.events import utcnow
 from inspection.operations.facts import rebuild_facts
+from inspection.short_codes import format_short_code
 from tests.at_the_door import as_user, enter
 from tests.clocks import door_open_day
 
@@ -215,7 +216,8 @@ def test_firm_code_page_and_files(client, login, visit_today, db_session):
     login("admin")
     uscc = visit_today["visit"].firm.uscc
     page = client.get(f"/firms/{uscc}/code").get_data(as_text=True)
-    assert "<svg" in page and visit_today["token"] in page and uscc not in page.split("<svg")[1].split("</svg>")[0]
+    short_code = format_short_code(firm_token(db_session, visit_today["visit"].firm).short_code)
+    assert "<svg" in page and short_code in page and uscc not in page.split("<svg")[1].split("</svg>")[0]
     png = client.get(f"/firms/{uscc}/code.png")
     assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
     assert client.get(f"/firms/{uscc}/code.svg").data.lstrip().startswith(b"<?xml")

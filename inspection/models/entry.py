@@ -21,13 +21,15 @@ COMPLAINT_LABELS = {"without_cause": "无事由检查", "excessive": "检查过�
 
 
 class EntryToken(Base):
-    """The opaque token in a firm's posted QR code. Rotating it retires the old one."""
+    """The opaque token in a firm's posted QR code, and the short code printed under it for typing by hand.
+    Rotating retires both; a short code is never issued twice, so an old printed one names no other firm."""
 
     __tablename__ = "entry_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"), index=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
+    short_code: Mapped[str] = mapped_column(String(16), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

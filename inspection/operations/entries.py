@@ -20,6 +20,7 @@ from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted, Outs
 from ..models import (COMPLAINTS, CONDITIONS, EXCLUSIVE_CONDITIONS, OUTCOMES, RESULTS, TREATMENT_LABELS, TREATMENTS,
                       EntryToken, Evaluation, Finding, Firm, InspectionPlan, InspectionTask, ItemOutcome,
                       LeniencyDecision, Scan, User, Visit, VisitEntry, VisitOfficer)
+from ..short_codes import is_valid, looks_like_short_code, make_short_code, normalise
 from .events import append_event, utcnow
 from .door import (PARTNER_WINDOW, Lead, LeadRefused, invited_visit, join, lead_visit_awaiting_partner,
                    open_lead_visit, prompt_for, record_prompt)
@@ -55,14 +56,22 @@ def local_today(now: dt.datetime) -> dt.date:
 
 # -- The firm's code ---------------------------------------------------------------------------
 
+def _new_token(session: Session, firm: Firm) -> EntryToken:
+    """A fresh token and short code for ``firm`` (a short code is never issued twice)."""
+    short_code = make_short_code()
+    while session.scalar(select(EntryToken.id).where(EntryToken.short_code == short_code)) is not None:
+        short_code = make_short_code()
+    token = EntryToken(firm_id=firm.id, token=secrets.token_urlsafe(18), short_code=short_code, active=True,
+                       created_at=utcnow())
+    session.add(token)
+    session.flush()
+    return token
+
+
 def firm_token(session: Session, firm: Firm) -> EntryToken:
     """The firm's active entry token, made on first use."""
     token = session.scalar(select(EntryToken).where(EntryToken.firm_id == firm.id, EntryToken.active.is_(True)))
-    if token is None:
-        token = EntryToken(firm_id=firm.id, token=secrets.token_urlsafe(18), active=True, created_at=utcnow())
-        session.add(token)
-        session.flush()
-    return token
+    return token if token is not None else _new_token(session, firm)
 
 
 def rotate_token(session: Session, actor: User, firm: Firm) -> EntryToken:
@@ -72,16 +81,25 @@ def rotate_token(session: Session, actor: User, firm: Firm) -> EntryToken:
     old = firm_token(session, firm)
     old.active, old.retired_at = False, utcnow()
     session.flush()
-    new = EntryToken(firm_id=firm.id, token=secrets.token_urlsafe(18), active=True, created_at=utcnow())
-    session.add(new)
-    session.flush()
+    new = _new_token(session, firm)
     append_event(session, actor, "firm.code_rotated", f"firm:{firm.uscc}", {})
     return new
 
 
 def firm_of_token(session: Session, token: str) -> Firm | None:
+    """The firm whose active code is ``token``: the QR code's token, or the short code typed by hand
+    (any case, spaces or hyphens, O for 0, I or L for 1). A short code whose check fails names no firm."""
     row = session.scalar(select(EntryToken).where(EntryToken.token == token.strip(), EntryToken.active.is_(True)))
+    if row is None and looks_like_short_code(token) and is_valid(code := normalise(token)):
+        row = session.scalar(select(EntryToken).where(EntryToken.short_code == code, EntryToken.active.is_(True)))
     return row.firm if row else None
+
+
+def check_typed_code(token: str) -> None:
+    """Refuse a short code typed with a mistake its check character reveals."""
+    if looks_like_short_code(token) and not is_valid(normalise(token)):
+        raise InvalidInput(f"企业码编号“{token.strip()}”校验不符，可能输错了一位：请对照企业码下方的编号重新输入",
+                           fields={"token": "编号校验不符"})
 
 
 # -- Scans ---------------------------------------------------------------------------------------
@@ -143,6 +161,7 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
     officer = user.officer
     firm = firm_of_token(session, token)
     if firm is None:
+        check_typed_code(token)
         _refuse(session, user, "in", None, "企业码无效或已更换：请扫描企业张贴的最新企业码", now)
     if officer.kind != "enforcement":
         return _accompany(session, user, firm, today, now)

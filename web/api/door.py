@@ -175,12 +175,14 @@ def bundle():
                                     Visit.status.in_(("confirmed", "in_progress")),
                                     Visit.day >= today, Visit.day <= today + dt.timedelta(days=7))
                              .order_by(Visit.day, Visit.id)).all()
-    tokens = {t.firm_id: t.token for t in session.scalars(select(EntryToken).where(
+    tokens = {t.firm_id: t for t in session.scalars(select(EntryToken).where(
         EntryToken.firm_id.in_([v.firm_id for v in visits]), EntryToken.active.is_(True)))}
+
+    def sha256(firm_id: int, field: str) -> str | None:
+        return hashlib.sha256(getattr(tokens[firm_id], field).encode()).hexdigest() if firm_id in tokens else None
     return {"officer": current_user.officer.certificate_no, "day": today.isoformat(),
-            "visits": [{**visit_sheet(session, v, current_user),
-                        "token_sha256": hashlib.sha256(tokens[v.firm_id].encode()).hexdigest() if v.firm_id in tokens else None}
-                       for v in visits]}
+            "visits": [{**visit_sheet(session, v, current_user), "token_sha256": sha256(v.firm_id, "token"),
+                        "short_code_sha256": sha256(v.firm_id, "short_code")} for v in visits]}
 
 
 @blp.post("/offline/sync")

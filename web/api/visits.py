@@ -18,6 +18,7 @@ from inspection.operations.entries import (decide_leniency, evaluate_visit, leni
 from inspection.operations.door import Lead, prompt_for
 from inspection.operations.events import utcnow
 from inspection.permissions import can_view_firm
+from inspection.short_codes import format_short_code
 
 from ..auth import roles_required
 from ..database import db
@@ -43,7 +44,9 @@ class EmergencyInSchema(BaseSchema):
 
 
 class ScanInSchema(BaseSchema):
-    token = Str(required=True, validate=length(8, 64))
+    token = Str(required=True, validate=length(8, 64),
+                metadata={"description": "the token of the firm's QR code, or its short code typed by hand "
+                                         "(7KQ4-M2XD-9: any case, spaces or hyphens)"})
     lead = fields.Nested(ScanLeadSchema, load_default=None, allow_none=True,
                          metadata={"description": "依线索入企: a lead recorded for this firm"})
     emergency = fields.Nested(EmergencyInSchema, load_default=None, allow_none=True,
@@ -230,7 +233,8 @@ def rotate(uscc: str):
     if firm is None or not can_view_firm(current_user, firm):
         abort(404)
     token = rotate_token(db(), current_user, firm)
-    return {"scan_url": url_for("views.scan_token", token=token.token, _external=True)}
+    return {"scan_url": url_for("views.scan_token", token=token.token, _external=True),
+            "short_code": format_short_code(token.short_code)}
 
 
 @blp.get("/public/firms/<uscc>/results")

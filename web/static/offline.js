@@ -110,11 +110,17 @@
     return officer ? get("bundle", officer) : null;
   }
 
+  // The short code typed by hand, in canonical form (as inspection/short_codes.py normalises it).
+  function shortCode(text) {
+    return text.replace(/[\s\-\u2010-\u2015\uff0d]+/g, "").toUpperCase().replace(/O/g, "0").replace(/[IL]/g, "1");
+  }
+
   async function visitForToken(token) {
     const saved = await bundle();
     if (!saved || !token) return null;
-    const hash = await sha256Hex(token);
-    return saved.visits.find((v) => v.token_sha256 === hash) || null;
+    const hash = await sha256Hex(token.trim());
+    const short = await sha256Hex(shortCode(token));
+    return saved.visits.find((v) => v.token_sha256 === hash || v.short_code_sha256 === short) || null;
   }
 
   window.inspectionOffline = { prepare, sync, record, pending, bundle, visitForToken };

@@ -26,6 +26,7 @@ from inspection.operations.entries import (decide_leniency, evaluate_visit, firm
 from inspection.operations.door import Lead, prompt_for
 from inspection.operations.events import utcnow
 from inspection.permissions import can_view_firm
+from inspection.short_codes import format_short_code
 
 from .. import files
 from ..auth import roles_required
@@ -40,8 +41,11 @@ PHOTO_TYPES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
 
-def qr_svg(url: str, scale: int = 6) -> Markup:
-    return Markup(segno.make(url, error="m").svg_inline(scale=scale, dark="#1f2328"))
+def qr_svg(url: str, title: str) -> Markup:
+    """The QR code of ``url`` inline, sized by CSS (a viewBox, no width or height), on white with its
+    4-module quiet zone inside the drawing, so no layout can crop it."""
+    return Markup(segno.make(url, error="m").svg_inline(scale=1, border=4, omitsize=True, dark="#1f2328",
+                                                        light="#fff", svgclass="qr-code", title=title))
 
 
 def _fail(err: DomainError) -> None:
@@ -146,7 +150,8 @@ def visit(visit_id: int):
                            code=code, entry=entry, scans=scans, results=RESULT_LABELS, outcomes=OUTCOME_LABELS,
                            treatments=TREATMENT_LABELS, prompt=prompt, lead_kinds=LEAD_KIND_LABELS,
                            lead=db().get(FirmLead, visit.lead_id) if visit.lead_id else None,
-                           code_qr=qr_svg(url_for("views.verify", code=code, _external=True), 5) if code else None)
+                           code_qr=qr_svg(url_for("views.verify", code=code, _external=True), "检查码") if code
+                           else None)
 
 
 def _photo(field: str) -> str | None:
@@ -239,7 +244,8 @@ def firm_code(uscc: str):
         abort(404)
     token = firm_token(db(), firm)
     url = url_for("views.scan_token", token=token.token, _external=True)
-    return render_template("visits/firm_code.html", firm=firm, qr=qr_svg(url, 8), url=url, token=token)
+    return render_template("visits/firm_code.html", firm=firm, qr=qr_svg(url, f"{firm.name}企业码"), url=url,
+                           short_code=format_short_code(token.short_code))
 
 
 @bp.get("/firms/<uscc>/code.<fmt>")
