@@ -235,12 +235,27 @@ def test_there_is_documentation_to_check():
             "docs/protocols/README.md", "docs/protocols/draws.md", "docs/protocols/schedule-exchange.md"} <= names
 
 
+def anchors(path: Path) -> set[str]:
+    """The heading anchors of a page, as the repository's host makes them (lower case, punctuation
+    dropped, spaces as hyphens; letters of every script kept)."""
+    text = re.sub(r"^```.*?^```$", "", path.read_text(encoding="utf-8"), flags=re.S | re.M)
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+            for heading in re.findall(r"^#+ (.+)$", text, re.M)}
+
+
 @pytest.mark.parametrize("page", MARKDOWN, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_relative_links_lead_to_files_of_the_repository(page):
-    for target in relative_links(page):
-        resolved = (page.parent / target.split("#", 1)[0]).resolve()
+    text = re.sub(r"^```.*?^```$", "", page.read_text(encoding="utf-8"), flags=re.S | re.M)
+    same_page = [t for t in LINK.findall(text) if t.startswith("#")]
+    for target in relative_links(page) + same_page:
+        file, _, anchor = target.partition("#")
+        resolved = (page.parent / file).resolve() if file else page
         assert resolved.is_relative_to(ROOT), f"{page.name}: {target} leads outside the repository"
-        assert resolved.exists() or resolved in PENDING, f"{page.name}: {target} leads to no file"
+        if resolved in PENDING:
+            continue
+        assert resolved.exists(), f"{page.name}: {target} leads to no file"
+        if anchor and resolved.suffix == ".md":
+            assert anchor in anchors(resolved), f"{page.name}: {target} names no heading of {resolved.name}"
 
 
 def test_the_readme_links_no_pending_page():
@@ -252,6 +267,17 @@ def test_no_page_refers_to_files_outside_the_repository(page):
     text = page.read_text(encoding="utf-8")
     for outside in ("INTERFACES", "../shared", "shared design"):
         assert outside not in text, f"{page.name} mentions {outside}"
+
+
+def test_the_import_file_examples_are_valid():
+    from inspection.imports import FIRM_COLUMNS, district_lookup, validate_firms
+
+    page = (DOCS / "file-formats.md").read_text(encoding="utf-8")
+    lines = re.findall(r"^```csv\n(.*?)^```$", page, re.S | re.M)[0].splitlines()
+    assert lines[0] == ",".join(FIRM_COLUMNS)
+    rows = [(number, line.split(",")) for number, line in enumerate(lines[1:], start=2)]
+    records, problems = validate_firms(rows, district_lookup([("370502", "东营区")]), header=lines[0].split(","))
+    assert problems == [] and len(records) == len(rows)
 
 
 def test_the_readme_keeps_the_two_commands():
@@ -276,3 +302,34 @@ def test_every_command_is_in_the_command_line_page(app):
             else:
                 commands.add(name)
     assert commands == documented
+
+
+# -- The import contracts of docs/architecture.md -------------------------------------------------
+
+OURS = {"checklists", "inspection", "scheduler", "web", "core", "tests", "benchmarks"}
+
+
+def imported_modules(package: str):
+    """``(file, top-level module)`` of every absolute import in a package (relative ones stay inside)."""
+    for path in sorted((ROOT / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    yield path.relative_to(ROOT).as_posix(), alias.name.split(".")[0]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                yield path.relative_to(ROOT).as_posix(), node.module.split(".")[0]
+
+
+def test_the_import_contracts_hold():
+    for path, module in imported_modules("scheduler"):
+        assert module in sys.stdlib_module_names or module == "ortools", f"{path} imports {module}"
+    if (ROOT / "core").is_dir():
+        for path, module in imported_modules("core"):
+            assert module not in OURS, f"{path} imports {module}"
+    for path, module in imported_modules("checklists"):
+        assert module not in {"inspection", "scheduler", "web"}, f"{path} imports {module}"
+    for package in ("checklists", "inspection", "scheduler", "core"):
+        if (ROOT / package).is_dir():
+            for path, module in imported_modules(package):
+                assert module not in {"flask", "flask_login", "flask_wtf", "flask_smorest", "flask_limiter", "web"}, \
+                    f"{path} imports {module}"
