@@ -1,4 +1,5 @@
-"""The firm draw (双随机): algorithms ``prn-hmac-sha256-v1`` and ``prn-sps-hmac-sha256-v1`` of INTERFACES.md §1.
+"""The firm draw (双随机): algorithms ``prn-hmac-sha256-v1`` and ``prn-sps-hmac-sha256-v1``,
+described in docs/protocols/draws.md.
 
 Plain functions over plain data, so that the platform and anyone outside it compute
 the same selection from the published record.

@@ -15,7 +15,7 @@ PLAN = {"title": "2026年二季度食品生产企业双随机抽查", "period_st
 
 
 def independent_selection(record: dict) -> list[str]:
-    """INTERFACES §1 in a few lines, from the record alone."""
+    """docs/protocols/draws.md in a few lines, from the record alone."""
     seed = bytes.fromhex(record["seed"])
     assert hashlib.sha256(seed).hexdigest() == record["seed_commitment"]
     pool = sorted(record["pool"], key=lambda e: e["uscc"])

@@ -1,4 +1,4 @@
-"""全程留痕: the hash-chained log, exported and verified exactly as docs/protocols.md ("Event log") says.
+"""全程留痕: the hash-chained log, exported and verified exactly as docs/protocols/event-log.md says.
 
 The checks below re-state the protocol in a few lines of their own (hashlib and json only), so that the
 platform's functions are tested against the text rather than against themselves.
@@ -21,7 +21,7 @@ from inspection.operations.events import append_event, verify_chain
 ZEROS = "0" * 64
 PUBLIC_V2 = {"v", "seq", "at", "kind", "digest", "prev", "hash"}
 PUBLIC_V1 = {"seq", "at", "kind", "prev", "hash"}
-PROTOCOLS = Path(__file__).resolve().parent.parent / "docs" / "protocols.md"
+PROTOCOLS = Path(__file__).resolve().parent.parent / "docs" / "protocols" / "event-log.md"
 
 
 def sha256_hex(obj) -> str:
@@ -319,7 +319,7 @@ def test_oversight_verifies_through_the_api(client, login):
 # -- the documentation and the public page ---------------------------------------------------------------------
 
 def documented_checker() -> dict:
-    """The Python block of the "Event log" section of docs/protocols.md, run as a reader would run it."""
+    """The Python block of the "Event log" section of docs/protocols/event-log.md, run as a reader would run it."""
     section = PROTOCOLS.read_text(encoding="utf-8").split("## Event log", 1)[1]
     code = re.findall(r"```python\n(.*?)```", section, flags=re.S)
     assert len(code) == 1

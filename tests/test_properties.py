@@ -1,7 +1,7 @@
 """Properties that hold for any input: the credit-code check, the draw, the scheduler, the import files,
 and the main write endpoints of the API fed bodies that are wrong in every way hypothesis finds.
 
-Each property re-states the rule from INTERFACES.md or the module's documentation in a few lines of its
+Each property re-states the rule from the project's docs/ or the module's documentation in a few lines of its
 own instead of calling the code under test to compute the expected answer.
 """
 from __future__ import annotations
@@ -91,7 +91,7 @@ def test_the_validator_answers_anything_with_a_message(value):
         assert isinstance(value, str) and value[17] == independent_check_character(value[:17])
 
 
-# -- The draw (INTERFACES §1) -------------------------------------------------------------------
+# -- The draw (docs/protocols/draws.md) ----------------------------------------------------------
 
 SEEDS = st.binary(min_size=32, max_size=32).map(bytes.hex)
 RATIOS = st.dictionaries(st.sampled_from("ABCD"), st.floats(0, 1, allow_nan=False), max_size=4)
@@ -182,7 +182,7 @@ def test_a_changed_selection_is_caught(data, seed):
     assert draws.verify_record(record)
 
 
-# -- The scheduler (INTERFACES §2, scheduler/check.py) ------------------------------------------
+# -- The scheduler (docs/protocols/schedule-exchange.md, scheduler/check.py) ---------------------
 
 HORIZON = ["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06"]
 DEPARTMENTS = ("market", "fire")
@@ -269,7 +269,7 @@ def test_schedules_keep_every_rule(data, strategy):
     assert out["stats"]["lower_bound"] == independent_lower_bound(data)
 
 
-# -- Import files (INTERFACES §4) ---------------------------------------------------------------
+# -- Import files (docs/file-formats.md) ----------------------------------------------------------
 
 KNOWN_DISTRICTS = {"370502": "370502", "东营区": "370502", "370503": "370503", "河口区": "370503"}
 KNOWN_DEPARTMENTS = {"market", "fire"}

@@ -14,7 +14,7 @@ PERIOD = {"period_start": "2026-04-01", "period_end": "2026-04-30"}
 
 
 def independent_check(instance: dict, solution: dict) -> list[str]:
-    """The rules of INTERFACES §2, re-written here from the text alone."""
+    """The rules of docs/protocols/schedule-exchange.md, re-written here from the text alone."""
     problems = []
     days = set(instance["days"])
     firms = {f["id"]: f for f in instance["firms"]}

@@ -18,7 +18,7 @@ PLAN = {"title": "2026年二季度食品生产企业风险加权抽查", "period
 
 
 def independent_selection(record: dict) -> list[str]:
-    """INTERFACES §1, both algorithms, from the record alone."""
+    """docs/protocols/draws.md, both algorithms, from the record alone."""
     seed = bytes.fromhex(record["seed"])
     assert hashlib.sha256(seed).hexdigest() == record["seed_commitment"]
     pool = sorted(record["pool"], key=lambda e: e["uscc"])

@@ -243,7 +243,7 @@ def init_app(app: Flask) -> None:
     @click.option("--since", default=0, show_default=True, help="只导出序号大于此值的记录")
     @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
     def export_log_command(since: int, out: Path):
-        """导出完整的事件日志（每行一条 JSON 记录，含操作人、对象、内容与 salt；格式见 docs/protocols.md）。"""
+        """导出完整的事件日志（每行一条 JSON 记录，含操作人、对象、内容与 salt；格式见 docs/protocols/event-log.md）。"""
         require_schema()
         count = 0
         with out.open("wb") as fh:
@@ -268,7 +268,7 @@ def init_app(app: Flask) -> None:
     @click.option("--all", "all_plans", is_flag=True, help="导出全部已抽取计划，每个计划一个 <计划编号>.json")
     @click.option("--out", "out", type=click.Path(path_type=Path), help="--all 时为目录；否则为文件（默认打印）")
     def export_draw_command(plan_id: int | None, all_plans: bool, out: Path | None):
-        """打印或导出计划的抽取记录（格式见 README 的 "Checking the platform from outside"）。"""
+        """打印或导出计划的抽取记录（格式见 docs/protocols/draws.md）。"""
         require_schema()
         if all_plans == (plan_id is not None):
             click.echo("请给出一个计划编号，或使用 --all --out 目录", err=True)
@@ -318,7 +318,7 @@ def init_app(app: Flask) -> None:
 
     @app.cli.group("schedule")
     def schedule_group():
-        """综合查一次：排程（交换格式见 README 的 "Checking the platform from outside"）。"""
+        """综合查一次：排程（交换格式见 docs/protocols/schedule-exchange.md）。"""
 
     @schedule_group.command("solve")
     @click.argument("instance", type=click.Path(dir_okay=False, path_type=Path))
@@ -334,7 +334,7 @@ def init_app(app: Flask) -> None:
             click.echo(f"无法读取实例文件 {instance}：{exc.strerror}", err=True)
             sys.exit(1)
         except (ValueError, KeyError, TypeError) as exc:
-            click.echo(f"实例文件 {instance} 不符合交换格式（见 README）：{exc}", err=True)
+            click.echo(f"实例文件 {instance} 不符合交换格式（见 docs/protocols/schedule-exchange.md）：{exc}", err=True)
             sys.exit(1)
         config = scheduler.SolverConfig()
         if time_limit is not None:

@@ -12,7 +12,7 @@ GENESIS = "0" * 64
 
 
 class Event(Base):
-    """One record of the log (docs/protocols.md, "Event log").
+    """One record of the log (docs/protocols/event-log.md).
 
     Version 2: ``digest`` covers actor, subject, payload and the record's secret ``salt``; ``hash`` covers
     ``v``, seq, at, kind, digest and the previous hash. Version 1 (records written before version 2):

@@ -1,4 +1,4 @@
-"""Drawing firms for filed plans (双随机、一公开), with the published record of INTERFACES.md §1."""
+"""Drawing firms for filed plans (双随机、一公开), with the published record of docs/protocols/draws.md."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,4 @@
-"""Append to and verify the hash-chained event log; the protocol is described in docs/protocols.md ("Event log")."""
+"""Append to and verify the hash-chained event log; the protocol is described in docs/protocols/event-log.md."""
 from __future__ import annotations
 
 import datetime as dt

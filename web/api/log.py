@@ -1,6 +1,6 @@
 """The event log: its head and public export (no login), the whole export and the verification (oversight).
 
-The protocol is described in docs/protocols.md ("Event log")."""
+The protocol is described in docs/protocols/event-log.md."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator

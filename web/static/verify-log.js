@@ -1,4 +1,4 @@
-// Re-checks the public event log in the browser with Web Crypto (docs/protocols.md, "Event log"):
+// Re-checks the public event log in the browser with Web Crypto (docs/protocols/event-log.md):
 // seq runs 1, 2, 3... and each prev is the hash before; a version-2 record's hash is re-computed from its
 // public fields {v, seq, at, kind, digest, prev}; a version-1 record (no "v") cannot be re-hashed without
 // its content, so only its links are checked. The chain must reach the head shown on the page.
