@@ -12,7 +12,7 @@ from stdnum import luhn
 
 
 revision = '0016'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
