@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import api, auth, cli, database, errors, health, jobs, limits, views
+from . import api, auth, cli, database, errors, health, jobs, json_bodies, limits, views
 from .schemas import ROW_ID_MAX
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
@@ -68,7 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             raise ConfigurationError("生产模式下必须通过环境变量 SECRET_KEY 设置密钥")
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
-    app.json.ensure_ascii = False
+    json_bodies.init_app(app)
     app.url_map.converters["int"] = RowIdConverter
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
