@@ -95,7 +95,7 @@ def test_monthly_report(client, login, db_session, make_firm, entered):
     login("oversight")
     page = client.get("/oversight/report?year=2026&month=6").get_data(as_text=True)
     assert "2026 年 6 月" in page and "东营市消防救援支队</td><td>1</td><td>2</td>" in page and "-50%" in page
-    assert client.get("/oversight/report?year=2026&month=13").status_code == 404
+    assert client.get("/oversight/report?year=2026&month=13").status_code == 422
 
 
 def test_every_figure_drills_down_to_its_visits(client, login, db_session, make_firm, entered):

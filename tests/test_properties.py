@@ -10,9 +10,11 @@ import csv
 import datetime as dt
 import hashlib
 import hmac
+import inspect
 import io
 import json
 import math
+import re
 import zipfile
 
 import hypothesis.strategies as st
@@ -604,3 +606,80 @@ def test_bad_off_site_answers_are_refused(client, db_session, world, point, answ
     assert_nothing_written(before, row_counts(db_session), body["error"])
     assert db_session.scalar(select(OffsiteEvidence.id).where(OffsiteEvidence.kind == "answer",
                                                               OffsiteEvidence.text == answer)) is None
+
+
+# -- every page's query string ------------------------------------------------------------------------
+
+ARG_PATTERNS = (re.compile(r"""args(?:\.get)?[(\[]\s*["'](\w+)["']"""),
+                re.compile(r"""(?:int|id|day)_arg\(\s*["'](\w+)["']"""),
+                re.compile(r"""\b(year|month|page)_arg\((?!\s*["'])"""))
+COMMON_ARGS = ("page", "year", "month", "plan", "day", "date", "status", "q", "department", "district", "since",
+               "firm")
+HOSTILE_VALUES = (str(10**20), "-1", "99999", "0001-01-01", "2026-12-01T00:00:00+14:00", "%ED%A0%80", "", "abc",
+                  "9" * 5000)
+MORE_VALUES = ("0", "%FF%00", "1e5", " 7 ", "%EF%BC%92%EF%BC%90%EF%BC%92%EF%BC%96")   # ... and "２０２６"
+PAGE_ROLES = (None, "market", "firm", "inspector1", "oversight", "admin")
+
+
+def query_args_read_by(view) -> set[str]:
+    """The query parameters a page's module reads: ``request.args.get("x")``, ``year_arg()``, ``id_arg("x")``."""
+    source = inspect.getsource(inspect.getmodule(view))
+    return {m for pattern in ARG_PATTERNS for m in pattern.findall(source)}
+
+
+def page_path(rule, world: dict) -> str:
+    values = {"plan_id": world["plan_id"][0], "visit_id": world["visit_id"][0], "task_id": world["task_id"][0],
+              "request_id": world["request_id"][0], "uscc": world["uscc"][0], "code": "SC-001",
+              "certificate_no": world["certificate_no"][0], "fmt": "csv"}
+    path = rule.rule
+    for name in rule.arguments:
+        value = values.get(name, 1 if f"<int:{name}>" in rule.rule else "x")
+        path = re.sub(rf"<(?:\w+:)?{name}>", str(value), path)
+    return path
+
+
+def page_rules(app):
+    return [rule for rule in app.url_map.iter_rules()
+            if "GET" in rule.methods and not rule.rule.startswith(("/api/", "/static")) and rule.endpoint != "static"]
+
+
+def test_every_page_answers_hostile_query_values_without_a_server_error(app, client, db_session, world):
+    """Every GET page, as every role that may open it, with hostile values in every query parameter its
+    module reads and in the common ones (``COMMON_ARGS``), all at once for each value; then, as the first
+    role that may open it, each parameter its module reads alone with every value (a refusal of the first
+    parameter must not hide a crash on the next). Never a 5xx; a refusal is a readable page."""
+    failures, tried = [], 0
+
+    def get(role, path, query) -> int:
+        nonlocal tried
+        tried += 1
+        response = client.get(f"{path}?{query}" if query else path)
+        response.close()
+        if response.status_code >= 500:
+            failures.append(f"{role} GET {path}?{query[:80]} -> {response.status_code}")
+        elif response.status_code in (400, 422):
+            assert has_chinese(response.get_data(as_text=True)), (path, query)
+        return response.status_code
+
+    for rule in page_rules(app):
+        path = page_path(rule, world)
+        read = sorted(query_args_read_by(app.view_functions[rule.endpoint]))
+        names = sorted(set(read) | set(COMMON_ARGS))
+        first = True
+        for role in PAGE_ROLES:
+            if role:
+                sign_in(client, db_session, role)
+            else:
+                with client.session_transaction() as cookie:
+                    cookie.clear()
+            if get(role, path, "") != 200:
+                continue          # the role cannot open the page: its parameters are never read
+            for value in HOSTILE_VALUES:
+                get(role, path, "&".join(f"{n}={value}" for n in names))
+            if first:
+                for name in read:
+                    for value in HOSTILE_VALUES + MORE_VALUES:
+                        get(role, path, f"{name}={value}")
+                first = False
+    assert tried > 1000
+    assert not failures, "\n".join(failures)

@@ -13,6 +13,7 @@ instead of the fixed, reproducible ones (``tests/fuzzing.py``).
 from __future__ import annotations
 
 import os
+import re
 
 import hypothesis.strategies as st
 import pytest
@@ -56,6 +57,8 @@ def api_schema(app):
 @pytest.fixture
 def world(db_session, entered):
     known = build_world(db_session, entered)
+    known["user_ids"] = dict(db_session.execute(select(User.username, User.id)
+                                                .where(User.username.in_([r for r in ROLES if r]))).all())
     db_session.commit()
     return known
 
@@ -152,3 +155,71 @@ def test_numbers_past_the_database_integer(app, api_schema, client, db_session, 
         exercise.send(case)
 
     run()
+
+
+# -- hostile JSON bodies to every write -------------------------------------------------------------------
+
+WRITES = [label for label in LABELS if not label.startswith("GET ")]
+UNREADABLE_BODIES = {"deep": "[" * 5000 + "]" * 5000, "deep-field": '{"a": ' + "[" * 5000 + "]" * 5000 + "}",
+                     "5000-digits": '{"a": ' + "9" * 5000 + "}", "surrogate": '{"a": "\\ud800"}',
+                     "surrogate-key": '{"\\udfff": 1}', "nan": '{"a": NaN}'}
+READABLE_VALUES = (10**25, -(2**70), "[" * 30 + "]" * 30, "0001-01-01T00:00:00+14:00", "9999-12-31", "\u0000", 1e308)
+
+
+def _body_fields(label: str) -> list[str]:
+    method, path = label.split(" ", 1)
+    spec = DOCUMENT["paths"][path][method.lower()]
+    body = spec.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    schema = DOCUMENT["components"]["schemas"].get(body.get("$ref", "").rsplit("/", 1)[-1], {})
+    return sorted(schema.get("properties", {})) or ["a"]
+
+
+def _write_path(label: str, world: dict) -> tuple[str, str]:
+    method, path = label.split(" ", 1)
+    for name in re.findall(r"{(\w+)}", path):
+        path = path.replace(f"{{{name}}}", str(world[name][0] if name in world else 1))
+    return method, path
+
+
+def _as(client, world, role) -> None:
+    with client.session_transaction() as cookie:
+        cookie.clear()
+        if role:
+            cookie.update({"_user_id": str(world["user_ids"][role]), "_fresh": True})
+
+
+def test_unreadable_json_bodies_are_refused_by_every_write(app, client, world):
+    """Nesting past the interpreter's recursion, 5,000-digit numbers, lone surrogates, NaN: refused as
+    malformed JSON (400, the error shape) by every write, signed in or not, before the write is reached."""
+    failures = []
+    for role in (None, "inspector1"):
+        for label in WRITES:
+            method, path = _write_path(label, world)
+            for name, raw in UNREADABLE_BODIES.items():
+                _as(client, world, role)
+                response = client.open(path, method=method, data=raw, content_type="application/json")
+                body = response.get_json(silent=True)
+                if response.status_code != 400 or not body or body.get("error") != "bad_request":
+                    failures.append(f"{role} {label} {name}: {response.status_code} {str(body)[:100]}")
+                else:
+                    assert_error_shape(400, body)
+    assert not failures, "\n".join(failures)
+
+
+def test_readable_but_hostile_json_bodies_never_meet_a_server_error(app, client, world):
+    """Numbers past any column, nesting within bounds, times that leave the calendar when converted, in
+    every field of every write's body, as each role: a 4xx in the error shape or a success, never a 5xx."""
+    failures, seen = [], {}
+    for role in ROLES:
+        for label in WRITES:
+            method, path = _write_path(label, world)
+            for value in READABLE_VALUES:
+                _as(client, world, role)   # again each time: a write may be signing out
+                response = client.open(path, method=method, json=dict.fromkeys(_body_fields(label), value))
+                seen[response.status_code] = seen.get(response.status_code, 0) + 1
+                if response.status_code >= 500:
+                    failures.append(f"{role} {label} {str(value)[:30]}: {response.status_code}")
+                elif 400 <= response.status_code < 500:
+                    assert_error_shape(response.status_code, response.get_json())
+    assert seen.get(422, 0) > 100, seen     # the bodies did reach the schemas of the writes
+    assert not failures, "\n".join(failures)

@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 from core import clock
 from inspection.calendar import city_time_zone
 
-from . import api, auth, cli, database, errors, health, jobs, limits, views
+from . import api, auth, cli, database, errors, health, jobs, json_bodies, limits, views
 from .schemas import ROW_ID_MAX
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
@@ -86,7 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
     _start_clock(app)
-    app.json.ensure_ascii = False
+    json_bodies.init_app(app)
     app.url_map.converters["int"] = RowIdConverter
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]

@@ -4,12 +4,14 @@ Schemas check shape only; business rules live in the operations.
 """
 from __future__ import annotations
 
-import re
+import datetime as dt
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from inspection.timestamps import DATE_SHAPE, YEAR_MAX, YEAR_MIN, YEARS_MESSAGE, year_in_range
+
 ROW_ID_MAX = 2**31 - 1                        # ids are the database's INTEGER (32 bits on PostgreSQL)
-DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+PAGE_MAX = 10_000                             # page numbers of lists, pages and API alike
 ZH = {"required": "必填", "null": "不能为空", "validator_failed": "取值无效"}
 
 
@@ -29,6 +31,20 @@ class Id(Int):
         super().__init__(**kwargs)
 
 
+class Year(Int):
+    """A calendar year the platform can reason about (``inspection.timestamps``: 2000 to 2100)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", between(YEAR_MIN, YEAR_MAX))
+        super().__init__(**kwargs)
+
+
+class Page(Int):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", between(1, PAGE_MAX))
+        super().__init__(**kwargs)
+
+
 class Num(fields.Float):
     default_error_messages = {**ZH, "invalid": "应为数字", "special": "不能为 NaN 或无穷大"}
 
@@ -36,16 +52,38 @@ class Num(fields.Float):
 class Day(fields.Date):
     """A date written YYYY-MM-DD (INTERFACES.md), not the other ISO 8601 forms Python reads (20260301, 2026W011)."""
 
-    default_error_messages = {**ZH, "invalid": "日期格式应为 YYYY-MM-DD", "format": "日期格式应为 YYYY-MM-DD"}
+    default_error_messages = {**ZH, "invalid": "日期格式应为 YYYY-MM-DD", "format": "日期格式应为 YYYY-MM-DD",
+                              "years": YEARS_MESSAGE}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) and not DATE_SHAPE.fullmatch(value):
             raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not year_in_range(day.year):
+            raise self.make_error("years")
+        return day
 
 
 class DayTime(fields.DateTime):
     default_error_messages = {**ZH, "invalid": "时间格式不正确"}
+
+
+class Instant(fields.AwareDateTime):
+    """An ISO 8601 time; without an offset it is read as UTC. Its year is in the platform's range, so
+    converting it to UTC or China time cannot leave the calendar."""
+
+    default_error_messages = {**ZH, "invalid": "时间格式不正确", "invalid_awareness": "时间格式不正确",
+                              "format": "时间格式不正确", "years": YEARS_MESSAGE}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("default_timezone", dt.UTC)
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not year_in_range(moment.year):
+            raise self.make_error("years")
+        return moment
 
 
 class Bool(fields.Boolean):

@@ -25,12 +25,14 @@ from sqlalchemy.orm import Session
 
 from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted
 from ..models import OFFLINE_KINDS, OfficerDevice, OfflineRecord, User, Visit
+from ..timestamps import parse_day, parse_instant
 from .door import Lead
 from .entries import local_today, record_finding, record_outcome, scan_in, scan_out
 from .events import append_event, format_timestamp, utcnow
 
 SYNC_DAYS = 10                          # a record older than this is refused
 CLOCK_SKEW = dt.timedelta(minutes=5)    # a record may not claim a time later than this after its arrival
+ROW_ID_MAX = 2**31 - 1                  # ids are the database's INTEGER (32 bits on PostgreSQL)
 
 
 def _b64(text: str) -> bytes:
@@ -92,13 +94,22 @@ def _parse(payload: str) -> dict:
         record = json.loads(payload)
         if not isinstance(record, dict) or record.get("kind") not in OFFLINE_KINDS or not isinstance(record.get("data"), dict):
             raise ValueError
-        record["at_time"] = dt.datetime.fromisoformat(str(record["at"]).replace("Z", "+00:00")).astimezone(
-            dt.UTC).replace(tzinfo=None)
+        record["at_time"] = parse_instant(record.get("at"), "at", "记录时间")
         if not (isinstance(record.get("id"), str) and 8 <= len(record["id"]) <= 64):
             raise ValueError
         return record
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidInput("离线记录格式不正确") from exc
+    except InvalidInput as err:
+        raise InvalidInput(f"离线记录格式不正确：{err.message}") from err
+
+
+def _row_id(data: dict, name: str) -> int:
+    """An id the record names (visit, task, point): a whole number a row can have, or the record is refused."""
+    value = data.get(name)
+    if type(value) is not int or not 1 <= value <= ROW_ID_MAX:
+        raise InvalidInput(f"离线记录的 {name} 应为有效编号", fields={name: "应为有效编号"})
+    return value
 
 
 def _apply(session: Session, user: User, record: dict, *, secret: str, received: dt.datetime) -> Visit | None:
@@ -106,7 +117,7 @@ def _apply(session: Session, user: User, record: dict, *, secret: str, received:
     data, at = record["data"], record["at_time"]
 
     def visit_of() -> Visit:
-        visit = session.get(Visit, data.get("visit"))
+        visit = session.get(Visit, _row_id(data, "visit"))
         if visit is None:
             raise InvalidInput("离线记录所指的检查不存在", fields={"visit": data.get("visit")})
         return visit
@@ -118,17 +129,17 @@ def _apply(session: Session, user: User, record: dict, *, secret: str, received:
             entered = raw.get("entered_at")
             lead = Lead(kind=str(raw.get("kind", "")), item=str(raw.get("item", "")), reference=str(raw.get("reference", "")),
                         emergency=bool(raw.get("emergency")),
-                        entered_at=dt.datetime.fromisoformat(entered.replace("Z", "+00:00")).astimezone(dt.UTC)
-                        .replace(tzinfo=None) if entered else None)
+                        entered_at=parse_instant(entered, "entered_at", "入企时间") if entered else None)
         return scan_in(session, user, str(data.get("token", "")), now=at, secret=secret, lead=lead,
                        synced_at=received).visit
     visit = visit_of()
     if record["kind"] == "finding":
-        record_finding(session, user, visit, int(data["task"]), int(data["point"]), str(data["result"]),
+        record_finding(session, user, visit, _row_id(data, "task"), _row_id(data, "point"), str(data["result"]),
                        str(data.get("note", "")), now=at)
     elif record["kind"] == "outcome":
-        rectify = dt.date.fromisoformat(data["rectify_by"]) if data.get("rectify_by") else None
-        record_outcome(session, user, visit, int(data["task"]), str(data["item"]), str(data["outcome"]), rectify, now=at)
+        rectify = parse_day(data["rectify_by"], "rectify_by", "整改期限") if data.get("rectify_by") else None
+        record_outcome(session, user, visit, _row_id(data, "task"), str(data["item"]), str(data["outcome"]), rectify,
+                       now=at)
     else:
         scan_out(session, user, visit, now=at, synced_at=received)
     return visit
@@ -151,48 +162,59 @@ def sync_records(session: Session, actor: User, items: list[dict], *, secret: st
             results.append({"id": None, "status": "refused", "message": err.message})
     touched: set[int] = set()
     for record, payload, signature in sorted(parsed, key=lambda p: p[0]["at_time"]):
-        client_id = record["id"]
-        known = session.scalar(select(OfflineRecord).where(OfflineRecord.client_id == client_id))
-        if known is not None:
-            same = known.payload == payload
-            results.append({"id": client_id, "status": "duplicate" if same else "refused",
-                            "message": "该记录已上传" if same else "记录编号已被另一条记录使用"})
-            continue
-        device = session.scalar(select(OfficerDevice).where(OfficerDevice.key_id == str(record.get("key", ""))))
-        problem = None
-        if device is None or device.revoked_at is not None or device.officer_id != actor.officer_id:
-            problem = "签名密钥未登记给本人或已停用"
-        elif record.get("officer") != actor.officer.certificate_no:
-            problem = "记录的执法证号与上传人不符"
-        elif not _verify(device, payload, signature):
-            problem = "签名无效：记录不是本人设备签发或已被改动"
-        if problem:  # a forged record occupies no id: the real one may still arrive
-            append_event(session, actor, "offline.refused", f"officer:{actor.officer.certificate_no}",
-                         {"record": client_id, "kind": record["kind"], "reason": problem})
-            results.append({"id": client_id, "status": "refused", "message": problem})
-            continue
-        at = record["at_time"]
-        row = OfflineRecord(client_id=client_id, officer_id=actor.officer_id, device_id=device.id, kind=record["kind"],
-                            at=at, payload=payload, signature=signature[:200], received_at=now, status="pending",
-                            message="")
-        if at > now + CLOCK_SKEW:
-            row.status, row.message = "refused", "记录时间晚于上传时间"
-        elif now - at > dt.timedelta(days=deadline_days):
-            row.status, row.message = "refused", f"超过 {deadline_days} 天的补录期限（记录于 {format_timestamp(at)}）"
-        elif not actor.officer.certified_on(local_today(at)):
-            row.status, row.message = "refused", "记录当日执法证无效"
-        session.add(row)
-        session.flush()
-        if row.status == "pending":
-            _attempt(session, actor, row, record, secret=secret)
-            if row.visit_id:
-                touched.add(row.visit_id)
-        append_event(session, actor, "offline.synced", f"offline:{row.id}",
-                     {"record": client_id, "kind": row.kind, "at": at, "status": row.status,
-                      "delay_minutes": round((now - at).total_seconds() / 60), "visit": row.visit_id})
-        results.append({"id": client_id, "status": row.status, "message": row.message, "visit": row.visit_id})
+        try:
+            with session.begin_nested():  # a record that cannot be taken takes nothing but itself back
+                results.append(_receive(session, actor, record, payload, signature, now=now, secret=secret,
+                                        deadline_days=deadline_days, touched=touched))
+        except (DomainError, LookupError, TypeError, ValueError, ArithmeticError) as err:
+            message = err.message if isinstance(err, DomainError) else "离线记录内容不完整或无效"
+            results.append({"id": record["id"], "status": "refused", "message": message})
     _retry_pending(session, touched, secret=secret)
     return results
+
+
+
+def _receive(session: Session, actor: User, record: dict, payload: str, signature: str, *, now: dt.datetime,
+             secret: str, deadline_days: int, touched: set[int]) -> dict:
+    """Check one record's id, key, officer and signature, store it and apply it; returns its answer."""
+    client_id = record["id"]
+    known = session.scalar(select(OfflineRecord).where(OfflineRecord.client_id == client_id))
+    if known is not None:
+        same = known.payload == payload
+        return {"id": client_id, "status": "duplicate" if same else "refused",
+                "message": "该记录已上传" if same else "记录编号已被另一条记录使用"}
+    device = session.scalar(select(OfficerDevice).where(OfficerDevice.key_id == str(record.get("key", ""))))
+    problem = None
+    if device is None or device.revoked_at is not None or device.officer_id != actor.officer_id:
+        problem = "签名密钥未登记给本人或已停用"
+    elif record.get("officer") != actor.officer.certificate_no:
+        problem = "记录的执法证号与上传人不符"
+    elif not _verify(device, payload, signature):
+        problem = "签名无效：记录不是本人设备签发或已被改动"
+    if problem:  # a forged record occupies no id: the real one may still arrive
+        append_event(session, actor, "offline.refused", f"officer:{actor.officer.certificate_no}",
+                     {"record": client_id, "kind": record["kind"], "reason": problem})
+        return {"id": client_id, "status": "refused", "message": problem}
+    at = record["at_time"]
+    row = OfflineRecord(client_id=client_id, officer_id=actor.officer_id, device_id=device.id, kind=record["kind"],
+                        at=at, payload=payload, signature=signature[:200], received_at=now, status="pending",
+                        message="")
+    if at > now + CLOCK_SKEW:
+        row.status, row.message = "refused", "记录时间晚于上传时间"
+    elif now - at > dt.timedelta(days=deadline_days):
+        row.status, row.message = "refused", f"超过 {deadline_days} 天的补录期限（记录于 {format_timestamp(at)}）"
+    elif not actor.officer.certified_on(local_today(at)):
+        row.status, row.message = "refused", "记录当日执法证无效"
+    session.add(row)
+    session.flush()
+    if row.status == "pending":
+        _attempt(session, actor, row, record, secret=secret)
+        if row.visit_id:
+            touched.add(row.visit_id)
+    append_event(session, actor, "offline.synced", f"offline:{row.id}",
+                 {"record": client_id, "kind": row.kind, "at": at, "status": row.status,
+                  "delay_minutes": round((now - at).total_seconds() / 60), "visit": row.visit_id})
+    return {"id": client_id, "status": row.status, "message": row.message, "visit": row.visit_id}
 
 
 def _attempt(session: Session, actor: User, row: OfflineRecord, record: dict, *, secret: str) -> None:
@@ -204,7 +226,8 @@ def _attempt(session: Session, actor: User, row: OfflineRecord, record: dict, *,
         row.visit_id = visit.id if visit else row.visit_id
     except InvalidState as err:
         row.status, row.message = "pending", f"等待同组记录上传：{err.message}"
-        row.visit_id = record["data"].get("visit") if isinstance(record["data"].get("visit"), int) else row.visit_id
+        visit_id = record["data"].get("visit")
+        row.visit_id = visit_id if type(visit_id) is int and 1 <= visit_id <= ROW_ID_MAX else row.visit_id
     except DomainError as err:
         row.status, row.message = "refused", err.message
         if err.audited and err.records:  # a refused scan stays on the record for oversight

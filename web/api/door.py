@@ -26,7 +26,8 @@ from ..database import db
 from ..limits import device_limit
 from ..views.door import MIN_GROUP
 from ..visit_views import jsonable_prompt, visit_sheet
-from .schemas import BaseSchema, Id, Int, Str, between, length, one_of
+from ..schemas import Instant, Year
+from .schemas import BaseSchema, Id, Str, length, one_of
 
 PREFIX = ""
 blp = Blueprint("api_door", __name__, description="扫码提示、依线索与紧急入企、断网补录、匿名评价、未亮码反映")
@@ -47,7 +48,7 @@ class BackfileSchema(BaseSchema):
 
 
 class NoCodeSchema(BaseSchema):
-    occurred_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
+    occurred_at = Instant(required=True)
     officers = Str(required=True, validate=length(1, 500))
     department = Str(load_default="", validate=length(max_=100))
     description = Str(load_default="", validate=length(max_=2000))
@@ -74,7 +75,7 @@ class SyncSchema(BaseSchema):
 
 
 class YearQuerySchema(BaseSchema):
-    year = Int(load_default=None, validate=between(1, 9999))
+    year = Year(load_default=None)
 
 
 def _own_visit(visit_id: int) -> Visit:

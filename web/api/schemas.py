@@ -5,7 +5,7 @@ from marshmallow import fields
 
 from inspection.operations.events import format_timestamp
 
-from ..schemas import BaseSchema, Bool, Day, Id, Int, Str, StrList, between, length, one_of
+from ..schemas import BaseSchema, Bool, Day, Id, Int, Page, Str, StrList, between, length, one_of
 
 
 class ErrorSchema(BaseSchema):
@@ -97,7 +97,7 @@ class FirmQuerySchema(BaseSchema):
     credit_class = Str(validate=one_of(["A", "B", "C", "D"]))
     tag = Str(validate=length(1, 32))
     q = Str(validate=length(1, 50))
-    page = Int(load_default=1, validate=between(1, 100_000))
+    page = Page(load_default=1)
     per_page = Int(load_default=50, validate=between(1, 500))
 
 

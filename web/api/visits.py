@@ -24,6 +24,7 @@ from ..auth import roles_required
 from ..database import db
 from ..limits import scan_limit, verify_limit
 from ..visit_views import firm_record, jsonable_prompt, verification, visit_sheet
+from ..schemas import Instant
 from .schemas import BaseSchema, Day, Id, Int, Str, between, length, one_of
 
 PREFIX = ""
@@ -39,8 +40,8 @@ class ScanLeadSchema(BaseSchema):
 class EmergencyInSchema(BaseSchema):
     kind = Str(required=True, validate=one_of(["accident", "hazard"]))
     item = Str(required=True, validate=length(1, 32))
-    entered_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=dt.UTC,
-                                      metadata={"description": "when the team went in (ISO 8601)"})
+    entered_at = Instant(load_default=None, allow_none=True,
+                         metadata={"description": "when the team went in (ISO 8601)"})
 
 
 class ScanInSchema(BaseSchema):

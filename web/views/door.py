@@ -3,15 +3,13 @@ entry, the firm's report of an inspection without a valid code, the department's
 evaluation summary, and the offline shell with its service worker (断网补录)."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 
 from core import clock
 
 from inspection import queries
-from inspection.errors import DomainError, InvalidInput
+from inspection.errors import DomainError
 from inspection.models import InspectionTask, Visit
 from inspection.operations.door import backfile, invite, postpone, report_no_code
 from inspection.operations.entries import local_today
@@ -19,9 +17,11 @@ from inspection.operations.events import utcnow
 from inspection.operations.risk import record_lead
 from inspection.permissions import can_view_firm
 from inspection.kpis import evaluation_summary
+from inspection.timestamps import parse_day, parse_instant
 
 from ..auth import roles_required
 from ..database import db
+from ..query_args import id_arg, year_arg
 from .blueprint import bp
 from .visits import _fail, _team_visit
 
@@ -47,7 +47,8 @@ def _attempt(visit: Visit, action, success: str, anchor: str = "#prompt"):
 @roles_required("inspector")
 def visit_invite(visit_id: int):
     visit = _team_visit(visit_id)
-    task = db().get(InspectionTask, request.form.get("task", type=int) or 0)
+    task_id = id_arg("task", label="任务", source=request.form)
+    task = db().get(InspectionTask, task_id) if task_id else None
     if task is None:
         abort(404)
     return _attempt(visit, lambda: invite(db(), current_user, visit, task),
@@ -87,13 +88,9 @@ def report_no_code_page(uscc: str):
     if firm is None or not can_view_firm(current_user, firm):
         abort(404)
     try:
-        occurred = clock.from_local(dt.datetime.fromisoformat(request.form.get("occurred_at", "")))
+        occurred = parse_instant(request.form.get("occurred_at", ""), "occurred_at", "发生时间", naive_zone=clock.zone())
         report_no_code(db(), current_user, firm, occurred_at=occurred, officers=request.form.get("officers", ""),
                        department=request.form.get("department", ""), description=request.form.get("description", ""))
-    except ValueError:
-        db().rollback()
-        flash("请填写发生时间", "error")
-        return redirect(url_for("views.firm", uscc=uscc) + "#no-code")
     except DomainError as err:
         _fail(err)
         flash(err.message, "error")
@@ -110,10 +107,7 @@ def firm_lead(uscc: str):
         abort(404)
     form = request.form
     try:
-        try:
-            received = dt.date.fromisoformat(form.get("received_on", ""))
-        except ValueError:
-            raise InvalidInput("收到日期格式应为 YYYY-MM-DD", fields={"received_on": "格式不正确"}) from None
+        received = parse_day(form.get("received_on", ""), "received_on", "收到日期")
         lead = record_lead(db(), current_user, firm, kind=form.get("kind", ""), received_on=received,
                            reference=form.get("reference", ""), summary=form.get("summary", ""))
     except DomainError as err:
@@ -129,7 +123,7 @@ def firm_lead(uscc: str):
 def evaluations_summary():
     """匿名评价: the department's evaluations only in groups of at least five (by plan, by month)."""
     session, today = db(), local_today(utcnow())
-    year = request.args.get("year", type=int) or today.year
+    year = year_arg(default=today.year)
     by_plan, by_month = evaluation_summary(session, current_user.department_id, year, MIN_GROUP)
     return render_template("home/evaluations.html", by_plan=by_plan, by_month=by_month, year=year, minimum=MIN_GROUP)
 

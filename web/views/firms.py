@@ -11,6 +11,7 @@ from inspection.operations.events import utcnow
 from inspection.permissions import can_list_firms, can_view_firm, can_view_request
 
 from ..database import db
+from ..query_args import page_arg
 from ..risk_views import firm_risk
 from .blueprint import bp
 from .offsite import offsite_for_firm
@@ -30,7 +31,7 @@ def firms():
             "credit_class": request.args.get("credit_class") if request.args.get("credit_class") in CREDIT_CLASSES else None,
             "tag": request.args.get("tag") or None,
             "text": (request.args.get("q") or "").strip()[:50] or None}
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     stmt = queries.firms(**args)
     total = session.scalar(queries.count(stmt))
     rows = session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()

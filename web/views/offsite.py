@@ -2,8 +2,6 @@
 inspector reviews it, evidence downloads, publication."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -18,6 +16,7 @@ from inspection.operations.events import utcnow
 from inspection.operations.offsite import (Decision, add_evidence, confirm_rectification, extend_deadline,
                                            publish_offsite, review_request, send_request, stored_name, submit_answers)
 from inspection.permissions import can_view_request
+from inspection.timestamps import parse_day
 
 from ..auth import roles_required
 from ..database import db
@@ -162,11 +161,8 @@ def offsite_review(request_id: int):
         for item in found.task.plan.items:
             chosen = form.get(f"outcome_{item.code}")
             if chosen:
-                raw = form.get(f"rectify_{item.code}")
-                try:
-                    outcomes[item.code] = (chosen, dt.date.fromisoformat(raw) if raw else None)
-                except ValueError:
-                    raise InvalidInput("整改期限格式应为 YYYY-MM-DD", fields={"rectify_by": item.code}) from None
+                raw = (form.get(f"rectify_{item.code}") or "").strip()
+                outcomes[item.code] = (chosen, parse_day(raw, f"rectify_{item.code}", "整改期限") if raw else None)
         review_request(db(), current_user, found, decisions, outcomes,
                        escalation_reason=form.get("escalation_reason", ""),
                        publish_within=current_app.config["PUBLISH_WORKING_DAYS"])

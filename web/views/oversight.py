@@ -23,6 +23,7 @@ from inspection.operations.events import utcnow
 from ..auth import roles_required
 from ..database import db
 from ..exports import table_file
+from ..query_args import month_arg, year_arg
 from .blueprint import bp
 
 
@@ -81,7 +82,7 @@ def handle(alert_id: int):
 
 
 def _scope() -> Scope:
-    year = request.args.get("year", type=int) or local_today(utcnow()).year
+    year = year_arg(default=local_today(utcnow()).year)
     department = request.args.get("department") or None
     district = request.args.get("district") or None
     return Scope(year=year, department=department, district=district)
@@ -89,8 +90,7 @@ def _scope() -> Scope:
 
 def _drill() -> Drill:
     args = request.args
-    month = args.get("month", type=int)
-    return Drill(month=month if month and 1 <= month <= 12 else None, joint=args.get("joint") == "1",
+    return Drill(month=month_arg(), joint=args.get("joint") == "1",
                  results=args.get("results") if args.get("results") in ("published", "late") else None,
                  evaluated=args.get("evaluated") == "1",
                  credit_class=args.get("credit_class") if args.get("credit_class") in CREDIT_CLASSES else None,
@@ -264,10 +264,8 @@ def monthly_report():
     """A month on one printable page: entries by department, joint share, publication, evaluations, alerts."""
     session = db()
     today = local_today(utcnow())
-    year = request.args.get("year", type=int) or today.year
-    month = request.args.get("month", type=int) or today.month
-    if not 1 <= month <= 12:
-        abort(404)
+    year = year_arg(default=today.year)
+    month = month_arg(default=today.month)
     rows = []
     for department in session.scalars(select(Department).order_by(Department.id)):
         scope = Scope(year, department.code)

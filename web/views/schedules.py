@@ -10,9 +10,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from inspection.errors import DomainError, InvalidInput
+from inspection.errors import DomainError
 from inspection.models import InspectionPlan, InspectionTask, ScheduleRun, Visit
 from inspection.operations.schedules import PASS_REASONS, confirm_schedule, lock_visit, move_visit, start_build
+from inspection.timestamps import parse_day
 
 from ..auth import roles_required
 from ..database import db
@@ -99,10 +100,7 @@ def visit_action(plan_id: int, visit_id: int, action: str):
         if action == "lock":
             lock_visit(db(), current_user, visit, not visit.locked)
         elif action == "move":
-            try:
-                day = dt.date.fromisoformat(request.form.get("day", ""))
-            except ValueError as exc:
-                raise InvalidInput("请选择新的日期", fields={"day": "日期格式应为 YYYY-MM-DD"}) from exc
+            day = parse_day(request.form.get("day", ""), "day", "新的日期")
             move_visit(db(), current_user, visit, day)
             flash(f"已改到 {day:%Y-%m-%d} 并锁定；重新生成排程后配备检查人员", "success")
         else:

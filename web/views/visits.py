@@ -31,6 +31,7 @@ from inspection.short_codes import format_short_code
 from .. import files
 from ..auth import roles_required
 from ..database import db
+from ..query_args import day_arg, id_arg, page_arg
 from ..limits import scan_limit, verify_limit
 from ..errors import record_refusal
 from ..visit_views import firm_record, verification, visit_sheet
@@ -198,7 +199,7 @@ def record_item(visit_id: int):
                     and leniency_proposal(db(), task, point.id, today) is not None):
                 decide_leniency(db(), current_user, visit, task.id, point.id, met, decision,
                                 form.get(f"reason_{point.id}", ""))
-        rectify_by = dt.date.fromisoformat(form["rectify_by"]) if form.get("rectify_by") else None
+        rectify_by = day_arg("rectify_by", label="整改期限", source=form)
         if form.get("outcome"):
             fine = form.get("fine_amount", "").strip().replace(",", "")
             if fine and not fine.isdigit():
@@ -353,8 +354,8 @@ def firm_visits_context(firm) -> dict:
 def public_results():
     """一公开: every published result, searchable by firm (name or code) and plan, without login."""
     text = (request.args.get("q") or "").strip()[:50]
-    plan_id = request.args.get("plan", type=int)
-    page = max(request.args.get("page", 1, type=int), 1)
+    plan_id = id_arg("plan", label="计划")
+    page = page_arg()
     stmt = queries.published_results()
     if text:
         stmt = stmt.where(or_(Firm.name.like(f"%{text}%"), Firm.uscc.like(f"%{text}%")))
