@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from inspection.models import OfflineRecord, RefusalReport, User
 from inspection.operations.events import utcnow
 from test_offline import Phone, phones, sync  # noqa: F401 - the shared phone fixture
-from test_visits import as_user, visit_today  # noqa: F401 - the shared visit fixture
+from tests.at_the_door import as_user
 from tests.fuzzing import assert_error_shape, has_chinese
 
 HUGE = str(10**20)
