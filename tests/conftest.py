@@ -45,7 +45,7 @@ from tests.clocks import door_open_day, to_door_open
 from web import create_app
 
 TEST_FIRMS = 300
-DEFAULT_TEST_NOW = "2026-12-09T10:00+08:00"
+DEFAULT_TEST_NOW = "2026-12-02T10:00+08:00"
 _travel: time_machine.travel | None = None
 
 
