@@ -390,8 +390,8 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
                 if not values[key]:
                     bad(f"checklist[{i}].{key}", f"检查要点缺少{what}", L.child(point_node, key) or point_node)
             offsite = _point_offsite(point.get("offsite"), method, values.get("verify"),
-                                     lambda message, where=f"checklist[{i}].offsite": bad(
-                                         where, message, L.child(point_node, "offsite") or point_node))
+                                     lambda message, where=f"checklist[{i}].offsite", node=point_node: bad(
+                                         where, message, L.child(node, "offsite") or node))
             if all(values.values()):
                 points.append(ParsedPoint(**values, **offsite))
     offsite_rule = _offsite_rule(raw.get("offsite"), lambda message: bad("offsite", message))

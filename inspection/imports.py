@@ -305,7 +305,7 @@ def validate_firms(rows: Sequence[Row], known_districts: Mapping[str, str], *,
         uscc, name, district_cell, industry, credit_class, tags_cell, address = values
         before = len(problems)
 
-        def bad(field: str, message: str) -> None:
+        def bad(field: str, message: str, line=line, uscc=uscc) -> None:
             problems.append(Problem(label, line, field, message, uscc or None))
 
         if _extra_cells(cells, width):
@@ -366,7 +366,7 @@ def validate_officers(rows: Sequence[Row], known_departments: set[str], known_di
         number, name, department, from_cell, to_cell, districts_cell = values
         before = len(problems)
 
-        def bad(field: str, message: str) -> None:
+        def bad(field: str, message: str, line=line, number=number) -> None:
             problems.append(Problem(label, line, field, message, number or None))
 
         if _extra_cells(cells, width):

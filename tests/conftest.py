@@ -41,6 +41,7 @@ from inspection.operations.accounts import create_user
 from inspection.operations.entries import firm_token
 from inspection.operations.facts import refresh_visit_facts
 from inspection.uscc import make_uscc
+from tests.at_the_door import Phone, as_user
 from tests.clocks import door_open_day, to_door_open
 from web import create_app
 
@@ -261,3 +262,19 @@ def visit_today(client, login, db_session, door_open):
     token = firm_token(db_session, visit.firm).token
     db_session.commit()
     return {"visit": visit, "plan": plan_id, "users": accounts, "token": token}
+
+
+@pytest.fixture
+def team_phones(client, login, visit_today, db_session):
+    """Each team member's phone, registered while online."""
+    made = []
+    for username in visit_today["users"]:
+        as_user(client, login, username)
+        phone = Phone(client.get("/api/v1/me").get_json()["certificate_no"])
+        response = client.post("/api/v1/devices", json={"public_key": phone.jwk})
+        assert response.status_code == 201, response.get_json()
+        phone.key_id = response.get_json()["key"]
+        again = client.post("/api/v1/devices", json={"public_key": phone.jwk})
+        assert again.get_json()["key"] == phone.key_id  # registering again changes nothing
+        made.append((username, phone))
+    return made

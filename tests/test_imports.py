@@ -39,7 +39,7 @@ def write_xlsx(path, header, rows, *, blank_rows=0):
     sheet.append(header)
     for row in rows:
         sheet.append(row)
-    for n in range(blank_rows):
+    for _ in range(blank_rows):
         # Cells touched but left empty: whitespace, or a format without a value.
         sheet.cell(row=sheet.max_row + 1, column=1, value=" ")
         sheet.cell(row=sheet.max_row, column=3).number_format = "yyyy-mm-dd"

@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 
 from inspection.models import OfflineRecord, RefusalReport, User
 from inspection.operations.events import utcnow
-from test_offline import Phone, phones, sync  # noqa: F401 - the shared phone fixture
-from tests.at_the_door import as_user
+from tests.at_the_door import as_user, sync
 from tests.fuzzing import assert_error_shape, has_chinese
 
 HUGE = str(10**20)
@@ -124,9 +123,9 @@ def test_the_invite_form_refuses_a_task_past_any_row(client, login, visit_today)
 
 
 @pytest.mark.parametrize("visit", [[1, 2], {}, 2**70, -1, True, "1"])
-def test_an_offline_record_naming_no_possible_visit_is_refused_alone(client, login, visit_today, phones, db_session,
+def test_an_offline_record_naming_no_possible_visit_is_refused_alone(client, login, visit_today, team_phones, db_session,
                                                                      visit):
-    (first, phone), _ = phones
+    (first, phone), _ = team_phones
     now = utcnow()
     good = phone.record("scan_in", now - dt.timedelta(minutes=30), token=visit_today["token"])
     bad = phone.record("scan_out", now - dt.timedelta(minutes=20), visit=visit)
@@ -139,8 +138,8 @@ def test_an_offline_record_naming_no_possible_visit_is_refused_alone(client, log
 
 @pytest.mark.parametrize("at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00Z",
                                 "2026-13-01T00:00:00Z", 12, None])
-def test_an_offline_record_with_an_impossible_time_is_refused_alone(client, login, visit_today, phones, at):
-    (first, phone), _ = phones
+def test_an_offline_record_with_an_impossible_time_is_refused_alone(client, login, visit_today, team_phones, at):
+    (first, phone), _ = team_phones
     good = phone.record("scan_in", utcnow() - dt.timedelta(minutes=30), token=visit_today["token"])
     unsigned = {"payload": json.dumps({"id": "x" * 16, "kind": "scan_out", "officer": phone.certificate_no,
                                        "key": phone.key_id, "at": at, "data": {"visit": 1}}), "signature": "AA"}

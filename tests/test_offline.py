@@ -1,72 +1,22 @@
 """断网补录: records signed on the phone while offline are accepted once, within the deadline, when the
 phone's registered key signed them and the certificate held on their day; forged ones are refused."""
-import base64
 import datetime as dt
 import json
-import uuid
 
 import pytest
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from sqlalchemy import func, select
 
 from inspection.models import Event, Finding, OfflineRecord, Scan, Visit, VisitEntry
 from inspection.operations.events import utcnow, verify_chain
-from tests.at_the_door import as_user
+from tests.at_the_door import Phone, as_user, sync
 
 pytestmark = pytest.mark.usefixtures("door_open")  # these tests walk the door
 
 
 
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-class Phone:
-    """A phone with its own P-256 key, signing records as the browser does (payload text, raw r||s)."""
-
-    def __init__(self, certificate_no: str):
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        numbers = self.key.public_key().public_numbers()
-        self.jwk = {"kty": "EC", "crv": "P-256", "x": b64(numbers.x.to_bytes(32, "big")),
-                    "y": b64(numbers.y.to_bytes(32, "big"))}
-        self.certificate_no = certificate_no
-        self.key_id = None
-
-    def record(self, kind: str, at: dt.datetime, **data) -> dict:
-        payload = json.dumps({"id": uuid.uuid4().hex, "kind": kind, "officer": self.certificate_no, "key": self.key_id,
-                              "at": at.isoformat() + "Z", "data": data}, ensure_ascii=False)
-        r, s = decode_dss_signature(self.key.sign(payload.encode("utf-8"), ec.ECDSA(hashes.SHA256())))
-        return {"payload": payload, "signature": b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))}
-
-
-@pytest.fixture
-def phones(client, login, visit_today, db_session):
-    """Each team member's phone, registered while online."""
-    made = []
-    for username in visit_today["users"]:
-        as_user(client, login, username)
-        phone = Phone(client.get("/api/v1/me").get_json()["certificate_no"])
-        response = client.post("/api/v1/devices", json={"public_key": phone.jwk})
-        assert response.status_code == 201, response.get_json()
-        phone.key_id = response.get_json()["key"]
-        again = client.post("/api/v1/devices", json={"public_key": phone.jwk})
-        assert again.get_json()["key"] == phone.key_id  # registering again changes nothing
-        made.append((username, phone))
-    return made
-
-
-def sync(client, login, username, records):
-    as_user(client, login, username)
-    response = client.post("/api/v1/offline/sync", json={"records": records})
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()["results"]
-
-
-def test_a_visit_recorded_offline_appears_once_marked_late(client, login, visit_today, phones, db_session):
+def test_a_visit_recorded_offline_appears_once_marked_late(client, login, visit_today, team_phones, db_session):
     v = visit_today
-    (first, phone1), (second, phone2) = phones
+    (first, phone1), (second, phone2) = team_phones
     sheet_task = v["visit"].tasks[0]
     points = sheet_task.plan.items[0].points
     start = utcnow() - dt.timedelta(hours=3)
@@ -102,9 +52,9 @@ def test_a_visit_recorded_offline_appears_once_marked_late(client, login, visit_
     assert verify_chain(db_session)[0]
 
 
-def test_forged_late_and_foreign_records_are_refused(client, login, visit_today, phones, db_session):
+def test_forged_late_and_foreign_records_are_refused(client, login, visit_today, team_phones, db_session):
     v = visit_today
-    (first, phone1), (second, phone2) = phones
+    (first, phone1), (second, phone2) = team_phones
     now = utcnow()
     genuine = phone1.record("scan_in", now - dt.timedelta(minutes=30), token=v["token"])
     tampered = {**genuine, "payload": genuine["payload"].replace(v["token"], v["token"][:-1] + "x")}
@@ -125,8 +75,8 @@ def test_forged_late_and_foreign_records_are_refused(client, login, visit_today,
     assert sync(client, login, first, [genuine])[0]["status"] == "applied"
 
 
-def test_the_deadline_edge(client, login, visit_today, phones, db_session, app):
-    (first, phone1), _ = phones
+def test_the_deadline_edge(client, login, visit_today, team_phones, db_session, app):
+    (first, phone1), _ = team_phones
     app.config["OFFLINE_SYNC_DAYS"] = 1
     try:
         within = phone1.record("scan_in", utcnow() - dt.timedelta(hours=23, minutes=50), token=visit_today["token"])

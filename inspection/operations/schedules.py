@@ -353,7 +353,7 @@ def assign_teams(session: Session, adapted: Adapted, visits) -> dict[int, dict[s
             for officer_id in team:
                 used[officer_id] += 1
             chosen_by_visit[visit.id] = team
-        for visit, need, rows, solver_team in rankings:
+        for visit, _need, rows, solver_team in rankings:
             if feasible:
                 team = chosen_by_visit[visit.id]
             else:  # the solver's team, less anyone who must withdraw (回避)
