@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -32,6 +32,9 @@ class User(Base):
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), unique=True)
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # Stored in each signed-in session; raised on sign-out and on a new password, which ends every
+    # session issued before (a copied cookie answers 401 from then on).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     department: Mapped[Department | None] = relationship()
     officer: Mapped[Officer | None] = relationship()
@@ -66,7 +69,13 @@ class User(Base):
         return ROLE_LABELS[self.role]
 
     def set_password(self, password: str) -> None:
+        """A new password; sessions signed in with the old one end."""
+        if self.password_hash:
+            self.end_sessions()
         self.password_hash = generate_password_hash(password)
+
+    def end_sessions(self) -> None:
+        self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -1,4 +1,4 @@
-"""Creating accounts."""
+"""Creating accounts, new passwords, ending sessions."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -38,3 +38,18 @@ def create_user(session: Session, actor, *, username: str, password: str, role: 
                  {"role": role, "department": department.code if department else None,
                   "firm": firm.uscc if firm is not None and role == "enterprise" else None})
     return user
+
+
+def change_password(session: Session, actor, user: User, password: str) -> None:
+    """A new password for ``user``; every session signed in before it ends."""
+    if len(password) < 8:
+        raise InvalidInput("密码至少 8 位", fields={"password": "密码至少 8 位"})
+    user.set_password(password)
+    session.flush()
+    append_event(session, actor, "user.password_changed", f"user:{user.username}", {})
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Sign-out: every session ``user`` holds ends, wherever its cookie has been copied to."""
+    user.end_sessions()
+    session.flush()
