@@ -89,7 +89,8 @@ class Browser:
         sent = {"Content-Type": "application/json"} if data else {}
         if method not in ("GET", "HEAD") and self.csrf_token:
             sent["X-CSRFToken"] = self.csrf_token
-        request = urllib.request.Request(self.base + path, data=data, method=method, headers={**sent, **(headers or {})})
+        request = urllib.request.Request(self.base + path, data=data, method=method,
+                                         headers={**sent, **(headers or {})})
         try:
             with self.opener.open(request, timeout=60) as response:
                 status, raw, kind = response.status, response.read(), response.headers.get("Content-Type", "")
