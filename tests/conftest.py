@@ -10,10 +10,7 @@ import datetime as dt
 import os
 
 import pytest
-from flask.testing import FlaskClient
-from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, make_url, select, text
-from werkzeug.datastructures import Headers
 from sqlalchemy.orm import sessionmaker
 
 from inspection.db import make_engine, normalise_url, upgrade
@@ -23,33 +20,10 @@ from inspection.models import (Base, CatalogueItem, Department, District, Event,
 from inspection.operations.accounts import create_user
 from inspection.operations.facts import refresh_visit_facts
 from inspection.uscc import make_uscc
+from tests.clients import CsrfClient
 from web import create_app
 
 TEST_FIRMS = 300
-
-
-class CsrfClient(FlaskClient):
-    """The test client of the pages' scripts: every request carries the session's CSRF token in the
-    ``X-CSRFToken`` header, as ``offline.js`` does, unless the test sets ``send_csrf = False`` or passes
-    its own header."""
-
-    send_csrf = True
-
-    def open(self, *args, **kwargs):
-        if self.send_csrf and (not args or isinstance(args[0], str)):
-            headers = Headers(kwargs.get("headers") or {})
-            if "X-CSRFToken" not in headers:
-                headers["X-CSRFToken"] = self.csrf_token()
-                kwargs["headers"] = headers
-        return super().open(*args, **kwargs)
-
-    def csrf_token(self) -> str:
-        """The signed token of this client's session (Flask-WTF's), its secret made if it has none yet."""
-        with self.session_transaction() as session:
-            raw = session.setdefault("csrf_token", os.urandom(20).hex())
-        config = self.application.config
-        return URLSafeTimedSerializer(config.get("WTF_CSRF_SECRET_KEY") or config["SECRET_KEY"],
-                                      salt="wtf-csrf-token").dumps(raw)
 
 
 def _test_database_url(tmp_path_factory) -> str:
