@@ -122,6 +122,13 @@ def test_signing_in_from_another_origin_is_refused(served):
                          ("null", "cross-site")):
         assert_csrf_refusal(*forged(Browser(server.url), "/api/v1/session", origin=origin, site=site, body=body,
                                     content_type="application/json"))
+    # A browser that says only where it comes from (Origin, no Sec-Fetch-Site) is judged by that.
+    for origin in (f"http://127.0.0.1:{free_port()}", "http://evil.example"):
+        request = urllib.request.Request(server.url + "/api/v1/session", data=body, method="POST",
+                                         headers={"Content-Type": "application/json", "Origin": origin})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert_csrf_refusal(refused.value.code, json.loads(refused.value.read()))
     same = forged(Browser(server.url), "/api/v1/session", origin=server.url, site="same-origin", body=body,
                   content_type="application/json")
     assert same[0] == 200 and same[1]["username"] == "market"

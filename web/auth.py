@@ -121,11 +121,12 @@ def _token_valid() -> bool:
 
 
 def _same_origin() -> bool:
-    """What a browser says of where the request comes from: nothing (a program, not a browser), or this
-    very origin. Another port of the same host is another origin."""
+    """What a browser says of where the request comes from: this very origin, or nothing (a program, not a
+    browser). Another port of the same host is another origin. ``Sec-Fetch-Site``, which no page can set,
+    is believed first; a browser without it is judged by ``Origin`` against this host."""
     site = request.headers.get("Sec-Fetch-Site")
-    if site is not None and site not in ("same-origin", "none"):
-        return False
+    if site is not None:
+        return site in ("same-origin", "none")
     origin = request.headers.get("Origin")
     return origin is None or origin == request.host_url.rstrip("/")
 
