@@ -41,7 +41,7 @@ SIGN_IN_ENDPOINT = "api_session.sign_in"
 # Each offline record is signed by the officer's registered device key; a forged request cannot sign one.
 API_CSRF_EXEMPT = frozenset({"api_door.sync"})
 CSRF_MESSAGE = "缺少或无效的安全令牌（X-CSRFToken），请刷新页面后重试"
-CROSS_ORIGIN_MESSAGE = "不接受来自其他网站的登录请求"
+CROSS_ORIGIN_MESSAGE = "不接受来自其他网站或其他端口的登录请求"
 
 
 @login_manager.user_loader
