@@ -35,14 +35,17 @@ from tests.servers import Gunicorn
 
 
 class Client:
-    """One keep-alive connection with its own session cookie."""
+    """One keep-alive connection with its own session cookie and the CSRF token its sign-in handed out."""
 
     def __init__(self, port: int):
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         self.cookie = ""
+        self.csrf_token = ""
 
     def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict | None, float]:
         headers = {"Cookie": self.cookie} if self.cookie else {}
+        if method != "GET" and self.csrf_token:
+            headers["X-CSRFToken"] = self.csrf_token
         data = None
         if body is not None:
             data, headers["Content-Type"] = json.dumps(body), "application/json"
@@ -61,6 +64,7 @@ class Client:
         for header, value in response.getheaders():
             if header.lower() == "set-cookie" and value.startswith("session="):
                 self.cookie = value.split(";", 1)[0]
+        self.csrf_token = response.getheader("X-CSRFToken") or self.csrf_token
         payload = json.loads(raw) if raw and "json" in (response.getheader("Content-Type") or "") else None
         return response.status, payload, elapsed
 

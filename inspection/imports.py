@@ -25,6 +25,7 @@ from pathlib import Path
 
 from checklists.errors import Problem
 
+from .cells import as_text, csv_row, csv_value, formula_like
 from .errors import ImportFileInvalid
 from .models.org import CREDIT_CLASSES
 from .uscc import uscc_problem
@@ -174,7 +175,7 @@ def _read_csv(path: Path, label: str):
     line = 1  # a row's first physical line: a quoted cell may span lines
     try:
         for row in reader:
-            rows.append((line, [c.strip() for c in row]))
+            rows.append((line, [csv_value(c.strip()) for c in row]))
             line = reader.line_num + 1
     except csv.Error as exc:
         raise import_invalid(label, [Problem(label, line, "file", f"CSV 格式错误：{exc}")]) from exc
@@ -469,9 +470,9 @@ def _write(path: str | Path, columns: Sequence[str], rows: Iterable[list], sheet
         # With a BOM, so that spreadsheet programs open the Chinese text as UTF-8.
         with open(path, "w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(columns)
+            writer.writerow(csv_row(list(columns)))
             for row in rows:
-                writer.writerow(row)
+                writer.writerow(csv_row(row))
                 count += 1
         return count
     import openpyxl
@@ -481,12 +482,15 @@ def _write(path: str | Path, columns: Sequence[str], rows: Iterable[list], sheet
     sheet = workbook.create_sheet(sheet_title)
     sheet.append(list(columns))
     for row in rows:
-        if date_columns:
-            row = list(row)
-            for index in date_columns:
-                cell = WriteOnlyCell(sheet, value=row[index])
-                cell.number_format = "yyyy-mm-dd"
-                row[index] = cell
+        row = list(row)
+        for index in date_columns:
+            cell = WriteOnlyCell(sheet, value=row[index])
+            cell.number_format = "yyyy-mm-dd"
+            row[index] = cell
+        for index, value in enumerate(row):
+            if formula_like(value):
+                row[index] = cell = WriteOnlyCell(sheet, value=value)
+                as_text(cell)
         sheet.append(row)
         count += 1
     workbook.save(path)

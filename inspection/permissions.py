@@ -1,7 +1,11 @@
-"""Who may see what. Plain functions over models, used by every view before it acts."""
+"""Who may see what. Plain functions over models, used by every view before it acts.
+
+An object of another department or firm answers 404 to writes as to reads (its existence is not told);
+403 is kept for what the caller's role may never do, and for objects anyone may read (a campaign, a
+department)."""
 from __future__ import annotations
 
-from .models import Firm, InspectionPlan, User
+from .models import Firm, InspectionPlan, Officer, User, Visit
 
 READ_ALL_ROLES = ("oversight", "admin")
 
@@ -21,6 +25,20 @@ def can_view_plan(user: User, plan: InspectionPlan) -> bool:
     if user.role in READ_ALL_ROLES:
         return True
     return user.role in ("department", "inspector") and user.department_id == plan.department_id
+
+
+def on_visit_team(user: User, visit: Visit) -> bool:
+    """The inspector is one of the visit's team."""
+    return user.officer_id is not None and user.officer_id in {o.officer_id for o in visit.officers}
+
+
+def visit_of_department(user: User, visit: Visit) -> bool:
+    """The visit holds a task of the user's department."""
+    return user.department_id is not None and user.department_id in {t.plan.department_id for t in visit.tasks}
+
+
+def officer_of_department(user: User, officer: Officer) -> bool:
+    return user.department_id is not None and user.department_id == officer.department_id
 
 
 def can_view_request(user: User, request) -> bool:

@@ -42,6 +42,7 @@ from inspection.operations.entries import firm_token
 from inspection.operations.facts import refresh_visit_facts
 from inspection.uscc import make_uscc
 from tests.at_the_door import Phone, as_user
+from tests.clients import CsrfClient
 from tests.clocks import door_open_day, to_door_open
 from web import create_app
 
@@ -95,6 +96,7 @@ def app(tmp_path_factory):
                       "FILES_FOLDER": str(tmp_path_factory.mktemp("files")),
                       "SECRET_KEY": "test-secret", "JOBS": "inline", "SCHEDULE_TIME_LIMIT": 5.0,
                       "SCHEDULE_WORKERS": 1, "RATE_LIMITS": False})
+    app.test_client_class = CsrfClient
     engine = app.extensions["db_engine"]
     _reset(engine)
     upgrade(engine)

@@ -81,19 +81,27 @@ class Gunicorn:
 
 
 class Browser:
-    """A client with its own cookies, speaking JSON."""
+    """A client with its own cookies, speaking JSON; it keeps the CSRF token the sign-in hands out
+    (``X-CSRFToken``) and sends it with its writes, as the pages' scripts do."""
 
     def __init__(self, base: str):
         self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        self.csrf_token = ""
 
-    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict | str]:
+    def call(self, method: str, path: str, body: dict | None = None,
+             headers: dict | None = None) -> tuple[int, dict | str]:
         data = json.dumps(body).encode() if body is not None else None
+        sent = {"Content-Type": "application/json"} if data else {}
+        if method not in ("GET", "HEAD") and self.csrf_token:
+            sent["X-CSRFToken"] = self.csrf_token
         request = urllib.request.Request(self.base + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"} if data else {})
+                                         headers={**sent, **(headers or {})})
         try:
             with self.opener.open(request, timeout=60) as response:
                 status, raw, kind = response.status, response.read(), response.headers.get("Content-Type", "")
+                self.csrf_token = response.headers.get("X-CSRFToken") or self.csrf_token
         except urllib.error.HTTPError as err:
             status, raw, kind = err.code, err.read(), err.headers.get("Content-Type", "")
         text = raw.decode("utf-8", errors="replace")

@@ -107,7 +107,9 @@ ANYONE = (OK,) * 6
 SIGNED_IN = (401, OK, OK, OK, OK, OK)
 SIGNED_IN_PAGE = (LOGIN, OK, OK, OK, OK, OK)
 MINE = (OK, 404)          # own object allowed, another's answers like a missing one
-MINE_403 = (OK, 403)      # own object allowed, another's refused by the operation (NotPermitted)
+# Own object allowed, another's refused by the operation (NotPermitted): only for objects anyone may read
+# (a department, a campaign), whose existence a 404 would not hide.
+MINE_403 = (OK, 403)
 RAN_404 = (RAN, 404)
 
 
@@ -160,7 +162,7 @@ MATRIX: dict[str, Spec] = {
     "POST /firms/<uscc>/leads": S(LOGIN, 403, 403, OK, 403, 403, body=form_body(lambda w, s: {
         "kind": "complaint", "received_on": TODAY.isoformat(), "reference": "12345-2026-0001"})),
     "POST /firms/<uscc>/no-code-reports": S(LOGIN, MINE, 403, 403, 403, 403, body=form_body(lambda w, s: {
-        "occurred_at": f"{TODAY.isoformat()}T09:00", "officers": "两名自称执法人员"})),
+        "occurred_at": f"{(TODAY - dt.timedelta(days=1)).isoformat()}T09:00", "officers": "两名自称执法人员"})),
     # -- the inspector's day
     "GET /scan": S(*INSP_PAGE),
     "POST /scan": S(LOGIN, 403, OK, 403, 403, 403, body=form_body(lambda w, s: {"token": w["A"]["token"]})),
@@ -263,7 +265,7 @@ MATRIX: dict[str, Spec] = {
     "GET /api/v1/firms/<uscc>/visits": S(401, MINE, OK, OK, OK, OK),
     "POST /api/v1/firms/<uscc>/code/rotate": S(401, MINE, 403, 403, 403, OK),
     "POST /api/v1/firms/<uscc>/no-code-reports": S(401, MINE, 403, 403, 403, 403, body=json_body(lambda w, s: {
-        "occurred_at": f"{TODAY.isoformat()}T01:00:00Z", "officers": "两名自称执法人员"})),
+        "occurred_at": f"{(TODAY - dt.timedelta(days=1)).isoformat()}T01:00:00Z", "officers": "两名自称执法人员"})),
     "POST /api/v1/firms/<uscc>/leads": S(401, 403, 403, OK, 403, 403, body=json_body(lambda w, s: {
         "kind": "complaint", "received_on": TODAY.isoformat(), "reference": "12345-2026-0002"})),
     "GET /api/v1/firms/<uscc>/risk": S(401, 403, 403, OK, OK, OK),
@@ -271,21 +273,21 @@ MATRIX: dict[str, Spec] = {
     "POST /api/v1/scans": S(401, 403, OK, 403, 403, 403, body=json_body(lambda w, s: {"token": w["A"]["token"]})),
     "GET /api/v1/visits/<int:visit_id>/sheet": S(401, 403, MINE, 403, 403, 403),
     "GET /api/v1/visits/<int:visit_id>/prompt": S(401, 403, MINE, 403, 403, 403),
-    "POST /api/v1/visits/<int:visit_id>/findings": S(401, 403, MINE_403, 403, 403, 403, body=json_body(lambda w, s: {
+    "POST /api/v1/visits/<int:visit_id>/findings": S(401, 403, MINE, 403, 403, 403, body=json_body(lambda w, s: {
         "task": w[s]["task"], "point": w[s]["point"], "result": "compliant"})),
-    "POST /api/v1/visits/<int:visit_id>/outcomes": S(401, 403, MINE_403, 403, 403, 403, body=json_body(lambda w, s: {
+    "POST /api/v1/visits/<int:visit_id>/outcomes": S(401, 403, MINE, 403, 403, 403, body=json_body(lambda w, s: {
         "task": w[s]["task"], "item": w[s]["item"], "outcome": "no_problem"})),
-    "POST /api/v1/visits/<int:visit_id>/leniency-decisions": S(401, 403, (RAN, 403), 403, 403, 403,
+    "POST /api/v1/visits/<int:visit_id>/leniency-decisions": S(401, 403, RAN_404, 403, 403, 403,
                                                                body=json_body(lambda w, s: {
                                                                    "task": w[s]["task"], "point": w[s]["point"]})),
-    "POST /api/v1/visits/<int:visit_id>/leave": S(401, 403, MINE_403, 403, 403, 403),
+    "POST /api/v1/visits/<int:visit_id>/leave": S(401, 403, MINE, 403, 403, 403),
     "POST /api/v1/visits/<int:visit_id>/invite": S(401, 403, RAN_404, 403, 403, 403,
                                                    body=json_body(lambda w, s: {"task": w[s]["task"]})),
     "POST /api/v1/visits/<int:visit_id>/postpone": S(401, 403, RAN_404, 403, 403, 403,
                                                      body=json_body(lambda w, s: {"reason": "近期已检查同一事项"})),
     "POST /api/v1/visits/<int:visit_id>/backfile": S(401, 403, RAN_404, RAN_404, 403, 403, body=json_body(lambda w, s: {
         "kind": "complaint", "reference": "12345"})),
-    "POST /api/v1/visits/<int:visit_id>/publish": S(401, 403, 403, MINE_403, 403, 403,
+    "POST /api/v1/visits/<int:visit_id>/publish": S(401, 403, 403, MINE, 403, 403,
                                                     args=lambda w, s: {"visit_id": w[s]["done"]}),
     "POST /api/v1/visits/<int:visit_id>/evaluation": S(401, MINE, 403, 403, 403, 403,
                                                        args=lambda w, s: {"visit_id": w[s]["done"]},
@@ -331,7 +333,7 @@ MATRIX: dict[str, Spec] = {
     "PUT /api/v1/departments/<code>/yearly-cap": S(401, 403, 403, MINE_403, 403, 403,
                                                    args=lambda w, s: {"code": w[s]["department"]},
                                                    body=json_body(lambda w, s: {"yearly_cap": 4})),
-    "POST /api/v1/officers/<certificate_no>/conflicts": S(401, 403, MINE_403, MINE_403, 403, 403,
+    "POST /api/v1/officers/<certificate_no>/conflicts": S(401, 403, MINE, MINE, 403, 403,
                                                           body=json_body(lambda w, s: {"firm": w["A"]["uscc"],
                                                                                   "reason": "近亲属任职"})),
     # -- off-site checks
@@ -418,6 +420,7 @@ def _side(db_session, app, make_firm, make_user, entered, *, code, item, offsite
     running = visit()
     entry = db_session.get(VisitEntry, running.id)
     entry.left_at = None
+    entry.entered_at = utcnow() - dt.timedelta(hours=1)  # in the past at any hour (TODAY is China's date)
     task = running.tasks[0]
     points = task.plan.items[0].points
     for point in points:

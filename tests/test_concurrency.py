@@ -19,6 +19,7 @@ from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow, verify_chain
 from inspection.operations.plans import create_plan, file_plan
 from tests.backends import fresh_database
+from tests.clients import CsrfClient
 from tests.clocks import to_door_open
 from web import create_app
 
@@ -38,6 +39,7 @@ def city(request, tmp_path):
     with fresh_database(request.param, tmp_path) as url:
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "race", "JOBS": "thread", "WTF_CSRF_ENABLED": False,
                           "RATE_LIMITS": False, "SCHEDULE_TIME_LIMIT": 3.0, "SCHEDULE_WORKERS": 1})
+        app.test_client_class = CsrfClient
         upgrade(app.extensions["db_engine"])
         with app.extensions["db_factory"]() as session:
             build_demo_city(session, seed=3, firms=150, plans=False)

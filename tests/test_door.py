@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from core import clock
 from inspection.calendar import add_working_days
 from inspection.kpis import evaluation_summary
 from inspection.models import (
@@ -103,9 +104,7 @@ def test_an_old_lead_or_another_firms_lead_is_refused(client, login, pair, make_
 
 def test_an_emergency_entry_is_back_filed_or_alerted(client, login, pair, db_session):
     p = pair
-    # Earlier today in China, whatever the hour the test runs at: half an hour ago, or China's midnight.
-    went_in = max(dt.datetime.combine(TODAY, dt.time(0, 0)) - dt.timedelta(hours=8),
-                  utcnow().replace(microsecond=0) - dt.timedelta(minutes=30))
+    went_in = clock.local_instant(TODAY, dt.time(8, 30))  # earlier this morning: door tests run from 10:30
     as_user(client, login, p["users"][0])
     first = client.post("/api/v1/scans", json={"token": p["token"], "emergency": {
         "kind": "hazard", "item": "SC-003", "entered_at": went_in.isoformat() + "Z"}}).get_json()

@@ -25,6 +25,7 @@ from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.plans import create_plan, file_plan
 from tests.backends import fresh_database
+from tests.clients import CsrfClient
 from tests.servers import ROOT, clock_env, free_port
 from web import create_app, jobs
 
@@ -85,8 +86,10 @@ def database(request, tmp_path):
 
 
 def _app(url, **config):
-    return create_app({"DATABASE_URL": url, "SECRET_KEY": "jobs", "WTF_CSRF_ENABLED": False, "RATE_LIMITS": False,
-                       "SCHEDULE_TIME_LIMIT": 3.0, "SCHEDULE_WORKERS": 1, **config})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "jobs", "WTF_CSRF_ENABLED": False, "RATE_LIMITS": False,
+                      "SCHEDULE_TIME_LIMIT": 3.0, "SCHEDULE_WORKERS": 1, **config})
+    app.test_client_class = CsrfClient
+    return app
 
 
 def _signed_in(app):

@@ -349,3 +349,22 @@ def test_sweep_command(runner, client, login, offsite, db_session):
     result = runner.invoke(args=["sweep-offsite"])
     assert result.exit_code == 0 and "已提醒逾期企业 1 家，按规则转现场检查 1 项" in result.output
     assert "已提醒逾期企业 0 家" in runner.invoke(args=["sweep-offsite"]).output
+
+
+def test_a_download_is_named_from_a_safe_base_and_the_checked_type(client, login, offsite, db_session):
+    o = offsite()
+    sheet = send(client, login, o)
+    staff = points(sheet)[2]
+    as_user(client, login, o["enterprise"])
+    for name in ("<img src=x onerror=alert(1)>.html", "证明 材料.pdf", "<>.exe"):
+        assert upload(client, sheet["id"], staff["id"], PDF + name.encode(), name).status_code == 201
+    stored = db_session.scalars(select(OffsiteEvidence).where(OffsiteEvidence.point_id == staff["id"])
+                                .order_by(OffsiteEvidence.id)).all()
+    names = []
+    for evidence in stored:
+        with client.get(f"/offsite/evidence/{evidence.id}") as downloaded:
+            assert downloaded.status_code == 200 and downloaded.mimetype == "application/pdf"
+            names.append(downloaded.headers["Content-Disposition"])
+    assert names[0] == "attachment; filename=img_src_x_onerror_alert_1.pdf"
+    assert "filename*=UTF-8''%E8%AF%81%E6%98%8E_%E6%9D%90%E6%96%99.pdf" in names[1]  # 证明_材料.pdf
+    assert names[2].endswith(f"{stored[2].id}.pdf") and "<" not in names[2] and ".exe" not in names[2]

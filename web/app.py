@@ -1,7 +1,9 @@
 """The application factory."""
 from __future__ import annotations
 
+import logging
 import os
+import secrets
 from pathlib import Path
 
 from flask import Flask
@@ -14,11 +16,34 @@ from inspection.calendar import city_time_zone
 from . import api, auth, cli, database, errors, health, jobs, json_bodies, limits, views
 from .schemas import ROW_ID_MAX
 
-DEFAULT_SECRET = "dev-only-secret-change-me"
+SECRET_FILE = "secret_key"
+log = logging.getLogger(__name__)
 
 
 class ConfigurationError(RuntimeError):
     pass
+
+
+def instance_secret(folder: Path) -> str:
+    """The key kept in ``folder/secret_key`` (mode 0600), made at random on the first start without
+    ``SECRET_KEY`` and read on every later one: sessions survive a restart, and no two installations
+    share a key. Workers starting together agree on one: the file appears whole, by a hard link, or not."""
+    path = folder / SECRET_FILE
+    if not path.exists():
+        draft = folder / f".{SECRET_FILE}.{secrets.token_hex(8)}"
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+            log.warning("SECRET_KEY 未设置：已生成随机密钥并保存在 %s（仅限开发与试用）", path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    else:
+        log.warning("SECRET_KEY 未设置：使用 %s 中保存的随机密钥（仅限开发与试用）", path)
+    return path.read_text().strip()
 
 
 class RowIdConverter(IntegerConverter):
@@ -45,10 +70,10 @@ def _start_clock(app: Flask) -> None:
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("INSPECTION_INSTANCE") or None)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(
-        SECRET_KEY=os.environ.get("SECRET_KEY", DEFAULT_SECRET),
+        SECRET_KEY=os.environ.get("SECRET_KEY") or None,
         DATABASE_URL=os.environ.get("DATABASE_URL")
         or f"sqlite:///{Path(app.instance_path) / 'inspection.db'}",
         PRODUCTION=os.environ.get("INSPECTION_ENV") == "production",
@@ -81,10 +106,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     if app.config["PRODUCTION"]:
-        if app.config["SECRET_KEY"] == DEFAULT_SECRET:
+        if not app.config["SECRET_KEY"]:
             raise ConfigurationError("生产模式下必须通过环境变量 SECRET_KEY 设置密钥")
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+    elif not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
     _start_clock(app)
     json_bodies.init_app(app)
     app.url_map.converters["int"] = RowIdConverter

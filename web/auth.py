@@ -1,15 +1,27 @@
-"""Sign-in with Flask-Login, CSRF on forms, and role checks enforced on the server."""
+"""Sign-in with Flask-Login, CSRF on forms and on the API, sessions that end on sign-out, and role checks
+enforced on the server.
+
+The API's writes (POST, PUT, PATCH, DELETE) by a signed-in session carry the CSRF token in an
+``X-CSRFToken`` header, whatever their content type: a form another site (or another port of this host)
+submits cannot set it. The token is Flask-WTF's, the one the pages' forms carry; a page gives it to its
+scripts in ``<meta name="csrf-token">``, and the API hands it out in the ``X-CSRFToken`` header of
+``POST /api/v1/session`` and ``GET /api/v1/me``. The sign-in itself (no session yet) is refused when a
+browser says it comes from another origin. Offline records, each signed by the phone's registered device
+key, are not held to the header.
+"""
 from __future__ import annotations
 
 import functools
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFProtect, generate_csrf, validate_csrf
 from marshmallow import ValidationError
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms.validators import ValidationError as TokenError
 
 from inspection.models import User
-from inspection.operations.accounts import count_failed_sign_in
+from inspection.operations.accounts import count_failed_sign_in, end_sessions
 from inspection.queries import user_by_username
 
 from .database import db
@@ -21,11 +33,23 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 bp = Blueprint("auth", __name__)
 
+SESSION_VERSION = "_sv"
+CSRF_HEADERS = ("X-CSRFToken", "X-CSRF-Token")
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SIGN_IN_ENDPOINT = "api_session.sign_in"
+# Each offline record is signed by the officer's registered device key; a forged request cannot sign one.
+API_CSRF_EXEMPT = frozenset({"api_door.sync"})
+CSRF_MESSAGE = "缺少或无效的安全令牌（X-CSRFToken），请刷新页面后重试"
+CROSS_ORIGIN_MESSAGE = "不接受来自其他网站或其他端口的登录请求"
+
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    """The session's user, if the account is active and the session was not ended (sign-out, new password)."""
     user = db().get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or session.get(SESSION_VERSION, 0) != user.session_version:
+        return None
+    return user
 
 
 @login_manager.unauthorized_handler
@@ -49,11 +73,76 @@ def roles_required(*roles: str):
     return decorator
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash made the way real ones are, checked for unknown names so that they take as long to refuse."""
+    return generate_password_hash("no account has this password")
+
+
 def authenticate(username: str, password: str) -> User | None:
     user = db().scalar(user_by_username(username))
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.check_password(password) or not user.active:
         return None
     return user
+
+
+def start_session(user: User) -> None:
+    """Sign ``user`` in on a fresh session: nothing of the session before it (its CSRF secret included)
+    carries over, and the session holds the account's session version."""
+    session.clear()
+    login_user(user)
+    session[SESSION_VERSION] = user.session_version
+
+
+def end_session() -> None:
+    """Sign out: this session and every other session of the account end on the server."""
+    if current_user.is_authenticated:
+        end_sessions(db(), current_user)
+    logout_user()
+    session.clear()
+
+
+def api_csrf_token() -> dict[str, str]:
+    """The header that hands an API client its CSRF token."""
+    return {CSRF_HEADERS[0]: generate_csrf()}
+
+
+def _token_valid() -> bool:
+    token = next((request.headers[name] for name in CSRF_HEADERS if request.headers.get(name)), None)
+    try:
+        validate_csrf(token)
+    except TokenError:
+        return False
+    return True
+
+
+def _same_origin() -> bool:
+    """What a browser says of where the request comes from: this very origin, or nothing (a program, not a
+    browser). Another port of the same host is another origin. ``Sec-Fetch-Site``, which no page can set,
+    is believed first; a browser without it is judged by ``Origin`` against this host."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    return origin is None or origin == request.host_url.rstrip("/")
+
+
+def check_api_csrf():
+    """Before every API write: a signed-in session's write needs the token header; the sign-in needs a
+    same-origin browser or the token."""
+    if (request.method not in UNSAFE_METHODS or not request.path.startswith("/api/")
+            or request.endpoint in API_CSRF_EXEMPT):
+        return None
+    if request.endpoint == SIGN_IN_ENDPOINT:
+        if _same_origin() or _token_valid():
+            return None
+        return error_response(403, "csrf_failed", CROSS_ORIGIN_MESSAGE)
+    if current_user.is_authenticated and not _token_valid():
+        return error_response(403, "csrf_failed", CSRF_MESSAGE)
+    return None
 
 
 def _safe_next(target: str | None) -> str:
@@ -80,14 +169,14 @@ def login():
         db().commit()
         return render_template("login.html", error="用户名或密码不正确", username=form["username"],
                                next=form.get("next", "")), 401
-    login_user(user)
+    start_session(user)
     return redirect(_safe_next(form.get("next")))
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
+    end_session()
     flash("已退出登录", "info")
     return redirect(url_for("views.index"))
 
@@ -95,4 +184,5 @@ def logout():
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
+    app.before_request(check_api_csrf)
     app.register_blueprint(bp)

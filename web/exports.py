@@ -1,4 +1,5 @@
-"""Any table of the pages as a CSV (UTF-8 with BOM, which Excel opens correctly) or an Excel file."""
+"""Any table of the pages as a CSV (UTF-8 with BOM, which Excel opens correctly) or an Excel file; a text
+that a spreadsheet would run as a formula is written as text (``inspection.cells``)."""
 from __future__ import annotations
 
 import csv
@@ -6,6 +7,8 @@ import io
 
 import openpyxl
 from flask import abort, send_file
+
+from inspection.cells import as_text, csv_row
 
 FORMATS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -17,7 +20,7 @@ def table_file(title: str, header: list[str], rows: list[list], fmt: str, filena
     buffer = io.BytesIO()
     if fmt == "csv":
         text = io.StringIO()
-        csv.writer(text).writerows([header, *rows])
+        csv.writer(text).writerows([csv_row(header), *(csv_row(row) for row in rows)])
         buffer.write(text.getvalue().encode("utf-8-sig"))
     else:
         book = openpyxl.Workbook()
@@ -26,6 +29,9 @@ def table_file(title: str, header: list[str], rows: list[list], fmt: str, filena
         sheet.append(header)
         for row in rows:
             sheet.append(row)
+        for sheet_row in sheet.iter_rows():
+            for cell in sheet_row:
+                as_text(cell)
         for column, name in zip(sheet.columns, header):
             width = max([len(str(name))] + [len(str(cell.value or "")) for cell in column[:200]])
             sheet.column_dimensions[column[0].column_letter].width = min(60, 4 + 1.6 * width)

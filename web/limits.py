@@ -42,11 +42,15 @@ def _off() -> bool:
     return not current_app.config["RATE_LIMITS"]
 
 
+# Shared: the sign-in page and the API's sign-in draw on one count per account and one per address.
+_login_account = limiter.shared_limit(LOGIN_PER_ACCOUNT, key_func=_account, methods=["POST"], scope="login-account",
+                                      exempt_when=_off)
+_login_address = limiter.shared_limit(LOGIN_PER_ADDRESS, methods=["POST"], scope="login-address", exempt_when=_off)
+
+
 def login_limits(view):
-    """Both login limits, counted on POST only (showing the form is free)."""
-    view = limiter.limit(LOGIN_PER_ACCOUNT, key_func=_account, methods=["POST"], scope="login-account",
-                         exempt_when=_off)(view)
-    return limiter.limit(LOGIN_PER_ADDRESS, methods=["POST"], scope="login-address", exempt_when=_off)(view)
+    """Both login limits, counted on POST only (showing the form is free), shared by page and API."""
+    return _login_address(_login_account(view))
 
 
 verify_limit = limiter.shared_limit(VERIFY_PER_ADDRESS, scope="verify", exempt_when=_off)  # page and API: one count

@@ -36,6 +36,9 @@ class User(Base):
     # username is whatever the person at the keyboard chose to type.
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_failed_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Stored in each signed-in session; raised on sign-out and on a new password, which ends every
+    # session issued before (a copied cookie answers 401 from then on).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     department: Mapped[Department | None] = relationship()
     officer: Mapped[Officer | None] = relationship()
@@ -70,7 +73,13 @@ class User(Base):
         return ROLE_LABELS[self.role]
 
     def set_password(self, password: str) -> None:
+        """A new password; sessions signed in with the old one end."""
+        if self.password_hash:
+            self.end_sessions()
         self.password_hash = generate_password_hash(password)
+
+    def end_sessions(self) -> None:
+        self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

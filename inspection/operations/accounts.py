@@ -1,4 +1,4 @@
-"""Creating accounts; counting failed sign-ins."""
+"""Creating accounts, new passwords, ending sessions; counting failed sign-ins."""
 from __future__ import annotations
 
 from sqlalchemy import select, update
@@ -51,3 +51,18 @@ def count_failed_sign_in(session: Session, username: str) -> bool:
                              .values(failed_sign_ins=User.failed_sign_ins + 1, last_failed_sign_in_at=utcnow())
                              .execution_options(synchronize_session=False))
     return bool(result.rowcount)
+
+
+def change_password(session: Session, actor, user: User, password: str) -> None:
+    """A new password for ``user``; every session signed in before it ends."""
+    if len(password) < 8:
+        raise InvalidInput("密码至少 8 位", fields={"password": "密码至少 8 位"})
+    user.set_password(password)
+    session.flush()
+    append_event(session, actor, "user.password_changed", f"user:{user.username}", {})
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Sign-out: every session ``user`` holds ends, wherever its cookie has been copied to."""
+    user.end_sessions()
+    session.flush()

@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -37,6 +38,7 @@ ESCALATE = "escalate"          # a review decision besides the results of RESULT
 FILE_TYPES = [(b"%PDF-", ".pdf", "application/pdf", "PDF"), (b"\xff\xd8\xff", ".jpg", "image/jpeg", "JPEG"),
               (b"\x89PNG\r\n\x1a\n", ".png", "image/png", "PNG"),
               (b"PK\x03\x04", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel")]
+SAFE_NAME = re.compile(r"[^\w-]+")
 KIND_SUFFIXES = {"document": {".pdf", ".jpg", ".png"}, "photo": {".jpg", ".png"},
                  "record": {".pdf", ".jpg", ".png", ".xlsx"}}
 
@@ -240,6 +242,15 @@ def stored_name(evidence: OffsiteEvidence) -> str:
     """The file's name in the evidence folder: its SHA-256 and the suffix of its detected type."""
     suffix = next(s for _, s, content_type, _ in FILE_TYPES if content_type == evidence.content_type)
     return f"{evidence.sha256}{suffix}"
+
+
+def download_name(evidence: OffsiteEvidence) -> str:
+    """The name a download of the file is offered under: the uploaded name's letters, digits, ``-`` and
+    ``_`` (anything else, markup included, becomes ``_``) and the suffix of the type its content was
+    checked to be, never the suffix the uploader typed."""
+    suffix = stored_name(evidence).removeprefix(evidence.sha256)
+    base = SAFE_NAME.sub("_", Path(evidence.filename or "").stem).strip("_")[:80]
+    return f"{base or f'材料{evidence.id}'}{suffix}"
 
 
 def missing_points(session: Session, request: OffsiteRequest) -> list[ChecklistPoint]:

@@ -158,11 +158,14 @@ def shot():
 
 @pytest.fixture
 def sign_in(live_server):
-    """Sign ``page`` in through the login form."""
+    """Sign ``page`` in through the login form; the page's CSRF token then rides on the context's requests
+    (``page.request`` calls the API as the pages' scripts do)."""
     def do(page, username: str) -> None:
         page.goto(f"{live_server}/login")
         page.fill("#username", username)
         page.fill("#password", "demo1234")
         page.click("main button[type=submit]")
         page.wait_for_url(f"{live_server}/home")
+        token = page.locator('meta[name="csrf-token"]').get_attribute("content")
+        page.context.set_extra_http_headers({"X-CSRFToken": token})
     return do

@@ -20,11 +20,13 @@ class PlatformApi(Api):
 
 
 api = PlatformApi()
+DESCRIPTION = ("涉企行政检查统筹监管平台的接口。错误统一返回 {error, message, fields}。写操作须以 JSON 提交；"
+               "已登录会话的写操作须在 X-CSRFToken 请求头中带回登录（或 /me）应答头 X-CSRFToken 给出的安全令牌，"
+               "否则 403 csrf_failed。")
 
 
 def init_app(app: Flask) -> None:
-    api.init_app(app, spec_kwargs={"info": {"description": "涉企行政检查统筹监管平台的接口。错误统一返回 "
-                                                           "{error, message, fields}。写操作须以 JSON 提交。"}})
+    api.init_app(app, spec_kwargs={"info": {"description": DESCRIPTION}})
     for module in (session, catalogue, firms, plans, schedules, rules, visits, door, offsite, oversight, public, log,
                    admin, risk, leniency):
         csrf.exempt(module.blp)

@@ -11,6 +11,7 @@ from inspection.errors import NotFound
 from inspection.models import Department, District, Officer, QuietPeriod
 from inspection.operations.quiet import declare_quiet_period
 from inspection.operations.rules import declare_conflict, set_yearly_cap
+from inspection.permissions import officer_of_department
 
 from ..auth import roles_required
 from ..database import db
@@ -66,7 +67,7 @@ def yearly_cap(body, code: str):
 def conflict(body, certificate_no: str):
     session = db()
     officer = session.scalar(select(Officer).where(Officer.certificate_no == certificate_no))
-    if officer is None:
+    if officer is None or not officer_of_department(current_user, officer):
         abort(404)
     firm = session.scalar(queries.firm_by_uscc(body["firm"]))
     if firm is None:

@@ -1,13 +1,14 @@
-"""Signing in and out through the API (session cookie)."""
+"""Signing in and out through the API (session cookie). The answers of the sign-in and of ``/me`` carry
+the CSRF token in their ``X-CSRFToken`` header: every later write of the session sends it back."""
 from __future__ import annotations
 
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from inspection.errors import DomainError
 from inspection.operations.accounts import count_failed_sign_in
 
-from ..auth import authenticate
+from ..auth import api_csrf_token, authenticate, end_session, start_session
 from ..database import db
 from ..limits import login_limits
 from .schemas import LoginBodySchema, UserSchema
@@ -31,19 +32,19 @@ def sign_in(body):
         count_failed_sign_in(db(), body["username"])
         db().commit()
         raise BadCredentials("用户名或密码不正确")
-    login_user(user)
-    return user
+    start_session(user)
+    return user, 200, api_csrf_token()
 
 
 @blp.delete("/session")
 @login_required
 @blp.response(204)
 def sign_out():
-    logout_user()
+    end_session()
 
 
 @blp.get("/me")
 @login_required
 @blp.response(200, UserSchema)
 def me():
-    return current_user
+    return current_user, 200, api_csrf_token()

@@ -9,22 +9,31 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 
 from core import clock
-
 from inspection import queries
 from inspection.models import InspectionTask, Visit
-from inspection.operations.entries import (decide_leniency, evaluate_visit, leniency_proposal, local_today,
-                                           publish_results, record_finding, record_outcome, rotate_token, scan_in,
-                                           scan_out, verify_code)
 from inspection.operations.door import Lead, prompt_for
+from inspection.operations.entries import (
+    decide_leniency,
+    evaluate_visit,
+    leniency_proposal,
+    local_today,
+    publish_results,
+    record_finding,
+    record_outcome,
+    rotate_token,
+    scan_in,
+    scan_out,
+    verify_code,
+)
 from inspection.operations.events import utcnow
-from inspection.permissions import can_view_firm
+from inspection.permissions import can_view_firm, on_visit_team, visit_of_department
 from inspection.short_codes import format_short_code
 
 from ..auth import roles_required
 from ..database import db
 from ..limits import scan_limit, verify_limit
-from ..visit_views import firm_record, jsonable_prompt, verification, visit_sheet
 from ..schemas import Instant
+from ..visit_views import firm_record, jsonable_prompt, verification, visit_sheet
 from .schemas import BaseSchema, Day, Id, Int, Str, between, length, one_of
 
 PREFIX = ""
@@ -104,6 +113,22 @@ def _visit(visit_id: int) -> Visit:
     return visit
 
 
+def _team_visit(visit_id: int) -> Visit:
+    """A visit of the signed-in inspector's team; any other answers 404, to writes as to reads."""
+    visit = _visit(visit_id)
+    if not on_visit_team(current_user, visit):
+        abort(404)
+    return visit
+
+
+def _department_visit(visit_id: int) -> Visit:
+    """A visit holding a task of the signed-in department; any other answers 404."""
+    visit = _visit(visit_id)
+    if not visit_of_department(current_user, visit):
+        abort(404)
+    return visit
+
+
 def _secret() -> str:
     return current_app.config["SECRET_KEY"]
 
@@ -134,7 +159,7 @@ def scan(body):
 @roles_required("inspector")
 @blp.response(200)
 def leave(visit_id: int):
-    entry = scan_out(db(), current_user, _visit(visit_id))
+    entry = scan_out(db(), current_user, _team_visit(visit_id))
     return {"visit": visit_id, "minutes": round((entry.left_at - entry.entered_at).total_seconds() / 60)}
 
 
@@ -142,9 +167,7 @@ def leave(visit_id: int):
 @roles_required("inspector")
 @blp.response(200)
 def sheet(visit_id: int):
-    visit = _visit(visit_id)
-    if current_user.officer_id not in {o.officer_id for o in visit.officers}:
-        abort(404)
+    visit = _team_visit(visit_id)
     return visit_sheet(db(), visit, current_user)
 
 
@@ -153,7 +176,7 @@ def sheet(visit_id: int):
 @blp.arguments(FindingInSchema)
 @blp.response(201)
 def finding(body, visit_id: int):
-    visit = _visit(visit_id)
+    visit = _team_visit(visit_id)
     row = record_finding(db(), current_user, visit, body["task"], body["point"], body["result"], body["note"])
     task = next(t for t in visit.tasks if t.id == body["task"])
     proposal = (leniency_proposal(db(), task, row.point_id, local_today(utcnow()))
@@ -168,7 +191,7 @@ def finding(body, visit_id: int):
 def leniency_decision(body, visit_id: int):
     """包容审慎: the conditions that hold for a non-compliant listed point, and the decision (follow the
     list or depart from it with a reason; none when no entry applies)."""
-    row = decide_leniency(db(), current_user, _visit(visit_id), body["task"], body["point"], body["conditions"],
+    row = decide_leniency(db(), current_user, _team_visit(visit_id), body["task"], body["point"], body["conditions"],
                           body.get("decision"), body["reason"])
     return {"id": row.id, "decision": row.decision, "treatment": row.treatment, "applies": row.applies,
             "conditions": row.conditions, "reason": row.reason}
@@ -179,7 +202,7 @@ def leniency_decision(body, visit_id: int):
 @blp.arguments(OutcomeInSchema)
 @blp.response(201)
 def outcome(body, visit_id: int):
-    row = record_outcome(db(), current_user, _visit(visit_id), body["task"], body["item"], body["outcome"],
+    row = record_outcome(db(), current_user, _team_visit(visit_id), body["task"], body["item"], body["outcome"],
                          body.get("rectify_by"),
                          publish_within=current_app.config["PUBLISH_WORKING_DAYS"],
                          treatment=body.get("treatment"), fine_amount=body.get("fine_amount"))
@@ -191,7 +214,7 @@ def outcome(body, visit_id: int):
 @roles_required("department")
 @blp.response(200)
 def publish(visit_id: int):
-    rows = publish_results(db(), current_user, _visit(visit_id))
+    rows = publish_results(db(), current_user, _department_visit(visit_id))
     return {"published": [r.item.code for r in rows]}
 
 

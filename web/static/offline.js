@@ -46,9 +46,15 @@
     return Array.from(new Uint8Array(digest)).map((b) => b.toString(16).padStart(2, "0")).join("");
   }
 
+  // The page's CSRF token, which every write of the API by a signed-in session must send back.
+  function csrfToken() {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
   async function api(path, options) {
     const response = await fetch(path, Object.assign({ credentials: "same-origin",
-      headers: { "Content-Type": "application/json" } }, options || {}));
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() } }, options || {}));
     if (!response.ok) throw new Error(`${path}: ${response.status}`);
     return response.json();
   }

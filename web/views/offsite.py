@@ -13,8 +13,9 @@ from inspection.models import (OFFSITE_STATUS_LABELS, OUTCOME_LABELS, RESULT_LAB
                                OffsiteEvidence, OffsiteRequest)
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
-from inspection.operations.offsite import (Decision, add_evidence, confirm_rectification, extend_deadline,
-                                           publish_offsite, review_request, send_request, stored_name, submit_answers)
+from inspection.operations.offsite import (Decision, add_evidence, confirm_rectification, download_name,
+                                           extend_deadline, publish_offsite, review_request, send_request,
+                                           stored_name, submit_answers)
 from inspection.permissions import can_view_request
 from inspection.timestamps import parse_day
 
@@ -203,7 +204,7 @@ def offsite_evidence_file(evidence_id: int):
     path = evidence_folder() / stored_name(evidence)
     if not path.exists():
         abort(404)
-    return send_file(path, mimetype=evidence.content_type, as_attachment=True, download_name=evidence.filename)
+    return send_file(path, mimetype=evidence.content_type, as_attachment=True, download_name=download_name(evidence))
 
 
 def offsite_for_firm(firm: Firm) -> list[OffsiteRequest]:

@@ -1,7 +1,7 @@
 """firm short code: a short code with a check character beside each entry token, for typing by hand
 
-Revision ID: 0016
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-04 23:55:00
 """
 import secrets
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from stdnum import luhn
 
 
-revision = '0016'
+revision = '0015'
 down_revision = '0014'
 branch_labels = None
 depends_on = None
