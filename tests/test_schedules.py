@@ -1,14 +1,10 @@
 """综合查一次: drawn plans of several departments become combined visits that obey every rule."""
 import datetime as dt
-import hashlib
 import hmac
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 
 import pytest
-from sqlalchemy import select
-
-from inspection.models import InspectionPlan, Officer
 
 PERIOD = {"period_start": "2026-04-01", "period_end": "2026-04-30"}
 

@@ -248,7 +248,7 @@ def _visits(session, rng, truth, firms, chosen, plan_ids, year, first, last, sin
     for visit_id, (firm_id, day, entered, teams) in zip(visit_ids, groups):
         left = entered + dt.timedelta(minutes=rng.randint(40, 150))
         entries.append({"visit_id": visit_id, "entered_at": entered, "left_at": left, "code_nonce": "history"})
-        for department, _plan, team in teams:
+        for department, plan, team in teams:
             tasks.append({"plan_id": plan_ids[plan], "firm_id": firm_id, "status": "done", "on_site": True,
                           "window_start": first, "window_end": last, "visit_id": visit_id})
             for officer_id in team:
