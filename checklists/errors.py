@@ -34,7 +34,7 @@ class CatalogueFileInvalid(DomainError):
     status = 422
     code = "catalogue_invalid"
 
-    def __init__(self, path: str, problems: list["Problem"]):
+    def __init__(self, path: str, problems: list[Problem]):
         self.path = path
         self.problems = problems
         lines = "\n".join(str(p) for p in problems[:50])

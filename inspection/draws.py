@@ -66,7 +66,7 @@ def firm_numbers(seed: str, codes) -> dict[str, float]:
 
 def officer_rank_key(seed: str, uscc: str, certificate_no: str) -> bytes:
     """Officers for a selected firm are ranked by this key, ascending."""
-    return hmac.new(bytes.fromhex(seed), f"officer:{uscc}:{certificate_no}".encode("utf-8"), "sha256").digest()
+    return hmac.new(bytes.fromhex(seed), f"officer:{uscc}:{certificate_no}".encode(), "sha256").digest()
 
 
 def sample_size(ratio: float, eligible: int) -> int:

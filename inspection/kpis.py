@@ -12,8 +12,21 @@ from collections import Counter, defaultdict
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from .models import (Department, District, EntryFact, Evaluation, Firm, InspectionPlan, InspectionTask, ItemOutcome,
-                     OffsiteRequest, ScanPrompt, ScheduleRun, Visit, VisitEntry)
+from .models import (
+    Department,
+    District,
+    EntryFact,
+    Evaluation,
+    Firm,
+    InspectionPlan,
+    InspectionTask,
+    ItemOutcome,
+    OffsiteRequest,
+    ScanPrompt,
+    ScheduleRun,
+    Visit,
+    VisitEntry,
+)
 
 
 @dataclasses.dataclass

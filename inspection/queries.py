@@ -4,8 +4,22 @@ from __future__ import annotations
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from .models import (District, Firm, FirmTag, InspectionPlan, InspectionTask, ItemOutcome, LeniencyEntry, LeniencyList,
-                     OffsiteRequest, Officer, RiskModel, RiskScore, User, Visit)
+from .models import (
+    District,
+    Firm,
+    FirmTag,
+    InspectionPlan,
+    InspectionTask,
+    ItemOutcome,
+    LeniencyEntry,
+    LeniencyList,
+    Officer,
+    OffsiteRequest,
+    RiskModel,
+    RiskScore,
+    User,
+    Visit,
+)
 
 
 def firms(*, district_code: str | None = None, industry: str | None = None, credit_class: str | None = None,

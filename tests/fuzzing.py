@@ -8,9 +8,26 @@ import os
 from hypothesis import settings
 from sqlalchemy import func, select
 
-from inspection.models import (Alert, CatalogueItem, Evaluation, Event, Finding, Firm, FirmLead, InspectionPlan,
-                               InspectionTask, ItemOutcome, JointCampaign, OffsiteEvidence, OffsiteRequest, QuietPeriod,
-                               Scan, User, Visit, VisitEntry)
+from inspection.models import (
+    Alert,
+    CatalogueItem,
+    Evaluation,
+    Event,
+    Finding,
+    Firm,
+    FirmLead,
+    InspectionPlan,
+    InspectionTask,
+    ItemOutcome,
+    JointCampaign,
+    OffsiteEvidence,
+    OffsiteRequest,
+    QuietPeriod,
+    Scan,
+    User,
+    Visit,
+    VisitEntry,
+)
 from inspection.operations.draws import draw_plan
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow

@@ -5,11 +5,23 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from inspection.db import make_engine, make_session_factory, upgrade
-
 from inspection.demo.city import build_demo_city, demo_accounts
 from inspection.draws import verify_record
-from inspection.models import (Department, District, Evaluation, Finding, Firm, InspectionPlan, OffsiteEvidence,
-                               OffsiteRequest, Officer, RiskModel, ScheduleRun, User, Visit)
+from inspection.models import (
+    Department,
+    District,
+    Evaluation,
+    Finding,
+    Firm,
+    InspectionPlan,
+    Officer,
+    OffsiteEvidence,
+    OffsiteRequest,
+    RiskModel,
+    ScheduleRun,
+    User,
+    Visit,
+)
 from inspection.operations.events import verify_chain
 from web import create_app
 from web.console import main

@@ -10,11 +10,25 @@ from sqlalchemy import column, create_engine, insert, select, table
 
 from inspection.db import upgrade
 from inspection.errors import InvalidInput
-from inspection.models import (CatalogueItem, Department, EntryToken, InspectionPlan, InspectionTask, User, Visit,
-                               VisitOfficer)
+from inspection.models import (
+    CatalogueItem,
+    Department,
+    EntryToken,
+    InspectionPlan,
+    InspectionTask,
+    User,
+    Visit,
+    VisitOfficer,
+)
 from inspection.operations.entries import firm_of_token, firm_token, rotate_token, scan_in
-from inspection.short_codes import (ALPHABET, format_short_code, is_valid, looks_like_short_code, make_short_code,
-                                    normalise)
+from inspection.short_codes import (
+    ALPHABET,
+    format_short_code,
+    is_valid,
+    looks_like_short_code,
+    make_short_code,
+    normalise,
+)
 
 zxingcpp = pytest.importorskip("zxingcpp")
 

@@ -12,13 +12,26 @@ from sqlalchemy import func, select
 
 from checklists.errors import Problem
 from inspection.errors import ImportFileInvalid
-from inspection.imports import (FIRM_COLUMNS, OFFICER_COLUMNS, cell_text, district_lookup, import_invalid,
-                                read_rows, validate_firms, validate_officers)
+from inspection.imports import (
+    FIRM_COLUMNS,
+    OFFICER_COLUMNS,
+    cell_text,
+    district_lookup,
+    import_invalid,
+    read_rows,
+    validate_firms,
+    validate_officers,
+)
 from inspection.models import Event, Firm, Officer
-from inspection.operations.imports import (export_firms, export_officers, firm_records, import_firms,
-                                           import_officers, officer_records)
+from inspection.operations.imports import (
+    export_firms,
+    export_officers,
+    firm_records,
+    import_firms,
+    import_officers,
+    officer_records,
+)
 from inspection.uscc import make_uscc
-
 
 # --------------------------------------------------------------------------- files as people make them
 
@@ -298,8 +311,8 @@ def test_large_files_are_written_in_batches(db_session, counts, tmp_path, monkey
 
 @pytest.mark.parametrize("name, content, fragment", [
     ("firms.xls", b"\xd0\xcf\x11\xe0", "只支持 CSV 或 XLSX 文件"),
-    ("firms.txt", "uscc\n".encode(), "只支持 CSV 或 XLSX 文件"),
-    ("firms.csv", ",".join(FIRM_COLUMNS).encode() + "\n".encode() + "东营区".encode("gbk"), "不是 UTF-8 编码"),
+    ("firms.txt", b"uscc\n", "只支持 CSV 或 XLSX 文件"),
+    ("firms.csv", ",".join(FIRM_COLUMNS).encode() + b"\n" + "东营区".encode("gbk"), "不是 UTF-8 编码"),
     ("firms.csv", b"", "文件为空"),
     ("firms.csv", ",".join(FIRM_COLUMNS).encode() + b"\n,,,,,,\n", "没有任何企业"),
     ("firms.xlsx", b"not a workbook", "无法读取 XLSX 文件"),

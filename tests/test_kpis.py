@@ -5,8 +5,16 @@ import io
 import openpyxl
 from sqlalchemy import select
 
-from inspection.kpis import (Scope, average_evaluation, department_figures, entries_by_department, entries_per_firm,
-                             joint_share, monthly_entries, publication_rate)
+from inspection.kpis import (
+    Scope,
+    average_evaluation,
+    department_figures,
+    entries_by_department,
+    entries_per_firm,
+    joint_share,
+    monthly_entries,
+    publication_rate,
+)
 from inspection.models import Evaluation, InspectionTask, ItemOutcome, ScheduleRun, User
 from inspection.operations.facts import refresh_visit_facts
 

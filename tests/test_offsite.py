@@ -9,8 +9,19 @@ from sqlalchemy import func, select
 
 from inspection.calendar import add_working_days
 from inspection.kpis import Scope, department_figures, monthly_entries, offsite_figures
-from inspection.models import (EntryFact, Event, Finding, FirmRecord, InspectionPlan, InspectionTask, ItemOutcome,
-                               OffsiteEvidence, OffsiteRequest, User, VisitEntry)
+from inspection.models import (
+    EntryFact,
+    Event,
+    Finding,
+    FirmRecord,
+    InspectionPlan,
+    InspectionTask,
+    ItemOutcome,
+    OffsiteEvidence,
+    OffsiteRequest,
+    User,
+    VisitEntry,
+)
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.offsite import sweep_requests

@@ -7,15 +7,26 @@ import math
 import numpy as np
 import pytest
 from sqlalchemy import func, select
+from test_weighted_draws import independent_selection
 
 from inspection import risk
 from inspection.demo.history import Truth, generate_history
-from inspection.models import (Department, District, Event, Firm, FirmLead, InspectionPlan, InspectionTask,
-                               RiskModel, RiskScore, Visit, VisitEntry)
+from inspection.models import (
+    Department,
+    District,
+    Event,
+    Firm,
+    FirmLead,
+    InspectionPlan,
+    InspectionTask,
+    RiskModel,
+    RiskScore,
+    Visit,
+    VisitEntry,
+)
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.risk import load_history, train
-from test_weighted_draws import independent_selection
 
 SEED = 11
 YEARS = [2022, 2023, 2024, 2025]

@@ -25,8 +25,7 @@ from inspection.models import EntryToken, User
 from inspection.operations.accounts import change_password
 from tests.backends import fresh_database
 from tests.servers import Browser, Gunicorn, free_port
-from web import ConfigurationError, create_app
-from web import auth
+from web import ConfigurationError, auth, create_app
 from web.exports import table_file
 from web.limits import limiter
 

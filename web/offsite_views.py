@@ -7,10 +7,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inspection.models import (OUTCOME_LABELS, RESULT_LABELS, Finding, InspectionTask, ItemOutcome, OffsiteRequest,
-                               User)
-from inspection.operations.offsite import ESCALATE, missing_points, proved_points
+from inspection.models import OUTCOME_LABELS, RESULT_LABELS, Finding, InspectionTask, ItemOutcome, OffsiteRequest, User
 from inspection.operations.events import format_timestamp
+from inspection.operations.offsite import ESCALATE, missing_points, proved_points
 
 from . import files
 

@@ -6,8 +6,20 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inspection.models import (COMPLAINT_LABELS, OUTCOME_LABELS, RESULT_LABELS, TREATMENT_LABELS, Evaluation, Finding,
-                               Firm, ItemOutcome, LeniencyDecision, User, Visit, VisitEntry)
+from inspection.models import (
+    COMPLAINT_LABELS,
+    OUTCOME_LABELS,
+    RESULT_LABELS,
+    TREATMENT_LABELS,
+    Evaluation,
+    Finding,
+    Firm,
+    ItemOutcome,
+    LeniencyDecision,
+    User,
+    Visit,
+    VisitEntry,
+)
 from inspection.operations.entries import leniency_proposal, local_today
 from inspection.operations.events import format_timestamp, utcnow
 

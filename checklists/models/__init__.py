@@ -1,6 +1,16 @@
 from .base import Base
-from .catalogue import (CATEGORIES, CATEGORY_LABELS, ITEM_STATUSES, METHOD_LABELS, METHODS, STATUS_LABELS,
-                        CatalogueItem, CatalogueVersion, ChecklistPoint, Department)
+from .catalogue import (
+                        CATEGORIES,
+                        CATEGORY_LABELS,
+                        ITEM_STATUSES,
+                        METHOD_LABELS,
+                        METHODS,
+                        STATUS_LABELS,
+                        CatalogueItem,
+                        CatalogueVersion,
+                        ChecklistPoint,
+                        Department,
+)
 
 __all__ = ["Base", "CatalogueItem", "CatalogueVersion", "ChecklistPoint", "Department", "CATEGORIES",
            "CATEGORY_LABELS", "ITEM_STATUSES", "METHOD_LABELS", "METHODS", "STATUS_LABELS"]

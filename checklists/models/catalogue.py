@@ -3,8 +3,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text,
-                        UniqueConstraint, select)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -52,7 +64,7 @@ class CatalogueVersion(Base):
     loaded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
-    items: Mapped[list["CatalogueItem"]] = relationship(back_populates="catalogue_version",
+    items: Mapped[list[CatalogueItem]] = relationship(back_populates="catalogue_version",
                                                         order_by="CatalogueItem.code")
 
     __table_args__ = (CheckConstraint("status in ('draft','published','revoked')", name="status"),)
@@ -96,7 +108,7 @@ class CatalogueItem(Base):
 
     department: Mapped[Department] = relationship()
     catalogue_version: Mapped[CatalogueVersion] = relationship(back_populates="items")
-    points: Mapped[list["ChecklistPoint"]] = relationship(
+    points: Mapped[list[ChecklistPoint]] = relationship(
         back_populates="item", order_by="ChecklistPoint.position", cascade="all, delete-orphan")
 
     __table_args__ = (

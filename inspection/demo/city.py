@@ -15,29 +15,51 @@ from sqlalchemy.orm import Session
 
 import checklists
 
-from ..models import (Department, District, Evaluation, Firm, FirmRecord, FirmTag, InspectionPlan, InspectionTask,
-                      OffsiteRequest, Officer, User, Visit, VisitEntry, officer_districts)
+from ..errors import InvalidState
+from ..models import (
+    Department,
+    District,
+    Evaluation,
+    Firm,
+    FirmRecord,
+    FirmTag,
+    InspectionPlan,
+    InspectionTask,
+    Officer,
+    OffsiteRequest,
+    User,
+    Visit,
+    VisitEntry,
+    officer_districts,
+)
 from ..operations.accounts import create_user
 from ..operations.catalogue import load_catalogue_file
 from ..operations.draws import draw_campaign, draw_plan
-from ..operations.entries import (decide_leniency, evaluate_visit, firm_token, leniency_proposal, local_today,
-                                  publish_results, record_finding, record_outcome, scan_in, scan_out)
-from ..operations.leniency import entries_for, publish_list, read_list_file
-from ..errors import InvalidState
-from ..operations.risk import train
-from ..queries import published_risk_model
-from ..operations.events import utcnow
+from ..operations.entries import (
+    decide_leniency,
+    evaluate_visit,
+    firm_token,
+    leniency_proposal,
+    local_today,
+    publish_results,
+    record_finding,
+    record_outcome,
+    scan_in,
+    scan_out,
+)
+from ..operations.events import append_event, utcnow
 from ..operations.facts import rebuild_facts
+from ..operations.leniency import entries_for, publish_list, read_list_file
 from ..operations.plans import create_campaign, create_plan, file_plan
-from ..operations.events import append_event
 from ..operations.reference import DEFAULT_CITY, load_city
+from ..operations.risk import train
 from ..operations.schedules import BuildOptions, confirm_schedule, execute_run, start_build
+from ..queries import published_risk_model
 from ..uscc import ALPHABET, make_uscc
-from .history import Truth, generate_history
 from .door import make_door_history
+from .history import Truth, generate_history
 from .offsite import make_firm_records, make_offsite_checks
-from .vocabulary import (BRAND_CHARS, CREDIT_WEIGHTS, FORMS, GIVEN, INDUSTRIES, OFFICER_COUNTS, ROADS,
-                         SURNAMES)
+from .vocabulary import BRAND_CHARS, CREDIT_WEIGHTS, FORMS, GIVEN, INDUSTRIES, OFFICER_COUNTS, ROADS, SURNAMES
 
 DEMO_PASSWORD = "demo1234"
 Progress = Callable[[str, int, int], None]

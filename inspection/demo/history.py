@@ -26,9 +26,25 @@ from core import clock
 
 from .. import draws
 from ..calendar import working_days
-from ..models import (CatalogueItem, ChecklistPoint, Department, Firm, FirmLead, FirmTag, InspectionPlan,
-                      InspectionTask, ItemOutcome, Officer, Scan, User, Visit, VisitEntry, VisitOfficer, Finding,
-                      plan_items)
+from ..models import (
+    CatalogueItem,
+    ChecklistPoint,
+    Department,
+    Finding,
+    Firm,
+    FirmLead,
+    FirmTag,
+    InspectionPlan,
+    InspectionTask,
+    ItemOutcome,
+    Officer,
+    Scan,
+    User,
+    Visit,
+    VisitEntry,
+    VisitOfficer,
+    plan_items,
+)
 from ..operations.events import append_event, utcnow
 
 Progress = Callable[[str, int, int], None]
@@ -127,7 +143,7 @@ def _halves(year: int) -> list[tuple[str, dt.date, dt.date]]:
     return [("上半年", dt.date(year, 1, 1), dt.date(year, 6, 30)), ("下半年", dt.date(year, 7, 1), dt.date(year, 12, 31))]
 
 
-def city_snapshot(session: Session) -> tuple[list["_Firm"], list["_Department"]]:
+def city_snapshot(session: Session) -> tuple[list[_Firm], list[_Department]]:
     """The firms and the departments with random items (their scopes, points and officers), as plain data."""
     tags = defaultdict(set)
     for firm_id, tag in session.execute(select(FirmTag.firm_id, FirmTag.tag)):

@@ -14,8 +14,17 @@ from ..calendar import add_working_days
 from ..models import Firm, FirmRecord, InspectionPlan, InspectionTask, Officer, User
 from ..operations.accounts import create_user
 from ..operations.draws import draw_plan
-from ..operations.offsite import (Decision, add_evidence, proved_points, publish_offsite, request_points,
-                                  review_request, send_request, submit_answers, sweep_requests)
+from ..operations.offsite import (
+    Decision,
+    add_evidence,
+    proved_points,
+    publish_offsite,
+    request_points,
+    review_request,
+    send_request,
+    submit_answers,
+    sweep_requests,
+)
 from ..operations.plans import create_plan, file_plan
 
 Progress = Callable[[str, int, int], None]

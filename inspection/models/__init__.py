@@ -1,24 +1,94 @@
 """All models of the platform, imported here so that the metadata is complete."""
 from checklists.models import Base, CatalogueItem, CatalogueVersion, ChecklistPoint, Department
 
-from .entry import (COMPLAINT_LABELS, COMPLAINTS, OUTCOME_LABELS, OUTCOMES, RESULT_LABELS, RESULTS, EntryToken,
-                    Evaluation, Finding, ItemOutcome, Scan, VisitEntry)
-from .door import (OFFLINE_KINDS, OFFLINE_STATUSES, JoinInvitation, OfficerDevice, OfflineRecord, RefusalReport,
-                   ScanPrompt)
+from .door import (
+                    OFFLINE_KINDS,
+                    OFFLINE_STATUSES,
+                    JoinInvitation,
+                    OfficerDevice,
+                    OfflineRecord,
+                    RefusalReport,
+                    ScanPrompt,
+)
+from .entry import (
+                    COMPLAINT_LABELS,
+                    COMPLAINTS,
+                    OUTCOME_LABELS,
+                    OUTCOMES,
+                    RESULT_LABELS,
+                    RESULTS,
+                    EntryToken,
+                    Evaluation,
+                    Finding,
+                    ItemOutcome,
+                    Scan,
+                    VisitEntry,
+)
 from .event import GENESIS, Event, EventHead
-from .leniency import (CONDITIONS, DECISION_LABELS, DECISIONS, EXCLUSIVE_CONDITIONS, LENIENT, TREATMENT_LABELS,
-                       TREATMENTS, LeniencyDecision, LeniencyEntry, LeniencyList)
+from .leniency import (
+                    CONDITIONS,
+                    DECISION_LABELS,
+                    DECISIONS,
+                    EXCLUSIVE_CONDITIONS,
+                    LENIENT,
+                    TREATMENT_LABELS,
+                    TREATMENTS,
+                    LeniencyDecision,
+                    LeniencyEntry,
+                    LeniencyList,
+)
 from .offsite import OFFSITE_STATUS_LABELS, OFFSITE_STATUSES, FirmRecord, OffsiteEvidence, OffsiteRequest
+from .org import (
+                    CREDIT_CLASSES,
+                    CREDIT_LABELS,
+                    OFFICER_KIND_LABELS,
+                    OFFICER_KINDS,
+                    District,
+                    Firm,
+                    FirmTag,
+                    Officer,
+                    OfficerConflict,
+                    QuietPeriod,
+                    department_districts,
+                    officer_districts,
+)
 from .oversight import ALERT_RULES, ALERT_STATUS_LABELS, ALERT_STATUSES, Alert, EntryFact, EntryItemFact
-from .org import (CREDIT_CLASSES, CREDIT_LABELS, OFFICER_KIND_LABELS, OFFICER_KINDS, District, Firm, FirmTag, Officer,
-                  OfficerConflict, QuietPeriod, department_districts, officer_districts)
-from .plan import (PLAN_STATUS_LABELS, PLAN_STATUSES, QUIET_EXCEPTIONS, TASK_STATUSES, WEIGHTING_LABELS, WEIGHTINGS,
-                   CampaignProposal, Draw, InspectionPlan, InspectionTask, JointCampaign, plan_items)
-from .risk import (LEAD_KIND_LABELS, LEAD_KINDS, RISK_MODEL_STATUS_LABELS, RISK_MODEL_STATUSES, FirmLead, RiskModel,
-                   RiskScore)
+from .plan import (
+                    PLAN_STATUS_LABELS,
+                    PLAN_STATUSES,
+                    QUIET_EXCEPTIONS,
+                    TASK_STATUSES,
+                    WEIGHTING_LABELS,
+                    WEIGHTINGS,
+                    CampaignProposal,
+                    Draw,
+                    InspectionPlan,
+                    InspectionTask,
+                    JointCampaign,
+                    plan_items,
+)
+from .risk import (
+                    LEAD_KIND_LABELS,
+                    LEAD_KINDS,
+                    RISK_MODEL_STATUS_LABELS,
+                    RISK_MODEL_STATUSES,
+                    FirmLead,
+                    RiskModel,
+                    RiskScore,
+)
 from .user import ROLE_LABELS, ROLES, User
-from .visit import (EMERGENCY_KINDS, VISIT_ORIGIN_LABELS, VISIT_ORIGINS, VISIT_STATUS_LABELS, VISIT_STATUSES, ImportRun,
-                    OfficerRanking, ScheduleRun, Visit, VisitOfficer)
+from .visit import (
+                    EMERGENCY_KINDS,
+                    VISIT_ORIGIN_LABELS,
+                    VISIT_ORIGINS,
+                    VISIT_STATUS_LABELS,
+                    VISIT_STATUSES,
+                    ImportRun,
+                    OfficerRanking,
+                    ScheduleRun,
+                    Visit,
+                    VisitOfficer,
+)
 
 __all__ = ["OFFLINE_KINDS", "OFFLINE_STATUSES", "JoinInvitation", "OfficerDevice", "OfflineRecord", "RefusalReport",
            "ScanPrompt", "EMERGENCY_KINDS", "VISIT_ORIGINS", "VISIT_ORIGIN_LABELS","OFFSITE_STATUSES", "OFFSITE_STATUS_LABELS", "FirmRecord", "OffsiteEvidence", "OffsiteRequest", "ALERT_RULES", "ALERT_STATUSES", "ALERT_STATUS_LABELS", "Alert", "EntryFact", "EntryItemFact", "COMPLAINTS", "COMPLAINT_LABELS", "OUTCOMES", "OUTCOME_LABELS", "RESULTS", "RESULT_LABELS", "EntryToken",

@@ -91,7 +91,7 @@ class JoinInvitation(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     joined_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
-    task: Mapped["InspectionTask"] = relationship()  # noqa: F821
+    task: Mapped[InspectionTask] = relationship()  # noqa: F821
 
     __table_args__ = (CheckConstraint("status in ('open','joined')", name="status"),)
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (JSON, CheckConstraint, Date, DateTime, ForeignKey, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from checklists.models import Base, CatalogueItem, ChecklistPoint, Department
@@ -48,7 +47,7 @@ class LeniencyList(Base):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     department: Mapped[Department] = relationship()
-    entries: Mapped[list["LeniencyEntry"]] = relationship(back_populates="list", cascade="all, delete-orphan",
+    entries: Mapped[list[LeniencyEntry]] = relationship(back_populates="list", cascade="all, delete-orphan",
                                                           order_by="LeniencyEntry.id")
 
     __table_args__ = (

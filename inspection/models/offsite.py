@@ -41,11 +41,11 @@ class OffsiteRequest(Base):
     escalation_reason: Mapped[str | None] = mapped_column(Text)
     escalated_task_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_tasks.id"))
 
-    task: Mapped["InspectionTask"] = relationship(foreign_keys=[task_id])  # noqa: F821
-    escalated_task: Mapped["InspectionTask | None"] = relationship(foreign_keys=[escalated_task_id])  # noqa: F821
+    task: Mapped[InspectionTask] = relationship(foreign_keys=[task_id])  # noqa: F821
+    escalated_task: Mapped[InspectionTask | None] = relationship(foreign_keys=[escalated_task_id])  # noqa: F821
     firm: Mapped[Firm] = relationship()
     department: Mapped[Department] = relationship()
-    evidence: Mapped[list["OffsiteEvidence"]] = relationship(back_populates="request", order_by="OffsiteEvidence.id")
+    evidence: Mapped[list[OffsiteEvidence]] = relationship(back_populates="request", order_by="OffsiteEvidence.id")
 
     __table_args__ = (
         CheckConstraint("status in ('sent','answered','closed','escalated')", name="status"),

@@ -3,8 +3,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Integer, String,
-                        Table, Text, UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from checklists.models import Base, CatalogueItem, Department
@@ -44,7 +56,7 @@ class JointCampaign(Base):
     drawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
-    plans: Mapped[list["InspectionPlan"]] = relationship(back_populates="campaign", order_by="InspectionPlan.id")
+    plans: Mapped[list[InspectionPlan]] = relationship(back_populates="campaign", order_by="InspectionPlan.id")
 
     __table_args__ = (CheckConstraint("status in ('open','drawn','cancelled')", name="status"),)
 
@@ -97,8 +109,8 @@ class InspectionPlan(Base):
     campaign: Mapped[JointCampaign | None] = relationship(back_populates="plans")
     risk_model: Mapped[RiskModel | None] = relationship()
     items: Mapped[list[CatalogueItem]] = relationship(secondary=plan_items, order_by=CatalogueItem.code)
-    draw: Mapped["Draw | None"] = relationship(back_populates="plan", uselist=False)
-    tasks: Mapped[list["InspectionTask"]] = relationship(back_populates="plan", order_by="InspectionTask.id")
+    draw: Mapped[Draw | None] = relationship(back_populates="plan", uselist=False)
+    tasks: Mapped[list[InspectionTask]] = relationship(back_populates="plan", order_by="InspectionTask.id")
 
     __table_args__ = (
         CheckConstraint("status in ('draft','filed','drawn','scheduled','in_progress','completed','cancelled')",
@@ -169,7 +181,7 @@ class InspectionTask(Base):
 
     plan: Mapped[InspectionPlan] = relationship(back_populates="tasks")
     firm: Mapped[Firm] = relationship()
-    visit: Mapped["Visit | None"] = relationship(back_populates="tasks")  # noqa: F821
+    visit: Mapped[Visit | None] = relationship(back_populates="tasks")  # noqa: F821
 
     __table_args__ = (
         UniqueConstraint("plan_id", "firm_id"),

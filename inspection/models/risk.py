@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (JSON, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import JSON, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from checklists.models import Base

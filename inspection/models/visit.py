@@ -3,8 +3,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from checklists.models import Base, Department
@@ -62,11 +73,11 @@ class Visit(Base):
     backfiled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     firm: Mapped[Firm] = relationship()
-    tasks: Mapped[list["InspectionTask"]] = relationship(back_populates="visit",  # noqa: F821
+    tasks: Mapped[list[InspectionTask]] = relationship(back_populates="visit",  # noqa: F821
                                                          order_by="InspectionTask.id")
-    officers: Mapped[list["VisitOfficer"]] = relationship(back_populates="visit", cascade="all, delete-orphan",
+    officers: Mapped[list[VisitOfficer]] = relationship(back_populates="visit", cascade="all, delete-orphan",
                                                           order_by="VisitOfficer.id")
-    rankings: Mapped[list["OfficerRanking"]] = relationship(cascade="all, delete-orphan",
+    rankings: Mapped[list[OfficerRanking]] = relationship(cascade="all, delete-orphan",
                                                             order_by="OfficerRanking.id")
 
     __table_args__ = (

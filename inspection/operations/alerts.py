@@ -11,9 +11,28 @@ from sqlalchemy.orm import Session, aliased
 from core import clock
 
 from ..errors import InvalidInput, NotPermitted
-from ..models import (ALERT_STATUSES, LEAD_KIND_LABELS, Alert, CatalogueItem, ChecklistPoint, EntryFact, EntryItemFact,
-                      Evaluation, Finding, FirmLead, InspectionPlan, InspectionTask, ItemOutcome, LeniencyDecision,
-                      Officer, RefusalReport, Scan, User, Visit, VisitEntry)
+from ..models import (
+    ALERT_STATUSES,
+    LEAD_KIND_LABELS,
+    Alert,
+    CatalogueItem,
+    ChecklistPoint,
+    EntryFact,
+    EntryItemFact,
+    Evaluation,
+    Finding,
+    FirmLead,
+    InspectionPlan,
+    InspectionTask,
+    ItemOutcome,
+    LeniencyDecision,
+    Officer,
+    RefusalReport,
+    Scan,
+    User,
+    Visit,
+    VisitEntry,
+)
 from .events import append_event, utcnow
 
 TOTAL_ENTRIES_CAP = 6        # entries into one firm a year, all departments together

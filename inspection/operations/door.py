@@ -14,8 +14,22 @@ from core import clock
 
 from ..calendar import add_working_days
 from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted
-from ..models import (EMERGENCY_KINDS, LEAD_KIND_LABELS, Firm, FirmLead, InspectionPlan, InspectionTask, JoinInvitation,
-                      Officer, RefusalReport, ScanPrompt, User, Visit, VisitEntry, VisitOfficer)
+from ..models import (
+    EMERGENCY_KINDS,
+    LEAD_KIND_LABELS,
+    Firm,
+    FirmLead,
+    InspectionPlan,
+    InspectionTask,
+    JoinInvitation,
+    Officer,
+    RefusalReport,
+    ScanPrompt,
+    User,
+    Visit,
+    VisitEntry,
+    VisitOfficer,
+)
 from .events import append_event, utcnow
 from .facts import refresh_visit_facts
 from .plans import file_targeted_plan, transition

@@ -8,10 +8,20 @@ from sqlalchemy import extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import draws, queries
-from ..errors import InvalidState, NotPermitted
-from ..models import (CatalogueItem, District, Draw, Firm, FirmTag, InspectionPlan, InspectionTask, JointCampaign,
-                      User, plan_items)
 from ..calendar import working_days
+from ..errors import InvalidState, NotPermitted
+from ..models import (
+    CatalogueItem,
+    District,
+    Draw,
+    Firm,
+    FirmTag,
+    InspectionPlan,
+    InspectionTask,
+    JointCampaign,
+    User,
+    plan_items,
+)
 from .events import append_event, format_timestamp, utcnow
 from .plans import check_jurisdiction, transition
 from .quiet import quiet_days

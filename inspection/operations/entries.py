@@ -10,20 +10,47 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from core import clock
-
 from checklists.gate import require_current
 from checklists.models import ChecklistPoint
+from core import clock
 
 from ..calendar import working_days
 from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted, OutsideCatalogue, OutsideJurisdiction
-from ..models import (COMPLAINTS, CONDITIONS, EXCLUSIVE_CONDITIONS, OUTCOMES, RESULTS, TREATMENT_LABELS, TREATMENTS,
-                      EntryToken, Evaluation, Finding, Firm, InspectionPlan, InspectionTask, ItemOutcome,
-                      LeniencyDecision, Scan, User, Visit, VisitEntry, VisitOfficer)
+from ..models import (
+    COMPLAINTS,
+    CONDITIONS,
+    EXCLUSIVE_CONDITIONS,
+    OUTCOMES,
+    RESULTS,
+    TREATMENT_LABELS,
+    TREATMENTS,
+    EntryToken,
+    Evaluation,
+    Finding,
+    Firm,
+    InspectionPlan,
+    InspectionTask,
+    ItemOutcome,
+    LeniencyDecision,
+    Scan,
+    User,
+    Visit,
+    VisitEntry,
+    VisitOfficer,
+)
 from ..short_codes import is_valid, looks_like_short_code, make_short_code, normalise
+from .door import (
+    PARTNER_WINDOW,
+    Lead,
+    LeadRefused,
+    invited_visit,
+    join,
+    lead_visit_awaiting_partner,
+    open_lead_visit,
+    prompt_for,
+    record_prompt,
+)
 from .events import append_event, utcnow
-from .door import (PARTNER_WINDOW, Lead, LeadRefused, invited_visit, join, lead_visit_awaiting_partner,
-                   open_lead_visit, prompt_for, record_prompt)
 from .facts import refresh_visit_facts
 from .leniency import applicable, entries_for
 from .plans import transition

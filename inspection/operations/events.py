@@ -8,9 +8,9 @@ import secrets
 from collections.abc import Iterator
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core import clock
-from sqlalchemy.orm import Session
 
 from ..models import GENESIS, Event, EventHead
 

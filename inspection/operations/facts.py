@@ -12,8 +12,19 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
-from ..models import (CatalogueItem, EntryFact, EntryItemFact, Firm, InspectionPlan, InspectionTask, Officer, Scan,
-                      Visit, VisitEntry, plan_items)
+from ..models import (
+    CatalogueItem,
+    EntryFact,
+    EntryItemFact,
+    Firm,
+    InspectionPlan,
+    InspectionTask,
+    Officer,
+    Scan,
+    Visit,
+    VisitEntry,
+    plan_items,
+)
 
 
 class day_ordinal(FunctionElement):  # noqa: N801 - reads as a SQL function

@@ -15,8 +15,15 @@ from pathlib import Path
 from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from ..imports import (FirmRecord, OfficerRecord, district_lookup, parse_firms, parse_officers, write_firms,
-                       write_officers)
+from ..imports import (
+    FirmRecord,
+    OfficerRecord,
+    district_lookup,
+    parse_firms,
+    parse_officers,
+    write_firms,
+    write_officers,
+)
 from ..models import Department, District, Firm, FirmTag, Officer, officer_districts
 from .events import append_event
 

@@ -28,15 +28,24 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from core import clock
-
 from checklists.errors import Problem
 from checklists.gate import refusal
 from checklists.loader import _Lines, _Loader
+from core import clock
 
 from ..errors import InvalidState, LeniencyFileInvalid, NotPermitted
-from ..models import (CONDITIONS, EXCLUSIVE_CONDITIONS, LENIENT, TREATMENT_LABELS, TREATMENTS, CatalogueItem,
-                      Department, LeniencyEntry, LeniencyList, User)
+from ..models import (
+    CONDITIONS,
+    EXCLUSIVE_CONDITIONS,
+    LENIENT,
+    TREATMENT_LABELS,
+    TREATMENTS,
+    CatalogueItem,
+    Department,
+    LeniencyEntry,
+    LeniencyList,
+    User,
+)
 from .events import append_event, utcnow
 
 TOP_KEYS = {"department", "version", "title", "effective_from", "effective_to", "entries"}

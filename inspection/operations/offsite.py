@@ -23,8 +23,19 @@ from checklists.models import ChecklistPoint
 
 from ..calendar import add_working_days, working_days
 from ..errors import InvalidInput, InvalidState, NotPermitted, OutsideJurisdiction
-from ..models import (OUTCOMES, RESULTS, Finding, Firm, FirmRecord, InspectionPlan, InspectionTask, ItemOutcome,
-                      OffsiteEvidence, OffsiteRequest, User)
+from ..models import (
+    OUTCOMES,
+    RESULTS,
+    Finding,
+    Firm,
+    FirmRecord,
+    InspectionPlan,
+    InspectionTask,
+    ItemOutcome,
+    OffsiteEvidence,
+    OffsiteRequest,
+    User,
+)
 from .entries import PUBLISH_WORKING_DAYS, advance_plans, local_today
 from .events import append_event, utcnow
 from .plans import file_targeted_plan, transition

@@ -10,7 +10,16 @@ from checklists.gate import require_current, require_items
 
 from .. import draws, queries
 from ..errors import InvalidInput, InvalidState, NotPermitted, OutsideJurisdiction
-from ..models import CREDIT_CLASSES, QUIET_EXCEPTIONS, WEIGHTINGS, InspectionPlan, InspectionTask, JointCampaign, Officer, User
+from ..models import (
+    CREDIT_CLASSES,
+    QUIET_EXCEPTIONS,
+    WEIGHTINGS,
+    InspectionPlan,
+    InspectionTask,
+    JointCampaign,
+    Officer,
+    User,
+)
 from .events import append_event, utcnow
 
 LEAD_METHODS = ("key", "special")

@@ -12,8 +12,23 @@ from sqlalchemy.orm import Session
 
 from .. import risk
 from ..errors import InvalidInput, InvalidState, NotPermitted
-from ..models import (LEAD_KINDS, CatalogueItem, Department, Finding, Firm, FirmLead, FirmTag, InspectionPlan, InspectionTask, ItemOutcome,
-                      RiskModel, RiskScore, User, Visit, VisitEntry)
+from ..models import (
+    LEAD_KINDS,
+    CatalogueItem,
+    Department,
+    Finding,
+    Firm,
+    FirmLead,
+    FirmTag,
+    InspectionPlan,
+    InspectionTask,
+    ItemOutcome,
+    RiskModel,
+    RiskScore,
+    User,
+    Visit,
+    VisitEntry,
+)
 from .entries import local_today
 from .events import append_event, utcnow
 

@@ -20,8 +20,18 @@ from .. import draws
 from ..calendar import working_days
 from ..db import serialise
 from ..errors import InvalidInput, InvalidState, NotPermitted
-from ..models import (Firm, InspectionPlan, InspectionTask, Officer, OfficerConflict, OfficerRanking, ScheduleRun,
-                      User, Visit, VisitOfficer)
+from ..models import (
+    Firm,
+    InspectionPlan,
+    InspectionTask,
+    Officer,
+    OfficerConflict,
+    OfficerRanking,
+    ScheduleRun,
+    User,
+    Visit,
+    VisitOfficer,
+)
 from .events import append_event, utcnow
 from .plans import require_department_of, transition
 from .quiet import quiet_days

@@ -5,8 +5,23 @@ from flask import Flask
 from flask_smorest import Api
 
 from ..auth import csrf
-from . import (admin, catalogue, door, firms, leniency, log, offsite, oversight, plans, public, risk, rules,
-               schedules, session, visits)
+from . import (
+    admin,
+    catalogue,
+    door,
+    firms,
+    leniency,
+    log,
+    offsite,
+    oversight,
+    plans,
+    public,
+    risk,
+    rules,
+    schedules,
+    session,
+    visits,
+)
 from .schemas import ErrorSchema
 
 

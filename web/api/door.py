@@ -24,9 +24,9 @@ from inspection.permissions import can_view_firm
 from ..auth import roles_required
 from ..database import db
 from ..limits import device_limit
+from ..schemas import Instant, Year
 from ..views.door import MIN_GROUP
 from ..visit_views import jsonable_prompt, visit_sheet
-from ..schemas import Instant, Year
 from .schemas import BaseSchema, Id, Str, length, one_of
 
 PREFIX = ""

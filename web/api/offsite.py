@@ -11,8 +11,16 @@ from inspection.errors import InvalidInput
 from inspection.models import InspectionTask, ItemOutcome, OffsiteRequest
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
-from inspection.operations.offsite import (Decision, add_evidence, confirm_rectification, extend_deadline,
-                                           publish_offsite, review_request, send_request, submit_answers)
+from inspection.operations.offsite import (
+    Decision,
+    add_evidence,
+    confirm_rectification,
+    extend_deadline,
+    publish_offsite,
+    review_request,
+    send_request,
+    submit_answers,
+)
 from inspection.permissions import can_view_request
 
 from ..auth import roles_required

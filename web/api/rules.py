@@ -15,8 +15,14 @@ from inspection.permissions import officer_of_department
 
 from ..auth import roles_required
 from ..database import db
-from .schemas import (ConflictInSchema, ConflictSchema, DepartmentSchema, QuietPeriodInSchema, QuietPeriodSchema,
-                      YearlyCapSchema)
+from .schemas import (
+    ConflictInSchema,
+    ConflictSchema,
+    DepartmentSchema,
+    QuietPeriodInSchema,
+    QuietPeriodSchema,
+    YearlyCapSchema,
+)
 
 PREFIX = ""
 blp = Blueprint("api_rules", __name__, description="宁静期、年度检查上限与回避")

@@ -14,8 +14,7 @@ from inspection.permissions import can_view_plan
 from ..auth import roles_required
 from ..database import db
 from ..jobs import submit_schedule_run
-from .schemas import (PlanSchema, RankingSchema, ScheduleRunSchema, VisitLockSchema, VisitMoveSchema,
-                      VisitSchema)
+from .schemas import PlanSchema, RankingSchema, ScheduleRunSchema, VisitLockSchema, VisitMoveSchema, VisitSchema
 
 PREFIX = ""
 blp = Blueprint("api_schedules", __name__, description="综合查一次：排程与入企安排")

@@ -1,8 +1,21 @@
 """Pages for people: public catalogue and log head, a home per role, firms, plans."""
 from flask import Flask
 
-from . import (admin, catalogue, door, firms, home, leniency, offsite, oversight, plans, public, risk,  # noqa: F401
-               schedules, visits)  # each adds its routes to bp
+from . import (  # noqa: F401
+    admin,
+    catalogue,
+    door,
+    firms,
+    home,
+    leniency,
+    offsite,
+    oversight,
+    plans,
+    public,
+    risk,
+    schedules,  # each adds its routes to bp
+    visits,
+)
 from .blueprint import bp
 
 

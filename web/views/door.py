@@ -3,20 +3,29 @@ entry, the firm's report of an inspection without a valid code, the department's
 evaluation summary, and the offline shell with its service worker (断网补录)."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user
 
 from core import clock
-
 from inspection import queries
 from inspection.errors import DomainError
+from inspection.kpis import evaluation_summary
 from inspection.models import InspectionTask, Visit
 from inspection.operations.door import backfile, invite, postpone, report_no_code
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.risk import record_lead
 from inspection.permissions import can_view_firm
-from inspection.kpis import evaluation_summary
 from inspection.timestamps import parse_day, parse_instant
 
 from ..auth import roles_required

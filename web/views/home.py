@@ -7,13 +7,22 @@ from flask import render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from core import clock
-
 from checklists import queries as catalogue_queries
 from checklists.models import CatalogueItem
+from core import clock
 from inspection import queries
-from inspection.models import (Department, District, Evaluation, Event, Firm, InspectionPlan, OffsiteRequest, Officer,
-                               User, Visit)
+from inspection.models import (
+    Department,
+    District,
+    Evaluation,
+    Event,
+    Firm,
+    InspectionPlan,
+    Officer,
+    OffsiteRequest,
+    User,
+    Visit,
+)
 from inspection.operations.entries import local_today
 from inspection.operations.events import chain_head, utcnow
 
@@ -21,7 +30,6 @@ from ..database import db
 from .blueprint import bp
 from .offsite import offsite_for_firm
 from .visits import officer_visits
-
 
 
 @bp.get("/home")

@@ -9,13 +9,30 @@ from sqlalchemy.orm import selectinload
 
 from inspection import queries
 from inspection.errors import DomainError, InvalidInput
-from inspection.models import (OFFSITE_STATUS_LABELS, OUTCOME_LABELS, RESULT_LABELS, Firm, InspectionTask, ItemOutcome,
-                               OffsiteEvidence, OffsiteRequest)
+from inspection.models import (
+    OFFSITE_STATUS_LABELS,
+    OUTCOME_LABELS,
+    RESULT_LABELS,
+    Firm,
+    InspectionTask,
+    ItemOutcome,
+    OffsiteEvidence,
+    OffsiteRequest,
+)
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
-from inspection.operations.offsite import (Decision, add_evidence, confirm_rectification, download_name,
-                                           extend_deadline, publish_offsite, review_request, send_request,
-                                           stored_name, submit_answers)
+from inspection.operations.offsite import (
+    Decision,
+    add_evidence,
+    confirm_rectification,
+    download_name,
+    extend_deadline,
+    publish_offsite,
+    review_request,
+    send_request,
+    stored_name,
+    submit_answers,
+)
 from inspection.permissions import can_view_request
 from inspection.timestamps import parse_day
 

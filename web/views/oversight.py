@@ -10,12 +10,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core import clock
-
 from inspection import kpis
 from inspection.errors import DomainError
 from inspection.kpis import Drill, Scope
-from inspection.models import (ALERT_RULES, ALERT_STATUS_LABELS, CREDIT_CLASSES, Alert, Department, District, Firm,
-                               InspectionPlan, InspectionTask, OffsiteRequest, Visit, VisitEntry)
+from inspection.models import (
+    ALERT_RULES,
+    ALERT_STATUS_LABELS,
+    CREDIT_CLASSES,
+    Alert,
+    Department,
+    District,
+    Firm,
+    InspectionPlan,
+    InspectionTask,
+    OffsiteRequest,
+    Visit,
+    VisitEntry,
+)
 from inspection.operations.alerts import handle_alert, refresh_alerts
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow

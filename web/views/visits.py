@@ -12,18 +12,44 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import or_, select
 
-from core import clock
-
 from checklists.queries import published_items
+from core import clock
 from inspection import queries
 from inspection.errors import DomainError, InvalidInput
-from inspection.models import (COMPLAINT_LABELS, EMERGENCY_KINDS, LEAD_KIND_LABELS, OUTCOME_LABELS, RESULT_LABELS,
-                               TREATMENT_LABELS, Firm, FirmLead, InspectionPlan, InspectionTask, ItemOutcome, Scan,
-                               Visit, VisitEntry, VisitOfficer)
-from inspection.operations.entries import (decide_leniency, evaluate_visit, firm_of_token, firm_token, inspection_code,
-                                           leniency_proposal, local_today, publish_results, record_finding,
-                                           record_outcome, rotate_token, scan_in, scan_out, verify_code)
+from inspection.models import (
+    COMPLAINT_LABELS,
+    EMERGENCY_KINDS,
+    LEAD_KIND_LABELS,
+    OUTCOME_LABELS,
+    RESULT_LABELS,
+    TREATMENT_LABELS,
+    Firm,
+    FirmLead,
+    InspectionPlan,
+    InspectionTask,
+    ItemOutcome,
+    Scan,
+    Visit,
+    VisitEntry,
+    VisitOfficer,
+)
 from inspection.operations.door import Lead, prompt_for
+from inspection.operations.entries import (
+    decide_leniency,
+    evaluate_visit,
+    firm_of_token,
+    firm_token,
+    inspection_code,
+    leniency_proposal,
+    local_today,
+    publish_results,
+    record_finding,
+    record_outcome,
+    rotate_token,
+    scan_in,
+    scan_out,
+    verify_code,
+)
 from inspection.operations.events import utcnow
 from inspection.permissions import can_view_firm
 from inspection.short_codes import format_short_code
@@ -31,9 +57,9 @@ from inspection.short_codes import format_short_code
 from .. import files
 from ..auth import roles_required
 from ..database import db
-from ..query_args import day_arg, id_arg, page_arg
-from ..limits import scan_limit, verify_limit
 from ..errors import record_refusal
+from ..limits import scan_limit, verify_limit
+from ..query_args import day_arg, id_arg, page_arg
 from ..visit_views import firm_record, verification, visit_sheet
 from .blueprint import bp
 from .plans import department_plan
