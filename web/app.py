@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 from core import clock
 from inspection.calendar import city_time_zone
 
-from . import api, auth, cli, database, errors, health, jobs, json_bodies, limits, views
+from . import api, auth, commands, database, errors, health, jobs, json_bodies, limits, views
 from .schemas import ROW_ID_MAX
 
 SECRET_FILE = "secret_key"
@@ -127,7 +127,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_app(app)
     views.init_app(app)
     api.init_app(app)
-    cli.init_app(app)
+    commands.init_app(app)
 
     @app.template_filter("local")
     def local_time(value, fmt: str = "%Y-%m-%d %H:%M"):

@@ -30,6 +30,9 @@ from .database import db
 
 log = logging.getLogger(__name__)
 
+# What an RQ worker runs for a queued schedule build, by its dotted path (see web/worker.py).
+SCHEDULE_JOB = "web.worker.run_schedule_job"
+
 
 def options_from(app: Flask) -> BuildOptions:
     return BuildOptions(time_limit=app.config["SCHEDULE_TIME_LIMIT"], workers=app.config["SCHEDULE_WORKERS"])
@@ -71,7 +74,7 @@ def submit_schedule_run(run: ScheduleRun) -> None:
         run.message = "已进入后台任务队列，等待任务进程处理"
         db().commit()  # the worker must find the queued run
         try:
-            queue_of(app).enqueue(run_schedule_job, run.id, job_id=f"schedule-{run.id}",
+            queue_of(app).enqueue(SCHEDULE_JOB, run.id, job_id=f"schedule-{run.id}",
                                   job_timeout=int(app.config["SCHEDULE_TIME_LIMIT"] * 3 + 600),
                                   description=f"排程任务 {run.id}")
             return
@@ -80,17 +83,18 @@ def submit_schedule_run(run: ScheduleRun) -> None:
     _start(f"schedule-{run.id}", _schedule, _schedule_crashed, run.id)
 
 
-_worker_app: Flask | None = None
+def run_schedule(app: Flask, run_id: int) -> None:
+    """Build one queued run on ``app`` with its own session (the worker's job, ``web.worker``)."""
+    _guarded(app, f"schedule-{run_id}", _schedule, _schedule_crashed, run_id)
 
 
-def run_schedule_job(run_id: int) -> None:
-    """What an RQ worker runs: the build of one queued run, on the worker's own app (configured
-    from the environment like the web's)."""
-    global _worker_app
-    if _worker_app is None:
-        from .app import create_app
-        _worker_app = create_app({"JOBS": "thread"})
-    _guarded(_worker_app, f"schedule-{run_id}", _schedule, _schedule_crashed, run_id)
+def __getattr__(name: str):
+    """Jobs queued before the worker's side moved to ``web.worker`` name ``web.jobs.run_schedule_job``:
+    RQ still finds it here."""
+    if name == "run_schedule_job":
+        from .worker import run_schedule_job
+        return run_schedule_job
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _schedule(app: Flask, session, run_id: int) -> None:

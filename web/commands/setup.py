@@ -1,0 +1,116 @@
+"""Setting up and running the platform: init-db, demo, serve, worker."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from waitress import serve
+
+from core import clock
+from inspection.calendar import is_working_time, next_working_morning, working_hours
+from inspection.db import schema_is_current, upgrade
+from inspection.demo.city import DEMO_PASSWORD, HISTORY_YEARS, build_demo_city, demo_accounts
+from inspection.operations.reference import DEFAULT_CITY, load_city
+
+from .. import jobs
+from ..database import db
+from ._common import progress_bar, require_schema, transactional
+
+
+def _init_db(city: Path) -> dict:
+    upgrade(db().connection())
+    return load_city(db(), None, city)
+
+
+def _serve(app: Flask, host: str, port: int) -> None:
+    db().close()  # the command's own session must hold no transaction while the server runs
+    click.echo(f"平台已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+    serve(app, host=host, port=port, threads=8, ident="inspection")
+
+
+def _print_accounts() -> None:
+    click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+    for account in demo_accounts():
+        click.echo(f"  {account.username:<12} {account.role:<11} {account.who}")
+
+
+def _say_when_outside_working_hours() -> None:
+    """The door is closed at night and at weekends: say how to try it now with the demo clock."""
+    local = clock.local_now()
+    if is_working_time(local):
+        return
+    start, end = working_hours()
+    morning = next_working_morning(local)
+    click.echo(f"现在是 {local:%Y-%m-%d %H:%M}（本地时间），不在工作日 {start:%H:%M}–{end:%H:%M} 之内，"
+               "扫码入企会被拒绝。")
+    click.echo(f"要现在试用现场检查，可让演示平台的时钟从下一个工作日上午开始走：\n"
+               f"  INSPECTION_NOW={morning.isoformat(timespec='minutes')} inspection demo")
+
+
+@click.command("init-db")
+@click.option("--city", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=DEFAULT_CITY,
+              show_default=True, help="城市基础数据文件（区县、执法部门）")
+@with_appcontext
+@transactional
+def init_db_command(city: Path):
+    """创建或升级数据库结构，并载入城市基础数据。"""
+    created = _init_db(city)
+    click.echo(f"数据库已就绪：新增区县 {created['districts']} 个、部门 {created['departments']} 个")
+
+
+@click.command("demo")
+@click.option("--no-serve", is_flag=True, help="只生成演示数据，不启动服务")
+@click.option("--seed", default=20260301, show_default=True, help="随机种子")
+@click.option("--firms", default=6000, show_default=True, help="企业数量")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@with_appcontext
+def demo_command(no_serve: bool, seed: int, firms: int, host: str, port: int):
+    """生成演示城市（已存在则只补齐缺少的部分），然后启动服务。"""
+    _build_demo(seed, firms)
+    _print_accounts()
+    _say_when_outside_working_hours()
+    if not no_serve:
+        _serve(current_app._get_current_object(), host, port)
+
+
+@transactional
+def _build_demo(seed: int, firms: int):
+    _init_db(DEFAULT_CITY)
+    summary = build_demo_city(db(), seed=seed, firms=firms, progress=progress_bar(),
+                              evidence_folder=Path(current_app.config["FILES_FOLDER"]) / "evidence")
+    click.echo(f"演示城市已就绪：企业 {summary.get('firms', '已存在')}，执法人员 {summary.get('officers', '已存在')}，"
+               f"清单 {summary['catalogue']['version']}（{summary['catalogue']['items']} 项）")
+    if summary.get("risk_model"):
+        click.echo(f"预警模型版本 {summary['risk_model']} 已用 {len(HISTORY_YEARS)} 个历史年度训练并发布；"
+                   f"包容审慎清单 {summary['leniency']} 份")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@with_appcontext
+def serve_command(host: str, port: int):
+    """启动服务（使用已配置的数据库）。"""
+    require_schema()
+    current = schema_is_current(db().connection())
+    db().rollback()
+    if not current:
+        click.echo("数据库结构需要升级到当前版本：请先运行 inspection init-db", err=True)
+        sys.exit(1)
+    _serve(current_app._get_current_object(), host, port)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="处理完队列中的任务后退出")
+@with_appcontext
+def worker_command(burst: bool):
+    """运行后台任务进程（排程），需设置 REDIS_URL；可在多台主机上各运行若干个。"""
+    try:
+        jobs.work(current_app._get_current_object(), burst=burst)
+    except RuntimeError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
