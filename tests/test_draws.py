@@ -305,3 +305,33 @@ def test_declined_proposals_are_not_made_again(client, login):
     assert declined.get_json()["status"] == "declined"
     assert not [p for p in client.get(f"/api/v1/plans/{fire['id']}/campaign-proposals").get_json()
                 if set(p["plans"]) == {market["id"], fire["id"]}]
+
+
+def test_a_plan_refused_through_the_page_is_on_the_record_like_the_api(client, plans, db_session, counts):
+    market = db_session.scalar(select(Department).where(Department.code == "market"))
+    market.districts = [db_session.scalar(select(District).where(District.code == "370502"))]
+    db_session.commit()
+
+    def last_event():
+        db_session.expire_all()
+        return db_session.scalars(select(Event).order_by(Event.seq.desc())).first()
+
+    before = counts()
+    form = {"title": PLAN["title"], "period_start": PLAN["period_start"], "period_end": PLAN["period_end"],
+            "items": PLAN["items"], "target_industries": PLAN["target_industries"],
+            "target_districts": ["370502", "370503"], **{f"ratio_{c}": "10" for c in "ABCD"}}
+    response = client.post("/plans/new", data=form)
+    assert response.status_code == 422 and "禁止违规异地执法" in response.get_data(as_text=True)
+    after = counts()
+    assert {**after, "Event": before["Event"]} == before and after["Event"] == before["Event"] + 1
+    page_refusal = last_event()
+    assert page_refusal.kind == "refused" and page_refusal.actor == "user:market"
+    assert page_refusal.payload["error"] == "outside_jurisdiction" and "370503" in page_refusal.payload["message"]
+
+    api = client.post("/api/v1/plans", json={**PLAN, "ratios": {c: 0.1 for c in "ABCD"},
+                                             "target_districts": ["370502", "370503"]})
+    assert api.status_code == 422
+    api_refusal = last_event()
+    assert api_refusal.seq != page_refusal.seq
+    assert (api_refusal.kind, api_refusal.actor, api_refusal.payload) == \
+        (page_refusal.kind, page_refusal.actor, page_refusal.payload)

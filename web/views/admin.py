@@ -20,6 +20,7 @@ from ..auth import roles_required
 from ..database import db
 from ..jobs import live_progress, submit_import_run
 from .blueprint import bp
+from .outcomes import refused
 
 KIND_LABELS = {"firms": "企业名录", "officers": "执法人员"}
 EXPORTERS = {"firms": export_firms, "officers": export_officers}
@@ -46,8 +47,7 @@ def upload():
     try:
         run = queue_import(db(), current_user, kind, upload.filename, stored)
     except DomainError as err:
-        db().rollback()
-        flash(err.message, "error")
+        refused(err)
         return redirect(url_for("views.imports"))
     stored.parent.mkdir(parents=True, exist_ok=True)
     upload.save(stored)

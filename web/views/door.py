@@ -32,24 +32,14 @@ from ..auth import roles_required
 from ..database import db
 from ..query_args import id_arg, year_arg
 from .blueprint import bp
-from .visits import _fail, _team_visit
+from .outcomes import attempt, refused
+from .visits import _team_visit
 
 MIN_GROUP = 5   # 匿名评价: a department never sees fewer evaluations than this together
 
 
-def _back_to_visit(visit: Visit, anchor: str = "#prompt"):
-    return redirect(url_for("views.visit", visit_id=visit.id) + anchor)
-
-
-def _attempt(visit: Visit, action, success: str, anchor: str = "#prompt"):
-    try:
-        action()
-    except DomainError as err:
-        _fail(err)
-        flash(err.message, "error")
-        return _back_to_visit(visit, anchor)
-    flash(success, "success")
-    return _back_to_visit(visit, anchor)
+def _visit_url(visit: Visit, anchor: str = "#prompt") -> str:
+    return url_for("views.visit", visit_id=visit.id) + anchor
 
 
 @bp.post("/visits/<int:visit_id>/invite")
@@ -60,8 +50,8 @@ def visit_invite(visit_id: int):
     task = db().get(InspectionTask, task_id) if task_id else None
     if task is None:
         abort(404)
-    return _attempt(visit, lambda: invite(db(), current_user, visit, task),
-                    f"已邀请{task.plan.department.name}：对方两名持证执法人员扫码后即合并为本次入企")
+    return attempt(lambda: invite(db(), current_user, visit, task),
+                   f"已邀请{task.plan.department.name}：对方两名持证执法人员扫码后即合并为本次入企", _visit_url(visit))
 
 
 @bp.post("/visits/<int:visit_id>/postpone")
@@ -71,9 +61,8 @@ def visit_postpone(visit_id: int):
     try:
         postpone(db(), current_user, visit, request.form.get("reason", ""))
     except DomainError as err:
-        _fail(err)
-        flash(err.message, "error")
-        return _back_to_visit(visit)
+        refused(err)
+        return redirect(_visit_url(visit))
     flash("已推迟本部门的检查：任务退回待排程，避免了一次入企", "success")
     return redirect(url_for("views.home"))
 
@@ -85,9 +74,9 @@ def visit_backfile(visit_id: int):
     if visit is None or current_user.department_id not in {t.plan.department_id for t in visit.tasks}:
         abort(404)
     form = request.form
-    return _attempt(visit, lambda: backfile(db(), current_user, visit, kind=form.get("kind", ""),
-                                            reference=form.get("reference", ""), summary=form.get("summary", "")),
-                    "线索已补录", "#backfile")
+    return attempt(lambda: backfile(db(), current_user, visit, kind=form.get("kind", ""),
+                                    reference=form.get("reference", ""), summary=form.get("summary", "")),
+                   "线索已补录", _visit_url(visit, "#backfile"))
 
 
 @bp.post("/firms/<uscc>/no-code-reports", endpoint="report_no_code")
@@ -101,8 +90,7 @@ def report_no_code_page(uscc: str):
         report_no_code(db(), current_user, firm, occurred_at=occurred, officers=request.form.get("officers", ""),
                        department=request.form.get("department", ""), description=request.form.get("description", ""))
     except DomainError as err:
-        _fail(err)
-        flash(err.message, "error")
+        refused(err)
         return redirect(url_for("views.firm", uscc=uscc) + "#no-code")
     flash("已向监督机构反映：未出示有效检查码的检查，企业有权拒绝", "success")
     return redirect(url_for("views.firm", uscc=uscc))
@@ -115,16 +103,13 @@ def firm_lead(uscc: str):
     if firm is None:
         abort(404)
     form = request.form
-    try:
+
+    def record():
         received = parse_day(form.get("received_on", ""), "received_on", "收到日期")
-        lead = record_lead(db(), current_user, firm, kind=form.get("kind", ""), received_on=received,
+        return record_lead(db(), current_user, firm, kind=form.get("kind", ""), received_on=received,
                            reference=form.get("reference", ""), summary=form.get("summary", ""))
-    except DomainError as err:
-        _fail(err)
-        flash(err.message, "error")
-        return redirect(url_for("views.firm", uscc=uscc) + "#lead")
-    flash(f"线索 {lead.reference} 已登记：执法人员可凭此编号扫码入企", "success")
-    return redirect(url_for("views.firm", uscc=uscc) + "#lead")
+    return attempt(record, lambda lead: f"线索 {lead.reference} 已登记：执法人员可凭此编号扫码入企",
+                   url_for("views.firm", uscc=uscc) + "#lead")
 
 
 @bp.get("/evaluations")

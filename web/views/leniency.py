@@ -13,6 +13,7 @@ from inspection.operations.leniency import publish_list, read_list_bytes
 from ..auth import roles_required
 from ..database import db
 from .blueprint import bp
+from .outcomes import refused, undo
 
 MAX_LIST_BYTES = 2 * 1024 * 1024
 
@@ -38,13 +39,12 @@ def leniency_upload():
         data, node, label, sha256 = read_list_bytes(raw, upload.filename)
         published, status = publish_list(db(), current_user, data, label=label, sha256=sha256, node=node)
     except LeniencyFileInvalid as err:
-        db().rollback()
+        undo(err)
         rows = db().scalars(queries.leniency_lists(current_user.department_id)).all()
         return render_template("leniency/manage.html", lists=rows, problems=err.problems,
                                error=err.message.splitlines()[0]), err.status
     except DomainError as err:
-        db().rollback()
-        flash(err.message, "error")
+        refused(err)
         return redirect(url_for("views.leniency"))
     flash(f"清单「{published.title}」版本 {published.version}" + ("已发布，旧版本同时失效" if status == "published"
                                                                  else "与已发布的内容相同，未作更改"), "success")

@@ -40,7 +40,7 @@ from ..auth import roles_required
 from ..database import db
 from ..offsite_views import DECISION_LABELS, evidence_folder, request_sheet
 from .blueprint import bp
-from .visits import _fail
+from .outcomes import attempt, refused
 
 
 @bp.get("/offsite")
@@ -73,8 +73,7 @@ def offsite_send(task_id: int):
     try:
         sent = send_request(db(), current_user, task)
     except DomainError as err:
-        _fail(err)
-        flash(err.message, "error")
+        refused(err)
         return redirect(url_for("views.offsite_list"))
     flash(f"材料清单已发送给{task.firm.name}，提交期限 {sent.deadline}", "success")
     return redirect(url_for("views.offsite_request", request_id=sent.id))
@@ -90,8 +89,7 @@ def offsite_send_all():
         for task in tasks:
             send_request(session, current_user, task)
     except DomainError as err:
-        _fail(err)
-        flash(f"未能全部发出：{err.message}", "error")
+        refused(err, f"未能全部发出：{err.message}")
         return redirect(url_for("views.offsite_list"))
     flash(f"已向 {len(tasks)} 家企业发出材料清单", "success")
     return redirect(url_for("views.offsite_list"))
@@ -114,19 +112,8 @@ def offsite_request(request_id: int):
                            max_mb=current_app.config["OFFSITE_MAX_MB"])
 
 
-def _back(found: OffsiteRequest, anchor: str = ""):
-    return redirect(url_for("views.offsite_request", request_id=found.id) + anchor)
-
-
-def _attempt(found: OffsiteRequest, action, success: str, anchor: str = ""):
-    try:
-        action()
-    except DomainError as err:
-        _fail(err)
-        flash(err.message, "error")
-        return _back(found, anchor)
-    flash(success, "success")
-    return _back(found, anchor)
+def _request_url(found: OffsiteRequest, anchor: str = "") -> str:
+    return url_for("views.offsite_request", request_id=found.id) + anchor
 
 
 @bp.post("/offsite/<int:request_id>/evidence")
@@ -148,22 +135,23 @@ def offsite_evidence(request_id: int):
                          data=data, max_bytes=limit)
         if answer.strip():
             add_evidence(db(), current_user, found, point_id, folder=evidence_folder(), answer=answer)
-    return _attempt(found, add, "材料已保存，可继续补充；全部要点提交后请点击“提交审核”", f"#point-{point_id}")
+    return attempt(add, "材料已保存，可继续补充；全部要点提交后请点击“提交审核”", _request_url(found, f"#point-{point_id}"))
 
 
 @bp.post("/offsite/<int:request_id>/extend")
 @roles_required("enterprise")
 def offsite_extend(request_id: int):
     found = _visible_request(request_id)
-    return _attempt(found, lambda: extend_deadline(db(), current_user, found, request.form.get("reason", "")),
-                    "已延期，请在新的期限前提交材料")
+    return attempt(lambda: extend_deadline(db(), current_user, found, request.form.get("reason", "")),
+                   "已延期，请在新的期限前提交材料", _request_url(found))
 
 
 @bp.post("/offsite/<int:request_id>/submit")
 @roles_required("enterprise")
 def offsite_submit(request_id: int):
     found = _visible_request(request_id)
-    return _attempt(found, lambda: submit_answers(db(), current_user, found), "材料已提交，等待执法人员审核")
+    return attempt(lambda: submit_answers(db(), current_user, found), "材料已提交，等待执法人员审核",
+                   _request_url(found))
 
 
 @bp.post("/offsite/<int:request_id>/review")
@@ -184,14 +172,14 @@ def offsite_review(request_id: int):
         review_request(db(), current_user, found, decisions, outcomes,
                        escalation_reason=form.get("escalation_reason", ""),
                        publish_within=current_app.config["PUBLISH_WORKING_DAYS"])
-    return _attempt(found, review, "审核结果已保存")
+    return attempt(review, "审核结果已保存", _request_url(found))
 
 
 @bp.post("/offsite/<int:request_id>/publish")
 @roles_required("department")
 def offsite_publish(request_id: int):
     found = _visible_request(request_id)
-    return _attempt(found, lambda: publish_offsite(db(), current_user, found), "核查结果已公示")
+    return attempt(lambda: publish_offsite(db(), current_user, found), "核查结果已公示", _request_url(found))
 
 
 @bp.post("/outcomes/<int:outcome_id>/rectified")
@@ -203,13 +191,8 @@ def outcome_rectified(outcome_id: int):
     task = db().get(InspectionTask, outcome.task_id)
     if task.plan.department_id != current_user.department_id:
         abort(404)
-    try:
-        confirm_rectification(db(), current_user, outcome, request.form.get("note", ""))
-        flash("已确认整改完成", "success")
-    except DomainError as err:
-        _fail(err)
-        flash(err.message, "error")
-    return redirect(request.referrer or url_for("views.plan_results", plan_id=task.plan_id))
+    return attempt(lambda: confirm_rectification(db(), current_user, outcome, request.form.get("note", "")),
+                   "已确认整改完成", request.referrer or url_for("views.plan_results", plan_id=task.plan_id))
 
 
 @bp.get("/offsite/evidence/<int:evidence_id>")

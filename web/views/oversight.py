@@ -11,7 +11,6 @@ from sqlalchemy.orm import selectinload
 
 from core import clock
 from inspection import kpis
-from inspection.errors import DomainError
 from inspection.kpis import Drill, Scope
 from inspection.models import (
     ALERT_RULES,
@@ -36,6 +35,7 @@ from ..database import db
 from ..exports import table_file
 from ..query_args import month_arg, year_arg
 from .blueprint import bp
+from .outcomes import attempt
 
 
 def _alert_selection() -> dict:
@@ -83,13 +83,9 @@ def handle(alert_id: int):
     alert = db().get(Alert, alert_id)
     if alert is None:
         abort(404)
-    try:
-        handle_alert(db(), current_user, alert, request.form.get("status", ""), request.form.get("note", ""))
-        flash("预警处理情况已记录", "success")
-    except DomainError as err:
-        db().rollback()
-        flash(err.message, "error")
-    return redirect(url_for("views.alerts") + f"#alert-{alert_id}")
+    return attempt(lambda: handle_alert(db(), current_user, alert, request.form.get("status", ""),
+                                        request.form.get("note", "")),
+                   "预警处理情况已记录", url_for("views.alerts") + f"#alert-{alert_id}")
 
 
 def _scope() -> Scope:

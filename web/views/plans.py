@@ -20,6 +20,7 @@ from ..auth import roles_required
 from ..database import db
 from ..schemas import PlanCreateSchema
 from .blueprint import bp
+from .outcomes import attempt, refused, undo
 
 CLASSES = ("A", "B", "C", "D")
 DEFAULT_RATIOS = {"A": 3, "B": 5, "C": 10, "D": 20}
@@ -72,6 +73,7 @@ def new_plan():
     except ValidationError as err:
         return render_template("plans/new.html", form=shown, errors=err.messages, **_form_context()), 422
     except DomainError as err:
+        undo(err)
         return render_template("plans/new.html", form=shown, errors=err.fields, error=err.message,
                                **_form_context()), err.status
     flash(f"检查计划「{plan.title}」已保存为草稿；备案后将公布抽取种子的承诺值", "success")
@@ -113,6 +115,10 @@ def plan(plan_id: int):
     return _detail(department_plan(plan_id))
 
 
+PROPOSAL_ANSWERS = {"accepted": "各部门均已同意：联合抽查已建立，本计划将与其他部门计划共用抽取种子",
+                    "declined": "已谢绝该联合抽查建议"}
+
+
 @bp.post("/plans/<int:plan_id>/proposals/<int:proposal_id>")
 @roles_required("department")
 def answer_proposal(plan_id: int, proposal_id: int):
@@ -120,15 +126,9 @@ def answer_proposal(plan_id: int, proposal_id: int):
     proposal = db().get(CampaignProposal, proposal_id)
     if proposal is None:
         abort(404)
-    try:
-        result = respond(db(), current_user, proposal, plan, request.form.get("accept") == "yes")
-    except DomainError as err:
-        db().rollback()
-        flash(err.message, "error")
-        return redirect(url_for("views.plan", plan_id=plan.id))
-    flash({"accepted": "各部门均已同意：联合抽查已建立，本计划将与其他部门计划共用抽取种子",
-           "declined": "已谢绝该联合抽查建议"}.get(result.status, "已同意；待其他部门答复"), "success")
-    return redirect(url_for("views.plan", plan_id=plan.id))
+    return attempt(lambda: respond(db(), current_user, proposal, plan, request.form.get("accept") == "yes"),
+                   lambda result: PROPOSAL_ANSWERS.get(result.status, "已同意；待其他部门答复"),
+                   url_for("views.plan", plan_id=plan.id))
 
 
 @bp.post("/plans/<int:plan_id>/<action>")
@@ -149,8 +149,7 @@ def plan_action(plan_id: int, action: str):
         else:
             abort(404)
     except DomainError as err:
-        db().rollback()
-        flash(err.message, "error")
+        refused(err)
         return _detail(plan, err.status)
     flash(message, "success")
     return redirect(url_for("views.plan", plan_id=plan.id))

@@ -16,6 +16,7 @@ from ..database import db
 from ..jobs import live_progress, submit_risk_training
 from ..risk_views import model_summary
 from .blueprint import bp
+from .outcomes import refused
 
 
 @bp.get("/admin/risk")
@@ -36,8 +37,7 @@ def risk_train():
     try:
         model = queue_training(db(), current_user)
     except DomainError as err:
-        db().rollback()
-        flash(err.message, "error")
+        refused(err)
         return redirect(url_for("views.risk_models"))
     submit_risk_training(model, current_user)
     flash(f"预警模型版本 {model.version} 已开始训练", "success")

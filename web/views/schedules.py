@@ -19,6 +19,7 @@ from ..auth import roles_required
 from ..database import db
 from ..jobs import submit_schedule_run
 from .blueprint import bp
+from .outcomes import attempt, refused
 
 
 def _plan(plan_id: int) -> InspectionPlan:
@@ -69,8 +70,7 @@ def build_schedule(plan_id: int):
         if run.status == "queued":
             submit_schedule_run(run)
     except DomainError as err:
-        db().rollback()
-        flash(err.message, "error")
+        refused(err)
         return redirect(url_for("views.plan", plan_id=plan.id))
     return redirect(url_for("views.schedule", plan_id=plan.id))
 
@@ -79,14 +79,8 @@ def build_schedule(plan_id: int):
 @roles_required("department")
 def confirm(plan_id: int):
     plan = _plan(plan_id)
-    try:
-        confirm_schedule(db(), current_user, plan)
-    except DomainError as err:
-        db().rollback()
-        flash(err.message, "error")
-        return redirect(url_for("views.schedule", plan_id=plan.id))
-    flash("排程已确认；各部门都确认后的联合检查即成为正式安排", "success")
-    return redirect(url_for("views.schedule", plan_id=plan.id))
+    return attempt(lambda: confirm_schedule(db(), current_user, plan),
+                   "排程已确认；各部门都确认后的联合检查即成为正式安排", url_for("views.schedule", plan_id=plan.id))
 
 
 @bp.post("/plans/<int:plan_id>/visits/<int:visit_id>/<action>")
@@ -106,6 +100,5 @@ def visit_action(plan_id: int, visit_id: int, action: str):
         else:
             abort(404)
     except DomainError as err:
-        db().rollback()
-        flash(err.message, "error")
+        refused(err)
     return redirect(url_for("views.schedule", plan_id=plan.id) + f"#visit-{visit.id}")

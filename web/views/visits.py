@@ -57,11 +57,11 @@ from inspection.short_codes import format_short_code
 from .. import files
 from ..auth import roles_required
 from ..database import db
-from ..errors import record_refusal
 from ..limits import scan_limit, verify_limit
 from ..query_args import day_arg, id_arg, page_arg
 from ..visit_views import firm_record, verification, visit_sheet
 from .blueprint import bp
+from .outcomes import attempt, refused, undo
 from .plans import department_plan
 
 PHOTO_TYPES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
@@ -73,14 +73,6 @@ def qr_svg(url: str, title: str) -> Markup:
     4-module quiet zone inside the drawing, so no layout can crop it."""
     return Markup(segno.make(url, error="m").svg_inline(scale=1, border=4, omitsize=True, dark="#1f2328",
                                                         light="#fff", svgclass="qr-code", title=title))
-
-
-def _fail(err: DomainError) -> None:
-    """Undo what a refused action did; keep the refusal on the record when it is audited."""
-    if err.audited:
-        record_refusal(err)
-    else:
-        db().rollback()
 
 
 # -- Inspector ----------------------------------------------------------------------------------
@@ -138,7 +130,7 @@ def scan():
         result = scan_in(db(), current_user, token, secret=current_app.config["SECRET_KEY"],
                          lead=lead_from_form(request.form))
     except DomainError as err:
-        _fail(err)
+        undo(err)
         return _scan_page(token, refused=err.message, form=request.form), err.status
     flash(*SCAN_MESSAGES[result.state])
     return redirect(url_for("views.visit", visit_id=result.visit.id))
@@ -233,13 +225,12 @@ def record_item(visit_id: int):
             record_outcome(db(), current_user, visit, task.id, item.code, form["outcome"], rectify_by,
                            publish_within=current_app.config["PUBLISH_WORKING_DAYS"],
                            treatment=form.get("treatment") or None, fine_amount=int(fine) if fine else None)
-    except (ValueError, DomainError) as err:
-        message = err.message if isinstance(err, DomainError) else "日期格式应为 YYYY-MM-DD"
-        if isinstance(err, DomainError):
-            _fail(err)
-        else:
-            db().rollback()
-        flash(message, "error")
+    except DomainError as err:
+        refused(err)
+        return redirect(url_for("views.visit", visit_id=visit.id) + f"#item-{item_code}")
+    except ValueError:
+        db().rollback()
+        flash("日期格式应为 YYYY-MM-DD", "error")
         return redirect(url_for("views.visit", visit_id=visit.id) + f"#item-{item_code}")
     flash(f"事项 {item.code} 的检查结果已保存", "success")
     return redirect(url_for("views.visit", visit_id=visit.id) + f"#item-{item.code}")
@@ -249,15 +240,13 @@ def record_item(visit_id: int):
 @roles_required("inspector")
 def leave(visit_id: int):
     visit = _team_visit(visit_id)
-    try:
-        entry = scan_out(db(), current_user, visit)
-    except DomainError as err:
-        _fail(err)
-        flash(err.message, "error")
-        return redirect(url_for("views.visit", visit_id=visit.id))
-    minutes = round((entry.left_at - entry.entered_at).total_seconds() / 60)
-    flash(f"已扫码离开，本次检查历时 {minutes} 分钟", "success")
-    return redirect(url_for("views.visit", visit_id=visit.id))
+    return attempt(lambda: scan_out(db(), current_user, visit),
+                   lambda entry: f"已扫码离开，本次检查历时 {_minutes(entry)} 分钟",
+                   url_for("views.visit", visit_id=visit.id))
+
+
+def _minutes(entry: VisitEntry) -> int:
+    return round((entry.left_at - entry.entered_at).total_seconds() / 60)
 
 
 # -- The firm --------------------------------------------------------------------------------------
@@ -309,9 +298,12 @@ def evaluate(visit_id: int):
         score = int(request.form.get("score", "0"))
         evaluate_visit(db(), current_user, visit, score, request.form.get("comment", ""),
                        request.form.get("complaint") or None)
-    except (ValueError, DomainError) as err:
+    except DomainError as err:
+        refused(err)
+        return redirect(url_for("views.firm", uscc=visit.firm.uscc) + f"#visit-{visit.id}")
+    except ValueError:
         db().rollback()
-        flash(err.message if isinstance(err, DomainError) else "请选择 1 至 5 分", "error")
+        flash("请选择 1 至 5 分", "error")
         return redirect(url_for("views.firm", uscc=visit.firm.uscc) + f"#visit-{visit.id}")
     flash("评价已提交，感谢您的反馈；评价提交后不能修改", "success")
     return redirect(url_for("views.firm", uscc=visit.firm.uscc) + f"#visit-{visit.id}")
@@ -362,13 +354,8 @@ def publish(visit_id: int):
     plan_id = next((t.plan_id for t in visit.tasks if t.plan.department_id == current_user.department_id), None)
     if plan_id is None:
         abort(404)
-    try:
-        publish_results(db(), current_user, visit)
-        flash("检查结果已公示", "success")
-    except DomainError as err:
-        _fail(err)
-        flash(err.message, "error")
-    return redirect(url_for("views.plan_results", plan_id=plan_id))
+    return attempt(lambda: publish_results(db(), current_user, visit), "检查结果已公示",
+                   url_for("views.plan_results", plan_id=plan_id))
 
 
 def firm_visits_context(firm) -> dict:
