@@ -31,6 +31,7 @@ from sqlalchemy import select
 from inspection.models import User
 from tests.fuzzing import assert_error_shape, assert_nothing_written, build_world, row_counts
 from web import create_app
+from web.auth import SESSION_VERSION
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 ROLES = (None, "market", "firm", "inspector1", "oversight", "admin")
@@ -185,10 +186,14 @@ def _write_path(label: str, world: dict) -> tuple[str, str]:
 
 
 def _as(client, world, role) -> None:
+    """A session of ``role`` as signing in makes it (with the account's current session version)."""
     with client.session_transaction() as cookie:
         cookie.clear()
         if role:
-            cookie.update({"_user_id": str(world["user_ids"][role]), "_fresh": True})
+            user_id = world["user_ids"][role]
+            with client.application.extensions["db_factory"]() as session:
+                version = session.get(User, user_id).session_version
+            cookie.update({"_user_id": str(user_id), "_fresh": True, SESSION_VERSION: version})
 
 
 def test_unreadable_json_bodies_are_refused_by_every_write(app, client, world):
