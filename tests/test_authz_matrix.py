@@ -134,6 +134,7 @@ def leniency_body(w, s):
 MATRIX: dict[str, Spec] = {
     # -- pages without login, and the session
     "GET /": S(*ANYONE),
+    "GET /favicon.ico": S(*ANYONE),
     "GET /catalogue": S(*ANYONE),
     "GET /catalogue/<code>": S(*ANYONE, args=lambda w, s: {"code": "SC-003"}, fixed=True),
     "GET /healthz": S(*ANYONE),

@@ -1,5 +1,8 @@
 """Role-based access, enforced on the server: an enterprise never reads another firm's data."""
 import pytest
+from sqlalchemy import func, select
+
+from checklists.models import CatalogueItem
 
 
 def test_enterprise_reads_only_its_own_firm(client, make_firm, make_user, login):
@@ -82,3 +85,12 @@ def test_page_login_and_logout(client):
     assert response.status_code == 302 and response.headers["Location"] == "/home"
     assert client.post("/logout").status_code == 302
     assert client.get("/home").status_code == 302
+
+
+def test_the_public_home_page_counts_the_published_items_and_has_an_icon(client, db_session):
+    published = db_session.scalar(select(func.count(CatalogueItem.id)).where(CatalogueItem.status == "published"))
+    page = client.get("/").get_data(as_text=True)
+    assert f'<div class="n">{published}</div><div class="l">已发布检查事项</div>' in page
+    assert "built-in method" not in page and "favicon.svg" in page
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 301 and client.get(icon.headers["Location"]).status_code == 200

@@ -15,6 +15,12 @@ from ..database import db
 from .blueprint import bp
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says: the platform's icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.get("/")
 def index():
     if current_user.is_authenticated:
