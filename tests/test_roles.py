@@ -93,4 +93,6 @@ def test_the_public_home_page_counts_the_published_items_and_has_an_icon(client,
     assert f'<div class="n">{published}</div><div class="l">已发布检查事项</div>' in page
     assert "built-in method" not in page and "favicon.svg" in page
     icon = client.get("/favicon.ico")
-    assert icon.status_code == 301 and client.get(icon.headers["Location"]).status_code == 200
+    assert icon.status_code == 301
+    with client.get(icon.headers["Location"]) as svg:
+        assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
