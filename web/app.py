@@ -134,6 +134,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         """Naive UTC from the database, shown in the city's local time."""
         return clock.to_local(value).strftime(fmt) if value else ""
 
+    @app.template_filter("local_instant")
+    def local_instant(text: str, fmt: str = "%Y-%m-%d %H:%M:%S"):
+        """An ISO 8601 UTC time of a published record (``...Z``), shown in the city's local time."""
+        try:
+            return clock.to_local(clock.parse_instant(text)).strftime(fmt) if text else ""
+        except clock.ClockError:
+            return text
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
