@@ -17,6 +17,7 @@ from inspection.models import (
     Event,
     FirmLead,
     InspectionTask,
+    ItemOutcome,
     Officer,
     Scan,
     ScanPrompt,
@@ -333,3 +334,72 @@ def test_the_log_holds_after_the_door(client, login, pair, db_session):
                                                                         "reference": "12345-2026-0088", "item": "SC-003"}})
     assert verify_chain(db_session)[0]
     assert {"lead.recorded", "plan.targeted", "visit.unplanned"} <= set(db_session.scalars(select(Event.kind)))
+
+
+@pytest.fixture
+def joint_visit(client, login, visit_today, db_session, make_user):
+    """The market visit of today, entered, with fire invited in and joined: (visit, fire task, fire inspectors)."""
+    v = visit_today
+    login("fire")
+    plan = client.post("/api/v1/plans", json={"title": "消防抽查", "period_start": TODAY.isoformat(),
+                                              "period_end": (TODAY + dt.timedelta(days=10)).isoformat(),
+                                              "items": ["XF-003"], "ratios": {c: 0.01 for c in "ABCD"}}).get_json()
+    client.post(f"/api/v1/plans/{plan['id']}/file")
+    client.post(f"/api/v1/plans/{plan['id']}/draw")
+    task = InspectionTask(plan_id=plan["id"], firm_id=v["visit"].firm.id, status="pending", on_site=True,
+                          window_start=TODAY, window_end=TODAY + dt.timedelta(days=10))
+    db_session.add(task)
+    fire_users = [make_user("inspector", department="fire").username for _ in range(2)]
+    db_session.commit()
+    enter(client, login, v)
+    assert client.post(f"/api/v1/visits/{v['visit'].id}/invite", json={"task": task.id}).status_code == 201
+    for user in fire_users:
+        as_user(client, login, user)
+        client.post("/api/v1/scans", json={"token": v["token"]})
+    db_session.expire_all()
+    assert db_session.get(Visit, v["visit"].id).joint
+    return v, task, fire_users
+
+
+def test_partners_do_not_read_each_others_findings(client, login, joint_visit, db_session):
+    """Need to know: on a joint visit each department reads its own findings; partners see names and status."""
+    v, task, fire_users = joint_visit
+    visit_id, uscc = v["visit"].id, v["visit"].firm.uscc
+    as_user(client, login, fire_users[0])
+    sheet = client.get(f"/api/v1/visits/{visit_id}/sheet").get_json()
+    point = next(t for t in sheet["tasks"] if t["id"] == task.id)["items"][0]["points"][0]["id"]
+    assert client.post(f"/api/v1/visits/{visit_id}/findings", json={
+        "task": task.id, "point": point, "result": "non_compliant", "note": "疏散通道堵塞"}).status_code == 201
+    assert "疏散通道堵塞" in str(client.get(f"/api/v1/visits/{visit_id}/sheet").get_json())   # fire's own
+    as_user(client, login, v["users"][0])                                                     # market's inspector
+    sheet = client.get(f"/api/v1/visits/{visit_id}/sheet").get_json()
+    fire = next(t for t in sheet["tasks"] if t["id"] == task.id)
+    assert fire["department"] and not fire["findings_shown"] and "status" in fire
+    assert all(p["result"] is None and p["note"] == "" for i in fire["items"] for p in i["points"])
+    assert "疏散通道堵塞" not in client.get(f"/visits/{visit_id}").get_data(as_text=True)
+    for reader in ("market", v["users"][0]):                                                  # the firm's record
+        as_user(client, login, reader)
+        assert "疏散通道堵塞" not in str(client.get(f"/api/v1/firms/{uscc}/visits").get_json())
+        assert "疏散通道堵塞" not in client.get(f"/firms/{uscc}").get_data(as_text=True)
+    for reader in ("fire", "oversight"):
+        as_user(client, login, reader)
+        assert "疏散通道堵塞" in str(client.get(f"/api/v1/firms/{uscc}/visits").get_json())
+    # A result another department published is public: partners then see the outcome, still not the notes.
+    item = db_session.get(InspectionTask, task.id).plan.items[0]
+    outcome = ItemOutcome(visit_id=visit_id, task_id=task.id, item_id=item.id, outcome="rectify", recorded_at=utcnow(), rectify_by=TODAY + dt.timedelta(days=30),
+                          publish_due=TODAY + dt.timedelta(days=7))
+    db_session.add(outcome)
+    db_session.commit()
+
+    def outcomes_seen():
+        as_user(client, login, "market")
+        record = next(r for r in client.get(f"/api/v1/firms/{uscc}/visits").get_json() if r["visit"] == visit_id)
+        as_user(client, login, v["users"][0])
+        sheet = client.get(f"/api/v1/visits/{visit_id}/sheet").get_json()
+        fire = next(t for t in sheet["tasks"] if t["id"] == task.id)
+        assert "疏散通道堵塞" not in str(record) + str(sheet)
+        return [o["item"] for o in record["outcomes"]], [i["outcome"] for i in fire["items"]]
+    assert outcomes_seen() == ([], [None])
+    outcome.published_at = utcnow()
+    db_session.commit()
+    assert outcomes_seen() == ([item.code], ["rectify"])
