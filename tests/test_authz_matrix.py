@@ -317,7 +317,8 @@ MATRIX: dict[str, Spec] = {
     "POST /api/v1/campaigns": S(*DEPT_API, body=json_body(lambda w, s: {
         "title": "矩阵联合抽查", "period_start": PERIOD[0].isoformat(),
         "period_end": PERIOD[1].isoformat()})),
-    # A campaign's title, seed commitment and its plans' states are public (一公开), like the draw records.
+    # A campaign's title, seed commitment and its filed plans' states are public (一公开), like the draw records;
+    # its draft plans are listed only to their own department.
     "GET /api/v1/campaigns/<int:campaign_id>": S(*ANYONE),
     "POST /api/v1/campaigns/<int:campaign_id>/draw": S(401, 403, 403, (RAN, 403), 403, 403),
     "POST /api/v1/plans/<int:plan_id>/schedule": S(401, 403, 403, RAN_404, 403, 403),
