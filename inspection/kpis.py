@@ -12,6 +12,8 @@ from collections import Counter, defaultdict
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
+from core import clock
+
 from .models import (
     Department,
     District,
@@ -19,7 +21,6 @@ from .models import (
     Evaluation,
     Firm,
     InspectionPlan,
-    InspectionTask,
     ItemOutcome,
     OffsiteRequest,
     ScanPrompt,
@@ -332,27 +333,41 @@ def offsite_share(offsite: int, entries: int) -> float | None:
     return offsite / (offsite + entries) if offsite + entries else None
 
 
-def evaluation_summary(session: Session, department_id: int, year: int, minimum: int = 5) -> tuple[dict, dict]:
-    """匿名评价 for the inspected department: its evaluations grouped by plan and by month, each group
-    shown only with at least ``minimum`` evaluations, never one by one. Returns
-    ``({"groups": [...], "hidden": n}, {...})`` for plans and months."""
-    visits = (select(EntryFact.visit_id).where(EntryFact.department_id == department_id, EntryFact.year == year)
-              .subquery())
-    rows = session.execute(
-        select(InspectionPlan.id, InspectionPlan.title, EntryFact.month, Evaluation.score, Evaluation.complaint)
-        .join(visits, visits.c.visit_id == Evaluation.visit_id)
-        .join(EntryFact, (EntryFact.visit_id == Evaluation.visit_id) & (EntryFact.department_id == department_id))
-        .join(InspectionTask, InspectionTask.visit_id == Evaluation.visit_id)
-        .join(InspectionPlan, (InspectionPlan.id == InspectionTask.plan_id)
-              & (InspectionPlan.department_id == department_id))).all()
+def first_shown_day(month_start: dt.date) -> dt.date:
+    """The day a month's evaluations are first shown to the inspected department: once a full calendar
+    month has passed since the month ended, i.e. the first day of the month after next (October's
+    figures appear on 1 December)."""
+    year, month = divmod(month_start.year * 12 + month_start.month - 1 + 2, 12)
+    return dt.date(year, month + 1, 1)
 
-    def grouped(key, label) -> dict:
-        groups: dict = defaultdict(list)
-        for row in rows:
-            groups[key(row)].append(row)
-        shown = [{"key": label(g[0]), "n": len(g), "average": round(sum(r.score for r in g) / len(g), 2),
-                  "complaints": sum(1 for r in g if r.complaint), "low": sum(1 for r in g if r.score <= 2)}
-                 for _, g in sorted(groups.items()) if len(g) >= minimum]
-        return {"groups": shown, "hidden": sum(1 for g in groups.values() if len(g) < minimum)}
-    return (grouped(lambda r: r.id, lambda r: r.title),
-            grouped(lambda r: r.month, lambda r: f"{year}年{r.month}月"))
+
+def evaluation_summary(session: Session, department_id: int, year: int, today: dt.date,
+                       minimum: int = 5) -> list[dict]:
+    """匿名评价 for the inspected department, built so that no firm's evaluation can be told apart:
+
+    * one partition only: by the (local) month in which the evaluation was made; no plan groups, no
+      year total, no count of hidden groups, so no shown figure minus another reveals a hidden one;
+    * closed months only: a month is shown once a full calendar month has passed since its end
+      (:func:`first_shown_day`); its evaluations were all made before it closed, so no figure that is
+      shown ever moves when a firm evaluates;
+    * a month is shown only when at least ``minimum`` distinct firms evaluated in it.
+
+    Returns the shown months, oldest first: ``{"key", "month", "n", "average", "low", "complaints"}``.
+    Oversight reads evaluations whole elsewhere."""
+    last_month = dt.date(today.year, today.month, 1) - dt.timedelta(days=1)
+    start, end = dt.date(year, 1, 1), min(dt.date(year + 1, 1, 1), last_month.replace(day=1))  # end: not closed yet
+    if end <= start:
+        return []
+    mine = select(EntryFact.visit_id).where(EntryFact.department_id == department_id)
+    rows = session.execute(
+        select(Evaluation.firm_id, Evaluation.at, Evaluation.score, Evaluation.complaint)
+        .where(Evaluation.visit_id.in_(mine),
+               Evaluation.at >= clock.from_local(dt.datetime.combine(start, dt.time())),
+               Evaluation.at < clock.from_local(dt.datetime.combine(end, dt.time())))).all()
+    groups: dict[int, list] = defaultdict(list)
+    for row in rows:
+        groups[clock.to_local(row.at).month].append(row)
+    return [{"key": f"{year}年{month}月", "month": month, "n": len(g),
+             "average": round(sum(r.score for r in g) / len(g), 2),
+             "low": sum(1 for r in g if r.score <= 2), "complaints": sum(1 for r in g if r.complaint)}
+            for month, g in sorted(groups.items()) if len({r.firm_id for r in g}) >= minimum]

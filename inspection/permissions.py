@@ -37,6 +37,17 @@ def visit_of_department(user: User, visit: Visit) -> bool:
     return user.department_id is not None and user.department_id in {t.plan.department_id for t in visit.tasks}
 
 
+def reads_findings(user: User, department_id: int, firm_id: int) -> bool:
+    """Need to know: a task's findings, notes and unpublished outcomes are read by its own department
+    (officials and inspectors), by the firm inspected, and by oversight. Other departments, partners of
+    the same joint visit included, see the task's department and status and its published results only."""
+    if user.role in READ_ALL_ROLES:
+        return True
+    if user.role == "enterprise":
+        return user.firm_id == firm_id
+    return user.role in ("department", "inspector") and user.department_id == department_id
+
+
 def officer_of_department(user: User, officer: Officer) -> bool:
     return user.department_id is not None and user.department_id == officer.department_id
 

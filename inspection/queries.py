@@ -63,6 +63,15 @@ def plans_of(department_id: int | None) -> Select:
     return stmt
 
 
+def public_plans() -> Select:
+    """Plans anyone may read (一公开): every filed random plan; a targeted plan (on a lead) only once it has
+    a published result, so that a complaint is never announced before its results. Drafts never."""
+    published = (select(InspectionTask.plan_id).join(ItemOutcome, ItemOutcome.task_id == InspectionTask.id)
+                 .where(ItemOutcome.published_at.is_not(None)))
+    return select(InspectionPlan).where(InspectionPlan.status != "draft",
+                                        or_(InspectionPlan.selection != "targeted", InspectionPlan.id.in_(published)))
+
+
 def districts() -> Select:
     return select(District).order_by(District.code)
 

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core import clock
+from inspection import kpis
 from inspection.calendar import add_working_days
 from inspection.kpis import evaluation_summary
 from inspection.models import (
@@ -16,6 +17,7 @@ from inspection.models import (
     Event,
     FirmLead,
     InspectionTask,
+    ItemOutcome,
     Officer,
     Scan,
     ScanPrompt,
@@ -183,30 +185,97 @@ def test_postpone_when_the_same_item_was_checked_recently(client, login, visit_t
     assert len(moved) == 1 and moved[0].status == "pending" and moved[0].visit_id is None
 
 
-def test_evaluations_are_anonymous_to_the_department(client, login, db_session, make_firm, entered):
-    firms = [make_firm(f"评价企业{n}有限公司") for n in range(6)]
+def closed_month(back: int = 3) -> dt.datetime:
+    """Noon (stored UTC) on the 10th of the month ``back`` months before this one: a closed month for ``back`` >= 2."""
+    year, month = divmod(TODAY.year * 12 + TODAY.month - 1 - back, 12)
+    return clock.from_local(dt.datetime(year, month + 1, 10, 12))
+
+
+@pytest.fixture
+def evaluated(db_session, make_firm, entered):
+    """``evaluate(n, at=...)``: n new firms, each entered by market and evaluating the visit at ``at``."""
     admin = db_session.scalar(select(User).where(User.username == "admin"))
-    visits = [entered(f, day=TODAY - dt.timedelta(days=10)) for f in firms]
-    for n, visit in enumerate(visits[:5]):
-        db_session.add(Evaluation(visit_id=visit.id, firm_id=visit.firm_id, score=1 + n % 5, comment=f"意见{n}号",
-                                  complaint="excessive" if n == 0 else None, by_user_id=admin.id, at=utcnow()))
-    db_session.commit()
+    count = iter(range(1000))
+
+    def evaluate(n, at, score=4, complaint=None, firm=None):
+        visits = []
+        for _ in range(n):
+            visit = entered(firm or make_firm(f"评价企业{next(count)}有限公司"), day=clock.local_day(at) - dt.timedelta(days=3))
+            db_session.add(Evaluation(visit_id=visit.id, firm_id=visit.firm_id, score=score, comment=f"意见{visit.id}号",
+                                      complaint=complaint, by_user_id=admin.id, at=at))
+            visits.append(visit)
+        db_session.commit()
+        return visits
+    return evaluate
+
+
+def test_evaluations_are_anonymous_to_the_department(client, login, db_session, make_firm, evaluated):
+    at = closed_month()
+    visits = [*evaluated(1, at, score=1, complaint="excessive"), *evaluated(4, at, score=2)]
+    visits += evaluated(4, closed_month(0) - dt.timedelta(days=9))   # still open: the month is never shown yet
     login("market")
     for visit in visits:
         page = client.get(f"/firms/{visit.firm.uscc}").get_data(as_text=True)
         api = client.get(f"/api/v1/firms/{visit.firm.uscc}/visits").get_json()
         assert "意见" not in page and "企业评价：" not in page and all(r["evaluation"] is None for r in api)
-    summary = client.get("/api/v1/evaluations/summary").get_json()
-    plans = summary["by_plan"]
-    # entered() makes one plan a visit: no group reaches five, so nothing is shown, only how many are hidden.
-    assert plans["groups"] == [] and plans["hidden"] == 5 and "意见" not in str(summary)
-    market = visits[0].tasks[0].plan.department_id
-    by_plan, by_month = evaluation_summary(db_session, market, (TODAY - dt.timedelta(days=10)).year, 5)
-    assert [(g["n"], g["complaints"], g["low"]) for g in by_month["groups"]] == [(5, 1, 2)]  # one month, five of them
-    page = client.get("/evaluations").get_data(as_text=True)
-    assert "不足 5 条" in page and "意见" not in page
+    summary = client.get(f"/api/v1/evaluations/summary?year={clock.local_day(at).year}").get_json()
+    assert [(g["month"], g["n"], g["complaints"], g["low"]) for g in summary["by_month"]] == [
+        (clock.local_day(at).month, 5, 1, 5)]
+    assert "意见" not in str(summary) and "by_plan" not in summary and "hidden" not in str(summary)
+    page = client.get(f"/evaluations?year={clock.local_day(at).year}").get_data(as_text=True)
+    assert "满一个自然月" in page and "意见" not in page
     as_user(client, login, "oversight")
-    assert "意见0号" in client.get(f"/firms/{visits[0].firm.uscc}").get_data(as_text=True)
+    assert f"意见{visits[0].id}号" in client.get(f"/firms/{visits[0].firm.uscc}").get_data(as_text=True)
+
+
+def test_a_month_is_shown_only_after_a_full_month_has_passed():
+    assert kpis.first_shown_day(dt.date(2026, 10, 1)) == dt.date(2026, 12, 1)
+    assert kpis.first_shown_day(dt.date(2026, 11, 1)) == dt.date(2027, 1, 1)
+    assert kpis.first_shown_day(dt.date(2026, 12, 1)) == dt.date(2027, 2, 1)
+
+
+def main(page: str) -> str:
+    return page[page.index("<h1>"):page.index("</table>")]
+
+
+def test_an_evaluation_does_not_move_what_the_department_sees(client, login, db_session, make_user, evaluated):
+    """The attack: poll, let a firm evaluate, poll again and read its score off the difference."""
+    evaluated(15, closed_month())
+    fresh = evaluated(1, closed_month(0), score=5)[0]          # entered this month, not yet evaluated
+    db_session.delete(db_session.scalar(select(Evaluation).where(Evaluation.visit_id == fresh.id)))
+    firm_user = make_user("enterprise", firm=fresh.firm)
+    db_session.commit()
+    market = fresh.tasks[0].plan.department_id
+    login("market")
+    years = sorted({TODAY.year, clock.local_day(closed_month()).year})
+    before = [client.get(f"/api/v1/evaluations/summary?year={y}").get_json() for y in years]
+    pages = [main(client.get(f"/evaluations?year={y}").get_data(as_text=True)) for y in years]
+    as_user(client, login, firm_user.username)
+    assert client.post(f"/api/v1/visits/{fresh.id}/evaluation",
+                       json={"score": 2, "comment": "", "complaint": "excessive"}).status_code == 201
+    as_user(client, login, "market")
+    assert [client.get(f"/api/v1/evaluations/summary?year={y}").get_json() for y in years] == before
+    assert [main(client.get(f"/evaluations?year={y}").get_data(as_text=True)) for y in years] == pages
+    # Not even when its month closes: one firm alone is never a group, and nothing counts hidden groups.
+    opened = kpis.first_shown_day(TODAY.replace(day=1))
+    assert evaluation_summary(db_session, market, TODAY.year, opened - dt.timedelta(days=1)) == \
+        evaluation_summary(db_session, market, TODAY.year, TODAY)
+    assert TODAY.month not in [g["month"] for g in evaluation_summary(db_session, market, TODAY.year, opened)]
+
+
+def test_no_group_can_be_subtracted_from_another(client, login, db_session, make_firm, evaluated):
+    """Month minus plan groups, year minus months: a department sees one partition, by month, and no totals."""
+    at = closed_month()
+    evaluated(15, at)
+    evaluated(1, at, score=2, complaint="excessive")   # a lead entry: a one-firm plan
+    repeat = make_firm("常被评价企业有限公司")
+    evaluated(6, closed_month(4), firm=repeat)          # one firm six times: one firm is never a group
+    login("market")
+    summary = client.get(f"/api/v1/evaluations/summary?year={clock.local_day(at).year}").get_json()
+    assert set(summary) == {"year", "minimum", "by_month", "rule"}
+    assert [(g["n"], g["complaints"]) for g in summary["by_month"]] == [(16, 1)]
+    page = client.get(f"/evaluations?year={clock.local_day(at).year}").get_data(as_text=True)
+    assert "market-SC-003" not in page and "不予显示" in page and "另有" not in page
 
 
 def test_a_firm_reports_an_inspection_without_a_valid_code(client, login, make_firm, make_user, db_session):
@@ -265,3 +334,72 @@ def test_the_log_holds_after_the_door(client, login, pair, db_session):
                                                                         "reference": "12345-2026-0088", "item": "SC-003"}})
     assert verify_chain(db_session)[0]
     assert {"lead.recorded", "plan.targeted", "visit.unplanned"} <= set(db_session.scalars(select(Event.kind)))
+
+
+@pytest.fixture
+def joint_visit(client, login, visit_today, db_session, make_user):
+    """The market visit of today, entered, with fire invited in and joined: (visit, fire task, fire inspectors)."""
+    v = visit_today
+    login("fire")
+    plan = client.post("/api/v1/plans", json={"title": "消防抽查", "period_start": TODAY.isoformat(),
+                                              "period_end": (TODAY + dt.timedelta(days=10)).isoformat(),
+                                              "items": ["XF-003"], "ratios": {c: 0.01 for c in "ABCD"}}).get_json()
+    client.post(f"/api/v1/plans/{plan['id']}/file")
+    client.post(f"/api/v1/plans/{plan['id']}/draw")
+    task = InspectionTask(plan_id=plan["id"], firm_id=v["visit"].firm.id, status="pending", on_site=True,
+                          window_start=TODAY, window_end=TODAY + dt.timedelta(days=10))
+    db_session.add(task)
+    fire_users = [make_user("inspector", department="fire").username for _ in range(2)]
+    db_session.commit()
+    enter(client, login, v)
+    assert client.post(f"/api/v1/visits/{v['visit'].id}/invite", json={"task": task.id}).status_code == 201
+    for user in fire_users:
+        as_user(client, login, user)
+        client.post("/api/v1/scans", json={"token": v["token"]})
+    db_session.expire_all()
+    assert db_session.get(Visit, v["visit"].id).joint
+    return v, task, fire_users
+
+
+def test_partners_do_not_read_each_others_findings(client, login, joint_visit, db_session):
+    """Need to know: on a joint visit each department reads its own findings; partners see names and status."""
+    v, task, fire_users = joint_visit
+    visit_id, uscc = v["visit"].id, v["visit"].firm.uscc
+    as_user(client, login, fire_users[0])
+    sheet = client.get(f"/api/v1/visits/{visit_id}/sheet").get_json()
+    point = next(t for t in sheet["tasks"] if t["id"] == task.id)["items"][0]["points"][0]["id"]
+    assert client.post(f"/api/v1/visits/{visit_id}/findings", json={
+        "task": task.id, "point": point, "result": "non_compliant", "note": "疏散通道堵塞"}).status_code == 201
+    assert "疏散通道堵塞" in str(client.get(f"/api/v1/visits/{visit_id}/sheet").get_json())   # fire's own
+    as_user(client, login, v["users"][0])                                                     # market's inspector
+    sheet = client.get(f"/api/v1/visits/{visit_id}/sheet").get_json()
+    fire = next(t for t in sheet["tasks"] if t["id"] == task.id)
+    assert fire["department"] and not fire["findings_shown"] and "status" in fire
+    assert all(p["result"] is None and p["note"] == "" for i in fire["items"] for p in i["points"])
+    assert "疏散通道堵塞" not in client.get(f"/visits/{visit_id}").get_data(as_text=True)
+    for reader in ("market", v["users"][0]):                                                  # the firm's record
+        as_user(client, login, reader)
+        assert "疏散通道堵塞" not in str(client.get(f"/api/v1/firms/{uscc}/visits").get_json())
+        assert "疏散通道堵塞" not in client.get(f"/firms/{uscc}").get_data(as_text=True)
+    for reader in ("fire", "oversight"):
+        as_user(client, login, reader)
+        assert "疏散通道堵塞" in str(client.get(f"/api/v1/firms/{uscc}/visits").get_json())
+    # A result another department published is public: partners then see the outcome, still not the notes.
+    item = db_session.get(InspectionTask, task.id).plan.items[0]
+    outcome = ItemOutcome(visit_id=visit_id, task_id=task.id, item_id=item.id, outcome="rectify", recorded_at=utcnow(), rectify_by=TODAY + dt.timedelta(days=30),
+                          publish_due=TODAY + dt.timedelta(days=7))
+    db_session.add(outcome)
+    db_session.commit()
+
+    def outcomes_seen():
+        as_user(client, login, "market")
+        record = next(r for r in client.get(f"/api/v1/firms/{uscc}/visits").get_json() if r["visit"] == visit_id)
+        as_user(client, login, v["users"][0])
+        sheet = client.get(f"/api/v1/visits/{visit_id}/sheet").get_json()
+        fire = next(t for t in sheet["tasks"] if t["id"] == task.id)
+        assert "疏散通道堵塞" not in str(record) + str(sheet)
+        return [o["item"] for o in record["outcomes"]], [i["outcome"] for i in fire["items"]]
+    assert outcomes_seen() == ([], [None])
+    outcome.published_at = utcnow()
+    db_session.commit()
+    assert outcomes_seen() == ([item.code], ["rectify"])

@@ -22,6 +22,7 @@ from inspection.models import (
 )
 from inspection.operations.entries import leniency_proposal, local_today
 from inspection.operations.events import format_timestamp, utcnow
+from inspection.permissions import reads_findings
 
 STATE_MESSAGES = {"valid": "检查码有效：这是一次已备案并经扫码核验入企的检查",
                   "closed": "检查码对应的检查已经结束",
@@ -74,12 +75,15 @@ def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
     on_team = user.officer_id in {o.officer_id for o in visit.officers}
     for task in visit.tasks:
         mine = on_team and task.plan.department_id == user.officer.department_id
+        reads = reads_findings(user, task.plan.department_id, visit.firm_id)
         items = []
         for item in task.plan.items:
             outcome = outcomes.get((task.id, item.id))
+            if not reads and (outcome is None or outcome.published_at is None):
+                outcome = None   # another department's result: shown once published (一公开)
             points = []
             for p in item.points:
-                finding = findings.get((task.id, p.id))
+                finding = findings.get((task.id, p.id)) if reads else None
                 points.append({"id": p.id, "position": p.position, "text": p.text, "legal_basis": p.legal_basis,
                                "verify": p.verify, "result": finding.result if finding else None,
                                "note": finding.note if finding else "",
@@ -94,7 +98,7 @@ def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
                           "fine_amount": outcome.fine_amount if outcome else None,
                           "points": points})
         tasks.append({"id": task.id, "department": task.plan.department.name, "plan": task.plan.title, "mine": mine,
-                      "items": items})
+                      "status": task.status, "findings_shown": reads, "items": items})
     entry = session.get(VisitEntry, visit.id)
     return {"visit": visit.id, "firm": visit.firm.name, "uscc": visit.firm.uscc, "address": visit.firm.address,
             "day": visit.day.isoformat(), "status": visit.status, "joint": visit.joint,
@@ -121,8 +125,10 @@ def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
                "entered_at": None, "left_at": None, "minutes": None} for v in announced_visits(session, firm)]
     for visit in visits:
         entry = session.get(VisitEntry, visit.id)
-        outcomes = session.scalars(select(ItemOutcome).where(ItemOutcome.visit_id == visit.id)).all()
-        findings = session.scalars(select(Finding).where(Finding.visit_id == visit.id)).all()
+        reads = {t.id for t in visit.tasks if reads_findings(viewer, t.plan.department_id, visit.firm_id)}
+        outcomes = [o for o in session.scalars(select(ItemOutcome).where(ItemOutcome.visit_id == visit.id))
+                    if o.task_id in reads or o.published_at is not None]
+        findings = [f for f in session.scalars(select(Finding).where(Finding.visit_id == visit.id)) if f.task_id in reads]
         evaluation = session.scalar(select(Evaluation).where(Evaluation.visit_id == visit.id)) \
             if sees_evaluations(viewer) else None
         record.append({

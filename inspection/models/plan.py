@@ -132,6 +132,12 @@ class InspectionPlan(Base):
         return PLAN_STATUS_LABELS[self.status]
 
     @property
+    def public_title(self) -> str:
+        """The title shown without login: a targeted plan's own title names the firm and its lead, so the
+        public reads only its kind (and sees it at all only once results are published)."""
+        return "定向检查（依线索）" if self.selection == "targeted" else self.title
+
+    @property
     def weighting_label(self) -> str:
         if self.weighting == "risk" and self.risk_model is not None:
             return f"比例 + 风险加权（预警模型 版本 {self.risk_model.version}）"

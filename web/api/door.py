@@ -147,10 +147,14 @@ def no_code(body, uscc: str):
 @blp.arguments(YearQuerySchema, location="query")
 @blp.response(200)
 def evaluations(args):
-    """匿名评价: the department's evaluations in groups of at least five, by plan and by month."""
-    year = args.get("year") or local_today(utcnow()).year
-    by_plan, by_month = evaluation_summary(db(), current_user.department_id, year, MIN_GROUP)
-    return {"year": year, "minimum": MIN_GROUP, "by_plan": by_plan, "by_month": by_month}
+    """匿名评价: the department's evaluations by the month they were made, a month only once a full calendar
+    month has passed since its end and only when at least five firms evaluated in it (see
+    ``inspection.kpis.evaluation_summary``)."""
+    today = local_today(utcnow())
+    year = args.get("year") or today.year
+    months = evaluation_summary(db(), current_user.department_id, year, today, MIN_GROUP)
+    return {"year": year, "minimum": MIN_GROUP, "by_month": months,
+            "rule": "月份结束满一个自然月后显示；评价企业不少于 5 家的月份才显示"}
 
 
 @blp.post("/devices")

@@ -99,12 +99,17 @@ def new_campaign(body):
 
 
 @blp.get("/campaigns/<int:campaign_id>")
-@blp.response(200, CampaignSchema)
+@blp.response(200)
 def get_campaign(campaign_id: int):
+    """A campaign's title, commitment and plans are public (一公开), its draft plans only to their own
+    department: a draft is not yet a decision."""
     campaign = db().get(JointCampaign, campaign_id)
     if campaign is None:
         abort(404)
-    return campaign
+    mine = current_user.department_id if current_user.is_authenticated else None
+    return {**CampaignSchema().dump(campaign),
+            "plans": [{"id": p.id, "department": p.department.code, "status": p.status} for p in campaign.plans
+                      if p.status != "draft" or (mine is not None and p.department_id == mine)]}
 
 
 @blp.post("/campaigns/<int:campaign_id>/draw")

@@ -115,11 +115,11 @@ def firm_lead(uscc: str):
 @bp.get("/evaluations")
 @roles_required("department")
 def evaluations_summary():
-    """匿名评价: the department's evaluations only in groups of at least five (by plan, by month)."""
+    """匿名评价: the department's evaluations by closed month, only months with five firms or more."""
     session, today = db(), local_today(utcnow())
     year = year_arg(default=today.year)
-    by_plan, by_month = evaluation_summary(session, current_user.department_id, year, MIN_GROUP)
-    return render_template("home/evaluations.html", by_plan=by_plan, by_month=by_month, year=year, minimum=MIN_GROUP)
+    months = evaluation_summary(session, current_user.department_id, year, today, MIN_GROUP)
+    return render_template("home/evaluations.html", months=months, year=year, minimum=MIN_GROUP)
 
 
 @bp.get("/offline")

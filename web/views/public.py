@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from checklists.models import CatalogueItem, Department
+from inspection import queries
 from inspection.models import Firm, InspectionPlan
 from inspection.operations.draws import EXCLUSION_LABELS
 from inspection.operations.events import chain_head
@@ -42,8 +43,9 @@ def log_head():
 
 @bp.get("/public/plans")
 def public_plans():
-    """一公开: every filed plan with its seed commitment; drawn plans with their record."""
-    rows = db().scalars(select(InspectionPlan).where(InspectionPlan.status.not_in(("draft",)))
+    """一公开: every filed plan with its seed commitment; drawn plans with their record; targeted plans
+    (on a lead) only once their results are published, and then without their title."""
+    rows = db().scalars(queries.public_plans()
                         .options(selectinload(InspectionPlan.department), selectinload(InspectionPlan.campaign))
                         .order_by(InspectionPlan.id.desc()).limit(200)).all()
     return render_template("public/plans.html", plans=rows)
@@ -51,8 +53,8 @@ def public_plans():
 
 @bp.get("/public/plans/<int:plan_id>")
 def public_plan(plan_id: int):
-    plan = db().get(InspectionPlan, plan_id)
-    if plan is None or plan.status == "draft":
+    plan = db().scalar(queries.public_plans().where(InspectionPlan.id == plan_id))
+    if plan is None:
         abort(404)
     record = plan.draw.record if plan.draw else None
     firms = {}
