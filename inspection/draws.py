@@ -47,14 +47,9 @@ def commitment(seed: str) -> str:
     return hashlib.sha256(bytes.fromhex(seed)).hexdigest()
 
 
-def firm_number(seed: str, uscc: str) -> float:
-    """The firm's permanent random number ``u`` in [0, 1)."""
-    digest = hmac.new(bytes.fromhex(seed), uscc.encode("ascii"), "sha256").digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
-
-
 def firm_numbers(seed: str, codes) -> dict[str, float]:
-    """``firm_number`` of many firms (one keyed HMAC state, copied for each firm)."""
+    """Each firm's permanent random number ``u`` in [0, 1): the first 8 bytes of HMAC-SHA256(seed, uscc)
+    over 2**64 (one keyed HMAC state, copied for each firm)."""
     base = hmac.new(bytes.fromhex(seed), digestmod="sha256")
     numbers = {}
     for code in codes:

@@ -80,11 +80,6 @@ def facts(scope: Scope, month: int | None = None, *, per_department: bool = Fals
     return stmt
 
 
-def entered_visits(scope: Scope, month: int | None = None) -> Select:
-    """The entered visits in ``scope`` (and ``month``), as rows of Visit."""
-    return select(Visit).where(Visit.id.in_(facts(scope, month).with_only_columns(EntryFact.visit_id)))
-
-
 def drilled_visits(scope: Scope, drill: Drill, today: dt.date) -> Select:
     """The entered visits behind one figure."""
     ids = facts(scope, drill.month).with_only_columns(EntryFact.visit_id)

@@ -56,9 +56,6 @@ class LeniencyList(Base):
         CheckConstraint("effective_to is null or effective_to >= effective_from", name="effective_order"),
     )
 
-    def in_force_on(self, day: dt.date) -> bool:
-        return (self.status == "published" and self.effective_from <= day
-                and (self.effective_to is None or day <= self.effective_to))
 
 
 class LeniencyEntry(Base):
