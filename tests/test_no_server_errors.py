@@ -145,3 +145,14 @@ def test_an_offline_record_with_an_impossible_time_is_refused_alone(client, logi
                                        "key": phone.key_id, "at": at, "data": {"visit": 1}}), "signature": "AA"}
     results = sync(client, login, first, [unsigned, good])
     assert sorted(r["status"] for r in results) == ["applied", "refused"]
+
+
+def test_nul_characters_are_refused_before_any_query(client, login):
+    """PostgreSQL's text holds no NUL: a NUL in a body, the query, a form or the path answers 400."""
+    response = client.post("/api/v1/session", json={"username": "\x00", "password": "x"})
+    assert response.status_code == 400 and response.get_json()["error"] == "bad_request"
+    assert client.get("/catalogue?department=%FF%00").status_code == 400
+    assert client.post("/login", data={"username": "a\x00", "password": "x"}).status_code == 400
+    login("market")
+    page = client.get("/firms/%00")
+    assert page.status_code in (400, 404)

@@ -2,8 +2,8 @@
 
 Python's ``json`` reads things no client of ours sends and the rest of the platform cannot hold: nesting
 deep enough to exhaust the interpreter's recursion (``RecursionError``), numbers of thousands of digits
-(``ValueError``), ``NaN``/``Infinity``, and strings with lone UTF-16 surrogates (``"\\ud800"``) that no
-database or response can encode. The app's JSON provider refuses all of them as malformed JSON, and a
+(``ValueError``), ``NaN``/``Infinity``, and strings with lone UTF-16 surrogates (``"\\ud800"``) or NUL
+characters that no database (PostgreSQL refuses NUL in text) or response can hold. The app's JSON provider refuses all of them as malformed JSON, and a
 hook run before every view reads each JSON body through it once, so that any of them answers 400 in the
 error shape before a view, a rate-limit key or the arguments parser sees the body.
 """
@@ -35,7 +35,10 @@ def _int(text: str) -> int:
     return int(text)
 
 
-def _has_lone_surrogate(text: str) -> bool:
+def unstorable(text: str) -> bool:
+    """A lone surrogate (no encoding holds it) or a NUL character (PostgreSQL's text refuses it)."""
+    if "\x00" in text:
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -53,11 +56,11 @@ def check_value(value) -> None:
                 raise UnreadableJSON("nested too deep")
             children = item.items() if isinstance(item, dict) else ((None, v) for v in item)
             for key, child in children:
-                if isinstance(key, str) and _has_lone_surrogate(key):
-                    raise UnreadableJSON("lone surrogate in a key")
+                if isinstance(key, str) and unstorable(key):
+                    raise UnreadableJSON("unstorable character in a key")
                 stack.append((child, depth + 1))
-        elif isinstance(item, str) and _has_lone_surrogate(item):
-            raise UnreadableJSON("lone surrogate in a string")
+        elif isinstance(item, str) and unstorable(item):
+            raise UnreadableJSON("unstorable character in a string")
 
 
 def strict_loads(text: str | bytes):
@@ -87,7 +90,19 @@ def refuse_unreadable_json():
     return None
 
 
+def refuse_unstorable_text():
+    """Before every view: a NUL or lone surrogate in the path, the query or a form field answers 400."""
+    values = [v for v in (request.view_args or {}).values() if isinstance(v, str)]
+    values += [v for _, vs in request.args.lists() for v in vs]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [v for _, vs in request.form.lists() for v in vs]
+    if any(unstorable(value) for value in values):
+        return error_response(400, "bad_request", "请求中含有无法保存的字符（空字符或无效的 Unicode）")
+    return None
+
+
 def init_app(app: Flask) -> None:
     app.json = StrictJSONProvider(app)
     app.json.ensure_ascii = False
+    app.before_request(refuse_unstorable_text)
     app.before_request(refuse_unreadable_json)
