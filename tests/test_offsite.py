@@ -387,3 +387,16 @@ def test_the_list_filters_by_status_and_refuses_an_unknown_one(client, login, of
     assert sheet["id"] in [r["id"] for r in listed] and {r["status"] for r in listed} == {"sent"}
     assert sheet["id"] not in [r["id"] for r in client.get("/api/v1/offsite?status=closed").get_json()]
     assert client.get("/api/v1/offsite?status=whatever").status_code == 422
+
+
+def test_written_answers_to_one_point_are_bounded(client, login, offsite):
+    from inspection.operations.offsite import MAX_ANSWERS_PER_POINT
+
+    o = offsite(item="RS-001", department="hr", licence_valid_to=None, industry="机械制造")
+    sheet = send(client, login, o)
+    written = next(p for p in points(sheet) if p["evidence_kinds"] == ["answer"])
+    as_user(client, login, o["enterprise"])
+    for n in range(MAX_ANSWERS_PER_POINT):
+        assert upload(client, sheet["id"], written["id"], answer=f"说明第 {n} 条").status_code == 201
+    refused = upload(client, sheet["id"], written["id"], answer="再多一条")
+    assert refused.status_code == 422 and "最多提交 20 条文字说明" in refused.get_json()["message"]
