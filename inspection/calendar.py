@@ -31,6 +31,14 @@ def working_hours(path: Path = CITY_FILE) -> tuple[dt.time, dt.time]:
     return dt.time.fromisoformat(start), dt.time.fromisoformat(end)
 
 
+@functools.lru_cache(maxsize=16)
+def city_limit(name: str, default: int, path: Path = CITY_FILE) -> int:
+    """A numeric limit of the city file (e.g. ``quiet_period_max_days``, ``import_max_rows``), or ``default``."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    value = data.get(name)
+    return int(value) if value is not None else default
+
+
 def is_working_time(local: dt.datetime) -> bool:
     """Whether a local wall-clock time falls on a working day inside the working hours."""
     start, end = working_hours()

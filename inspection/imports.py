@@ -25,6 +25,7 @@ from pathlib import Path
 
 from checklists.errors import Problem
 
+from .calendar import city_limit
 from .cells import as_text, csv_row, csv_value, formula_like
 from .errors import ImportFileInvalid
 from .models.org import CREDIT_CLASSES
@@ -35,7 +36,14 @@ OFFICER_COLUMNS = ("certificate_no", "name", "department", "valid_from", "valid_
 FIRM_REQUIRED = ("uscc", "name", "district", "industry", "credit_class")
 OFFICER_REQUIRED = ("certificate_no", "name", "department", "valid_from", "valid_to")
 SUFFIXES = (".csv", ".xlsx")
-MAX_REPORTED = 50
+MAX_REPORTED = 50            # problems written out in the error's message
+MAX_KEPT = 1000              # problems kept, with their total count, for the page and the API
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # a CSV's size, or an XLSX's members unpacked (a zip bomb is refused)
+
+
+def max_rows() -> int:
+    """The most data rows one import file may hold (``import_max_rows`` in the city file)."""
+    return city_limit("import_max_rows", 200_000)
 
 # Column widths of the tables the records go to: longer values are refused here, not by the database.
 FIRM_LIMITS = {"name": 200, "industry": 32, "address": 300}
@@ -92,12 +100,14 @@ def describe(problem: Problem) -> str:
 
 
 def import_invalid(label: str, problems: Sequence[Problem]) -> ImportFileInvalid:
-    """The error for a file with ``problems``: its message lists the first 50, ``fields`` all of them."""
+    """The error for a file with ``problems``: its message lists the first 50, ``fields`` the first
+    1,000 and their total count (``problem_count``)."""
     problems = list(problems)
     lines = "\n".join(describe(p) for p in problems[:MAX_REPORTED])
     more = f"\n……另有 {len(problems) - MAX_REPORTED} 处错误" if len(problems) > MAX_REPORTED else ""
     error = ImportFileInvalid(f"导入文件 {label} 有 {len(problems)} 处错误，未作任何更改：\n{lines}{more}",
-                              fields={"problems": [p.as_dict() for p in problems]})
+                              fields={"problems": [p.as_dict() for p in problems[:MAX_KEPT]],
+                                      "problem_count": len(problems)})
     error.path, error.problems = label, problems
     return error
 
@@ -147,9 +157,11 @@ def read_rows(path: str | Path) -> tuple[list[str], list[Row]]:
         raise import_invalid(label, [Problem(label, None, "file", f"只支持 CSV 或 XLSX 文件，收到 {path.suffix or '无扩展名'} 文件")])
     if not path.is_file():
         raise import_invalid(label, [Problem(label, None, "file", "文件不存在或无法读取")])
+    _check_size(path, label, suffix)
     raw_rows = _read_csv(path, label) if suffix == ".csv" else _read_xlsx(path, label)
     header: list[str] | None = None
     rows: list[Row] = []
+    limit = max_rows()
     for line, cells in raw_rows:
         if header is None:
             if not any(cells):
@@ -158,9 +170,28 @@ def read_rows(path: str | Path) -> tuple[list[str], list[Row]]:
             continue
         if any(cells):
             rows.append((line, cells))
+            if len(rows) > limit:
+                raise import_invalid(label, [Problem(label, line, "file", f"文件超过 {limit} 行数据，请分批导入")])
     if header is None:
         raise import_invalid(label, [Problem(label, None, "file", "文件为空，缺少表头")])
     return header, rows
+
+
+def _check_size(path: Path, label: str, suffix: str) -> None:
+    """Refuse a CSV larger than the cap, or an XLSX whose members unpack to more (a zip bomb),
+    before anything parses it."""
+    too_big = Problem(label, None, "file", f"文件解压后超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB，请分批导入")
+    if suffix == ".csv":
+        if path.stat().st_size > MAX_UNPACKED_BYTES:
+            raise import_invalid(label, [too_big])
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise import_invalid(label, [Problem(label, None, "file", f"无法读取 XLSX 文件（文件损坏或不是 Excel 工作簿）：{exc}")]) from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise import_invalid(label, [too_big])
 
 
 def _read_csv(path: Path, label: str):

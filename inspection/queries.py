@@ -98,9 +98,12 @@ def pending_offsite_tasks(department_id: int, today) -> Select:
 
 
 def offsite_requests_for(user: User, status: str | None = None) -> Select:
-    """The off-site requests an account may see: its firm's, its department's, or every one."""
+    """The off-site requests an account may see: its firm's, its department's, or every one; only those
+    in ``status`` when given."""
     stmt = (select(OffsiteRequest).options(selectinload(OffsiteRequest.firm), selectinload(OffsiteRequest.department))
             .order_by(OffsiteRequest.deadline, OffsiteRequest.id))
+    if status is not None:
+        stmt = stmt.where(OffsiteRequest.status == status)
     if user.role == "enterprise":
         stmt = stmt.where(OffsiteRequest.firm_id == user.firm_id)
     elif user.role in ("department", "inspector"):

@@ -88,3 +88,15 @@ def test_import_and_export_commands(runner, tmp_path):
     assert runner.invoke(args=["export-officers", "--out", str(out)]).exit_code == 0
     result = runner.invoke(args=["import-officers", str(out)])
     assert result.exit_code == 0 and "新增 0，更新 0" in result.output, result.output
+
+
+def test_a_file_with_many_problems_keeps_the_first_thousand_and_says_how_many(client, login, db_session):
+    login("admin")
+    rows = [row.replace(",B,", ",E,") for row in firm_rows(1200)]
+    response = upload(client, "firms", "企业名录.csv", (HEADER + "\n".join(rows) + "\n").encode("utf-8"))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "共 1200 处问题，仅列出前 1000 处" in page
+    run = db_session.scalars(select(ImportRun).order_by(ImportRun.id.desc())).first()
+    answer = client.get(f"/api/v1/import-runs/{run.id}").get_json()
+    assert answer["problem_count"] == 1200 and len(answer["problems"]) == 1000
+    assert answer["problems_note"] == "共 1200 处问题，仅列出前 1000 处"

@@ -328,10 +328,11 @@ MATRIX: dict[str, Spec] = {
                                                 args=lambda w, s: {"plan_id": w[s]["visit_plan"]}),
     "GET /api/v1/schedule-runs/<int:run_id>": S(401, 403, 403, OK, OK, OK, args=lambda w, s: {"run_id": w["run"]}),
     "GET /api/v1/quiet-periods": S(*OFFICIALS_READ),
-    # A firm's quiet period is the department's to approve; oversight and admins set city or district ones.
-    "POST /api/v1/quiet-periods": S(401, 403, 403, OK, 403, 403, body=json_body(lambda w, s: {
+    # A firm's quiet period is approved by a department (binding its own plans) or, binding every department,
+    # by oversight with evidence; oversight and admins set city or district ones.
+    "POST /api/v1/quiet-periods": S(401, 403, 403, OK, OK, 403, body=json_body(lambda w, s: {
         "scope": "firm", "firm": w["A"]["uscc"], "reason": "企业申请", "start": TODAY.isoformat(),
-        "end": (TODAY + dt.timedelta(days=10)).isoformat()})),
+        "end": (TODAY + dt.timedelta(days=10)).isoformat(), "evidence": "审批文件 2026-1 号"})),
     "PUT /api/v1/departments/<code>/yearly-cap": S(401, 403, 403, MINE_403, 403, 403,
                                                    args=lambda w, s: {"code": w[s]["department"]},
                                                    body=json_body(lambda w, s: {"yearly_cap": 4})),

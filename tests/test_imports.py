@@ -505,3 +505,46 @@ def test_the_message_lists_the_first_fifty_problems():
     assert "big.csv:51 字段 uscc：问题51" in error.message and "big.csv:52 字段" not in error.message
     assert "另有 10 处错误" in error.message
     assert len(error.fields["problems"]) == 60
+
+
+def test_an_xlsx_that_unpacks_too_big_is_refused_before_it_is_parsed(db_session, counts, tmp_path, monkeypatch):
+    """A zip bomb: a few hundred KB that unpack to 60 MB of sheet."""
+    import zipfile
+
+    path = tmp_path / "firms.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (60 * 1024 * 1024))
+    assert path.stat().st_size < 1024 * 1024
+
+    def never(*args, **kwargs):
+        raise AssertionError("openpyxl opened a refused file")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
+    before = counts()
+    with pytest.raises(ImportFileInvalid) as caught:
+        import_firms(db_session, None, path)
+    assert "解压后超过 50 MB" in caught.value.message
+    assert_nothing_written(db_session, before, counts())
+
+
+def test_a_file_over_the_row_cap_is_refused(db_session, counts, tmp_path, monkeypatch):
+    import inspection.imports
+
+    monkeypatch.setattr(inspection.imports, "max_rows", lambda: 3)
+    rows = [[make_uscc("9", "1", "370502", f"RC{n:06d}"), f"行数测试{n}", "东营区", "餐饮服务", "B", "", ""]
+            for n in range(4)]
+    path = write_csv(tmp_path / "firms.csv", FIRM_COLUMNS, rows)
+    before = counts()
+    with pytest.raises(ImportFileInvalid) as caught:
+        import_firms(db_session, None, path)
+    assert "超过 3 行数据" in caught.value.message
+    assert_nothing_written(db_session, before, counts())
+    assert import_firms(db_session, None, write_csv(tmp_path / "ok.csv", FIRM_COLUMNS, rows[:3]))["created"] == 3
+
+
+def test_the_error_keeps_the_first_thousand_problems_and_their_count():
+    problems = [Problem("big.csv", n, "uscc", f"问题{n}", None) for n in range(2, 1502)]
+    error = import_invalid("big.csv", problems)
+    assert len(error.fields["problems"]) == 1000 and error.fields["problem_count"] == 1500
+    assert error.fields["problems"][-1]["line"] == 1001

@@ -379,3 +379,24 @@ def test_a_download_is_named_from_a_safe_base_and_the_checked_type(client, login
     assert names[0] == "attachment; filename=img_src_x_onerror_alert_1.pdf"
     assert "filename*=UTF-8''%E8%AF%81%E6%98%8E_%E6%9D%90%E6%96%99.pdf" in names[1]  # 证明_材料.pdf
     assert names[2].endswith(f"{stored[2].id}.pdf") and "<" not in names[2] and ".exe" not in names[2]
+
+
+def test_the_list_filters_by_status_and_refuses_an_unknown_one(client, login, offsite):
+    sheet = send(client, login, offsite())
+    listed = client.get("/api/v1/offsite?status=sent").get_json()
+    assert sheet["id"] in [r["id"] for r in listed] and {r["status"] for r in listed} == {"sent"}
+    assert sheet["id"] not in [r["id"] for r in client.get("/api/v1/offsite?status=closed").get_json()]
+    assert client.get("/api/v1/offsite?status=whatever").status_code == 422
+
+
+def test_written_answers_to_one_point_are_bounded(client, login, offsite):
+    from inspection.operations.offsite import MAX_ANSWERS_PER_POINT
+
+    o = offsite(item="RS-001", department="hr", licence_valid_to=None, industry="机械制造")
+    sheet = send(client, login, o)
+    written = next(p for p in points(sheet) if p["evidence_kinds"] == ["answer"])
+    as_user(client, login, o["enterprise"])
+    for n in range(MAX_ANSWERS_PER_POINT):
+        assert upload(client, sheet["id"], written["id"], answer=f"说明第 {n} 条").status_code == 201
+    refused = upload(client, sheet["id"], written["id"], answer="再多一条")
+    assert refused.status_code == 422 and "最多提交 20 条文字说明" in refused.get_json()["message"]

@@ -62,11 +62,11 @@ def test_quiet_periods_close_days_and_exclude_firms_quiet_all_period(client, log
     login("market")
     assert client.post("/api/v1/quiet-periods", json={"scope": "city", "days_of_month": [1], "reason": "月末结账"}).status_code == 403
     firm = db_session.scalar(select(Firm).join(District).where(District.code == "370503", Firm.industry == "餐饮服务"))
-    busy = client.post("/api/v1/quiet-periods", json={"scope": "firm", "firm": firm.uscc, "start": "2026-03-25",
-                                                      "end": "2026-05-03", "reason": "旺季经营，经部门批准"})
+    busy = client.post("/api/v1/quiet-periods", json={"scope": "firm", "firm": firm.uscc, "start": "2026-04-01",
+                                                      "end": "2026-04-30", "reason": "旺季经营，经部门批准"})
     assert busy.status_code == 201, busy.get_json()
     plan_id, record = drawn_plan(client, target_industries=["餐饮服务"])
-    assert {"uscc": firm.uscc, "reason": "quiet_period"} in record["excluded"]
+    assert {"uscc": firm.uscc, "reason": f"quiet_period:{busy.get_json()['id']}"} in record["excluded"]
     run = client.post(f"/api/v1/plans/{plan_id}/schedule").get_json()
     assert run["stats"]["check"] == []
     for visit in client.get(f"/api/v1/plans/{plan_id}/visits").get_json():
@@ -90,14 +90,86 @@ def test_a_quiet_period_across_a_month_end(client, login, db_session):
 def test_a_typed_exception_with_evidence_lifts_the_quiet_period(client, login, db_session):
     login("market")
     firm = db_session.scalar(select(Firm).join(District).where(District.code == "370503", Firm.industry == "餐饮服务"))
-    client.post("/api/v1/quiet-periods", json={"scope": "firm", "firm": firm.uscc, "start": "2026-03-01",
-                                               "end": "2026-05-31", "reason": "旺季"})
+    client.post("/api/v1/quiet-periods", json={"scope": "firm", "firm": firm.uscc, "start": "2026-04-01",
+                                               "end": "2026-04-30", "reason": "旺季"})
     missing = client.post("/api/v1/plans", json={**APRIL, "title": "投诉核查", "items": ["SC-003"],
                                                  "ratios": {"A": 1.0}, "quiet_exception": "complaint"})
     assert missing.status_code == 422 and missing.get_json()["fields"] == {"quiet_exception_evidence": "必填"}
     _, record = drawn_plan(client, target_industries=["餐饮服务"], ratios={c: 1.0 for c in "ABCD"},
                            quiet_exception="complaint", quiet_exception_evidence="12345 热线 TS2026-0611")
     assert firm.uscc in record["selected"]
+
+
+def _fire_firm(db_session):
+    return db_session.scalar(select(Firm).join(District).where(District.code == "370503", Firm.industry == "餐饮服务"))
+
+
+def test_a_departments_quiet_period_binds_its_own_plans_only(client, login, db_session):
+    firm = _fire_firm(db_session)
+    login("market")
+    own = client.post("/api/v1/quiet-periods", json={"scope": "firm", "firm": firm.uscc, "start": "2026-04-01",
+                                                     "end": "2026-04-30", "reason": "旺季经营，经部门批准"})
+    assert own.status_code == 201 and own.get_json()["department"] is not None
+    _, market = drawn_plan(client, target_industries=["餐饮服务"], ratios={c: 1.0 for c in "ABCD"})
+    assert {"uscc": firm.uscc, "reason": f"quiet_period:{own.get_json()['id']}"} in market["excluded"]
+    client.delete("/api/v1/session")
+    login("fire")
+    _, fire = drawn_plan(client, items=["XF-002"], target_industries=["餐饮服务"], ratios={c: 1.0 for c in "ABCD"})
+    assert firm.uscc in fire["selected"]
+    assert not [e for e in fire["excluded"] if e["uscc"] == firm.uscc]
+
+
+@pytest.mark.parametrize("period", [{"days_of_month": [1, 2, 3]}, {"start": "2026-04-01"},
+                                    {"start": "0001-01-01", "end": "9999-12-31"},
+                                    {"start": "2026-04-01", "end": "2026-05-01"}])
+def test_a_firms_quiet_period_has_an_end_and_a_bounded_length(client, login, db_session, period):
+    firm = _fire_firm(db_session)
+    login("market")
+    response = client.post("/api/v1/quiet-periods", json={"scope": "firm", "firm": firm.uscc, "reason": "无限期宁静",
+                                                          **period})
+    assert response.status_code == 422, response.get_json()
+
+
+def test_a_firm_wide_quiet_period_is_declared_by_oversight_with_evidence(client, login, db_session):
+    firm = _fire_firm(db_session)
+    body = {"scope": "firm", "firm": firm.uscc, "start": "2026-04-01", "end": "2026-04-30", "reason": "重大活动保障"}
+    login("oversight")
+    missing = client.post("/api/v1/quiet-periods", json=body)
+    assert missing.status_code == 422 and "evidence" in missing.get_json()["fields"]
+    wide = client.post("/api/v1/quiet-periods", json={**body, "evidence": "市政府办公室通知 2026-3 号"})
+    assert wide.status_code == 201 and wide.get_json()["department"] is None
+    client.delete("/api/v1/session")
+    login("fire")
+    _, fire = drawn_plan(client, items=["XF-002"], target_industries=["餐饮服务"], ratios={c: 1.0 for c in "ABCD"})
+    assert {"uscc": firm.uscc, "reason": f"quiet_period:{wide.get_json()['id']}"} in fire["excluded"]
+
+
+def test_audit_flags_long_late_and_piled_up_quiet_periods(client, login, db_session):
+    from core import clock
+    from inspection.models import QuietPeriod
+    from inspection.operations.alerts import refresh_alerts
+
+    firm = _fire_firm(db_session)
+    today = clock.today()
+    login("market")
+    soon = today + dt.timedelta(days=1)
+    late = client.post("/api/v1/quiet-periods", json={"scope": "firm", "firm": firm.uscc, "start": soon.isoformat(),
+                                                      "end": (soon + dt.timedelta(days=9)).isoformat(), "reason": "临时"})
+    assert late.status_code == 201
+    year = today.year + 1
+    for month in (5, 8):
+        assert client.post("/api/v1/quiet-periods", json={
+            "scope": "firm", "firm": firm.uscc, "start": f"{year}-0{month}-01", "end": f"{year}-0{month}-20",
+            "reason": "旺季"}).status_code == 201
+    legacy = QuietPeriod(scope="firm", firm_id=firm.id, start=dt.date(year + 2, 1, 1), end=dt.date(year + 2, 3, 31),
+                         reason="旧数据")
+    db_session.add(legacy)
+    db_session.flush()
+    raised = refresh_alerts(db_session, today=today)
+    assert raised["quiet_periods"] >= 3
+    from inspection.models import Alert
+    keys = set(db_session.scalars(select(Alert.key).where(Alert.rule == "quiet_periods")))
+    assert {f"quiet_late:{late.get_json()['id']}", f"quiet_long:{legacy.id}", f"quiet_year:{firm.id}:{year}"} <= keys
 
 
 @pytest.fixture

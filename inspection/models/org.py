@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, String, Table
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from checklists.models import Base, Department
@@ -134,7 +134,11 @@ class QuietPeriod(Base):
 
     Either days of every month (``days_of_month``, e.g. the last days of each month when firms
     close their books) or a date range (a firm's approved busy season), for the whole city, a
-    district or one firm."""
+    district or one firm.
+
+    A firm's period declared by a department (``department_id`` set) binds that department's plans
+    only; a firm-wide one (no department) is declared by oversight, with its evidence. Firm periods
+    are date ranges of bounded length (``quiet_period_max_days`` in the city file)."""
 
     __tablename__ = "quiet_periods"
 
@@ -147,6 +151,9 @@ class QuietPeriod(Base):
     end: Mapped[dt.date | None] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(String(200))
     declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    evidence: Mapped[str | None] = mapped_column(Text)
+    declared_on: Mapped[dt.date | None] = mapped_column(Date)
 
     __table_args__ = (
         CheckConstraint("scope in ('city','district','firm')", name="scope"),

@@ -23,6 +23,7 @@ ALERT_RULES = {
     "emergency_backfile": "紧急入企未按期补录线索",
     "offline_entry": "断网补录的入企",
     "no_code_report": "企业反映未亮码检查",
+    "quiet_periods": "企业宁静期过长、过多或临期设定",
 }
 ALERT_STATUSES = ("open", "explained", "closed")
 ALERT_STATUS_LABELS = {"open": "待处理", "explained": "已说明", "closed": "已办结"}

@@ -157,3 +157,14 @@ class ImportRun(Base):
         CheckConstraint("kind in ('firms','officers')", name="kind"),
         CheckConstraint("status in ('queued','running','done','failed')", name="status"),
     )
+
+    @property
+    def problem_count(self) -> int:
+        """All the problems of a refused file; ``problems`` keeps the first 1,000."""
+        return (self.counts or {}).get("problems", len(self.problems or []))
+
+    @property
+    def problems_note(self) -> str:
+        """``共 N 处问题，仅列出前 1000 处`` when not every problem is listed, else empty."""
+        listed = len(self.problems or [])
+        return f"共 {self.problem_count} 处问题，仅列出前 {listed} 处" if self.problem_count > listed else ""

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from core import clock
 
+from ..calendar import city_limit
 from ..errors import InvalidInput, NotPermitted
 from ..models import (
     ALERT_STATUSES,
@@ -27,6 +28,7 @@ from ..models import (
     ItemOutcome,
     LeniencyDecision,
     Officer,
+    QuietPeriod,
     RefusalReport,
     Scan,
     User,
@@ -42,6 +44,7 @@ PROFIT_MIN_CASES = 10        # ...once there are this many cases
 PROFIT_MIN_FINES = 100_000   # ...or this many yuan of fines...
 PROFIT_Z = 2.0               # ...and the rise is beyond chance: this many standard deviations
 HEAVIER_REPEAT = 3           # heavier treatments by one officer in a calendar year
+QUIET_NOTICE_DAYS = 5        # a firm's quiet period declared fewer days than this before it starts is late
 
 
 def audit_start(today: dt.date) -> dt.date:
@@ -333,6 +336,44 @@ def no_code_reports(session: Session, since: dt.date):
                 "description": report.description}, None, report.firm_id)
 
 
+def _year_days(period: QuietPeriod, year: int) -> set[dt.date]:
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if period.days_of_month is None:
+        first, last = max(first, period.start), min(last, period.end)
+    return {first + dt.timedelta(days=n) for n in range((last - first).days + 1)
+            if period.covers(first + dt.timedelta(days=n))}
+
+
+def quiet_periods(session: Session, since: dt.date, notice_days: int = QUIET_NOTICE_DAYS):
+    """Firms' quiet periods (企业宁静期) longer than the city's cap, declared fewer than ``notice_days``
+    days before they start, and firms whose periods (of all departments) cover more than the cap in a year."""
+    cap = city_limit("quiet_period_max_days", 30)
+    periods = session.scalars(select(QuietPeriod).where(
+        QuietPeriod.scope == "firm", (QuietPeriod.end.is_(None)) | (QuietPeriod.end >= since))
+        .order_by(QuietPeriod.id)).all()
+    by_firm_year: dict[tuple[int, int], set[dt.date]] = defaultdict(set)
+    for period in periods:
+        about = {"period": period.id, "start": period.start and period.start.isoformat(),
+                 "end": period.end and period.end.isoformat(), "cap": cap,
+                 "declared_on": period.declared_on and period.declared_on.isoformat()}
+        if period.start and period.end and (period.end - period.start).days + 1 > cap:
+            days = (period.end - period.start).days + 1
+            yield (f"quiet_long:{period.id}", f"宁静期 #{period.id} 长 {days} 天，超过上限 {cap} 天",
+                   {**about, "days": days}, period.department_id, period.firm_id)
+        if period.start and period.declared_on and (period.start - period.declared_on).days < notice_days:
+            yield (f"quiet_late:{period.id}",
+                   f"宁静期 #{period.id} 于 {period.declared_on} 设定，距开始不足 {notice_days} 天",
+                   about, period.department_id, period.firm_id)
+        years = range(max(since.year, period.start.year if period.start else since.year),
+                      (period.end.year if period.end else since.year + 1) + 1)
+        for year in years:
+            by_firm_year[(period.firm_id, year)] |= _year_days(period, year)
+    for (firm_id, year), days in sorted(by_firm_year.items()):
+        if len(days) > cap:
+            yield (f"quiet_year:{firm_id}:{year}", f"{year} 年企业宁静期共 {len(days)} 天，超过上限 {cap} 天",
+                   {"year": year, "days": len(days), "cap": cap}, None, firm_id)
+
+
 def refresh_alerts(session: Session, *, today: dt.date, since: dt.date | None = None,
                    total_cap: int = TOTAL_ENTRIES_CAP, uncombined_days: int = UNCOMBINED_DAYS) -> dict[str, int]:
     """Run every rule over the audit window (from ``since``, by default January of last year); raise an
@@ -345,7 +386,8 @@ def refresh_alerts(session: Session, *, today: dt.date, since: dt.date | None = 
              "profit_driven": profit_driven(session, today), "heavier_repeat": heavier_repeats(session),
              "unplanned_entry": unplanned_entries(session, since),
              "emergency_backfile": emergency_backfiles(session, today, since),
-             "offline_entry": offline_entries(session, since), "no_code_report": no_code_reports(session, since)}
+             "offline_entry": offline_entries(session, since), "no_code_report": no_code_reports(session, since),
+             "quiet_periods": quiet_periods(session, since)}
     known = set(session.scalars(select(Alert.key)))
     raised: dict[str, int] = {}
     now = utcnow()

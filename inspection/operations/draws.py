@@ -24,7 +24,7 @@ from ..models import (
 )
 from .events import append_event, format_timestamp, utcnow
 from .plans import check_jurisdiction, transition
-from .quiet import quiet_days
+from .quiet import quiet_cover
 
 EXCLUSION_LABELS = {"yearly_cap": "本年度该事项检查次数已达上限", "department_cap": "本年度本部门检查次数已达上限",
                     "rotation": "本计划系列近期已抽中（轮换）", "quiet_period": "计划期间全部处于企业宁静期"}
@@ -104,14 +104,24 @@ def _department_capped(session: Session, plan: InspectionPlan) -> set[int]:
         .group_by(InspectionTask.firm_id).having(func.count() >= cap)))
 
 
-def _always_quiet(session: Session, plan: InspectionPlan, rows) -> set[int]:
-    """Firms quiet on every working day of the plan's period (unless the plan has a typed exception)."""
+def _always_quiet(session: Session, plan: InspectionPlan, rows) -> dict[int, str]:
+    """Firms quiet on every working day of the plan's period (unless the plan has a typed exception),
+    each with its reason naming the periods: ``quiet_period:<id>[,<id>...]``. A firm's period declared
+    by a department binds that department's plans only."""
     if plan.quiet_exception or not plan.on_site:
-        return set()
+        return {}
     days = set(working_days(plan.period_start, plan.period_end))
-    quiet = quiet_days(session, [(firm_id, district_id) for firm_id, _, _, district_id in rows],
-                       plan.period_start, plan.period_end)
-    return {firm_id for firm_id, closed in quiet.items() if days and days <= closed}
+    cover = quiet_cover(session, [(firm_id, district_id) for firm_id, _, _, district_id in rows],
+                        plan.period_start, plan.period_end, {plan.department_id})
+    return {firm_id: "quiet_period:" + ",".join(str(i) for i in sorted(set().union(*closed.values())))
+            for firm_id, closed in cover.items() if days and days <= closed.keys()}
+
+
+def exclusion_label(reason: str) -> str:
+    """The Chinese label of an exclusion reason, naming the quiet periods of ``quiet_period:<ids>``."""
+    kind, _, ids = reason.partition(":")
+    label = EXCLUSION_LABELS.get(kind, reason)
+    return f"{label}（宁静期编号 {ids}）" if ids else label
 
 
 def _rotation_excluded(session: Session, plan: InspectionPlan, eligible: dict[int, str]) -> set[int]:
@@ -143,10 +153,11 @@ def _draw_one(session: Session, actor: User, plan: InspectionPlan, seed: str, co
     reasons: dict[int, str] = {}
     # One reason a firm, in this order: the item's cap, the department's cap, quiet days, rotation.
     for reason, firm_ids in (("yearly_cap", _capped_firms(session, plan)),
-                             ("department_cap", _department_capped(session, plan)),
-                             ("quiet_period", _always_quiet(session, plan, rows))):
+                             ("department_cap", _department_capped(session, plan))):
         for firm_id in firm_ids & by_id.keys():
             reasons.setdefault(firm_id, reason)
+    for firm_id, reason in _always_quiet(session, plan, rows).items():
+        reasons.setdefault(firm_id, reason)
     for firm_id in _rotation_excluded(session, plan, {fid: c for fid, (_, c) in by_id.items()}):
         reasons.setdefault(firm_id, "rotation")
     excluded = [{"uscc": by_id[fid][0], "reason": reason} for fid, reason in reasons.items()]

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from ..errors import DomainError, InvalidInput, NotPermitted
+from ..imports import MAX_KEPT
 from ..models import ImportRun, User
 from .events import append_event, utcnow
 from .imports import import_firms, import_officers
@@ -45,9 +46,10 @@ def run_import(session: Session, run: ImportRun, actor: User | None,
 def fail_import(session: Session, run: ImportRun, actor: User | None, error: DomainError) -> ImportRun:
     """Record why a file was refused; nothing of it was written."""
     run.status, run.finished_at = "failed", utcnow()
-    run.problems = list(error.fields.get("problems", []))
+    run.problems = list(error.fields.get("problems", []))[:MAX_KEPT]
+    run.counts = {"problems": error.fields.get("problem_count", len(run.problems))}
     run.message = error.message.split("\n", 1)[0]
     session.flush()
     append_event(session, actor, "import.refused", f"import:{run.id}",
-                 {"kind": run.kind, "file": run.filename, "problems": len(run.problems)})
+                 {"kind": run.kind, "file": run.filename, "problems": run.counts["problems"]})
     return run

@@ -45,6 +45,7 @@ DEFAULT_EXTENSION = 5
 ESCALATION_WORKING_DAYS = 20   # window of the on-site task an escalation creates
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES_PER_POINT = 5
+MAX_ANSWERS_PER_POINT = 20
 ESCALATE = "escalate"          # a review decision besides the results of RESULTS
 FILE_TYPES = [(b"%PDF-", ".pdf", "application/pdf", "PDF"), (b"\xff\xd8\xff", ".jpg", "image/jpeg", "JPEG"),
               (b"\x89PNG\r\n\x1a\n", ".png", "image/png", "PNG"),
@@ -237,6 +238,10 @@ def add_evidence(session: Session, actor: User, request: OffsiteRequest, point_i
     elif answer is not None and answer.strip():
         if "answer" not in kinds:
             raise InvalidInput("该要点需要上传文件材料", fields={"answer": "需要文件"})
+        count = len([e for e in request.evidence if e.point_id == point.id and e.kind == "answer"])
+        if count >= MAX_ANSWERS_PER_POINT:
+            raise InvalidInput(f"每个要点最多提交 {MAX_ANSWERS_PER_POINT} 条文字说明，请修改或合并已有说明",
+                               fields={"answer": "文字说明过多"})
         evidence = OffsiteEvidence(request_id=request.id, point_id=point.id, kind="answer", text=answer.strip()[:4000],
                                    uploaded_by_id=actor.id, at=now)
     else:

@@ -145,7 +145,8 @@ def build_instance(session: Session, plans: list[InspectionPlan], start: dt.date
                                "officers_needed": task.plan.officers_needed,
                                "qualification": _requirement(task.plan)})
     # Quiet days close the firm, unless every task it has comes under a typed exception.
-    quiet = quiet_days(session, [(f.id, f.district_id) for f in firm_map.values()], start, end)
+    quiet = quiet_days(session, [(f.id, f.district_id) for f in firm_map.values()], start, end,
+                       {task.plan.department_id for task in task_map.values()})
     excepted = defaultdict(lambda: True)
     for task in task_map.values():
         excepted[task.firm_id] = excepted[task.firm_id] and bool(task.plan.quiet_exception)

@@ -25,6 +25,8 @@ class ImportRunSchema(BaseSchema):
     message = Str()
     counts = fields.Dict()
     problems = fields.List(fields.Dict())
+    problem_count = Int()
+    problems_note = Str()
 
 
 @blp.get("/import-runs/<int:run_id>")

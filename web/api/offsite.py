@@ -8,7 +8,7 @@ from marshmallow import fields
 
 from inspection import queries
 from inspection.errors import InvalidInput
-from inspection.models import InspectionTask, ItemOutcome, OffsiteRequest
+from inspection.models import OFFSITE_STATUSES, InspectionTask, ItemOutcome, OffsiteRequest
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.offsite import (
@@ -44,7 +44,7 @@ class RequestSummarySchema(BaseSchema):
 
 
 class RequestQuerySchema(BaseSchema):
-    status = Str(validate=one_of(["sent", "answered", "closed", "escalated"]))
+    status = Str(validate=one_of(OFFSITE_STATUSES))
 
 
 class ExtensionSchema(BaseSchema):

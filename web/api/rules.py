@@ -52,7 +52,7 @@ def new_quiet_period(body):
             raise NotFound(f"未知企业 {body['firm']}", fields={"firm": "未知企业"})
     return declare_quiet_period(session, current_user, scope=body["scope"], reason=body["reason"], district=district,
                                 firm=firm, days_of_month=body.get("days_of_month"), start=body.get("start"),
-                                end=body.get("end"))
+                                end=body.get("end"), evidence=body.get("evidence"))
 
 
 @blp.put("/departments/<code>/yearly-cap")

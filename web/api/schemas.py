@@ -261,6 +261,7 @@ class QuietPeriodInSchema(BaseSchema):
     start = Day(load_default=None, allow_none=True)
     end = Day(load_default=None, allow_none=True)
     reason = Str(required=True, validate=length(2, 200))
+    evidence = Str(load_default=None, allow_none=True, validate=length(2, 500))
 
 
 class QuietPeriodSchema(BaseSchema):
@@ -272,6 +273,9 @@ class QuietPeriodSchema(BaseSchema):
     start = Day(allow_none=True)
     end = Day(allow_none=True)
     reason = Str()
+    department = fields.Function(lambda q: q.department_id)
+    evidence = Str(allow_none=True)
+    declared_on = Day(allow_none=True)
 
 
 class YearlyCapSchema(BaseSchema):

@@ -97,7 +97,7 @@ def draw_summary(plan: InspectionPlan) -> dict | None:
     firms = {f.uscc: f for f in db().scalars(select(Firm).where(Firm.uscc.in_(record["selected"])))}
     weights = {e["uscc"]: e["weight"] for e in record["pool"] if "weight" in e}
     return {"record": record, "by_class": [(c, pool.get(c, 0), chosen.get(c, 0)) for c in CLASSES], "weights": weights,
-            "excluded": Counter(e["reason"] for e in record["excluded"]), "firms": firms,
+            "excluded": Counter(e["reason"].partition(":")[0] for e in record["excluded"]), "firms": firms,
             "labels": EXCLUSION_LABELS}
 
 

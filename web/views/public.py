@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from checklists.models import CatalogueItem, Department
 from inspection import queries
 from inspection.models import Firm, InspectionPlan
-from inspection.operations.draws import EXCLUSION_LABELS
+from inspection.operations.draws import exclusion_label
 from inspection.operations.events import chain_head
 
 from ..database import db
@@ -61,5 +61,5 @@ def public_plan(plan_id: int):
     if record:
         firms = {f.uscc: f for f in db().scalars(select(Firm).where(Firm.uscc.in_(record["selected"])))}
     weights = {e["uscc"]: e["weight"] for e in record["pool"] if "weight" in e} if record else {}
-    return render_template("public/plan.html", plan=plan, record=record, firms=firms, labels=EXCLUSION_LABELS,
+    return render_template("public/plan.html", plan=plan, record=record, firms=firms, label=exclusion_label,
                            weights=weights)
