@@ -44,8 +44,8 @@ def _say_when_outside_working_hours() -> None:
         return
     start, end = working_hours()
     morning = next_working_morning(local)
-    click.echo(f"现在是 {local:%Y-%m-%d %H:%M}（本地时间），不在工作日 {start:%H:%M}–{end:%H:%M} 之内，"
-               "扫码入企会被拒绝。")
+    click.echo(f"现在是 {local:%Y-%m-%d %H:%M}（本地时间），不在工作日 {start:%H:%M}–{end:%H:%M} 之内："
+               "入企检查只排在工作日的工作时间。")
     click.echo(f"要现在试用现场检查，可让演示平台的时钟从下一个工作日上午开始走：\n"
                f"  INSPECTION_NOW={morning.isoformat(timespec='minutes')} inspection demo")
 
