@@ -73,7 +73,7 @@ def test_entry_on_a_lead_and_the_firms_report(page, phones, live_app, live_serve
     shot(firm_phone, "door-3-firm-reports-no-code")
 
     page.goto(f"{live_server}/evaluations")
-    assert "不少于 5 条" in page.locator("main").inner_text()
+    assert "不足 5 家的月份不予显示" in page.locator("main").inner_text()
     page.click("header button:has-text('退出')")
     sign_in(page, "oversight")
     page.goto(f"{live_server}/oversight/alerts")
