@@ -305,35 +305,60 @@ def _solve_day(P, plan, k, d, visits, config, limit) -> tuple[dict[int, list[int
     return teams, failed
 
 
+def _department_day_work(P: Prepared, plan: Plan) -> dict[tuple[int, int], list[tuple[int, tuple[int, ...]]]]:
+    """Per (department, day): its visits as (firm, the department's tasks there)."""
+    work: dict[tuple[int, int], list[tuple[int, tuple[int, ...]]]] = defaultdict(list)
+    for (f, d), tasks in plan.visit_tasks.items():
+        by_department: dict[int, list[int]] = defaultdict(list)
+        for t in tasks:
+            by_department[P.task_dept[t]].append(t)
+        for k, mine in by_department.items():
+            work[(k, d)].append((f, tuple(sorted(mine))))
+    for visits in work.values():
+        visits.sort()
+    return work
+
+
 def staff_plan(
     P: Prepared,
     day_plan: Plan,
     config: SolverConfig,
     deadline: float,
     report: Callable[[float, str], None],
+    base: Plan | None = None,
 ) -> Plan:
     """A plan with the days of ``day_plan`` and fresh teams (module docstring).
 
-    Each (department, day) is first staffed greedily; where that leaves a visit
-    unstaffed or an officer-day spanning two districts, or while time is plentiful, the
-    CP-SAT staffing is tried too and the better of the two kept (fewer dropped tasks, then fewer spanning
-    officer-days, then the more even load).
+    Officers of one department on one day are independent of every other (department,
+    day), so where ``base`` (a complete plan, e.g. the greedy's) has exactly the same
+    visits and tasks of a department on a day, its teams are kept as they are.  Every
+    other (department, day) is first staffed greedily; where that leaves a visit
+    unstaffed or an officer-day spanning two districts, and time remains, the CP-SAT
+    staffing is tried too and the better of the two kept (fewer dropped tasks, then
+    fewer spanning officer-days, then the more even load).  The greedy pass always
+    completes, so the plan is valid even when the deadline has passed.
     """
     plan = day_plan.copy_days()
-    work: dict[tuple[int, int], list[tuple[int, dict]]] = defaultdict(list)
-    for (f, d), tasks in plan.visit_tasks.items():
-        needs: dict[int, list] = defaultdict(list)
-        for t in tasks:
-            needs[P.task_dept[t]].append((P.task_need[t], P.task_qual[t]))
-        for k, items in needs.items():
-            work[(k, d)].append((f, team_demand(items)))
+    work = _department_day_work(P, plan)
     keys = sorted(work, key=lambda key: (key[1], key[0]))
+    if base is not None:
+        before = _department_day_work(P, base)
+        changed = []
+        for k, d in keys:
+            if before.get((k, d)) == work[(k, d)]:
+                for f, _ in work[(k, d)]:
+                    plan.set_team(f, d, k, base.teams[(f, d)][k])
+            else:
+                changed.append((k, d))
+        keys = changed
     for done, (k, d) in enumerate(keys):
-        visits = sorted(work[(k, d)], key=lambda v: P.firm_ids[v[0]])
+        visits = [
+            (f, team_demand([(P.task_need[t], P.task_qual[t]) for t in tasks])) for f, tasks in work[(k, d)]
+        ]
+        visits.sort(key=lambda v: P.firm_ids[v[0]])
         teams, failed = _greedy_day(P, plan, k, d, visits)
         remaining = deadline - time.monotonic()
-        share = remaining / max(1, len(keys) - done)
-        if remaining > 0.5 and (failed or _day_spans(plan, k, d) or share > 0.25):
+        if remaining > 0.5 and (failed or _day_spans(plan, k, d)):
             greedy_score = (
                 sum(len(plan.visit_tasks[(f, d)]) for f in failed),
                 _day_spans(plan, k, d),
@@ -341,7 +366,7 @@ def staff_plan(
             )
             for f in teams:
                 plan.clear_team(f, d, k)
-            limit = min(5.0, max(0.2, remaining / max(1, len(keys) - done) * 4))
+            limit = min(5.0, remaining - 0.3, max(0.2, remaining / max(1, len(keys) - done) * 4))
             cp_teams, cp_failed = _solve_day(P, plan, k, d, visits, config, limit)
             cp_score = (
                 sum(len(plan.visit_tasks[(f, d)]) for f in cp_failed),
