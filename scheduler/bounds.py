@@ -204,6 +204,8 @@ def _capacity_scheduled_upper_bound(P: Prepared, deadline: float | None = None) 
                 row.SetCoefficient(var, float(cost))
             for flow in inflow.get(key, ()):
                 row.SetCoefficient(flow, -1.0)
+        if deadline is not None:
+            solver.SetTimeLimit(max(1, int(1000 * (deadline - time.monotonic()))))
         status = solver.Solve()
         if status != pywraplp.Solver.OPTIMAL:
             total += sum(len(tasks) for tasks in groups.values())

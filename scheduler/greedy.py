@@ -43,13 +43,15 @@ class _Free:
                     for d in range(P.n_days):
                         counts[d] += row[d]
                 self.free[(k, r)] = counts
+        # the counts each officer is part of
+        self.cells: list[list[list[int]]] = []
+        for o, k in enumerate(P.officer_dept):
+            covered = P.officer_districts[o]
+            self.cells.append([self.free[(k, r)] for r in self.districts if covered is None or r in covered])
 
     def take(self, o: int, d: int, amount: int) -> None:
-        k = self.P.officer_dept[o]
-        covered = self.P.officer_districts[o]
-        for r in self.districts:
-            if covered is None or r in covered:
-                self.free[(k, r)][d] -= amount
+        for counts in self.cells[o]:
+            counts[d] -= amount
 
 
 def staff_team(plan: Plan, f: int, d: int, k: int, tasks: list[int]) -> list[int] | None:

@@ -95,36 +95,51 @@ class OfficerQueues:
         heaps = self.of_officer_day.get((o, d))
         if not heaps:
             return
-        if self.plan.rem[o][d] <= 0:
+        plan = self.plan
+        if plan.rem[o][d] <= 0:
             return  # stale entries are dropped when popped; he comes back with capacity
+        used = plan.officer_day_districts.get((o, d))
+        breadth = self.breadth[o]
+        waste = self.n_quals[o]
+        load = plan.load[o]
+        push = heapq.heappush
         for heap in heaps:
-            heapq.heappush(heap.entries, self._key(heap, o))
+            spans = bool(used) and heap.district not in used
+            push(heap.entries, (spans, breadth, waste if heap.qualification is ANY else 0, load, o))
 
     def pick(
         self, k: int, district: str | None, qualification: str | None, d: int, need: int, taken: set[int]
     ) -> list[int] | None:
         """The ``need`` most preferred officers of the bucket with capacity left on day d
         and not in ``taken``, or None if there are fewer.  Leaves the plan unchanged."""
-        heap = self._heap(k, district, qualification, d)
+        heap = self.heaps.get((k, district, qualification, d)) or self._heap(k, district, qualification, d)
         entries = heap.entries
         if len(entries) > 4 * len(heap.members) + 32:
             self._rebuild(heap)
             entries = heap.entries
-        rem = self.plan.rem
+        plan = self.plan
+        rem = plan.rem
+        load = plan.load
+        used_on = plan.officer_day_districts.get
+        pop = heapq.heappop
         chosen: list[int] = []
         keep: list[tuple] = []
         seen: set[int] = set()
         while len(chosen) < need and entries:
-            entry = heapq.heappop(entries)
-            o = entry[-1]
+            entry = pop(entries)
+            o = entry[4]
             if o in seen or rem[o][d] <= 0:
                 continue  # a duplicate, or no capacity (touch brings him back)
-            current = self._key(heap, o)
-            if current[:3] > entry[:3] or current[3] > entry[3] + LOAD_SLACK:
-                heapq.heappush(entries, current)
-                continue
+            used = used_on((o, d))
+            spans = bool(used) and district not in used
+            if spans != entry[0] or load[o] > entry[3] + LOAD_SLACK:
+                current = (spans, entry[1], entry[2], load[o], o)
+                if current > entry:
+                    heapq.heappush(entries, current)
+                    continue
+                entry = current
             seen.add(o)
-            keep.append(current)
+            keep.append(entry)
             if o not in taken:
                 chosen.append(o)
         for entry in keep:
