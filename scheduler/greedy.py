@@ -159,7 +159,7 @@ def careful_greedy(P: Prepared, seed: int = 0, deadline: float | None = None) ->
     """A complete plan (days and teams) built by the careful greedy (module docstring).
 
     When ``deadline`` (time.monotonic()) passes, placing stops: the plan is valid, the
-    tasks not placed yet are left unscheduled.
+    tasks not placed yet are left unscheduled, and ``plan.cut_short`` is set.
     """
     rng = random.Random(seed)
     plan = Plan(P)
@@ -194,6 +194,7 @@ def careful_greedy(P: Prepared, seed: int = 0, deadline: float | None = None) ->
 
     for i, (_, _, _, f, group, common) in enumerate(candidates):
         if deadline is not None and i % 64 == 0 and time.monotonic() > deadline:
+            plan.cut_short = True
             return plan
         _place_group(plan, free, f, group, common)
 
@@ -202,6 +203,7 @@ def careful_greedy(P: Prepared, seed: int = 0, deadline: float | None = None) ->
     left.sort(key=lambda t: (bin(P.feasible_mask[t]).count("1"), rng.random()))
     for i, t in enumerate(left):
         if deadline is not None and i % 64 == 0 and time.monotonic() > deadline:
+            plan.cut_short = True
             break
         insert_task(plan, t, free)
     return plan

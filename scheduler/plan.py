@@ -32,6 +32,7 @@ class Plan:
         # districts each officer visits on each day: (o, d) -> {district: visits}
         self.officer_day_districts: dict[tuple[int, int], dict[str | None, int]] = defaultdict(dict)
         self._queues: OfficerQueues | None = None
+        self.cut_short = False  # built until a deadline: not every task was tried
 
     @property
     def queues(self) -> OfficerQueues:

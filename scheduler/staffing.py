@@ -284,7 +284,14 @@ def _solve_day(P, plan, k, d, visits, config, limit) -> tuple[dict[int, list[int
         plan.set_team(f, d, k, team)
     if failed:
         # Re-staff the districts with failures exactly, from their capacity before.
+        # Officers covering two districts link them: take every district that shares
+        # an eligible officer with a failed one (usually the whole department-day).
         districts = {P.firm_district[f] for f in failed}
+        linked = {o for r in districts for o in P.eligible(k, r, None)}
+        for f, _ in visits:
+            r = P.firm_district[f]
+            if r not in districts and any(o in linked for o in P.eligible(k, r, None)):
+                districts.add(r)
         redo = [f for f, _ in visits if P.firm_district[f] in districts]
         for f in redo:
             if f in teams:
