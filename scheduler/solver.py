@@ -129,13 +129,13 @@ def solve(instance: Instance, config: SolverConfig | None = None, progress: Prog
     extra: dict = {}
     proven = False
     best = greedy
-    stopped_at_bounds = _at_bounds(greedy_key, bounds)
-    if P.n_tasks and len(P.reason) < P.n_tasks and not stopped_at_bounds and time.monotonic() < deadline:
+    greedy_at_bounds = _at_bounds(greedy_key, bounds)
+    if P.n_tasks and len(P.reason) < P.n_tasks and not greedy_at_bounds and time.monotonic() < deadline:
         if strategy == "exact":
             plan, proven = solve_exact(P, config, deadline, greedy)
         else:
             day_plan, extra = improve_days(P, greedy, config, deadline, bounds, report)
-            if day_plan.task_day == greedy.task_day:
+            if day_plan.task_day == greedy.task_day and not greedy_key[2]:
                 plan = None  # the search changed nothing: the greedy's teams stand
             else:
                 plan = staff_plan(P, day_plan, config, deadline, report, base=greedy)
@@ -191,7 +191,7 @@ def solve(instance: Instance, config: SolverConfig | None = None, progress: Prog
         "off_site_tasks": len(P.off_site_ids),
         "first_feasible_seconds": round(first_feasible, 3),
         "within_1pct_seconds": None if within is None else round(within, 3),
-        "stopped_at_bounds": stopped_at_bounds,
+        "greedy_at_bounds": greedy_at_bounds,
         "greedy_cut_short": greedy.cut_short,
         "unscheduled_capacity_bound_skipped": bounds.capacity_skipped,
     }

@@ -338,7 +338,8 @@ def staff_plan(
 
     Officers of one department on one day are independent of every other (department,
     day), so where ``base`` (a complete plan, e.g. the greedy's) has exactly the same
-    visits and tasks of a department on a day, its teams are kept as they are.  Every
+    visits and tasks of a department on a day and no officer-day there spans two
+    districts, its teams are kept as they are.  Every
     other (department, day) is first staffed greedily; where that leaves a visit
     unstaffed or an officer-day spanning two districts, and time remains, the CP-SAT
     staffing is tried too and the better of the two kept (fewer dropped tasks, then
@@ -352,7 +353,7 @@ def staff_plan(
         before = _department_day_work(P, base)
         changed = []
         for k, d in keys:
-            if before.get((k, d)) == work[(k, d)]:
+            if before.get((k, d)) == work[(k, d)] and not _day_spans(base, k, d):
                 for f, _ in work[(k, d)]:
                     plan.set_team(f, d, k, base.teams[(f, d)][k])
             else:
@@ -388,7 +389,18 @@ def staff_plan(
                 for f, team in teams.items():
                     plan.set_team(f, d, k, team)
         for f in failed:
-            for t in [t for t in plan.visit_tasks[(f, d)] if P.task_dept[t] == k]:
+            # Keep what a team from the capacity left can still do: drop the hardest of
+            # the department's tasks there (qualified, then large teams) one at a time.
+            mine = [t for t in plan.visit_tasks[(f, d)] if P.task_dept[t] == k]
+            mine.sort(key=lambda t: (P.task_qual[t] is not None, P.task_need[t], P.task_ids[t]))
+            kept = list(mine)
+            while kept:
+                team = staff_team(plan, f, d, k, kept)
+                if team is not None:
+                    plan.set_team(f, d, k, team)
+                    break
+                kept.pop()
+            for t in mine[len(kept):]:
                 plan.remove_task(t)
         if done % 20 == 0:
             report(0.8 + 0.15 * done / max(1, len(keys)), f"staffing {done}/{len(keys)}")
