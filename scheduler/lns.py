@@ -480,13 +480,16 @@ def improve_days(
     report: Callable[[float, str], None],
 ) -> tuple[Plan, dict]:
     """Improve the day plan of ``start`` until the LNS share of the time is used up."""
-    plan = start.copy_days()
-    lns = DayLNS(P, plan, config)
     begin = time.monotonic()
     # Keep time for staffing (only the (department, day) pairs the search changed are
-    # re-staffed, greedily first; about 0.2 ms per task measured) and the final passes.
-    reserve = max(0.05 * (deadline - begin), 0.0003 * P.n_tasks + 0.5)
+    # re-staffed, greedily first; about 50 microseconds a task measured) and the final
+    # passes.
+    reserve = max(0.05 * (deadline - begin), 5e-5 * P.n_tasks + 0.5)
     stop = deadline - reserve
+    if stop - begin < 1.0:
+        return start, {"lns_iterations": 0, "lns_improvements": 0}  # no time for a search
+    plan = start.copy_days()
+    lns = DayLNS(P, plan, config)
     while time.monotonic() < stop - 0.2:
         if plan.unscheduled_count() <= bounds.unscheduled and plan.visit_count() <= bounds.visits:
             break

@@ -135,7 +135,8 @@ def solve(instance: Instance, config: SolverConfig | None = None, progress: Prog
             plan, proven = solve_exact(P, config, deadline, greedy)
         else:
             day_plan, extra = improve_days(P, greedy, config, deadline, bounds, report)
-            if day_plan.task_day == greedy.task_day and not greedy_key[2]:
+            unchanged = day_plan.task_day == greedy.task_day
+            if unchanged and (not greedy_key[2] or time.monotonic() > deadline - 5e-5 * P.n_tasks - 0.5):
                 plan = None  # the search changed nothing: the greedy's teams stand
             else:
                 plan = staff_plan(P, day_plan, config, deadline, report, base=greedy)
