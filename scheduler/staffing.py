@@ -326,6 +326,39 @@ def _department_day_work(P: Prepared, plan: Plan) -> dict[tuple[int, int], list[
     return work
 
 
+def _patch_day(
+    P: Prepared,
+    plan: Plan,
+    base: Plan,
+    k: int,
+    d: int,
+    now: list[tuple[int, tuple[int, ...]]],
+    before: list[tuple[int, tuple[int, ...]]],
+    visits: list[tuple[int, dict]],
+    deadline: float,
+) -> bool:
+    """Keep ``base``'s teams of department k on day d for the visits whose tasks did not
+    change and staff only the others greedily from what is left.  True when that
+    staffs every visit with no spanning officer-day (or, once there is no time left
+    for the CP-SAT staffing, no more than ``base`` had there); otherwise the plan is left as it was and False returned."""
+    old = dict(before)
+    kept = [f for f, tasks in now if old.get(f) == tasks]
+    if not kept:
+        return False
+    for f in kept:
+        plan.set_team(f, d, k, base.teams[(f, d)][k])
+    kept_set = set(kept)
+    teams, failed = _greedy_day(P, plan, k, d, [v for v in visits if v[0] not in kept_set])
+    if not failed:
+        spans = _day_spans(plan, k, d)
+        # no spanning officer-day, or no more than before and no time to do better
+        if not spans or (spans <= _day_spans(base, k, d) and time.monotonic() > deadline - 0.5):
+            return True
+    for f in kept + list(teams):
+        plan.clear_team(f, d, k)
+    return False
+
+
 def staff_plan(
     P: Prepared,
     day_plan: Plan,
@@ -364,9 +397,14 @@ def staff_plan(
             (f, team_demand([(P.task_need[t], P.task_qual[t]) for t in tasks])) for f, tasks in work[(k, d)]
         ]
         visits.sort(key=lambda v: P.firm_ids[v[0]])
+        if base is not None and _patch_day(P, plan, base, k, d, work[(k, d)], before.get((k, d), ()), visits, deadline):
+            continue
         teams, failed = _greedy_day(P, plan, k, d, visits)
         remaining = deadline - time.monotonic()
-        if remaining > 0.5 and (failed or _day_spans(plan, k, d)):
+        # Building the CP-SAT staffing models takes time of its own (not covered by
+        # their time limits), about 20 microseconds per visit and officer.
+        building = 2e-5 * len(visits) * len(P.dept_officers[k])
+        if remaining > 0.5 + building and (failed or _day_spans(plan, k, d)):
             greedy_score = (
                 sum(len(plan.visit_tasks[(f, d)]) for f in failed),
                 _day_spans(plan, k, d),
