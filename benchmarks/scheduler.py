@@ -1,128 +1,178 @@
-"""Benchmark of the combined-inspection scheduler on seeded city instances.
+"""Benchmark of the combined-inspection scheduler on seeded instances of two families.
 
-    python benchmarks/scheduler.py [--sizes 1000,10000,100000] [--seed 1] [--time-limit S]
+    python -m benchmarks.scheduler [--sizes 1000,10000,100000] [--seed 1]
+        [--families city,tight,loose] [--time-limit S] [--no-alone] [--code DIR]
 
-For each size it generates a city (``scheduler.generate.city_instance``: capacity
-1.1-1.2x the officer-visits the on-site tasks need, officers on ~80% of the days,
-mixed windows, ~4% closed firm-days, most firms capped at one visit, a heavy tail of
-firms many departments target, 6 districts, 8 departments, 20 working days) and
-prints, side by side:
+Families:
+  city    ``scheduler.generate.city_instance``: capacity 1.1-1.2x the officer-visits
+          the on-site tasks need, officers on ~80% of the days, mixed windows, ~4%
+          closed firm-days, most firms capped at one visit, a heavy tail of firms many
+          departments target, 6 districts, 8 departments, 20 working days.
+  tight   ``scheduler.generate.varied_instance(capacity="tight")``: 10 districts,
+  loose   5 departments, 22 days, many low-capacity officers, teams of up to three,
+          firms closed one weekday; capacity ~0.85x (tight) or ~1.6x (loose) the
+          officer-visits the tasks ask for.
 
-  alone   every department scheduled on its own by the careful greedy (its visits
-          counted separately: the status quo without combined visits)
-  greedy  the careful greedy on the combined problem
-  solver  scheduler.solve (CP-SAT large-neighbourhood search + staffing)
-  LB      lower bounds on visits and on unscheduled tasks
-  closed  share of the gap between the greedy's unscheduled and the unscheduled
-          lower bound that the solver closes
+Every (family, size) runs in a fresh process, so ``peak MB`` is that run's own peak
+resident memory (instance generation and the solve).  Columns:
 
-Without --time-limit the solver gets 20 s at 1k tasks, 55 s at 10k, 540 s at 100k
-(about 0.0055 s per task, at least 20 s).  Wall times include model building.
+  alone    every department scheduled on its own by the careful greedy: unscheduled
+           and visits (the status quo without combined visits)
+  greedy   the careful greedy on the combined problem, run to completion
+  solver   scheduler.solve: unscheduled (U) and visits (V), wall and CPU seconds
+  LB       lower bounds on unscheduled tasks and on visits
+  closed   share of (greedy U - LB U) the solver closes
+  V/LB     solver visits over the visits bound (below 1 when tasks are left out)
+  1st      seconds to the first valid schedule; 1%: to one within 1% of both bounds
+  check    the independent checker's verdict on the solver's solution
+
+Without --time-limit the solver gets 20 s at 1k tasks, 55 s at 10k and 50 s at 100k.
+--code DIR runs the scheduler package found in DIR (e.g. an older checkout) with the
+same instances and columns; statistics an older solver does not report show as "-".
+Wall times include model building.  On a shared machine wall time depends on the
+other load; CPU seconds are steadier.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import resource
 import sys
 import time
 
-# This file is named like the package it measures: drop its folder from the import
-# path so that "scheduler" is the package, and make the repository importable.
 _HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-sys.path.insert(0, os.path.dirname(_HERE))
+_ROOT = os.path.dirname(_HERE)
 
-from scheduler import Instance, SolverConfig, check_solution, solve  # noqa: E402
-from scheduler.bounds import compute_bounds  # noqa: E402
-from scheduler.generate import city_instance  # noqa: E402
-from scheduler.greedy import careful_greedy  # noqa: E402
-from scheduler.prepare import Prepared  # noqa: E402
-
-
-def departments_alone(instance: Instance) -> tuple[int, int, int, float]:
-    """(unscheduled, visits, spanning officer-days, seconds) with every department
-    scheduling its own tasks with its own officers, by the careful greedy."""
-    start = time.monotonic()
-    unscheduled = visits = spanning = 0
-    for department in sorted({t.department for t in instance.tasks}):
-        tasks = [t for t in instance.tasks if t.department == department]
-        officers = [o for o in instance.officers if o.department == department]
-        plan = careful_greedy(Prepared(Instance(instance.days, instance.firms, officers, tasks)))
-        unscheduled += plan.unscheduled_count()
-        visits += plan.visit_count()
-        spanning += plan.spanning_officer_days()
-    return unscheduled, visits, spanning, time.monotonic() - start
+FAMILIES = ("city", "tight", "loose")
 
 
 def default_time_limit(size: int) -> float:
-    return max(20.0, min(540.0, 0.0055 * size))
+    if size >= 100_000:
+        return 50.0
+    return max(20.0, min(55.0, 0.0055 * size))
 
 
-def run(size: int, seed: int, time_limit: float | None) -> dict:
-    instance = city_instance(size, seed=seed)
-    on_site = sum(1 for t in instance.tasks if t.on_site)
-    alone = departments_alone(instance)
+def _import_path() -> None:
+    # This file is named like the package it measures: drop its folder from the import
+    # path so that "scheduler" is the package, and make the repository importable.
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+    sys.path.insert(0, _ROOT)
 
-    start = time.monotonic()
+
+def _instance_and_package(family: str, size: int, seed: int, code: str | None):
+    """The instance, generated by this checkout's generators so that every solver sees
+    the same instances, and the scheduler package to measure (that of ``code``)."""
+    _import_path()
+    import scheduler
+    from scheduler.generate import city_instance, varied_instance
+
+    if family == "city":
+        instance = city_instance(size, seed=seed)
+    else:
+        instance = varied_instance(size, seed=seed, capacity=family)
+    if not code:
+        return instance, scheduler
+    data = instance.to_dict()
+    del instance
+    for name in [m for m in sys.modules if m == "scheduler" or m.startswith("scheduler.")]:
+        del sys.modules[name]
+    sys.path.insert(0, os.path.abspath(code))
+    import scheduler as measured
+
+    return measured.Instance.from_dict(data), measured
+
+
+def departments_alone(scheduler, instance) -> tuple[int, int]:
+    """(unscheduled, visits) with every department scheduling its own tasks with its
+    own officers, by the careful greedy."""
+    from scheduler.greedy import careful_greedy
+    from scheduler.prepare import Prepared
+
+    unscheduled = visits = 0
+    for department in sorted({t.department for t in instance.tasks}):
+        tasks = [t for t in instance.tasks if t.department == department]
+        officers = [o for o in instance.officers if o.department == department]
+        plan = careful_greedy(Prepared(scheduler.Instance(instance.days, instance.firms, officers, tasks)))
+        unscheduled += plan.unscheduled_count()
+        visits += plan.visit_count()
+    return unscheduled, visits
+
+
+def _run(family: str, size: int, seed: int, limit: float, alone: bool, code: str | None, out) -> None:
+    instance, scheduler = _instance_and_package(family, size, seed, code)
+    config = scheduler.SolverConfig(time_limit=limit, workers=1, seed=seed)
+    wall, cpu = time.monotonic(), time.process_time()
+    solution = scheduler.solve(instance, config)
+    wall, cpu = time.monotonic() - wall, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    errors = scheduler.check_solution(instance, solution)
+
+    from scheduler.bounds import compute_bounds
+    from scheduler.greedy import careful_greedy
+    from scheduler.prepare import Prepared
+
     P = Prepared(instance)
     greedy = careful_greedy(P, seed=seed)
-    greedy_seconds = time.monotonic() - start
     bounds = compute_bounds(P)
-
-    limit = time_limit if time_limit is not None else default_time_limit(size)
-    start = time.monotonic()
-    solution = solve(instance, SolverConfig(time_limit=limit, workers=1, seed=seed))
-    solver_seconds = time.monotonic() - start
-    errors = check_solution(instance, solution)
-
     gap = greedy.unscheduled_count() - bounds.unscheduled
     closed = (greedy.unscheduled_count() - len(solution.unscheduled)) / gap if gap > 0 else 1.0
-    return {
+    out.send({
+        "family": family,
         "size": size,
-        "firms": len(instance.firms),
-        "officers": len(instance.officers),
-        "on_site": on_site,
-        "alone": alone,
-        "greedy": (greedy.unscheduled_count(), greedy.visit_count(), greedy.spanning_officer_days(), greedy_seconds),
-        "solver": (
-            len(solution.unscheduled),
-            len(solution.visits),
-            solution.stats["district_spanning_officer_days"],
-            solver_seconds,
-        ),
-        "lb_unscheduled": bounds.unscheduled,
-        "lb_visits": bounds.visits,
+        "on_site": sum(1 for t in instance.tasks if t.on_site),
+        "alone": departments_alone(scheduler, instance) if alone else None,
+        "greedy": (greedy.unscheduled_count(), greedy.visit_count()),
+        "solver": (len(solution.unscheduled), len(solution.visits)),
+        "lb": (bounds.unscheduled, bounds.visits),
         "closed": closed,
+        "wall": wall,
+        "cpu": cpu,
+        "peak": peak,
+        "first": solution.stats.get("first_feasible_seconds"),
+        "within": solution.stats.get("within_1pct_seconds", "-"),
         "limit": limit,
         "status": solution.status,
         "errors": len(errors),
-        "load_stdev": (greedy.load_stats()["officer_load_stdev"], solution.stats["officer_load_stdev"]),
-    }
+    })
+
+
+def run(family: str, size: int, seed: int, limit: float, alone: bool = True, code: str | None = None) -> dict:
+    """One (family, size) in a fresh process (its own peak memory)."""
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_run, args=(family, size, seed, limit, alone, code, send))
+    process.start()
+    row = receive.recv()
+    process.join()
+    return row
+
+
+def _seconds(value) -> str:
+    if value is None:
+        return "never"
+    if isinstance(value, str):
+        return value
+    return f"{value:.1f}"
 
 
 def table(rows: list[dict]) -> str:
     header = [
-        "tasks", "on-site", "firms", "officers",
-        "alone U", "alone V",
-        "greedy U", "greedy V",
-        "solver U", "solver V",
-        "LB U", "LB V",
-        "closed", "V/LB",
-        "span alone", "span greedy", "span solver",
-        "s greedy", "s solver", "limit", "status", "check",
+        "family", "tasks", "on-site", "alone U", "alone V", "greedy U", "greedy V",
+        "solver U", "solver V", "LB U", "LB V", "closed", "V/LB",
+        "limit", "wall s", "cpu s", "peak MB", "1st s", "1% s", "status", "check",
     ]
     lines = []
     for r in rows:
+        alone = r["alone"] or ("-", "-")
         lines.append([
-            str(r["size"]), str(r["on_site"]), str(r["firms"]), str(r["officers"]),
-            str(r["alone"][0]), str(r["alone"][1]),
-            str(r["greedy"][0]), str(r["greedy"][1]),
-            str(r["solver"][0]), str(r["solver"][1]),
-            str(r["lb_unscheduled"]), str(r["lb_visits"]),
-            f"{100 * r['closed']:.0f}%", f"{r['solver'][1] / max(1, r['lb_visits']):.4f}",
-            str(r["alone"][2]), str(r["greedy"][2]), str(r["solver"][2]),
-            f"{r['greedy'][3]:.1f}", f"{r['solver'][3]:.1f}", f"{r['limit']:.0f}",
+            r["family"], str(r["size"]), str(r["on_site"]), str(alone[0]), str(alone[1]),
+            str(r["greedy"][0]), str(r["greedy"][1]), str(r["solver"][0]), str(r["solver"][1]),
+            str(r["lb"][0]), str(r["lb"][1]),
+            f"{100 * r['closed']:.0f}%", f"{r['solver'][1] / max(1, r['lb'][1]):.4f}",
+            f"{r['limit']:.0f}", f"{r['wall']:.1f}", f"{r['cpu']:.1f}", f"{r['peak']:.0f}",
+            _seconds(r["first"] if r["first"] is not None else "-"), _seconds(r["within"]),
             r["status"], "ok" if r["errors"] == 0 else f"{r['errors']} errors",
         ])
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
@@ -137,16 +187,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated task counts")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--time-limit", type=float, default=None, help="solver seconds per size")
+    parser.add_argument("--families", default=",".join(FAMILIES), help="comma-separated: city, tight, loose")
+    parser.add_argument("--time-limit", type=float, default=None, help="solver seconds per run")
+    parser.add_argument("--no-alone", action="store_true", help="skip the departments-alone baseline")
+    parser.add_argument("--code", default=None, help="directory holding the scheduler package to measure")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    families = [f.strip() for f in args.families.split(",") if f.strip()]
+    for family in families:
+        if family not in FAMILIES:
+            parser.error(f"unknown family {family!r}")
     rows = []
     for size in sizes:
-        rows.append(run(size, args.seed, args.time_limit))
-        print(table(rows[-1:]), flush=True)
-        print(flush=True)
+        for family in families:
+            limit = args.time_limit if args.time_limit is not None else default_time_limit(size)
+            rows.append(run(family, size, args.seed, limit, not args.no_alone, args.code))
+            print(table(rows[-1:]), flush=True)
+            print(flush=True)
     print("U: unscheduled on-site tasks, V: visits (firm-days), LB: lower bounds, closed: share of")
-    print("(greedy U - LB U) the solver closes, span: officer-days spanning >1 district, s: seconds.")
+    print("(greedy U - LB U) the solver closes, 1st/1%: seconds to the first valid schedule / to one")
+    print("within 1% of both bounds, peak MB: the run's peak resident memory.")
     print(table(rows))
     return 0
 

@@ -11,6 +11,7 @@ cannot be met by any day and are left out.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ class LowerBounds:
     forced: int
     firm_lost: int
     capacity_lost: int
+    capacity_skipped: bool = False  # the deadline passed before the capacity LPs
 
 
 def _stab_count(windows: list[tuple[int, int]]) -> int:
@@ -51,13 +53,17 @@ def lower_bound(instance: Instance | Prepared) -> int:
     P = instance if isinstance(instance, Prepared) else Prepared(instance)
     total = 0
     for f, tasks in enumerate(P.firm_tasks):
-        open_days = P.mask_days(P.firm_open_mask[f])
-        position = {d: i for i, d in enumerate(open_days)}
+        if not tasks:
+            continue
+        open_mask = P.firm_open_mask[f]
         windows = []
         for t in tasks:
-            days = [position[d] for d in P.mask_days(P.task_window_mask[t] & P.firm_open_mask[f])]
-            if days:
-                windows.append((days[0], days[-1]))
+            # The open days of the window, as the span from the first to the last of
+            # them: stabbing only ever happens at a window's last open day, so spans
+            # over day indices stab exactly like spans over open-day positions.
+            mask = P.task_window_mask[t] & open_mask
+            if mask:
+                windows.append(((mask & -mask).bit_length() - 1, mask.bit_length() - 1))
         total += min(_stab_count(windows), P.firm_cap[f])
     return total
 
@@ -102,10 +108,11 @@ def firm_lost_tasks(P: Prepared, f: int) -> int:
     if cap <= 0:
         return len(tasks)
     if cap == 1:
-        best = 0
-        for d in P.mask_days(P.firm_candidate_mask[f]):
-            best = max(best, sum(1 for t in tasks if P.feasible_mask[t] >> d & 1))
-        return len(tasks) - best
+        cover = [0] * P.n_days
+        for t in tasks:
+            for d in P.feasible_days[t]:
+                cover[d] += 1
+        return len(tasks) - max(cover)
     intervals = []
     for t in tasks:
         mask = P.feasible_mask[t]
@@ -113,7 +120,7 @@ def firm_lost_tasks(P: Prepared, f: int) -> int:
     return len(tasks) - _max_coverage(intervals, cap)
 
 
-def _capacity_scheduled_upper_bound(P: Prepared) -> int:
+def _capacity_scheduled_upper_bound(P: Prepared, deadline: float | None = None) -> int | None:
     """Upper bound on schedulable tasks from officer capacity, by one LP per department.
 
     For department k, each (firm, k) group g of tasks with a feasible day has variables
@@ -127,26 +134,32 @@ def _capacity_scheduled_upper_bound(P: Prepared) -> int:
     counts once per visit however many tasks it serves and holds at least
     cost[g, d] officers; qualifications and the distinctness of officers are relaxed.
     Identical groups are merged.  The floor of the LP optimum bounds schedulable tasks.
+    None when ``deadline`` (time.monotonic()) passes first: no bound from capacity.
     """
     total = 0
+    by_department: list[dict[int, list[int]]] = [defaultdict(list) for _ in P.departments]
+    for t in range(P.n_tasks):
+        if P.feasible_mask[t]:
+            by_department[P.task_dept[t]][P.task_firm[t]].append(t)
     for k in range(len(P.departments)):
+        if deadline is not None and time.monotonic() > deadline:
+            return None
         # Merge identical (district, visit cap, size, day profile) groups.
         classes: dict[tuple, int] = defaultdict(int)
-        groups: dict[int, list[int]] = defaultdict(list)
-        for t in range(P.n_tasks):
-            if P.task_dept[t] == k and P.feasible_mask[t]:
-                groups[P.task_firm[t]].append(t)
+        groups = by_department[k]
         if not groups:
             continue
         for f, tasks in groups.items():
-            union = 0
+            count: dict[int, int] = {}
+            cheapest: dict[int, int] = {}
             for t in tasks:
-                union |= P.feasible_mask[t]
-            profile = []
-            for d in P.mask_days(union):
-                here = [t for t in tasks if P.feasible_mask[t] >> d & 1]
-                profile.append((d, len(here), min(P.task_need[t] for t in here)))
-            key = (P.firm_district[f], min(P.firm_cap[f], len(tasks)), len(tasks), tuple(profile))
+                need = P.task_need[t]
+                for d in P.feasible_days[t]:
+                    count[d] = count.get(d, 0) + 1
+                    if need < cheapest.get(d, need + 1):
+                        cheapest[d] = need
+            profile = tuple((d, count[d], cheapest[d]) for d in sorted(count))
+            key = (P.firm_district[f], min(P.firm_cap[f], len(tasks)), len(tasks), profile)
             classes[key] += 1
         solver = pywraplp.Solver.CreateSolver("GLOP")
         if solver is None:  # pragma: no cover - GLOP ships with ortools
@@ -173,8 +186,11 @@ def _capacity_scheduled_upper_bound(P: Prepared) -> int:
                 if group.supply[d]:
                     supply[(group.districts, d)] += group.supply[d]
         inflow: dict[tuple[int, str | None], list] = defaultdict(list)
+        demand_districts: dict[int, list[str | None]] = defaultdict(list)
+        for (d, r) in demand:
+            demand_districts[d].append(r)
         for (districts, d), amount in supply.items():
-            targets = [r for (dd, r) in demand if dd == d and (districts is None or r in districts)]
+            targets = [r for r in demand_districts.get(d, ()) if districts is None or r in districts]
             if not targets:
                 continue
             row = solver.Constraint(-infinity, float(amount))
@@ -188,6 +204,8 @@ def _capacity_scheduled_upper_bound(P: Prepared) -> int:
                 row.SetCoefficient(var, float(cost))
             for flow in inflow.get(key, ()):
                 row.SetCoefficient(flow, -1.0)
+        if deadline is not None:
+            solver.SetTimeLimit(max(1, int(1000 * (deadline - time.monotonic()))))
         status = solver.Solve()
         if status != pywraplp.Solver.OPTIMAL:
             total += sum(len(tasks) for tasks in groups.values())
@@ -196,19 +214,25 @@ def _capacity_scheduled_upper_bound(P: Prepared) -> int:
     return total
 
 
-def compute_bounds(instance: Instance | Prepared) -> LowerBounds:
-    """All lower bounds (see LowerBounds and unscheduled_lower_bound)."""
+def compute_bounds(instance: Instance | Prepared, deadline: float | None = None) -> LowerBounds:
+    """All lower bounds (see LowerBounds and unscheduled_lower_bound).
+
+    With a ``deadline`` (time.monotonic()) that passes before the capacity LPs are
+    done, capacity_lost is 0: the bound stays valid, only weaker.
+    """
     P = instance if isinstance(instance, Prepared) else Prepared(instance)
     forced = len(P.reason)
     firm_lost = sum(firm_lost_tasks(P, f) for f in range(len(P.firm_ids)))
     coverable = P.n_tasks - forced
-    capacity_lost = max(0, coverable - _capacity_scheduled_upper_bound(P))
+    schedulable = _capacity_scheduled_upper_bound(P, deadline)
+    capacity_lost = 0 if schedulable is None else max(0, coverable - schedulable)
     return LowerBounds(
         visits=lower_bound(P),
         unscheduled=forced + max(firm_lost, capacity_lost),
         forced=forced,
         firm_lost=firm_lost,
         capacity_lost=capacity_lost,
+        capacity_skipped=schedulable is None,
     )
 
 

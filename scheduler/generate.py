@@ -5,6 +5,12 @@
 tasks need, each officer works about 80% of the days, windows are mixed (whole period,
 two weeks, a few days), about 4% of firm-days are closed, most firms take one visit,
 and a heavy tail of firms is targeted by many departments.
+
+``varied_instance`` is a second, differently shaped family for the benchmark: more
+districts and fewer departments, many low-capacity officers (long lists of eligible
+officers per team), teams of up to three, two qualifications per department, firms
+closed on a weekday of their own, some firms without a visit cap, and a capacity that
+is either tight (below what the tasks need) or loose (well above it).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from datetime import date, timedelta
 
 from .model import Firm, Instance, Officer, Task
 
-__all__ = ["working_days", "city_instance", "small_instance"]
+__all__ = ["working_days", "city_instance", "varied_instance", "small_instance"]
 
 DEPARTMENTS = ("market", "fire", "ecology", "health", "safety", "transport", "culture", "housing")
 DISTRICTS = ("huangpu", "xuhui", "changning", "jingan", "putuo", "hongkou", "yangpu", "minhang")
@@ -168,6 +174,78 @@ def city_instance(
                     qualifications=(f"{department}-special",) if rng.random() < 0.35 else (),
                 )
             )
+    return Instance(days=days, firms=firms, officers=officers, tasks=tasks)
+
+
+def varied_instance(n_tasks: int, seed: int = 1, capacity: str = "tight", n_days: int = 22) -> Instance:
+    """A seeded instance of the second family (module docstring); ``capacity`` is
+    "tight" (officers can make about 0.85x the officer-visits the tasks ask for) or
+    "loose" (about 1.6x)."""
+    if capacity not in ("tight", "loose"):
+        raise ValueError("capacity must be 'tight' or 'loose'")
+    rng = random.Random(f"varied-{seed}-{capacity}")
+    days = working_days(date(2026, 4, 1), n_days)
+    districts = [f"d{i:02d}" for i in range(10)]
+    departments = list(DEPARTMENTS[:5])
+    qualifications = {k: (f"{k}-a", f"{k}-b") for k in departments}
+    firms: list[Firm] = []
+    tasks: list[Task] = []
+    while len(tasks) < n_tasks:
+        district = districts[min(9, int(rng.expovariate(0.25)))]
+        roll = rng.random()
+        max_visits = 1 if roll < 0.7 else (2 if roll < 0.9 else None)
+        weekday = rng.randrange(7)  # 5, 6: no closed weekday
+        closed = tuple(day for i, day in enumerate(days) if i % 5 == weekday or rng.random() < 0.02)
+        firm = Firm(f"92{len(firms):016d}", district, max_visits, closed)
+        firms.append(firm)
+        count = min(n_tasks - len(tasks), 1 + int(rng.expovariate(0.7)))
+        for _ in range(count):
+            department = rng.choice(departments)
+            roll = rng.random()
+            if roll < 0.5:
+                first, last = 0, n_days - 1
+            elif roll < 0.8:
+                first = rng.randrange(n_days - 4)
+                last = first + 4
+            else:
+                first = rng.randrange(n_days)
+                last = min(n_days - 1, first + rng.randint(0, 2))
+            tasks.append(
+                Task(
+                    id=f"v{len(tasks) + 1}",
+                    department=department,
+                    firm=firm.id,
+                    window=(days[first], days[last]),
+                    on_site=rng.random() < 0.95,
+                    officers_needed=rng.choices((1, 2, 3), (5, 4, 1))[0],
+                    qualification=rng.choice(qualifications[department]) if rng.random() < 0.1 else None,
+                )
+            )
+    need: dict[str, int] = {}
+    for task in tasks:
+        if task.on_site:
+            need[task.department] = need.get(task.department, 0) + task.officers_needed
+    ratio = 0.85 if capacity == "tight" else 1.6
+    officers: list[Officer] = []
+    for department in departments:
+        target = ratio * need.get(department, 0)
+        made = 0.0
+        serial = 0
+        while made < target:
+            serial += 1
+            worked = tuple(day for day in days if rng.random() < 0.75) or (days[0],)
+            cap = rng.choice((1, 1, 2))
+            roll = rng.random()
+            home = rng.randrange(len(districts))
+            if roll < 0.5:
+                covered: tuple[str, ...] | None = (districts[home],)
+            elif roll < 0.8:
+                covered = tuple(sorted({districts[home], districts[(home + 1) % 10], districts[(home + 3) % 10]}))
+            else:
+                covered = None
+            held = tuple(q for q in qualifications[department] if rng.random() < 0.3)
+            officers.append(Officer(f"{department}-v{serial:05d}", department, worked, cap, covered, held))
+            made += cap * len(worked)
     return Instance(days=days, firms=firms, officers=officers, tasks=tasks)
 
 

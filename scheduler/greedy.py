@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import random
+import time
 
 from .plan import Plan
 from .prepare import ANY, Prepared, team_demand
@@ -42,44 +43,36 @@ class _Free:
                     for d in range(P.n_days):
                         counts[d] += row[d]
                 self.free[(k, r)] = counts
+        # the counts each officer is part of
+        self.cells: list[list[list[int]]] = []
+        for o, k in enumerate(P.officer_dept):
+            covered = P.officer_districts[o]
+            self.cells.append([self.free[(k, r)] for r in self.districts if covered is None or r in covered])
 
     def take(self, o: int, d: int, amount: int) -> None:
-        k = self.P.officer_dept[o]
-        covered = self.P.officer_districts[o]
-        for r in self.districts:
-            if covered is None or r in covered:
-                self.free[(k, r)][d] -= amount
-
-
-def _preference(plan: Plan, o: int, d: int, district: str | None, qualification: str | None) -> tuple:
-    P = plan.P
-    covered = P.officer_districts[o]
-    breadth = 99 if covered is None else len(covered)
-    waste = 0 if qualification is not ANY else len(P.officer_quals[o])
-    return (plan.spans(o, d, district), breadth, waste, plan.load[o], o)
+        for counts in self.cells[o]:
+            counts[d] -= amount
 
 
 def staff_team(plan: Plan, f: int, d: int, k: int, tasks: list[int]) -> list[int] | None:
     """Officers of department k for its ``tasks`` at firm f on day d, or None.
 
-    Uses only capacity still free in ``plan``; does not change the plan.
+    Uses only capacity still free in ``plan``; does not change the plan.  Officers come
+    in the order of ``queues.OfficerQueues``: not spanning a second district that day,
+    covering few districts, holding few unneeded qualifications, least loaded.
     """
     P = plan.P
     district = P.firm_district[f]
     demand = team_demand([(P.task_need[t], P.task_qual[t]) for t in tasks])
+    queues = plan.queues
     chosen: list[int] = []
     taken: set[int] = set()
     for qualification in sorted(demand, key=lambda q: (q is ANY, q or "")):
-        need = demand[qualification]
-        candidates = [
-            o for o in P.eligible(k, district, qualification) if plan.rem[o][d] > 0 and o not in taken
-        ]
-        if len(candidates) < need:
+        picked = queues.pick(k, district, qualification, d, demand[qualification], taken)
+        if picked is None:
             return None
-        candidates.sort(key=lambda o: _preference(plan, o, d, district, qualification))
-        for o in candidates[:need]:
-            chosen.append(o)
-            taken.add(o)
+        chosen.extend(picked)
+        taken.update(picked)
     return chosen
 
 
@@ -162,8 +155,12 @@ def _stabs(P: Prepared, tasks: list[int]) -> list[tuple[int, list[int]]]:
     return [(p[0], p[1]) for p in points]
 
 
-def careful_greedy(P: Prepared, seed: int = 0) -> Plan:
-    """A complete plan (days and teams) built by the careful greedy (module docstring)."""
+def careful_greedy(P: Prepared, seed: int = 0, deadline: float | None = None) -> Plan:
+    """A complete plan (days and teams) built by the careful greedy (module docstring).
+
+    When ``deadline`` (time.monotonic()) passes, placing stops: the plan is valid, the
+    tasks not placed yet are left unscheduled, and ``plan.cut_short`` is set.
+    """
     rng = random.Random(seed)
     plan = Plan(P)
     free = _Free(P, plan)
@@ -195,13 +192,19 @@ def careful_greedy(P: Prepared, seed: int = 0) -> Plan:
             candidates.append((bin(common).count("1"), -len(group), rng.random(), f, group, common))
     candidates.sort(key=lambda c: c[:3])
 
-    for _, _, _, f, group, common in candidates:
+    for i, (_, _, _, f, group, common) in enumerate(candidates):
+        if deadline is not None and i % 64 == 0 and time.monotonic() > deadline:
+            plan.cut_short = True
+            return plan
         _place_group(plan, free, f, group, common)
 
     # Last pass: insert what is left, most constrained first.
     left = [t for t in range(P.n_tasks) if plan.task_day[t] < 0 and P.feasible_mask[t]]
     left.sort(key=lambda t: (bin(P.feasible_mask[t]).count("1"), rng.random()))
-    for t in left:
+    for i, t in enumerate(left):
+        if deadline is not None and i % 64 == 0 and time.monotonic() > deadline:
+            plan.cut_short = True
+            break
         insert_task(plan, t, free)
     return plan
 

@@ -37,8 +37,12 @@ from .flow import transport
 from .model import SolverConfig
 from .plan import Plan
 from .prepare import ANY, Prepared, team_demand
+from .staffing import staff_plan
 
 __all__ = ["improve_days", "DemandLedger"]
+
+PROBE_MAX_TASKS = 50000  # above this a greedy staffing probe costs too much time
+STAFFING_SHARE = 0.35  # of the search's time, kept for staffing when the probe loses tasks
 
 Key = tuple[int, int, str | None, str | None]  # (department, day, district, class)
 SMALL_DAY = 16  # at most this many officers of a department that day: model each one
@@ -480,12 +484,22 @@ def improve_days(
     report: Callable[[float, str], None],
 ) -> tuple[Plan, dict]:
     """Improve the day plan of ``start`` until the LNS share of the time is used up."""
+    begin = time.monotonic()
+    # Keep time for staffing (only the (department, day) pairs the search changed are
+    # re-staffed, greedily first; about 50 microseconds a task measured) and the final
+    # passes.
+    reserve = max(0.05 * (deadline - begin), 5e-5 * P.n_tasks + 0.5)
+    stop = deadline - reserve
+    if stop - begin < 1.0:
+        return start, {"lns_iterations": 0, "lns_improvements": 0}  # no time for a search
     plan = start.copy_days()
     lns = DayLNS(P, plan, config)
-    begin = time.monotonic()
-    # Keep time for staffing (about 0.5 ms per task measured) and the final passes.
-    reserve = max(0.1 * (deadline - begin), 0.0008 * P.n_tasks + 1.0)
-    stop = deadline - reserve
+    # Where the aggregated capacity of the sub-models is far from what teams of
+    # distinct officers can do (tight days, large teams), staffing drops tasks the
+    # search placed and needs the CP-SAT staffing to win them back.  A third of the
+    # way in, a greedy staffing of the current day plan measures that loss; a large
+    # one moves time from the search to the staffing.
+    probe_at = begin + 0.3 * (stop - begin) if P.n_tasks <= PROBE_MAX_TASKS else None
     while time.monotonic() < stop - 0.2:
         if plan.unscheduled_count() <= bounds.unscheduled and plan.visit_count() <= bounds.visits:
             break
@@ -511,6 +525,12 @@ def improve_days(
             lns.improvements += 1
         if whole and lns.last_optimal:
             break  # the day model is solved to optimality
+        if probe_at is not None and time.monotonic() > probe_at:
+            probe_at = None
+            probe = staff_plan(P, plan, config, time.monotonic(), lambda fraction, message: None, base=start)
+            lost = probe.unscheduled_count() - plan.unscheduled_count()
+            if lost > max(5, 0.01 * plan.unscheduled_count()):
+                stop = min(stop, deadline - STAFFING_SHARE * (deadline - begin))
         fraction = 0.05 + 0.75 * (time.monotonic() - begin) / max(1e-9, stop - begin)
         report(fraction, f"lns {lns.iterations}: {plan.unscheduled_count()} unscheduled, {plan.visit_count()} visits")
     extra = {

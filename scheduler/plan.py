@@ -12,6 +12,7 @@ from collections import defaultdict
 
 from .model import Solution, Unscheduled, Visit
 from .prepare import Prepared
+from .queues import OfficerQueues
 
 __all__ = ["Plan"]
 
@@ -30,6 +31,16 @@ class Plan:
         self.load = [0] * len(prepared.officer_ids)
         # districts each officer visits on each day: (o, d) -> {district: visits}
         self.officer_day_districts: dict[tuple[int, int], dict[str | None, int]] = defaultdict(dict)
+        self._queues: OfficerQueues | None = None
+        self.cut_short = False  # built until a deadline: not every task was tried
+
+    @property
+    def queues(self) -> OfficerQueues:
+        """Officers in order of preference per bucket (``queues.OfficerQueues``), built on
+        first use and kept up to date by ``set_team`` and ``clear_team``."""
+        if self._queues is None:
+            self._queues = OfficerQueues(self)
+        return self._queues
 
     # -- day plan ------------------------------------------------------------------
 
@@ -65,6 +76,9 @@ class Plan:
             self.load[o] += 1
             used = self.officer_day_districts[(o, d)]
             used[district] = used.get(district, 0) + 1
+        if self._queues is not None:
+            for o in team:
+                self._queues.touch(o, d)
 
     def clear_team(self, f: int, d: int, k: int) -> list[int]:
         teams = self.teams.get((f, d))
@@ -81,6 +95,9 @@ class Plan:
             used[district] -= 1
             if not used[district]:
                 del used[district]
+        if self._queues is not None:
+            for o in team:
+                self._queues.touch(o, d)
         return team
 
     def clear_all_teams(self) -> None:

@@ -15,14 +15,27 @@ from .prepare import Prepared
 __all__ = ["explain_unscheduled"]
 
 
-def explain_unscheduled(P: Prepared, plan: Plan) -> dict[int, str]:
+CUT_SHORT = (
+    "the time limit ran out before the solver could place this task: give it more time"
+)
+
+
+def explain_unscheduled(P: Prepared, plan: Plan, cut_short: bool = False) -> dict[int, str]:
+    """A reason for every unscheduled on-site task of ``plan``.  ``cut_short``: the
+    plan was built until the time limit and not every task was tried."""
     reasons: dict[int, str] = {}
     lost_cache: dict[int, int] = {}
+    # whether one more team fits: depends on the district, department, team size,
+    # qualification and day only
+    fits: dict[tuple, bool] = {}
     for t in range(P.n_tasks):
         if plan.task_day[t] >= 0:
             continue
         if t in P.reason:
             reasons[t] = P.reason[t]
+            continue
+        if cut_short:
+            reasons[t] = CUT_SHORT
             continue
         f = P.task_firm[t]
         k = P.task_dept[t]
@@ -45,7 +58,13 @@ def explain_unscheduled(P: Prepared, plan: Plan) -> dict[int, str]:
                     "room on the window's open days"
                 )
             continue
-        free_days = [P.days[d] for d in feasible if staff_team(plan, f, d, k, [t]) is not None]
+        free_days = []
+        for d in feasible:
+            key = (P.firm_district[f], k, P.task_need[t], P.task_qual[t], d)
+            if key not in fits:
+                fits[key] = staff_team(plan, f, d, k, [t]) is not None
+            if fits[key]:
+                free_days.append(P.days[d])
         if free_days:
             reasons[t] = (
                 f"officers of department {department} are free on {', '.join(free_days[:3])} but a visit "

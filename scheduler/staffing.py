@@ -284,7 +284,14 @@ def _solve_day(P, plan, k, d, visits, config, limit) -> tuple[dict[int, list[int
         plan.set_team(f, d, k, team)
     if failed:
         # Re-staff the districts with failures exactly, from their capacity before.
+        # Officers covering two districts link them: take every district that shares
+        # an eligible officer with a failed one (usually the whole department-day).
         districts = {P.firm_district[f] for f in failed}
+        linked = {o for r in districts for o in P.eligible(k, r, None)}
+        for f, _ in visits:
+            r = P.firm_district[f]
+            if r not in districts and any(o in linked for o in P.eligible(k, r, None)):
+                districts.add(r)
         redo = [f for f, _ in visits if P.firm_district[f] in districts]
         for f in redo:
             if f in teams:
@@ -305,35 +312,99 @@ def _solve_day(P, plan, k, d, visits, config, limit) -> tuple[dict[int, list[int
     return teams, failed
 
 
+def _department_day_work(P: Prepared, plan: Plan) -> dict[tuple[int, int], list[tuple[int, tuple[int, ...]]]]:
+    """Per (department, day): its visits as (firm, the department's tasks there)."""
+    work: dict[tuple[int, int], list[tuple[int, tuple[int, ...]]]] = defaultdict(list)
+    for (f, d), tasks in plan.visit_tasks.items():
+        by_department: dict[int, list[int]] = defaultdict(list)
+        for t in tasks:
+            by_department[P.task_dept[t]].append(t)
+        for k, mine in by_department.items():
+            work[(k, d)].append((f, tuple(sorted(mine))))
+    for visits in work.values():
+        visits.sort()
+    return work
+
+
+def _patch_day(
+    P: Prepared,
+    plan: Plan,
+    base: Plan,
+    k: int,
+    d: int,
+    now: list[tuple[int, tuple[int, ...]]],
+    before: list[tuple[int, tuple[int, ...]]],
+    visits: list[tuple[int, dict]],
+    deadline: float,
+) -> bool:
+    """Keep ``base``'s teams of department k on day d for the visits whose tasks did not
+    change and staff only the others greedily from what is left.  True when that
+    staffs every visit with no spanning officer-day (or, once there is no time left
+    for the CP-SAT staffing, no more than ``base`` had there); otherwise the plan is left as it was and False returned."""
+    old = dict(before)
+    kept = [f for f, tasks in now if old.get(f) == tasks]
+    if not kept:
+        return False
+    for f in kept:
+        plan.set_team(f, d, k, base.teams[(f, d)][k])
+    kept_set = set(kept)
+    teams, failed = _greedy_day(P, plan, k, d, [v for v in visits if v[0] not in kept_set])
+    if not failed:
+        spans = _day_spans(plan, k, d)
+        # no spanning officer-day, or no more than before and no time to do better
+        if not spans or (spans <= _day_spans(base, k, d) and time.monotonic() > deadline - 0.5):
+            return True
+    for f in kept + list(teams):
+        plan.clear_team(f, d, k)
+    return False
+
+
 def staff_plan(
     P: Prepared,
     day_plan: Plan,
     config: SolverConfig,
     deadline: float,
     report: Callable[[float, str], None],
+    base: Plan | None = None,
 ) -> Plan:
     """A plan with the days of ``day_plan`` and fresh teams (module docstring).
 
-    Each (department, day) is first staffed greedily; where that leaves a visit
-    unstaffed or an officer-day spanning two districts, or while time is plentiful, the
-    CP-SAT staffing is tried too and the better of the two kept (fewer dropped tasks, then fewer spanning
-    officer-days, then the more even load).
+    Officers of one department on one day are independent of every other (department,
+    day), so where ``base`` (a complete plan, e.g. the greedy's) has exactly the same
+    visits and tasks of a department on a day and no officer-day there spans two
+    districts, its teams are kept as they are.  Every
+    other (department, day) is first staffed greedily; where that leaves a visit
+    unstaffed or an officer-day spanning two districts, and time remains, the CP-SAT
+    staffing is tried too and the better of the two kept (fewer dropped tasks, then
+    fewer spanning officer-days, then the more even load).  The greedy pass always
+    completes, so the plan is valid even when the deadline has passed.
     """
     plan = day_plan.copy_days()
-    work: dict[tuple[int, int], list[tuple[int, dict]]] = defaultdict(list)
-    for (f, d), tasks in plan.visit_tasks.items():
-        needs: dict[int, list] = defaultdict(list)
-        for t in tasks:
-            needs[P.task_dept[t]].append((P.task_need[t], P.task_qual[t]))
-        for k, items in needs.items():
-            work[(k, d)].append((f, team_demand(items)))
+    work = _department_day_work(P, plan)
     keys = sorted(work, key=lambda key: (key[1], key[0]))
+    if base is not None:
+        before = _department_day_work(P, base)
+        changed = []
+        for k, d in keys:
+            if before.get((k, d)) == work[(k, d)] and not _day_spans(base, k, d):
+                for f, _ in work[(k, d)]:
+                    plan.set_team(f, d, k, base.teams[(f, d)][k])
+            else:
+                changed.append((k, d))
+        keys = changed
     for done, (k, d) in enumerate(keys):
-        visits = sorted(work[(k, d)], key=lambda v: P.firm_ids[v[0]])
+        visits = [
+            (f, team_demand([(P.task_need[t], P.task_qual[t]) for t in tasks])) for f, tasks in work[(k, d)]
+        ]
+        visits.sort(key=lambda v: P.firm_ids[v[0]])
+        if base is not None and _patch_day(P, plan, base, k, d, work[(k, d)], before.get((k, d), ()), visits, deadline):
+            continue
         teams, failed = _greedy_day(P, plan, k, d, visits)
         remaining = deadline - time.monotonic()
-        share = remaining / max(1, len(keys) - done)
-        if remaining > 0.5 and (failed or _day_spans(plan, k, d) or share > 0.25):
+        # Building the CP-SAT staffing models takes time of its own (not covered by
+        # their time limits), about 20 microseconds per visit and officer.
+        building = 2e-5 * len(visits) * len(P.dept_officers[k])
+        if remaining > 0.5 + building and (failed or _day_spans(plan, k, d)):
             greedy_score = (
                 sum(len(plan.visit_tasks[(f, d)]) for f in failed),
                 _day_spans(plan, k, d),
@@ -341,7 +412,7 @@ def staff_plan(
             )
             for f in teams:
                 plan.clear_team(f, d, k)
-            limit = min(5.0, max(0.2, remaining / max(1, len(keys) - done) * 4))
+            limit = min(5.0, remaining - 0.3, max(0.2, remaining / max(1, len(keys) - done) * 4))
             cp_teams, cp_failed = _solve_day(P, plan, k, d, visits, config, limit)
             cp_score = (
                 sum(len(plan.visit_tasks[(f, d)]) for f in cp_failed),
@@ -356,7 +427,18 @@ def staff_plan(
                 for f, team in teams.items():
                     plan.set_team(f, d, k, team)
         for f in failed:
-            for t in [t for t in plan.visit_tasks[(f, d)] if P.task_dept[t] == k]:
+            # Keep what a team from the capacity left can still do: drop the hardest of
+            # the department's tasks there (qualified, then large teams) one at a time.
+            mine = [t for t in plan.visit_tasks[(f, d)] if P.task_dept[t] == k]
+            mine.sort(key=lambda t: (P.task_qual[t] is not None, P.task_need[t], P.task_ids[t]))
+            kept = list(mine)
+            while kept:
+                team = staff_team(plan, f, d, k, kept)
+                if team is not None:
+                    plan.set_team(f, d, k, team)
+                    break
+                kept.pop()
+            for t in mine[len(kept):]:
                 plan.remove_task(t)
         if done % 20 == 0:
             report(0.8 + 0.15 * done / max(1, len(keys)), f"staffing {done}/{len(keys)}")

@@ -1,0 +1,167 @@
+"""Time limits, early stops at the bounds, the officer queues and the second generator.
+
+Timing checks here are properties with generous margins (the suite may share a loaded
+two-core machine), not benchmarks: see benchmarks/scheduler.py for those.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import time
+
+import pytest
+
+from scheduler import Instance, SolverConfig, check_solution, lower_bound, solve, unscheduled_lower_bound
+from scheduler.bounds import compute_bounds
+from scheduler.generate import city_instance, small_instance, varied_instance, working_days
+from scheduler.greedy import careful_greedy
+from scheduler.model import Firm, Officer, Task
+from scheduler.plan import Plan
+from scheduler.prepare import ANY, Prepared
+
+
+def _solve(instance: Instance, **options):
+    options.setdefault("workers", 1)
+    options.setdefault("seed", 0)
+    solution = solve(instance, SolverConfig(**options))
+    assert check_solution(instance, solution) == []
+    return solution
+
+
+def test_short_time_limit_is_respected_on_a_medium_instance():
+    instance = city_instance(4000, seed=3)
+    began = time.monotonic()
+    solution = _solve(instance, time_limit=0.5)
+    assert time.monotonic() - began < 3.0
+    assert solution.status in ("FEASIBLE", "OPTIMAL")
+    assert solution.stats["first_feasible_seconds"] <= solution.stats["seconds"]
+    on_site = sum(1 for t in instance.tasks if t.on_site)
+    assert len(solution.unscheduled) + sum(len(v.tasks) for v in solution.visits) == on_site
+
+
+def test_greedy_cut_short_by_its_deadline_is_valid():
+    instance = varied_instance(2000, seed=2, capacity="tight")
+    P = Prepared(instance)
+    plan = careful_greedy(P, seed=0, deadline=time.monotonic() - 1.0)
+    assert plan.cut_short
+    full = careful_greedy(P, seed=0)
+    assert not full.cut_short
+    assert plan.unscheduled_count() >= full.unscheduled_count()
+
+
+def easy_instance(seed: int, n_firms: int = 120, n_days: int = 10) -> Instance:
+    """Plenty of officers everywhere every day: every bound is reached by the greedy."""
+    rng = random.Random(seed)
+    days = working_days(datetime.date(2026, 3, 2), n_days)
+    firms = [Firm(f"F{i}", rng.choice(["east", "west"]), 1, ()) for i in range(n_firms)]
+    officers = [Officer(f"{k}-{j}", k, tuple(days), 50, None, ()) for k in ("market", "fire") for j in range(6)]
+    tasks = []
+    for firm in firms:
+        day = rng.randrange(n_days)
+        for j, department in enumerate(rng.sample(["market", "fire"], rng.randint(1, 2))):
+            first = max(0, day - rng.randint(0, 3))
+            last = min(n_days - 1, day + rng.randint(0, 3))
+            tasks.append(Task(f"{firm.id}-{j}", department, firm.id, (days[first], days[last]), True, rng.randint(1, 2)))
+    return Instance(days, firms, officers, tasks)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_optimal_as_soon_as_the_bounds_are_met(seed):
+    instance = easy_instance(seed)
+    began = time.monotonic()
+    solution = _solve(instance, time_limit=60.0)
+    assert time.monotonic() - began < 20.0  # it stops at the bounds, not at the limit
+    assert solution.status == "OPTIMAL"
+    assert len(solution.unscheduled) == unscheduled_lower_bound(instance) == 0
+    assert len(solution.visits) == lower_bound(instance)
+    assert solution.stats["district_spanning_officer_days"] == 0
+    assert solution.stats["within_1pct_seconds"] is not None
+
+
+@pytest.mark.parametrize("capacity", ["tight", "loose"])
+@pytest.mark.parametrize("seed", range(2))
+def test_checker_accepts_every_result_of_the_second_family(capacity, seed):
+    instance = varied_instance(300, seed=seed, capacity=capacity)
+    solution = _solve(instance, time_limit=1.5)
+    assert solution.status in ("FEASIBLE", "OPTIMAL")
+    assert len(solution.unscheduled) >= unscheduled_lower_bound(instance)
+    if solution.status == "OPTIMAL":
+        assert len(solution.visits) == lower_bound(instance)
+
+
+def test_second_generator_is_seeded():
+    a = varied_instance(500, seed=4, capacity="loose")
+    b = varied_instance(500, seed=4, capacity="loose")
+    assert a.to_dict() == b.to_dict()
+    assert a.to_dict() != varied_instance(500, seed=4, capacity="tight").to_dict()
+    with pytest.raises(ValueError):
+        varied_instance(10, capacity="medium")
+
+
+def test_bounds_stay_valid_when_the_deadline_cuts_the_capacity_lp():
+    P = Prepared(city_instance(2000, seed=5))
+    full = compute_bounds(P)
+    cut = compute_bounds(P, deadline=time.monotonic() - 1.0)
+    assert cut.capacity_skipped and not full.capacity_skipped
+    assert cut.visits == full.visits
+    assert cut.forced + cut.firm_lost <= cut.unscheduled <= full.unscheduled
+
+
+def _brute_force(plan: Plan, k: int, district, qualification, d: int) -> list[tuple]:
+    """(spans, breadth, waste) of every eligible officer with capacity left, best first."""
+    P = plan.P
+    out = []
+    for o in P.eligible(k, district, qualification):
+        if not (P.officer_days_mask[o] >> d & 1) or plan.rem[o][d] <= 0:
+            continue
+        covered = P.officer_districts[o]
+        out.append((
+            plan.spans(o, d, district),
+            99 if covered is None else len(covered),
+            len(P.officer_quals[o]) if qualification is ANY else 0,
+        ))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_officer_queues_agree_with_a_full_sort(seed):
+    """After random team changes, the officers picked rank like a full sort on every
+    criterion but the load (a tie-break the queues may see a little late)."""
+    instance = small_instance(seed, n_firms=12, n_days=4, n_districts=3, officers_per_department=6, max_capacity=3)
+    P = Prepared(instance)
+    plan = Plan(P)
+    rng = random.Random(seed)
+    districts = sorted({r for r in P.firm_district})
+    firms_of = {r: [f for f in range(len(P.firm_ids)) if P.firm_district[f] == r] for r in districts}
+    qualifications = [ANY] + sorted({q for q in P.task_qual if q is not None})
+    for _ in range(60):
+        k = rng.randrange(len(P.departments))
+        d = rng.randrange(P.n_days)
+        r = rng.choice(districts)
+        f = rng.choice(firms_of[r])
+        if (f, d) in plan.teams and k in plan.teams[(f, d)] and rng.random() < 0.4:
+            plan.clear_team(f, d, k)
+            continue
+        q = rng.choice(qualifications)
+        need = rng.randint(1, 2)
+        picked = plan.queues.pick(k, r, q, d, need, set())
+        expected = _brute_force(plan, k, r, q, d)
+        if len(expected) < need:
+            assert picked is None
+            continue
+        assert picked is not None and len(set(picked)) == need
+        got = sorted(_brute_force_one(plan, o, r, q, d) for o in picked)
+        assert got == expected[:need]
+        if (f, d) not in plan.teams or k not in plan.teams[(f, d)]:
+            plan.set_team(f, d, k, picked)
+
+
+def _brute_force_one(plan: Plan, o: int, district, qualification, d: int) -> tuple:
+    P = plan.P
+    covered = P.officer_districts[o]
+    return (
+        plan.spans(o, d, district),
+        99 if covered is None else len(covered),
+        len(P.officer_quals[o]) if qualification is ANY else 0,
+    )
