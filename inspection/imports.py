@@ -312,7 +312,7 @@ def _district_hint(known_districts: Mapping[str, str]) -> str:
                     for code in sorted(set(known_districts.values())))
 
 
-def validate_firms(rows: Sequence[Row], known_districts: Mapping[str, str], *,
+def validate_firms(rows: Sequence[Row], known_districts: Mapping[str, str], *,  # noqa: C901 - to split
                    header: Sequence[str] = FIRM_COLUMNS, label: str = "",
                    progress: Progress | None = None) -> tuple[list[FirmRecord], list[Problem]]:
     """Validate firm rows (as from :func:`read_rows`); returns the valid records and every problem.
@@ -373,7 +373,7 @@ def validate_firms(rows: Sequence[Row], known_districts: Mapping[str, str], *,
     return records, problems
 
 
-def validate_officers(rows: Sequence[Row], known_departments: set[str], known_districts: Mapping[str, str], *,
+def validate_officers(rows: Sequence[Row], known_departments: set[str], known_districts: Mapping[str, str], *,  # noqa: C901 - to split
                       header: Sequence[str] = OFFICER_COLUMNS, label: str = "",
                       progress: Progress | None = None) -> tuple[list[OfficerRecord], list[Problem]]:
     """Validate officer rows (as from :func:`read_rows`); returns the valid records and every problem.

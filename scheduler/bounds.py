@@ -120,7 +120,7 @@ def firm_lost_tasks(P: Prepared, f: int) -> int:
     return len(tasks) - _max_coverage(intervals, cap)
 
 
-def _capacity_scheduled_upper_bound(P: Prepared, deadline: float | None = None) -> int | None:
+def _capacity_scheduled_upper_bound(P: Prepared, deadline: float | None = None) -> int | None:  # noqa: C901 - to split
     """Upper bound on schedulable tasks from officer capacity, by one LP per department.
 
     For department k, each (firm, k) group g of tasks with a feasible day has variables

@@ -68,7 +68,7 @@ RULES = (
 )
 
 
-def check_solution(instance: Instance, solution: Solution) -> list[str]:
+def check_solution(instance: Instance, solution: Solution) -> list[str]:  # noqa: C901 - to split
     """Every rule of the exchange format that ``solution`` breaks, as readable lines."""
     errors: list[str] = []
     horizon = set(instance.days)

@@ -13,7 +13,7 @@ from collections.abc import Hashable
 __all__ = ["transport"]
 
 
-def transport(
+def transport(  # noqa: C901 - to split
     supply: dict[Hashable, int],
     demand: dict[Hashable, int],
     edges: list[tuple[Hashable, Hashable]],

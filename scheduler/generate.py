@@ -61,7 +61,7 @@ def _tasks_per_firm(rng: random.Random) -> int:
     return rng.randint(8, 14)
 
 
-def city_instance(
+def city_instance(  # noqa: C901 - to split
     n_tasks: int,
     seed: int = 1,
     n_days: int = 20,

@@ -331,7 +331,7 @@ class DayLNS:
                 patterns.append((d, tasks, _slots(P, P.firm_district[f], d, tasks)))
         return patterns
 
-    def solve_neighbourhood(self, firms: list[int], time_limit: float) -> bool:
+    def solve_neighbourhood(self, firms: list[int], time_limit: float) -> bool:  # noqa: C901 - to split
         P = self.P
         plan = self.plan
         model = cp_model.CpModel()
@@ -451,7 +451,7 @@ class DayLNS:
         for f in firms:
             for t in P.firm_tasks[f]:
                 plan.remove_task(t)
-        for f, pattern, d, tasks in chosen_patterns:
+        for _f, pattern, d, tasks in chosen_patterns:
             if solver.BooleanValue(pattern):
                 for t in tasks:
                     plan.add_task(t, d)

@@ -67,7 +67,7 @@ def team_demand(needs: list[tuple[int, str | None]]) -> dict[str | None, int]:
 class Prepared:
     """Integer-indexed view of an instance (see module docstring)."""
 
-    def __init__(self, instance: Instance):
+    def __init__(self, instance: Instance):  # noqa: C901 - to split
         self.instance = instance
         self.days = list(instance.days)
         self.n_days = len(self.days)

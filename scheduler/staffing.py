@@ -22,9 +22,9 @@ from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
+from .greedy import staff_team
 from .model import SolverConfig
 from .plan import Plan
-from .greedy import staff_team
 from .prepare import ANY, Prepared, team_demand
 
 __all__ = ["staff_plan"]
@@ -34,7 +34,7 @@ def _class_order(qualification: str | None) -> tuple:
     return (qualification is ANY, qualification or "")
 
 
-def _aggregate(
+def _aggregate(  # noqa: C901 - to split
     P: Prepared,
     plan: Plan,
     k: int,
@@ -63,7 +63,7 @@ def _aggregate(
     for o in officers:
         cap = plan.rem[o][d]
         by_district: dict[str | None, list] = defaultdict(list)
-        for (district, qualification), amount in slots.items():
+        for district, qualification in slots:
             if not P.covers(o, district):
                 continue
             if qualification is not ANY and qualification not in P.officer_quals[o]:
@@ -359,7 +359,7 @@ def _patch_day(
     return False
 
 
-def staff_plan(
+def staff_plan(  # noqa: C901 - to split
     P: Prepared,
     day_plan: Plan,
     config: SolverConfig,

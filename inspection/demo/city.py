@@ -366,7 +366,7 @@ def _officer_account(officer: Officer) -> User:
                 officer_id=officer.id, officer=officer, department_id=officer.department_id, active=True)
 
 
-def _make_history(session: Session, rng: random.Random, progress: Progress, schedule_seconds: float,
+def _make_history(session: Session, rng: random.Random, progress: Progress, schedule_seconds: float,  # noqa: C901 - to split
                   truth: Truth) -> int:
     """November, done: a joint campaign of market regulation and health drawn, scheduled, entered by scan,
     checked point by point (what is found follows the city's hidden truth; listed points get the

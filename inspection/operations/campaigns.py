@@ -49,7 +49,7 @@ def _overlap(a: InspectionPlan, b: InspectionPlan) -> bool:
     return a.period_start <= b.period_end and b.period_start <= a.period_end
 
 
-def propose(session: Session) -> list[CampaignProposal]:
+def propose(session: Session) -> list[CampaignProposal]:  # noqa: C901 - to split
     """Group the draft plans of different departments whose pools overlap, greedily by saving."""
     drafts = session.scalars(select(InspectionPlan).where(InspectionPlan.status == "draft",
                                                           InspectionPlan.campaign_id.is_(None))

@@ -174,7 +174,7 @@ def _team_visit(session: Session, user: User, firm: Firm, today: dt.date) -> Vis
     return None
 
 
-def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None = None, secret: str,
+def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None = None, secret: str,  # noqa: C901 - to split
             lead: Lead | None = None, synced_at: dt.datetime | None = None) -> ScanResult:
     """Check every rule of 扫码入企; two certified officers within the window make the entry.
 

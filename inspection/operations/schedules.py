@@ -304,7 +304,7 @@ def _department_baseline(visits) -> dict[str, dict]:
     return dict(sorted(baseline.items()))
 
 
-def assign_teams(session: Session, adapted: Adapted, visits) -> dict[int, dict[str, list[str]]]:
+def assign_teams(session: Session, adapted: Adapted, visits) -> dict[int, dict[str, list[str]]]:  # noqa: C901 - to split
     """Teams by the officer ranking of INTERFACES §1: for each visit and department, officers ranked by
     HMAC(seed, "officer:" + uscc + ":" + certificate_no); the first ones the day can use are chosen, and
     everyone passed over is recorded with the reason. Where the ranking cannot staff a department's day

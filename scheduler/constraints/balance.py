@@ -18,7 +18,7 @@ def add_load_terms(
 ) -> tuple[list[cp_model.IntVar], list[cp_model.IntVar], int]:
     """Return (max load per department, all assignment variables, bound on their sum)."""
     per_officer: dict[int, list] = defaultdict(list)
-    for (o, f, d), a in assign_officer_visit.items():
+    for (o, _f, _d), a in assign_officer_visit.items():
         per_officer[o].append(a)
     per_department: dict[int, list] = defaultdict(list)
     for o, visits in per_officer.items():
@@ -27,7 +27,7 @@ def add_load_terms(
     for k, officers in per_department.items():
         top = max(len(v) for _, v in officers)
         max_load_department = model.NewIntVar(0, top, f"max_load_department_{k}")
-        for o, visits in officers:
+        for _o, visits in officers:
             # The department's maximum load is at least every officer's load.
             model.Add(sum(visits) <= max_load_department)
         maxima.append(max_load_department)

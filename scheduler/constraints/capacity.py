@@ -25,9 +25,9 @@ def add_officer_capacity(
     assign_officer_visit: dict[tuple[int, int, int], cp_model.IntVar],
 ) -> None:
     per_officer_day: dict[tuple[int, int], list] = defaultdict(list)
-    for (o, f, d), a in assign_officer_visit.items():
+    for (o, _f, d), a in assign_officer_visit.items():
         per_officer_day[(o, d)].append(a)
-    for (o, d), visits in per_officer_day.items():
+    for (o, _d), visits in per_officer_day.items():
         # No officer exceeds his capacity (visits per day) on any day.
         if len(visits) > P.officer_cap[o]:
             model.Add(sum(visits) <= P.officer_cap[o])
