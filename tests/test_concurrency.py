@@ -21,7 +21,7 @@ from inspection.operations.plans import create_plan, file_plan
 from tests.backends import fresh_database
 from tests.clients import CsrfClient
 from tests.clocks import to_door_open
-from web import create_app
+from web import create_app, jobs
 
 pytestmark = pytest.mark.own_database  # makes its own SQLite and PostgreSQL databases
 
@@ -126,7 +126,18 @@ def test_simultaneous_evaluations_count_once(city):
         assert verify_chain(session)[0]
 
 
-def test_simultaneous_schedule_builds_make_one_run(city):
+def test_simultaneous_schedule_builds_make_one_run(city, monkeypatch):
+    # A small build can finish before the next request takes the lock, and a finished build rightly
+    # lets the next one start: the builds wait until every request has answered, so that all five
+    # ask while the first is still queued.
+    answered = threading.Event()
+    build = jobs._guarded
+
+    def build_once_all_have_asked(*args, **kwargs):
+        answered.wait(timeout=60)   # before the build's thread opens a transaction
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "_guarded", build_once_all_have_asked)
     with city.extensions["db_factory"]() as session:
         market = session.scalar(select(User).where(User.username == "market"))
         today = local_today(utcnow())
@@ -147,6 +158,7 @@ def test_simultaneous_schedule_builds_make_one_run(city):
         return response.status_code, response.get_json()
 
     results = race(5, work)
+    answered.set()
     assert all(status in (200, 202) for status, _ in results), results
     assert len({body["id"] for _, body in results}) == 1, results
     run_id = results[0][1]["id"]
