@@ -59,7 +59,7 @@ def test_the_phone_proposes_the_listed_treatment(phones, live_app, live_server, 
         phone.click("main button[type=submit]")
     assert "入企登记完成" in phone_b.locator(".alert").first.inner_text(), phone_b.locator("main").inner_text()[:600]
     box = phone_b.locator(".leniency").first
-    assert not box.is_visible()  # shown only for a non-compliant point
+    box.wait_for(state="hidden")  # the page's script shows it only for a non-compliant point
     point = box.get_attribute("data-point")
     form = phone_b.locator(f"form.card:has(#leniency-{point})")
     for choice in form.locator("input[type=radio][value=compliant]").all():
