@@ -45,6 +45,7 @@ from tests.at_the_door import Phone, as_user
 from tests.clients import CsrfClient
 from tests.clocks import door_open_day, to_door_open
 from web import create_app
+from web.limits import limiter
 
 TEST_FIRMS = 300
 DEFAULT_TEST_NOW = "2026-12-02T10:00+08:00"
@@ -137,6 +138,16 @@ def db_session(app):
 @pytest.fixture
 def client(app, db_session):
     return app.test_client()
+
+
+@pytest.fixture
+def limited(app):
+    """The shared app with its rate limits on and fresh counts."""
+    app.config["RATE_LIMITS"] = True
+    limiter.reset()
+    yield app
+    app.config["RATE_LIMITS"] = False
+    limiter.reset()
 
 
 @pytest.fixture

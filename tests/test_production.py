@@ -2,23 +2,11 @@
 security headers, health endpoints, and a clear 503 when the database cannot be reached."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from inspection.models import Event
 from tests.servers import free_port
 from web import create_app
-from web.limits import limiter
-
-
-@pytest.fixture
-def limited(app):
-    """The shared app with its rate limits on and fresh counts."""
-    app.config["RATE_LIMITS"] = True
-    limiter.reset()
-    yield app
-    app.config["RATE_LIMITS"] = False
-    limiter.reset()
 
 
 def test_guessing_a_password_is_slowed_per_account(limited, client, db_session):

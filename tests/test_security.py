@@ -27,7 +27,6 @@ from tests.backends import fresh_database
 from tests.servers import Browser, Gunicorn, free_port
 from web import ConfigurationError, auth, create_app
 from web.exports import table_file
-from web.limits import limiter
 
 # -- a served platform ------------------------------------------------------------------------------
 
@@ -240,15 +239,6 @@ def test_production_still_refuses_to_start_without_a_key(tmp_path, monkeypatch):
 
 
 # -- signing in -----------------------------------------------------------------------------------
-
-@pytest.fixture
-def limited(app):
-    app.config["RATE_LIMITS"] = True
-    limiter.reset()
-    yield app
-    app.config["RATE_LIMITS"] = False
-    limiter.reset()
-
 
 def test_page_and_api_sign_in_share_one_count_per_account(limited, client, db_session):
     for n in range(10):
