@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask import Flask, g
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from inspection.db import make_engine, make_session_factory
 
-from .errors import conflict_response
+from .errors import conflict_response, handle_database_unavailable
 from .session import db
 
 __all__ = ["db", "init_app"]
@@ -32,9 +32,10 @@ def _commit_on_success(response):
     except IntegrityError:
         session.rollback()
         return conflict_response()
-    except OperationalError:
-        session.rollback()
-        raise
+    except (OperationalError, InterfaceError) as error:
+        # The database went away during the commit: after_request errors reach no error handler (they
+        # would answer 500), so the 503 is answered here.
+        return handle_database_unavailable(error)
     return response
 
 

@@ -63,7 +63,11 @@ def _webargs_fields(error: HTTPException) -> dict:
 
 def handle_domain_error(error: DomainError):
     if error.audited:
-        record_refusal(error)
+        try:
+            record_refusal(error)
+        except (OperationalError, InterfaceError) as lost:
+            # The refusal could not be kept: say that the database is away rather than fail in the handler.
+            return handle_database_unavailable(lost)
     return error_response(error.status, error.code, error.message, error.fields)
 
 

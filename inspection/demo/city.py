@@ -454,10 +454,11 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
         for department in {t.plan.department.code for t in visit.tasks}:
             if rng.random() < 0.85:
                 publish_results(session, users[department], visit)
-        if rng.random() < 0.5:
+        evaluated = rng.random() < 0.5
+        if evaluated or n == 1:  # the first always, so that even a small city's figures have an evaluation
             firm_user = create_user(session, None, username=f"qiye-{visit.firm.uscc}", password=DEMO_PASSWORD,
                                     role="enterprise", display_name=visit.firm.name, firm=visit.firm)
-            score = rng.choice(SCORES)
+            score = rng.choice(SCORES) if evaluated else 4
             evaluate_visit(session, firm_user, visit, score, "检查规范，效率较高" if score >= 4 else "检查时间较长",
                            "excessive" if score <= 2 else None)
         progress("历史检查", n, len(visits))
