@@ -50,7 +50,7 @@ class Num(fields.Float):
 
 
 class Day(fields.Date):
-    """A date written YYYY-MM-DD (INTERFACES.md), not the other ISO 8601 forms Python reads (20260301, 2026W011)."""
+    """A date written YYYY-MM-DD (docs/file-formats.md), not the other ISO 8601 forms Python reads (20260301, 2026W011)."""
 
     default_error_messages = {**ZH, "invalid": "日期格式应为 YYYY-MM-DD", "format": "日期格式应为 YYYY-MM-DD",
                               "years": YEARS_MESSAGE}

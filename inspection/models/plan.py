@@ -155,7 +155,7 @@ class InspectionPlan(Base):
 
 
 class Draw(Base):
-    """The published record of a plan's draw (INTERFACES.md §1), kept exactly as published."""
+    """The published record of a plan's draw (docs/protocols/draws.md), kept exactly as published."""
 
     __tablename__ = "draws"
 

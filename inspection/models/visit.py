@@ -119,7 +119,7 @@ class VisitOfficer(Base):
 
 
 class OfficerRanking(Base):
-    """The second random (INTERFACES §1): each officer's rank for a visit, whether chosen, and why not."""
+    """The second random (docs/protocols/draws.md): each officer's rank for a visit, whether chosen, and why not."""
 
     __tablename__ = "officer_rankings"
 

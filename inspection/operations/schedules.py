@@ -1,4 +1,4 @@
-"""Combined scheduling (综合查一次): drawn plans become a scheduler instance (INTERFACES §2),
+"""Combined scheduling (综合查一次): drawn plans become a scheduler instance (docs/protocols/schedule-exchange.md),
 the solution becomes visits, and each visit's team follows the officer ranking of §1.
 
 The solve runs outside requests: :func:`start_build` records a queued run; the web
@@ -305,7 +305,7 @@ def _department_baseline(visits) -> dict[str, dict]:
 
 
 def assign_teams(session: Session, adapted: Adapted, visits) -> dict[int, dict[str, list[str]]]:  # noqa: C901 - to split
-    """Teams by the officer ranking of INTERFACES §1: for each visit and department, officers ranked by
+    """Teams by the officer ranking of docs/protocols/draws.md: for each visit and department, officers ranked by
     HMAC(seed, "officer:" + uscc + ":" + certificate_no); the first ones the day can use are chosen, and
     everyone passed over is recorded with the reason. Where the ranking cannot staff a department's day
     within capacity, the solver's teams for that day are kept (reason "schedule")."""

@@ -17,7 +17,7 @@ blp = Blueprint("api_public", __name__, description="公开信息（无需登录
 @blp.get("/plans/<int:plan_id>/draw")
 @blp.response(200, DrawRecordSchema)
 def draw_record(plan_id: int):
-    """The draw record of INTERFACES.md §1; 404 until the plan is drawn."""
+    """The draw record (docs/protocols/draws.md); 404 until the plan is drawn."""
     plan = db().scalar(queries.public_plans().where(InspectionPlan.id == plan_id))
     if plan is None or plan.draw is None:
         abort(404)

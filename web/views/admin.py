@@ -1,4 +1,4 @@
-"""Admin pages: uploading the firm registry and officer list (INTERFACES §4), downloading them back."""
+"""Admin pages: uploading the firm registry and officer list (docs/file-formats.md), downloading them back."""
 from __future__ import annotations
 
 import io
