@@ -42,22 +42,23 @@ def assert_standard_library_only(source: str) -> None:
             assert name.split(".")[0] in sys.stdlib_module_names, f"{name} is not in the standard library"
 
 
-@pytest.fixture
-def draw_checker(tmp_path) -> Path:
-    source = python_block(DOCS / "protocols" / "draws.md")
+def documented_checker(page: str, folder: Path, name: str) -> Path:
+    """The page's Python block, standard library only, written out as a reader would save it."""
+    source = python_block(DOCS / "protocols" / page)
     assert_standard_library_only(source)
-    path = tmp_path / "check_draw.py"
+    path = folder / name
     path.write_text(source, encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def draw_checker(tmp_path) -> Path:
+    return documented_checker("draws.md", tmp_path, "check_draw.py")
 
 
 @pytest.fixture
 def schedule_checker(tmp_path) -> Path:
-    source = python_block(DOCS / "protocols" / "schedule-exchange.md")
-    assert_standard_library_only(source)
-    path = tmp_path / "check_schedule.py"
-    path.write_text(source, encoding="utf-8")
-    return path
+    return documented_checker("schedule-exchange.md", tmp_path, "check_schedule.py")
 
 
 def run(script: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
