@@ -202,8 +202,10 @@ def demo_accounts() -> list[DemoAccount]:
     accounts += [DemoAccount(code, "department", names[code]) for code in OFFICER_COUNTS]
     accounts += [DemoAccount("inspector1", "inspector", "市场监管执法人员（本周有一次入企检查）"),
                  DemoAccount("inspector2", "inspector", "市场监管执法人员（与 inspector1 同组）"),
-                 DemoAccount("inspector3", "inspector", "消防救援执法人员"),
-                 DemoAccount("inspector4", "inspector", "消防救援执法人员"),
+                 DemoAccount("inspector3", "inspector", "消防救援执法人员（本周与 inspector1 联合检查）"),
+                 DemoAccount("inspector4", "inspector", "消防救援执法人员（与 inspector3 同组）"),
+                 DemoAccount("inspector5", "inspector", "卫生健康执法人员（本周与 inspector1 联合检查）"),
+                 DemoAccount("inspector6", "inspector", "卫生健康执法人员（与 inspector5 同组）"),
                  DemoAccount("firm", "enterprise", "企业（名下有一次已结束、待评价的检查）"),
                  DemoAccount("firm2", "enterprise", "化工企业"),
                  DemoAccount("firm3", "enterprise", "餐饮企业（有一项待在线提交材料的非现场核查）")]
@@ -226,8 +228,10 @@ def _make_accounts(session: Session, departments, roles: tuple[str, ...]) -> lis
     def firm(industry: str) -> Firm:
         return session.scalars(select(Firm).where(Firm.industry == industry).order_by(Firm.uscc).limit(1)).one()
 
-    team = _this_week_team(session, departments["market"])
-    market_officers, fire_officers = (team or officers("market", 2))[:2], officers("fire", 2)
+    teams = _this_week_teams(session, departments["market"])
+    market_officers = (teams.get("market") or officers("market", 2))[:2]
+    fire_officers = (teams.get("fire") or officers("fire", 2))[:2]
+    health_officers = (teams.get("health") or officers("health", 2))[:2]
     unevaluated = session.scalar(select(Firm).join(Visit, Visit.firm_id == Firm.id)
                                  .where(Visit.status == "completed",
                                         Visit.id.not_in(select(Evaluation.visit_id)),
@@ -247,7 +251,7 @@ def _make_accounts(session: Session, departments, roles: tuple[str, ...]) -> lis
             display = departments[account.username].name
         elif account.role == "inspector":
             number = int(account.username[-1])
-            officer = (market_officers + fire_officers)[number - 1]
+            officer = (market_officers + fire_officers + health_officers)[number - 1]
             kwargs["officer"] = officer
             display = f"{officer.name}（{officer.department.short_name}）"
         elif account.role == "enterprise":
@@ -325,19 +329,29 @@ def _make_plans(session: Session, progress: Progress, schedule_seconds: float) -
     return len(plans)
 
 
-def _this_week_team(session: Session, market: Department) -> list[Officer]:
-    """The officers of the earliest confirmed market visit from today on."""
+def _this_week_teams(session: Session, market: Department) -> dict[str, list[Officer]]:
+    """The teams, per department, of the confirmed market visit of the coming week that most departments
+    share (a joint visit of market, fire and health where the schedule made one), the earliest first."""
     today = local_today(utcnow())
-    visit = session.scalar(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
-                           .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
-                           .where(InspectionPlan.department_id == market.id, Visit.status == "confirmed",
-                                  Visit.day >= today, Visit.day <= today + dt.timedelta(days=7))
-                           .order_by(Visit.day, Visit.id).limit(1))
-    if visit is None:
-        return []
+    visits = session.scalars(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
+                             .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+                             .where(InspectionPlan.department_id == market.id, Visit.status == "confirmed",
+                                    Visit.day >= today, Visit.day <= today + dt.timedelta(days=7))
+                             .order_by(Visit.day, Visit.id).distinct().limit(500)).all()
     with_accounts = set(session.scalars(select(User.officer_id).where(User.officer_id.is_not(None))))
-    team = [o.officer for o in visit.officers if o.department_id == market.id and o.officer_id not in with_accounts]
-    return team if len(team) >= 2 else []
+    best: dict[str, list[Officer]] = {}
+    for visit in visits:
+        teams: dict[str, list[Officer]] = {}
+        for member in visit.officers:
+            if member.officer_id not in with_accounts:
+                teams.setdefault(member.department.code, []).append(member.officer)
+        if len(teams.get("market", [])) < 2 or any(len(team) < 2 for team in teams.values()):
+            continue
+        if len(teams) > len(best):
+            best = teams
+        if len(best) >= 3:
+            break
+    return best
 
 
 def _make_this_week(session: Session, schedule_seconds: float) -> int:
@@ -421,7 +435,8 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
                     bad = point.id in failing
                     record_finding(session, member, visit, task.id, point.id,
                                    "non_compliant" if bad else "compliant",
-                                   "现场发现台账记录不完整，已当场告知" if bad else "")
+                                   "现场发现台账记录不完整，已当场告知" if bad else "",
+                                   now=entered + dt.timedelta(minutes=15))
                     proposal = leniency_proposal(session, task, point.id, visit.day) if bad else None
                     if proposal is None:
                         continue
@@ -449,8 +464,11 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
                     outcome = "case" if rng.random() < 0.1 else "rectify"
                 record_outcome(session, member, visit, task.id, item.code, outcome,
                                visit.day + dt.timedelta(days=15) if outcome == "rectify" else None,
-                               fine_amount=rng.choice((2000, 5000, 10000)) if outcome == "case" else None)
-        scan_out(session, team[0], visit, now=entered + dt.timedelta(minutes=rng.randint(35, 150)))
+                               fine_amount=rng.choice((2000, 5000, 10000)) if outcome == "case" else None,
+                               now=entered + dt.timedelta(minutes=30))
+        left = entered + dt.timedelta(minutes=rng.randint(35, 150))
+        for department_id in sorted({t.plan.department_id for t in visit.tasks}):   # each department scans out its part
+            scan_out(session, next(m for m in team if m.department_id == department_id), visit, now=left)
         for department in {t.plan.department.code for t in visit.tasks}:
             if rng.random() < 0.85:
                 publish_results(session, users[department], visit)

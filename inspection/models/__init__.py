@@ -17,10 +17,12 @@ from .entry import (
                     OUTCOMES,
                     RESULT_LABELS,
                     RESULTS,
+                    DepartmentEntry,
                     EntryToken,
                     Evaluation,
                     Finding,
                     ItemOutcome,
+                    MissedPart,
                     Scan,
                     VisitEntry,
 )
@@ -92,7 +94,7 @@ from .visit import (
 
 __all__ = ["OFFLINE_KINDS", "OFFLINE_STATUSES", "JoinInvitation", "OfficerDevice", "OfflineRecord", "RefusalReport",
            "ScanPrompt", "EMERGENCY_KINDS", "VISIT_ORIGINS", "VISIT_ORIGIN_LABELS","OFFSITE_STATUSES", "OFFSITE_STATUS_LABELS", "FirmRecord", "OffsiteEvidence", "OffsiteRequest", "ALERT_RULES", "ALERT_STATUSES", "ALERT_STATUS_LABELS", "Alert", "EntryFact", "EntryItemFact", "COMPLAINTS", "COMPLAINT_LABELS", "OUTCOMES", "OUTCOME_LABELS", "RESULTS", "RESULT_LABELS", "EntryToken",
-           "Evaluation", "Finding", "ItemOutcome", "Scan", "VisitEntry",
+           "Evaluation", "Finding", "ItemOutcome", "Scan", "VisitEntry", "DepartmentEntry", "MissedPart",
            "Base", "CatalogueItem", "CatalogueVersion", "ChecklistPoint", "Department", "District", "Event",
            "EventHead", "CampaignProposal", "Draw", "Firm", "FirmTag", "InspectionPlan", "InspectionTask", "OfficerConflict", "QuietPeriod", "OFFICER_KINDS", "OFFICER_KIND_LABELS",
            "QUIET_EXCEPTIONS", "JointCampaign", "ImportRun", "OfficerRanking", "ScheduleRun", "Visit", "VisitOfficer",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -17,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from checklists.models import Base, CatalogueItem, ChecklistPoint
+from checklists.models import Base, CatalogueItem, ChecklistPoint, Department
 
 from .leniency import TREATMENT_LABELS
 from .org import Firm, Officer
@@ -78,6 +79,40 @@ class VisitEntry(Base):
     left_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     code_nonce: Mapped[str] = mapped_column(String(32))
     recorded_offline: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # 断网补录
+
+
+class DepartmentEntry(Base):
+    """One department's part of an entered visit (综合查一次 keeps one visit for the firm, but each department
+    enters on its own): two of its own officers, certified on the day, scanned in at ``entered_at``; the
+    department scanned out at ``left_at``. Only a department with a row here was at the firm."""
+
+    __tablename__ = "department_entries"
+
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
+    entered_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    left_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    recorded_offline: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+    department: Mapped[Department] = relationship()
+
+
+class MissedPart(Base):
+    """A department scheduled on a visit whose officers never made its entry: its tasks went back to the
+    plan (or were closed as missed); the department is credited with nothing and oversight is told."""
+
+    __tablename__ = "missed_parts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    tasks: Mapped[list] = mapped_column(JSON)            # [{"task", "status"}]: pending again or cancelled
+    scanned: Mapped[list] = mapped_column(JSON)          # certificate numbers of its officers who did scan in
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+    department: Mapped[Department] = relationship()
+
+    __table_args__ = (UniqueConstraint("visit_id", "department_id"),)
 
 
 class Finding(Base):

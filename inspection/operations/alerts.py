@@ -18,6 +18,7 @@ from ..models import (
     Alert,
     CatalogueItem,
     ChecklistPoint,
+    DepartmentEntry,
     EntryFact,
     EntryItemFact,
     Evaluation,
@@ -27,6 +28,7 @@ from ..models import (
     InspectionTask,
     ItemOutcome,
     LeniencyDecision,
+    MissedPart,
     Officer,
     QuietPeriod,
     RefusalReport,
@@ -36,6 +38,7 @@ from ..models import (
     VisitEntry,
 )
 from .events import append_event, utcnow
+from .presence import min_visit_minutes
 
 TOTAL_ENTRIES_CAP = 6        # entries into one firm a year, all departments together
 UNCOMBINED_DAYS = 30         # two departments entering within this many days could have come together
@@ -87,13 +90,42 @@ def refused_scans(session: Session, since: dt.date):
 
 
 def under_staffed(session: Session, since: dt.date):
-    """Entered visits with fewer than two officers certified on the day among those who scanned in."""
-    rows = session.execute(select(EntryFact.visit_id, EntryFact.firm_id, EntryFact.certified)
-                           .where(EntryFact.visit_row.is_(True), EntryFact.certified < 2,
-                                  EntryFact.day_number >= since.toordinal())).all()
-    for visit_id, firm_id, n in rows:
-        yield (f"under_staffed:{visit_id}", f"入企检查只有 {n} 名当日持证执法人员扫码",
-               {"visit": visit_id, "certified": n}, None, firm_id)
+    """Departments' entries with fewer than two of their own officers certified on the day among those
+    who scanned in (each department of a joint visit counts on its own)."""
+    rows = session.execute(select(EntryFact.visit_id, EntryFact.department_id, EntryFact.firm_id, EntryFact.certified)
+                           .where(EntryFact.certified < 2, EntryFact.day_number >= since.toordinal())).all()
+    for visit_id, department_id, firm_id, n in rows:
+        yield (f"under_staffed:{visit_id}:{department_id}", f"本部门入企只有 {n} 名当日持证执法人员扫码",
+               {"visit": visit_id, "certified": n}, department_id, firm_id)
+
+
+def short_visits(session: Session, since: dt.date, minimum: int | None = None):
+    """Departments' parts of a visit that lasted less than the city's minimum (default 10 minutes)."""
+    minimum = min_visit_minutes() if minimum is None else minimum
+    rows = session.execute(select(DepartmentEntry, Visit.firm_id).join(Visit, Visit.id == DepartmentEntry.visit_id)
+                           .where(DepartmentEntry.left_at.is_not(None), Visit.day >= since)).all()
+    for part, firm_id in rows:
+        minutes = (part.left_at - part.entered_at).total_seconds() / 60
+        if minutes < minimum:
+            yield (f"short_visit:{part.visit_id}:{part.department_id}",
+                   f"入企检查仅 {round(minutes)} 分钟（少于 {minimum} 分钟）",
+                   {"visit": part.visit_id, "minutes": round(minutes, 1), "minimum": minimum,
+                    "entered_at": clock.to_local(part.entered_at).strftime("%Y-%m-%d %H:%M"),
+                    "left_at": clock.to_local(part.left_at).strftime("%Y-%m-%d %H:%M")},
+                   part.department_id, firm_id)
+
+
+def absent_departments(session: Session, since: dt.date):
+    """Departments scheduled on a visit whose officers never made its entry (their tasks went unperformed)."""
+    rows = session.execute(select(MissedPart, Visit.firm_id, Visit.day).join(Visit, Visit.id == MissedPart.visit_id)
+                           .where(Visit.day >= since)).all()
+    for part, firm_id, day in rows:
+        came = len(part.scanned)
+        yield (f"absent_department:{part.visit_id}:{part.department_id}",
+               f"{part.department.short_name}排定参加 {day} 的检查但未入企"
+               + (f"（仅 {came} 人扫码）" if came else "（无人扫码）"),
+               {"visit": part.visit_id, "day": day.isoformat(), "scanned": part.scanned,
+                "tasks": len(part.tasks)}, part.department_id, firm_id)
 
 
 def uncombined(session: Session, since: dt.date, days: int = UNCOMBINED_DAYS):
@@ -387,7 +419,8 @@ def refresh_alerts(session: Session, *, today: dt.date, since: dt.date | None = 
              "unplanned_entry": unplanned_entries(session, since),
              "emergency_backfile": emergency_backfiles(session, today, since),
              "offline_entry": offline_entries(session, since), "no_code_report": no_code_reports(session, since),
-             "quiet_periods": quiet_periods(session, since)}
+             "quiet_periods": quiet_periods(session, since), "short_visit": short_visits(session, since),
+             "absent_department": absent_departments(session, since)}
     known = set(session.scalars(select(Alert.key)))
     raised: dict[str, int] = {}
     now = utcnow()

@@ -14,6 +14,7 @@ from sqlalchemy.sql.expression import FunctionElement
 
 from ..models import (
     CatalogueItem,
+    DepartmentEntry,
     EntryFact,
     EntryItemFact,
     Firm,
@@ -50,26 +51,32 @@ def cap_period(period: str, year: int, month: int) -> str:
             "month": f"{year}-{month:02d}"}[period]
 
 
-def _certified_count(session: Session, visit: Visit) -> int:
+def _certified_counts(session: Session, visit: Visit) -> dict[int, int]:
+    """Per department: its officers certified on the visit's day who scanned in."""
     scanned = select(Scan.officer_id).where(Scan.visit_id == visit.id, Scan.kind == "in", Scan.accepted.is_(True))
-    officers = session.scalars(select(Officer).where(Officer.id.in_(scanned))).all()
-    return sum(1 for officer in officers if officer.certified_on(visit.day))
+    counts: dict[int, int] = defaultdict(int)
+    for officer in session.scalars(select(Officer).where(Officer.id.in_(scanned))):
+        if officer.certified_on(visit.day):
+            counts[officer.department_id] += 1
+    return counts
 
 
 def refresh_visit_facts(session: Session, visit: Visit) -> None:
-    """Make the rows of ``visit`` again: one per department (and per item) once it is entered."""
+    """Make the rows of ``visit`` again: one per department that entered (and per item)."""
     session.flush()
     session.execute(delete(EntryFact).where(EntryFact.visit_id == visit.id))
     session.execute(delete(EntryItemFact).where(EntryItemFact.visit_id == visit.id))
     if session.get(VisitEntry, visit.id) is None:
         return
+    entered = set(session.scalars(select(DepartmentEntry.department_id).where(DepartmentEntry.visit_id == visit.id)))
     tasks_of: dict[int, list[InspectionTask]] = defaultdict(list)
     for task in session.scalars(select(InspectionTask).where(InspectionTask.visit_id == visit.id)):
-        tasks_of[task.plan.department_id].append(task)
+        if task.plan.department_id in entered:
+            tasks_of[task.plan.department_id].append(task)
     if not tasks_of:
         return
     firm, day = visit.firm, visit.day
-    certified = _certified_count(session, visit)
+    certified_of = _certified_counts(session, visit)
     first = min(tasks_of)
     items: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
     for department_id, tasks in sorted(tasks_of.items()):
@@ -78,7 +85,7 @@ def refresh_visit_facts(session: Session, visit: Visit) -> None:
                               day_number=day.toordinal(), year=day.year, month=day.month,
                               visit_row=department_id == first, departments=len(tasks_of),
                               window_start=min(t.window_start for t in tasks), window_end=max(t.window_end for t in tasks),
-                              certified=certified, origin=visit.origin))
+                              certified=certified_of.get(department_id, 0), origin=visit.origin))
         for task in tasks:
             for item in task.plan.items:
                 items[item.code].append((department_id, cap_period(item.frequency_period, day.year, day.month),
@@ -100,16 +107,18 @@ def rebuild_facts(session: Session) -> tuple[int, int]:
                              func.min(InspectionTask.window_start).label("window_start"),
                              func.max(InspectionTask.window_end).label("window_end"))
                       .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
-                      .join(VisitEntry, VisitEntry.visit_id == InspectionTask.visit_id)
+                      .join(DepartmentEntry, and_(DepartmentEntry.visit_id == InspectionTask.visit_id,
+                                                  DepartmentEntry.department_id == InspectionPlan.department_id))
                       .group_by(InspectionTask.visit_id, InspectionPlan.department_id).subquery())
     per_visit = (select(per_department.c.visit_id, func.count().label("departments"),
                         func.min(per_department.c.department_id).label("first"))
                  .group_by(per_department.c.visit_id).subquery())
-    certified = (select(Scan.visit_id.label("visit_id"), func.count(func.distinct(Officer.id)).label("n"))
+    certified = (select(Scan.visit_id.label("visit_id"), Officer.department_id.label("department_id"),
+                        func.count(func.distinct(Officer.id)).label("n"))
                  .join(Officer, Officer.id == Scan.officer_id).join(Visit, Visit.id == Scan.visit_id)
                  .where(Scan.kind == "in", Scan.accepted.is_(True), Officer.active.is_(True),
                         Officer.kind == "enforcement", Officer.valid_from <= Visit.day, Officer.valid_to >= Visit.day)
-                 .group_by(Scan.visit_id).subquery())
+                 .group_by(Scan.visit_id, Officer.department_id).subquery())
     year, month = func.extract("year", Visit.day), func.extract("month", Visit.day)
     facts = (select(per_department.c.visit_id, per_department.c.department_id, Visit.firm_id, Firm.district_id,
                     Firm.credit_class, Visit.day, day_ordinal(Visit.day), cast(year, Integer), cast(month, Integer),
@@ -118,7 +127,8 @@ def rebuild_facts(session: Session) -> tuple[int, int]:
                     Visit.origin)
              .join(Visit, Visit.id == per_department.c.visit_id).join(Firm, Firm.id == Visit.firm_id)
              .join(per_visit, per_visit.c.visit_id == per_department.c.visit_id)
-             .outerjoin(certified, certified.c.visit_id == per_department.c.visit_id))
+             .outerjoin(certified, and_(certified.c.visit_id == per_department.c.visit_id,
+                                        certified.c.department_id == per_department.c.department_id)))
     session.execute(insert(EntryFact).from_select(
         ["visit_id", "department_id", "firm_id", "district_id", "credit_class", "day", "day_number", "year", "month",
          "visit_row", "departments", "window_start", "window_end", "certified", "origin"], facts))
@@ -132,9 +142,10 @@ def rebuild_facts(session: Session) -> tuple[int, int]:
         else_=text_year)
     item_rows = (select(InspectionTask.visit_id, CatalogueItem.code, func.min(InspectionPlan.department_id),
                         func.min(Visit.firm_id), func.min(y), func.min(period), func.max(CatalogueItem.frequency_cap))
-                 .join(VisitEntry, VisitEntry.visit_id == InspectionTask.visit_id)
                  .join(Visit, Visit.id == InspectionTask.visit_id)
                  .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+                 .join(DepartmentEntry, and_(DepartmentEntry.visit_id == InspectionTask.visit_id,
+                                             DepartmentEntry.department_id == InspectionPlan.department_id))
                  .join(plan_items, plan_items.c.plan_id == InspectionPlan.id)
                  .join(CatalogueItem, and_(CatalogueItem.id == plan_items.c.item_id))
                  .group_by(InspectionTask.visit_id, CatalogueItem.code))

@@ -36,9 +36,10 @@ from ..models import (
     OffsiteRequest,
     User,
 )
-from .entries import PUBLISH_WORKING_DAYS, advance_plans, local_today
+from .entries import PUBLISH_WORKING_DAYS, local_today
 from .events import append_event, utcnow
 from .plans import file_targeted_plan, transition
+from .presence import advance_plans
 
 DEFAULT_DEADLINE = 10          # working days to answer, unless the item publishes its own rule
 DEFAULT_EXTENSION = 5

@@ -159,8 +159,13 @@ def scan(body):
 @roles_required("inspector")
 @blp.response(200)
 def leave(visit_id: int):
-    entry = scan_out(db(), current_user, _team_visit(visit_id))
-    return {"visit": visit_id, "minutes": round((entry.left_at - entry.entered_at).total_seconds() / 60)}
+    """扫码离开: the inspector's department leaves its part of the visit; the visit ends when the last
+    department inside has left."""
+    visit = _team_visit(visit_id)
+    part = scan_out(db(), current_user, visit)
+    return {"visit": visit_id, "department": part.department.code,
+            "minutes": round((part.left_at - part.entered_at).total_seconds() / 60),
+            "visit_status": visit.status}
 
 
 @blp.get("/visits/<int:visit_id>/sheet")
@@ -236,7 +241,7 @@ def evaluation(body, visit_id: int):
 def verify(code: str):
     """亮码检查: anyone (the firm, without login) checks an inspection code."""
     state, visit = verify_code(db(), code, _secret())
-    return verification(state, visit)
+    return verification(db(), state, visit)
 
 
 @blp.get("/firms/<uscc>/visits")
