@@ -38,9 +38,13 @@ def _department_task(client, login, db_session, visit, department, item):
                                               "items": [item], "ratios": {c: 0.01 for c in "ABCD"}}).get_json()
     assert client.post(f"/api/v1/plans/{plan['id']}/file").status_code == 200
     assert client.post(f"/api/v1/plans/{plan['id']}/draw").status_code == 200
-    task = InspectionTask(plan_id=plan["id"], firm_id=visit.firm_id, status="scheduled", on_site=True,
-                          window_start=TODAY, window_end=TODAY + dt.timedelta(days=10), visit_id=visit.id)
-    db_session.add(task)
+    task = db_session.scalar(select(InspectionTask).where(InspectionTask.plan_id == plan["id"],
+                                                          InspectionTask.firm_id == visit.firm_id))
+    if task is None:          # the draw did not pick the firm (it may have)
+        task = InspectionTask(plan_id=plan["id"], firm_id=visit.firm_id, on_site=True, window_start=TODAY,
+                              window_end=TODAY + dt.timedelta(days=10))
+        db_session.add(task)
+    task.status, task.visit_id = "scheduled", visit.id
     db_session.flush()
     return task
 
@@ -123,6 +127,8 @@ def test_a_joint_visit_says_exactly_who_was_there(client, login, three_departmen
     assert "尚未入企" in page.get_data(as_text=True)
     db_session.expire_all()
     assert db_session.scalar(select(func.count()).select_from(Finding)) == before
+    refusals = db_session.scalars(select(Event).where(Event.kind == "refused")).all()   # the scan and six records
+    assert len(refusals) == 7 and all(r.payload["fields"] is not None for r in refusals)
 
     # Market records its item.
     as_user(client, login, w["market"][0])

@@ -33,10 +33,29 @@ from .facts import refresh_visit_facts
 from .plans import transition
 
 
+class NotEntered(InvalidState):
+    """The department's part has not started (an offline record waits for the partner's scan)."""
+
+    audited = True
+
+
+class NotPresent(NotPermitted):
+    """The officer did not scan in, or his certificate does not hold on the visit's day."""
+
+    audited = True
+
+
+class OutsidePart(InvalidInput):
+    """A record dated before the department's entry or the officer's own scan."""
+
+    audited = True
+
+
 class PartOver(InvalidState):
     """The department has already left: a record for a time after its exit is refused for good (an offline
     record does not wait for anything)."""
 
+    audited = True
     final = True
 
 
@@ -115,19 +134,19 @@ def check_recorder(session: Session, user: User, visit: Visit, task: InspectionT
     officer = user.officer
     department = task.plan.department
     if department.id != officer.department_id:
-        raise NotPermitted("只能记录本部门检查事项的结果")
+        raise NotPresent("只能记录本部门检查事项的结果")
     part = department_part(session, visit, department.id)
     if part is None:
-        raise InvalidState(f"{department.short_name or department.name}尚未入企：须本部门两名当日持证执法人员"
+        raise NotEntered(f"{department.short_name or department.name}尚未入企：须本部门两名当日持证执法人员"
                            "扫码入企后才能记录检查结果")
     scan = own_scan_in(session, visit, officer.id)
     if scan is None:
-        raise NotPermitted("您没有扫码进入本次检查，不能记录检查结果：只有到场并扫码入企的执法人员可以记录")
+        raise NotPresent("您没有扫码进入本次检查，不能记录检查结果：只有到场并扫码入企的执法人员可以记录")
     if not officer.certified_on(visit.day):
-        raise NotPermitted(f"您的执法证在检查当日（{visit.day}）无效，不能记录检查结果")
+        raise NotPresent(f"您的执法证在检查当日（{visit.day}）无效，不能记录检查结果")
     since = max(part.entered_at, scan.at)
     if at < since:
-        raise InvalidInput(f"记录时间（{_hm(at)}）早于您所在部门入企或您扫码入企的时间（{_hm(since)}）",
+        raise OutsidePart(f"记录时间（{_hm(at)}）早于您所在部门入企或您扫码入企的时间（{_hm(since)}）",
                            fields={"at": "早于入企时间"})
     if part.left_at is not None and at > part.left_at:
         raise PartOver(f"本部门已于 {_hm(part.left_at)} 扫码离开，不能再记录检查结果")
