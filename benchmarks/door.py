@@ -44,10 +44,10 @@ class Counter:
             print("   ", " ".join(statement.split())[:160])
 
 
-def _measure(counter: Counter, call) -> tuple[int, float, int]:
+def _measure(counter: Counter, call, path: str, **kwargs) -> tuple[int, float, int]:
     before = counter.n
     started = time.perf_counter()
-    response = call()
+    response = call(path, **kwargs)
     return counter.n - before, (time.perf_counter() - started) * 1000, response.status_code
 
 
@@ -98,15 +98,15 @@ def main() -> int:
             _sign_in(client, officer)
             if counter.show:
                 print(f"-- scan-in {n + 1}")
-            statements, ms, status = _measure(counter, lambda: client.post("/api/v1/scans", json={"token": visit.token}))
+            statements, ms, status = _measure(counter, client.post, "/api/v1/scans", json={"token": visit.token})
             assert status == 200, status
             samples["scan-in (waiting)" if n == 0 else "scan-in (entry)"].append((statements, ms))
-        statements, ms, status = _measure(counter, lambda: client.get(f"/visits/{visit.visit_id}"))
+        statements, ms, status = _measure(counter, client.get, f"/visits/{visit.visit_id}")
         samples["inspector's sheet page"].append((statements, ms))
         _sign_in(client, firm_user)
         for _ in range(3):
-            samples["record page"].append(_measure(counter, lambda: client.get(f"/firms/{uscc}"))[:2])
-            samples["record API"].append(_measure(counter, lambda: client.get(f"/api/v1/firms/{uscc}/visits"))[:2])
+            samples["record page"].append(_measure(counter, client.get, f"/firms/{uscc}")[:2])
+            samples["record API"].append(_measure(counter, client.get, f"/api/v1/firms/{uscc}/visits")[:2])
         counter.show = False
     print(f"{'request':<24}{'statements p50/p90':>20}{'ms p50/p90':>16}{'target':>16}")
     for kind, rows in samples.items():

@@ -10,6 +10,7 @@ from inspection.models import Firm, InspectionPlan, InspectionTask, Officer, Use
 from inspection.operations.accounts import create_user
 from inspection.operations.entries import firm_token, local_today
 from inspection.operations.events import utcnow
+from tests.browser.steps import leave, record_item_compliant
 
 pytestmark = pytest.mark.browser
 
@@ -97,17 +98,9 @@ def test_three_departments_at_one_door(browser, page, phones, live_app, live_ser
     shot(firm_phone, "joint-3-firm-verifies")
 
     # Market records its item and leaves; the phone asks first; the visit ends.
-    form = market2.locator("form#item-SC-003")
-    for choice in form.locator("input[type=radio][value=compliant]").all():
-        choice.check()
-    form.locator("select[name=outcome]").select_option("no_problem")
-    form.locator("button[type=submit]").click()
-    assert "检查结果已保存" in market2.locator(".alert.success").inner_text()
-    asked = []
-    market2.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
-    market2.click("#leave button")
-    assert asked and "市场监管" in asked[0]
-    assert "本次检查已结束" in market2.locator(".alert.success").inner_text()
+    record_item_compliant(market2, "SC-003")
+    question, answer = leave(market2)
+    assert "市场监管" in question and "本次检查已结束" in answer
     shot(market2, "joint-4-market-left")
     firm_phone.goto(f"{live_server}{verify_url}")
     assert "检查码对应的检查已经结束" in firm_phone.locator("#verify-state").inner_text()
