@@ -4,6 +4,7 @@ import pytest
 import yaml
 
 from checklists.loader import parse_catalogue, parse_ratio
+from inspection.calendar import CITY_FILE
 from inspection.demo.city import catalogue_path
 from tests.catalogue_files import valid, write
 
@@ -74,23 +75,58 @@ def test_bad_sub_item_codes_and_frequencies_are_reported(tmp_path, runner, count
     assert counts() == before
 
 
-def test_plans_outside_an_items_ratio_bounds_are_refused(client, login, counts):
+def test_an_items_ratio_bound_is_on_the_whole_pool_not_on_each_class(client, login, counts):
+    """信用风险分类监管: classes vary freely as long as the plan's share of its whole pool keeps the bound."""
     login("market")
+
+    def plan(ratios):
+        return client.post("/api/v1/plans", json={"title": "食品生产抽查", "period_start": "2026-04-01",
+                                                   "period_end": "2026-04-30", "items": ["SC-001"], "ratios": ratios})
+
+    graded = plan({"A": 0.01, "B": 0.02, "C": 0.1, "D": 0.3})
+    assert graded.status_code == 201, graded.get_json()
+    share = graded.get_json()["share"]
+    pool = share["pool"]
+    expected = (0.01 * pool["A"] + 0.02 * pool["B"] + 0.1 * pool["C"] + 0.3 * pool["D"]) / share["pool_size"]
+    assert share["share"] == pytest.approx(expected, abs=1e-6) and share["share"] >= 0.03
+    assert share["bounds"] == [{"item": "SC-001", "name": "食品生产企业监督检查", "min": 0.03, "max": None,
+                                "text": "不低于 3%", "ok": True}]
+    only_d = plan({"D": 1.0})
+    assert only_d.status_code == 201, only_d.get_json()
+    assert only_d.get_json()["share"]["share"] == pytest.approx(pool["D"] / share["pool_size"], abs=1e-6)
     before = counts()
-    response = client.post("/api/v1/plans", json={"title": "食品生产抽查", "period_start": "2026-04-01",
-                                                  "period_end": "2026-04-30", "items": ["SC-001"],
-                                                  "ratios": {"A": 0.02, "B": 0.05, "C": 0.1, "D": 0.2}})
+    response = plan({"A": 0.01, "B": 0.01, "C": 0.01, "D": 0.01})
     assert response.status_code == 422
     body = response.get_json()
     assert "SC-001" in body["fields"]["ratios"]
-    assert "要求抽查比例不低于 3%，A 类为 2%" in body["message"]
+    assert "要求抽查比例不低于 3%（针对全部检查对象），本计划各类比例合计为抽取池" in body["message"]
+    assert "的 1.00%" in body["message"]
     assert counts() == before
     client.delete("/api/v1/session")
     login("fire")
     response = client.post("/api/v1/plans", json={"title": "重点单位检查", "period_start": "2026-04-01",
                                                   "period_end": "2026-04-30", "items": ["XF-001"], "lead": "年度部署",
                                                   "ratios": {"A": 1, "B": 1, "C": 1, "D": 0.5}})
-    assert response.status_code == 422 and "要求抽查比例100%，D 类为 50%" in response.get_json()["message"]
+    assert response.status_code == 422 and "要求抽查比例100%（针对全部检查对象）" in response.get_json()["message"]
+
+
+def test_plans_take_class_ratios_from_the_credit_policy(client, login, db_session):
+    login("market")
+    body = client.post("/api/v1/plans", json={"title": "信用分类抽查", "period_start": "2026-04-01",
+                                               "period_end": "2026-04-30", "items": ["SC-001"],
+                                               "credit_ratios": True}).get_json()
+    policy = yaml.safe_load(CITY_FILE.read_text(encoding="utf-8"))["credit_ratios"]
+    assert body["ratio_source"] == "credit_policy" and body["ratios"] == policy
+    page = client.get(f"/plans/{body['id']}").get_data(as_text=True)
+    assert "按本市信用风险分类政策" in page and "占全部检查对象的" in page and "事项 SC-001 要求 不低于 3%：符合" in page
+    assert client.post(f"/api/v1/plans/{body['id']}/file").status_code == 200
+    assert client.post(f"/api/v1/plans/{body['id']}/draw").status_code == 200
+    record = client.get(f"/api/v1/public/plans/{body['id']}/draw").get_json()
+    assert record["ratios"] == policy
+    both = client.post("/api/v1/plans", json={"title": "信用分类抽查", "period_start": "2026-04-01",
+                                               "period_end": "2026-04-30", "items": ["SC-001"],
+                                               "credit_ratios": True, "ratios": {"A": 0.5}})
+    assert both.status_code == 422 and "二选一" in str(both.get_json()["fields"])
 
 
 def test_quarterly_cap_counts_within_the_quarter(client, login):

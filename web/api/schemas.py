@@ -118,6 +118,9 @@ class PlanSchema(BaseSchema):
     lead = Str(allow_none=True)
     items = fields.Function(lambda p: [{"code": i.code, "version": i.version, "name": i.name} for i in p.items])
     ratios = fields.Dict()
+    ratio_source = Str(metadata={"description": "plan: set by the department; credit_policy: the city's credit policy"})
+    share = fields.Dict(allow_none=True, metadata={
+        "description": "pool by class, firms taken, overall share of the pool, and each item's bound beside it"})
     target_districts = StrList()
     target_industries = StrList()
     target_tags = StrList()
