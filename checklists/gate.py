@@ -31,8 +31,7 @@ def refusal(item: CatalogueItem | None, code: str, department: Department | None
     if item.status == "draft":
         return f"{label}尚未发布，不能据以检查"
     if item.status == "revoked":
-        return f"{label}已于 {item.revoked_at:%Y-%m-%d} 从清单中撤销，不能据以检查" if item.revoked_at else \
-            f"{label}已撤销，不能据以检查"
+        return f"{label}已撤销，不能据以检查"
     if not item.is_effective_on(on):
         until = f"{item.effective_to:%Y-%m-%d}" if item.effective_to else "长期"
         return f"{label}的有效期为 {item.effective_from:%Y-%m-%d} 至 {until}，{on:%Y-%m-%d} 不在有效期内"
