@@ -166,7 +166,8 @@ def _check_notice(items, days: int | None) -> int | None:
 def check_share(session: Session, plan: InspectionPlan) -> dict:
     """The plan's share of its pool against each item's published bound, which is on the whole pool
     ("抽查比例为全年总体抽查比例"): the classes vary freely within it. Returns the share to record."""
-    share = pool_share(session, plan, plan.ratios)
+    with session.no_autoflush:   # a plan being created is not in the session yet
+        share = pool_share(session, plan, plan.ratios)
     bad = {b["item"]: (f"事项 {b['item']}「{b['name']}」要求抽查比例{b['text']}（针对全部检查对象），"
                        f"本计划各类比例合计为抽取池 {share['pool_size']} 家的 {share['share'] * 100:.2f}%")
            for b in share["bounds"] if b["ok"] is False}
