@@ -195,7 +195,7 @@ def parse_ratio_phrase(value) -> Ratio | str:  # noqa: C901 - one phrase shape p
             return (f"无法识别的抽查比例 {value!r}（可写 不低于3%、不超过总数的5%、不少于5‰、10-20%、"
                     "根据实际情况确定 或 按上级部署确定）")
         # "不低于5%或按专项计划确定": the bound holds, the alternative is kept in the words
-        part_text = re.split(r"或", part_text)[0]
+        part_text = re.split(r"或(?=按|由|根据|视|经)", part_text)[0]
         match = re.fullmatch(rf".*?{_MIN_WORDS}[^\d]*?{_PERCENT}", part_text)
         if match:
             result.min = _fraction(match.group(1), match.group(2))

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from checklists.models import CatalogueItem, CatalogueVersion
 from checklists.operations.publish import revoke_item
 from inspection.models import Alert, Event, InspectionPlan, InspectionTask, Visit
+from inspection.operations.alerts import refresh_alerts
 from tests.at_the_door import as_user, enter
-from tests.catalogue_files import write
+from tests.catalogue_files import valid, write
 
 
 def exported(runner, tmp_path) -> dict:
@@ -154,3 +155,17 @@ def test_demo_catalogue_stays_in_force_in_2027(client, login):
                                                   "period_end": "2027-03-31", "items": ["SC-001"],
                                                   "ratios": {c: 0.1 for c in "ABCD"}})
     assert response.status_code == 201, response.get_json()
+
+
+def test_a_lists_frequency_floor_is_the_departments_obligation(runner, tmp_path, db_session, client, login):
+    text = valid("T-floor").replace("effective_from: 2026-01-01", "effective_from: 2025-01-01") \
+        .replace("    frequency_cap: 1\n", "    frequency: 每年不少于1次\n", 1)
+    assert runner.invoke(args=["load-catalogue", str(write(tmp_path, text))]).exit_code == 0
+    refresh_alerts(db_session, today=dt.date(2026, 12, 2), since=dt.date(2025, 1, 1))
+    alerts = db_session.scalars(select(Alert).where(Alert.rule == "missed_runs")).all()
+    assert [a.key.split(":")[1] for a in alerts] == ["SC-901"]
+    assert alerts[0].evidence == {"item": "SC-901", "from": "2025-01-01", "to": "2025-12-31", "runs": 0,
+                                  "required": 1, "words": "每年不少于1次"}
+    assert "2025年事项 SC-901「测试食品生产检查」开展 0 次，少于清单规定的每年不少于1次" in alerts[0].title
+    page = client.get("/catalogue/SC-901").get_data(as_text=True)
+    assert "每年不少于1次" in page and "部门每年开展不少于 1 次" in page
