@@ -8,10 +8,14 @@ from sqlalchemy import func, select
 
 from checklists.models import CatalogueItem, CatalogueVersion
 from checklists.operations.publish import revoke_item
+from inspection.calendar import CITY_FILE
 from inspection.models import Alert, Event, InspectionPlan, InspectionTask, Visit
 from inspection.operations.alerts import refresh_alerts
+from inspection.operations.leniency import entries_for
 from tests.at_the_door import as_user, enter
 from tests.catalogue_files import valid, write
+
+LENIENCY_DIR = CITY_FILE.parent / "leniency"
 
 
 def exported(runner, tmp_path) -> dict:
@@ -169,3 +173,18 @@ def test_a_lists_frequency_floor_is_the_departments_obligation(runner, tmp_path,
     assert "2025年事项 SC-901「测试食品生产检查」开展 0 次，少于清单规定的每年不少于1次" in alerts[0].title
     page = client.get("/catalogue/SC-901").get_data(as_text=True)
     assert "每年不少于1次" in page and "部门每年开展不少于 1 次" in page
+
+
+def test_leniency_entries_cover_the_same_point_in_a_new_version(runner, tmp_path, db_session):
+    listed = runner.invoke(args=["leniency", "load", str(LENIENCY_DIR / "market.yaml")])
+    assert listed.exit_code == 0, listed.output
+    document = exported(runner, tmp_path)
+    document["version"] = "2026.11"
+    publish(runner, tmp_path, document, "again.yaml")
+    db_session.expire_all()
+    item = db_session.scalar(select(CatalogueItem).where(CatalogueItem.code == "SC-003",
+                                                         CatalogueItem.status == "published"))
+    assert item.version == "2026.11"
+    point = item.points[1]
+    found = entries_for(db_session, item.department_id, [point.id], dt.date(2026, 12, 2))
+    assert found[point.id] and all(e.point.text == point.text and e.point_id != point.id for e in found[point.id])
