@@ -25,6 +25,8 @@ def item_document(item: CatalogueItem) -> dict:
     }
     if item.frequency_words:
         document["frequency"] = item.frequency_words
+        if item.frequency_words == item.ratio_words:
+            del document["ratio"]   # said once, under 抽查频次: the alternatives of share and rounds
     if item.effective_to is not None:
         document["effective_to"] = item.effective_to.isoformat()
     document["advance_notice"] = item.advance_notice

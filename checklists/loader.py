@@ -396,7 +396,11 @@ def _sampling(raw, bad) -> dict:
     period = raw.get("frequency_period", "year")
     cap = raw.get("frequency_cap")
     runs_min = runs_max = None
-    if raw.get("frequency") is not None:
+    ratio_value, ratio_field = raw.get("ratio"), "ratio"
+    if isinstance(raw.get("frequency"), str) and re.search(r"[%％‰]", raw["frequency"]) and ratio_value is None:
+        # "5%的企业每年检查1次或2%的企业每年检查2次" under 抽查频次: alternatives of share and rounds
+        ratio_value, ratio_field = raw["frequency"], "frequency"
+    elif raw.get("frequency") is not None:
         meaning = parse_frequency(raw["frequency"])
         if isinstance(meaning, str):
             bad("frequency", meaning)
@@ -406,11 +410,10 @@ def _sampling(raw, bad) -> dict:
             runs_min, runs_max = meaning.runs_min, meaning.runs_max
             if cap is None:
                 cap = meaning.cap
-    ratio_value = raw.get("ratio")
     ratio_words = _text(ratio_value) if not isinstance(ratio_value, dict) else None
     ratio = parse_ratio_phrase(ratio_value)
     if isinstance(ratio, str):
-        bad("ratio", ratio)
+        bad(ratio_field, ratio)
         ratio = parse_ratio_phrase(None)
     elif ratio.runs is not None and runs_min is None:
         runs_min = runs_max = ratio.runs

@@ -119,6 +119,9 @@ def test_revision_keeps_changes_and_removes_items_while_plans_and_visits_are_und
     # The kept item's filed plan still draws.
     as_user(client, login, "market")
     assert client.post(f"/api/v1/plans/{kept_plan}/draw").status_code == 200
+    page = client.get(f"/plans/{visit_today['plan']}").get_data(as_text=True)
+    assert "清单已发布新版本，本事项延续" in page
+    assert "已从清单撤销" in client.get(f"/plans/{removed_plan}").get_data(as_text=True)
 
     # The removed item's plan has ended; its tasks are cancelled; the department's event and oversight's alert.
     ended = db_session.get(InspectionPlan, removed_plan)

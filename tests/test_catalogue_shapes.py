@@ -181,6 +181,19 @@ def test_a_real_list_loads_with_its_published_words(tmp_path, runner, client):
     assert "监督抽查（抽样送检）" in page and "按上级部署确定" in page and "由上级部门确定" in page
 
 
+def test_alternatives_said_under_frequency(tmp_path, runner):
+    text = REAL_LIST.replace("    frequency: 1次/年\n    ratio: 3%;2次/年\n",
+                             "    frequency: 5%的企业每年检查1次或2%的企业每年检查2次\n")
+    fire = next(i for i in parse_catalogue(write(tmp_path, text), DEPARTMENTS).items if i.code == "XF-801")
+    assert fire.ratio_options == [{"ratio": 0.05, "runs": 1}, {"ratio": 0.02, "runs": 2}]
+    assert (fire.ratio_min, fire.runs_min, fire.frequency_cap) == (0.02, 1, 2)
+    assert runner.invoke(args=["load-catalogue", str(write(tmp_path, text))]).exit_code == 0
+    out = tmp_path / "out.yaml"
+    assert runner.invoke(args=["export-catalogue", "--out", str(out)]).exit_code == 0
+    again = next(i for i in parse_catalogue(out, DEPARTMENTS).items if i.code == "XF-801")
+    assert vars(again) == vars(fire)
+
+
 def test_a_heading_cannot_be_planned(tmp_path, runner, client, login):
     assert runner.invoke(args=["load-catalogue", str(write(tmp_path, REAL_LIST.replace("2017-01-01", "2026-01-01")))]).exit_code == 0
     login("market")
