@@ -53,6 +53,16 @@ def _latest_by_code(session: Session, codes: list[str]) -> dict[str, CatalogueIt
     return found
 
 
+def _standing_before(session: Session, row: CatalogueItem, on: dt.date) -> CatalogueItem | None:
+    """The earlier row (same code and department) that ``row`` continues and that is in force on ``on``."""
+    earlier = session.scalars(select(CatalogueItem).where(CatalogueItem.code == row.code,
+                                                          CatalogueItem.department_id == row.department_id,
+                                                          CatalogueItem.status == "superseded",
+                                                          CatalogueItem.id < row.id)
+                              .order_by(CatalogueItem.id.desc())).first()
+    return earlier if earlier is not None and earlier.is_effective_on(on) else None
+
+
 def require_items(session: Session, codes: Iterable[str], *, department: Department | None,
                   on: dt.date) -> list[CatalogueItem]:
     """Resolve item codes to published items in force on ``on`` owned by ``department``."""
@@ -60,6 +70,12 @@ def require_items(session: Session, codes: Iterable[str], *, department: Departm
     if not codes:
         raise OutsideCatalogue("至少需要一个已发布的检查事项（清单之外无检查）", fields={"items": "不能为空"})
     found = _latest_by_code(session, codes)
+    for code, row in list(found.items()):
+        if row.status == "published" and not row.is_effective_on(on):
+            # A new version published ahead of its effective date: the item it continues stands until then.
+            standing = _standing_before(session, row, on)
+            if standing is not None:
+                found[code] = standing
     reasons = {code: refusal(found.get(code), code, department, on) for code in codes}
     bad = {code: reason for code, reason in reasons.items() if reason}
     if bad:

@@ -191,3 +191,25 @@ def test_leniency_entries_cover_the_same_point_in_a_new_version(runner, tmp_path
     point = item.points[1]
     found = entries_for(db_session, item.department_id, [point.id], dt.date(2026, 12, 2))
     assert found[point.id] and all(e.point.text == point.text and e.point_id != point.id for e in found[point.id])
+
+
+def test_a_version_published_ahead_of_its_date_leaves_the_current_one_in_force(client, login, runner, tmp_path,
+                                                                               db_session):
+    document = exported(runner, tmp_path)
+    document["version"], document["effective_from"] = "2027.1", "2027-01-01"
+    item = item_of(document, "SC-001")
+    item["effective_from"] = "2027-01-01"
+    item["name"] = "食品生产企业监督检查（2027年版）"
+    publish(runner, tmp_path, document, "next-year.yaml")
+    login("market")
+
+    def plan(start, end):
+        return client.post("/api/v1/plans", json={"title": "食品生产抽查", "period_start": start, "period_end": end,
+                                                  "items": ["SC-001"], "ratios": {c: 0.1 for c in "ABCD"}})
+
+    now = plan("2026-12-07", "2026-12-18")
+    assert now.status_code == 201, now.get_json()
+    assert now.get_json()["items"][0]["name"] == "食品生产企业监督检查"
+    later = plan("2027-02-01", "2027-02-26")
+    assert later.status_code == 201 and later.get_json()["items"][0]["version"] == "2027.1"
+    assert client.post(f"/api/v1/plans/{now.get_json()['id']}/file").status_code == 200
