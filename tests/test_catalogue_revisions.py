@@ -93,7 +93,8 @@ def test_revision_keeps_changes_and_removes_items_while_plans_and_visits_are_und
     changed["name"] = changed["name"] + "（修订）"
     document["items"] = [i for i in document["items"] if i["code"] != "SC-002"]
     output = publish(runner, tmp_path, document, "revised.yaml")
-    assert "撤销旧版事项 1 项" in output
+    assert "较上一版新增 0 项、修改 1 项" in output and "撤销旧版事项 1 项（SC-002）" in output
+    assert "个在办计划已终止" in output
     db_session.expire_all()
 
     version = db_session.scalar(select(CatalogueVersion).where(CatalogueVersion.version == "2026.10"))

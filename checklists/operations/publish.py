@@ -21,6 +21,7 @@ class PublishResult:
     removed: list[str] = dataclasses.field(default_factory=list)   # their codes
     changed: int = 0
     added: int = 0
+    plans_ended: int = 0   # plans on removed items that ended (set by the caller that ends them)
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)

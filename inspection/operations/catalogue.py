@@ -30,7 +30,7 @@ def load_catalogue_file(session: Session, actor, path: str | Path, *, publish: b
                       "revoked": result.revoked, "removed": result.removed, "changed": result.changed,
                       "added": result.added})
     if result.removed:
-        end_plans_of_removed_items(session, actor, parsed.version, result.removed)
+        result.plans_ended = len(end_plans_of_removed_items(session, actor, parsed.version, result.removed))
     return result
 
 
