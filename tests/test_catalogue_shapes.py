@@ -395,3 +395,14 @@ def test_points_of_an_on_site_item_stay_on_site_unless_all_can_be_checked_off_si
     page = client.get("/catalogue/SC-011").get_data(as_text=True)
     assert "可非现场核查" in page and "平台数据核验" in page and "逾期 5 个工作日仍未提交的，转为现场检查" in page
     assert "可非现场核查" not in client.get("/catalogue/SC-003").get_data(as_text=True)
+
+
+def test_the_api_gives_the_published_words_beside_their_meaning(client):
+    item = client.get("/api/v1/catalogue/items/SC-013-01").get_json()
+    assert (item["frequency_words"], item["runs_min"], item["runs_max"], item["frequency_cap"]) == ("1次/年", 1, 1, 1)
+    assert (item["ratio_words"], item["ratio_min"], item["ratio_source"]) == ("抽查比例不少于5‰", 0.005, "item")
+    assert item["modes"] == ["on_site", "records"] and item["legal_basis"][0]["law"] == "《中华人民共和国计量法》"
+    heading = client.get("/api/v1/catalogue/items/SC-013").get_json()
+    assert heading["is_group"] is True and heading["points"] == []
+    sampling = client.get("/api/v1/catalogue/items/SC-012").get_json()
+    assert sampling["modes"] == ["sampling"] and sampling["runs_min"] == 1 and sampling["ratio_min"] == 0.05

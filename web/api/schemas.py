@@ -25,6 +25,7 @@ class DepartmentSchema(BaseSchema):
 class LegalBasisSchema(BaseSchema):
     law = Str()
     articles = Str()
+    text = Str(metadata={"description": "the citation as the list publishes it, where it was one text"})
 
 
 class PointSchema(BaseSchema):
@@ -52,6 +53,13 @@ class ItemSummarySchema(BaseSchema):
     status = Str()
     effective_from = Day()
     effective_to = Day(allow_none=True)
+    frequency_words = Str(allow_none=True, metadata={"description": "抽查频次 as the list publishes it"})
+    ratio_words = Str(allow_none=True, metadata={"description": "抽查比例 as the list publishes it"})
+    runs_min = Int(allow_none=True, metadata={"description": "the department's rounds of the check per period, at least"})
+    runs_max = Int(allow_none=True)
+    ratio_source = Str(metadata={"description": "item: the bounds above; plan: set by each plan; higher: by a higher level"})
+    ratio_options = fields.List(fields.Dict(), allow_none=True)
+    is_group = fields.Bool(metadata={"description": "a heading: plans name its sub-items"})
 
 
 class ItemSchema(ItemSummarySchema):

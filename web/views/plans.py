@@ -37,7 +37,8 @@ def plans():
 
 def _form_context(**extra):
     session = db()
-    return {"items": session.scalars(catalogue_queries.published_items(current_user.department.code)).all(),
+    items = session.scalars(catalogue_queries.published_items(current_user.department.code)).all()
+    return {"items": [i for i in items if not i.is_group],
             "risk_model": session.scalar(queries.published_risk_model()), "weightings": WEIGHTING_LABELS,
             "districts": current_user.department.districts, "classes": CLASSES, "credit_policy": credit_policy(),
             "industries": session.scalars(select(Firm.industry).distinct().order_by(Firm.industry)).all(),
