@@ -65,10 +65,11 @@ def test_revoked_item_is_refused(client, market, db_session, counts):
     assert counts() == before
 
 
-def test_item_not_in_force_over_the_period_is_refused(client, market, counts):
+def test_item_not_in_force_over_the_period_is_refused(client, market, runner, tmp_path, counts):
+    assert runner.invoke(args=["load-catalogue", str(write(tmp_path, valid("T-until")))]).exit_code == 0
     before = counts()
-    response = post_plan(client, ["SC-001"], period_start="2026-12-01", period_end="2027-01-31")
-    assert_refused(response, "SC-001", "2027-01-31 不在有效期内")
+    response = post_plan(client, ["SC-901"], period_start="2026-12-01", period_end="2027-01-31")
+    assert_refused(response, "SC-901", "2027-01-31 不在有效期内")
     assert counts() == before
 
 

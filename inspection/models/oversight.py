@@ -26,6 +26,8 @@ ALERT_RULES = {
     "quiet_periods": "企业宁静期过长、过多或临期设定",
     "short_visit": "入企检查时间过短",
     "absent_department": "排定部门未到场",
+    "item_removed": "清单删除事项终止在办计划",
+    "missed_runs": "未按清单规定的频次开展抽查",
 }
 ALERT_STATUSES = ("open", "explained", "closed")
 ALERT_STATUS_LABELS = {"open": "待处理", "explained": "已说明", "closed": "已办结"}

@@ -36,6 +36,7 @@ from ..models import (
     User,
     Visit,
     VisitEntry,
+    plan_items,
 )
 from .events import append_event, utcnow
 from .presence import min_visit_minutes
@@ -368,6 +369,49 @@ def no_code_reports(session: Session, since: dt.date):
                 "description": report.description}, None, report.firm_id)
 
 
+PERIOD_MONTHS = {"year": 12, "half_year": 6, "quarter": 3, "month": 1}
+PERIOD_NAMES = {"year": "年度", "half_year": "半年", "quarter": "季度", "month": "月度"}
+
+
+def _finished_periods(period: str, start: dt.date, today: dt.date):
+    """The calendar periods (year, half-year, quarter, month) from ``start``'s that ended before ``today``."""
+    months = PERIOD_MONTHS[period]
+    first = dt.date(start.year, (start.month - 1) // months * months + 1, 1)
+    while True:
+        month = first.month - 1 + months
+        after = dt.date(first.year + month // 12, month % 12 + 1, 1)
+        if after > today:
+            return
+        yield first, after - dt.timedelta(days=1)
+        first = after
+
+
+def missed_runs(session: Session, today: dt.date, since: dt.date):
+    """A list's 抽查频次 floor ("每年不少于1次", "1次/年") is the department's obligation: each finished
+    period in which the department drew fewer plans of the item than the list says is a case."""
+    items = session.scalars(select(CatalogueItem).where(CatalogueItem.status == "published",
+                                                        CatalogueItem.runs_min.is_not(None))).all()
+    for item in items:
+        start = max(since, item.effective_from)
+        for first, last in _finished_periods(item.frequency_period, start, today):
+            if item.effective_to is not None and first > item.effective_to:
+                break
+            runs = session.scalar(
+                select(func.count(func.distinct(InspectionPlan.id)))
+                .join(plan_items, plan_items.c.plan_id == InspectionPlan.id)
+                .join(CatalogueItem, CatalogueItem.id == plan_items.c.item_id)
+                .where(CatalogueItem.code == item.code, InspectionPlan.department_id == item.department_id,
+                       InspectionPlan.status.in_(("drawn", "scheduled", "in_progress", "completed")),
+                       InspectionPlan.period_start >= first, InspectionPlan.period_start <= last))
+            if runs < item.runs_min:
+                label = f"{first:%Y}年" if item.frequency_period == "year" else f"{first} 至 {last}"
+                yield (f"missed_runs:{item.code}:{item.department_id}:{first.isoformat()}",
+                       f"{label}事项 {item.code}「{item.name}」开展 {runs} 次，少于清单规定的{item.frequency_words or ''}"
+                       f"（{PERIOD_NAMES[item.frequency_period]}不少于 {item.runs_min} 次）",
+                       {"item": item.code, "from": first.isoformat(), "to": last.isoformat(), "runs": runs,
+                        "required": item.runs_min, "words": item.frequency_words}, item.department_id, None)
+
+
 def _year_days(period: QuietPeriod, year: int) -> set[dt.date]:
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     if period.days_of_month is None:
@@ -420,7 +464,7 @@ def refresh_alerts(session: Session, *, today: dt.date, since: dt.date | None = 
              "emergency_backfile": emergency_backfiles(session, today, since),
              "offline_entry": offline_entries(session, since), "no_code_report": no_code_reports(session, since),
              "quiet_periods": quiet_periods(session, since), "short_visit": short_visits(session, since),
-             "absent_department": absent_departments(session, since)}
+             "absent_department": absent_departments(session, since), "missed_runs": missed_runs(session, today, since)}
     known = set(session.scalars(select(Alert.key)))
     raised: dict[str, int] = {}
     now = utcnow()

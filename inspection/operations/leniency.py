@@ -41,6 +41,7 @@ from ..models import (
     TREATMENT_LABELS,
     TREATMENTS,
     CatalogueItem,
+    ChecklistPoint,
     Department,
     LeniencyEntry,
     LeniencyList,
@@ -258,20 +259,47 @@ def _entry(raw, at, index, items, department, day, problem) -> dict | None:  # n
 
 
 def entries_for(session: Session, department_id: int, point_ids, day: dt.date) -> dict[int, list[LeniencyEntry]]:
-    """The entries of the department's lists in force on ``day`` that cover each of ``point_ids``."""
+    """The entries of the department's lists in force on ``day`` that cover each of ``point_ids``. A point
+    is the same point in every catalogue version where its item (code and department) keeps its text, so
+    an entry written against an earlier version still covers it."""
     point_ids = list(point_ids)
     if not point_ids:
         return {}
+    same = _same_points(session, point_ids)
     rows = session.scalars(select(LeniencyEntry).join(LeniencyList, LeniencyList.id == LeniencyEntry.list_id)
                            .where(LeniencyList.department_id == department_id, LeniencyList.status == "published",
                                   LeniencyList.effective_from <= day,
                                   (LeniencyList.effective_to.is_(None)) | (LeniencyList.effective_to >= day),
-                                  LeniencyEntry.point_id.in_(point_ids))
+                                  LeniencyEntry.point_id.in_(list(same)))
                            .options(selectinload(LeniencyEntry.list)).order_by(LeniencyEntry.id)).all()
     found: dict[int, list[LeniencyEntry]] = defaultdict(list)
     for entry in rows:
-        found[entry.point_id].append(entry)
+        for point_id in same[entry.point_id]:
+            found[point_id].append(entry)
     return dict(found)
+
+
+def _same_points(session: Session, point_ids: list[int]) -> dict[int, set[int]]:
+    """Every version's id of each point (same item code, department and text) -> the asked ids it stands for."""
+    asked = session.execute(select(ChecklistPoint.id, CatalogueItem.code, CatalogueItem.department_id,
+                                   ChecklistPoint.text)
+                            .join(CatalogueItem, CatalogueItem.id == ChecklistPoint.item_id)
+                            .where(ChecklistPoint.id.in_(point_ids))).all()
+    keys: dict[tuple, set[int]] = defaultdict(set)
+    for point_id, code, department_id, text in asked:
+        keys[(code, department_id, text)].add(point_id)
+    same: dict[int, set[int]] = defaultdict(set)
+    for point_id in point_ids:
+        same[point_id].add(point_id)
+    if not keys:
+        return same
+    for point_id, code, department_id, text in session.execute(
+            select(ChecklistPoint.id, CatalogueItem.code, CatalogueItem.department_id, ChecklistPoint.text)
+            .join(CatalogueItem, CatalogueItem.id == ChecklistPoint.item_id)
+            .where(CatalogueItem.code.in_({k[0] for k in keys}))):
+        if (code, department_id, text) in keys:
+            same[point_id] |= keys[(code, department_id, text)]
+    return same
 
 
 def applicable(entries: list[LeniencyEntry], met: set[str]) -> LeniencyEntry | None:
