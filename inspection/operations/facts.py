@@ -1,19 +1,23 @@
-"""The narrow tables oversight counts and audits (``EntryFact``, ``EntryItemFact``).
+"""The narrow tables oversight counts and audits (``EntryFact``, ``EntryItemFact``, and ``EntryCount``
+which counts the first).
 
 Every operation that enters a visit, adds a scan to an entered visit or changes an entered
 visit's tasks calls :func:`refresh_visit_facts`; :func:`rebuild_facts` makes both tables
 again from the records (after a bulk import, or to check that they are in step)."""
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from sqlalchemy import Integer, String, and_, case, cast, delete, func, insert, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
 from ..models import (
+    ENTRY_COUNT_KEY,
     CatalogueItem,
+    EntryCount,
     EntryFact,
     EntryItemFact,
     Firm,
@@ -56,9 +60,33 @@ def _certified_count(session: Session, visit: Visit) -> int:
     return sum(1 for officer in officers if officer.certified_on(visit.day))
 
 
+def _count_keys(session: Session, visit_id: int) -> Counter:
+    columns = [getattr(EntryFact, name) for name in ENTRY_COUNT_KEY]
+    return Counter(tuple(row) for row in session.execute(select(*columns).where(EntryFact.visit_id == visit_id)))
+
+
+def _add_counts(session: Session, delta: Counter) -> None:
+    """Add ``delta`` (entries by ``EntryCount`` key, negative to take away) to the counts."""
+    upsert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    for key, n in sorted(delta.items()):
+        if n:
+            statement = upsert(EntryCount).values(**dict(zip(ENTRY_COUNT_KEY, key)), entries=n)
+            session.execute(statement.on_conflict_do_update(
+                index_elements=list(ENTRY_COUNT_KEY), set_={"entries": EntryCount.entries + statement.excluded.entries}))
+
+
 def refresh_visit_facts(session: Session, visit: Visit) -> None:
-    """Make the rows of ``visit`` again: one per department (and per item) once it is entered."""
+    """Make the rows of ``visit`` again: one per department (and per item) once it is entered; the
+    counts of ``EntryCount`` lose the old rows and gain the new."""
     session.flush()
+    before = _count_keys(session, visit.id)
+    _make_visit_facts(session, visit)
+    delta = _count_keys(session, visit.id)
+    delta.subtract(before)
+    _add_counts(session, delta)
+
+
+def _make_visit_facts(session: Session, visit: Visit) -> None:
     session.execute(delete(EntryFact).where(EntryFact.visit_id == visit.id))
     session.execute(delete(EntryItemFact).where(EntryItemFact.visit_id == visit.id))
     if session.get(VisitEntry, visit.id) is None:
@@ -90,10 +118,17 @@ def refresh_visit_facts(session: Session, visit: Visit) -> None:
     session.flush()
 
 
+def count_entries():
+    """``EntryCount``'s rows counted from ``EntryFact`` (as ``rebuild_facts`` and the migration make them)."""
+    key = [getattr(EntryFact, name) for name in ENTRY_COUNT_KEY]
+    return select(*key, func.count()).group_by(*key)
+
+
 def rebuild_facts(session: Session) -> tuple[int, int]:
     """Empty both tables and make them again from visits, entries, tasks, plans, items and scans,
-    in the database; returns the rows written."""
+    in the database, and count ``EntryCount`` again; returns the fact rows written."""
     session.flush()
+    session.execute(delete(EntryCount))
     session.execute(delete(EntryItemFact))
     session.execute(delete(EntryFact))
     per_department = (select(InspectionTask.visit_id.label("visit_id"), InspectionPlan.department_id.label("department_id"),
@@ -122,6 +157,7 @@ def rebuild_facts(session: Session) -> tuple[int, int]:
     session.execute(insert(EntryFact).from_select(
         ["visit_id", "department_id", "firm_id", "district_id", "credit_class", "day", "day_number", "year", "month",
          "visit_row", "departments", "window_start", "window_end", "certified", "origin"], facts))
+    session.execute(insert(EntryCount).from_select([*ENTRY_COUNT_KEY, "entries"], count_entries()))
     y, m = cast(year, Integer), cast(month, Integer)
     text_year = cast(y, String)
     period = case(

@@ -36,7 +36,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..imports import (
-    PROGRESS_EVERY,
     FirmRecord,
     OfficerRecord,
     district_lookup,
@@ -46,6 +45,7 @@ from ..imports import (
     write_officers,
 )
 from ..models import Department, District, Firm, FirmTag, Officer, officer_districts
+from .bulk import copy_rows
 from .events import append_event
 
 BATCH = 2000
@@ -111,23 +111,9 @@ FIRM_TAG_STAGE = Table("firm_import_tag_stage", _staging,
 
 
 def _stage_rows(session: Session, table: Table, rows: Iterable[tuple], progress: Progress, total: int) -> None:
-    """Write ``rows`` (tuples in the table's column order) into a staging table: COPY on PostgreSQL,
-    one executemany elsewhere."""
-    connection = session.connection()
-    columns = [c.name for c in table.columns]
-    if connection.dialect.name == "postgresql":
-        driver = connection.connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for done, row in enumerate(rows, start=1):
-                copy.write_row(row)
-                if done % PROGRESS_EVERY == 0:
-                    progress("暂存", done, total)
-    else:
-        rows = list(rows)
-        if rows:
-            connection.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                                       f"VALUES ({', '.join('?' * len(columns))})", rows)
-    progress("暂存", total, total)
+    """Write ``rows`` (tuples in the table's column order) into a staging table."""
+    copy_rows(session, table, [c.name for c in table.columns], rows,
+              lambda done: progress("暂存", done, total))
 
 
 def _upsert(session: Session):
