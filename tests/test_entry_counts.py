@@ -1,6 +1,7 @@
-"""The dashboard's counts read ``EntryCount``, kept in step with the entry facts by the operations that
-enter visits: every figure equals the same count made directly from the facts, after each change and
-after the facts are rebuilt."""
+"""The dashboard's counts read ``EntryCount`` and the over-cap rule ``EntryItemCount`` and
+``EntryFirmCount``, kept in step with the entry facts by the operations that enter visits: every
+figure equals the same count made directly from the facts, after each change and after the facts are
+rebuilt."""
 import datetime as dt
 from collections import Counter
 
@@ -21,10 +22,12 @@ from inspection.models import (
     District,
     EntryCount,
     EntryFact,
+    EntryFirmCount,
+    EntryItemCount,
     InspectionTask,
     VisitEntry,
 )
-from inspection.operations.facts import rebuild_facts, refresh_visit_facts
+from inspection.operations.facts import count_firm_years, count_item_groups, rebuild_facts, refresh_visit_facts
 
 SCOPES = [Scope(2026), Scope(2025), Scope(2026, department="fire"), Scope(2026, district="370502"),
           Scope(2026, department="market", district="370502")]
@@ -78,6 +81,11 @@ def dashboard_figures(db_session, scope: Scope) -> dict:
 
 def assert_in_step(db_session):
     assert stored_counts(db_session) == counted_from_facts(db_session)
+    items = select(EntryItemCount.firm_id, EntryItemCount.item_code, EntryItemCount.period, EntryItemCount.year,
+                   EntryItemCount.entries, EntryItemCount.frequency_cap, EntryItemCount.department_id)
+    assert sorted(map(tuple, db_session.execute(items))) == sorted(map(tuple, db_session.execute(count_item_groups())))
+    firms = select(EntryFirmCount.firm_id, EntryFirmCount.year, EntryFirmCount.entries)
+    assert sorted(map(tuple, db_session.execute(firms))) == sorted(map(tuple, db_session.execute(count_firm_years())))
     for scope in SCOPES:
         assert dashboard_figures(db_session, scope) == direct_figures(db_session, scope), scope
 

@@ -19,7 +19,8 @@ from ..models import (
     CatalogueItem,
     ChecklistPoint,
     EntryFact,
-    EntryItemFact,
+    EntryFirmCount,
+    EntryItemCount,
     Evaluation,
     Finding,
     FirmLead,
@@ -57,24 +58,21 @@ def audit_start(today: dt.date) -> dt.date:
 def over_cap(session: Session, since: dt.date, total_cap: int = TOTAL_ENTRIES_CAP):
     """Firms entered more often than an item's cap allows in the cap's period (a year unless the item
     says per half-year, quarter or month), or more than ``total_cap`` times a year in all."""
-    # Grouped by year too (a period lies in one year): the groups then come in the order of an index
-    # that starts with the year, counted as they pass instead of hashed (which spills at scale).
+    # The groups are counted as the entries are recorded (EntryItemCount, EntryFirmCount): only those
+    # past their cap are read, from partial or ordered indexes.
     per_item = session.execute(
-        select(EntryItemFact.firm_id, EntryItemFact.item_code, EntryItemFact.period, func.count(),
-               func.max(EntryItemFact.frequency_cap), func.min(EntryItemFact.department_id))
-        .where(EntryItemFact.year >= since.year)
-        .group_by(EntryItemFact.year, EntryItemFact.firm_id, EntryItemFact.item_code, EntryItemFact.period)
-        .having(func.count() > func.max(EntryItemFact.frequency_cap))
-        .order_by(EntryItemFact.firm_id, EntryItemFact.item_code, EntryItemFact.period)).all()
+        select(EntryItemCount.firm_id, EntryItemCount.item_code, EntryItemCount.period, EntryItemCount.entries,
+               EntryItemCount.frequency_cap, EntryItemCount.department_id)
+        .where(EntryItemCount.year >= since.year, EntryItemCount.entries > EntryItemCount.frequency_cap)
+        .order_by(EntryItemCount.firm_id, EntryItemCount.item_code, EntryItemCount.period)).all()
     for firm_id, code, period, entries, cap, department_id in per_item:
         year = int(period[:4])
         yield (f"over_cap:{firm_id}:{code}:{period}", f"{period} 事项 {code} 入企 {entries} 次，超过上限 {cap} 次",
                {"year": year, "period": period, "item": code, "entries": entries, "cap": cap}, department_id, firm_id)
     totals = session.execute(
-        select(EntryFact.firm_id, EntryFact.year, func.count())
-        .where(EntryFact.visit_row.is_(True), EntryFact.year >= since.year)
-        .group_by(EntryFact.year, EntryFact.firm_id).having(func.count() > total_cap)
-        .order_by(EntryFact.firm_id, EntryFact.year)).all()
+        select(EntryFirmCount.firm_id, EntryFirmCount.year, EntryFirmCount.entries)
+        .where(EntryFirmCount.year >= since.year, EntryFirmCount.entries > total_cap)
+        .order_by(EntryFirmCount.firm_id, EntryFirmCount.year)).all()
     for firm_id, year, entries in totals:
         yield (f"over_total:{firm_id}:{year}", f"{year} 年各部门共入企 {entries} 次，超过 {total_cap} 次",
                {"year": year, "entries": entries, "cap": total_cap}, None, firm_id)

@@ -19,6 +19,8 @@ from ..models import (
     CatalogueItem,
     EntryCount,
     EntryFact,
+    EntryFirmCount,
+    EntryItemCount,
     EntryItemFact,
     Firm,
     InspectionPlan,
@@ -75,15 +77,49 @@ def _add_counts(session: Session, delta: Counter) -> None:
                 index_elements=list(ENTRY_COUNT_KEY), set_={"entries": EntryCount.entries + statement.excluded.entries}))
 
 
+def _item_groups(session: Session, visit_id: int) -> set[tuple[int, str, str]]:
+    return {tuple(row) for row in session.execute(select(EntryItemFact.firm_id, EntryItemFact.item_code,
+                                                         EntryItemFact.period)
+                                                  .where(EntryItemFact.visit_id == visit_id))}
+
+
+def _firm_years(session: Session, visit_id: int) -> set[tuple[int, int]]:
+    return {tuple(row) for row in session.execute(select(EntryFact.firm_id, EntryFact.year)
+                                                  .where(EntryFact.visit_id == visit_id))}
+
+
+def _count_groups(session: Session, items: set[tuple[int, str, str]], firm_years: set[tuple[int, int]]) -> None:
+    """Count the given item groups and firm-years again from the facts (a group left empty goes)."""
+    for firm_id, code, period in sorted(items):
+        where = (EntryItemFact.firm_id == firm_id, EntryItemFact.item_code == code, EntryItemFact.period == period)
+        session.execute(delete(EntryItemCount).where(EntryItemCount.firm_id == firm_id,
+                                                     EntryItemCount.item_code == code, EntryItemCount.period == period))
+        session.execute(insert(EntryItemCount).from_select(
+            ["firm_id", "item_code", "period", "year", "entries", "frequency_cap", "department_id"],
+            select(EntryItemFact.firm_id, EntryItemFact.item_code, EntryItemFact.period, func.min(EntryItemFact.year),
+                   func.count(), func.max(EntryItemFact.frequency_cap), func.min(EntryItemFact.department_id))
+            .where(*where).group_by(EntryItemFact.firm_id, EntryItemFact.item_code, EntryItemFact.period)))
+    for firm_id, year in sorted(firm_years):
+        session.execute(delete(EntryFirmCount).where(EntryFirmCount.firm_id == firm_id, EntryFirmCount.year == year))
+        session.execute(insert(EntryFirmCount).from_select(
+            ["firm_id", "year", "entries"],
+            select(EntryFact.firm_id, EntryFact.year, func.count())
+            .where(EntryFact.firm_id == firm_id, EntryFact.year == year, EntryFact.visit_row.is_(True))
+            .group_by(EntryFact.firm_id, EntryFact.year)))
+
+
 def refresh_visit_facts(session: Session, visit: Visit) -> None:
     """Make the rows of ``visit`` again: one per department (and per item) once it is entered; the
-    counts of ``EntryCount`` lose the old rows and gain the new."""
+    counts of ``EntryCount`` lose the old rows and gain the new, and the item groups and firm-years
+    the visit was or is in are counted again."""
     session.flush()
     before = _count_keys(session, visit.id)
+    items, firm_years = _item_groups(session, visit.id), _firm_years(session, visit.id)
     _make_visit_facts(session, visit)
     delta = _count_keys(session, visit.id)
     delta.subtract(before)
     _add_counts(session, delta)
+    _count_groups(session, items | _item_groups(session, visit.id), firm_years | _firm_years(session, visit.id))
 
 
 def _make_visit_facts(session: Session, visit: Visit) -> None:
@@ -118,6 +154,19 @@ def _make_visit_facts(session: Session, visit: Visit) -> None:
     session.flush()
 
 
+def count_item_groups():
+    """``EntryItemCount``'s rows counted from ``EntryItemFact``."""
+    group = (EntryItemFact.firm_id, EntryItemFact.item_code, EntryItemFact.period)
+    return select(*group, func.min(EntryItemFact.year), func.count(), func.max(EntryItemFact.frequency_cap),
+                  func.min(EntryItemFact.department_id)).group_by(*group)
+
+
+def count_firm_years():
+    """``EntryFirmCount``'s rows counted from ``EntryFact``."""
+    return (select(EntryFact.firm_id, EntryFact.year, func.count()).where(EntryFact.visit_row.is_(True))
+            .group_by(EntryFact.firm_id, EntryFact.year))
+
+
 def count_entries():
     """``EntryCount``'s rows counted from ``EntryFact`` (as ``rebuild_facts`` and the migration make them)."""
     key = [getattr(EntryFact, name) for name in ENTRY_COUNT_KEY]
@@ -129,6 +178,8 @@ def rebuild_facts(session: Session) -> tuple[int, int]:
     in the database, and count ``EntryCount`` again; returns the fact rows written."""
     session.flush()
     session.execute(delete(EntryCount))
+    session.execute(delete(EntryItemCount))
+    session.execute(delete(EntryFirmCount))
     session.execute(delete(EntryItemFact))
     session.execute(delete(EntryFact))
     per_department = (select(InspectionTask.visit_id.label("visit_id"), InspectionPlan.department_id.label("department_id"),
@@ -176,6 +227,9 @@ def rebuild_facts(session: Session) -> tuple[int, int]:
                  .group_by(InspectionTask.visit_id, CatalogueItem.code))
     session.execute(insert(EntryItemFact).from_select(
         ["visit_id", "item_code", "department_id", "firm_id", "year", "period", "frequency_cap"], item_rows))
+    session.execute(insert(EntryItemCount).from_select(
+        ["firm_id", "item_code", "period", "year", "entries", "frequency_cap", "department_id"], count_item_groups()))
+    session.execute(insert(EntryFirmCount).from_select(["firm_id", "year", "entries"], count_firm_years()))
     session.flush()
     return (session.scalar(select(func.count()).select_from(EntryFact)),
             session.scalar(select(func.count()).select_from(EntryItemFact)))
