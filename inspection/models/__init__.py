@@ -54,7 +54,18 @@ from .org import (
                     department_districts,
                     officer_districts,
 )
-from .oversight import ALERT_RULES, ALERT_STATUS_LABELS, ALERT_STATUSES, Alert, EntryFact, EntryItemFact
+from .oversight import (
+    ALERT_RULES,
+    ALERT_STATUS_LABELS,
+    ALERT_STATUSES,
+    ENTRY_COUNT_KEY,
+    Alert,
+    EntryCount,
+    EntryFact,
+    EntryFirmCount,
+    EntryItemCount,
+    EntryItemFact,
+)
 from .plan import (
                     PLAN_STATUS_LABELS,
                     PLAN_STATUSES,
@@ -93,7 +104,7 @@ from .visit import (
 )
 
 __all__ = ["OFFLINE_KINDS", "OFFLINE_STATUSES", "JoinInvitation", "OfficerDevice", "OfflineRecord", "RefusalReport",
-           "ScanPrompt", "EMERGENCY_KINDS", "VISIT_ORIGINS", "VISIT_ORIGIN_LABELS","OFFSITE_STATUSES", "OFFSITE_STATUS_LABELS", "FirmRecord", "OffsiteEvidence", "OffsiteRequest", "ALERT_RULES", "ALERT_STATUSES", "ALERT_STATUS_LABELS", "Alert", "EntryFact", "EntryItemFact", "COMPLAINTS", "COMPLAINT_LABELS", "OUTCOMES", "OUTCOME_LABELS", "RESULTS", "RESULT_LABELS", "EntryToken",
+           "ScanPrompt", "EMERGENCY_KINDS", "VISIT_ORIGINS", "VISIT_ORIGIN_LABELS","OFFSITE_STATUSES", "OFFSITE_STATUS_LABELS", "FirmRecord", "OffsiteEvidence", "OffsiteRequest", "ALERT_RULES", "ALERT_STATUSES", "ALERT_STATUS_LABELS", "Alert", "ENTRY_COUNT_KEY", "EntryCount", "EntryFact", "EntryFirmCount", "EntryItemCount", "EntryItemFact", "COMPLAINTS", "COMPLAINT_LABELS", "OUTCOMES", "OUTCOME_LABELS", "RESULTS", "RESULT_LABELS", "EntryToken",
            "Evaluation", "Finding", "ItemOutcome", "Scan", "VisitEntry", "DepartmentEntry", "MissedPart",
            "Base", "CatalogueItem", "CatalogueVersion", "ChecklistPoint", "Department", "District", "Event",
            "EventHead", "CampaignProposal", "Draw", "Firm", "FirmTag", "InspectionPlan", "InspectionTask", "OfficerConflict", "QuietPeriod", "OFFICER_KINDS", "OFFICER_KIND_LABELS",

@@ -11,10 +11,12 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -66,7 +68,10 @@ class Scan(Base):
     officer: Mapped[Officer] = relationship()
     firm: Mapped[Firm | None] = relationship()
 
-    __table_args__ = (CheckConstraint("kind in ('in','out')", name="kind"),)
+    __table_args__ = (CheckConstraint("kind in ('in','out')", name="kind"),
+                      # Refused scans are few among millions: the audit rule reads them alone.
+                      Index("ix_scans_refused", "at", postgresql_where=text("accepted IS false"),
+                            sqlite_where=text("accepted IS 0")))
 
 
 class VisitEntry(Base):
@@ -166,7 +171,7 @@ class ItemOutcome(Base):
     fine_amount: Mapped[int | None] = mapped_column(BigInteger)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    publish_due: Mapped[dt.date] = mapped_column(Date, index=True)
+    publish_due: Mapped[dt.date] = mapped_column(Date)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     rectified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)   # the department confirmed the rectification
 
@@ -180,6 +185,13 @@ class ItemOutcome(Base):
         CheckConstraint("fine_amount is null or (outcome = 'case' and fine_amount >= 0)", name="fine_in_case"),
         CheckConstraint("treatment is null or (treatment = 'no_penalty' and outcome != 'case') "
                         "or (treatment in ('reduced','lighter','heavier') and outcome = 'case')", name="treatment"),
+        # The publication rate reads a year's outcomes from this index alone (PostgreSQL: index-only).
+        Index("ix_item_outcomes_publish_due", "publish_due", "visit_id", "published_at"),
+        # Audit rules: results still unpublished, and cases (a small share of all outcomes).
+        Index("ix_item_outcomes_unpublished", "publish_due", "visit_id", "task_id", "id",
+              postgresql_where=text("published_at IS NULL"), sqlite_where=text("published_at IS NULL")),
+        Index("ix_item_outcomes_cases", "visit_id", postgresql_where=text("outcome = 'case'"),
+              sqlite_where=text("outcome = 'case'")),
     )
 
     @property
@@ -209,4 +221,9 @@ class Evaluation(Base):
         CheckConstraint("score between 1 and 5", name="score"),
         CheckConstraint("complaint is null or complaint in ('without_cause','excessive','improper_conduct')",
                         name="complaint"),
+        # The average evaluation of a year's visits joins this index, not the rows with their comments.
+        Index("ix_evaluations_visit_score", "visit_id", "score"),
+        # The low-evaluations rule reads only low scores and complaints.
+        Index("ix_evaluations_low", "at", postgresql_where=text("score <= 2 OR complaint IS NOT NULL"),
+              sqlite_where=text("score <= 2 OR complaint IS NOT NULL")),
     )

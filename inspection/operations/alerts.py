@@ -20,7 +20,8 @@ from ..models import (
     ChecklistPoint,
     DepartmentEntry,
     EntryFact,
-    EntryItemFact,
+    EntryFirmCount,
+    EntryItemCount,
     Evaluation,
     Finding,
     FirmLead,
@@ -38,6 +39,7 @@ from ..models import (
     VisitEntry,
     plan_items,
 )
+from .bulk import copy_rows
 from .events import append_event, utcnow
 from .presence import min_visit_minutes
 
@@ -60,20 +62,21 @@ def audit_start(today: dt.date) -> dt.date:
 def over_cap(session: Session, since: dt.date, total_cap: int = TOTAL_ENTRIES_CAP):
     """Firms entered more often than an item's cap allows in the cap's period (a year unless the item
     says per half-year, quarter or month), or more than ``total_cap`` times a year in all."""
+    # The groups are counted as the entries are recorded (EntryItemCount, EntryFirmCount): only those
+    # past their cap are read, from partial or ordered indexes.
     per_item = session.execute(
-        select(EntryItemFact.firm_id, EntryItemFact.item_code, EntryItemFact.period, func.count(),
-               func.max(EntryItemFact.frequency_cap), func.min(EntryItemFact.department_id))
-        .where(EntryItemFact.year >= since.year)
-        .group_by(EntryItemFact.firm_id, EntryItemFact.item_code, EntryItemFact.period)
-        .having(func.count() > func.max(EntryItemFact.frequency_cap))).all()
+        select(EntryItemCount.firm_id, EntryItemCount.item_code, EntryItemCount.period, EntryItemCount.entries,
+               EntryItemCount.frequency_cap, EntryItemCount.department_id)
+        .where(EntryItemCount.year >= since.year, EntryItemCount.entries > EntryItemCount.frequency_cap)
+        .order_by(EntryItemCount.firm_id, EntryItemCount.item_code, EntryItemCount.period)).all()
     for firm_id, code, period, entries, cap, department_id in per_item:
         year = int(period[:4])
         yield (f"over_cap:{firm_id}:{code}:{period}", f"{period} 事项 {code} 入企 {entries} 次，超过上限 {cap} 次",
                {"year": year, "period": period, "item": code, "entries": entries, "cap": cap}, department_id, firm_id)
     totals = session.execute(
-        select(EntryFact.firm_id, EntryFact.year, func.count())
-        .where(EntryFact.visit_row.is_(True), EntryFact.year >= since.year)
-        .group_by(EntryFact.firm_id, EntryFact.year).having(func.count() > total_cap)).all()
+        select(EntryFirmCount.firm_id, EntryFirmCount.year, EntryFirmCount.entries)
+        .where(EntryFirmCount.year >= since.year, EntryFirmCount.entries > total_cap)
+        .order_by(EntryFirmCount.firm_id, EntryFirmCount.year)).all()
     for firm_id, year, entries in totals:
         yield (f"over_total:{firm_id}:{year}", f"{year} 年各部门共入企 {entries} 次，超过 {total_cap} 次",
                {"year": year, "entries": entries, "cap": total_cap}, None, firm_id)
@@ -132,37 +135,38 @@ def absent_departments(session: Session, since: dt.date):
 def uncombined(session: Session, since: dt.date, days: int = UNCOMBINED_DAYS):
     """Two departments entering one firm within ``days`` days when their windows overlapped.
 
-    Pairs are found within buckets of ``days + 1`` days and in the next bucket, joined on equal keys,
-    so that the work grows with the entries, not with the square of each firm's entries."""
+    One join of the window's entries on the firm, read from an index that holds every column compared;
+    pairs come in the order of the buckets of ``days + 1`` days they fall in (the same bucket first,
+    then the next), then by visit."""
     width = days + 1
     a, b = aliased(EntryFact, name="a"), aliased(EntryFact, name="b")
     gap = b.day_number - a.day_number
+    rows = session.execute(
+        select(a.visit_id, b.visit_id, a.firm_id, a.day, b.day, b.department_id)
+        .join(b, b.firm_id == a.firm_id)
+        .where(a.day_number >= since.toordinal(), b.day_number >= since.toordinal(), gap >= 0, gap <= days,
+               (gap > 0) | (a.visit_id < b.visit_id),
+               b.visit_id != a.visit_id,
+               b.department_id != a.department_id, a.window_start <= b.window_end, b.window_start <= a.window_end)
+        .order_by(b.day_number // width - a.day_number // width, a.visit_id, b.visit_id, b.department_id)).all()
     pairs = set()
-    for offset in (0, 1):
-        rows = session.execute(
-            select(a.visit_id, b.visit_id, a.firm_id, a.day, b.day, b.department_id)
-            .join(b, and_(b.firm_id == a.firm_id, b.day_number // width == a.day_number // width + offset))
-            .where(a.day_number >= since.toordinal(), b.day_number >= since.toordinal(), gap >= 0, gap <= days,
-                   (gap > 0) | (a.visit_id < b.visit_id),
-                   b.visit_id != a.visit_id,
-                   b.department_id != a.department_id, a.window_start <= b.window_end, b.window_start <= a.window_end)
-            .order_by(a.visit_id, b.visit_id, b.department_id)).all()
-        for first, second, firm_id, day_a, day_b, department_id in rows:
-            if (first, second) in pairs:
-                continue
-            pairs.add((first, second))
-            yield (f"uncombined:{first}:{second}", f"{day_a} 与 {day_b} 两个部门分别入企，时间窗重叠，本可联合检查",
-                   {"visits": [first, second], "days": [day_a.isoformat(), day_b.isoformat()]}, department_id, firm_id)
+    for first, second, firm_id, day_a, day_b, department_id in rows:
+        if (first, second) in pairs:
+            continue
+        pairs.add((first, second))
+        yield (f"uncombined:{first}:{second}", f"{day_a} 与 {day_b} 两个部门分别入企，时间窗重叠，本可联合检查",
+               {"visits": [first, second], "days": [day_a.isoformat(), day_b.isoformat()]}, department_id, firm_id)
 
 
 def unpublished(session: Session, today: dt.date, since: dt.date):
-    rows = session.execute(select(ItemOutcome.id, ItemOutcome.publish_due, ItemOutcome.visit_id, Visit.firm_id,
-                                  InspectionPlan.department_id)
-                           .join(Visit, Visit.id == ItemOutcome.visit_id)
-                           .join(InspectionTask, InspectionTask.id == ItemOutcome.task_id)
-                           .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+    # Firm and department are looked up for each of the few outcomes found, not joined from every
+    # visit and task (every outcome has its task, and its task its plan).
+    firm = select(Visit.firm_id).where(Visit.id == ItemOutcome.visit_id).scalar_subquery()
+    department = (select(InspectionPlan.department_id).join(InspectionTask, InspectionTask.plan_id == InspectionPlan.id)
+                  .where(InspectionTask.id == ItemOutcome.task_id).scalar_subquery())
+    rows = session.execute(select(ItemOutcome.id, ItemOutcome.publish_due, ItemOutcome.visit_id, firm, department)
                            .where(ItemOutcome.published_at.is_(None), ItemOutcome.publish_due < today,
-                                  ItemOutcome.publish_due >= since)).all()
+                                  ItemOutcome.publish_due >= since, ItemOutcome.visit_id.is_not(None))).all()
     for outcome_id, due, visit_id, firm_id, department_id in rows:
         yield (f"unpublished:{outcome_id}", f"检查结果应于 {due} 前公示，至今未公示",
                {"outcome": outcome_id, "due": due.isoformat(), "visit": visit_id}, department_id, firm_id)
@@ -243,27 +247,28 @@ def profit_driven(session: Session, today: dt.date, growth: float = PROFIT_GROWT
         .join(Visit, Visit.id == ItemOutcome.visit_id)
         .where(ItemOutcome.outcome == "case", Visit.day <= today)
         .group_by(InspectionPlan.department_id, Visit.day)).all()
-    entries = session.execute(
-        select(EntryFact.department_id, EntryFact.day, func.count())
-        .where(EntryFact.day <= today).group_by(EntryFact.department_id, EntryFact.day)).all()
-    per_day = defaultdict(lambda: [0, 0, 0.0, 0])       # (department, day) -> [cases, fines, Σfine², entries]
+    per_day = defaultdict(lambda: [0, 0, 0.0])          # (department, day) -> [cases, fines, Σfine²]
     for department_id, day, n, fines, squares in cases:
         totals = per_day[(department_id, day)]
         totals[0] += n
         totals[1] += int(fines)
         totals[2] += float(squares)
-    for department_id, day, n in entries:
-        per_day[(department_id, day)][3] += n
     by_department = defaultdict(list)
     for (department_id, day), totals in per_day.items():
         by_department[department_id].append((day, totals))
 
     def total(department_id: int, first: dt.date, last: dt.date) -> list:
-        sums = [0, 0, 0.0, 0]
+        sums = [0, 0, 0.0]
         for day, totals in by_department[department_id]:
             if first <= day <= last:
                 sums = [a + b for a, b in zip(sums, totals)]
         return sums
+
+    def entries(department_id: int, first: dt.date, last: dt.date) -> int:
+        """The department's entries in the span: counted only for a case found, not for ten years of days."""
+        return session.scalar(select(func.count()).select_from(EntryFact).where(
+            EntryFact.department_id == department_id, EntryFact.year == first.year,
+            EntryFact.day >= first, EntryFact.day <= min(last, today)))
 
     years = sorted({day.year for _, day, *_ in cases})
     for department_id in sorted({row[0] for row in cases}):
@@ -281,8 +286,10 @@ def profit_driven(session: Session, today: dt.date, growth: float = PROFIT_GROWT
                            f"{year} 年{span}{label} {current:,} {unit}，同比增长 "
                            f"{100 * (current - previous) / previous:.0f}%（上年同期 {previous:,} {unit}）",
                            {"year": year, "metric": metric, "current": current, "previous": previous,
-                            "growth": round((current - previous) / previous, 3), "entries": now[3],
-                            "entries_previous": then[3]}, department_id, None)
+                            "growth": round((current - previous) / previous, 3),
+                            "entries": entries(department_id, dt.date(year, 1, 1), span_end),
+                            "entries_previous": entries(department_id, dt.date(year - 1, 1, 1),
+                                                        _same_day(span_end, year - 1))}, department_id, None)
 
 
 def _same_day(day: dt.date, year: int) -> dt.date:
@@ -468,16 +475,19 @@ def refresh_alerts(session: Session, *, today: dt.date, since: dt.date | None = 
     known = set(session.scalars(select(Alert.key)))
     raised: dict[str, int] = {}
     now = utcnow()
+    new_rows = []
     for rule, cases in rules.items():
         raised[rule] = 0
         for key, title, evidence, department_id, firm_id in cases:
             if key in known:
                 continue
             known.add(key)
-            session.add(Alert(rule=rule, key=key, title=title, evidence=evidence, department_id=department_id,
-                              firm_id=firm_id, status="open", note="", raised_at=now))
+            new_rows.append((rule, key, title, evidence, department_id, firm_id, "open", "", now))
             raised[rule] += 1
     session.flush()
+    # Thousands of alerts at once on a first run: copied in, not inserted object by object.
+    copy_rows(session, Alert.__table__, ("rule", "key", "title", "evidence", "department_id", "firm_id", "status",
+                                             "note", "raised_at"), new_rows)
     if any(raised.values()):
         append_event(session, None, "alerts.raised", "oversight:alerts", raised)
     return raised

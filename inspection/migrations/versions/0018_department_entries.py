@@ -76,6 +76,11 @@ def upgrade() -> None:
                         officers.c.valid_to >= facts.c.day)
                  .scalar_subquery())
     op.execute(facts.update().values(certified=certified))
+    # Facts made before visits had an origin kept the column's default: they take their visit's.
+    facts_origin = sa.table('entry_facts', sa.column('visit_id', sa.Integer()), sa.column('origin', sa.String()))
+    visits = sa.table('visits', sa.column('id', sa.Integer()), sa.column('origin', sa.String()))
+    op.execute(facts_origin.update().values(origin=sa.select(visits.c.origin).where(
+        visits.c.id == facts_origin.c.visit_id).scalar_subquery()))
 
 
 def downgrade() -> None:
