@@ -6,6 +6,7 @@ import yaml
 from checklists.loader import parse_catalogue, parse_ratio
 from inspection.demo.city import catalogue_path
 from tests.catalogue_files import valid, write
+from tests.leads import recorded_lead
 
 DEPARTMENTS = {"market", "emergency", "ecology", "fire", "health", "transport", "housing", "hr"}
 
@@ -74,7 +75,7 @@ def test_bad_sub_item_codes_and_frequencies_are_reported(tmp_path, runner, count
     assert counts() == before
 
 
-def test_plans_outside_an_items_ratio_bounds_are_refused(client, login, counts):
+def test_plans_outside_an_items_ratio_bounds_are_refused(client, login, counts, db_session):
     login("market")
     before = counts()
     response = client.post("/api/v1/plans", json={"title": "食品生产抽查", "period_start": "2026-04-01",
@@ -88,14 +89,14 @@ def test_plans_outside_an_items_ratio_bounds_are_refused(client, login, counts):
     client.delete("/api/v1/session")
     login("fire")
     response = client.post("/api/v1/plans", json={"title": "重点单位检查", "period_start": "2026-04-01",
-                                                  "period_end": "2026-04-30", "items": ["XF-001"], "lead": "年度部署",
+                                                  "period_end": "2026-04-30", "items": ["XF-001"], "lead": recorded_lead(db_session, "fire"),
                                                   "ratios": {"A": 1, "B": 1, "C": 1, "D": 0.5}})
     assert response.status_code == 422 and "要求抽查比例100%，D 类为 50%" in response.get_json()["message"]
 
 
-def test_quarterly_cap_counts_within_the_quarter(client, login):
+def test_quarterly_cap_counts_within_the_quarter(client, login, db_session):
     login("hr")
-    common = {"items": ["RS-002"], "lead": "专项部署", "ratios": {c: 0.5 for c in "ABCD"},
+    common = {"items": ["RS-002"], "lead": recorded_lead(db_session, "hr"), "ratios": {c: 0.5 for c in "ABCD"},
               "target_industries": ["建筑施工", "纺织服装"]}
 
     def draw(start, end):

@@ -24,6 +24,11 @@ ALERT_RULES = {
     "offline_entry": "断网补录的入企",
     "no_code_report": "企业反映未亮码检查",
     "quiet_periods": "企业宁静期过长、过多或临期设定",
+    "lead_quick_use": "线索登记后随即由本部门据以检查",
+    "lead_without_source": "检查所依线索无来源编号或未登记",
+    "first_offence_conflict": "首违认定与违法记录不符",
+    "fine_outside_range": "罚款超出裁量基准",
+    "fine_disparity": "同一违法行为罚款差异悬殊",
 }
 ALERT_STATUSES = ("open", "explained", "closed")
 ALERT_STATUS_LABELS = {"open": "待处理", "explained": "已说明", "closed": "已办结"}
