@@ -162,7 +162,7 @@ def publish_list(session: Session, actor: User | None, data, *, label: str, sha2
     if not isinstance(data, dict):
         raise LeniencyFileInvalid(label, [Problem(label, 1, "file", "顶层应为包含 department、version、title、entries 的映射")])
     keyed = {TOP_ALIASES.get(k, k): (k, v) for k, v in data.items()}
-    sections = {k: v for k, v in keyed.items() if k in SECTIONS}
+    sections = {k: v for k, (_, v) in keyed.items() if k in SECTIONS}
     data = {k: v for k, (_, v) in keyed.items() if k not in SECTIONS}
     names = {k: original for k, (original, _) in keyed.items()}
     node_of = {k: lines.child(node, original) for k, original in names.items()}

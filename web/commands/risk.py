@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from tqdm import tqdm
 
@@ -80,6 +80,7 @@ def risk_show_command(uscc: str):
 @click.command("import-hotline")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--department", "department_code", required=True, help="工单派发到的部门编码")
+@with_appcontext
 @transactional
 def import_hotline_command(file: Path, department_code: str):
     """导入派发给部门的 12345 热线工单（CSV，UTF-8，表头 hotline_no,uscc,received_on,summary）作为线索；
