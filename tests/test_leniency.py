@@ -79,7 +79,9 @@ def test_publishing_is_public_versioned_and_idempotent(published, runner, app, d
     body = anonymous.get(f"/api/v1/public/leniency-lists/{lists['T-2'].id}").get_json()
     assert body["entries"][0] == {"item": "SC-003", "point": 2, "point_text": body["entries"][0]["point_text"],
                                   "treatment": "no_penalty", "conditions": ["first_offence", "no_harm", "corrected"],
-                                  "basis": "《中华人民共和国行政处罚法》第三十三条第一款", "guidance": "责令改正，督促办理健康证明"}
+                                  "basis": "《中华人民共和国行政处罚法》第三十三条第一款", "guidance": "责令改正，督促办理健康证明",
+                                  "code": "", "offence": "", "legal_basis": "", "penalty_basis": "", "conditions_text": "",
+                                  "fine_min": None, "fine_max": None}
     assert db_session.scalar(select(func.count()).select_from(Event).where(Event.kind == "leniency.published")) >= 2
 
 

@@ -75,8 +75,7 @@ def visit_backfile(visit_id: int):
         abort(404)
     form = request.form
     return attempt(lambda: backfile(db(), current_user, visit, kind=form.get("kind", ""),
-                                    reference=form.get("reference", ""), summary=form.get("summary", ""),
-                           source=form.get("source", "")),
+                                    reference=form.get("reference", ""), summary=form.get("summary", "")),
                    "线索已补录", _visit_url(visit, "#backfile"))
 
 
