@@ -163,7 +163,8 @@ MATRIX: dict[str, Spec] = {
     "GET /firms/<uscc>/code.<fmt>": S(LOGIN, MINE, 403, 403, 403, OK, args=lambda w, s: {"fmt": "png"}),
     "POST /firms/<uscc>/code/rotate": S(LOGIN, MINE, 403, 403, 403, OK),
     "POST /firms/<uscc>/leads": S(LOGIN, 403, 403, OK, 403, 403, body=form_body(lambda w, s: {
-        "kind": "complaint", "received_on": TODAY.isoformat(), "reference": "12345-2026-0001"})),
+        "kind": "complaint", "received_on": TODAY.isoformat(), "reference": "12345-2026-0001",
+        "summary": "市民反映后厨卫生条件差"})),
     "POST /firms/<uscc>/no-code-reports": S(LOGIN, MINE, 403, 403, 403, 403, body=form_body(lambda w, s: {
         "occurred_at": f"{(TODAY - dt.timedelta(days=1)).isoformat()}T09:00", "officers": "两名自称执法人员"})),
     # -- the inspector's day
@@ -270,7 +271,11 @@ MATRIX: dict[str, Spec] = {
     "POST /api/v1/firms/<uscc>/no-code-reports": S(401, MINE, 403, 403, 403, 403, body=json_body(lambda w, s: {
         "occurred_at": f"{(TODAY - dt.timedelta(days=1)).isoformat()}T01:00:00Z", "officers": "两名自称执法人员"})),
     "POST /api/v1/firms/<uscc>/leads": S(401, 403, 403, OK, 403, 403, body=json_body(lambda w, s: {
-        "kind": "complaint", "received_on": TODAY.isoformat(), "reference": "12345-2026-0002"})),
+        "kind": "complaint", "received_on": TODAY.isoformat(), "reference": "12345-2026-0002",
+        "summary": "市民反映后厨卫生条件差"})),
+    "POST /api/v1/leads/hotline": S(401, 403, 403, OK, 403, 403, body=json_body(lambda w, s: {"records": [
+        {"hotline_no": "12345-2026-0003", "uscc": w["A"]["uscc"], "received_on": TODAY.isoformat(),
+         "summary": "市民反映超市销售过期食品"}]})),
     "GET /api/v1/firms/<uscc>/risk": S(401, 403, 403, OK, OK, OK),
     # -- at the firm
     "POST /api/v1/scans": S(401, 403, OK, 403, 403, 403, body=json_body(lambda w, s: {"token": w["A"]["token"]})),

@@ -8,6 +8,7 @@ from checklists.phrases import parse_frequency, parse_legal_basis, parse_modes, 
 from inspection.calendar import CITY_FILE
 from inspection.demo.city import catalogue_path
 from tests.catalogue_files import valid, write
+from tests.leads import recorded_lead
 
 DEPARTMENTS = {"market", "emergency", "ecology", "fire", "health", "transport", "housing", "hr"}
 
@@ -266,7 +267,7 @@ def test_bad_sub_item_codes_and_frequencies_are_reported(tmp_path, runner, count
     assert counts() == before
 
 
-def test_an_items_ratio_bound_is_on_the_whole_pool_not_on_each_class(client, login, counts):
+def test_an_items_ratio_bound_is_on_the_whole_pool_not_on_each_class(client, login, counts, db_session):
     """信用风险分类监管: classes vary freely as long as the plan's share of its whole pool keeps the bound."""
     login("market")
 
@@ -296,7 +297,7 @@ def test_an_items_ratio_bound_is_on_the_whole_pool_not_on_each_class(client, log
     client.delete("/api/v1/session")
     login("fire")
     response = client.post("/api/v1/plans", json={"title": "重点单位检查", "period_start": "2026-04-01",
-                                                  "period_end": "2026-04-30", "items": ["XF-001"], "lead": "年度部署",
+                                                  "period_end": "2026-04-30", "items": ["XF-001"], "lead": recorded_lead(db_session, "fire"),
                                                   "ratios": {"A": 1, "B": 1, "C": 1, "D": 0.5}})
     assert response.status_code == 422 and "要求抽查比例100%（针对全部检查对象）" in response.get_json()["message"]
 
@@ -320,9 +321,9 @@ def test_plans_take_class_ratios_from_the_credit_policy(client, login, db_sessio
     assert both.status_code == 422 and "二选一" in str(both.get_json()["fields"])
 
 
-def test_quarterly_cap_counts_within_the_quarter(client, login):
+def test_quarterly_cap_counts_within_the_quarter(client, login, db_session):
     login("hr")
-    common = {"items": ["RS-002"], "lead": "专项部署", "ratios": {c: 0.5 for c in "ABCD"},
+    common = {"items": ["RS-002"], "lead": recorded_lead(db_session, "hr"), "ratios": {c: 0.5 for c in "ABCD"},
               "target_industries": ["建筑施工", "纺织服装"]}
 
     def draw(start, end):

@@ -22,6 +22,7 @@ from inspection.models import (
 )
 from inspection.operations.entries import leniency_proposal, local_today
 from inspection.operations.events import format_timestamp, utcnow
+from inspection.operations.leniency import first_offence_history
 from inspection.operations.presence import PRESENCE_LABELS, presence
 from inspection.permissions import reads_findings
 
@@ -106,10 +107,15 @@ def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
             points = []
             for p in item.points:
                 finding = findings.get((task.id, p.id)) if reads else None
+                proposal = leniency_proposal(session, task, p.id, today) if mine else None
+                asks_first = proposal is not None and any(c["code"] == "first_offence" for c in proposal["conditions"])
                 points.append({"id": p.id, "position": p.position, "text": p.text, "legal_basis": p.legal_basis,
                                "verify": p.verify, "result": finding.result if finding else None,
                                "note": finding.note if finding else "",
-                               "leniency": leniency_proposal(session, task, p.id, today) if mine else None,
+                               "leniency": proposal,
+                               "first_offence": first_offence_history(session, visit.firm_id, p.id,
+                                                                      task.plan.department_id, visit.day,
+                                                                      exclude_visit=visit.id) if asks_first else None,
                                "decision": _decision(decisions.get(finding.id)) if finding else None})
             items.append({"code": item.code, "name": item.name, "legal_basis": item.legal_basis_text,
                           "outcome": outcome.outcome if outcome else None,

@@ -49,7 +49,7 @@ from ..operations.entries import (
 )
 from ..operations.events import append_event, utcnow
 from ..operations.facts import rebuild_facts
-from ..operations.leniency import entries_for, publish_list, read_list_file
+from ..operations.leniency import entries_for, fine_range, first_offence_history, publish_list, read_list_file
 from ..operations.plans import create_campaign, create_plan, file_plan
 from ..operations.reference import DEFAULT_CITY, load_city
 from ..operations.risk import train
@@ -447,8 +447,12 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
                         departed = True
                         followed.add("departed")
                         continue
+                    # The inspector takes first offence from the firm's record (首违不罚 against history).
                     met = [c["code"] for c in proposal["conditions"]
-                           if c["code"] in ("first_offence", "no_harm", "corrected", "minor") and rng.random() < 0.85]
+                           if c["code"] in ("first_offence", "no_harm", "corrected", "minor") and rng.random() < 0.85
+                           and (c["code"] != "first_offence" or first_offence_history(
+                               session, visit.firm_id, point.id, task.plan.department_id, visit.day,
+                               visit.id)["first_offence"])]
                     applies = any(set(e["conditions"]) <= set(met) for e in proposal["entries"])
                     decision = decide_leniency(session, member, visit, task.id, point.id, met,
                                                "follow" if applies else None)
@@ -462,9 +466,14 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
                     outcome = "rectify"
                 else:
                     outcome = "case" if rng.random() < 0.1 else "rectify"
+                fine = rng.choice((2000, 5000, 10000)) if outcome == "case" else None
+                if fine is not None:   # within the discretion standard (裁量基准) of the offences found
+                    treatment = next((t for t in ("heavier", "lighter", "reduced") if t in followed), None)
+                    bounds = fine_range(listed, treatment)
+                    if bounds is not None:
+                        fine = max(fine, bounds.low) if bounds.high is None else min(max(fine, bounds.low), bounds.high)
                 record_outcome(session, member, visit, task.id, item.code, outcome,
-                               visit.day + dt.timedelta(days=15) if outcome == "rectify" else None,
-                               fine_amount=rng.choice((2000, 5000, 10000)) if outcome == "case" else None,
+                               visit.day + dt.timedelta(days=15) if outcome == "rectify" else None, fine_amount=fine,
                                now=entered + dt.timedelta(minutes=30))
         left = entered + dt.timedelta(minutes=rng.randint(35, 150))
         for department_id in sorted({t.plan.department_id for t in visit.tasks}):   # each department scans out its part

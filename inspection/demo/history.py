@@ -345,7 +345,8 @@ def _leads(session, rng, truth, firms, concerned, departments, years, now) -> in
                              "reference": (f"12345-{year}-{serial:06d}" if kind == "complaint"
                                            else f"YS-{year}-{serial:05d}"),
                              "summary": "群众来电反映经营场所存在安全隐患" if kind == "complaint" else "其他部门移送线索",
-                             "recorded_at": now})
+                             "source": "12345政务服务便民热线" if kind == "complaint" else "市综合行政执法局",
+                             "via": "hotline" if kind == "complaint" else "manual", "recorded_at": now})
     for start in range(0, len(rows), 5000):
         session.execute(insert(FirmLead.__table__), rows[start:start + 5000])
     return len(rows)

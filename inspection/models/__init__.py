@@ -83,6 +83,7 @@ from .plan import (
 from .risk import (
                     LEAD_KIND_LABELS,
                     LEAD_KINDS,
+                    LEAD_VIAS,
                     RISK_MODEL_STATUS_LABELS,
                     RISK_MODEL_STATUSES,
                     FirmLead,
@@ -114,5 +115,5 @@ __all__ = ["OFFLINE_KINDS", "OFFLINE_STATUSES", "JoinInvitation", "OfficerDevice
            "officer_districts", "plan_items",
            "CONDITIONS", "DECISIONS", "DECISION_LABELS", "EXCLUSIVE_CONDITIONS", "LENIENT", "TREATMENTS",
            "TREATMENT_LABELS", "LeniencyDecision", "LeniencyEntry", "LeniencyList", "WEIGHTINGS", "WEIGHTING_LABELS",
-           "LEAD_KINDS", "LEAD_KIND_LABELS", "RISK_MODEL_STATUSES", "RISK_MODEL_STATUS_LABELS", "FirmLead", "RiskModel",
+           "LEAD_KINDS", "LEAD_KIND_LABELS", "LEAD_VIAS", "RISK_MODEL_STATUSES", "RISK_MODEL_STATUS_LABELS", "FirmLead", "RiskModel",
            "RiskScore"]

@@ -169,6 +169,7 @@ class ItemOutcome(Base):
     # and a case's fine in whole yuan (罚没金额), which oversight watches for profit-driven enforcement.
     treatment: Mapped[str | None] = mapped_column(String(16))
     fine_amount: Mapped[int | None] = mapped_column(BigInteger)
+    fine_reason: Mapped[str | None] = mapped_column(Text)   # why a fine lies outside the list's range (裁量基准)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     publish_due: Mapped[dt.date] = mapped_column(Date)

@@ -28,6 +28,11 @@ ALERT_RULES = {
     "absent_department": "排定部门未到场",
     "item_removed": "清单删除事项终止在办计划",
     "missed_runs": "未按清单规定的频次开展抽查",
+    "lead_quick_use": "线索登记后随即由本部门据以检查",
+    "lead_without_source": "检查所依线索无来源编号或未登记",
+    "first_offence_conflict": "首违认定与违法记录不符",
+    "fine_outside_range": "罚款超出裁量基准",
+    "fine_disparity": "同一违法行为罚款差异悬殊",
 }
 ALERT_STATUSES = ("open", "explained", "closed")
 ALERT_STATUS_LABELS = {"open": "待处理", "explained": "已说明", "closed": "已办结"}

@@ -73,6 +73,7 @@ class InspectionPlan(Base):
     period_end: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     lead: Mapped[str | None] = mapped_column(Text)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("firm_leads.id"), index=True)   # the recorded lead
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     # The target pool and sampling (双随机): ratio per credit class, filters on firms.

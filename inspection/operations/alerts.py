@@ -41,6 +41,9 @@ from ..models import (
 )
 from .bulk import copy_rows
 from .events import append_event, utcnow
+from .leads import LEAD_QUICK_USE, reference_problem
+from .leniency import fine_disparities, fines_outside_range, first_offence_conflicts
+from .plans import LEAD_METHODS
 from .presence import min_visit_minutes
 
 TOTAL_ENTRIES_CAP = 6        # entries into one firm a year, all departments together
@@ -457,6 +460,58 @@ def quiet_periods(session: Session, since: dt.date, notice_days: int = QUIET_NOT
                    {"year": year, "days": len(days), "cap": cap}, None, firm_id)
 
 
+def quick_leads(session: Session, since: dt.date, window: dt.timedelta = LEAD_QUICK_USE):
+    """Plans (and the entries filed on them) resting on a lead that an account of the same department
+    recorded shortly before: the department made its own reason to inspect. A lead imported from the
+    12345 hotline or made by the platform does not count; a back-filed one is recorded after the entry."""
+    recorder = aliased(User)
+    rows = session.execute(
+        select(InspectionPlan.id, InspectionPlan.title, InspectionPlan.created_at, InspectionPlan.created_by_id,
+               InspectionPlan.department_id, FirmLead.id, FirmLead.firm_id, FirmLead.kind, FirmLead.reference,
+               FirmLead.recorded_at, FirmLead.recorded_by_id)
+        .join(FirmLead, FirmLead.id == InspectionPlan.lead_id)
+        .join(recorder, recorder.id == FirmLead.recorded_by_id)
+        .where(FirmLead.via == "manual", recorder.department_id == InspectionPlan.department_id,
+               InspectionPlan.created_at >= dt.datetime.combine(since, dt.time()))).all()
+    for plan_id, title, used_at, user_id, department_id, _lead, firm_id, kind, reference, recorded_at, by in rows:
+        gap = used_at - recorded_at
+        if not dt.timedelta(0) <= gap <= window:
+            continue
+        minutes = int(gap.total_seconds() // 60)
+        who = "同一账号" if by == user_id else "本部门"
+        yield (f"lead_quick_use:{plan_id}",
+               f"{LEAD_KIND_LABELS[kind]} {reference} 由{who}登记后 {minutes} 分钟即据以检查（「{title}」）",
+               {"plan": plan_id, "lead": reference, "lead_kind": kind, "minutes": minutes,
+                "same_account": by == user_id}, department_id, firm_id)
+
+
+def sourceless_leads(session: Session, since: dt.date):
+    """Plans that rest on a lead without a source reference in its channel's format (a back-filed or
+    older record), and key or special plans that name no recorded lead at all."""
+    start = dt.datetime.combine(since, dt.time())
+    rows = session.execute(
+        select(InspectionPlan.id, InspectionPlan.title, InspectionPlan.department_id, FirmLead.firm_id,
+               FirmLead.kind, FirmLead.reference, FirmLead.source)
+        .join(FirmLead, FirmLead.id == InspectionPlan.lead_id)
+        .where(InspectionPlan.created_at >= start, InspectionPlan.status != "cancelled")).all()
+    for plan_id, title, department_id, firm_id, kind, reference, source in rows:
+        problem = reference_problem(kind, reference) or (None if source else "未写明线索来自哪里")
+        if problem:
+            yield (f"lead_without_source:{plan_id}", f"「{title}」所依线索 {reference}：{problem}",
+                   {"plan": plan_id, "lead": reference, "lead_kind": kind, "problem": problem}, department_id, firm_id)
+    keyed = session.execute(
+        select(InspectionPlan.id, InspectionPlan.title, InspectionPlan.department_id, InspectionPlan.lead,
+               func.min(CatalogueItem.code))
+        .join(plan_items, plan_items.c.plan_id == InspectionPlan.id)
+        .join(CatalogueItem, CatalogueItem.id == plan_items.c.item_id)
+        .where(InspectionPlan.lead_id.is_(None), CatalogueItem.method.in_(LEAD_METHODS),
+               InspectionPlan.created_at >= start, InspectionPlan.status != "cancelled")
+        .group_by(InspectionPlan.id, InspectionPlan.title, InspectionPlan.department_id, InspectionPlan.lead)).all()
+    for plan_id, title, department_id, lead, code in keyed:
+        yield (f"lead_without_source:{plan_id}", f"重点、专项检查计划「{title}」未依据平台登记的线索（记为「{lead or '无'}」）",
+               {"plan": plan_id, "item": code, "lead": lead}, department_id, None)
+
+
 def refresh_alerts(session: Session, *, today: dt.date, since: dt.date | None = None,
                    total_cap: int = TOTAL_ENTRIES_CAP, uncombined_days: int = UNCOMBINED_DAYS) -> dict[str, int]:
     """Run every rule over the audit window (from ``since``, by default January of last year); raise an
@@ -471,7 +526,11 @@ def refresh_alerts(session: Session, *, today: dt.date, since: dt.date | None = 
              "emergency_backfile": emergency_backfiles(session, today, since),
              "offline_entry": offline_entries(session, since), "no_code_report": no_code_reports(session, since),
              "quiet_periods": quiet_periods(session, since), "short_visit": short_visits(session, since),
-             "absent_department": absent_departments(session, since), "missed_runs": missed_runs(session, today, since)}
+             "absent_department": absent_departments(session, since), "missed_runs": missed_runs(session, today, since),
+             "lead_quick_use": quick_leads(session, since), "lead_without_source": sourceless_leads(session, since),
+             "first_offence_conflict": first_offence_conflicts(session, since),
+             "fine_outside_range": fines_outside_range(session, since),
+             "fine_disparity": fine_disparities(session, since)}
     known = set(session.scalars(select(Alert.key)))
     raised: dict[str, int] = {}
     now = utcnow()

@@ -54,7 +54,7 @@ from .door import (
 )
 from .events import append_event, utcnow
 from .facts import refresh_visit_facts
-from .leniency import applicable, entries_for
+from .leniency import applicable, check_fine, check_first_offence, entries_for
 from .presence import check_recorder, department_part, enter_department, leave_department, own_scan_in
 from .quiet import quiet_days
 
@@ -375,7 +375,7 @@ def record_finding(session: Session, user: User, visit: Visit, task_id: int, poi
 
 def record_outcome(session: Session, user: User, visit: Visit, task_id: int, item_code: str, outcome: str,
                    rectify_by: dt.date | None = None, *, publish_within: int = PUBLISH_WORKING_DAYS,
-                   treatment: str | None = None, fine_amount: int | None = None,
+                   treatment: str | None = None, fine_amount: int | None = None, fine_reason: str = "",
                    now: dt.datetime | None = None) -> ItemOutcome:
     """The item's outcome; it must be published within ``publish_within`` working days (一公开).
 
@@ -402,6 +402,7 @@ def record_outcome(session: Session, user: User, visit: Visit, task_id: int, ite
             raise InvalidInput("只有立案查处的事项可以记录罚没金额", fields={"fine_amount": "仅限立案查处"})
         if isinstance(fine_amount, bool) or not isinstance(fine_amount, int) or not 0 <= fine_amount <= MAX_FINE:
             raise InvalidInput("罚没金额应为不小于 0 的整数（元）", fields={"fine_amount": "应为整数（元）"})
+    fine = check_fine(session, task, item, fine_amount, fine_reason, treatment=treatment, day=today)   # 裁量基准
     row = session.scalar(select(ItemOutcome).where(ItemOutcome.visit_id == visit.id, ItemOutcome.task_id == task.id,
                                                    ItemOutcome.item_id == item.id))
     if row is None:
@@ -410,6 +411,7 @@ def record_outcome(session: Session, user: User, visit: Visit, task_id: int, ite
         session.add(row)
     row.outcome, row.rectify_by, row.recorded_at = outcome, rectify_by if outcome == "rectify" else None, now
     row.treatment, row.fine_amount, row.recorded_by_id = treatment, fine_amount, user.officer_id
+    row.fine_reason = fine.reason if fine is not None and not fine.within else None
     session.flush()
     append_event(session, user, "outcome.recorded", f"visit:{visit.id}",
                  {"task": task.id, "item": item.code, "outcome": outcome, "rectify_by": row.rectify_by,
@@ -489,6 +491,7 @@ def decide_leniency(session: Session, user: User, visit: Visit, task_id: int, po
     clash = [f"{CONDITIONS[a]}与{CONDITIONS[b]}" for a, b in EXCLUSIVE_CONDITIONS if a in met and b in met]
     if clash:
         raise InvalidInput(f"条件相互矛盾：{'；'.join(clash)}", fields={"conditions": "相互矛盾"})
+    check_first_offence(session, visit, task, point_id, met, reason)   # 首违不罚 against the firm's record
     entry = applicable(entries, met)
     reason = (reason or "").strip()
     if entry is None:

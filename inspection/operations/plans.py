@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checklists.gate import require_current, require_items
+from core import clock
 
 from .. import draws, queries
 from ..calendar import credit_policy
@@ -22,6 +23,7 @@ from ..models import (
     User,
 )
 from .events import append_event, utcnow
+from .leads import lead_text, plan_lead
 from .pool import pool_share
 
 LEAD_METHODS = ("key", "special")
@@ -112,6 +114,10 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
     if needs_lead and not (lead and lead.strip()):
         raise InvalidInput(f"重点检查、专项检查事项（{'、'.join(needs_lead)}）须记录线索来源（无线索不检查）",
                            fields={"lead": "必填"})
+    # A key or special plan rests on a lead recorded on the platform, named by its reference.
+    record = plan_lead(session, actor.department, lead, clock.today()) if needs_lead else None
+    if record is not None:
+        lead = lead_text(record)
     if officers_needed < 2:
         raise InvalidInput("每项入企检查至少需要两名执法人员", fields={"officers_needed": "至少 2 人"})
     if campaign is not None:
@@ -128,7 +134,7 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
     clean_ratios = _check_ratios(ratios or {})
     plan = InspectionPlan(
         department=actor.department, title=title.strip(), period_start=period_start, period_end=period_end,
-        status="draft", lead=(lead or "").strip() or None, created_by=actor, created_at=utcnow(), items=items,
+        status="draft", lead=(lead or "").strip() or None, lead_id=record.id if record else None, created_by=actor, created_at=utcnow(), items=items,
         ratios=clean_ratios, target_districts=check_jurisdiction(actor.department, target_districts or []),
         target_industries=list(dict.fromkeys(target_industries or [])),
         target_tags=list(dict.fromkeys(target_tags or [])), officer_pool=pool, officers_needed=officers_needed,
@@ -146,7 +152,7 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
                   "ratios": plan.ratios, "ratio_source": plan.ratio_source, "share": plan.share,
                   "campaign": campaign.id if campaign else None,
                   "quiet_exception": exception, "on_site": plan.on_site, "on_site_reason": plan.on_site_reason,
-                  "weighting": weighting})
+                  "weighting": weighting, "lead": record.reference if record else None})
     return plan
 
 
@@ -266,7 +272,7 @@ def create_campaign(session: Session, actor: User, *, title: str, period_start: 
 def file_targeted_plan(session: Session, actor: User, department, *, title: str, item_codes: list[str], firms: list,
                        lead: str, period_start: dt.date, period_end: dt.date, on_site_reason: str | None = None,
                        quiet_exception: str | None = None, quiet_exception_evidence: str | None = None,
-                       kind: str = "lead") -> InspectionPlan:
+                       kind: str = "lead", lead_record=None) -> InspectionPlan:
     """A targeted plan (定向检查): its firms come from a recorded lead (a complaint, a referral, an off-site
     check escalated to an on-site one), not from a draw. It passes the same gates as any plan (items
     published and the department's, firms in its jurisdiction, a lead) and is filed with its tasks at once,
@@ -276,6 +282,10 @@ def file_targeted_plan(session: Session, actor: User, department, *, title: str,
     if period_end < period_start:
         raise InvalidInput("计划结束日期早于开始日期", fields={"period_end": "早于开始日期"})
     items = require_items(session, item_codes, department=department, on=period_start)
+    needs_lead = [i.code for i in items if i.method in LEAD_METHODS]
+    if needs_lead and lead_record is None:
+        raise InvalidInput(f"重点检查、专项检查事项（{'、'.join(needs_lead)}）须依据平台登记的线索（无线索不检查）",
+                           fields={"lead": "未登记"})
     jurisdiction = {d.id for d in department.districts}
     outside = [f for f in firms if f.district_id not in jurisdiction]
     if outside:
@@ -284,7 +294,8 @@ def file_targeted_plan(session: Session, actor: User, department, *, title: str,
     exception, evidence = _check_quiet_exception(quiet_exception, quiet_exception_evidence)
     now = utcnow()
     plan = InspectionPlan(department=department, title=title.strip(), period_start=period_start, period_end=period_end,
-                          status="drawn", selection="targeted", lead=lead.strip(), created_by=actor, created_at=now,
+                          status="drawn", selection="targeted", lead=lead.strip(),
+                          lead_id=lead_record.id if lead_record is not None else None, created_by=actor, created_at=now,
                           items=items, ratios={}, target_districts=[], target_industries=[], target_tags=[],
                           officer_pool=[], officers_needed=2, on_site_reason=(on_site_reason or "").strip() or None,
                           quiet_exception=exception, quiet_exception_evidence=evidence)
@@ -299,6 +310,7 @@ def file_targeted_plan(session: Session, actor: User, department, *, title: str,
     session.flush()
     append_event(session, actor, "plan.targeted", f"plan:{plan.id}",
                  {"department": department.code, "title": plan.title, "kind": kind, "lead": plan.lead,
+                  "lead_reference": lead_record.reference if lead_record is not None else None,
                   "period": [period_start, period_end], "items": [f"{i.code}@{i.version}" for i in items],
                   "firms": [f.uscc for f in firms], "on_site": plan.on_site, "seed_commitment": plan.seed_commitment})
     return plan

@@ -77,6 +77,8 @@ class OutcomeInSchema(BaseSchema):
     rectify_by = Day(load_default=None, allow_none=True)
     treatment = Str(load_default=None, allow_none=True, validate=one_of(["no_penalty", "reduced", "lighter", "heavier"]))
     fine_amount = Int(load_default=None, allow_none=True, validate=between(0, 10**10))
+    fine_reason = Str(load_default="", validate=length(0, 500),
+                      metadata={"description": "why a fine lies outside the discretion standard's range"})
 
 
 class LeniencyDecisionInSchema(BaseSchema):
@@ -210,9 +212,10 @@ def outcome(body, visit_id: int):
     row = record_outcome(db(), current_user, _team_visit(visit_id), body["task"], body["item"], body["outcome"],
                          body.get("rectify_by"),
                          publish_within=current_app.config["PUBLISH_WORKING_DAYS"],
-                         treatment=body.get("treatment"), fine_amount=body.get("fine_amount"))
+                         treatment=body.get("treatment"), fine_amount=body.get("fine_amount"),
+                         fine_reason=body["fine_reason"])
     return {"id": row.id, "outcome": row.outcome, "publish_due": row.publish_due.isoformat(),
-            "treatment": row.treatment, "fine_amount": row.fine_amount}
+            "treatment": row.treatment, "fine_amount": row.fine_amount, "fine_reason": row.fine_reason}
 
 
 @blp.post("/visits/<int:visit_id>/publish")

@@ -229,7 +229,8 @@ def record_item(visit_id: int):
                 raise InvalidInput("罚没金额应为整数（元）", fields={"fine_amount": "应为整数（元）"})
             record_outcome(db(), current_user, visit, task.id, item.code, form["outcome"], rectify_by,
                            publish_within=current_app.config["PUBLISH_WORKING_DAYS"],
-                           treatment=form.get("treatment") or None, fine_amount=int(fine) if fine else None)
+                           treatment=form.get("treatment") or None, fine_amount=int(fine) if fine else None,
+                           fine_reason=form.get("fine_reason", ""))
     except DomainError as err:
         refused(err)
         return redirect(url_for("views.visit", visit_id=visit.id) + f"#item-{item_code}")

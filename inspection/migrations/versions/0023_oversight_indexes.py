@@ -2,14 +2,14 @@
 the audit rules
 
 Revision ID: 0023
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-05 12:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0023'
-down_revision = '0019'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
