@@ -449,10 +449,10 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
                         continue
                     # The inspector takes first offence from the firm's record (首违不罚 against history).
                     met = [c["code"] for c in proposal["conditions"]
-                           if c["code"] in ("first_offence", "no_harm", "corrected", "minor") and rng.random() < 0.85
-                           and (c["code"] != "first_offence" or first_offence_history(
-                               session, visit.firm_id, point.id, task.plan.department_id, visit.day,
-                               visit.id)["first_offence"])]
+                           if (first_offence_history(session, visit.firm_id, point.id, task.plan.department_id,
+                                                     visit.day, visit.id)["first_offence"]
+                               if c["code"] == "first_offence"
+                               else c["code"] in ("no_harm", "corrected", "minor") and rng.random() < 0.85)]
                     applies = any(set(e["conditions"]) <= set(met) for e in proposal["entries"])
                     decision = decide_leniency(session, member, visit, task.id, point.id, met,
                                                "follow" if applies else None)
