@@ -357,11 +357,9 @@ def _this_week_teams(session: Session, market: Department) -> dict[str, list[Off
 def _make_this_week(session: Session, schedule_seconds: float) -> int:
     """A market plan for this week, so that the demo inspectors have a visit to scan into."""
     today = local_today(utcnow())
-    if today.year != 2026:  # the demo catalogue is in force during 2026
-        return 0
     market = session.scalar(select(User).where(User.username == "market"))
     plan = create_plan(session, market, title="本周餐饮服务单位双随机检查", period_start=today,
-                       period_end=min(today + dt.timedelta(days=6), dt.date(2026, 12, 31)), item_codes=["SC-003"],
+                       period_end=today + dt.timedelta(days=6), item_codes=["SC-003"],
                        ratios={"A": 0.03, "B": 0.03, "C": 0.05, "D": 0.1}, target_districts=["370502"])
     file_plan(session, market, plan)
     draw_plan(session, market, plan)
