@@ -113,6 +113,9 @@ def refresh_visit_facts(session: Session, visit: Visit) -> None:
     counts of ``EntryCount`` lose the old rows and gain the new, and the item groups and firm-years
     the visit was or is in are counted again."""
     session.flush()
+    # The firm's counts are counted again from its facts: refreshes of the same firm's visits take
+    # turns (PostgreSQL; SQLite has one writer), so that each counts the other's committed rows.
+    session.execute(select(Firm.id).where(Firm.id == visit.firm_id).with_for_update(key_share=True))
     before = _count_keys(session, visit.id)
     items, firm_years = _item_groups(session, visit.id), _firm_years(session, visit.id)
     _make_visit_facts(session, visit)
