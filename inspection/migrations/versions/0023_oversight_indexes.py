@@ -69,47 +69,14 @@ def upgrade() -> None:
     op.create_index('ix_entry_firm_counts_year_entries', 'entry_firm_counts', ['year', 'entries'])
     op.execute("INSERT INTO entry_firm_counts (firm_id, year, entries) SELECT firm_id, year, count(*) "
                "FROM entry_facts WHERE visit_row GROUP BY firm_id, year")
-    op.create_table(
-        'uncombined_pairs',
-        sa.Column('first_visit_id', sa.Integer(), nullable=False),
-        sa.Column('second_visit_id', sa.Integer(), nullable=False),
-        sa.Column('firm_id', sa.Integer(), nullable=False),
-        sa.Column('first_day', sa.Date(), nullable=False),
-        sa.Column('second_day', sa.Date(), nullable=False),
-        sa.Column('first_day_number', sa.Integer(), nullable=False),
-        sa.Column('bucket_step', sa.Integer(), nullable=False),
-        sa.Column('department_id', sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(['department_id'], ['departments.id'],
-                                name=op.f('fk_uncombined_pairs_department_id_departments')),
-        sa.ForeignKeyConstraint(['firm_id'], ['firms.id'], name=op.f('fk_uncombined_pairs_firm_id_firms')),
-        sa.ForeignKeyConstraint(['first_visit_id'], ['visits.id'], ondelete='CASCADE',
-                                name=op.f('fk_uncombined_pairs_first_visit_id_visits')),
-        sa.ForeignKeyConstraint(['second_visit_id'], ['visits.id'], ondelete='CASCADE',
-                                name=op.f('fk_uncombined_pairs_second_visit_id_visits')),
-        sa.PrimaryKeyConstraint('first_visit_id', 'second_visit_id', name=op.f('pk_uncombined_pairs')),
-    )
-    op.create_index('ix_uncombined_pairs_first_day_number', 'uncombined_pairs', ['first_day_number'])
-    op.create_index('ix_uncombined_pairs_second_visit_id', 'uncombined_pairs', ['second_visit_id'])
-    # The pairs of the entries recorded so far (as inspection.operations.facts.rebuild_facts finds them,
-    # 30 days apart at most), joined bucket by bucket of 31 days.
-    for step in (0, 1):
-        op.execute(
-            "INSERT INTO uncombined_pairs (first_visit_id, second_visit_id, firm_id, first_day, second_day, "
-            "first_day_number, bucket_step, department_id) "
-            "SELECT a.visit_id, b.visit_id, a.firm_id, a.day, b.day, a.day_number, "
-            "b.day_number / 31 - a.day_number / 31, min(b.department_id) "
-            f"FROM entry_facts a JOIN entry_facts b ON b.firm_id = a.firm_id AND b.day_number / 31 = a.day_number / 31 + {step} "
-            "WHERE b.day_number - a.day_number >= 0 AND b.day_number - a.day_number <= 30 "
-            "AND (b.day_number > a.day_number OR a.visit_id < b.visit_id) AND b.visit_id != a.visit_id "
-            "AND b.department_id != a.department_id AND a.window_start <= b.window_end "
-            "AND b.window_start <= a.window_end "
-            "GROUP BY a.visit_id, b.visit_id, a.firm_id, a.day, b.day, a.day_number, b.day_number")
     op.drop_index('ix_entry_facts_year_department', table_name='entry_facts')
     op.create_index('ix_entry_facts_year_scope', 'entry_facts',
                     ['year', 'department_id', 'district_id', 'month', 'visit_row', 'departments', 'firm_id',
                      'visit_id'])
     op.create_index('ix_entry_facts_firm_year', 'entry_facts', ['year', 'firm_id'],
                     **_partial("visit_row IS true", "visit_row IS 1"))
+    op.create_index('ix_entry_facts_day_pairs', 'entry_facts',
+                    ['day_number', 'firm_id', 'department_id', 'visit_id', 'window_start', 'window_end', 'day'])
     op.create_index('ix_entry_facts_under_staffed', 'entry_facts', ['day_number'],
                     **_partial("visit_row IS true AND certified < 2", "visit_row IS 1 AND certified < 2"))
     op.create_index('ix_scans_refused', 'scans', ['at'], **_partial("accepted IS false", "accepted IS 0"))
@@ -132,13 +99,11 @@ def downgrade() -> None:
     op.create_index('ix_item_outcomes_publish_due', 'item_outcomes', ['publish_due'])
     op.drop_index('ix_scans_refused', table_name='scans')
     op.drop_index('ix_entry_facts_under_staffed', table_name='entry_facts')
+    op.drop_index('ix_entry_facts_day_pairs', table_name='entry_facts')
     op.drop_index('ix_entry_facts_firm_year', table_name='entry_facts')
     op.drop_index('ix_entry_facts_year_scope', table_name='entry_facts')
     op.create_index('ix_entry_facts_year_department', 'entry_facts', ['year', 'department_id'])
     op.drop_table('entry_counts')
-    op.drop_index('ix_uncombined_pairs_second_visit_id', table_name='uncombined_pairs')
-    op.drop_index('ix_uncombined_pairs_first_day_number', table_name='uncombined_pairs')
-    op.drop_table('uncombined_pairs')
     op.drop_index('ix_entry_firm_counts_year_entries', table_name='entry_firm_counts')
     op.drop_table('entry_firm_counts')
     op.drop_index('ix_entry_item_counts_over_cap', table_name='entry_item_counts')
