@@ -258,6 +258,9 @@ def store_run(session: Session, run: ScheduleRun, adapted: Adapted, solution: di
         if visit is None:
             visit = Visit(firm_id=firm.id, day=day, status="proposed", locked=False, created_at=now)
             session.add(visit)
+        else:  # a locked visit keeps its firm and day; its team is drawn again with everyone else's
+            visit.officers.clear()
+            visit.rankings.clear()
         visit.schedule_run_id = run.id
         session.flush()
         tasks = [session.get(InspectionTask, adapted.tasks[key].id) for key in entry["tasks"]]
