@@ -199,6 +199,12 @@ MATRIX: dict[str, Spec] = {
     "GET /plans/<int:plan_id>/results": S(LOGIN, 403, 403, MINE, 403, 403,
                                           args=lambda w, s: {"plan_id": w[s]["visit_plan"]}),
     "GET /plans/<int:plan_id>/schedule": S(LOGIN, 403, 403, MINE, 403, 403),
+    "GET /plans/<int:plan_id>/edit": S(LOGIN, 403, 403, MINE, 403, 403),
+    "POST /plans/<int:plan_id>/edit": S(LOGIN, 403, 403, MINE, 403, 403, body=form_body(lambda w, s: {
+        "title": "矩阵测试计划", "period_start": PERIOD[0].isoformat(),
+        "period_end": PERIOD[1].isoformat(), "items": "SC-003", "ratio_A": "5"})),
+    "GET /plans/<int:plan_id>/visits/<int:visit_id>": S(LOGIN, 403, 403, MINE, 403, 403,
+                                                       args=lambda w, s: {"plan_id": w[s]["visit_plan"]}),
     "POST /plans/<int:plan_id>/schedule/build": S(LOGIN, 403, 403, MINE, 403, 403),
     "POST /plans/<int:plan_id>/schedule/confirm": S(LOGIN, 403, 403, MINE, 403, 403),
     "POST /plans/<int:plan_id>/visits/<int:visit_id>/<action>": S(

@@ -2,6 +2,7 @@
 import datetime as dt
 import hmac
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -168,6 +169,8 @@ def test_unschedulable_tasks_get_reasons(client, login, db_session):
     run = client.post(f"/api/v1/plans/{plan['id']}/schedule").get_json()
     assert run["unscheduled"], run["message"]
     assert all(item["reason"] for item in run["unscheduled"])
+    assert all(re.search("[\u4e00-\u9fff]", item["reason"]) and "department" not in item["reason"]
+               for item in run["unscheduled"]), run["unscheduled"][:3]
     assert run["stats"]["check"] == []
 
 

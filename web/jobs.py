@@ -24,7 +24,15 @@ from inspection.errors import DomainError
 from inspection.models import ImportRun, RiskModel, ScheduleRun, User
 from inspection.operations.import_runs import fail_import, run_import
 from inspection.operations.risk import fail_training, train
-from inspection.operations.schedules import BuildOptions, execute_run, fail_run, prepare_run, solve_adapted, store_run
+from inspection.operations.schedules import (
+    BuildOptions,
+    execute_run,
+    fail_run,
+    prepare_run,
+    progress_label,
+    solve_adapted,
+    store_run,
+)
 
 from .database import db
 
@@ -54,7 +62,7 @@ def _guarded(app: Flask, name: str, work, on_crash, *args) -> None:
     except Exception as exc:  # noqa: BLE001 - the run records any failure for the page
         log.exception("%s failed", name)
         session.rollback()
-        on_crash(session, f"{type(exc).__name__}: {exc}", *args)
+        on_crash(session, "系统内部错误，详情已记入服务器日志；请稍后重试，仍失败请联系系统管理员", *args)
         session.commit()
     finally:
         session.close()
@@ -113,7 +121,7 @@ def _schedule(app: Flask, session, run_id: int) -> None:
         if now - last[0] < 0.5 and fraction < 1:
             return
         last[0] = now
-        run.progress, run.message = round(0.05 + 0.9 * fraction, 3), message
+        run.progress, run.message = round(0.05 + 0.9 * fraction, 3), progress_label(message)
         session.commit()
 
     store_run(session, run, adapted, solve_adapted(adapted, options, run.id, report))

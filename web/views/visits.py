@@ -345,6 +345,20 @@ def plan_results(plan_id: int):
                            today=local_today(utcnow()))
 
 
+@bp.get("/plans/<int:plan_id>/visits/<int:visit_id>")
+@roles_required("department")
+def plan_visit(plan_id: int, visit_id: int):
+    """The department's read of one visit of its plan: team, entry, results (the inspectors' page is theirs)."""
+    plan = department_plan(plan_id)
+    visit = db().get(Visit, visit_id)
+    if visit is None or plan.id not in {t.plan_id for t in visit.tasks}:
+        abort(404)
+    outcomes = db().scalars(select(ItemOutcome).where(ItemOutcome.visit_id == visit.id)
+                            .order_by(ItemOutcome.id)).all()
+    return render_template("visits/plan_visit.html", plan=plan, visit=visit, entry=db().get(VisitEntry, visit.id),
+                           outcomes=outcomes, today=local_today(utcnow()))
+
+
 @bp.post("/visits/<int:visit_id>/publish")
 @roles_required("department")
 def publish(visit_id: int):
