@@ -59,7 +59,7 @@ def _guarded(app: Flask, name: str, work, on_crash, *args) -> None:
     session = app.extensions["db_factory"]()
     try:
         work(app, session, *args)
-    except Exception as exc:  # noqa: BLE001 - the run records any failure for the page
+    except Exception:  # noqa: BLE001 - the run records any failure for the page
         log.exception("%s failed", name)
         session.rollback()
         on_crash(session, "系统内部错误，详情已记入服务器日志；请稍后重试，仍失败请联系系统管理员", *args)
