@@ -154,6 +154,7 @@ MATRIX: dict[str, Spec] = {
     "GET /public/plans/<int:plan_id>": S(*ANYONE, args=lambda w, s: {"plan_id": w[s]["filed"]}),
     "GET /public/results": S(*ANYONE),
     "GET /verify/<code>": S(*ANYONE),
+    "GET /verify": S(*ANYONE),
     # -- firms
     "GET /firms": S(LOGIN, 403, OK, OK, OK, OK),
     "GET /firms/<uscc>": S(LOGIN, MINE, OK, OK, OK, OK),
@@ -216,6 +217,7 @@ MATRIX: dict[str, Spec] = {
     "POST /offsite/<int:request_id>/evidence": S(LOGIN, MINE, 403, 403, 403, 403, body=lambda w, s: {
         "data": {"point": str(w[s]["request_point"]), "file": (io.BytesIO(PDF), "证明.pdf")},
         "content_type": "multipart/form-data"}),
+    "POST /offsite/<int:request_id>/evidence/<int:evidence_id>/remove": S(LOGIN, MINE, 403, 403, 403, 403),
     "POST /offsite/<int:request_id>/extend": S(LOGIN, MINE, 403, 403, 403, 403,
                                                body=form_body(lambda w, s: {"reason": "材料正在准备"})),
     "POST /offsite/<int:request_id>/submit": S(LOGIN, MINE, 403, 403, 403, 403),

@@ -23,7 +23,7 @@ from inspection.models import (
     User,
     Visit,
 )
-from inspection.operations.entries import local_today
+from inspection.operations.entries import EVALUATION_DAYS, local_today
 from inspection.operations.events import chain_head, utcnow
 
 from ..database import db
@@ -62,6 +62,11 @@ def home():
         context["firm"] = current_user.firm
         context["offsite"] = offsite_for_firm(current_user.firm)
         context["today"] = local_today(utcnow())
+        context["to_evaluate"] = [(v, v.day + dt.timedelta(days=EVALUATION_DAYS)) for v in session.scalars(
+            select(Visit).where(Visit.firm_id == current_user.firm_id, Visit.status == "completed",
+                                Visit.day >= context["today"] - dt.timedelta(days=EVALUATION_DAYS),
+                                ~select(Evaluation.id).where(Evaluation.visit_id == Visit.id).exists())
+            .order_by(Visit.day.desc()))]
     else:
         context["by_district"] = session.execute(
             select(District.name, func.count(Firm.id)).join(Firm, Firm.district_id == District.id)

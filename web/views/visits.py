@@ -311,6 +311,17 @@ def evaluate(visit_id: int):
 
 # -- Anyone ----------------------------------------------------------------------------------------
 
+@bp.get("/verify")
+def verify_form():
+    """The code verifier for a code typed or pasted by hand: it opens the code's own page."""
+    code = "".join((request.args.get("code") or "").split())
+    if code:
+        if "/verify/" in code:  # the whole address of a scanned code
+            code = code.rsplit("/verify/", 1)[1]
+        return redirect(url_for("views.verify", code=code[:2000]))
+    return render_template("visits/verify_form.html")
+
+
 @bp.get("/verify/<code>")
 @verify_limit
 def verify(code: str):
