@@ -155,6 +155,7 @@ MATRIX: dict[str, Spec] = {
     "GET /public/results": S(*ANYONE),
     "GET /verify/<code>": S(*ANYONE),
     "GET /verify": S(*ANYONE),
+    "GET /protocols/<name>": S(*ANYONE, args=lambda w, s: {"name": "event-log"}),
     # -- firms
     "GET /firms": S(LOGIN, 403, OK, OK, OK, OK),
     "GET /firms/<uscc>": S(LOGIN, MINE, OK, OK, OK, OK),

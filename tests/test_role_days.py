@@ -143,3 +143,41 @@ def test_alerts_are_raised_after_the_write_that_causes_them(app, client, login, 
         app.config["AUDIT_AFTER_WRITES"] = False
     alert = db_session.scalar(select(Alert).where(Alert.rule == "low_evaluation", Alert.firm_id == firm.id))
     assert alert is not None and alert.status == "open"
+
+
+def test_alert_evidence_reads_in_chinese_and_a_note_keeps_the_filter(client, login, make_firm, make_user, entered,
+                                                                     db_session):
+    firm = make_firm()
+    visit = entered(firm, day=TODAY - dt.timedelta(days=3))
+    user = make_user("enterprise", firm=firm)
+    db_session.commit()
+    login(user.username)
+    client.post(f"/visits/{visit.id}/evaluation", data={"score": "1", "complaint": "excessive"})
+    client.delete("/api/v1/session")
+    login("oversight")
+    client.post("/oversight/alerts/refresh")
+    page = client.get("/oversight/alerts?rule=low_evaluation&status=open").get_data(as_text=True)
+    assert "评分：1 分" in page and "投诉：检查过多过频" in page and "入企检查：查看记录" in page
+    assert "score：" not in page and "complaint：" not in page and "None" not in page
+    alert = db_session.scalar(select(Alert).where(Alert.rule == "low_evaluation", Alert.firm_id == firm.id))
+    saved = client.post(f"/oversight/alerts/{alert.id}?rule=low_evaluation&status=open",
+                        data={"status": "explained", "note": "已约谈"})
+    assert saved.status_code == 302
+    assert "rule=low_evaluation" in saved.headers["Location"] and "status=open" in saved.headers["Location"]
+
+
+def test_comparisons_take_the_same_span_of_the_year_before(client, login, make_firm, entered, db_session):
+    from inspection.kpis import Scope, monthly_entries, year_before  # noqa: PLC0415
+    today = dt.date(2026, 12, 5)
+    assert year_before(Scope(2026), today).until == dt.date(2025, 12, 5)
+    assert year_before(Scope(2025), today).until is None  # a finished year against a whole year
+    firm = make_firm()
+    entered(firm, department="ecology", item="HB-001", day=dt.date(2025, 12, 2))
+    entered(firm, department="ecology", item="HB-001", day=dt.date(2025, 12, 20))
+    db_session.commit()
+    whole = monthly_entries(db_session, Scope(2025, "ecology"))[11]
+    span = monthly_entries(db_session, year_before(Scope(2026, "ecology"), today))[11]
+    assert whole - span >= 1 and span >= 1
+    login("oversight")
+    report = client.get("/oversight/report?year=2025&month=12").get_data(as_text=True)
+    assert 'name="month"' in report and "<option value=\"12\" selected>" in report and "去年同月" in report
