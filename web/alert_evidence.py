@@ -91,10 +91,13 @@ def evidence_rows(alert, firm_uscc: str | None) -> list[dict]:
     for key, value in evidence.items():
         if key in ("visit", "visits", "visit_ids"):
             ids = value if isinstance(value, list) else [value]
+            if not firm_uscc:  # visits at several firms: their number (each firm's record has its own)
+                rows.append({"label": "涉及入企检查", "text": f"{len(ids)} 次", "href": None})
+                continue
             for n, visit_id in enumerate(ids, start=1):
                 label = "入企检查" if len(ids) == 1 else f"入企检查 {n}"
                 rows.append({"label": label, "text": "查看记录",
-                             "href": f"{url_for('views.firm', uscc=firm_uscc)}#visit-{visit_id}" if firm_uscc else None})
+                             "href": f"{url_for('views.firm', uscc=firm_uscc)}#visit-{visit_id}"})
         elif key == "plan":
             rows.append({"label": "检查计划", "text": "查看计划", "href": url_for("views.public_plan", plan_id=value)})
         elif key in LABELS:

@@ -312,7 +312,7 @@ def _make_plans(session: Session, progress: Progress, schedule_seconds: float) -
         weighting = "risk" if (code, joint) == ("market", False) and risk_model else "ratios"
         plan = create_plan(session, users[code], title=title, period_start=DEMO_PERIOD[0], period_end=DEMO_PERIOD[1],
                            item_codes=items, ratios=ratios, lead=lead, campaign=campaign if joint else None,
-                           series=f"{code}-{items[0]}", weighting=weighting,
+                           series=f"{users[code].department.short_name}·{items[0]} 轮换抽查", weighting=weighting,
                            on_site_reason=ON_SITE_REASONS.get(code))
         if stage != "draft":
             file_plan(session, users[code], plan)

@@ -336,7 +336,8 @@ def store_run(session: Session, run: ScheduleRun, adapted: Adapted, solution: di
     for item in solution["unscheduled"]:
         task = session.get(InspectionTask, adapted.tasks[item["task"]].id)
         task.visit_id, task.unscheduled_reason = None, reason_label(item["reason"], departments, districts)
-        unscheduled.append({"task": task.id, "plan": task.plan_id, "firm": task.firm.uscc, "reason": item["reason"]})
+        unscheduled.append({"task": task.id, "plan": task.plan_id, "firm": task.firm.uscc,
+                            "reason": task.unscheduled_reason})
     for task_id, reason in adapted.outside.items():
         task = session.get(InspectionTask, task_id)
         task.visit_id, task.unscheduled_reason = None, reason

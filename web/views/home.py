@@ -12,6 +12,7 @@ from checklists.models import CatalogueItem
 from core import clock
 from inspection import queries
 from inspection.models import (
+    Alert,
     Department,
     District,
     Evaluation,
@@ -78,6 +79,7 @@ def home():
                                           .where(CatalogueItem.status == "published"))
         context["plans"] = session.scalar(select(func.count(InspectionPlan.id)))
         context["users"] = session.scalar(select(func.count(User.id)))
+        context["open_alerts"] = session.scalar(select(func.count(Alert.id)).where(Alert.status == "open"))
         context["head"] = chain_head(session)
         context["exceptions"] = session.execute(
             select(Department.short_name, func.count(InspectionPlan.id),

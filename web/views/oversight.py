@@ -125,6 +125,7 @@ def dashboard():
     figures = {
         "monthly": kpis.monthly_entries(session, scope), "last_year": kpis.monthly_entries(session, last_year),
         "same_span": sum(kpis.monthly_entries(session, kpis.year_before(scope, today))),
+        "span_until": kpis.year_before(scope, today).until,
         "by_department": kpis.entries_by_department(session, scope), "joint": kpis.joint_share(session, scope),
         "by_district": kpis.entries_by_district(session, scope), "departments": kpis.department_figures(session, scope, today),
         "published": kpis.publication_rate(session, scope, today), "on_time": kpis.on_time_rate(session, scope, today),

@@ -58,9 +58,14 @@ def schedule(plan_id: int):
                                   ScheduleRun.period_end >= plan.period_start).order_by(ScheduleRun.id.desc()))
         if plan.id in (r.plan_ids or [])), None)
     unscheduled = [t for t in plan.tasks if t.status == "pending" and t.visit_id is None and t.unscheduled_reason]
+    # The plan's own figures: a build's statistics cover every plan of its period, and a later build of the
+    # period only what it placed anew.
+    figures = {"visits": len(visits), "joint": sum(1 for v in visits if v.joint),
+               "separate": sum(len({t.plan.department_id for t in v.tasks}) for v in visits),
+               "unscheduled": len(unscheduled)}
     return render_template("plans/schedule.html", plan=plan, visits=visits, by_day=by_day,
                            months=list(_months(plan.period_start, plan.period_end)), run=run,
-                           unscheduled=unscheduled, reasons=PASS_REASONS,
+                           unscheduled=unscheduled, reasons=PASS_REASONS, figures=figures,
                            running=run is not None and run.status in ("queued", "running"), today=clock.today())
 
 
