@@ -171,7 +171,7 @@ MATRIX: dict[str, Spec] = {
     "POST /scan": S(LOGIN, 403, OK, 403, 403, 403, body=form_body(lambda w, s: {"token": w["A"]["token"]})),
     "GET /scan/<token>": S(*INSP_PAGE, args=lambda w, s: {"token": w["A"]["token"]}),
     "GET /offline": S(*INSP_PAGE),
-    "GET /visits/<int:visit_id>": S(LOGIN, 403, MINE, 403, 403, 403),
+    "GET /visits/<int:visit_id>": S(LOGIN, 403, MINE, MINE, 403, 403),
     "POST /visits/<int:visit_id>/items": S(LOGIN, 403, MINE, 403, 403, 403, body=form_body(lambda w, s: {
         "task": w[s]["task"], "item": w[s]["item"], f"result_{w[s]['point']}": "compliant"})),
     "POST /visits/<int:visit_id>/leave": S(LOGIN, 403, MINE, 403, 403, 403),

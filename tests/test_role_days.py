@@ -62,6 +62,8 @@ def test_the_department_reaches_its_plans_visits_and_results_from_the_workbench(
     assert visit.firm.name in text and "检查人员" in text
     results = client.get(f"/plans/{plan_id}/results").get_data(as_text=True)
     assert f'/plans/{plan_id}/visits/{visit.id}' in results
+    shared = client.get(f"/visits/{visit.id}")  # the inspectors' address of the visit leads the department to its own
+    assert shared.status_code == 302 and shared.headers["Location"].endswith(f"/plans/{plan_id}/visits/{visit.id}")
 
 
 def test_a_firm_is_told_to_evaluate_and_may_do_so_for_ninety_days(client, login, make_firm, make_user, entered,

@@ -156,8 +156,15 @@ def _team_visit(visit_id: int) -> Visit:
 
 
 @bp.get("/visits/<int:visit_id>")
-@roles_required("inspector")
+@roles_required("inspector", "department")
 def visit(visit_id: int):
+    if current_user.role == "department":  # the department reads its visits under its plans
+        found = db().get(Visit, visit_id)
+        plan_id = next((t.plan_id for t in found.tasks if t.plan.department_id == current_user.department_id),
+                       None) if found else None
+        if plan_id is None:
+            abort(404)
+        return redirect(url_for("views.plan_visit", plan_id=plan_id, visit_id=visit_id))
     visit = _team_visit(visit_id)
     entry = db().get(VisitEntry, visit.id)
     code = inspection_code(visit, entry, current_app.config["SECRET_KEY"]) if entry else None
