@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
 import scheduler
+from core import clock
 
 from .. import draws
 from ..calendar import working_days
@@ -93,7 +94,10 @@ def _qualification(plan: InspectionPlan) -> str | None:
 
 def build_instance(session: Session, plans: list[InspectionPlan], start: dt.date, end: dt.date,
                    options: BuildOptions) -> Adapted:
-    days = working_days(start, end)
+    # Nothing is proposed on a day already gone; a period wholly past (records entered after the fact,
+    # the demo's history) keeps its own days.
+    today = clock.today()
+    days = working_days(max(start, today), end) if end >= today else working_days(start, end)
     tasks = session.scalars(select(InspectionTask).where(
         InspectionTask.plan_id.in_([p.id for p in plans]), InspectionTask.status == "pending",
         InspectionTask.on_site.is_(True))
