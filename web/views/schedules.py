@@ -101,6 +101,7 @@ def visit_action(plan_id: int, visit_id: int, action: str):
     try:
         if action == "lock":
             lock_visit(db(), current_user, visit, not visit.locked)
+            flash("已锁定：重新生成排程时保留该企业和日期，检查人员重新配备" if visit.locked else "已解锁", "success")
         elif action == "move":
             day = parse_day(request.form.get("day", ""), "day", "新的日期")
             move_visit(db(), current_user, visit, day)
