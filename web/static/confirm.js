@@ -1,10 +1,9 @@
-// A form with data-confirm="..." asks before it is sent (steps that cannot be undone).
-(function () {
-  "use strict";
-  document.addEventListener("submit", function (event) {
-    const form = event.target;
-    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
-      event.preventDefault();
-    }
-  }, true);
-})();
+// Irreversible steps ask first: a form with data-confirm submits only after the user agrees.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const question = form instanceof HTMLFormElement ? form.dataset.confirm : null;
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);

@@ -10,11 +10,13 @@ from sqlalchemy import select
 
 from checklists import queries as catalogue_queries
 from inspection import queries
+from inspection.calendar import credit_policy
 from inspection.errors import DomainError
 from inspection.models import WEIGHTING_LABELS, CampaignProposal, Firm, InspectionPlan
 from inspection.operations.campaigns import proposals_for, respond
 from inspection.operations.draws import EXCLUSION_LABELS, draw_plan
 from inspection.operations.plans import cancel_plan, create_plan, file_plan, update_plan
+from inspection.operations.pool import share_text
 
 from ..auth import roles_required
 from ..database import db
@@ -35,9 +37,10 @@ def plans():
 
 def _form_context(**extra):
     session = db()
-    return {"items": session.scalars(catalogue_queries.published_items(current_user.department.code)).all(),
+    items = session.scalars(catalogue_queries.published_items(current_user.department.code)).all()
+    return {"items": [i for i in items if not i.is_group],
             "risk_model": session.scalar(queries.published_risk_model()), "weightings": WEIGHTING_LABELS,
-            "districts": current_user.department.districts, "classes": CLASSES,
+            "districts": current_user.department.districts, "classes": CLASSES, "credit_policy": credit_policy(),
             "industries": session.scalars(select(Firm.industry).distinct().order_by(Firm.industry)).all(),
             **extra}
 
@@ -49,7 +52,7 @@ def _form_values(form) -> tuple[dict, dict]:
            "target_districts": form.getlist("target_districts"),
            "target_industries": form.getlist("target_industries"), "series": form.get("series") or None,
            "on_site_reason": form.get("on_site_reason") or None, "weighting": form.get("weighting") or "ratios",
-           "notice_days": form.get("notice_days") or None}
+           "notice_days": form.get("notice_days") or None, "credit_ratios": form.get("credit_ratios") == "1"}
     percents = {c: form.get(f"ratio_{c}", "").strip() for c in CLASSES}
     return raw, {**raw, "ratios": percents}
 
@@ -59,7 +62,7 @@ def _save_plan(save, shown_plan: InspectionPlan | None = None):
     raw, shown = _form_values(request.form)
     context = {"plan": shown_plan, **_form_context()}
     try:
-        ratios = {c: float(v) / 100 for c, v in shown["ratios"].items() if v}
+        ratios = {} if raw["credit_ratios"] else {c: float(v) / 100 for c, v in shown["ratios"].items() if v}
     except ValueError:
         return None, (render_template("plans/new.html", form=shown, errors={"ratios": ["抽查比例应为 0 至 100 的数字"]},
                                       **context), 422)
@@ -79,7 +82,7 @@ def _fields(data: dict) -> dict:
                 item_codes=data["items"], lead=data.get("lead"), ratios=data["ratios"],
                 target_districts=data["target_districts"], target_industries=data["target_industries"],
                 series=data.get("series"), on_site_reason=data.get("on_site_reason"), weighting=data["weighting"],
-                notice_days=data.get("notice_days"))
+                notice_days=data.get("notice_days"), credit_ratios=data["credit_ratios"])
 
 
 @bp.route("/plans/new", methods=["GET", "POST"])
@@ -107,7 +110,8 @@ def edit_plan(plan_id: int):
                 "items": [i.code for i in plan.items], "lead": plan.lead, "target_districts": plan.target_districts,
                 "target_industries": plan.target_industries, "series": plan.series,
                 "on_site_reason": plan.on_site_reason, "weighting": plan.weighting, "notice_days": plan.notice_days,
-                "ratios": {c: f"{v * 100:g}" for c, v in (plan.ratios or {}).items()}}
+                "ratios": {c: f"{v * 100:g}" for c, v in (plan.ratios or {}).items()},
+                "credit_ratios": plan.ratio_source == "credit_policy"}
         return render_template("plans/new.html", form=form, errors={}, plan=plan, **_form_context())
     saved, failed = _save_plan(lambda data: update_plan(db(), current_user, plan, **_fields(data)), plan)
     if failed:
@@ -142,7 +146,8 @@ def _detail(plan: InspectionPlan, status: int = 200):
     if plan.status == "draft" and plan.campaign_id is None:
         proposals = [(p, db().scalars(select(InspectionPlan).where(InspectionPlan.id.in_(p.plan_ids))).all())
                      for p in proposals_for(db(), plan)]
-    return render_template("plans/detail.html", plan=plan, summary=draw_summary(plan), proposals=proposals), status
+    return render_template("plans/detail.html", plan=plan, summary=draw_summary(plan), proposals=proposals,
+                           share=share_text(plan.share)), status
 
 
 @bp.get("/plans/<int:plan_id>")
