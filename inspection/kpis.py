@@ -36,6 +36,22 @@ class Scope:
     year: int
     department: str | None = None     # department code
     district: str | None = None       # district code
+    until: dt.date | None = None      # the last day counted (the same span of an earlier year); None: all of it
+
+
+def same_day(day: dt.date, year: int) -> dt.date:
+    """The same month and day in ``year`` (28 February for a 29th)."""
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return dt.date(year, 2, 28)
+
+
+def year_before(scope: Scope, today: dt.date) -> Scope:
+    """The year before ``scope`` over the same span: while ``scope`` is the running year, from 1 January to
+    today's date a year ago (a comparison of a part of this year with all of last year says nothing)."""
+    until = same_day(today, scope.year - 1) if scope.year == today.year else None
+    return Scope(scope.year - 1, scope.department, scope.district, until)
 
 
 TIMES = ("1", "2", "3+")
@@ -70,6 +86,8 @@ def facts(scope: Scope, month: int | None = None, *, per_department: bool = Fals
     """Fact rows of the scope: one per entered visit (the department's row when the scope names one),
     or one per department on each visit with ``per_department``."""
     stmt = select(EntryFact).where(EntryFact.year == scope.year)
+    if scope.until:
+        stmt = stmt.where(EntryFact.day <= scope.until)
     if month:
         stmt = stmt.where(EntryFact.month == month)
     if scope.department:
@@ -83,7 +101,13 @@ def facts(scope: Scope, month: int | None = None, *, per_department: bool = Fals
 
 def counted(scope: Scope, *, per_department: bool = False) -> Select:
     """``EntryCount`` rows of the scope, filtered as :func:`facts` filters ``EntryFact``: sum their
-    ``entries`` for the same counts as counting the facts, from a few hundred rows a year."""
+    ``entries`` for the same counts as counting the facts, from a few hundred rows a year. A scope cut
+    at a day (the same span of an earlier year) counts its facts into rows of the same shape."""
+    if scope.until:
+        keys = (EntryFact.year, EntryFact.month, EntryFact.department_id, EntryFact.district_id,
+                EntryFact.visit_row, EntryFact.departments, EntryFact.origin)
+        return (facts(scope, per_department=per_department).with_only_columns(*keys, func.count().label("entries"))
+                .group_by(*keys))
     stmt = select(EntryCount).where(EntryCount.year == scope.year)
     if scope.department:
         stmt = stmt.where(EntryCount.department_id == _department_id(scope.department))
@@ -270,11 +294,13 @@ def _department_counts(session: Session, scope: Scope) -> dict[int, tuple[int, i
     return {department: figures for department, figures in counts.items() if figures[0]}
 
 
-def department_figures(session: Session, scope: Scope) -> list[DepartmentFigures]:
-    """Per department: entries, joint entries, entries shared out over joint visits, last year's entries,
-    and the baseline the scheduler reported for the year's builds (each department alone)."""
+def department_figures(session: Session, scope: Scope, today: dt.date | None = None) -> list[DepartmentFigures]:
+    """Per department: entries, joint entries, entries shared out over joint visits, last year's entries
+    over the same span (to ``today``'s date while the year runs), and the baseline the scheduler reported for
+    the year's builds (each department alone)."""
     now = _department_counts(session, scope)
-    before = _department_counts(session, Scope(scope.year - 1, scope.department, scope.district))
+    before = _department_counts(session, year_before(scope, today) if today else
+                                Scope(scope.year - 1, scope.department, scope.district))
     runs = session.scalars(select(ScheduleRun).where(ScheduleRun.status == "done",
                                                      func.extract("year", ScheduleRun.period_start) == scope.year)).all()
     offsite = offsite_figures(session, scope).by_department

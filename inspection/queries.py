@@ -85,7 +85,7 @@ def published_results() -> Select:
             .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
             .outerjoin(Visit, Visit.id == ItemOutcome.visit_id)
             .where(ItemOutcome.published_at.is_not(None))
-            .order_by(func.coalesce(Visit.day, func.date(ItemOutcome.recorded_at)).desc(), ItemOutcome.id))
+            .order_by(func.coalesce(Visit.day, func.date(ItemOutcome.recorded_at)).desc(), ItemOutcome.id.desc()))
 
 
 def pending_offsite_tasks(department_id: int, today) -> Select:

@@ -156,6 +156,8 @@ MATRIX: dict[str, Spec] = {
     "GET /public/plans/<int:plan_id>": S(*ANYONE, args=lambda w, s: {"plan_id": w[s]["filed"]}),
     "GET /public/results": S(*ANYONE),
     "GET /verify/<code>": S(*ANYONE),
+    "GET /verify": S(*ANYONE),
+    "GET /protocols/<name>": S(*ANYONE, args=lambda w, s: {"name": "event-log"}),
     # -- firms
     "GET /firms": S(LOGIN, 403, OK, OK, OK, OK),
     "GET /firms/<uscc>": S(LOGIN, MINE, OK, OK, OK, OK),
@@ -172,7 +174,7 @@ MATRIX: dict[str, Spec] = {
     "POST /scan": S(LOGIN, 403, OK, 403, 403, 403, body=form_body(lambda w, s: {"token": w["A"]["token"]})),
     "GET /scan/<token>": S(*INSP_PAGE, args=lambda w, s: {"token": w["A"]["token"]}),
     "GET /offline": S(*INSP_PAGE),
-    "GET /visits/<int:visit_id>": S(LOGIN, 403, MINE, 403, 403, 403),
+    "GET /visits/<int:visit_id>": S(LOGIN, 403, MINE, MINE, 403, 403),
     "POST /visits/<int:visit_id>/items": S(LOGIN, 403, MINE, 403, 403, 403, body=form_body(lambda w, s: {
         "task": w[s]["task"], "item": w[s]["item"], f"result_{w[s]['point']}": "compliant"})),
     "POST /visits/<int:visit_id>/leave": S(LOGIN, 403, MINE, 403, 403, 403),
@@ -202,6 +204,12 @@ MATRIX: dict[str, Spec] = {
     "GET /plans/<int:plan_id>/results": S(LOGIN, 403, 403, MINE, 403, 403,
                                           args=lambda w, s: {"plan_id": w[s]["visit_plan"]}),
     "GET /plans/<int:plan_id>/schedule": S(LOGIN, 403, 403, MINE, 403, 403),
+    "GET /plans/<int:plan_id>/edit": S(LOGIN, 403, 403, MINE, 403, 403),
+    "POST /plans/<int:plan_id>/edit": S(LOGIN, 403, 403, MINE, 403, 403, body=form_body(lambda w, s: {
+        "title": "矩阵测试计划", "period_start": PERIOD[0].isoformat(),
+        "period_end": PERIOD[1].isoformat(), "items": "SC-003", "ratio_A": "5"})),
+    "GET /plans/<int:plan_id>/visits/<int:visit_id>": S(LOGIN, 403, 403, MINE, 403, 403,
+                                                       args=lambda w, s: {"plan_id": w[s]["visit_plan"]}),
     "POST /plans/<int:plan_id>/schedule/build": S(LOGIN, 403, 403, MINE, 403, 403),
     "POST /plans/<int:plan_id>/schedule/confirm": S(LOGIN, 403, 403, MINE, 403, 403),
     "POST /plans/<int:plan_id>/visits/<int:visit_id>/<action>": S(
@@ -213,6 +221,7 @@ MATRIX: dict[str, Spec] = {
     "POST /offsite/<int:request_id>/evidence": S(LOGIN, MINE, 403, 403, 403, 403, body=lambda w, s: {
         "data": {"point": str(w[s]["request_point"]), "file": (io.BytesIO(PDF), "证明.pdf")},
         "content_type": "multipart/form-data"}),
+    "POST /offsite/<int:request_id>/evidence/<int:evidence_id>/remove": S(LOGIN, MINE, 403, 403, 403, 403),
     "POST /offsite/<int:request_id>/extend": S(LOGIN, MINE, 403, 403, 403, 403,
                                                body=form_body(lambda w, s: {"reason": "材料正在准备"})),
     "POST /offsite/<int:request_id>/submit": S(LOGIN, MINE, 403, 403, 403, 403),

@@ -87,7 +87,7 @@ def database(request, tmp_path):
 
 def _app(url, **config):
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "jobs", "WTF_CSRF_ENABLED": False, "RATE_LIMITS": False,
-                      "SCHEDULE_TIME_LIMIT": 3.0, "SCHEDULE_WORKERS": 1, **config})
+                      "SCHEDULE_TIME_LIMIT": 3.0, "SCHEDULE_WORKERS": 1, "AUDIT_AFTER_WRITES": False, **config})
     app.test_client_class = CsrfClient
     return app
 

@@ -2,6 +2,7 @@
 import datetime as dt
 import hmac
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -170,6 +171,8 @@ def test_unschedulable_tasks_get_reasons(client, login, db_session):
     run = client.post(f"/api/v1/plans/{plan['id']}/schedule").get_json()
     assert run["unscheduled"], run["message"]
     assert all(item["reason"] for item in run["unscheduled"])
+    assert all(re.search("[\u4e00-\u9fff]", item["reason"]) and "department" not in item["reason"]
+               for item in run["unscheduled"]), run["unscheduled"][:3]
     assert run["stats"]["check"] == []
 
 
@@ -236,3 +239,20 @@ def test_a_later_plan_joins_the_visits_already_proposed(client, login):
     login("market")
     after = {v["firm"]: v["day"] for v in client.get(f"/api/v1/plans/{market['id']}/visits").get_json()}
     assert after == before
+
+
+def test_a_rebuild_keeps_a_locked_visit_beside_a_moved_one(client, joint_plans):
+    """Locking one visit and moving another, then rebuilding, staffs both and lets the plan be confirmed."""
+    _, fire_id = joint_plans
+    client.post(f"/api/v1/plans/{fire_id}/schedule")
+    visits = client.get(f"/api/v1/plans/{fire_id}/visits").get_json()
+    kept = next(v for v in visits if v["officers"])
+    target = next(v for v in visits if v["id"] != kept["id"] and v["day"] != "2026-04-29")
+    assert client.post(f"/api/v1/visits/{kept['id']}/lock", json={"locked": True}).status_code == 200
+    assert client.post(f"/api/v1/visits/{target['id']}/move", json={"day": "2026-04-29"}).status_code == 200
+    rebuilt = client.post(f"/api/v1/plans/{fire_id}/schedule")
+    assert rebuilt.get_json()["status"] == "done", rebuilt.get_json()
+    after = {v["id"]: v for v in client.get(f"/api/v1/plans/{fire_id}/visits").get_json()}
+    assert after[kept["id"]]["locked"] and after[kept["id"]]["day"] == kept["day"] and after[kept["id"]]["officers"]
+    assert after[target["id"]]["day"] == "2026-04-29" and after[target["id"]]["officers"]
+    assert client.post(f"/api/v1/plans/{fire_id}/confirm").status_code == 200

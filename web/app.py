@@ -102,6 +102,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         JOBS_QUEUE=os.environ.get("INSPECTION_JOBS_QUEUE", "inspection"),
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
         NOW=os.environ.get("INSPECTION_NOW", ""),
+        AUDIT_AFTER_WRITES=None if "INSPECTION_AUDIT_AFTER_WRITES" not in os.environ
+        else os.environ["INSPECTION_AUDIT_AFTER_WRITES"] != "0",
+        AUDIT_INTERVAL=float(os.environ.get("INSPECTION_AUDIT_INTERVAL", "30")),
     )
     if test_config:
         app.config.update(test_config)

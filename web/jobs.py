@@ -15,16 +15,29 @@ import logging
 import threading
 import time
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, request
+from flask_login import current_user
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 
+from inspection.db import serialise
 from inspection.errors import DomainError
 from inspection.models import ImportRun, RiskModel, ScheduleRun, User
+from inspection.operations.alerts import refresh_alerts
+from inspection.operations.entries import local_today
+from inspection.operations.events import utcnow
 from inspection.operations.import_runs import fail_import, run_import
 from inspection.operations.risk import fail_training, train
-from inspection.operations.schedules import BuildOptions, execute_run, fail_run, prepare_run, solve_adapted, store_run
+from inspection.operations.schedules import (
+    BuildOptions,
+    execute_run,
+    fail_run,
+    prepare_run,
+    progress_label,
+    solve_adapted,
+    store_run,
+)
 
 from .database import db
 
@@ -51,10 +64,10 @@ def _guarded(app: Flask, name: str, work, on_crash, *args) -> None:
     session = app.extensions["db_factory"]()
     try:
         work(app, session, *args)
-    except Exception as exc:  # noqa: BLE001 - the run records any failure for the page
+    except Exception:  # noqa: BLE001 - the run records any failure for the page
         log.exception("%s failed", name)
         session.rollback()
-        on_crash(session, f"{type(exc).__name__}: {exc}", *args)
+        on_crash(session, "系统内部错误，详情已记入服务器日志；请稍后重试，仍失败请联系系统管理员", *args)
         session.commit()
     finally:
         session.close()
@@ -113,7 +126,7 @@ def _schedule(app: Flask, session, run_id: int) -> None:
         if now - last[0] < 0.5 and fraction < 1:
             return
         last[0] = now
-        run.progress, run.message = round(0.05 + 0.9 * fraction, 3), message
+        run.progress, run.message = round(0.05 + 0.9 * fraction, 3), progress_label(message)
         session.commit()
 
     store_run(session, run, adapted, solve_adapted(adapted, options, run.id, report))
@@ -219,6 +232,73 @@ def work(app: Flask, *, burst: bool = False) -> None:
     Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=False)
 
 
+# -- Audit rules after writes -----------------------------------------------------------------------------
+# Oversight's alerts follow the records: after a write that succeeded, the audit rules run again (at most once
+# every AUDIT_INTERVAL seconds, and once more after the last write of a burst), in a thread of their own. With
+# JOBS=inline (tests, one process) they run in the request's teardown instead, when AUDIT_AFTER_WRITES is set.
+
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def _note_write(response):
+    if (request.method in WRITES and response.status_code < 400 and current_user.is_authenticated
+            and not request.path.startswith(("/oversight/alerts", "/api/v1/oversight/alerts"))):
+        g.audit_due = True
+    return response
+
+
+def _after_write(exc) -> None:
+    if exc is None and g.pop("audit_due", False):
+        audit_soon(current_app._get_current_object())
+
+
+def audit_soon(app: Flask) -> None:
+    """Run the audit rules soon (see above); the caller's own work must be committed."""
+    if not app.config["AUDIT_AFTER_WRITES"]:
+        return
+    if app.config["JOBS"] == "inline":
+        session = db()
+        try:
+            refresh_alerts(session, today=local_today(utcnow()))
+            session.commit()
+        except Exception:  # noqa: BLE001 - the write itself succeeded; the next one audits again
+            log.exception("audit after a write failed")
+            session.rollback()
+        return
+    state = app.extensions.setdefault("audit", {"lock": threading.Lock(), "pending": False, "running": False,
+                                                "last": -1e9})
+    with state["lock"]:
+        state["pending"] = True
+        if state["running"]:
+            return
+        state["running"] = True
+    threading.Thread(target=_audit_loop, args=(app, state), name="audit", daemon=True).start()
+
+
+def _audit_loop(app: Flask, state: dict) -> None:
+    while True:
+        wait = state["last"] + app.config["AUDIT_INTERVAL"] - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        with state["lock"]:
+            if not state["pending"]:
+                state["running"] = False
+                return
+            state["pending"] = False
+            state["last"] = time.monotonic()
+        try:
+            with app.extensions["db_factory"]() as session:
+                serialise(session, "audit-rules")
+                refresh_alerts(session, today=local_today(utcnow()))
+                session.commit()
+        except Exception:  # noqa: BLE001 - logged (the database may be gone); the next write audits again
+            log.exception("audit rules failed")
+
+
 def init_app(app: Flask) -> None:
     if app.config["JOBS"] == "rq" and not app.config["REDIS_URL"]:
         raise RuntimeError("INSPECTION_JOBS=rq 需要设置 REDIS_URL")
+    if app.config.get("AUDIT_AFTER_WRITES") is None:
+        app.config["AUDIT_AFTER_WRITES"] = app.config["JOBS"] != "inline"
+    app.after_request(_note_write)
+    app.teardown_request(_after_write)

@@ -33,6 +33,7 @@ from ..models import (
     officer_districts,
 )
 from ..operations.accounts import create_user
+from ..operations.alerts import refresh_alerts
 from ..operations.catalogue import load_catalogue_file
 from ..operations.draws import draw_campaign, draw_plan
 from ..operations.entries import (
@@ -116,6 +117,8 @@ def build_demo_city(session: Session, *, seed: int = 20260301, firms: int = 6000
     if building:
         firm3 = session.scalar(select(User).where(User.username == "firm3"))
         summary["door"] = make_door_history(session, local_today(utcnow()), firm3.firm if firm3 else None)
+        # Oversight's alerts are there when the demo starts, as the running platform raises them after each write.
+        summary["alerts"] = sum(refresh_alerts(session, today=local_today(utcnow())).values())
     return summary
 
 
@@ -295,6 +298,9 @@ DEMO_PLANS = [
     ("hr", "12月劳动密集型企业劳动用工检查", ["RS-001"], {"A": 0.03, "B": 0.05, "C": 0.1, "D": 0.2}, False, None, "draft"),
 ]
 DEMO_PERIOD = (dt.date(2026, 12, 1), dt.date(2026, 12, 31))
+# Plans whose items could all be checked off-site but which go into the firms, and why. The housing and hr
+# drafts then overlap on the firms they may draw: their detail pages propose a joint campaign.
+ON_SITE_REASONS = {"hr": "须现场核对在岗人员与劳动用工台账是否一致"}
 
 
 def _make_plans(session: Session, progress: Progress, schedule_seconds: float) -> int:
@@ -310,7 +316,8 @@ def _make_plans(session: Session, progress: Progress, schedule_seconds: float) -
         weighting = "risk" if (code, joint) == ("market", False) and risk_model else "ratios"
         plan = create_plan(session, users[code], title=title, period_start=DEMO_PERIOD[0], period_end=DEMO_PERIOD[1],
                            item_codes=items, ratios=ratios, lead=lead, campaign=campaign if joint else None,
-                           series=f"{code}-{items[0]}", weighting=weighting)
+                           series=f"{users[code].department.short_name}·{items[0]} 轮换抽查", weighting=weighting,
+                           on_site_reason=ON_SITE_REASONS.get(code))
         if stage != "draft":
             file_plan(session, users[code], plan)
         plans.append((plan, stage))

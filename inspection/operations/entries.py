@@ -543,12 +543,23 @@ def publish_results(session: Session, actor: User, visit: Visit) -> list[ItemOut
 
 # -- The firm's side (事后评价) ----------------------------------------------------------------
 
+EVALUATION_DAYS = 90   # a firm evaluates a visit within this many days of it
+
+
+def evaluation_closes(visit: Visit) -> dt.date:
+    """The last day on which the firm may evaluate ``visit``."""
+    return visit.day + dt.timedelta(days=EVALUATION_DAYS)
+
+
 def evaluate_visit(session: Session, user: User, visit: Visit, score: int, comment: str = "",
                    complaint: str | None = None) -> Evaluation:
     if user.role != "enterprise" or user.firm_id != visit.firm_id:
         raise NotPermitted("只有被检查企业可以评价本次检查")
     if visit.status != "completed":
         raise InvalidState("检查结束后才能评价")
+    if local_today(utcnow()) > evaluation_closes(visit):
+        raise InvalidState(f"评价期限已过：检查结束后 {EVALUATION_DAYS} 天内可以评价（本次检查截至 "
+                           f"{evaluation_closes(visit):%Y-%m-%d}）；如有意见，可向监督机构反映")
     if not 1 <= score <= 5:
         raise InvalidInput("评分应为 1 至 5 分", fields={"score": "应为 1 至 5"})
     if complaint is not None and complaint not in COMPLAINTS:

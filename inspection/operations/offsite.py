@@ -256,6 +256,22 @@ def add_evidence(session: Session, actor: User, request: OffsiteRequest, point_i
     return evidence
 
 
+def remove_evidence(session: Session, actor: User, request: OffsiteRequest, evidence: OffsiteEvidence) -> None:
+    """The firm takes back a file or an answer it added, until it hands the evidence in. The stored file stays
+    (it is named by its content, which another upload may share, and the event log names its digest)."""
+    _require_firm(actor, request)
+    if evidence.request_id != request.id or evidence.kind not in ("file", "answer"):
+        raise InvalidInput("该材料不属于本次非现场核查", fields={"evidence": evidence.id})
+    if request.status != "sent":
+        raise InvalidState("材料已提交审核或核查已结束，不能再删除")
+    request.evidence.remove(evidence)
+    session.delete(evidence)
+    session.flush()
+    append_event(session, actor, "offsite.evidence_removed", f"offsite:{request.id}",
+                 {"point": evidence.point.position, "item": evidence.point.item.code, "kind": evidence.kind,
+                  "sha256": evidence.sha256})
+
+
 def stored_name(evidence: OffsiteEvidence) -> str:
     """The file's name in the evidence folder: its SHA-256 and the suffix of its detected type."""
     suffix = next(s for _, s, content_type, _ in FILE_TYPES if content_type == evidence.content_type)

@@ -89,22 +89,21 @@ def _check_quiet_exception(kind: str | None, evidence: str | None) -> tuple[str 
     return kind, evidence
 
 
-def create_plan(session: Session, actor: User, *, title: str, period_start: dt.date, period_end: dt.date,
-                item_codes: list[str], lead: str | None = None, ratios: dict | None = None,
-                target_districts: list[str] | None = None, target_industries: list[str] | None = None,
-                target_tags: list[str] | None = None, officers_needed: int = 2, series: str | None = None,
-                campaign: JointCampaign | None = None, quiet_exception: str | None = None,
-                quiet_exception_evidence: str | None = None, officer_pool: list[str] | None = None,
-                on_site_reason: str | None = None, weighting: str = "ratios",
-                notice_days: int | None = None, credit_ratios: bool = False) -> InspectionPlan:
-    """Create a draft plan of the actor's department on published catalogue items; ``weighting`` is
-    ``ratios`` (class ratios only) or ``risk`` (the same ratios, firms weighted by their risk scores).
-    With ``credit_ratios`` the class ratios are the city's credit policy (信用风险分类监管)."""
+def _checked(session: Session, actor: User, *, title: str, period_start: dt.date, period_end: dt.date,
+             item_codes: list[str], lead: str | None, ratios: dict | None, target_districts: list[str] | None,
+             target_industries: list[str] | None, target_tags: list[str] | None, officers_needed: int,
+             series: str | None, campaign: JointCampaign | None, quiet_exception: str | None,
+             quiet_exception_evidence: str | None, officer_pool: list[str] | None, on_site_reason: str | None,
+             weighting: str, notice_days: int | None, credit_ratios: bool) -> tuple[dict, object]:
+    """A draft plan's fields, each checked (the same rules for a new draft and an edited one), and the
+    lead record it rests on."""
     if actor.role != "department" or actor.department is None:
         raise NotPermitted("只有执法部门账号可以编制检查计划")
     if weighting not in WEIGHTINGS:
         raise InvalidInput("抽取方式应为 ratios（按信用风险分类比例）或 risk（比例 + 风险加权）",
                            fields={"weighting": "取值无效"})
+    if not (title or "").strip():
+        raise InvalidInput("请填写计划名称", fields={"title": "必填"})
     if period_end < period_start:
         raise InvalidInput("计划结束日期早于开始日期", fields={"period_end": "早于开始日期"})
     items = require_items(session, item_codes, department=actor.department, on=period_start)
@@ -132,27 +131,78 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
             raise InvalidInput("本市尚未设定信用风险分类抽查比例（城市文件的 credit_ratios）",
                                fields={"credit_ratios": "未设定"})
     clean_ratios = _check_ratios(ratios or {})
-    plan = InspectionPlan(
-        department=actor.department, title=title.strip(), period_start=period_start, period_end=period_end,
-        status="draft", lead=(lead or "").strip() or None, lead_id=record.id if record else None, created_by=actor, created_at=utcnow(), items=items,
+    return dict(
+        title=title.strip(), period_start=period_start, period_end=period_end,
+        lead=(lead or "").strip() or None, lead_id=record.id if record else None, items=items,
         ratios=clean_ratios, target_districts=check_jurisdiction(actor.department, target_districts or []),
         target_industries=list(dict.fromkeys(target_industries or [])),
         target_tags=list(dict.fromkeys(target_tags or [])), officer_pool=pool, officers_needed=officers_needed,
         series=(series or "").strip() or None, campaign=campaign, quiet_exception=exception,
         quiet_exception_evidence=evidence, on_site_reason=(on_site_reason or "").strip() or None,
         weighting=weighting, notice_days=_check_notice(items, notice_days),
-        ratio_source="credit_policy" if credit_ratios else "plan")
-    if clean_ratios:
+        ratio_source="credit_policy" if credit_ratios else "plan"), record
+
+
+def _plan_payload(plan: InspectionPlan, record) -> dict:
+    return {"department": plan.department.code, "title": plan.title,
+            "period": [plan.period_start, plan.period_end], "items": [f"{i.code}@{i.version}" for i in plan.items],
+            "ratios": plan.ratios, "ratio_source": plan.ratio_source, "share": plan.share,
+            "campaign": plan.campaign.id if plan.campaign else None,
+            "quiet_exception": plan.quiet_exception, "on_site": plan.on_site, "on_site_reason": plan.on_site_reason,
+            "weighting": plan.weighting, "lead": record.reference if record else None}
+
+
+def create_plan(session: Session, actor: User, *, title: str, period_start: dt.date, period_end: dt.date,
+                item_codes: list[str], lead: str | None = None, ratios: dict | None = None,
+                target_districts: list[str] | None = None, target_industries: list[str] | None = None,
+                target_tags: list[str] | None = None, officers_needed: int = 2, series: str | None = None,
+                campaign: JointCampaign | None = None, quiet_exception: str | None = None,
+                quiet_exception_evidence: str | None = None, officer_pool: list[str] | None = None,
+                on_site_reason: str | None = None, weighting: str = "ratios",
+                notice_days: int | None = None, credit_ratios: bool = False) -> InspectionPlan:
+    """Create a draft plan of the actor's department on published catalogue items; ``weighting`` is
+    ``ratios`` (class ratios only) or ``risk`` (the same ratios, firms weighted by their risk scores).
+    With ``credit_ratios`` the class ratios are the city's credit policy (信用风险分类监管)."""
+    fields, record = _checked(session, actor, title=title, period_start=period_start, period_end=period_end,
+                              item_codes=item_codes, lead=lead, ratios=ratios, target_districts=target_districts,
+                              target_industries=target_industries, target_tags=target_tags,
+                              officers_needed=officers_needed, series=series, campaign=campaign,
+                              quiet_exception=quiet_exception, quiet_exception_evidence=quiet_exception_evidence,
+                              officer_pool=officer_pool, on_site_reason=on_site_reason, weighting=weighting,
+                              notice_days=notice_days, credit_ratios=credit_ratios)
+    plan = InspectionPlan(department=actor.department, status="draft", created_by=actor, created_at=utcnow(),
+                          **fields)
+    if plan.ratios:
         plan.share = check_share(session, plan)
     session.add(plan)
     session.flush()
-    append_event(session, actor, "plan.created", f"plan:{plan.id}",
-                 {"department": actor.department.code, "title": plan.title,
-                  "period": [period_start, period_end], "items": [f"{i.code}@{i.version}" for i in items],
-                  "ratios": plan.ratios, "ratio_source": plan.ratio_source, "share": plan.share,
-                  "campaign": campaign.id if campaign else None,
-                  "quiet_exception": exception, "on_site": plan.on_site, "on_site_reason": plan.on_site_reason,
-                  "weighting": weighting, "lead": record.reference if record else None})
+    append_event(session, actor, "plan.created", f"plan:{plan.id}", _plan_payload(plan, record))
+    return plan
+
+
+def update_plan(session: Session, actor: User, plan: InspectionPlan, *, title: str, period_start: dt.date,
+                period_end: dt.date, item_codes: list[str], lead: str | None = None, ratios: dict | None = None,
+                target_districts: list[str] | None = None, target_industries: list[str] | None = None,
+                series: str | None = None, on_site_reason: str | None = None, weighting: str = "ratios",
+                notice_days: int | None = None, credit_ratios: bool = False) -> InspectionPlan:
+    """Edit a draft of the actor's department; a filed plan is fixed (its seed is committed to)."""
+    require_department_of(actor, plan)
+    if plan.status != "draft":
+        raise InvalidState(f"计划「{plan.title}」当前状态为「{plan.status_label}」，只有草稿可以修改")
+    fields, record = _checked(session, actor, title=title, period_start=period_start, period_end=period_end,
+                              item_codes=item_codes, lead=lead, ratios=ratios, target_districts=target_districts,
+                              target_industries=target_industries, target_tags=plan.target_tags,
+                              officers_needed=plan.officers_needed, series=series, campaign=plan.campaign,
+                              quiet_exception=plan.quiet_exception,
+                              quiet_exception_evidence=plan.quiet_exception_evidence,
+                              officer_pool=plan.officer_pool, on_site_reason=on_site_reason, weighting=weighting,
+                              notice_days=notice_days, credit_ratios=credit_ratios)
+    with session.no_autoflush:
+        for name, value in fields.items():
+            setattr(plan, name, value)
+        plan.share = check_share(session, plan) if plan.ratios else None
+    session.flush()
+    append_event(session, actor, "plan.updated", f"plan:{plan.id}", _plan_payload(plan, record))
     return plan
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -15,6 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
 import scheduler
+from core import clock
 
 from .. import draws
 from ..calendar import working_days
@@ -92,7 +94,10 @@ def _qualification(plan: InspectionPlan) -> str | None:
 
 def build_instance(session: Session, plans: list[InspectionPlan], start: dt.date, end: dt.date,
                    options: BuildOptions) -> Adapted:
-    days = working_days(start, end)
+    # Nothing is proposed on a day already gone; a period wholly past (records entered after the fact,
+    # the demo's history) keeps its own days.
+    today = clock.today()
+    days = working_days(max(start, today), end) if end >= today else working_days(start, end)
     tasks = session.scalars(select(InspectionTask).where(
         InspectionTask.plan_id.in_([p.id for p in plans]), InspectionTask.status == "pending",
         InspectionTask.on_site.is_(True))
@@ -156,6 +161,67 @@ def build_instance(session: Session, plans: list[InspectionPlan], start: dt.date
     instance = {"days": [d.isoformat() for d in days], "firms": instance_firms, "officers": instance_officers,
                 "tasks": instance_tasks}
     return Adapted(instance, task_map, officer_map, firm_map, outside, pinned)
+
+
+_PROGRESS = (
+    (re.compile(r"prepared (\d+) on-site tasks, (\d+) firms, (\d+) officers"),
+     "已读入 {0} 项入企任务，涉及 {1} 家企业、{2} 名检查人员"),
+    (re.compile(r"greedy: (\d+) unscheduled, (\d+) visits"), "初步方案：{1} 次入企，未排定 {0} 项"),
+    (re.compile(r"lns (\d+): (\d+) unscheduled, (\d+) visits"), "正在优化（第 {0} 轮）：{2} 次入企，未排定 {1} 项"),
+    (re.compile(r"best: (\d+) unscheduled, (\d+) visits"), "最优方案：{1} 次入企，未排定 {0} 项"),
+    (re.compile(r"staffing (\d+)/(\d+)"), "正在配备检查人员（{0}/{1}）"),
+    (re.compile(r"done"), "求解完成，正在保存"),
+)
+
+
+def progress_label(message: str) -> str:
+    """The solver's progress note (English, from the ``scheduler`` library) as the page shows it."""
+    for pattern, label in _PROGRESS:
+        match = pattern.fullmatch(message.strip())
+        if match:
+            return label.format(*match.groups())
+    return "正在求解排程"
+
+
+_D = r"department (\S+)"
+_REASONS = (
+    (r"window has no working day of the horizon: move the window into the planning period",
+     "任务时间窗内没有排程期间的工作日：请把时间窗移入计划期间"),
+    (r"window has no day the firm is open", "任务时间窗内企业没有可以入企的日子（宁静期等）"),
+    (rf"{_D} has no officers available in the horizon", "{d1}在排程期间没有在岗的检查人员"),
+    (rf"no officer of {_D} covers district (\S+)", "{d1}没有负责{x2}的检查人员"),
+    (rf"no officer of {_D} is qualified for (.+)", "{d1}没有具备「{2}」资质的检查人员"),
+    (rf"no officer of {_D} qualified for (.+) covers district (\S+)", "{d1}具备「{2}」资质的检查人员都不负责{x3}"),
+    (rf"task needs (\d+) officers of {_D} but only (\d+) are (?:qualified for .+ and )?covering district (\S+)",
+     "任务需要{d2}的 {1} 名检查人员，但负责{x4}且符合条件的只有 {3} 名"),
+    (rf"no eligible officer of {_D} works on a day of the window when the firm is open",
+     "任务时间窗内企业可入企的日子里，{d1}没有符合条件的检查人员在岗"),
+    (rf"on no open day of the window do (\d+) eligible officers of {_D} work: widen the window or roster more officers",
+     "任务时间窗内没有一天有{d2}的 {1} 名符合条件的检查人员在岗：请放宽时间窗或安排更多人员在岗"),
+    (r"the time limit ran out before the solver could place this task: give it more time",
+     "求解时间用尽时尚未安排该任务：请重新生成排程"),
+    (r"firm's visit cap reached: its tasks' windows need more days than max_visits \((\d+)\); "
+     r"raise the cap or align the windows", "企业在期间内的入企次数已达上限（{1} 次）：请让各部门任务的时间窗对齐"),
+    (rf"firm's visit cap \((\d+)\) is used on days outside this task's window, where officer capacity allowed the "
+     rf"firm's other tasks; officers of {_D} had no room on the window's open days",
+     "企业的入企次数（上限 {1} 次）已用在本任务时间窗以外的日子，{d2}的检查人员在时间窗内已排满"),
+    (rf"officers of {_D} are free on (.+) but a visit there would break the firm's visit cap or its other tasks' staffing",
+     "{d1}的检查人员在 {2} 有空，但那几天入企会超出企业的入企次数上限或影响其他任务的人员配备"),
+    (rf"officers of {_D} are at capacity on every open day of the window", "{d1}的检查人员在任务时间窗内每个可入企日都已排满"),
+)
+
+
+def reason_label(reason: str, departments: dict[str, str], districts: dict[str, str]) -> str:
+    """The solver's reason for an unscheduled task (English, from the ``scheduler`` library) in the
+    planner's words, departments and districts by name."""
+    for pattern, label in _REASONS:
+        match = re.fullmatch(pattern, reason.strip())
+        if match:
+            groups = ("", *match.groups())  # {1} is the first group
+            names = {f"d{i}": departments.get(g, g) for i, g in enumerate(groups)}
+            names |= {f"x{i}": districts.get(g, g) for i, g in enumerate(groups)}
+            return label.format(*groups, **names)
+    return reason
 
 
 def start_build(session: Session, actor: User, plan: InspectionPlan) -> ScheduleRun:
@@ -258,6 +324,9 @@ def store_run(session: Session, run: ScheduleRun, adapted: Adapted, solution: di
         if visit is None:
             visit = Visit(firm_id=firm.id, day=day, status="proposed", locked=False, created_at=now)
             session.add(visit)
+        else:  # a locked visit keeps its firm and day; its team is drawn again with everyone else's
+            visit.officers.clear()
+            visit.rankings.clear()
         visit.schedule_run_id = run.id
         session.flush()
         tasks = [session.get(InspectionTask, adapted.tasks[key].id) for key in entry["tasks"]]
@@ -266,10 +335,13 @@ def store_run(session: Session, run: ScheduleRun, adapted: Adapted, solution: di
         final_visits.append((visit, tasks, entry))
     teams = assign_teams(session, adapted, final_visits)
     unscheduled = []
+    departments = {t.plan.department.code: t.plan.department.short_name for t in adapted.tasks.values()}
+    districts = {f.district.code: f.district.name for f in adapted.firms.values()}
     for item in solution["unscheduled"]:
         task = session.get(InspectionTask, adapted.tasks[item["task"]].id)
-        task.visit_id, task.unscheduled_reason = None, item["reason"]
-        unscheduled.append({"task": task.id, "plan": task.plan_id, "firm": task.firm.uscc, "reason": item["reason"]})
+        task.visit_id, task.unscheduled_reason = None, reason_label(item["reason"], departments, districts)
+        unscheduled.append({"task": task.id, "plan": task.plan_id, "firm": task.firm.uscc,
+                            "reason": task.unscheduled_reason})
     for task_id, reason in adapted.outside.items():
         task = session.get(InspectionTask, task_id)
         task.visit_id, task.unscheduled_reason = None, reason

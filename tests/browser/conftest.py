@@ -78,6 +78,8 @@ def _context(browser, **options):
     """A browser profile whose clock reads the platform's (the phone signs offline records with it)."""
     context = browser.new_context(locale="zh-CN", **options)
     context.clock.install(time=clock.now().replace(tzinfo=dt.UTC))
+    # Steps that cannot be undone ask first (data-confirm); the person at the browser says yes.
+    context.on("page", lambda page: page.on("dialog", lambda dialog: dialog.accept()))
     return context
 
 

@@ -87,6 +87,8 @@ def _build_demo(seed: int, firms: int):
     if summary.get("risk_model"):
         click.echo(f"预警模型版本 {summary['risk_model']} 已用 {len(HISTORY_YEARS)} 个历史年度训练并发布；"
                    f"包容审慎清单 {summary['leniency']} 份")
+    if "alerts" in summary:
+        click.echo(f"审查规则已运行：监督预警 {summary['alerts']} 条待处理")
 
 
 @click.command("serve")

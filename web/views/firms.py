@@ -1,12 +1,14 @@
 """Firm pages: officials browse and search; an enterprise sees only its own firm."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
 from inspection import queries
 from inspection.models import CREDIT_CLASSES, LEAD_KIND_LABELS
-from inspection.operations.entries import local_today
+from inspection.operations.entries import EVALUATION_DAYS, local_today
 from inspection.operations.events import utcnow
 from inspection.permissions import can_list_firms, can_view_firm, can_view_request
 
@@ -49,7 +51,9 @@ def firm(uscc: str):
     if firm is None or not can_view_firm(current_user, firm):
         abort(404)
     offsite = [r for r in offsite_for_firm(firm) if can_view_request(current_user, r)]
+    context = firm_visits_context(firm)
+    closes = {v["visit"]: dt.date.fromisoformat(v["day"]) + dt.timedelta(days=EVALUATION_DAYS)
+              for v in context["record"]}
     return render_template("firms/detail.html", firm=firm, offsite=offsite, today=local_today(utcnow()),
-                           lead_kinds=LEAD_KIND_LABELS,
-                           risk=firm_risk(db(), firm, current_user),
-                           **firm_visits_context(firm))
+                           lead_kinds=LEAD_KIND_LABELS, evaluation_days=EVALUATION_DAYS, closes=closes,
+                           risk=firm_risk(db(), firm, current_user), **context)

@@ -12,6 +12,7 @@ from checklists.models import CatalogueItem
 from core import clock
 from inspection import queries
 from inspection.models import (
+    Alert,
     Department,
     District,
     Evaluation,
@@ -23,7 +24,7 @@ from inspection.models import (
     User,
     Visit,
 )
-from inspection.operations.entries import local_today
+from inspection.operations.entries import EVALUATION_DAYS, local_today
 from inspection.operations.events import chain_head, utcnow
 
 from ..database import db
@@ -62,6 +63,11 @@ def home():
         context["firm"] = current_user.firm
         context["offsite"] = offsite_for_firm(current_user.firm)
         context["today"] = local_today(utcnow())
+        context["to_evaluate"] = [(v, v.day + dt.timedelta(days=EVALUATION_DAYS)) for v in session.scalars(
+            select(Visit).where(Visit.firm_id == current_user.firm_id, Visit.status == "completed",
+                                Visit.day >= context["today"] - dt.timedelta(days=EVALUATION_DAYS),
+                                ~select(Evaluation.id).where(Evaluation.visit_id == Visit.id).exists())
+            .order_by(Visit.day.desc()))]
     else:
         context["by_district"] = session.execute(
             select(District.name, func.count(Firm.id)).join(Firm, Firm.district_id == District.id)
@@ -73,6 +79,7 @@ def home():
                                           .where(CatalogueItem.status == "published"))
         context["plans"] = session.scalar(select(func.count(InspectionPlan.id)))
         context["users"] = session.scalar(select(func.count(User.id)))
+        context["open_alerts"] = session.scalar(select(func.count(Alert.id)).where(Alert.status == "open"))
         context["head"] = chain_head(session)
         context["exceptions"] = session.execute(
             select(Department.short_name, func.count(InspectionPlan.id),

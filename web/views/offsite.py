@@ -28,6 +28,7 @@ from inspection.operations.offsite import (
     download_name,
     extend_deadline,
     publish_offsite,
+    remove_evidence,
     review_request,
     send_request,
     stored_name,
@@ -136,6 +137,18 @@ def offsite_evidence(request_id: int):
         if answer.strip():
             add_evidence(db(), current_user, found, point_id, folder=evidence_folder(), answer=answer)
     return attempt(add, "材料已保存，可继续补充；全部要点提交后请点击“提交审核”", _request_url(found, f"#point-{point_id}"))
+
+
+@bp.post("/offsite/<int:request_id>/evidence/<int:evidence_id>/remove")
+@roles_required("enterprise")
+def offsite_evidence_remove(request_id: int, evidence_id: int):
+    found = _visible_request(request_id)
+    evidence = db().get(OffsiteEvidence, evidence_id)
+    if evidence is None or evidence.request_id != found.id:
+        abort(404)
+    point_id = evidence.point_id
+    return attempt(lambda: remove_evidence(db(), current_user, found, evidence), "已删除该材料",
+                   _request_url(found, f"#point-{point_id}"))
 
 
 @bp.post("/offsite/<int:request_id>/extend")

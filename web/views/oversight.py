@@ -31,6 +31,7 @@ from inspection.operations.alerts import handle_alert, refresh_alerts
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 
+from ..alert_evidence import evidence_rows
 from ..auth import roles_required
 from ..database import db
 from ..exports import table_file
@@ -64,7 +65,8 @@ def alerts():
                                   .group_by(Alert.rule)).all())
     firms = {f.id: f for f in session.scalars(select(Firm).where(Firm.id.in_({a.firm_id for a in rows if a.firm_id})))}
     departments = {d.id: d for d in session.scalars(select(Department))}
-    return render_template("oversight/alerts.html", alerts=rows, rules=ALERT_RULES, statuses=ALERT_STATUS_LABELS,
+    evidence = {a.id: evidence_rows(a, firms[a.firm_id].uscc if a.firm_id in firms else None) for a in rows}
+    return render_template("oversight/alerts.html", evidence=evidence, alerts=rows, rules=ALERT_RULES, statuses=ALERT_STATUS_LABELS,
                            selected=selected, counts=counts, firms=firms,
                            selected_args={"rule": selected["rule"] or "", "status": selected["status"] or ""},
                            departments=departments)
@@ -86,7 +88,8 @@ def handle(alert_id: int):
         abort(404)
     return attempt(lambda: handle_alert(db(), current_user, alert, request.form.get("status", ""),
                                         request.form.get("note", "")),
-                   "预警处理情况已记录", url_for("views.alerts") + f"#alert-{alert_id}")
+                   "预警处理情况已记录", url_for("views.alerts", **{k: v for k, v in _alert_selection().items() if v})
+                   + f"#alert-{alert_id}")
 
 
 def _scope() -> Scope:
@@ -122,8 +125,10 @@ def dashboard():
     last_year = Scope(scope.year - 1, scope.department, scope.district)
     figures = {
         "monthly": kpis.monthly_entries(session, scope), "last_year": kpis.monthly_entries(session, last_year),
+        "same_span": sum(kpis.monthly_entries(session, kpis.year_before(scope, today))),
+        "span_until": kpis.year_before(scope, today).until,
         "by_department": kpis.entries_by_department(session, scope), "joint": kpis.joint_share(session, scope),
-        "by_district": kpis.entries_by_district(session, scope), "departments": kpis.department_figures(session, scope),
+        "by_district": kpis.entries_by_district(session, scope), "departments": kpis.department_figures(session, scope, today),
         "published": kpis.publication_rate(session, scope, today), "on_time": kpis.on_time_rate(session, scope, today),
         "evaluation": kpis.average_evaluation(session, scope), "per_firm": kpis.entries_per_firm(session, scope),
         "avoided": kpis.entries_avoided(session, scope), "offsite": kpis.offsite_figures(session, scope),
@@ -209,7 +214,7 @@ def export_departments(fmt: str):
     header = ["部门", "入企次数", "其中联合", "折合入企", "上年同期", "同比", "排程基线（单独检查）", "排程折合", "联合减少"]
     table = [[r.name, r.entries, r.joint, round(r.shared, 1), r.last_year,
               f"{r.change:+.0%}" if r.change is not None else "", r.scheduled_alone, round(r.scheduled_shared, 1),
-              f"{r.saved:.0%}" if r.saved is not None else ""] for r in kpis.department_figures(db(), scope)]
+              f"{r.saved:.0%}" if r.saved is not None else ""] for r in kpis.department_figures(db(), scope, local_today(utcnow()))]
     return table_file("部门", header, table, fmt, f"部门入企-{scope.year}")
 
 
@@ -282,15 +287,18 @@ def monthly_report():
     rows = []
     for department in session.scalars(select(Department).order_by(Department.id)):
         scope = Scope(year, department.code)
+        # The same days of last year's month: while the month runs, up to today's date.
         rows.append({"department": department, "entries": kpis.monthly_entries(session, scope)[month - 1],
-                     "last_year": kpis.monthly_entries(session, Scope(year - 1, department.code))[month - 1]})
+                     "last_year": kpis.monthly_entries(session, kpis.year_before(scope, today))[month - 1]})
     city = Scope(year)
     first = dt.datetime(year, month, 1)
     following = dt.datetime(year + (month == 12), month % 12 + 1, 1)
     raised = session.execute(select(Alert.rule, func.count()).where(Alert.raised_at >= first,
                                                                     Alert.raised_at < following)
                              .group_by(Alert.rule)).all()
-    return render_template("oversight/report.html", year=year, month=month, rows=rows,
+    running = (year, month) == (today.year, today.month)
+    return render_template("oversight/report.html", year=year, month=month, rows=rows, running=running,
+                           years=range(today.year, today.year - 6, -1),
                            entries=kpis.monthly_entries(session, city)[month - 1],
                            joint=kpis.joint_share(session, city), published=kpis.publication_rate(session, city, today),
                            evaluation=kpis.average_evaluation(session, city), raised=raised, rules=ALERT_RULES,

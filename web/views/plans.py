@@ -15,7 +15,7 @@ from inspection.errors import DomainError
 from inspection.models import WEIGHTING_LABELS, CampaignProposal, Firm, InspectionPlan
 from inspection.operations.campaigns import proposals_for, respond
 from inspection.operations.draws import EXCLUSION_LABELS, draw_plan
-from inspection.operations.plans import cancel_plan, create_plan, file_plan
+from inspection.operations.plans import cancel_plan, create_plan, file_plan, update_plan
 from inspection.operations.pool import share_text
 
 from ..auth import roles_required
@@ -45,13 +45,8 @@ def _form_context(**extra):
             **extra}
 
 
-@bp.route("/plans/new", methods=["GET", "POST"])
-@roles_required("department")
-def new_plan():
-    if request.method == "GET":
-        return render_template("plans/new.html", form={"ratios": DEFAULT_RATIOS, "weighting": "ratios"}, errors={},
-                               **_form_context())
-    form = request.form
+def _form_values(form) -> tuple[dict, dict]:
+    """What the plan form sent: (the fields for the schema, the form as shown again)."""
     raw = {"title": form.get("title", ""), "period_start": form.get("period_start", ""),
            "period_end": form.get("period_end", ""), "items": form.getlist("items"), "lead": form.get("lead") or None,
            "target_districts": form.getlist("target_districts"),
@@ -59,27 +54,69 @@ def new_plan():
            "on_site_reason": form.get("on_site_reason") or None, "weighting": form.get("weighting") or "ratios",
            "notice_days": form.get("notice_days") or None, "credit_ratios": form.get("credit_ratios") == "1"}
     percents = {c: form.get(f"ratio_{c}", "").strip() for c in CLASSES}
-    shown = {**raw, "ratios": percents}
+    return raw, {**raw, "ratios": percents}
+
+
+def _save_plan(save, shown_plan: InspectionPlan | None = None):
+    """Check the form and ``save(data)``; on a refusal the form comes back with the reasons."""
+    raw, shown = _form_values(request.form)
+    context = {"plan": shown_plan, **_form_context()}
     try:
-        ratios = {} if raw["credit_ratios"] else {c: float(v) / 100 for c, v in percents.items() if v}
+        ratios = {} if raw["credit_ratios"] else {c: float(v) / 100 for c, v in shown["ratios"].items() if v}
     except ValueError:
-        return render_template("plans/new.html", form=shown, errors={"ratios": ["抽查比例应为 0 至 100 的数字"]},
-                               **_form_context()), 422
+        return None, (render_template("plans/new.html", form=shown, errors={"ratios": ["抽查比例应为 0 至 100 的数字"]},
+                                      **context), 422)
     try:
         data = PlanCreateSchema().load({**raw, "ratios": ratios})
-        plan = create_plan(db(), current_user, title=data["title"], period_start=data["period_start"],
-                           period_end=data["period_end"], item_codes=data["items"], lead=data.get("lead"),
-                           ratios=data["ratios"], target_districts=data["target_districts"],
-                           target_industries=data["target_industries"], series=data.get("series"),
-                           on_site_reason=data.get("on_site_reason"), weighting=data["weighting"],
-                           notice_days=data.get("notice_days"), credit_ratios=data["credit_ratios"])
+        return save(data), None
     except ValidationError as err:
-        return render_template("plans/new.html", form=shown, errors=err.messages, **_form_context()), 422
+        return None, (render_template("plans/new.html", form=shown, errors=err.messages, **context), 422)
     except DomainError as err:
         undo(err)
-        return render_template("plans/new.html", form=shown, errors=err.fields, error=err.message,
-                               **_form_context()), err.status
+        return None, (render_template("plans/new.html", form=shown, errors=err.fields, error=err.message, **context),
+                      err.status)
+
+
+def _fields(data: dict) -> dict:
+    return dict(title=data["title"], period_start=data["period_start"], period_end=data["period_end"],
+                item_codes=data["items"], lead=data.get("lead"), ratios=data["ratios"],
+                target_districts=data["target_districts"], target_industries=data["target_industries"],
+                series=data.get("series"), on_site_reason=data.get("on_site_reason"), weighting=data["weighting"],
+                notice_days=data.get("notice_days"), credit_ratios=data["credit_ratios"])
+
+
+@bp.route("/plans/new", methods=["GET", "POST"])
+@roles_required("department")
+def new_plan():
+    if request.method == "GET":
+        return render_template("plans/new.html", form={"ratios": DEFAULT_RATIOS, "weighting": "ratios"}, errors={},
+                               plan=None, **_form_context())
+    plan, failed = _save_plan(lambda data: create_plan(db(), current_user, **_fields(data)))
+    if failed:
+        return failed
     flash(f"检查计划「{plan.title}」已保存为草稿；备案后将公布抽取种子的承诺值", "success")
+    return redirect(url_for("views.plan", plan_id=plan.id))
+
+
+@bp.route("/plans/<int:plan_id>/edit", methods=["GET", "POST"])
+@roles_required("department")
+def edit_plan(plan_id: int):
+    plan = department_plan(plan_id)
+    if plan.status != "draft":
+        flash(f"计划当前状态为「{plan.status_label}」，只有草稿可以修改", "error")
+        return redirect(url_for("views.plan", plan_id=plan.id))
+    if request.method == "GET":
+        form = {"title": plan.title, "period_start": plan.period_start, "period_end": plan.period_end,
+                "items": [i.code for i in plan.items], "lead": plan.lead, "target_districts": plan.target_districts,
+                "target_industries": plan.target_industries, "series": plan.series,
+                "on_site_reason": plan.on_site_reason, "weighting": plan.weighting, "notice_days": plan.notice_days,
+                "ratios": {c: f"{v * 100:g}" for c, v in (plan.ratios or {}).items()},
+                "credit_ratios": plan.ratio_source == "credit_policy"}
+        return render_template("plans/new.html", form=form, errors={}, plan=plan, **_form_context())
+    saved, failed = _save_plan(lambda data: update_plan(db(), current_user, plan, **_fields(data)), plan)
+    if failed:
+        return failed
+    flash(f"草稿「{saved.title}」已保存", "success")
     return redirect(url_for("views.plan", plan_id=plan.id))
 
 

@@ -1,7 +1,9 @@
 """Pages without login: landing page and the event log's head."""
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from pathlib import Path
+
+from flask import Response, abort, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -39,6 +41,18 @@ def index():
 def log_head():
     seq, head = chain_head(db())
     return render_template("log.html", seq=seq, head=head)
+
+
+PROTOCOLS = Path(__file__).resolve().parents[2] / "docs" / "protocols"
+
+
+@bp.get("/protocols/<name>")
+def protocol(name: str):
+    """The project's protocol pages (docs/protocols/*.md) as text, for anyone writing their own checker."""
+    names = {p.stem: p for p in PROTOCOLS.glob("*.md")} if PROTOCOLS.is_dir() else {}
+    if name not in names:
+        abort(404)
+    return Response(names[name].read_text(encoding="utf-8"), mimetype="text/plain")
 
 
 @bp.get("/public/plans")

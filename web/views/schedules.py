@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core import clock
 from inspection.errors import DomainError
 from inspection.models import InspectionPlan, InspectionTask, ScheduleRun, Visit
 from inspection.operations.schedules import PASS_REASONS, confirm_schedule, lock_visit, move_visit, start_build
@@ -51,14 +52,21 @@ def schedule(plan_id: int):
     by_day = defaultdict(list)
     for visit in visits:
         by_day[visit.day].append(visit)
-    run = session.scalar(select(ScheduleRun).where(ScheduleRun.period_start <= plan.period_end,
-                                                   ScheduleRun.period_end >= plan.period_start)
-                         .order_by(ScheduleRun.id.desc()).limit(1))
+    # The latest build that took this plan in (a build of another plan of the period is not this plan's).
+    run = next((r for r in session.scalars(
+        select(ScheduleRun).where(ScheduleRun.period_start <= plan.period_end,
+                                  ScheduleRun.period_end >= plan.period_start).order_by(ScheduleRun.id.desc()))
+        if plan.id in (r.plan_ids or [])), None)
     unscheduled = [t for t in plan.tasks if t.status == "pending" and t.visit_id is None and t.unscheduled_reason]
+    # The plan's own figures: a build's statistics cover every plan of its period, and a later build of the
+    # period only what it placed anew.
+    figures = {"visits": len(visits), "joint": sum(1 for v in visits if v.joint),
+               "separate": sum(len({t.plan.department_id for t in v.tasks}) for v in visits),
+               "unscheduled": len(unscheduled)}
     return render_template("plans/schedule.html", plan=plan, visits=visits, by_day=by_day,
                            months=list(_months(plan.period_start, plan.period_end)), run=run,
-                           unscheduled=unscheduled, reasons=PASS_REASONS,
-                           running=run is not None and run.status in ("queued", "running"))
+                           unscheduled=unscheduled, reasons=PASS_REASONS, figures=figures,
+                           running=run is not None and run.status in ("queued", "running"), today=clock.today())
 
 
 @bp.post("/plans/<int:plan_id>/schedule/build")
@@ -93,6 +101,7 @@ def visit_action(plan_id: int, visit_id: int, action: str):
     try:
         if action == "lock":
             lock_visit(db(), current_user, visit, not visit.locked)
+            flash("已锁定：重新生成排程时保留该企业和日期，检查人员重新配备" if visit.locked else "已解锁", "success")
         elif action == "move":
             day = parse_day(request.form.get("day", ""), "day", "新的日期")
             move_visit(db(), current_user, visit, day)

@@ -157,8 +157,15 @@ def _team_visit(visit_id: int) -> Visit:
 
 
 @bp.get("/visits/<int:visit_id>")
-@roles_required("inspector")
+@roles_required("inspector", "department")
 def visit(visit_id: int):
+    if current_user.role == "department":  # the department reads its visits under its plans
+        found = db().get(Visit, visit_id)
+        plan_id = next((t.plan_id for t in found.tasks if t.plan.department_id == current_user.department_id),
+                       None) if found else None
+        if plan_id is None:
+            abort(404)
+        return redirect(url_for("views.plan_visit", plan_id=plan_id, visit_id=visit_id))
     visit = _team_visit(visit_id)
     entry = db().get(VisitEntry, visit.id)
     code = inspection_code(visit, entry, current_app.config["SECRET_KEY"]) if entry else None
@@ -318,6 +325,17 @@ def evaluate(visit_id: int):
 
 # -- Anyone ----------------------------------------------------------------------------------------
 
+@bp.get("/verify")
+def verify_form():
+    """The code verifier for a code typed or pasted by hand: it opens the code's own page."""
+    code = "".join((request.args.get("code") or "").split())
+    if code:
+        if "/verify/" in code:  # the whole address of a scanned code
+            code = code.rsplit("/verify/", 1)[1]
+        return redirect(url_for("views.verify", code=code[:2000]))
+    return render_template("visits/verify_form.html")
+
+
 @bp.get("/verify/<code>")
 @verify_limit
 def verify(code: str):
@@ -350,6 +368,20 @@ def plan_results(plan_id: int):
         outcomes.setdefault(row.visit_id, []).append(row)
     return render_template("visits/plan_results.html", plan=plan, visits=visits, outcomes=outcomes,
                            today=local_today(utcnow()))
+
+
+@bp.get("/plans/<int:plan_id>/visits/<int:visit_id>")
+@roles_required("department")
+def plan_visit(plan_id: int, visit_id: int):
+    """The department's read of one visit of its plan: team, entry, results (the inspectors' page is theirs)."""
+    plan = department_plan(plan_id)
+    visit = db().get(Visit, visit_id)
+    if visit is None or plan.id not in {t.plan_id for t in visit.tasks}:
+        abort(404)
+    outcomes = db().scalars(select(ItemOutcome).where(ItemOutcome.visit_id == visit.id)
+                            .order_by(ItemOutcome.id)).all()
+    return render_template("visits/plan_visit.html", plan=plan, visit=visit, entry=db().get(VisitEntry, visit.id),
+                           outcomes=outcomes, today=local_today(utcnow()))
 
 
 @bp.post("/visits/<int:visit_id>/publish")
