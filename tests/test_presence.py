@@ -190,6 +190,10 @@ def test_a_joint_visit_says_exactly_who_was_there(client, login, three_departmen
     fire_id, health_id = (db_session.get(InspectionTask, w[k]).plan.department_id for k in ("fire_task", "health_task"))
     assert ("absent_department", fire_id) in alerts and ("absent_department", health_id) in alerts
     assert any(rule == "short_visit" for rule, _ in alerts)   # market stayed minutes, not the city's ten
+    page = client.get("/oversight/alerts?rule=absent_department").get_data(as_text=True)
+    assert "排定部门未到场" in page and "已扫码的本部门人员" in page and "退回计划的任务" in page
+    page = client.get("/oversight/alerts?rule=short_visit").get_data(as_text=True)
+    assert "检查时长" in page and "最短时长" in page and "10 分钟" in page
     kinds = [e.kind for e in db_session.scalars(select(Event).where(Event.subject == f"visit:{visit_id}").order_by(Event.seq))]
     assert kinds.count("department.entered") == 1 and kinds.count("department.left") == 1
     assert kinds.count("department.missed") == 2 and "visit.left" in kinds

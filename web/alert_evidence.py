@@ -21,6 +21,12 @@ LABELS = {
     "lead": "线索编号", "backfiled": "补录日期", "hours_late": "晚于入企", "officers": "来人自述",
     "department": "自称部门", "description": "经过", "start": "开始", "end": "结束", "declared_on": "设定日期",
     "days": "天数",
+    "minutes": "检查时长", "minimum": "最短时长", "entered_at": "入企时间", "left_at": "离开时间",
+    "day": "检查日期", "scanned": "已扫码的本部门人员", "tasks": "退回计划的任务",
+    "from": "起", "to": "止", "runs": "已开展抽查", "required": "清单要求", "words": "清单原文",
+    "same_account": "同一账号登记并使用", "problem": "问题", "point": "检查要点", "fine_amount": "罚款金额",
+    "low": "裁量下限", "high": "裁量上限", "offences": "违法行为", "lookback_months": "首违认定期限",
+    "decision": "处理决定", "dimension": "比较范围", "medians": "罚款中位数", "cases": "案件数",
 }
 
 
@@ -79,6 +85,28 @@ def _value(key: str, value, evidence: dict) -> str:  # noqa: C901, PLR0911 - one
         return "；".join(DECISION_LABELS.get(v, str(v)) for v in value) if isinstance(value, list) else str(value)
     if key == "hours_late":
         return f"{value} 小时"
+    if key in ("minutes", "minimum"):
+        return f"{value} 分钟"
+    if key == "tasks":
+        return f"{value} 项" if isinstance(value, int) else f"{len(value)} 项"
+    if key in ("runs", "required"):
+        return f"{value} 次"
+    if key == "same_account":
+        return "是" if value else "否"
+    if key in ("fine_amount", "low", "high"):
+        return f"{value:,} 元" if isinstance(value, int) else str(value)
+    if key == "lookback_months":
+        return f"{value} 个月"
+    if key == "point":
+        return f"第 {value} 项"
+    if key == "decision":
+        return DECISION_LABELS.get(value, str(value))
+    if key == "dimension":
+        return {"officer": "执法人员之间", "district": "区县之间"}.get(value, str(value))
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{v:,}" if isinstance(v, int | float) else f"{k}：{v}" for k, v in value.items())
+    if key == "earlier" and isinstance(value, list):
+        return "、".join(str(e.get("day", "")) for e in value if isinstance(e, dict))
     if isinstance(value, list):
         return "、".join(map(str, value))
     return str(value)
