@@ -5,6 +5,7 @@ import yaml
 
 from checklists.loader import parse_catalogue, parse_ratio
 from inspection.demo.city import catalogue_path
+from tests.approvals import approve
 from tests.catalogue_files import valid, write
 
 DEPARTMENTS = {"market", "emergency", "ecology", "fire", "health", "transport", "housing", "hr"}
@@ -102,6 +103,7 @@ def test_quarterly_cap_counts_within_the_quarter(client, login):
         plan = client.post("/api/v1/plans", json={**common, "title": f"欠薪专项 {start}", "period_start": start,
                                                   "period_end": end}).get_json()
         client.post(f"/api/v1/plans/{plan['id']}/file")
+        approve(client, plan["id"])
         client.post(f"/api/v1/plans/{plan['id']}/draw")
         return client.get(f"/api/v1/public/plans/{plan['id']}/draw").get_json()
 

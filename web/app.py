@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from core import clock
 from inspection.calendar import city_time_zone
+from inspection.operations.documents import set_public_url
 
 from . import api, auth, commands, database, errors, health, jobs, json_bodies, limits, views
 from .schemas import ROW_ID_MAX
@@ -102,6 +103,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         JOBS_QUEUE=os.environ.get("INSPECTION_JOBS_QUEUE", "inspection"),
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
         NOW=os.environ.get("INSPECTION_NOW", ""),
+        # The platform's public address: the QR code on each document opens its verification page there.
+        PUBLIC_URL=os.environ.get("INSPECTION_PUBLIC_URL", "http://127.0.0.1:5000"),
     )
     if test_config:
         app.config.update(test_config)
@@ -113,6 +116,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     elif not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
     _start_clock(app)
+    set_public_url(app.config["PUBLIC_URL"])
     json_bodies.init_app(app)
     app.url_map.converters["int"] = RowIdConverter
     if app.config["TRUSTED_PROXIES"]:

@@ -35,6 +35,7 @@ from ..models import (
     Visit,
     VisitEntry,
 )
+from .approvals import unapproved_entries
 from .events import append_event, utcnow
 
 TOTAL_ENTRIES_CAP = 6        # entries into one firm a year, all departments together
@@ -387,7 +388,8 @@ def refresh_alerts(session: Session, *, today: dt.date, since: dt.date | None = 
              "unplanned_entry": unplanned_entries(session, since),
              "emergency_backfile": emergency_backfiles(session, today, since),
              "offline_entry": offline_entries(session, since), "no_code_report": no_code_reports(session, since),
-             "quiet_periods": quiet_periods(session, since)}
+             "quiet_periods": quiet_periods(session, since),
+             "unapproved_entry": unapproved_entries(session, today, since)}
     known = set(session.scalars(select(Alert.key)))
     raised: dict[str, int] = {}
     now = utcnow()

@@ -1,0 +1,81 @@
+"""Pages of 凡检查必审批、凡检查必通知: the responsible person's approvals, the documents a signed-in person
+may read, and each document's public verification page (the QR code's address)."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from inspection.errors import DomainError
+from inspection.models import TASK_SOURCES, Document, InspectionPlan, PlanApproval
+from inspection.operations.approvals import approval_form, approval_of, approve_plan, pending_plans, refuse_plan
+from inspection.operations.documents import public_record
+
+from ..auth import roles_required
+from ..database import db
+from .blueprint import bp
+from .outcomes import attempt, refused
+
+
+def _head_plan(plan_id: int) -> InspectionPlan:
+    plan = db().get(InspectionPlan, plan_id)
+    if plan is None or plan.department_id != current_user.department_id:
+        abort(404)
+    return plan
+
+
+@bp.get("/approvals")
+@roles_required("department_head")
+def approvals():
+    session = db()
+    pending = session.scalars(pending_plans(current_user.department_id)).all()
+    decided = session.scalars(select(PlanApproval).where(PlanApproval.department_id == current_user.department_id)
+                              .order_by(PlanApproval.id.desc()).limit(50)).all()
+    return render_template("documents/approvals.html", pending=pending, decided=decided)
+
+
+@bp.get("/approvals/<int:plan_id>")
+@roles_required("department_head")
+def approval(plan_id: int):
+    plan = _head_plan(plan_id)
+    return render_template("documents/approval.html", plan=plan, form=approval_form(db(), plan),
+                           approval=approval_of(db(), plan), sources=TASK_SOURCES,
+                           source=request.args.get("task_source", "lead" if plan.selection == "targeted" else "random"))
+
+
+@bp.post("/approvals/<int:plan_id>")
+@roles_required("department_head")
+def decide(plan_id: int):
+    plan = _head_plan(plan_id)
+    back = url_for("views.approval", plan_id=plan.id)
+    if request.form.get("decision") == "refuse":
+        return attempt(lambda: refuse_plan(db(), current_user, plan, reason=request.form.get("reason", "")),
+                       "已不予批准，计划不能抽取或实施", back)
+    try:
+        done = approve_plan(db(), current_user, plan, task_source=request.form.get("task_source", ""),
+                            opinion=request.form.get("opinion", ""))
+    except DomainError as err:
+        refused(err)
+        return redirect(back)
+    flash(f"已批准，审批表 {done.document.number} 已生成", "success")
+    return redirect(back)
+
+
+@bp.get("/documents")
+@login_required
+def documents():
+    stmt = select(Document).order_by(Document.id.desc()).limit(200)
+    if current_user.role == "enterprise":
+        stmt = stmt.where(Document.firm_id == current_user.firm_id, Document.kind != "approval")
+    elif current_user.role not in ("oversight", "admin"):
+        stmt = stmt.where(Document.department_id == current_user.department_id)
+    return render_template("documents/list.html", documents=db().scalars(stmt).all())
+
+
+@bp.get("/d/<token>")
+def verify_document(token: str):
+    """The public verification page of one document: no login, no firm, no person."""
+    document = db().scalar(select(Document).where(Document.verify_token == token))
+    if document is None:
+        return render_template("documents/verify.html", record=None), 404
+    return render_template("documents/verify.html", record=public_record(document), document=document)
