@@ -1,0 +1,154 @@
+"""凡检查必通知: the inspection documents as numbered PDFs. Each test reads the PDF's own text (its number,
+names, items, results), decodes its QR code, and opens the public verification page it leads to; the
+firm, the department and oversight see what is theirs."""
+from __future__ import annotations
+
+import hashlib
+import io
+from urllib.parse import urlparse
+
+import pypdf
+import pypdfium2
+import pytest
+import zxingcpp
+from sqlalchemy import select
+
+from inspection.models import Department, Document, Event, User, Visit
+from inspection.operations.documents import issue_entry_notice
+from inspection.operations.entries import record_finding, record_outcome
+from tests.at_the_door import as_user, enter
+
+
+def pdf_text(data: bytes) -> str:
+    """The document's text as a reader extracts it, lines joined (the layout wraps long values)."""
+    return "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages).replace("\n", "")
+
+
+def qr_of(data: bytes) -> str:
+    """The text of the QR code on the document's first page, rendered as a reader would draw it."""
+    image = pypdfium2.PdfDocument(data)[0].render(scale=3).to_pil()
+    [code] = zxingcpp.read_barcodes(image)
+    return code.text
+
+
+@pytest.fixture
+def inside(client, login, visit_today, db_session):
+    """Today's market visit, entered by its two officers (both scans went through)."""
+    first, second = enter(client, login, visit_today)
+    assert second["state"] == "entered", second
+    db_session.expire_all()
+    visit = db_session.get(Visit, visit_today["visit"].id)
+    market = db_session.scalar(select(Department).where(Department.code == "market"))
+    return visit, market
+
+
+def test_the_entry_notice_names_the_firm_officers_items_approval_and_rights(inside, db_session):
+    visit, market = inside
+    notice = issue_entry_notice(db_session, visit, market)
+    assert issue_entry_notice(db_session, visit, market).id == notice.id   # issued once per entry
+    text = pdf_text(notice.pdf)
+    assert notice.number.startswith("东市监检通〔") and notice.number in text
+    assert "东营市市场监督管理局" in text and "行政检查通知书" in text
+    assert visit.firm.name in text and visit.firm.uscc in text
+    for member in visit.officers:
+        assert member.officer.name in text and member.officer.certificate_no in text
+    item = visit.tasks[0].plan.items[0]
+    assert f"{item.code} {item.name}" in text and item.legal_basis[0]["law"] in text
+    approval = db_session.scalar(select(Document).where(Document.kind == "approval",
+                                                        Document.plan_id == visit.tasks[0].plan_id))
+    assert approval.number in text
+    for right in ("有权进行陈述和申辩", "有权申请其回避", "检查纪律", "不得索取或者收受财物"):
+        assert right in text, right
+    event = db_session.scalar(select(Event).where(Event.kind == "document.issued",
+                                                  Event.subject == f"document:{notice.id}"))
+    assert event.payload["sha256"] == notice.sha256 == hashlib.sha256(notice.pdf).hexdigest()
+    assert event.payload["number"] == notice.number
+
+
+def test_the_qr_code_opens_a_verification_page_without_personal_data(inside, db_session, app):
+    visit, market = inside
+    notice = issue_entry_notice(db_session, visit, market)
+    db_session.commit()
+    url = qr_of(notice.pdf)
+    assert url == f"{app.config['PUBLIC_URL']}/d/{notice.verify_token}"
+    anonymous = app.test_client()
+    page = anonymous.get(urlparse(url).path)
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and notice.number in body and notice.sha256 in body and "有效" in body
+    for private in [visit.firm.name, visit.firm.uscc] + [m.officer.name for m in visit.officers]:
+        assert private not in body
+    record = anonymous.get(f"/api/v1/public/documents/{notice.verify_token}").get_json()
+    assert record["sha256"] == notice.sha256 and record["status"] == "valid" and record["number"] == notice.number
+    assert visit.firm.name not in str(record)
+    assert anonymous.get("/d/not-a-document").status_code == 404
+    assert anonymous.get(f"/api/v1/documents/{notice.id}/pdf").status_code == 401
+
+
+def test_the_firm_sees_its_own_documents_and_no_one_elses(inside, db_session, client, login, make_user, make_firm):
+    visit, market = inside
+    notice = issue_entry_notice(db_session, visit, market)
+    own = make_user("enterprise", firm=visit.firm)
+    other = make_user("enterprise", firm=make_firm())
+    db_session.commit()
+    as_user(client, login, own.username)
+    listed = client.get("/api/v1/documents").get_json()
+    assert [d["number"] for d in listed] == [notice.number]          # not the department's approval form
+    download = client.get(f"/api/v1/documents/{notice.id}/pdf")
+    assert download.status_code == 200 and download.mimetype == "application/pdf" and download.data == notice.pdf
+    assert notice.number in client.get("/documents").get_data(as_text=True)
+    as_user(client, login, other.username)
+    assert client.get("/api/v1/documents").get_json() == []
+    assert client.get(f"/api/v1/documents/{notice.id}/pdf").status_code == 404
+    as_user(client, login, "fire")
+    assert client.get(f"/api/v1/documents/{notice.id}").status_code == 404
+    as_user(client, login, "oversight")
+    assert client.get(f"/api/v1/documents/{notice.id}").get_json()["number"] == notice.number
+    as_user(client, login, "market-head")
+    numbers = {d["number"] for d in client.get("/api/v1/documents").get_json()}
+    assert notice.number in numbers and any(n.startswith("东市监检审〔") for n in numbers)
+
+
+def _record_results(db_session, visit, username):
+    inspector = db_session.scalar(select(User).where(User.username == username))
+    task = visit.tasks[0]
+    item = task.plan.items[0]
+    for n, point in enumerate(item.points):
+        record_finding(db_session, inspector, visit, task.id, point.id, "non_compliant" if n == 0 else "compliant",
+                       "台账记录不完整" if n == 0 else "")
+    record_outcome(db_session, inspector, visit, task.id, item.code, "rectify", visit.day.replace(day=28))
+    db_session.commit()
+    return item
+
+
+def test_the_result_notice_tells_the_outcomes_and_a_correction_names_what_it_corrects(
+        inside, db_session, client, login, visit_today, app):
+    visit, market = inside
+    notice = issue_entry_notice(db_session, visit, market)
+    db_session.commit()
+    as_user(client, login, "market")
+    early = client.post(f"/api/v1/visits/{visit.id}/result-notice")
+    item = visit.tasks[0].plan.items[0]
+    assert early.status_code == 409 and f"{item.code} {item.name}" in early.get_json()["message"]
+    _record_results(db_session, visit, visit_today["users"][0])
+    response = client.post(f"/api/v1/visits/{visit.id}/result-notice")
+    assert response.status_code == 201, response.get_json()
+    result = response.get_json()
+    assert result["number"].startswith("东市监检告〔") and result["kind"] == "result"
+    assert client.post(f"/api/v1/visits/{visit.id}/result-notice").get_json()["number"] == result["number"]
+    data = client.get(f"/api/v1/documents/{result['id']}/pdf").data
+    text = pdf_text(data)
+    assert result["number"] in text and "行政检查结果告知书" in text and visit.firm.name in text
+    assert f"{item.code} {item.name}" in text and "责令限期整改" in text and f"{visit.day.year}年{visit.day.month}月28日前整改完毕" in text
+    assert notice.number in text and "陈述、申辩" in text and "有 1 项检查事项存在问题" in text
+    corrected = client.post(f"/api/v1/documents/{result['id']}/correction", json={"reason": "整改期限填写有误"})
+    assert corrected.status_code == 201, corrected.get_json()
+    correction = corrected.get_json()
+    assert correction["corrects"] == result["number"] and correction["number"] != result["number"]
+    assert f"本文书更正 {result['number']}" in pdf_text(client.get(f"/api/v1/documents/{correction['id']}/pdf").data)
+    again = client.post(f"/api/v1/documents/{result['id']}/correction", json={"reason": "再次更正"})
+    assert again.status_code == 409 and correction["number"] in again.get_json()["message"]
+    old = db_session.get(Document, result["id"])
+    db_session.refresh(old)
+    assert old.pdf == data                                   # the corrected document stays as issued
+    page = app.test_client().get(f"/d/{old.verify_token}").get_data(as_text=True)
+    assert "已被更正" in page and correction["number"] in page
