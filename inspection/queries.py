@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from .models import (
     District,
+    Document,
     Firm,
     FirmTag,
     InspectionPlan,
@@ -146,3 +147,10 @@ def firm_risk_scores(model_id: int, firm_id: int) -> Select:
 
 def risk_models(limit: int = 50) -> Select:
     return select(RiskModel).order_by(RiskModel.id.desc()).limit(limit)
+
+
+def documents_of_firm(firm_id: int):
+    """The documents issued to a firm (notices, records, results; each department's own approval forms
+    concern plans, not the firm), newest first."""
+    return (select(Document).where(Document.firm_id == firm_id, Document.kind != "approval")
+            .order_by(Document.id.desc()))

@@ -96,6 +96,7 @@ def test_the_firm_sees_its_own_documents_and_no_one_elses(inside, db_session, cl
     download = client.get(f"/api/v1/documents/{notice.id}/pdf")
     assert download.status_code == 200 and download.mimetype == "application/pdf" and download.data == notice.pdf
     assert notice.number in client.get("/documents").get_data(as_text=True)
+    assert notice.number in client.get(f"/firms/{visit.firm.uscc}").get_data(as_text=True)   # the firm's page
     as_user(client, login, other.username)
     assert client.get("/api/v1/documents").get_json() == []
     assert client.get(f"/api/v1/documents/{notice.id}/pdf").status_code == 404
