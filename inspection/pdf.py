@@ -18,7 +18,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -44,6 +44,8 @@ class PdfDocument:
     footer: str = ""
     rows: list[list[str]] = dataclasses.field(default_factory=list)   # a table of items or results
     row_header: list[str] = dataclasses.field(default_factory=list)
+    signature_png: bytes | None = None      # the firm's person's signature drawn on the phone
+    signature_caption: str = ""             # who signed, or who refused before which witness
 
 
 class QrCode(Flowable):
@@ -94,6 +96,13 @@ def render(doc: PdfDocument) -> bytes:
         story += [table, Spacer(1, 4 * mm)]
     for paragraph in doc.paragraphs:
         story += [_p(paragraph, BODY), Spacer(1, 2 * mm)]
+    if doc.signature_png is not None:
+        image = Image(io.BytesIO(doc.signature_png))
+        scale = min(60 * mm / image.imageWidth, 25 * mm / image.imageHeight)
+        image.drawWidth, image.drawHeight = image.imageWidth * scale, image.imageHeight * scale
+        story += [_p(doc.signature_caption, BODY), image]
+    elif doc.signature_caption:
+        story += [_p(doc.signature_caption, BODY)]
     story += [Spacer(1, 6 * mm)]
     check = Table([[QrCode(doc.verify_url, 30 * mm),
                     _p(f"扫描二维码或访问下列地址核验本文书的真实性与状态：\n{doc.verify_url}\n{doc.footer}", SMALL)]],

@@ -52,6 +52,7 @@ from inspection.operations.plans import (
     file_targeted_plan,
 )
 from tests.clocks import door_open_day
+from tests.signatures import signature_png
 from web.offsite_views import evidence_folder
 
 TODAY = door_open_day()
@@ -62,6 +63,7 @@ PERIOD = (TODAY + dt.timedelta(days=1), max(TODAY + dt.timedelta(days=1), min(TO
 ROLES = ("anonymous", "enterprise", "inspector", "department", "oversight", "admin")
 OK, RAN, LOGIN = "ok", "ran", "login"
 PDF = b"%PDF-1.7\n" + b"0" * 200
+SIGNATURE = signature_png()
 SECRET = "test-secret"
 # Path arguments that name an object someone owns: an endpoint with one of them is tried on both sides.
 OWNED = {"visit_id", "plan_id", "uscc", "request_id", "task_id", "outcome_id", "evidence_id", "campaign_id",
@@ -197,6 +199,10 @@ MATRIX: dict[str, Spec] = {
     "POST /approvals/<int:plan_id>": S(*NOBODY_PAGE, head=MINE, args=lambda w, s: {"plan_id": w[s]["filed"]},
                                        body=form_body(lambda w, s: {"decision": "approve", "task_source": "random"})),
     "GET /documents": S(*SIGNED_IN_PAGE, head=OK),
+    "POST /documents/<int:document_id>/acknowledge": S(LOGIN, MINE, 403, 403, 403, 403, head=403),
+    "GET /visits/<int:visit_id>/record": S(LOGIN, 403, MINE, 403, 403, 403, head=403),
+    "POST /visits/<int:visit_id>/record": S(LOGIN, 403, MINE, 403, 403, 403, head=403, body=form_body(lambda w, s: {
+        "signer_name": "张三", "signature": "data:image/png;base64," + base64.b64encode(SIGNATURE).decode()})),
     # -- plans, schedules
     "GET /plans": S(*DEPT_PAGE),
     "GET /plans/new": S(*DEPT_PAGE),
@@ -352,6 +358,9 @@ MATRIX: dict[str, Spec] = {
     "GET /api/v1/documents/<int:document_id>/pdf": S(401, MINE, MINE, MINE, OK, OK, head=MINE),
     "POST /api/v1/documents/<int:document_id>/correction": S(401, 403, 403, MINE, 403, 403, head=403,
                                                              body=json_body(lambda w, s: {"reason": "地址有误"})),
+    "POST /api/v1/visits/<int:visit_id>/record": S(401, 403, MINE, 403, 403, 403, head=403, body=json_body(
+        lambda w, s: {"signer_name": "张三", "signature": base64.b64encode(SIGNATURE).decode()})),
+    "POST /api/v1/documents/<int:document_id>/acknowledgement": S(401, MINE, 403, 403, 403, 403, head=403),
     "POST /api/v1/visits/<int:visit_id>/result-notice": S(401, 403, 403, MINE, 403, 403, head=403,
                                                           args=lambda w, s: {"visit_id": w[s]["done"]}),
     # A firm's quiet period is approved by a department (binding its own plans) or, binding every department,

@@ -3,6 +3,8 @@ names, items, results), decodes its QR code, and opens the public verification p
 firm, the department and oversight see what is theirs."""
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import hashlib
 import io
 from urllib.parse import urlparse
@@ -13,10 +15,16 @@ import pytest
 import zxingcpp
 from sqlalchemy import select
 
-from inspection.models import Department, Document, Event, User, Visit
-from inspection.operations.documents import issue_entry_notice
+from core import clock
+from inspection.calendar import add_working_days
+from inspection.models import Alert, Department, Document, Event, User, Visit
+from inspection.operations.alerts import refresh_alerts
+from inspection.operations.documents import RECORD_WORKING_DAYS, issue_entry_notice
 from inspection.operations.entries import record_finding, record_outcome
 from tests.at_the_door import as_user, enter
+from tests.signatures import signature_png
+
+SIGNATURE = signature_png()
 
 
 def pdf_text(data: bytes) -> str:
@@ -153,3 +161,96 @@ def test_the_result_notice_tells_the_outcomes_and_a_correction_names_what_it_cor
     assert old.pdf == data                                   # the corrected document stays as issued
     page = app.test_client().get(f"/d/{old.verify_token}").get_data(as_text=True)
     assert "已被更正" in page and correction["number"] in page
+
+
+def _all_findings(db_session, visit, username):
+    inspector = db_session.scalar(select(User).where(User.username == username))
+    task = visit.tasks[0]
+    for n, point in enumerate(task.plan.items[0].points):
+        record_finding(db_session, inspector, visit, task.id, point.id, "non_compliant" if n == 0 else "compliant",
+                       "消毒记录缺失" if n == 0 else "")
+    db_session.commit()
+    return task.plan.items[0]
+
+
+def test_the_on_site_record_is_read_back_and_signed_on_the_phone(inside, db_session, client, login, visit_today):
+    visit, market = inside
+    as_user(client, login, visit_today["users"][0])
+    body = {"signer_name": "李四", "signature": "data:image/png;base64," + base64.b64encode(SIGNATURE).decode()}
+    early = client.post(f"/api/v1/visits/{visit.id}/record", json=body)
+    assert early.status_code == 409 and "尚未记录结果" in early.get_json()["message"]
+    item = _all_findings(db_session, visit, visit_today["users"][0])
+    page = client.get(f"/visits/{visit.id}/record").get_data(as_text=True)
+    assert item.points[0].text in page and 'id="signature-pad"' in page and "signature.js" in page
+    response = client.post(f"/api/v1/visits/{visit.id}/record", json=body)
+    assert response.status_code == 201, response.get_json()
+    record = response.get_json()
+    assert record["number"].startswith("东市监检记〔") and record["kind"] == "record"
+    data = client.get(f"/api/v1/documents/{record['id']}/pdf").data
+    text = pdf_text(data)
+    assert record["number"] in text and "现场检查记录" in text and visit.firm.name in text
+    assert item.points[0].text[:12] in text and "不符合" in text and "消毒记录缺失" in text
+    assert "当事人签名（李四）" in text
+    [image] = pypdf.PdfReader(io.BytesIO(data)).pages[0].images    # the signature, drawn as it was signed
+    assert image.image.size == (120, 40)
+    stored = db_session.get(Document, record["id"])
+    db_session.refresh(stored)
+    assert stored.signature.signature_sha256 == hashlib.sha256(SIGNATURE).hexdigest() and not stored.signature.refused
+    again = client.post(f"/api/v1/visits/{visit.id}/record", json=body)
+    assert again.status_code == 409 and "已经签署" in again.get_json()["message"]
+    assert record["number"] in client.get(f"/visits/{visit.id}/record").get_data(as_text=True)
+
+
+def test_a_refusal_to_sign_is_recorded_before_a_witness(inside, db_session, client, login, visit_today):
+    visit, market = inside
+    _all_findings(db_session, visit, visit_today["users"][1])
+    as_user(client, login, visit_today["users"][1])
+    no_witness = client.post(f"/api/v1/visits/{visit.id}/record", json={"refused": True})
+    assert no_witness.status_code == 422 and no_witness.get_json()["fields"] == {"witness": "必填"}
+    unsigned = client.post(f"/api/v1/visits/{visit.id}/record", json={"signer_name": "李四"})
+    assert unsigned.status_code == 422 and "signature" in unsigned.get_json()["fields"]
+    forged = client.post(f"/api/v1/visits/{visit.id}/record",
+                         json={"signer_name": "李四", "signature": base64.b64encode(b"GIF89a....").decode()})
+    assert forged.status_code == 422 and forged.get_json()["fields"] == {"signature": "不是 PNG 图片"}
+    response = client.post(f"/api/v1/visits/{visit.id}/record",
+                           json={"refused": True, "witness": "王五（社区网格员）", "note": "当事人对第一项有异议"})
+    assert response.status_code == 201, response.get_json()
+    text = pdf_text(client.get(f"/api/v1/documents/{response.get_json()['id']}/pdf").data)
+    assert "当事人拒绝签名。见证人：王五（社区网格员）" in text and "当事人对第一项有异议" in text
+
+
+def test_the_firm_acknowledges_its_result_notice(inside, db_session, client, login, visit_today, make_user, make_firm):
+    visit, market = inside
+    _record_results(db_session, visit, visit_today["users"][0])
+    as_user(client, login, "market")
+    result = client.post(f"/api/v1/visits/{visit.id}/result-notice").get_json()
+    own, other = make_user("enterprise", firm=visit.firm), make_user("enterprise", firm=make_firm())
+    db_session.commit()
+    as_user(client, login, other.username)
+    assert client.post(f"/api/v1/documents/{result['id']}/acknowledgement").status_code == 404
+    as_user(client, login, own.username)
+    assert "签收" in client.get("/documents").get_data(as_text=True)
+    response = client.post(f"/api/v1/documents/{result['id']}/acknowledgement")
+    assert response.status_code == 201 and response.get_json()["acknowledged_at"].endswith("Z")
+    again = client.post(f"/api/v1/documents/{result['id']}/acknowledgement")
+    assert again.status_code == 409 and "已于" in again.get_json()["message"]
+    assert "已签收" in client.get("/documents").get_data(as_text=True)
+
+
+def test_a_visit_left_without_a_signed_record_and_a_missing_number_are_alerted(db_session, make_firm, entered, inside):
+    today = clock.today()
+    left = entered(make_firm(), day=today)
+    due = add_working_days(today, RECORD_WORKING_DAYS)
+    refresh_alerts(db_session, today=due)
+    key = f"unsigned_record:{left.id}:{left.tasks[0].plan.department_id}"
+    assert db_session.scalar(select(Alert).where(Alert.key == key)) is None
+    refresh_alerts(db_session, today=due + dt.timedelta(days=1))
+    assert "无签署的现场检查记录" in db_session.scalar(select(Alert).where(Alert.key == key)).title
+    visit, market = inside
+    removed = issue_entry_notice(db_session, visit, market)
+    number = removed.number
+    db_session.delete(removed)
+    db_session.flush()
+    refresh_alerts(db_session, today=today)
+    gaps = db_session.scalars(select(Alert).where(Alert.rule == "document_gap")).all()
+    assert [a.evidence["number"] for a in gaps] == [number] and "编号缺失" in gaps[0].title

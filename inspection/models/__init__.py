@@ -7,8 +7,10 @@ from .documents import (
                     DOCUMENT_KINDS,
                     TASK_SOURCES,
                     Document,
+                    DocumentAcknowledgement,
                     DocumentCounter,
                     PlanApproval,
+                    RecordSignature,
 )
 from .door import (
                     OFFLINE_KINDS,
@@ -100,7 +102,7 @@ from .visit import (
 )
 
 __all__ = ["APPROVAL_DECISIONS", "DOCUMENT_KIND_MARKS", "DOCUMENT_KINDS", "TASK_SOURCES", "Document",
-           "DocumentCounter", "PlanApproval", "OFFLINE_KINDS", "OFFLINE_STATUSES", "JoinInvitation", "OfficerDevice", "OfflineRecord", "RefusalReport",
+           "DocumentCounter", "PlanApproval", "DocumentAcknowledgement", "RecordSignature", "OFFLINE_KINDS", "OFFLINE_STATUSES", "JoinInvitation", "OfficerDevice", "OfflineRecord", "RefusalReport",
            "ScanPrompt", "EMERGENCY_KINDS", "VISIT_ORIGINS", "VISIT_ORIGIN_LABELS","OFFSITE_STATUSES", "OFFSITE_STATUS_LABELS", "FirmRecord", "OffsiteEvidence", "OffsiteRequest", "ALERT_RULES", "ALERT_STATUSES", "ALERT_STATUS_LABELS", "Alert", "EntryFact", "EntryItemFact", "COMPLAINTS", "COMPLAINT_LABELS", "OUTCOMES", "OUTCOME_LABELS", "RESULTS", "RESULT_LABELS", "EntryToken",
            "Evaluation", "Finding", "ItemOutcome", "Scan", "VisitEntry",
            "Base", "CatalogueItem", "CatalogueVersion", "ChecklistPoint", "Department", "District", "Event",

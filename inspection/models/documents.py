@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from checklists.models import Base, Department
 
@@ -135,3 +135,40 @@ class Document(Base):
     @property
     def status_label(self) -> str:
         return f"已被更正（见 {self.corrected_by.number}）" if self.corrected_by is not None else "有效"
+
+
+class DocumentAcknowledgement(Base):
+    """The firm's acknowledgement (签收) of a document issued to it, kept beside the unchanged document."""
+
+    __tablename__ = "document_acknowledgements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    document: Mapped[Document] = relationship(backref=backref("acknowledgement", uselist=False))
+
+
+class RecordSignature(Base):
+    """How the firm's person answered the on-site record read back on the phone: a signature drawn on the
+    screen (PNG), or a refusal to sign before a named witness. It is printed in the record's PDF."""
+
+    __tablename__ = "record_signatures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
+    signer_name: Mapped[str | None] = mapped_column(String(64))
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    signature_sha256: Mapped[str | None] = mapped_column(String(64))
+    refused: Mapped[bool] = mapped_column(Boolean, default=False)
+    witness: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    signed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    document: Mapped[Document] = relationship(backref=backref("signature", uselist=False))
+
+    __table_args__ = (
+        CheckConstraint("refused or (signature_png is not null and signer_name is not null)", name="signed"),
+        CheckConstraint("not refused or witness is not null", name="refusal_witnessed"),
+    )

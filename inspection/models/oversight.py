@@ -25,6 +25,8 @@ ALERT_RULES = {
     "no_code_report": "企业反映未亮码检查",
     "quiet_periods": "企业宁静期过长、过多或临期设定",
     "unapproved_entry": "未经负责人审批的入企（含逾期未补办审批）",
+    "unsigned_record": "离开企业后无签署的现场检查记录",
+    "document_gap": "检查文书编号缺失",
 }
 ALERT_STATUSES = ("open", "explained", "closed")
 ALERT_STATUS_LABELS = {"open": "待处理", "explained": "已说明", "closed": "已办结"}

@@ -36,6 +36,7 @@ from ..models import (
     VisitEntry,
 )
 from .approvals import unapproved_entries
+from .documents import numbering_gaps, unsigned_records
 from .events import append_event, utcnow
 
 TOTAL_ENTRIES_CAP = 6        # entries into one firm a year, all departments together
@@ -389,7 +390,8 @@ def refresh_alerts(session: Session, *, today: dt.date, since: dt.date | None = 
              "emergency_backfile": emergency_backfiles(session, today, since),
              "offline_entry": offline_entries(session, since), "no_code_report": no_code_reports(session, since),
              "quiet_periods": quiet_periods(session, since),
-             "unapproved_entry": unapproved_entries(session, today, since)}
+             "unapproved_entry": unapproved_entries(session, today, since),
+             "unsigned_record": unsigned_records(session, today, since), "document_gap": numbering_gaps(session)}
     known = set(session.scalars(select(Alert.key)))
     raised: dict[str, int] = {}
     now = utcnow()

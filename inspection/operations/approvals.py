@@ -23,12 +23,10 @@ from ..models import (
     Visit,
     VisitEntry,
 )
-from .documents import issue_approval_form
+from .documents import APPROVALS_IN_FORCE_FROM, issue_approval_form
 from .events import append_event, utcnow
 
 AFTERWARDS_WORKING_DAYS = 3    # an entry made before approval is approved within this many working days
-# Entries from this day on are audited (the day the approval of every inspection came into force in the city).
-APPROVALS_IN_FORCE_FROM = dt.date(2026, 12, 1)
 LEAD_SOURCES = ("complaint", "referral", "accident")
 PERIOD_LABELS = {"year": "年", "half_year": "半年", "quarter": "季度", "month": "月"}
 

@@ -8,27 +8,36 @@ Documents issued here: the approval form (行政检查审批表) when a plan is 
 (:func:`correct_document`)."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import io
 import secrets
 from collections.abc import Callable
 
+from PIL import Image as PilImage
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import clock
 
+from ..calendar import add_working_days
 from ..errors import InvalidInput, InvalidState, NotPermitted
 from ..models import (
     DOCUMENT_KIND_MARKS,
     DOCUMENT_KINDS,
     EMERGENCY_KINDS,
+    RESULT_LABELS,
     Department,
     Document,
+    DocumentAcknowledgement,
     DocumentCounter,
+    Finding,
+    InspectionPlan,
     InspectionTask,
     ItemOutcome,
     PlanApproval,
+    RecordSignature,
     User,
     Visit,
     VisitEntry,
@@ -40,6 +49,8 @@ CITY_MARK = "东"   # 东营
 # The department's mark in a document number (东市监检通〔2026〕第0001号); others use their short name.
 DEPARTMENT_MARKS = {"market": "市监", "emergency": "应急", "ecology": "环", "fire": "消", "health": "卫健",
                     "transport": "交运", "housing": "住建", "hr": "人社"}
+# Entries from this day on are audited (the day approval and notice of every inspection came into force).
+APPROVALS_IN_FORCE_FROM = dt.date(2026, 12, 1)
 STATEMENT_DAYS = 5   # the firm may state its case (陈述、申辩) within this many days of a result notice
 _public_url = "http://127.0.0.1:5000"
 
@@ -317,3 +328,150 @@ def public_record(document: Document) -> dict:
             "sha256": document.sha256, "status": document.status, "status_label": document.status_label,
             "corrected_by": document.corrected_by.number if document.corrected_by else None,
             "corrects": document.corrects.number if document.corrects else None}
+
+
+# -- 现场检查记录: read back on the phone and signed -------------------------------------------------
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MAX_SIGNATURE_BYTES = 300 * 1024
+
+
+def _check_signature(png: bytes | None) -> bytes:
+    if not png:
+        raise InvalidInput("请当事人在屏幕上签名，或记录其拒绝签名及见证人", fields={"signature": "必填"})
+    if not png.startswith(PNG_MAGIC):
+        raise InvalidInput("签名应为 PNG 图片", fields={"signature": "不是 PNG 图片"})
+    if len(png) > MAX_SIGNATURE_BYTES:
+        raise InvalidInput("签名图片过大（不超过 300 KB）", fields={"signature": "过大"})
+    try:
+        with PilImage.open(io.BytesIO(png)) as image:
+            image.verify()
+    except Exception:  # noqa: BLE001 - any decoding failure is the same refusal
+        raise InvalidInput("签名图片无法读取", fields={"signature": "图片损坏"}) from None
+    return png
+
+
+def sign_record(session: Session, actor: User, visit: Visit, *, signer_name: str | None = None,
+                signature_png: bytes | None = None, refused: bool = False, witness: str | None = None,
+                note: str = "") -> Document:
+    """The on-site record (现场检查记录) of the actor's department, read back to the firm's person on the
+    officer's phone: every checklist point's result, then the person's signature drawn on the screen, or
+    their refusal to sign before a named witness. The signed record is issued as a numbered document."""
+    if actor.role != "inspector" or actor.officer_id not in {o.officer_id for o in visit.officers}:
+        raise NotPermitted("只有本次检查的执法人员可以制作现场检查记录")
+    department = session.get(Department, actor.department_id)
+    tasks = _department_tasks(visit, department)
+    entry = session.get(VisitEntry, visit.id)
+    if entry is None:
+        raise InvalidState("尚未入企，不能制作现场检查记录", fields={"visit": visit.id})
+    if _live(session, "record", visit.id, department.id) is not None:
+        raise InvalidState("本部门这次检查的现场检查记录已经签署", fields={"visit": visit.id})
+    findings = {(f.task_id, f.point_id): f for f in session.scalars(
+        select(Finding).where(Finding.visit_id == visit.id, Finding.task_id.in_([t.id for t in tasks])))}
+    missing = [f"{i.code} 第 {p.position} 项" for t in tasks for i in t.plan.items for p in i.points
+               if (t.id, p.id) not in findings]
+    if missing:
+        raise InvalidState("以下检查要点尚未记录结果，不能宣读签署：" + "、".join(missing), fields={"points": missing})
+    signer_name, witness, note = (signer_name or "").strip() or None, (witness or "").strip() or None, (note or "").strip()
+    if refused:
+        if witness is None:
+            raise InvalidInput("当事人拒绝签名的，须记录见证人", fields={"witness": "必填"})
+        png, caption = None, f"当事人拒绝签名。见证人：{witness}。" + (f"说明：{note}" if note else "")
+    else:
+        if signer_name is None:
+            raise InvalidInput("请填写签名人姓名", fields={"signer_name": "必填"})
+        png = _check_signature(signature_png)
+        caption = f"以上记录已向当事人宣读，当事人确认无误。当事人签名（{signer_name}）："
+    firm = visit.firm
+    officers = [o.officer for o in visit.officers if o.department_id == department.id]
+    now = utcnow()
+
+    def build(number: str, url: str) -> PdfDocument:
+        rows = []
+        for t in tasks:
+            for item in t.plan.items:
+                for point in item.points:
+                    finding = findings[(t.id, point.id)]
+                    rows.append([f"{item.code}-{point.position} {point.text}", RESULT_LABELS[finding.result],
+                                 finding.note or ""])
+        fields = [("被检查单位", firm.name), ("统一社会信用代码", firm.uscc), ("地址", firm.address or "（未登记）"),
+                  ("检查时间", _local(entry.entered_at) + (f" 至 {_local(entry.left_at)}" if entry.left_at else "")),
+                  ("执法人员", "\n".join(f"{o.name}（执法证号 {o.certificate_no}）" for o in officers)),
+                  ("记录时间", _local(now))]
+        return PdfDocument(department=department.name, title="现场检查记录", number=number, fields=fields,
+                           rows=rows, row_header=["检查要点", "结果", "情况说明"],
+                           paragraphs=["执法人员已出示执法证件，告知当事人享有陈述、申辩和申请回避的权利。"],
+                           verify_url=url, footer=f"检查编号 {visit.id}", signature_png=png, signature_caption=caption)
+
+    document = issue(session, actor, department=department, kind="record", title=f"现场检查记录：{firm.name}",
+                     build=build, visit_id=visit.id, firm_id=firm.id, plan_id=tasks[0].plan_id)
+    signature = RecordSignature(document=document, signer_name=None if refused else signer_name,
+                                signature_png=png, signature_sha256=hashlib.sha256(png).hexdigest() if png else None,
+                                refused=refused, witness=witness if refused else None, note=note, signed_at=now)
+    session.add(signature)
+    session.flush()
+    append_event(session, actor, "record.signed", f"document:{document.id}",
+                 {"number": document.number, "refused": refused, "signature_sha256": signature.signature_sha256,
+                  "witness": signature.witness})
+    return document
+
+
+def acknowledge_document(session: Session, actor: User, document: Document) -> DocumentAcknowledgement:
+    """The firm acknowledges (签收) a notice, record or result notice issued to it."""
+    if actor.role != "enterprise" or document.firm_id != actor.firm_id or document.kind == "approval":
+        raise NotPermitted("只有文书送达的企业可以签收")
+    if document.acknowledgement is not None:
+        raise InvalidState(f"{document.number} 已于 {_local(document.acknowledgement.at)} 签收",
+                           fields={"document": document.number})
+    receipt = DocumentAcknowledgement(document=document, user_id=actor.id, at=utcnow())
+    session.add(receipt)
+    session.flush()
+    append_event(session, actor, "document.acknowledged", f"document:{document.id}", {"number": document.number})
+    return receipt
+
+
+# -- oversight rules -------------------------------------------------------------------------------
+
+RECORD_WORKING_DAYS = 1      # the signed on-site record is made by the working day after leaving
+
+
+def unsigned_records(session: Session, today, since):
+    """Departments that entered and left a firm without a signed on-site record by the next working day."""
+    from_day = max(since, APPROVALS_IN_FORCE_FROM)
+    rows = session.execute(select(Visit.id, Visit.firm_id, VisitEntry.left_at, Department.id, Department.name)
+                           .join(VisitEntry, VisitEntry.visit_id == Visit.id)
+                           .join(InspectionTask, InspectionTask.visit_id == Visit.id)
+                           .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+                           .join(Department, Department.id == InspectionPlan.department_id)
+                           .where(VisitEntry.left_at.is_not(None), InspectionTask.on_site.is_(True),
+                                  Visit.day >= from_day).order_by(Visit.id)).all()
+    signed = set(session.execute(select(Document.visit_id, Document.department_id)
+                                 .where(Document.kind == "record")).all())
+    seen = set()
+    for visit_id, firm_id, left_at, department_id, name in rows:
+        if (visit_id, department_id) in seen or (visit_id, department_id) in signed:
+            continue
+        seen.add((visit_id, department_id))
+        due = add_working_days(clock.local_day(left_at), RECORD_WORKING_DAYS)
+        if today > due:
+            yield (f"unsigned_record:{visit_id}:{department_id}", f"{name}离开企业后至 {due} 仍无签署的现场检查记录",
+                   {"visit": visit_id, "due": due.isoformat()}, department_id, firm_id)
+
+
+def numbering_gaps(session: Session):
+    """Numbers given by a counter but held by no document (a document removed from the record)."""
+    counters = session.scalars(select(DocumentCounter)).all()
+    held: dict[tuple, set[int]] = {}
+    for department_id, kind, year, serial in session.execute(
+            select(Document.department_id, Document.kind, Document.year, Document.serial)):
+        held.setdefault((department_id, kind, year), set()).add(serial)
+    for counter in counters:
+        have = held.get((counter.department_id, counter.kind, counter.year), set())
+        missing = [n for n in range(1, counter.last + 1) if n not in have]
+        for serial in missing:
+            department = session.get(Department, counter.department_id)
+            number = format_number(department, counter.kind, counter.year, serial)
+            yield (f"document_gap:{counter.department_id}:{counter.kind}:{counter.year}:{serial}",
+                   f"文号 {number} 已编号但没有对应的文书（编号缺失）",
+                   {"number": number, "kind": counter.kind, "year": counter.year, "serial": serial},
+                   counter.department_id, None)

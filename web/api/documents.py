@@ -2,16 +2,26 @@
 (each a numbered PDF) and their public verification."""
 from __future__ import annotations
 
+import base64
+import binascii
+
 from flask import Response, abort
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy import select
 
+from inspection.errors import InvalidInput
 from inspection.models import TASK_SOURCES, Department, Document, InspectionPlan, Visit
 from inspection.operations.approvals import approval_form, approve_plan, refuse_plan
-from inspection.operations.documents import correct_document, issue_result_notice, public_record
-from inspection.permissions import can_view_document, can_view_plan, visit_of_department
+from inspection.operations.documents import (
+    acknowledge_document,
+    correct_document,
+    issue_result_notice,
+    public_record,
+    sign_record,
+)
+from inspection.permissions import can_view_document, can_view_plan, on_visit_team, visit_of_department
 
 from ..auth import roles_required
 from ..database import db
@@ -45,6 +55,16 @@ class DocumentSchema(BaseSchema):
     visit = fields.Function(lambda d: d.visit_id)
     corrects = fields.Function(lambda d: d.corrects.number if d.corrects else None)
     corrected_by = fields.Function(lambda d: d.corrected_by.number if d.corrected_by else None)
+    acknowledged_at = fields.Function(lambda d: _z(d.acknowledgement.at) if d.acknowledgement else None)
+
+
+class RecordBodySchema(BaseSchema):
+    signer_name = Str(load_default=None, allow_none=True, validate=length(0, 64))
+    signature = Str(load_default=None, allow_none=True,
+                    metadata={"description": "the signature drawn on the screen: a PNG, base64 or a data: URL"})
+    refused = fields.Bool(load_default=False)
+    witness = Str(load_default=None, allow_none=True, validate=length(0, 64))
+    note = Str(load_default="", validate=length(0, 500))
 
 
 class ApprovalSchema(BaseSchema):
@@ -171,3 +191,39 @@ def verify(token: str):
     if document is None:
         abort(404)
     return public_record(document)
+
+
+def signature_bytes(text: str | None) -> bytes | None:
+    """The PNG of a signature sent as base64 or as a ``data:image/png;base64,`` URL; refused when unreadable."""
+    if not text:
+        return None
+    payload = text.split(",", 1)[1] if text.startswith("data:") else text
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("签名数据无法读取（应为 PNG 图片的 base64）", fields={"signature": "格式无效"}) from None
+
+
+@blp.post("/visits/<int:visit_id>/record")
+@roles_required("inspector")
+@blp.arguments(RecordBodySchema)
+@blp.response(201, DocumentSchema)
+def sign(body, visit_id: int):
+    """The on-site record (现场检查记录) read back to the firm's person and signed on the phone, or their
+    refusal before a witness; issued as a numbered document."""
+    visit = db().get(Visit, visit_id)
+    if visit is None or not on_visit_team(current_user, visit):
+        abort(404)
+    return sign_record(db(), current_user, visit, signer_name=body["signer_name"],
+                       signature_png=signature_bytes(body["signature"]), refused=body["refused"],
+                       witness=body["witness"], note=body["note"])
+
+
+@blp.post("/documents/<int:document_id>/acknowledgement")
+@roles_required("enterprise")
+@blp.response(201, DocumentSchema)
+def acknowledge(document_id: int):
+    """The firm acknowledges (签收) a document issued to it."""
+    document = _document(document_id)
+    acknowledge_document(db(), current_user, document)
+    return document

@@ -7,10 +7,21 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from inspection.errors import DomainError
-from inspection.models import TASK_SOURCES, Document, InspectionPlan, PlanApproval
+from inspection.models import (
+    RESULT_LABELS,
+    TASK_SOURCES,
+    Document,
+    Finding,
+    InspectionPlan,
+    PlanApproval,
+    Visit,
+    VisitEntry,
+)
 from inspection.operations.approvals import approval_form, approval_of, approve_plan, pending_plans, refuse_plan
-from inspection.operations.documents import public_record
+from inspection.operations.documents import acknowledge_document, public_record, sign_record
+from inspection.permissions import can_view_document, on_visit_team
 
+from ..api.documents import signature_bytes
 from ..auth import roles_required
 from ..database import db
 from .blueprint import bp
@@ -79,3 +90,43 @@ def verify_document(token: str):
     if document is None:
         return render_template("documents/verify.html", record=None), 404
     return render_template("documents/verify.html", record=public_record(document), document=document)
+
+
+@bp.get("/visits/<int:visit_id>/record")
+@roles_required("inspector")
+def record(visit_id: int):
+    """The on-site record read back on the phone: every point's result, then the signature pad."""
+    visit = db().get(Visit, visit_id)
+    if visit is None or not on_visit_team(current_user, visit):
+        abort(404)
+    tasks = [t for t in visit.tasks if t.plan.department_id == current_user.department_id]
+    findings = {(f.task_id, f.point_id): f for f in db().scalars(select(Finding).where(Finding.visit_id == visit.id))}
+    signed = db().scalar(select(Document).where(Document.kind == "record", Document.visit_id == visit.id,
+                                                Document.department_id == current_user.department_id))
+    return render_template("documents/record.html", visit=visit, tasks=tasks, findings=findings,
+                           results=RESULT_LABELS, signed=signed, entry=db().get(VisitEntry, visit.id))
+
+
+@bp.post("/visits/<int:visit_id>/record")
+@roles_required("inspector")
+def sign_record_page(visit_id: int):
+    visit = db().get(Visit, visit_id)
+    if visit is None or not on_visit_team(current_user, visit):
+        abort(404)
+    back = url_for("views.record", visit_id=visit.id)
+    refused_to_sign = request.form.get("refused") == "yes"
+    return attempt(lambda: sign_record(db(), current_user, visit, signer_name=request.form.get("signer_name"),
+                                       signature_png=signature_bytes(request.form.get("signature")),
+                                       refused=refused_to_sign, witness=request.form.get("witness"),
+                                       note=request.form.get("note", "")),
+                   lambda document: f"现场检查记录 {document.number} 已签署", back)
+
+
+@bp.post("/documents/<int:document_id>/acknowledge")
+@roles_required("enterprise")
+def acknowledge_page(document_id: int):
+    document = db().get(Document, document_id)
+    if document is None or not can_view_document(current_user, document):
+        abort(404)
+    return attempt(lambda: acknowledge_document(db(), current_user, document), f"已签收 {document.number}",
+                   url_for("views.documents"))

@@ -1,5 +1,5 @@
 """approvals and documents: the department head role, plan approvals (行政检查审批表), numbered documents
-and their counters
+and their counters, the firm's acknowledgements and the on-site record's signature
 
 Revision ID: 0021
 Revises: 0017
@@ -97,9 +97,37 @@ def upgrade() -> None:
     with op.batch_alter_table('plan_approvals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_approvals_department_id'), ['department_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_plan_approvals_plan_id'), ['plan_id'], unique=False)
+    op.create_table('document_acknowledgements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_document_acknowledgements_document_id_documents')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_document_acknowledgements_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_document_acknowledgements')),
+    sa.UniqueConstraint('document_id', name=op.f('uq_document_acknowledgements_document_id'))
+    )
+    op.create_table('record_signatures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('signer_name', sa.String(length=64), nullable=True),
+    sa.Column('signature_png', sa.LargeBinary(), nullable=True),
+    sa.Column('signature_sha256', sa.String(length=64), nullable=True),
+    sa.Column('refused', sa.Boolean(), nullable=False),
+    sa.Column('witness', sa.String(length=64), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('signed_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('not refused or witness is not null', name=op.f('ck_record_signatures_refusal_witnessed')),
+    sa.CheckConstraint('refused or (signature_png is not null and signer_name is not null)', name=op.f('ck_record_signatures_signed')),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_record_signatures_document_id_documents')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_record_signatures')),
+    sa.UniqueConstraint('document_id', name=op.f('uq_record_signatures_document_id'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('record_signatures')
+    op.drop_table('document_acknowledgements')
     with op.batch_alter_table('plan_approvals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plan_approvals_plan_id'))
         batch_op.drop_index(batch_op.f('ix_plan_approvals_department_id'))
