@@ -87,7 +87,8 @@ def render(doc: PdfDocument) -> bytes:
                                    ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f2f2"))]))
         story += [table, Spacer(1, 4 * mm)]
     if doc.rows:
-        widths = [170 * mm / len(doc.row_header)] * len(doc.row_header)
+        rest = len(doc.row_header) - 1   # the first column (the item or point) takes half the width
+        widths = [85 * mm] + [85 * mm / rest] * rest if rest else [170 * mm]
         table = Table([[_p(h) for h in doc.row_header]] + [[_p(c) for c in row] for row in doc.rows], colWidths=widths,
                       repeatRows=1)
         table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
