@@ -154,3 +154,8 @@ def documents_of_firm(firm_id: int):
     concern plans, not the firm), newest first."""
     return (select(Document).where(Document.firm_id == firm_id, Document.kind != "approval")
             .order_by(Document.id.desc()))
+
+
+def result_notices_of_plan(plan_id: int):
+    """The result notices issued under a plan, oldest first (a correction comes after what it corrects)."""
+    return select(Document).where(Document.plan_id == plan_id, Document.kind == "result").order_by(Document.id)

@@ -201,6 +201,8 @@ MATRIX: dict[str, Spec] = {
     "GET /documents": S(*SIGNED_IN_PAGE, head=OK),
     "POST /documents/<int:document_id>/acknowledge": S(LOGIN, MINE, 403, 403, 403, 403, head=403),
     "GET /visits/<int:visit_id>/record": S(LOGIN, 403, MINE, 403, 403, 403, head=403),
+    "POST /visits/<int:visit_id>/result-notice": S(LOGIN, 403, 403, MINE, 403, 403, head=403,
+                                                   args=lambda w, s: {"visit_id": w[s]["done"]}),
     "POST /visits/<int:visit_id>/record": S(LOGIN, 403, MINE, 403, 403, 403, head=403, body=form_body(lambda w, s: {
         "signer_name": "张三", "signature": "data:image/png;base64," + base64.b64encode(SIGNATURE).decode()})),
     # -- plans, schedules

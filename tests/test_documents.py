@@ -144,6 +144,8 @@ def test_the_result_notice_tells_the_outcomes_and_a_correction_names_what_it_cor
     result = response.get_json()
     assert result["number"].startswith("东市监检告〔") and result["kind"] == "result"
     assert client.post(f"/api/v1/visits/{visit.id}/result-notice").get_json()["number"] == result["number"]
+    results_page = client.get(f"/plans/{visit.tasks[0].plan_id}/results").get_data(as_text=True)
+    assert result["number"] in results_page                      # the plan's results page links it
     data = client.get(f"/api/v1/documents/{result['id']}/pdf").data
     text = pdf_text(data)
     assert result["number"] in text and "行政检查结果告知书" in text and visit.firm.name in text

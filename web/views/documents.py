@@ -10,6 +10,7 @@ from inspection.errors import DomainError
 from inspection.models import (
     RESULT_LABELS,
     TASK_SOURCES,
+    Department,
     Document,
     Finding,
     InspectionPlan,
@@ -18,8 +19,8 @@ from inspection.models import (
     VisitEntry,
 )
 from inspection.operations.approvals import approval_form, approval_of, approve_plan, pending_plans, refuse_plan
-from inspection.operations.documents import acknowledge_document, public_record, sign_record
-from inspection.permissions import can_view_document, on_visit_team
+from inspection.operations.documents import acknowledge_document, issue_result_notice, public_record, sign_record
+from inspection.permissions import can_view_document, on_visit_team, visit_of_department
 
 from ..api.documents import signature_bytes
 from ..auth import roles_required
@@ -130,3 +131,16 @@ def acknowledge_page(document_id: int):
         abort(404)
     return attempt(lambda: acknowledge_document(db(), current_user, document), f"已签收 {document.number}",
                    url_for("views.documents"))
+
+
+@bp.post("/visits/<int:visit_id>/result-notice")
+@roles_required("department")
+def result_notice_page(visit_id: int):
+    """The department issues the visit's result notice from its recorded outcomes, from the plan's results page."""
+    visit = db().get(Visit, visit_id)
+    if visit is None or not visit_of_department(current_user, visit):
+        abort(404)
+    plan_id = next(t.plan_id for t in visit.tasks if t.plan.department_id == current_user.department_id)
+    department = db().get(Department, current_user.department_id)
+    return attempt(lambda: issue_result_notice(db(), current_user, visit, department),
+                   lambda document: f"结果告知书 {document.number} 已开具", url_for("views.plan_results", plan_id=plan_id))
