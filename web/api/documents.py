@@ -110,8 +110,17 @@ def _document(document_id: int) -> Document:
     return document
 
 
+class ApprovalFormSchema(BaseSchema):
+    subject = Str()
+    legal_basis = fields.List(Str())
+    items = fields.List(fields.Dict())
+    frequency = Str()
+    officers = fields.List(fields.Dict())
+
+
 @blp.get("/plans/<int:plan_id>/approval-form")
 @roles_required("department", "department_head", "oversight", "admin")
+@blp.response(200, ApprovalFormSchema)
 def plan_approval_form(plan_id: int):
     """The approval form's fields as the platform fills them from the plan and the catalogue."""
     return approval_form(db(), _plan(plan_id))
@@ -155,6 +164,8 @@ def get_document(document_id: int):
 
 @blp.get("/documents/<int:document_id>/pdf")
 @login_required
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
+              description="文书的 PDF 原件；其 SHA-256 与核验页、留痕记录中的一致")
 def document_pdf(document_id: int):
     document = _document(document_id)
     return Response(document.pdf, mimetype="application/pdf",

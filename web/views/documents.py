@@ -46,13 +46,20 @@ def approvals():
     return render_template("documents/approvals.html", pending=pending, decided=decided)
 
 
+def _default_source(plan: InspectionPlan) -> str:
+    """The task source the form starts with: a random plan's draw, an emergency, or a lead's complaint."""
+    if plan.selection == "random":
+        return "random"
+    return "accident" if (plan.lead or "").startswith("紧急入企") else "complaint"
+
+
 @bp.get("/approvals/<int:plan_id>")
 @roles_required("department_head")
 def approval(plan_id: int):
     plan = _head_plan(plan_id)
     return render_template("documents/approval.html", plan=plan, form=approval_form(db(), plan),
                            approval=approval_of(db(), plan), sources=TASK_SOURCES,
-                           source=request.args.get("task_source", "lead" if plan.selection == "targeted" else "random"))
+                           source=_default_source(plan))
 
 
 @bp.post("/approvals/<int:plan_id>")
