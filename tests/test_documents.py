@@ -19,7 +19,7 @@ from core import clock
 from inspection.calendar import add_working_days
 from inspection.models import Alert, Department, Document, Event, User, Visit
 from inspection.operations.alerts import refresh_alerts
-from inspection.operations.documents import RECORD_WORKING_DAYS, issue_entry_notice
+from inspection.operations.documents import RECORD_WORKING_DAYS, issue_entry_notice, notify_entry
 from inspection.operations.entries import record_finding, record_outcome
 from tests.at_the_door import as_user, enter
 from tests.signatures import signature_png
@@ -71,6 +71,14 @@ def test_the_entry_notice_names_the_firm_officers_items_approval_and_rights(insi
                                                   Event.subject == f"document:{notice.id}"))
     assert event.payload["sha256"] == notice.sha256 == hashlib.sha256(notice.pdf).hexdigest()
     assert event.payload["number"] == notice.number
+
+
+def test_notify_entry_issues_the_notice_of_each_department_inside_once(inside, db_session, make_firm, entered):
+    visit, market = inside
+    [notice] = notify_entry(db_session, visit)
+    assert notice.department_id == market.id and notice.kind == "notice"
+    assert notify_entry(db_session, visit) == [notice]
+    assert notify_entry(db_session, db_session.get(Visit, entered(make_firm(), officers=1).id)) == []
 
 
 def test_the_qr_code_opens_a_verification_page_without_personal_data(inside, db_session, app):

@@ -38,6 +38,7 @@ from ..models import (
     ItemOutcome,
     PlanApproval,
     RecordSignature,
+    Scan,
     User,
     Visit,
     VisitEntry,
@@ -235,6 +236,23 @@ def issue_entry_notice(session: Session, visit: Visit, department: Department, *
     return issue(session, actor, department=department, kind="notice", title=f"行政检查通知书：{firm.name}",
                  build=build, visit_id=visit.id, firm_id=firm.id, plan_id=tasks[0].plan_id, corrects=corrects,
                  reason=reason)
+
+
+def notify_entry(session: Session, visit: Visit) -> list[Document]:
+    """The inspection notice of every department that has entered the visit's firm: each department with two
+    of its officers, certified on the day, scanned in. Safe to call after any scan (a notice is issued once)."""
+    entry = session.get(VisitEntry, visit.id)
+    if entry is None:
+        return []
+    day = clock.local_day(entry.entered_at)
+    present: dict[int, set[int]] = {}
+    for scan in session.scalars(select(Scan).where(Scan.visit_id == visit.id, Scan.kind == "in",
+                                                   Scan.accepted.is_(True))):
+        if scan.officer.kind == "enforcement" and scan.officer.certified_on(day):
+            present.setdefault(scan.officer.department_id, set()).add(scan.officer_id)
+    departments = {t.plan.department_id: t.plan.department for t in visit.tasks}
+    return [issue_entry_notice(session, visit, department) for department_id, department in sorted(departments.items())
+            if len(present.get(department_id, ())) >= 2]
 
 
 # -- 行政检查结果告知书 ------------------------------------------------------------------------------
