@@ -16,6 +16,7 @@ from .models import (
     LeniencyList,
     Officer,
     OffsiteRequest,
+    PlanApproval,
     RiskModel,
     RiskScore,
     User,
@@ -159,3 +160,8 @@ def documents_of_firm(firm_id: int):
 def result_notices_of_plan(plan_id: int):
     """The result notices issued under a plan, oldest first (a correction comes after what it corrects)."""
     return select(Document).where(Document.plan_id == plan_id, Document.kind == "result").order_by(Document.id)
+
+
+def latest_approval(plan_id: int):
+    """The responsible person's latest decision on a plan (an approval is final; a refusal may be followed by one)."""
+    return select(PlanApproval).where(PlanApproval.plan_id == plan_id).order_by(PlanApproval.id.desc()).limit(1)

@@ -3,6 +3,8 @@ import re
 
 import pytest
 
+from tests.approvals import approve_on
+
 pytestmark = pytest.mark.browser
 
 
@@ -36,7 +38,7 @@ def test_enterprise_on_a_phone_sees_its_firm_and_not_others(phone, live_server, 
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-def test_department_files_a_draft_plan_through_the_form(page, live_server, sign_in, shot):
+def test_department_files_a_draft_plan_through_the_form(page, live_app, live_server, sign_in, shot):
     sign_in(page, "market")
     page.click("text=编制计划 >> nth=0")
     page.fill("#title", "2026年第二季度食品生产企业双随机抽查")
@@ -55,6 +57,10 @@ def test_department_files_a_draft_plan_through_the_form(page, live_server, sign_
     page.click("main button:has-text('备案')")
     commitment = page.locator("td.hash, span.hash").first.inner_text()
     assert re.fullmatch(r"[0-9a-f]{64}", commitment)
+    assert "待负责人审批" in page.locator("#approval-state").inner_text()
+    approve_on(live_app, int(page.url.rstrip("/").rsplit("/", 1)[1]))
+    page.reload()
+    assert "已批准" in page.locator("#approval-state").inner_text()
     page.click("main button:has-text('随机抽取企业')")
     assert "抽取完成" in page.locator(".alert.success").inner_text()
     assert page.locator("h2", has_text="抽取结果").is_visible()
