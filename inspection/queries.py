@@ -165,3 +165,14 @@ def result_notices_of_plan(plan_id: int):
 def latest_approval(plan_id: int):
     """The responsible person's latest decision on a plan (an approval is final; a refusal may be followed by one)."""
     return select(PlanApproval).where(PlanApproval.plan_id == plan_id).order_by(PlanApproval.id.desc()).limit(1)
+
+
+def documents_for(user: User, limit: int = 500):
+    """The documents ``user`` may read, newest first: a firm its own (not the department's approval forms),
+    a department's officials, head and inspectors their department's, oversight and admins all."""
+    stmt = select(Document).order_by(Document.id.desc()).limit(limit)
+    if user.role == "enterprise":
+        return stmt.where(Document.firm_id == user.firm_id, Document.kind != "approval")
+    if user.role in ("oversight", "admin"):
+        return stmt
+    return stmt.where(Document.department_id == user.department_id)

@@ -14,7 +14,6 @@ from ..calendar import add_working_days
 from ..errors import InvalidInput, InvalidState, NotPermitted
 from ..models import (
     TASK_SOURCES,
-    Document,
     InspectionPlan,
     InspectionTask,
     Officer,
@@ -210,7 +209,3 @@ def unapproved_entries(session: Session, today: dt.date, since: dt.date):
         yield (f"unapproved_entry:{visit_id}:{plan_id}", title_text,
                {"visit": visit_id, "plan": plan_id, "origin": origin, "due": due.isoformat(),
                 "approved": decided_day.isoformat() if decided_day else None}, department_id, firm_id)
-
-
-def documents_of_plan(session: Session, plan: InspectionPlan) -> list[Document]:
-    return list(session.scalars(select(Document).where(Document.plan_id == plan.id).order_by(Document.id)))

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy import select
 
+from inspection import queries
 from inspection.errors import InvalidInput
 from inspection.models import TASK_SOURCES, Department, Document, InspectionPlan, Visit
 from inspection.operations.approvals import approval_form, approve_plan, refuse_plan
@@ -147,12 +148,7 @@ def refuse(body, plan_id: int):
 @blp.response(200, DocumentSchema(many=True))
 def list_documents():
     """The documents the caller may read: a firm its own, a department its own, oversight all."""
-    stmt = select(Document).order_by(Document.id.desc()).limit(500)
-    if current_user.role == "enterprise":
-        stmt = stmt.where(Document.firm_id == current_user.firm_id, Document.kind != "approval")
-    elif current_user.role not in ("oversight", "admin"):
-        stmt = stmt.where(Document.department_id == current_user.department_id)
-    return db().scalars(stmt).all()
+    return db().scalars(queries.documents_for(current_user)).all()
 
 
 @blp.get("/documents/<int:document_id>")

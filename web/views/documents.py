@@ -2,11 +2,11 @@
 may read, and each document's public verification page (the QR code's address)."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from inspection.errors import DomainError
+from inspection import queries
 from inspection.models import (
     RESULT_LABELS,
     TASK_SOURCES,
@@ -26,7 +26,7 @@ from ..api.documents import signature_bytes
 from ..auth import roles_required
 from ..database import db
 from .blueprint import bp
-from .outcomes import attempt, refused
+from .outcomes import attempt
 
 
 def _head_plan(plan_id: int) -> InspectionPlan:
@@ -70,25 +70,15 @@ def decide(plan_id: int):
     if request.form.get("decision") == "refuse":
         return attempt(lambda: refuse_plan(db(), current_user, plan, reason=request.form.get("reason", "")),
                        "已不予批准，计划不能抽取或实施", back)
-    try:
-        done = approve_plan(db(), current_user, plan, task_source=request.form.get("task_source", ""),
-                            opinion=request.form.get("opinion", ""))
-    except DomainError as err:
-        refused(err)
-        return redirect(back)
-    flash(f"已批准，审批表 {done.document.number} 已生成", "success")
-    return redirect(back)
+    return attempt(lambda: approve_plan(db(), current_user, plan, task_source=request.form.get("task_source", ""),
+                                        opinion=request.form.get("opinion", "")),
+                   lambda done: f"已批准，审批表 {done.document.number} 已生成", back)
 
 
 @bp.get("/documents")
 @login_required
 def documents():
-    stmt = select(Document).order_by(Document.id.desc()).limit(200)
-    if current_user.role == "enterprise":
-        stmt = stmt.where(Document.firm_id == current_user.firm_id, Document.kind != "approval")
-    elif current_user.role not in ("oversight", "admin"):
-        stmt = stmt.where(Document.department_id == current_user.department_id)
-    return render_template("documents/list.html", documents=db().scalars(stmt).all())
+    return render_template("documents/list.html", documents=db().scalars(queries.documents_for(current_user, 200)).all())
 
 
 @bp.get("/d/<token>")
