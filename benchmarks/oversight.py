@@ -3,6 +3,7 @@
 
     python -m benchmarks.oversight [--visits 1000000] [--events 5000000] [--runs 3]
                                    [--database-url postgresql://postgres:postgres@127.0.0.1:5432/test]
+                                   [--keep] [--reuse] [--save FILE] [--before FILE]
 
 The data are generated inside PostgreSQL (INSERT ... SELECT generate_series) in a scratch schema
 that is dropped at the end (kept with --keep, re-timed with --reuse): ten years (2017-2026) of a city
@@ -10,16 +11,25 @@ with 100,000 firms, 3,000 officers and forty one-month plans a year of eight dep
 about 2,500 firms at random: 100,000 visits a year, a fifth of them joint, each entered, with two
 officers per department, their scans and one outcome per department; evaluations for 30% of visits,
 refused scans, 5,000,000 log events. Oversight's facts are then made from these records. The
-dashboard is timed for 2026; the audit rules over their window (2025-2026) and, once, over all ten
-years.
+dashboard is timed for 2026; the audit rules over their window (2025-2026), refreshing every alert
+(a first run, rolled back) and, once, the heaviest rules over all ten years.
+
+Before and after side by side: time one version with ``--keep --save before.json``, then the other
+with ``--reuse --before before.json`` (``--reuse`` migrates the kept schema first); each line then shows
+both timings and whether the query returned the same (a digest of its result, floats to 9 digits).
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
+import hashlib
+import json
 import statistics
 import sys
 import time
+import types
+from pathlib import Path
 
 from sqlalchemy import text
 
@@ -118,13 +128,40 @@ def dashboard_figures(session, scope, today) -> list:
             kpis.entries_avoided(session, scope)]
 
 
-def median_seconds(run, runs: int) -> float:
+def median_seconds(run, runs: int) -> tuple[float, object]:
+    """The median time of ``runs`` runs, and what the last run returned (rules: their cases listed)."""
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        run()
+        result = run()
+        if isinstance(result, types.GeneratorType):
+            result = list(result)
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return statistics.median(times), result
+
+
+def fingerprint(result) -> str:
+    """A digest of what a query returned (a rule's cases in key order), to compare two runs' figures."""
+    if isinstance(result, list) and result and isinstance(result[0], tuple) and isinstance(result[0][0], str) \
+            and ":" in result[0][0]:
+        result = sorted(result, key=lambda case: case[0])
+
+    def plain(value):
+        if dataclasses.is_dataclass(value):
+            return dataclasses.asdict(value)
+        return str(value)
+
+    def rounded(value):  # a share summed in another order may differ in its last bits
+        if isinstance(value, float):
+            return round(value, 9)
+        if isinstance(value, dict):
+            return {k: rounded(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [rounded(v) for v in value]
+        return value
+    text_ = json.dumps(rounded(json.loads(json.dumps(result, default=plain, sort_keys=True))), sort_keys=True,
+                       ensure_ascii=False)
+    return hashlib.sha256(text_.encode("utf-8")).hexdigest()
 
 
 def generate(engine, factory, args) -> None:
@@ -144,8 +181,9 @@ def generate(engine, factory, args) -> None:
     with factory() as session:  # the records were written past the operations: make oversight's facts from them
         rows = rebuild_facts(session)
         session.commit()
-    with engine.begin() as connection:
-        connection.execute(text("analyze"))
+    # As autovacuum leaves a database after loading: statistics made, pages marked all-visible.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("vacuum analyze"))
     print(f"generated {'entry facts':<14} {time.perf_counter() - started:7.1f} s ({rows[0]:,} + {rows[1]:,} rows)",
           file=sys.stderr)
 
@@ -159,6 +197,9 @@ def main() -> int:
     parser.add_argument("--schema", default="bench_oversight")
     parser.add_argument("--keep", action="store_true", help="keep the generated schema for another run")
     parser.add_argument("--reuse", action="store_true", help="time the queries on a schema kept by --keep")
+    parser.add_argument("--save", help="write the timings and a digest of every query's result to this JSON file")
+    parser.add_argument("--before", help="a file written by --save (e.g. on the previous version, with --keep): "
+                        "print its timings beside these and say whether every query returns the same")
     args = parser.parse_args()
     admin = make_engine(args.database_url)
     if not args.reuse:
@@ -200,11 +241,22 @@ def main() -> int:
                 "rule: profit-driven growth": lambda: list(alerts.profit_driven(session, today)),
                 "rule: repeated heavier treatment": lambda: list(alerts.heavier_repeats(session)),
             }
-            print(f"{'query':<52}{'seconds':>9}  under 2 s")
+            checks["refresh every alert (audit window)"] = lambda: alerts.refresh_alerts(session, today=today)
+            before = json.loads(Path(args.before).read_text()) if args.before else {}
+            saved = {"visits": counts[0], "events": counts[1], "seconds": {}, "results": {}}
+            print(f"{'query':<52}" + (f"{'before':>9}" if before else "") + f"{'seconds':>9}  under 0.3 s"
+                  + ("  same figures" if before else ""))
             for label, run in checks.items():
-                seconds = median_seconds(run, args.runs)
-                print(f"{label:<52}{seconds:>9.2f}  {'yes' if seconds < 2 else 'NO'}", flush=True)
+                seconds, result = median_seconds(run, 1 if label.startswith("refresh") else args.runs)
                 session.rollback()
+                saved["seconds"][label], saved["results"][label] = seconds, fingerprint(result)
+                line = f"{label:<52}"
+                if before:
+                    line += f"{before['seconds'][label]:>9.2f}" if label in before["seconds"] else f"{'':>9}"
+                line += f"{seconds:>9.2f}  {'yes' if seconds < 0.3 else 'NO':<11}"
+                if before and label in before["results"]:
+                    line += "  " + ("yes" if before["results"][label] == saved["results"][label] else "DIFFERENT")
+                print(line, flush=True)
             started = time.perf_counter()
             found = {rule: len(list(cases)) for rule, cases in (
                 ("over cap", alerts.over_cap(session, dt.date(2017, 1, 1))),
@@ -216,6 +268,8 @@ def main() -> int:
             in_window = {"over cap": len(list(alerts.over_cap(session, since))),
                          "uncombined": len(list(alerts.uncombined(session, since)))}
             print(f"cases in the audit window from {since}: " + ", ".join(f"{k} {v:,}" for k, v in in_window.items()))
+            if args.save:
+                Path(args.save).write_text(json.dumps(saved, indent=1, sort_keys=True))
     finally:
         engine.dispose()
         if not args.keep:

@@ -15,14 +15,18 @@ def item_document(item: CatalogueItem) -> dict:
     document = {
         "code": item.code, "department": item.department.code, "name": item.name, "category": item.category,
         "method": item.method, "target_type": item.target_type,
-        "legal_basis": [{"law": b["law"], "articles": b["articles"]} for b in item.legal_basis],
+        "legal_basis": [{k: b[k] for k in ("law", "articles", "text") if k in b} for b in item.legal_basis],
         "scope": {"industries": list(item.scope_industries), "tags": list(item.scope_tags)},
         "frequency_cap": item.frequency_cap, "frequency_period": item.frequency_period,
-        "ratio": {"min": item.ratio_min, "max": item.ratio_max},
+        "ratio": item.ratio_words if item.ratio_words else {"min": item.ratio_min, "max": item.ratio_max},
         "modes": list(item.modes), "qualification": item.qualification,
         "effective_from": item.effective_from.isoformat(),
         "checklist": [_point_document(p, item.method) for p in item.points],
     }
+    if item.frequency_words:
+        document["frequency"] = item.frequency_words
+        if item.frequency_words == item.ratio_words:
+            del document["ratio"]   # said once, under 抽查频次: the alternatives of share and rounds
     if item.effective_to is not None:
         document["effective_to"] = item.effective_to.isoformat()
     document["advance_notice"] = item.advance_notice

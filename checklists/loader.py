@@ -15,6 +15,7 @@ import yaml
 
 from .errors import CatalogueFileInvalid, Problem
 from .models import CATEGORIES, METHODS
+from .phrases import parse_frequency, parse_legal_basis, parse_method, parse_modes, parse_ratio_phrase
 
 CODE_RE = re.compile(r"^[A-Z]{2,6}-\d{3}(-\d{2})?$")
 ITEM_KEYS = {"code", "department", "name", "category", "method", "target_type", "legal_basis", "scope",
@@ -24,14 +25,8 @@ ITEM_KEYS = {"code", "department", "name", "category", "method", "target_type", 
 INHERITED_KEYS = ("department", "category", "method", "target_type", "legal_basis", "scope", "frequency_cap",
                   "frequency_period", "frequency", "ratio", "modes", "qualification", "effective_from", "effective_to",
                   "offsite", "advance_notice")
-MODES = ("on_site", "online", "records")
+MODES = ("on_site", "online", "records", "sampling")
 PERIODS = {"year": "每年", "half_year": "每半年", "quarter": "每季度", "month": "每月"}
-PERIOD_WORDS = {"每年": "year", "每半年": "half_year", "每季度": "quarter", "每月": "month"}
-RATIO_MIN_RE = re.compile(r"^(?:不低于|不少于|至少|≥)\s*(\d+(?:\.\d+)?)\s*%$")
-RATIO_MAX_RE = re.compile(r"^(?:不高于|不超过|不多于|至多|≤)\s*(\d+(?:\.\d+)?)\s*%$")
-RATIO_RANGE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*%?\s*(?:-|—|～|~|至)\s*(\d+(?:\.\d+)?)\s*%$")
-RATIO_EXACT_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*%$")
-FREQUENCY_RE = re.compile(r"^(每年|每半年|每季度|每月)(?:对同一(?:企业|单位|对象))?(?:不超过|不多于|最多)\s*(\d+)\s*次$")
 POINT_KEYS = {"text", "legal_basis", "verify", "offsite"}
 # 非现场监管: the evidence a point can be proved by, and the platform's own data that can prove it.
 EVIDENCE_KINDS = ("document", "photo", "record", "answer")
@@ -60,38 +55,12 @@ class ParsedPoint:
 
 
 def parse_ratio(value) -> tuple[float | None, float | None] | str:
-    """A published ratio bound: "不低于3%", "不超过2%", "100%", "3%-5%", "由计划确定", or {min, max}.
-
-    Returns ``(min, max)`` as fractions, or the reason the text is not understood."""
-    if value is None:
-        return None, None
-    if isinstance(value, dict):
-        low, high = value.get("min"), value.get("max")
-        for bound in (low, high):
-            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float)) or not 0 <= bound <= 1):
-                return "min、max 应为 0 至 1 之间的小数"
-        if low is not None and high is not None and low > high:
-            return "比例下限大于上限"
-        return low, high
-    text = str(value).strip().replace("％", "%").replace(" ", "")
-    if text in ("由计划确定", "按计划确定", "按计划", "由部门确定"):
-        return None, None
-    if text in ("全覆盖", "100%"):
-        return 1.0, 1.0
-    for pattern, kind in ((RATIO_MIN_RE, "min"), (RATIO_MAX_RE, "max"), (RATIO_EXACT_RE, "exact")):
-        match = pattern.match(text)
-        if match:
-            number = float(match.group(1)) / 100
-            if number > 1:
-                return "比例不能超过 100%"
-            return {"min": (number, None), "max": (None, number), "exact": (number, number)}[kind]
-    match = RATIO_RANGE_RE.match(text)
-    if match:
-        low, high = float(match.group(1)) / 100, float(match.group(2)) / 100
-        if low > high or high > 1:
-            return "比例区间不正确"
-        return low, high
-    return f"无法识别的抽查比例 {value!r}（可写 不低于3%、不超过2%、100%、3%-5% 或 由计划确定）"
+    """A published ratio bound as ``(min, max)`` fractions ("不低于3%", "不超过2%", "100%", "3%-5%",
+    "由计划确定", {min, max}...), or the reason the text is not understood (see :mod:`checklists.phrases`)."""
+    meaning = parse_ratio_phrase(value)
+    if isinstance(meaning, str):
+        return meaning
+    return meaning.min, meaning.max
 
 
 @dataclasses.dataclass
@@ -117,6 +86,13 @@ class ParsedItem:
     parent_code: str | None = None
     offsite_rule: dict | None = None            # {deadline, extension, escalate_after} in working days
     advance_notice: bool = True                 # 检查预告 allowed (never for key and special checks unless said)
+    frequency_words: str | None = None          # the list's own words for 抽查频次 and 抽查比例
+    ratio_words: str | None = None
+    runs_min: int | None = None                 # the department's rounds of the check per period
+    runs_max: int | None = None
+    ratio_source: str = "item"                  # item | plan | higher
+    ratio_options: list[dict] | None = None
+    is_group: bool = False                      # a heading whose sub-items carry the substance
 
 
 @dataclasses.dataclass
@@ -246,7 +222,8 @@ def validate_catalogue(data, root_node, label: str, sha256: str, known_departmen
             entries.append((merged, sub_node, sub_index, _text(raw.get("code"))))
     for raw, node, index, parent in entries:
         line = L.line(node)
-        item = _validate_item(raw, node, label, line, index, known_departments, eff_from, eff_to, problems)
+        item = _validate_item(raw, node, label, line, index, known_departments, eff_from, eff_to, problems,
+                              has_subs=parent is None and isinstance(raw, dict) and bool(raw.get("sub_items")))
         if item is None:
             continue
         if parent is not None:
@@ -267,7 +244,8 @@ def validate_catalogue(data, root_node, label: str, sha256: str, known_departmen
     return ParsedCatalogue(label, sha256, version, title, eff_from, eff_to, items)
 
 
-def _validate_item(raw, node, label, line, index, known_departments, eff_from, eff_to, problems):  # noqa: C901 - to split
+def _validate_item(raw, node, label, line, index, known_departments, eff_from, eff_to, problems,  # noqa: C901
+                   has_subs=False):
     L = _Lines
     if not isinstance(raw, dict):
         problems.append(Problem(label, line, f"items[{index}]", "每个事项应为一个映射"))
@@ -297,29 +275,23 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
     category = raw.get("category", "general")
     if category not in CATEGORIES:
         bad("category", f"事项类别应为 general（一般）或 key（重点），收到 {category!r}")
-    method = raw.get("method")
+    # A parent row of a real list often carries only a name: its sub-items carry the substance.
+    is_group = has_subs and not raw.get("checklist")
+    method = parse_method(raw.get("method", "random" if is_group else None))
     if method not in METHODS:
-        bad("method", f"检查方式应为 {'/'.join(METHODS)} 之一，收到 {method!r}")
-    target_type = _text(raw.get("target_type")) or ""
+        bad("method", f"检查方式应为 {'/'.join(METHODS)} 之一（或 双随机抽查、重点检查、专项检查、非现场检查），"
+                      f"收到 {raw.get('method')!r}")
+    target_type = _text(raw.get("target_type")) or ("" if not is_group else name or "")
     if not target_type:
         bad("target_type", "缺少检查对象")
 
-    legal_basis = raw.get("legal_basis")
-    basis_node = L.child(node, "legal_basis")
     bases: list[dict] = []
-    if not isinstance(legal_basis, list) or not legal_basis:
-        bad("legal_basis", "缺少检查依据（法律法规名称及条款）")
-    else:
-        for i, entry in enumerate(legal_basis):
-            entry_node = L.child(basis_node, i)
-            law = _text(entry.get("law")) if isinstance(entry, dict) else None
-            articles = _text(entry.get("articles")) if isinstance(entry, dict) else None
-            if not law:
-                bad(f"legal_basis[{i}].law", "检查依据缺少法律法规名称", entry_node)
-            if not articles:
-                bad(f"legal_basis[{i}].articles", "检查依据缺少具体条款", entry_node)
-            if law and articles:
-                bases.append({"law": law, "articles": articles})
+    if not (is_group and not raw.get("legal_basis")):
+        bases_or_reason = parse_legal_basis(raw.get("legal_basis"))
+        if isinstance(bases_or_reason, str):
+            bad("legal_basis", bases_or_reason)
+        else:
+            bases = bases_or_reason
 
     scope = raw.get("scope") or {}
     industries: list[str] = []
@@ -335,29 +307,20 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
         if not (isinstance(tags, list) and all(isinstance(x, str) and x.strip() for x in tags)):
             bad("scope.tags", "标签应为文字列表")
             tags = []
-        if not industries and not tags:
+        if not industries and not tags and not is_group:
             bad("scope", "检查范围至少需要一个行业或标签")
 
-    cap = raw.get("frequency_cap")
-    period = raw.get("frequency_period", "year")
-    if raw.get("frequency") is not None:
-        match = FREQUENCY_RE.match(str(raw["frequency"]).strip().replace(" ", ""))
-        if match is None:
-            bad("frequency", f"无法识别的检查频次 {raw['frequency']!r}（可写 每年不超过2次、每季度不超过1次）")
-        else:
-            period, cap = PERIOD_WORDS[match.group(1)], int(match.group(2))
+    sampling = _sampling(raw, bad)
+    period, cap = sampling["period"], sampling["cap"]
     if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
         bad("frequency_cap", f"年度检查频次上限应为正整数，收到 {cap!r}")
     if period not in PERIODS:
         bad("frequency_period", f"频次周期应为 {'/'.join(PERIODS)} 之一，收到 {period!r}")
-    ratio = parse_ratio(raw.get("ratio"))
-    if isinstance(ratio, str):
-        bad("ratio", ratio)
-        ratio = (None, None)
+    ratio = (sampling["ratio"].min, sampling["ratio"].max)
     default_modes = ["records"] if method == "offsite" else ["on_site"]
-    modes = raw.get("modes", default_modes)
-    if not isinstance(modes, list) or not modes or any(m not in MODES for m in modes):
-        bad("modes", f"检查形式应为 {'/'.join(MODES)} 的列表（现场、网络、书面）")
+    modes = parse_modes(raw.get("modes", default_modes))
+    if isinstance(modes, str):
+        bad("modes", f"检查形式应为 {'/'.join(MODES)} 的列表（现场检查、网络检查、书面检查、监督抽查）：{modes}")
         modes = default_modes
     qualification = raw.get("qualification")
     if qualification is not None and not _text(qualification):
@@ -374,19 +337,26 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
     checklist = raw.get("checklist")
     checklist_node = L.child(node, "checklist")
     points: list[ParsedPoint] = []
-    if not isinstance(checklist, list) or not checklist:
+    # A point that names no basis or method of its own takes the item's (real lists say them per item).
+    point_defaults = {"legal_basis": "；".join(b.get("text") or f"{b['law']}{b['articles']}" for b in bases),
+                      "verify": "、".join(MODE_WORDS_DEFAULT[m] for m in (modes if isinstance(modes, list) else []))}
+    if is_group:
+        pass
+    elif not isinstance(checklist, list) or not checklist:
         bad("checklist", "检查要点清单为空")
     else:
         for i, point in enumerate(checklist):
             point_node = L.child(checklist_node, i)
+            if isinstance(point, str) and point.strip():
+                point = {"text": point.strip()}
             if not isinstance(point, dict):
-                bad(f"checklist[{i}]", "检查要点应为包含 text、legal_basis、verify 的映射", point_node)
+                bad(f"checklist[{i}]", "检查要点应为包含 text、legal_basis、verify 的映射，或一段检查内容", point_node)
                 continue
             for key in sorted(set(point) - POINT_KEYS, key=str):
                 bad(f"checklist[{i}].{key}", "未知字段", L.child(point_node, key) or point_node)
             values = {}
             for key, what in (("text", "检查内容"), ("legal_basis", "检查依据"), ("verify", "检查方法")):
-                values[key] = _text(point.get(key))
+                values[key] = _text(point.get(key)) if key in point or key == "text" else point_defaults[key]
                 if not values[key]:
                     bad(f"checklist[{i}].{key}", f"检查要点缺少{what}", L.child(point_node, key) or point_node)
             offsite = _point_offsite(point.get("offsite"), method, values.get("verify"),
@@ -408,7 +378,55 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
                       effective_from=item_from, effective_to=item_to, points=points, frequency_period=period,
                       ratio_min=ratio[0], ratio_max=ratio[1], modes=list(dict.fromkeys(modes)),
                       offsite_rule=offsite_rule if any(p.offsite_evidence or p.offsite_data for p in points) else None,
-                      advance_notice=advance_notice is True)
+                      advance_notice=advance_notice is True, frequency_words=sampling["frequency_words"],
+                      ratio_words=sampling["ratio_words"], runs_min=sampling["runs_min"],
+                      runs_max=sampling["runs_max"], ratio_source=sampling["ratio"].source,
+                      ratio_options=sampling["ratio"].options, is_group=is_group)
+
+
+MODE_WORDS_DEFAULT = {"on_site": "现场检查", "online": "网络检查", "records": "书面检查", "sampling": "抽样送检"}
+# 原则上每年1次: a list that says nothing of frequency inspects a firm at most once a year.
+DEFAULT_CAP = 1
+
+
+def _sampling(raw, bad) -> dict:
+    """抽查频次 and 抽查比例 as published and as meant: ``frequency`` (a phrase) and ``frequency_cap`` /
+    ``frequency_period`` (numbers), ``ratio`` (a phrase, possibly with the frequency: "3%;2次/年")."""
+    frequency_words = _text(raw.get("frequency")) if not isinstance(raw.get("frequency"), int) else None
+    period = raw.get("frequency_period", "year")
+    cap = raw.get("frequency_cap")
+    runs_min = runs_max = None
+    ratio_value, ratio_field = raw.get("ratio"), "ratio"
+    if isinstance(raw.get("frequency"), str) and re.search(r"[%％‰]", raw["frequency"]) and ratio_value is None:
+        # "5%的企业每年检查1次或2%的企业每年检查2次" under 抽查频次: alternatives of share and rounds
+        ratio_value, ratio_field = raw["frequency"], "frequency"
+    elif raw.get("frequency") is not None:
+        meaning = parse_frequency(raw["frequency"])
+        if isinstance(meaning, str):
+            bad("frequency", meaning)
+        else:
+            if meaning.cap is not None or meaning.runs_min is not None:
+                period = meaning.period
+            runs_min, runs_max = meaning.runs_min, meaning.runs_max
+            if cap is None:
+                cap = meaning.cap
+    ratio_words = _text(ratio_value) if not isinstance(ratio_value, dict) else None
+    ratio = parse_ratio_phrase(ratio_value)
+    if isinstance(ratio, str):
+        bad(ratio_field, ratio)
+        ratio = parse_ratio_phrase(None)
+    elif ratio.runs is not None and runs_min is None:
+        runs_min = runs_max = ratio.runs
+        if raw.get("frequency") is None and raw.get("frequency_period") is None:
+            period = ratio.period or period
+        cap = cap if cap is not None else ratio.runs
+    if ratio.options:
+        runs_min = runs_min or min(o["runs"] for o in ratio.options)
+        cap = cap if cap is not None else max(o["runs"] for o in ratio.options)
+    if cap is None and "frequency_cap" not in raw:
+        cap = DEFAULT_CAP
+    return {"period": period, "cap": cap, "runs_min": runs_min, "runs_max": runs_max, "ratio": ratio,
+            "frequency_words": frequency_words, "ratio_words": ratio_words}
 
 
 def _point_offsite(raw, method: str, verify: str | None, bad) -> dict:

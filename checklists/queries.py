@@ -35,6 +35,12 @@ def current_version() -> Select:
     return select(CatalogueVersion).where(CatalogueVersion.status == "published")
 
 
+def publications() -> Select:
+    """Every published (or since replaced) version, newest first, with what each changed."""
+    return (select(CatalogueVersion).where(CatalogueVersion.published_at.is_not(None))
+            .order_by(CatalogueVersion.published_at.desc(), CatalogueVersion.id.desc()))
+
+
 def departments() -> Select:
     return select(Department).order_by(Department.id)
 

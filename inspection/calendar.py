@@ -39,6 +39,14 @@ def city_limit(name: str, default: int, path: Path = CITY_FILE) -> int:
     return int(value) if value is not None else default
 
 
+@functools.lru_cache(maxsize=4)
+def credit_policy(path: Path = CITY_FILE) -> dict[str, float]:
+    """The city's sampling ratio per credit-risk class (信用风险分类监管, ``credit_ratios`` in the city file):
+    what a plan takes when it follows the credit policy instead of setting its own ratios."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(k): float(v) for k, v in (data.get("credit_ratios") or {}).items()}
+
+
 def is_working_time(local: dt.datetime) -> bool:
     """Whether a local wall-clock time falls on a working day inside the working hours."""
     start, end = working_hours()

@@ -25,6 +25,7 @@ from inspection.models import (
     Base,
     CatalogueItem,
     Department,
+    DepartmentEntry,
     District,
     Event,
     Firm,
@@ -245,6 +246,8 @@ def entered(db_session):
                                 accepted=True))
         db_session.add(VisitEntry(visit_id=visit.id, entered_at=at, left_at=at + dt.timedelta(hours=1),
                                   code_nonce="x"))
+        db_session.add(DepartmentEntry(visit_id=visit.id, department_id=dept.id, entered_at=at,
+                                       left_at=at + dt.timedelta(hours=1)))
         db_session.flush()
         refresh_visit_facts(db_session, visit)
         return visit

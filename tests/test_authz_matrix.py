@@ -25,9 +25,11 @@ from inspection.demo.city import LENIENCY_FILES
 from inspection.models import (
     Alert,
     CampaignProposal,
+    DepartmentEntry,
     ImportRun,
     RiskModel,
     RiskScore,
+    Scan,
     ScheduleRun,
     User,
     VisitEntry,
@@ -169,7 +171,8 @@ MATRIX: dict[str, Spec] = {
     "GET /firms/<uscc>/code.<fmt>": S(LOGIN, MINE, 403, 403, 403, OK, args=lambda w, s: {"fmt": "png"}),
     "POST /firms/<uscc>/code/rotate": S(LOGIN, MINE, 403, 403, 403, OK),
     "POST /firms/<uscc>/leads": S(LOGIN, 403, 403, OK, 403, 403, body=form_body(lambda w, s: {
-        "kind": "complaint", "received_on": TODAY.isoformat(), "reference": "12345-2026-0001"})),
+        "kind": "complaint", "received_on": TODAY.isoformat(), "reference": "12345-2026-0001",
+        "summary": "市民反映后厨卫生条件差"})),
     "POST /firms/<uscc>/no-code-reports": S(LOGIN, MINE, 403, 403, 403, 403, body=form_body(lambda w, s: {
         "occurred_at": f"{(TODAY - dt.timedelta(days=1)).isoformat()}T09:00", "officers": "两名自称执法人员"})),
     # -- the inspector's day
@@ -289,7 +292,11 @@ MATRIX: dict[str, Spec] = {
     "POST /api/v1/firms/<uscc>/no-code-reports": S(401, MINE, 403, 403, 403, 403, body=json_body(lambda w, s: {
         "occurred_at": f"{(TODAY - dt.timedelta(days=1)).isoformat()}T01:00:00Z", "officers": "两名自称执法人员"})),
     "POST /api/v1/firms/<uscc>/leads": S(401, 403, 403, OK, 403, 403, body=json_body(lambda w, s: {
-        "kind": "complaint", "received_on": TODAY.isoformat(), "reference": "12345-2026-0002"})),
+        "kind": "complaint", "received_on": TODAY.isoformat(), "reference": "12345-2026-0002",
+        "summary": "市民反映后厨卫生条件差"})),
+    "POST /api/v1/leads/hotline": S(401, 403, 403, OK, 403, 403, body=json_body(lambda w, s: {"records": [
+        {"hotline_no": "12345-2026-0003", "uscc": w["A"]["uscc"], "received_on": TODAY.isoformat(),
+         "summary": "市民反映超市销售过期食品"}]})),
     "GET /api/v1/firms/<uscc>/risk": S(401, 403, 403, OK, OK, OK),
     # -- at the firm
     "POST /api/v1/scans": S(401, 403, OK, 403, 403, 403, body=json_body(lambda w, s: {"token": w["A"]["token"]})),
@@ -454,14 +461,18 @@ def _side(db_session, app, make_firm, make_user, entered, *, code, item, offsite
     def visit():
         row = entered(firm, department=code, item=item, day=TODAY, status="in_progress")
         db_session.add(VisitOfficer(visit_id=row.id, officer_id=inspector.officer_id, department_id=department.id))
+        # The inspector scanned in with his department, an hour ago (in the past at any hour: TODAY is China's date).
+        at = utcnow() - dt.timedelta(hours=1)
+        db_session.add(Scan(kind="in", firm_id=firm.id, officer_id=inspector.officer_id, visit_id=row.id, at=at,
+                            accepted=True))
+        entry, part = db_session.get(VisitEntry, row.id), db_session.get(DepartmentEntry, (row.id, department.id))
+        entry.entered_at = part.entered_at = at
+        entry.left_at = part.left_at = None
         db_session.flush()
         db_session.refresh(row, ["officers", "tasks"])
         return row
 
     running = visit()
-    entry = db_session.get(VisitEntry, running.id)
-    entry.left_at = None
-    entry.entered_at = utcnow() - dt.timedelta(hours=1)  # in the past at any hour (TODAY is China's date)
     task = running.tasks[0]
     points = task.plan.items[0].points
     for point in points:
@@ -476,6 +487,7 @@ def _side(db_session, app, make_firm, make_user, entered, *, code, item, offsite
     outcome = record_outcome(db_session, inspector, done, done_task.id, item, "rectify", TODAY + dt.timedelta(days=20),
                              publish_within=20)
     done.status = "completed"
+    db_session.get(VisitEntry, done.id).left_at = db_session.get(DepartmentEntry, (done.id, department.id)).left_at = utcnow()
     result = issue_result_notice(db_session, dept_user, done, department)
 
     evaluated = visit()
@@ -525,7 +537,7 @@ def _side(db_session, app, make_firm, make_user, entered, *, code, item, offsite
         "plan": draft.id, "filed": filed.id, "approved": approved.id, "drawn": drawn.id, "campaign": campaign.id,
         "request": request.id, "request_point": request_point.id, "evidence": evidence.id,
         "offsite_task": unsent.tasks[0].id, "token": token,
-        "code": inspection_code(running, entry, SECRET),
+        "code": inspection_code(running, db_session.get(VisitEntry, running.id), SECRET),
         "certificate_no": inspector.officer.certificate_no, "officer_name": inspector.officer.name,
         "document": result.id, "doc_token": result.verify_token,
         "users": {"enterprise": enterprise.id, "inspector": inspector.id, "department": dept_user.id,
@@ -776,7 +788,8 @@ def test_exports_hold_only_the_scope_asked_and_only_for_oversight(client, world)
             assert b["uscc"] not in body and (role == "enterprise" or a["uscc"] not in body), (role, path)
 
 
-VERIFY_KEYS = {"state", "valid", "message", "firm", "day", "status", "departments", "officers", "items", "plans"}
+VERIFY_KEYS = {"state", "valid", "message", "firm", "day", "status", "departments", "officers", "presence", "items",
+               "plans"}
 
 
 def test_the_code_verifier_shows_who_which_department_items_and_plan_and_nothing_more(client, world):
@@ -787,6 +800,8 @@ def test_the_code_verifier_shows_who_which_department_items_and_plan_and_nothing
     assert info["firm"] == a["name"] and info["departments"] == [a["department_name"]]
     # Who: the officers' names, certificates and department as on their 执法证; nothing personal beyond it.
     assert all(set(o) == {"name", "certificate_no", "department"} for o in info["officers"])
+    assert all(set(o) == {"name", "certificate_no", "accompanying", "scanned_in_at", "left_at"}
+               for p in info["presence"] for o in p["officers"])
     assert a["certificate_no"] in {o["certificate_no"] for o in info["officers"]}
     assert {i["code"] for i in info["items"]} == {a["item"]}
     assert all(set(p) == {"id", "title"} for p in info["plans"])

@@ -4,7 +4,9 @@ import datetime as dt
 import pytest
 
 from checklists.operations.publish import revoke_item
+from inspection.models import InspectionPlan
 from tests.catalogue_files import valid, write
+from tests.leads import recorded_lead
 
 PLAN = {"title": "2026年食品生产企业双随机抽查", "period_start": "2026-04-01", "period_end": "2026-04-30"}
 
@@ -65,21 +67,29 @@ def test_revoked_item_is_refused(client, market, db_session, counts):
     assert counts() == before
 
 
-def test_item_not_in_force_over_the_period_is_refused(client, market, counts):
+def test_item_not_in_force_over_the_period_is_refused(client, market, runner, tmp_path, counts):
+    assert runner.invoke(args=["load-catalogue", str(write(tmp_path, valid("T-until")))]).exit_code == 0
     before = counts()
-    response = post_plan(client, ["SC-001"], period_start="2026-12-01", period_end="2027-01-31")
-    assert_refused(response, "SC-001", "2027-01-31 不在有效期内")
+    response = post_plan(client, ["SC-901"], period_start="2026-12-01", period_end="2027-01-31")
+    assert_refused(response, "SC-901", "2027-01-31 不在有效期内")
     assert counts() == before
 
 
-def test_key_and_special_items_need_a_lead(client, market, counts):
+def test_key_and_special_items_need_a_lead(client, market, counts, db_session):
     before = counts()
     response = post_plan(client, ["SC-001", "SC-004"])  # SC-004 is a key (重点) item
     assert response.status_code == 422
     assert response.get_json()["fields"] == {"lead": "必填"}
     assert "无线索不检查" in response.get_json()["message"]
     assert counts() == before
-    assert post_plan(client, ["SC-004"], lead="12345 热线投诉 TS2026-0412").status_code == 201
+    unrecorded = post_plan(client, ["SC-004"], lead="x")   # a lead must be recorded on the platform first
+    assert unrecorded.status_code == 422 and unrecorded.get_json()["fields"] == {"lead": "未登记"}
+    assert "「x」不是" in unrecorded.get_json()["message"] and counts() == before
+    reference = recorded_lead(db_session)
+    created = post_plan(client, ["SC-004"], lead=reference)
+    assert created.status_code == 201
+    plan = db_session.get(InspectionPlan, created.get_json()["id"])
+    assert plan.lead_id is not None and reference in plan.lead
 
 
 def test_page_form_goes_through_the_same_gate(client, market, counts):

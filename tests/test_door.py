@@ -32,6 +32,7 @@ from inspection.operations.events import utcnow, verify_chain
 from tests.approvals import approve
 from tests.at_the_door import as_user, enter
 from tests.clocks import door_open_day
+from tests.leads import recorded_lead
 from web.visit_views import announced_visits
 
 TODAY = door_open_day()
@@ -57,11 +58,12 @@ def pair(db_session, make_firm):
     return {"firm": firm, "users": names, "token": token, "officers": officers}
 
 
-def record_lead(client, login, firm, reference="12345-2026-0088", kind="complaint", received=TODAY):
+def record_lead(client, login, firm, reference="12345-2026-0088", kind="complaint", received=TODAY, status=201):
     as_user(client, login, "market")
     response = client.post(f"/api/v1/firms/{firm.uscc}/leads", json={
         "kind": kind, "reference": reference, "received_on": received.isoformat(), "summary": "群众反映后厨卫生差"})
-    assert response.status_code == 201, response.get_json()
+    assert response.status_code == status, response.get_json()
+    return response.get_json()
 
 
 def test_an_entry_on_a_recorded_lead(client, login, pair, db_session):
@@ -96,10 +98,12 @@ def test_an_entry_on_a_recorded_lead(client, login, pair, db_session):
 
 def test_an_old_lead_or_another_firms_lead_is_refused(client, login, pair, make_firm):
     p = pair
-    record_lead(client, login, p["firm"], reference="OLD-1", received=TODAY - dt.timedelta(days=120))
-    record_lead(client, login, make_firm(), reference="OTHER-1")
+    old = record_lead(client, login, p["firm"], reference="12345-2026-0001", received=TODAY - dt.timedelta(days=120),
+                      status=422)
+    assert "已超过 90 天" in old["fields"]["received_on"]
+    record_lead(client, login, make_firm(), reference="12345-2026-0002")
     as_user(client, login, p["users"][0])
-    for reference in ("OLD-1", "OTHER-1"):
+    for reference in ("12345-2026-0001", "12345-2026-0002"):
         refused = client.post("/api/v1/scans", json={"token": p["token"], "lead": {
             "kind": "complaint", "reference": reference, "item": "SC-003"}})
         assert refused.status_code == 422 and "未在平台登记" in refused.get_json()["message"]
@@ -302,7 +306,7 @@ def test_advance_notice_only_where_every_item_allows_it(client, login, db_sessio
     login("market")
     body = {"title": "预告检查", "period_start": TODAY.isoformat(), "period_end": (TODAY + dt.timedelta(days=10)).isoformat(),
             "items": ["SC-003"], "ratios": {c: 0.2 for c in "ABCD"}, "target_districts": ["370502"], "notice_days": 10}
-    keyed = client.post("/api/v1/plans", json={**body, "items": ["SC-004"], "lead": "投诉线索"})
+    keyed = client.post("/api/v1/plans", json={**body, "items": ["SC-004"], "lead": recorded_lead(db_session)})
     assert keyed.status_code == 422 and "不允许检查预告" in keyed.get_json()["message"]
     plan = client.post("/api/v1/plans", json=body).get_json()
     silent = client.post("/api/v1/plans", json={**body, "title": "不预告", "items": ["SC-002"], "notice_days": None}).get_json()

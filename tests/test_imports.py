@@ -189,6 +189,36 @@ def test_reimport_updates_by_code_and_never_duplicates(db_session, counts, tmp_p
     assert_logged(db_session, before, after, "firms.imported", path, third)
 
 
+def test_a_merge_touches_only_the_files_firms_and_tags(db_session, counts, tmp_path, make_firm):
+    """Tags are added and removed one by one; firms outside the file keep theirs; new firms get ids in
+    file order; firms held by the session see their new tags."""
+    outside = make_firm(tags=("冷链食品", "食品生产"))
+    held = make_firm(tags=("食品生产", "人员密集"))
+    assert set(held.tags) == {"人员密集", "食品生产"}
+    rows = [firm_row(95, tags="危化品"), firm_row(93, tags=""), firm_row(94, tags="食品生产;冷链食品"),
+            [held.uscc, held.name, "370502", "食品制造", "B", "食品生产;冷链食品", "测试地址"]]
+    path = write_csv(tmp_path / "firms.csv", FIRM_COLUMNS, rows)
+    assert import_firms(db_session, None, path) == {"rows": 4, "created": 3, "updated": 1, "unchanged": 0}
+    assert held.tags == ["冷链食品", "食品生产"]
+    made = firms_with(db_session, [code(93), code(94), code(95)])
+    assert sorted(made, key=lambda f: f.id) == [made[2], made[0], made[1]]   # 95, 93, 94: the file's order
+    assert [f.tags for f in made] == [[], ["冷链食品", "食品生产"], ["危化品"]]
+    assert (outside.name, outside.tags) == (firms_with(db_session, [outside.uscc])[0].name, ["冷链食品", "食品生产"])
+
+    rows[0][5], rows[2][5] = "危化品;重点排污", "冷链食品"      # one tag more, one tag fewer
+    rows[3][6] = "新地址"                                        # a field only
+    path = write_csv(tmp_path / "firms.csv", FIRM_COLUMNS, rows)
+    before = counts()
+    result = import_firms(db_session, None, path)
+    assert result == {"rows": 4, "created": 0, "updated": 3, "unchanged": 1}
+    assert_logged(db_session, before, counts(), "firms.imported", path, result)
+    firms = {f.uscc: f for f in firms_with(db_session, [code(93), code(94), code(95), held.uscc, outside.uscc])}
+    assert [firms[c].tags for c in (code(95), code(93), code(94))] == [["危化品", "重点排污"], [], ["冷链食品"]]
+    assert (firms[held.uscc].address, firms[held.uscc].tags) == ("新地址", ["冷链食品", "食品生产"])
+    assert firms[outside.uscc].tags == ["冷链食品", "食品生产"]
+    assert db_session.scalar(select(func.count(Firm.id)).where(Firm.uscc.in_(list(firms)))) == 5
+
+
 def test_every_bad_firm_row_is_reported_with_line_and_field_and_nothing_is_written(db_session, counts, tmp_path):
     valid = firm_row(31)
     bad_check = code(32)[:-1] + ("0" if code(32)[-1] != "0" else "1")

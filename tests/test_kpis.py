@@ -15,17 +15,25 @@ from inspection.kpis import (
     monthly_entries,
     publication_rate,
 )
-from inspection.models import Evaluation, InspectionTask, ItemOutcome, ScheduleRun, User
+from inspection.models import DepartmentEntry, Evaluation, InspectionTask, ItemOutcome, ScheduleRun, User, VisitEntry
 from inspection.operations.facts import refresh_visit_facts
+
+
+def join_visit(db_session, visit, plan):
+    """``plan``'s department joins ``visit``: its task on the visit, and its own entry with the visit's."""
+    entry = db_session.get(VisitEntry, visit.id)
+    db_session.add(InspectionTask(plan=plan, firm=visit.firm, status="done", on_site=True, window_start=visit.day,
+                                  window_end=visit.day, visit_id=visit.id))
+    db_session.add(DepartmentEntry(visit_id=visit.id, department_id=plan.department_id, entered_at=entry.entered_at,
+                                   left_at=entry.left_at))
+    refresh_visit_facts(db_session, visit)
 
 
 def test_figures(db_session, make_firm, entered):
     a, b, c, x = make_firm(credit_class="A"), make_firm(credit_class="D"), make_firm(credit_class="D"), make_firm()
     joint = entered(a, department="market", day=dt.date(2026, 3, 3))
     fire_visit = entered(x, department="fire", item="XF-002", day=dt.date(2026, 3, 10))
-    db_session.add(InspectionTask(plan=fire_visit.tasks[0].plan, firm=a, status="done", on_site=True,
-                                  window_start=joint.day, window_end=joint.day, visit_id=joint.id))  # fire joins a's visit
-    refresh_visit_facts(db_session, joint)
+    join_visit(db_session, joint, fire_visit.tasks[0].plan)  # fire joins a's visit, and enters with it
     entered(b, department="fire", item="XF-002", day=dt.date(2026, 3, 20))
     entered(b, department="fire", item="XF-002", day=dt.date(2026, 7, 1))
     entered(c, department="health", item="WJ-001", day=dt.date(2025, 3, 5))  # last year
@@ -111,9 +119,7 @@ def test_every_figure_drills_down_to_its_visits(client, login, db_session, make_
         make_firm("丙钻取企业有限公司", credit_class="D")
     joint = entered(a, department="market", day=dt.date(2026, 3, 3))
     fire = entered(c, department="fire", item="XF-002", day=dt.date(2026, 3, 10))
-    db_session.add(InspectionTask(plan=fire.tasks[0].plan, firm=a, status="done", on_site=True,
-                                  window_start=joint.day, window_end=joint.day, visit_id=joint.id))
-    refresh_visit_facts(db_session, joint)
+    join_visit(db_session, joint, fire.tasks[0].plan)  # fire joins a's visit, and enters with it
     twice = [entered(b, department="fire", item="XF-002", day=dt.date(2026, 4, 1)),
              entered(b, department="health", item="WJ-001", day=dt.date(2026, 8, 3))]
     task = twice[0].tasks[0]
@@ -149,9 +155,7 @@ def test_department_figures_share_joint_visits_and_read_the_scheduler_baseline(d
     a, b = make_firm(), make_firm()
     joint = entered(a, department="market", day=dt.date(2026, 3, 3))
     fire = entered(b, department="fire", item="XF-002", day=dt.date(2026, 3, 10))
-    db_session.add(InspectionTask(plan=fire.tasks[0].plan, firm=a, status="done", on_site=True,
-                                  window_start=joint.day, window_end=joint.day, visit_id=joint.id))
-    refresh_visit_facts(db_session, joint)
+    join_visit(db_session, joint, fire.tasks[0].plan)  # fire joins a's visit, and enters with it
     entered(b, department="fire", item="XF-002", day=dt.date(2025, 3, 10))
     db_session.add(ScheduleRun(status="done", period_start=dt.date(2026, 3, 1), period_end=dt.date(2026, 3, 31),
                                plan_ids=[], progress=1.0, message="", unscheduled=[], created_at=dt.datetime(2026, 2, 1),

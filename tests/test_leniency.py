@@ -79,7 +79,9 @@ def test_publishing_is_public_versioned_and_idempotent(published, runner, app, d
     body = anonymous.get(f"/api/v1/public/leniency-lists/{lists['T-2'].id}").get_json()
     assert body["entries"][0] == {"item": "SC-003", "point": 2, "point_text": body["entries"][0]["point_text"],
                                   "treatment": "no_penalty", "conditions": ["first_offence", "no_harm", "corrected"],
-                                  "basis": "《中华人民共和国行政处罚法》第三十三条第一款", "guidance": "责令改正，督促办理健康证明"}
+                                  "basis": "《中华人民共和国行政处罚法》第三十三条第一款", "guidance": "责令改正，督促办理健康证明",
+                                  "code": "", "offence": "", "legal_basis": "", "penalty_basis": "", "conditions_text": "",
+                                  "fine_min": None, "fine_max": None}
     assert db_session.scalar(select(func.count()).select_from(Event).where(Event.kind == "leniency.published")) >= 2
 
 
@@ -235,8 +237,12 @@ def test_outcomes_must_agree_with_the_decisions(client, login, visit_today, publ
 def test_conditions_not_met_record_that_the_list_does_not_apply(client, login, visit_today, published, db_session):
     visit, task = in_progress(client, login, visit_today)
     record_all(client, visit, task, db_session, {2: "健康证明过期"})
+    decision = {"task": task, "point": point_of(db_session, 2).id, "conditions": ["no_harm"]}
+    # The firm's record supports a first offence: not taking it needs a reason (首违 from history).
+    unexplained = client.post(f"/api/v1/visits/{visit.id}/leniency-decisions", json=decision)
+    assert unexplained.status_code == 422 and "应认定为初次违法" in unexplained.get_json()["message"]
     response = client.post(f"/api/v1/visits/{visit.id}/leniency-decisions",
-                           json={"task": task, "point": point_of(db_session, 2).id, "conditions": ["no_harm"]})
+                           json={**decision, "reason": "当事人今年已在平台外因同一行为受过处罚"})
     assert response.status_code == 201 and response.get_json()["decision"] == "not_met"
     assert response.get_json()["applies"] is False
     case = client.post(f"/api/v1/visits/{visit.id}/outcomes", json={"task": task, "item": "SC-003", "outcome": "case"})

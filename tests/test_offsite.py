@@ -13,6 +13,7 @@ from inspection.models import (
     EntryFact,
     Event,
     Finding,
+    FirmLead,
     FirmRecord,
     InspectionPlan,
     InspectionTask,
@@ -221,6 +222,8 @@ def test_review_accepts_points_and_escalates_one_through_a_filed_plan_into_the_s
     plan = escalated.plan
     assert escalated.on_site and plan.selection == "targeted" and plan.status == "drawn"
     assert f"非现场核查 #{sheet['id']}" in plan.lead and "健康证明" in plan.lead
+    lead = db_session.get(FirmLead, plan.lead_id)     # the platform's own finding is the plan's lead
+    assert lead.kind == "platform" and lead.via == "platform" and lead.reference == f"非现场核查#{sheet['id']}"
     assert db_session.get(InspectionTask, o["task"].id).status == "done"
     # The usual gate: the department schedules the targeted plan like any other; the task gets a visit.
     as_user(client, login, "market")

@@ -180,12 +180,12 @@ def test_complaints_and_leads_feed_the_features(history, client, login, db_sessi
     for n in range(3):
         response = client.post(f"/api/v1/firms/{firm.uscc}/leads",
                                json={"kind": "complaint", "received_on": (today - dt.timedelta(days=n)).isoformat(),
-                                     "reference": f"12345-T-{n}", "summary": "反映后厨卫生差"})
+                                     "reference": f"12345-2026-71{n:02d}", "summary": "反映后厨卫生差"})
         assert response.status_code == 201, response.get_json()
     count = db_session.scalar(select(func.count()).select_from(FirmLead))
     future = client.post(f"/api/v1/firms/{firm.uscc}/leads",
                          json={"kind": "complaint", "received_on": "2099-01-01", "reference": "X"})
-    assert future.status_code == 422 and future.get_json()["fields"] == {"received_on": "晚于今天"}
+    assert future.status_code == 422 and future.get_json()["fields"]["received_on"] == "收到日期不能晚于今天"
     assert db_session.scalar(select(func.count()).select_from(FirmLead)) == count
     after = load_history(db_session).features(firm.id, "market", today + dt.timedelta(days=1))["leads"]
     assert after == before + 3

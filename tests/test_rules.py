@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from inspection.models import Department, District, Firm, Officer, Visit
 from tests.approvals import approve
+from tests.leads import recorded_lead
 
 APRIL = {"period_start": "2026-04-01", "period_end": "2026-04-30"}
 
@@ -254,7 +255,7 @@ def test_oversight_sees_refused_attempts_and_the_share_of_quiet_exceptions(clien
 
 def test_specialist_items_get_only_qualified_officers(client, login, db_session):
     login("market")
-    plan_id, _ = drawn_plan(client, items=["SC-004"], lead="特种设备专项整治部署", target_districts=["370502"],
+    plan_id, _ = drawn_plan(client, items=["SC-004"], lead=recorded_lead(db_session), target_districts=["370502"],
                             ratios={c: 0.3 for c in "ABCD"})
     run = client.post(f"/api/v1/plans/{plan_id}/schedule").get_json()
     assert run["stats"]["check"] == []

@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from tests.approvals import approve
+from tests.leads import recorded_lead
 
 PERIOD = {"period_start": "2026-04-01", "period_end": "2026-04-30"}
 
@@ -165,7 +166,7 @@ def test_other_departments_cannot_touch_a_visit(client, joint_plans, login):
 def test_unschedulable_tasks_get_reasons(client, login, db_session):
     login("market")
     plan = client.post("/api/v1/plans", json={**PERIOD, "title": "特种设备专项", "items": ["SC-004"],
-                                              "lead": "专项部署 2026-3 号", "officers_needed": 10,
+                                              "lead": recorded_lead(db_session), "officers_needed": 10,
                                               "ratios": {"D": 1.0}}).get_json()
     client.post(f"/api/v1/plans/{plan['id']}/file")
     approve(client, plan["id"])

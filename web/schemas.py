@@ -154,6 +154,8 @@ class PlanCreateSchema(BaseSchema):
     on_site_reason = Str(load_default=None, allow_none=True, validate=length(2, 500))
     weighting = Str(load_default="ratios", validate=one_of(["ratios", "risk"]))
     notice_days = Int(load_default=None, allow_none=True, validate=validate.Range(min=1, max=30, error="应在 1 至 30 之间"))
+    credit_ratios = Bool(load_default=False, metadata={
+        "description": "按本市信用风险分类政策取各类抽查比例（不再另设 ratios）"})
 
 
 class ReasonSchema(BaseSchema):

@@ -22,6 +22,8 @@ from inspection.models import (
 )
 from inspection.operations.entries import leniency_proposal, local_today
 from inspection.operations.events import format_timestamp, utcnow
+from inspection.operations.leniency import first_offence_history
+from inspection.operations.presence import PRESENCE_LABELS, presence
 from inspection.permissions import reads_findings
 
 STATE_MESSAGES = {"valid": "检查码有效：这是一次已备案并经扫码核验入企的检查",
@@ -46,13 +48,34 @@ def _items(visit: Visit) -> list[dict]:
     return items
 
 
-def verification(state: str, visit: Visit | None) -> dict:
+def _presence(session: Session, visit: Visit) -> list[dict]:
+    """Per department: entered and left when, and the officers who scanned in (scheduled officers who never
+    came are not listed)."""
+    return [{"department": p["department"], "short_name": p["short_name"], "status": p["status"],
+             "status_label": PRESENCE_LABELS[p["status"]],
+             "entered_at": format_timestamp(p["entered_at"]) if p["entered_at"] else None,
+             "left_at": format_timestamp(p["left_at"]) if p["left_at"] else None,
+             "officers": [{"name": o["name"], "certificate_no": o["certificate_no"],
+                           "accompanying": o["kind"] != "enforcement",
+                           "scanned_in_at": format_timestamp(o["scanned_in_at"]),
+                           "left_at": format_timestamp(o["left_at"]) if o["left_at"] else None}
+                          for o in p["officers"]]}
+            for p in presence(session, visit)]
+
+
+def _present_officers(parts: list[dict]) -> list[dict]:
+    return [{"name": o["name"], "certificate_no": o["certificate_no"], "department": p["department"]}
+            for p in parts if p["status"] != "not_entered" for o in p["officers"] if not o["accompanying"]]
+
+
+def verification(session: Session, state: str, visit: Visit | None) -> dict:
     result = {"state": state, "valid": state == "valid", "message": STATE_MESSAGES[state]}
     if visit is None:
         return result
+    parts = _presence(session, visit)
     result.update({"firm": visit.firm.name, "day": visit.day.isoformat(), "status": visit.status,
-                   "departments": sorted({t.plan.department.name for t in visit.tasks}),
-                   "officers": _officers(visit), "items": _items(visit),
+                   "departments": [p["department"] for p in parts if p["status"] != "not_entered"],
+                   "presence": parts, "officers": _present_officers(parts), "items": _items(visit),
                    "plans": [{"id": t.plan.id, "title": t.plan.title} for t in visit.tasks]})
     return result
 
@@ -84,10 +107,15 @@ def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
             points = []
             for p in item.points:
                 finding = findings.get((task.id, p.id)) if reads else None
+                proposal = leniency_proposal(session, task, p.id, today) if mine else None
+                asks_first = proposal is not None and any(c["code"] == "first_offence" for c in proposal["conditions"])
                 points.append({"id": p.id, "position": p.position, "text": p.text, "legal_basis": p.legal_basis,
                                "verify": p.verify, "result": finding.result if finding else None,
                                "note": finding.note if finding else "",
-                               "leniency": leniency_proposal(session, task, p.id, today) if mine else None,
+                               "leniency": proposal,
+                               "first_offence": first_offence_history(session, visit.firm_id, p.id,
+                                                                      task.plan.department_id, visit.day,
+                                                                      exclude_visit=visit.id) if asks_first else None,
                                "decision": _decision(decisions.get(finding.id)) if finding else None})
             items.append({"code": item.code, "name": item.name, "legal_basis": item.legal_basis_text,
                           "outcome": outcome.outcome if outcome else None,
@@ -103,7 +131,7 @@ def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
     return {"visit": visit.id, "firm": visit.firm.name, "uscc": visit.firm.uscc, "address": visit.firm.address,
             "day": visit.day.isoformat(), "status": visit.status, "joint": visit.joint,
             "entered_at": format_timestamp(entry.entered_at) if entry else None, "officers": _officers(visit),
-            "tasks": tasks}
+            "presence": _presence(session, visit), "tasks": tasks}
 
 
 def sees_evaluations(viewer: User) -> bool:
@@ -125,6 +153,7 @@ def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
                "entered_at": None, "left_at": None, "minutes": None} for v in announced_visits(session, firm)]
     for visit in visits:
         entry = session.get(VisitEntry, visit.id)
+        parts = _presence(session, visit)
         reads = {t.id for t in visit.tasks if reads_findings(viewer, t.plan.department_id, visit.firm_id)}
         outcomes = [o for o in session.scalars(select(ItemOutcome).where(ItemOutcome.visit_id == visit.id))
                     if o.task_id in reads or o.published_at is not None]
@@ -134,7 +163,8 @@ def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
         record.append({
             "visit": visit.id, "day": visit.day.isoformat(), "status": visit.status, "origin": visit.origin,
             "origin_label": visit.origin_label,
-            "departments": sorted({t.plan.department.name for t in visit.tasks}), "officers": _officers(visit),
+            "departments": [p["department"] for p in parts if p["status"] != "not_entered"],
+            "officers": _present_officers(parts), "presence": parts,
             "entered_at": format_timestamp(entry.entered_at) if entry else None,
             "left_at": format_timestamp(entry.left_at) if entry and entry.left_at else None,
             "minutes": round((entry.left_at - entry.entered_at).total_seconds() / 60) if entry and entry.left_at else None,

@@ -21,15 +21,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
 
-ITEM_STATUSES = ("draft", "published", "revoked")
+ITEM_STATUSES = ("draft", "published", "superseded", "revoked")
 METHODS = ("random", "key", "special", "offsite")
 CATEGORIES = ("general", "key")
 
 METHOD_LABELS = {"random": "双随机抽查", "key": "重点检查", "special": "专项检查", "offsite": "非现场检查"}
 CATEGORY_LABELS = {"general": "一般事项", "key": "重点事项"}
-STATUS_LABELS = {"draft": "草稿", "published": "已发布", "revoked": "已撤销"}
+STATUS_LABELS = {"draft": "草稿", "published": "已发布", "superseded": "已由新版清单接续", "revoked": "已撤销"}
 PERIOD_LABELS = {"year": "每年", "half_year": "每半年", "quarter": "每季度", "month": "每月"}
-MODE_LABELS = {"on_site": "现场检查", "online": "网络检查", "records": "书面检查"}
+MODE_LABELS = {"on_site": "现场检查", "online": "网络检查", "records": "书面检查",
+               "sampling": "监督抽查（抽样送检）"}
+RATIO_SOURCE_LABELS = {"item": "清单规定", "plan": "由计划确定", "higher": "由上级部门确定"}
 EVIDENCE_LABELS = {"document": "文件材料", "photo": "照片", "record": "台账记录", "answer": "文字说明"}
 
 
@@ -63,11 +65,24 @@ class CatalogueVersion(Base):
     status: Mapped[str] = mapped_column(String(16))
     loaded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # What this publication changed against the version it replaced: {"previous", "added", "changed",
+    # "removed", "unchanged"}; each changed entry names its fields and the mapping of its checklist points.
+    changes: Mapped[dict | None] = mapped_column(JSON)
 
     items: Mapped[list[CatalogueItem]] = relationship(back_populates="catalogue_version",
                                                         order_by="CatalogueItem.code")
 
     __table_args__ = (CheckConstraint("status in ('draft','published','revoked')", name="status"),)
+
+    @property
+    def change_summary(self) -> str:
+        if not self.changes:
+            return ""
+        c = self.changes
+        if not c.get("previous"):
+            return f"首次发布，事项 {len(c.get('added', []))} 项"
+        return (f"较 {c['previous']} 版：新增 {len(c.get('added', []))} 项，修改 {len(c.get('changed', []))} 项，"
+                f"删除 {len(c.get('removed', []))} 项，未变 {c.get('unchanged', 0)} 项")
 
 
 class CatalogueItem(Base):
@@ -100,6 +115,21 @@ class CatalogueItem(Base):
     offsite_escalate_after: Mapped[int | None] = mapped_column(Integer)
     # 检查预告: whether a plan may tell the firm the day ahead (never for checks that a warning would defeat).
     advance_notice: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # The published words kept beside their meaning: 抽查频次 ("每年不少于1次", "2次/年") and 抽查比例.
+    frequency_words: Mapped[str | None] = mapped_column(Text)
+    ratio_words: Mapped[str | None] = mapped_column(Text)
+    # The department's obligation per period (每年不少于 N 次 / N次/年): rounds of this check it runs.
+    runs_min: Mapped[int | None] = mapped_column(Integer)
+    runs_max: Mapped[int | None] = mapped_column(Integer)
+    # Who sets the ratio: the list (item), each plan (plan: 根据实际情况确定), or a higher level (higher).
+    ratio_source: Mapped[str] = mapped_column(String(8), default="item", server_default="item")
+    # Alternatives the list allows ("5%的对象每年1次或2%的对象每年2次"): [{"ratio": 0.05, "runs": 1}, ...].
+    ratio_options: Mapped[list | None] = mapped_column(JSON)
+    # A heading whose sub-items carry the substance (the parent row of a real list carries only a name).
+    is_group: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # For a row that continues an earlier version's item: each earlier checklist point's position and the
+    # position it maps to here (null: dropped), plus the positions added.
+    point_map: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))
     effective_from: Mapped[dt.date] = mapped_column(Date)
     effective_to: Mapped[dt.date | None] = mapped_column(Date)
@@ -113,7 +143,8 @@ class CatalogueItem(Base):
 
     __table_args__ = (
         UniqueConstraint("code", "version"),
-        CheckConstraint("status in ('draft','published','revoked')", name="status"),
+        CheckConstraint("status in ('draft','published','superseded','revoked')", name="status"),
+        CheckConstraint("ratio_source in ('item','plan','higher')", name="ratio_source"),
         CheckConstraint("method in ('random','key','special','offsite')", name="method"),
         CheckConstraint("category in ('general','key')", name="category"),
         CheckConstraint("frequency_cap >= 1", name="frequency_cap_positive"),
@@ -133,13 +164,24 @@ class CatalogueItem(Base):
 
     @property
     def frequency_text(self) -> str:
-        return f"{PERIOD_LABELS[self.frequency_period]}不超过 {self.frequency_cap} 次"
+        text = f"{PERIOD_LABELS[self.frequency_period]}不超过 {self.frequency_cap} 次"
+        if self.runs_min or self.runs_max:
+            low, high = self.runs_min, self.runs_max
+            runs = (f"{low} 次" if low == high else f"不少于 {low} 次" if high is None
+                    else f"不超过 {high} 次" if low is None else f"{low} 至 {high} 次")
+            text += f"；部门{PERIOD_LABELS[self.frequency_period]}开展{runs}"
+        return text
+
+    @property
+    def frequency_published(self) -> str:
+        """The list's own words, then what the platform enforces."""
+        return f"{self.frequency_words}（{self.frequency_text}）" if self.frequency_words else self.frequency_text
 
     @property
     def ratio_text(self) -> str:
         low, high = self.ratio_min, self.ratio_max
         if low is None and high is None:
-            return "由计划确定"
+            return RATIO_SOURCE_LABELS["higher" if self.ratio_source == "higher" else "plan"]
         if low is not None and low == high:
             return f"{low:.0%}"
         if high is None:
@@ -149,12 +191,19 @@ class CatalogueItem(Base):
         return f"{low * 100:g}% 至 {high * 100:g}%"
 
     @property
+    def ratio_published(self) -> str:
+        """The list's own words, then the bound the platform enforces on a plan's share of its pool."""
+        if not self.ratio_words or self.ratio_words.replace(" ", "") == self.ratio_text.replace(" ", ""):
+            return self.ratio_text
+        return f"{self.ratio_words}（{self.ratio_text}）"
+
+    @property
     def modes_text(self) -> str:
         return "、".join(MODE_LABELS[m] for m in self.modes)
 
     @property
     def legal_basis_text(self) -> str:
-        return "；".join(f"{b['law']}{b['articles']}" for b in self.legal_basis)
+        return "；".join(b.get("text") or f"{b['law']}{b['articles']}" for b in self.legal_basis)
 
     @property
     def offsite_capable(self) -> bool:

@@ -17,19 +17,72 @@ class PublishResult:
     version: str
     status: str          # "published", "draft" or "unchanged"
     items: int
-    revoked: int
+    revoked: int         # items of the previous list that the new one no longer has
+    removed: list[str] = dataclasses.field(default_factory=list)   # their codes
+    changed: int = 0
+    added: int = 0
+    plans_ended: int = 0   # plans on removed items that ended (set by the caller that ends them)
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+# What makes two rows "the same item": everything published about it but the version and the dates of
+# publication. A row whose content equals its predecessor's is a plain re-publication.
+ITEM_FIELDS = ("name", "category", "method", "target_type", "legal_basis", "scope_industries", "scope_tags",
+               "frequency_cap", "frequency_period", "ratio_min", "ratio_max", "modes", "parent_code",
+               "qualification", "effective_from", "effective_to", "advance_notice", "offsite_deadline",
+               "offsite_extension", "offsite_escalate_after", "frequency_words", "ratio_words", "runs_min",
+               "runs_max", "ratio_source", "ratio_options", "is_group")
+FIELD_LABELS = {"name": "名称", "category": "类别", "method": "检查方式", "target_type": "检查对象",
+                "legal_basis": "检查依据", "scope_industries": "行业范围", "scope_tags": "标签范围",
+                "frequency_cap": "频次上限", "frequency_period": "频次周期", "ratio_min": "抽查比例下限",
+                "ratio_max": "抽查比例上限", "modes": "检查形式", "parent_code": "上级事项",
+                "qualification": "资质要求", "effective_from": "生效日期", "effective_to": "失效日期",
+                "advance_notice": "检查预告", "offsite_deadline": "非现场核查期限",
+                "offsite_extension": "非现场延期", "offsite_escalate_after": "逾期转现场",
+                "frequency_words": "抽查频次", "ratio_words": "抽查比例", "runs_min": "年度开展次数",
+                "runs_max": "年度开展次数", "ratio_source": "比例确定方式", "ratio_options": "比例选项",
+                "is_group": "分类标题", "checklist": "检查要点"}
+
+
+def _point_key(point) -> tuple:
+    return (point.text, point.legal_basis, point.verify, point.offsite_evidence or None, point.offsite_ask or "",
+            point.offsite_data)
+
+
+def item_differences(old: CatalogueItem, new: CatalogueItem) -> list[str]:
+    """The fields (and ``checklist``) in which ``new`` differs from ``old``."""
+    fields = [f for f in ITEM_FIELDS if getattr(old, f) != getattr(new, f)]
+    if [_point_key(p) for p in old.points] != [_point_key(p) for p in new.points]:
+        fields.append("checklist")
+    return fields
+
+
+def point_mapping(old: CatalogueItem, new: CatalogueItem) -> dict:
+    """Each earlier point's position and the position of the same point (same text) in the new checklist,
+    or null where it was dropped; and the new positions that continue no earlier point."""
+    by_text: dict[str, list[int]] = {}
+    for point in new.points:
+        by_text.setdefault(point.text, []).append(point.position)
+    mapped, used = [], set()
+    for point in old.points:
+        target = next((pos for pos in by_text.get(point.text, []) if pos not in used), None)
+        if target is not None:
+            used.add(target)
+        mapped.append({"from": point.position, "to": target, "text": point.text})
+    added = [p.position for p in new.points if p.position not in used]
+    return {"previous": old.version, "points": mapped, "added": added}
 
 
 def publish_catalogue(session: Session, parsed: ParsedCatalogue, *, now: dt.datetime,
                       publish: bool = True) -> PublishResult:
     """Store ``parsed`` as a new catalogue version, published at once unless ``publish`` is false.
 
-    Publishing a version revokes every item of earlier versions: the catalogue file is the
-    whole list. Re-loading the same file is a no-op; a different file under a version
-    number already used is refused.
+    The file is the whole list. An item keeps its identity across versions by its code and department:
+    where it persists (changed or not) plans, tasks, visits and findings that refer to it stay valid;
+    only an item the new list no longer has is revoked. Re-loading the same file is a no-op; a different
+    file under a version number already used is refused.
     """
     existing = session.scalar(select(CatalogueVersion).where(CatalogueVersion.version == parsed.version))
     if existing is not None:
@@ -57,7 +110,10 @@ def publish_catalogue(session: Session, parsed: ParsedCatalogue, *, now: dt.date
             ratio_max=parsed_item.ratio_max, modes=parsed_item.modes, parent_code=parsed_item.parent_code,
             qualification=parsed_item.qualification, status="draft",
             effective_from=parsed_item.effective_from, effective_to=parsed_item.effective_to,
-            advance_notice=parsed_item.advance_notice, **_offsite_columns(parsed_item.offsite_rule))
+            advance_notice=parsed_item.advance_notice, frequency_words=parsed_item.frequency_words,
+            ratio_words=parsed_item.ratio_words, runs_min=parsed_item.runs_min, runs_max=parsed_item.runs_max,
+            ratio_source=parsed_item.ratio_source, ratio_options=parsed_item.ratio_options,
+            is_group=parsed_item.is_group, **_offsite_columns(parsed_item.offsite_rule))
         item.points = [ChecklistPoint(position=i + 1, text=p.text, legal_basis=p.legal_basis, verify=p.verify,
                                       offsite_evidence=p.offsite_evidence, offsite_ask=p.offsite_ask,
                                       offsite_data=p.offsite_data)
@@ -77,17 +133,39 @@ def _offsite_columns(rule: dict | None) -> dict:
 
 
 def publish_version(session: Session, version: str, *, now: dt.datetime) -> PublishResult:
-    """Publish a draft catalogue version; every item of other versions is revoked."""
+    """Publish a draft catalogue version against the published one.
+
+    Each item of the draft is matched to the published item of the same code and department: that row is
+    *superseded* (its plans, tasks, visits and findings stay valid through the gate) and the draft row
+    records the mapping of its checklist points. A published item without a match in the draft is
+    *revoked*. The version's ``changes`` record what was added, changed and removed."""
     target = session.scalar(select(CatalogueVersion).where(CatalogueVersion.version == version))
     if target is None:
         raise DomainError(f"没有版本为 {version} 的清单", fields={"version": version})
     if target.status != "draft":
         raise CatalogueConflict(f"清单版本 {version} 的状态为 {target.status}，只能发布草稿版本")
-    revoked = session.execute(
-        update(CatalogueItem)
-        .where(CatalogueItem.catalogue_version_id != target.id, CatalogueItem.status == "published")
-        .values(status="revoked", revoked_at=now)
-        .execution_options(synchronize_session="fetch")).rowcount
+    previous = session.scalar(select(CatalogueVersion).where(CatalogueVersion.status == "published"))
+    current = {(row.code, row.department_id): row
+               for row in session.scalars(select(CatalogueItem).where(CatalogueItem.status == "published",
+                                                                      CatalogueItem.catalogue_version_id != target.id))}
+    added, changed, unchanged = [], [], 0
+    for item in target.items:
+        old = current.pop((item.code, item.department_id), None)
+        if old is None:
+            added.append(item.code)
+            continue
+        differences = item_differences(old, item)
+        if "checklist" in differences:
+            item.point_map = point_mapping(old, item)
+        if differences:
+            changed.append({"code": item.code, "name": item.name, "fields": differences,
+                            "labels": [FIELD_LABELS[f] for f in differences], "point_map": item.point_map})
+        else:
+            unchanged += 1
+        old.status = "superseded"
+    removed = sorted(current.values(), key=lambda row: row.code)
+    for row in removed:
+        row.status, row.revoked_at = "revoked", now
     session.execute(update(CatalogueVersion)
                     .where(CatalogueVersion.id != target.id, CatalogueVersion.status == "published")
                     .values(status="revoked"))
@@ -96,8 +174,13 @@ def publish_version(session: Session, version: str, *, now: dt.datetime) -> Publ
                     .execution_options(synchronize_session="fetch"))
     target.status = "published"
     target.published_at = now
+    target.changes = {"previous": previous.version if previous else None, "added": added, "changed": changed,
+                      "removed": [{"code": r.code, "name": r.name, "department": r.department.code}
+                                  for r in removed],
+                      "unchanged": unchanged}
     session.flush()
-    return PublishResult(version, "published", len(target.items), revoked)
+    return PublishResult(version, "published", len(target.items), len(removed), [r.code for r in removed],
+                         len(changed), len(added))
 
 
 def revoke_item(session: Session, code: str, *, now: dt.datetime) -> CatalogueItem:

@@ -49,7 +49,7 @@ from ..operations.entries import (
 )
 from ..operations.events import append_event, utcnow
 from ..operations.facts import rebuild_facts
-from ..operations.leniency import entries_for, publish_list, read_list_file
+from ..operations.leniency import entries_for, fine_range, first_offence_history, publish_list, read_list_file
 from ..operations.plans import create_campaign, create_plan, file_plan
 from ..operations.reference import DEFAULT_CITY, load_city
 from ..operations.risk import train
@@ -205,8 +205,10 @@ def demo_accounts() -> list[DemoAccount]:
                  for code in OFFICER_COUNTS]
     accounts += [DemoAccount("inspector1", "inspector", "市场监管执法人员（本周有一次入企检查）"),
                  DemoAccount("inspector2", "inspector", "市场监管执法人员（与 inspector1 同组）"),
-                 DemoAccount("inspector3", "inspector", "消防救援执法人员"),
-                 DemoAccount("inspector4", "inspector", "消防救援执法人员"),
+                 DemoAccount("inspector3", "inspector", "消防救援执法人员（本周与 inspector1 联合检查）"),
+                 DemoAccount("inspector4", "inspector", "消防救援执法人员（与 inspector3 同组）"),
+                 DemoAccount("inspector5", "inspector", "卫生健康执法人员（本周与 inspector1 联合检查）"),
+                 DemoAccount("inspector6", "inspector", "卫生健康执法人员（与 inspector5 同组）"),
                  DemoAccount("firm", "enterprise", "企业（名下有一次已结束、待评价的检查）"),
                  DemoAccount("firm2", "enterprise", "化工企业"),
                  DemoAccount("firm3", "enterprise", "餐饮企业（有一项待在线提交材料的非现场核查）")]
@@ -229,8 +231,10 @@ def _make_accounts(session: Session, departments, roles: tuple[str, ...]) -> lis
     def firm(industry: str) -> Firm:
         return session.scalars(select(Firm).where(Firm.industry == industry).order_by(Firm.uscc).limit(1)).one()
 
-    team = _this_week_team(session, departments["market"])
-    market_officers, fire_officers = (team or officers("market", 2))[:2], officers("fire", 2)
+    teams = _this_week_teams(session, departments["market"])
+    market_officers = (teams.get("market") or officers("market", 2))[:2]
+    fire_officers = (teams.get("fire") or officers("fire", 2))[:2]
+    health_officers = (teams.get("health") or officers("health", 2))[:2]
     unevaluated = session.scalar(select(Firm).join(Visit, Visit.firm_id == Firm.id)
                                  .where(Visit.status == "completed",
                                         Visit.id.not_in(select(Evaluation.visit_id)),
@@ -253,7 +257,7 @@ def _make_accounts(session: Session, departments, roles: tuple[str, ...]) -> lis
             display = f"{kwargs['department'].name}负责人"
         elif account.role == "inspector":
             number = int(account.username[-1])
-            officer = (market_officers + fire_officers)[number - 1]
+            officer = (market_officers + fire_officers + health_officers)[number - 1]
             kwargs["officer"] = officer
             display = f"{officer.name}（{officer.department.short_name}）"
         elif account.role == "enterprise":
@@ -333,29 +337,37 @@ def _make_plans(session: Session, progress: Progress, schedule_seconds: float) -
     return len(plans)
 
 
-def _this_week_team(session: Session, market: Department) -> list[Officer]:
-    """The officers of the earliest confirmed market visit from today on."""
+def _this_week_teams(session: Session, market: Department) -> dict[str, list[Officer]]:
+    """The teams, per department, of the confirmed market visit of the coming week that most departments
+    share (a joint visit of market, fire and health where the schedule made one), the earliest first."""
     today = local_today(utcnow())
-    visit = session.scalar(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
-                           .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
-                           .where(InspectionPlan.department_id == market.id, Visit.status == "confirmed",
-                                  Visit.day >= today, Visit.day <= today + dt.timedelta(days=7))
-                           .order_by(Visit.day, Visit.id).limit(1))
-    if visit is None:
-        return []
+    visits = session.scalars(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
+                             .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+                             .where(InspectionPlan.department_id == market.id, Visit.status == "confirmed",
+                                    Visit.day >= today, Visit.day <= today + dt.timedelta(days=7))
+                             .order_by(Visit.day, Visit.id).distinct().limit(500)).all()
     with_accounts = set(session.scalars(select(User.officer_id).where(User.officer_id.is_not(None))))
-    team = [o.officer for o in visit.officers if o.department_id == market.id and o.officer_id not in with_accounts]
-    return team if len(team) >= 2 else []
+    best: dict[str, list[Officer]] = {}
+    for visit in visits:
+        teams: dict[str, list[Officer]] = {}
+        for member in visit.officers:
+            if member.officer_id not in with_accounts:
+                teams.setdefault(member.department.code, []).append(member.officer)
+        if len(teams.get("market", [])) < 2 or any(len(team) < 2 for team in teams.values()):
+            continue
+        if len(teams) > len(best):
+            best = teams
+        if len(best) >= 3:
+            break
+    return best
 
 
 def _make_this_week(session: Session, schedule_seconds: float) -> int:
     """A market plan for this week, so that the demo inspectors have a visit to scan into."""
     today = local_today(utcnow())
-    if today.year != 2026:  # the demo catalogue is in force during 2026
-        return 0
     market = session.scalar(select(User).where(User.username == "market"))
     plan = create_plan(session, market, title="本周餐饮服务单位双随机检查", period_start=today,
-                       period_end=min(today + dt.timedelta(days=6), dt.date(2026, 12, 31)), item_codes=["SC-003"],
+                       period_end=today + dt.timedelta(days=6), item_codes=["SC-003"],
                        ratios={"A": 0.03, "B": 0.03, "C": 0.05, "D": 0.1}, target_districts=["370502"])
     file_plan(session, market, plan)
     approve_filed(session, plan)
@@ -431,7 +443,8 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
                     bad = point.id in failing
                     record_finding(session, member, visit, task.id, point.id,
                                    "non_compliant" if bad else "compliant",
-                                   "现场发现台账记录不完整，已当场告知" if bad else "")
+                                   "现场发现台账记录不完整，已当场告知" if bad else "",
+                                   now=entered + dt.timedelta(minutes=15))
                     proposal = leniency_proposal(session, task, point.id, visit.day) if bad else None
                     if proposal is None:
                         continue
@@ -442,8 +455,12 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
                         departed = True
                         followed.add("departed")
                         continue
+                    # The inspector takes first offence from the firm's record (首违不罚 against history).
                     met = [c["code"] for c in proposal["conditions"]
-                           if c["code"] in ("first_offence", "no_harm", "corrected", "minor") and rng.random() < 0.85]
+                           if (first_offence_history(session, visit.firm_id, point.id, task.plan.department_id,
+                                                     visit.day, visit.id)["first_offence"]
+                               if c["code"] == "first_offence"
+                               else c["code"] in ("no_harm", "corrected", "minor") and rng.random() < 0.85)]
                     applies = any(set(e["conditions"]) <= set(met) for e in proposal["entries"])
                     decision = decide_leniency(session, member, visit, task.id, point.id, met,
                                                "follow" if applies else None)
@@ -457,10 +474,18 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
                     outcome = "rectify"
                 else:
                     outcome = "case" if rng.random() < 0.1 else "rectify"
+                fine = rng.choice((2000, 5000, 10000)) if outcome == "case" else None
+                if fine is not None:   # within the discretion standard (裁量基准) of the offences found
+                    treatment = next((t for t in ("heavier", "lighter", "reduced") if t in followed), None)
+                    bounds = fine_range(listed, treatment)
+                    if bounds is not None:
+                        fine = max(fine, bounds.low) if bounds.high is None else min(max(fine, bounds.low), bounds.high)
                 record_outcome(session, member, visit, task.id, item.code, outcome,
-                               visit.day + dt.timedelta(days=15) if outcome == "rectify" else None,
-                               fine_amount=rng.choice((2000, 5000, 10000)) if outcome == "case" else None)
-        scan_out(session, team[0], visit, now=entered + dt.timedelta(minutes=rng.randint(35, 150)))
+                               visit.day + dt.timedelta(days=15) if outcome == "rectify" else None, fine_amount=fine,
+                               now=entered + dt.timedelta(minutes=30))
+        left = entered + dt.timedelta(minutes=rng.randint(35, 150))
+        for department_id in sorted({t.plan.department_id for t in visit.tasks}):   # each department scans out its part
+            scan_out(session, next(m for m in team if m.department_id == department_id), visit, now=left)
         for department in {t.plan.department.code for t in visit.tasks}:
             if rng.random() < 0.85:
                 publish_results(session, users[department], visit)

@@ -50,10 +50,11 @@ def _enter_and_leave(session: Session, team: list[User], firm: Firm, lead: Lead,
 def make_door_history(session: Session, today: dt.date, firm_for_lead: Firm | None) -> dict[str, int]:
     made = {"unplanned": 0, "emergency": 0, "reports": 0, "leads": 0}
     market = session.scalar(select(User).where(User.username == "market"))
-    if today > dt.date(2026, 11, 27):
+    if dt.date(2026, 11, 27) < today <= dt.date(2027, 2, 1):   # the November story, while its leads are fresh
         restaurant = session.scalars(select(Firm).where(Firm.industry == "餐饮服务").order_by(Firm.uscc.desc())).first()
-        record_lead(session, market, restaurant, kind="complaint", received_on=dt.date(2026, 11, 9),
-                    reference="12345-2026-1109", summary="市民投诉餐馆后厨卫生条件差、有异味")
+        lead = record_lead(session, market, restaurant, kind="complaint", received_on=dt.date(2026, 11, 9),
+                           reference="12345-2026-1109", summary="市民投诉餐馆后厨卫生条件差、有异味")
+        lead.recorded_at = dt.datetime(2026, 11, 9, 2, 0)   # recorded the day it came in, the day before the entry
         _enter_and_leave(session, _officers(session, "market", dt.date(2026, 11, 10)), restaurant,
                          Lead(kind="complaint", reference="12345-2026-1109", item="SC-003"),
                          dt.datetime(2026, 11, 10, 2, 0))

@@ -30,6 +30,7 @@ from ..models import (
     CatalogueItem,
     ChecklistPoint,
     Department,
+    DepartmentEntry,
     Finding,
     Firm,
     FirmLead,
@@ -260,11 +261,12 @@ def _visits(session, rng, truth, firms, chosen, plan_ids, year, first, last, sin
     if not visits:
         return {}
     visit_ids = session.scalars(_returning_ids(Visit), visits).all()
-    entries, tasks, officers, scans = [], [], [], []
+    entries, parts, tasks, officers, scans = [], [], [], [], []
     for visit_id, (firm_id, day, entered, teams) in zip(visit_ids, groups):
         left = entered + dt.timedelta(minutes=rng.randint(40, 150))
         entries.append({"visit_id": visit_id, "entered_at": entered, "left_at": left, "code_nonce": "history"})
         for department, plan, team in teams:
+            parts.append({"visit_id": visit_id, "department_id": department.id, "entered_at": entered, "left_at": left})
             tasks.append({"plan_id": plan_ids[plan], "firm_id": firm_id, "status": "done", "on_site": True,
                           "window_start": first, "window_end": last, "visit_id": visit_id})
             for officer_id in team:
@@ -275,6 +277,7 @@ def _visits(session, rng, truth, firms, chosen, plan_ids, year, first, last, sin
                       "at": left, "accepted": True})
         last_entry[firm_id] = day
     session.execute(insert(VisitEntry.__table__), entries)
+    session.execute(insert(DepartmentEntry.__table__), parts)
     task_ids = session.scalars(_returning_ids(InspectionTask), tasks).all()
     session.execute(insert(VisitOfficer.__table__), officers)
     session.execute(insert(Scan.__table__), scans)
@@ -342,7 +345,8 @@ def _leads(session, rng, truth, firms, concerned, departments, years, now) -> in
                              "reference": (f"12345-{year}-{serial:06d}" if kind == "complaint"
                                            else f"YS-{year}-{serial:05d}"),
                              "summary": "群众来电反映经营场所存在安全隐患" if kind == "complaint" else "其他部门移送线索",
-                             "recorded_at": now})
+                             "source": "12345政务服务便民热线" if kind == "complaint" else "市综合行政执法局",
+                             "via": "hotline" if kind == "complaint" else "manual", "recorded_at": now})
     for start in range(0, len(rows), 5000):
         session.execute(insert(FirmLead.__table__), rows[start:start + 5000])
     return len(rows)

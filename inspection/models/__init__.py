@@ -28,10 +28,12 @@ from .entry import (
                     OUTCOMES,
                     RESULT_LABELS,
                     RESULTS,
+                    DepartmentEntry,
                     EntryToken,
                     Evaluation,
                     Finding,
                     ItemOutcome,
+                    MissedPart,
                     Scan,
                     VisitEntry,
 )
@@ -63,7 +65,18 @@ from .org import (
                     department_districts,
                     officer_districts,
 )
-from .oversight import ALERT_RULES, ALERT_STATUS_LABELS, ALERT_STATUSES, Alert, EntryFact, EntryItemFact
+from .oversight import (
+    ALERT_RULES,
+    ALERT_STATUS_LABELS,
+    ALERT_STATUSES,
+    ENTRY_COUNT_KEY,
+    Alert,
+    EntryCount,
+    EntryFact,
+    EntryFirmCount,
+    EntryItemCount,
+    EntryItemFact,
+)
 from .plan import (
                     PLAN_STATUS_LABELS,
                     PLAN_STATUSES,
@@ -81,6 +94,7 @@ from .plan import (
 from .risk import (
                     LEAD_KIND_LABELS,
                     LEAD_KINDS,
+                    LEAD_VIAS,
                     RISK_MODEL_STATUS_LABELS,
                     RISK_MODEL_STATUSES,
                     FirmLead,
@@ -103,8 +117,8 @@ from .visit import (
 
 __all__ = ["APPROVAL_DECISIONS", "DOCUMENT_KIND_MARKS", "DOCUMENT_KINDS", "TASK_SOURCES", "Document",
            "DocumentCounter", "PlanApproval", "DocumentAcknowledgement", "RecordSignature", "OFFLINE_KINDS", "OFFLINE_STATUSES", "JoinInvitation", "OfficerDevice", "OfflineRecord", "RefusalReport",
-           "ScanPrompt", "EMERGENCY_KINDS", "VISIT_ORIGINS", "VISIT_ORIGIN_LABELS","OFFSITE_STATUSES", "OFFSITE_STATUS_LABELS", "FirmRecord", "OffsiteEvidence", "OffsiteRequest", "ALERT_RULES", "ALERT_STATUSES", "ALERT_STATUS_LABELS", "Alert", "EntryFact", "EntryItemFact", "COMPLAINTS", "COMPLAINT_LABELS", "OUTCOMES", "OUTCOME_LABELS", "RESULTS", "RESULT_LABELS", "EntryToken",
-           "Evaluation", "Finding", "ItemOutcome", "Scan", "VisitEntry",
+           "ScanPrompt", "EMERGENCY_KINDS", "VISIT_ORIGINS", "VISIT_ORIGIN_LABELS","OFFSITE_STATUSES", "OFFSITE_STATUS_LABELS", "FirmRecord", "OffsiteEvidence", "OffsiteRequest", "ALERT_RULES", "ALERT_STATUSES", "ALERT_STATUS_LABELS", "Alert", "ENTRY_COUNT_KEY", "EntryCount", "EntryFact", "EntryFirmCount", "EntryItemCount", "EntryItemFact", "COMPLAINTS", "COMPLAINT_LABELS", "OUTCOMES", "OUTCOME_LABELS", "RESULTS", "RESULT_LABELS", "EntryToken",
+           "Evaluation", "Finding", "ItemOutcome", "Scan", "VisitEntry", "DepartmentEntry", "MissedPart",
            "Base", "CatalogueItem", "CatalogueVersion", "ChecklistPoint", "Department", "District", "Event",
            "EventHead", "CampaignProposal", "Draw", "Firm", "FirmTag", "InspectionPlan", "InspectionTask", "OfficerConflict", "QuietPeriod", "OFFICER_KINDS", "OFFICER_KIND_LABELS",
            "QUIET_EXCEPTIONS", "JointCampaign", "ImportRun", "OfficerRanking", "ScheduleRun", "Visit", "VisitOfficer",
@@ -113,5 +127,5 @@ __all__ = ["APPROVAL_DECISIONS", "DOCUMENT_KIND_MARKS", "DOCUMENT_KINDS", "TASK_
            "officer_districts", "plan_items",
            "CONDITIONS", "DECISIONS", "DECISION_LABELS", "EXCLUSIVE_CONDITIONS", "LENIENT", "TREATMENTS",
            "TREATMENT_LABELS", "LeniencyDecision", "LeniencyEntry", "LeniencyList", "WEIGHTINGS", "WEIGHTING_LABELS",
-           "LEAD_KINDS", "LEAD_KIND_LABELS", "RISK_MODEL_STATUSES", "RISK_MODEL_STATUS_LABELS", "FirmLead", "RiskModel",
+           "LEAD_KINDS", "LEAD_KIND_LABELS", "LEAD_VIAS", "RISK_MODEL_STATUSES", "RISK_MODEL_STATUS_LABELS", "FirmLead", "RiskModel",
            "RiskScore"]

@@ -4,20 +4,23 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from checklists.models import Base, CatalogueItem, ChecklistPoint
+from checklists.models import Base, CatalogueItem, ChecklistPoint, Department
 
 from .leniency import TREATMENT_LABELS
 from .org import Firm, Officer
@@ -65,7 +68,10 @@ class Scan(Base):
     officer: Mapped[Officer] = relationship()
     firm: Mapped[Firm | None] = relationship()
 
-    __table_args__ = (CheckConstraint("kind in ('in','out')", name="kind"),)
+    __table_args__ = (CheckConstraint("kind in ('in','out')", name="kind"),
+                      # Refused scans are few among millions: the audit rule reads them alone.
+                      Index("ix_scans_refused", "at", postgresql_where=text("accepted IS false"),
+                            sqlite_where=text("accepted IS 0")))
 
 
 class VisitEntry(Base):
@@ -78,6 +84,40 @@ class VisitEntry(Base):
     left_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     code_nonce: Mapped[str] = mapped_column(String(32))
     recorded_offline: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # 断网补录
+
+
+class DepartmentEntry(Base):
+    """One department's part of an entered visit (综合查一次 keeps one visit for the firm, but each department
+    enters on its own): two of its own officers, certified on the day, scanned in at ``entered_at``; the
+    department scanned out at ``left_at``. Only a department with a row here was at the firm."""
+
+    __tablename__ = "department_entries"
+
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
+    entered_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    left_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    recorded_offline: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+    department: Mapped[Department] = relationship()
+
+
+class MissedPart(Base):
+    """A department scheduled on a visit whose officers never made its entry: its tasks went back to the
+    plan (or were closed as missed); the department is credited with nothing and oversight is told."""
+
+    __tablename__ = "missed_parts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    tasks: Mapped[list] = mapped_column(JSON)            # [{"task", "status"}]: pending again or cancelled
+    scanned: Mapped[list] = mapped_column(JSON)          # certificate numbers of its officers who did scan in
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+    department: Mapped[Department] = relationship()
+
+    __table_args__ = (UniqueConstraint("visit_id", "department_id"),)
 
 
 class Finding(Base):
@@ -129,9 +169,10 @@ class ItemOutcome(Base):
     # and a case's fine in whole yuan (罚没金额), which oversight watches for profit-driven enforcement.
     treatment: Mapped[str | None] = mapped_column(String(16))
     fine_amount: Mapped[int | None] = mapped_column(BigInteger)
+    fine_reason: Mapped[str | None] = mapped_column(Text)   # why a fine lies outside the list's range (裁量基准)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    publish_due: Mapped[dt.date] = mapped_column(Date, index=True)
+    publish_due: Mapped[dt.date] = mapped_column(Date)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     rectified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)   # the department confirmed the rectification
 
@@ -145,6 +186,13 @@ class ItemOutcome(Base):
         CheckConstraint("fine_amount is null or (outcome = 'case' and fine_amount >= 0)", name="fine_in_case"),
         CheckConstraint("treatment is null or (treatment = 'no_penalty' and outcome != 'case') "
                         "or (treatment in ('reduced','lighter','heavier') and outcome = 'case')", name="treatment"),
+        # The publication rate reads a year's outcomes from this index alone (PostgreSQL: index-only).
+        Index("ix_item_outcomes_publish_due", "publish_due", "visit_id", "published_at"),
+        # Audit rules: results still unpublished, and cases (a small share of all outcomes).
+        Index("ix_item_outcomes_unpublished", "publish_due", "visit_id", "task_id", "id",
+              postgresql_where=text("published_at IS NULL"), sqlite_where=text("published_at IS NULL")),
+        Index("ix_item_outcomes_cases", "visit_id", postgresql_where=text("outcome = 'case'"),
+              sqlite_where=text("outcome = 'case'")),
     )
 
     @property
@@ -174,4 +222,9 @@ class Evaluation(Base):
         CheckConstraint("score between 1 and 5", name="score"),
         CheckConstraint("complaint is null or complaint in ('without_cause','excessive','improper_conduct')",
                         name="complaint"),
+        # The average evaluation of a year's visits joins this index, not the rows with their comments.
+        Index("ix_evaluations_visit_score", "visit_id", "score"),
+        # The low-evaluations rule reads only low scores and complaints.
+        Index("ix_evaluations_low", "at", postgresql_where=text("score <= 2 OR complaint IS NOT NULL"),
+              sqlite_where=text("score <= 2 OR complaint IS NOT NULL")),
     )

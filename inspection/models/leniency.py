@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from checklists.models import Base, CatalogueItem, ChecklistPoint, Department
@@ -45,6 +56,8 @@ class LeniencyList(Base):
     source_sha256: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[dt.datetime] = mapped_column(DateTime)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # 首违不罚: how far back an earlier offence makes this one no longer the first (the list states it).
+    lookback_months: Mapped[int] = mapped_column(Integer, default=12, server_default="12")
 
     department: Mapped[Department] = relationship()
     entries: Mapped[list[LeniencyEntry]] = relationship(back_populates="list", cascade="all, delete-orphan",
@@ -59,27 +72,54 @@ class LeniencyList(Base):
 
 
 class LeniencyEntry(Base):
-    """One line of a list: this checklist point, this treatment, when all these conditions hold."""
+    """One line of a list as published: an offence (违法行为) with the provision it breaks (法律依据) and
+    the one that punishes it (处罚依据), this treatment when all these conditions hold, and the fine range
+    of the discretion standard (裁量基准). It is mapped to a checklist point where one corresponds
+    (optional): then the inspection sheet proposes it on that point."""
 
     __tablename__ = "leniency_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     list_id: Mapped[int] = mapped_column(ForeignKey("leniency_lists.id", ondelete="CASCADE"), index=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("catalogue_items.id"))
-    point_id: Mapped[int] = mapped_column(ForeignKey("checklist_points.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("catalogue_items.id"))
+    point_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_points.id"), index=True)
     treatment: Mapped[str] = mapped_column(String(16))
     conditions: Mapped[list] = mapped_column(JSON)
     basis: Mapped[str] = mapped_column(Text)
     guidance: Mapped[str] = mapped_column(Text, default="")
+    code: Mapped[str] = mapped_column(String(32), default="", server_default="")         # 序号 as published
+    offence: Mapped[str] = mapped_column(Text, default="", server_default="")            # 违法行为
+    legal_basis: Mapped[str] = mapped_column(Text, default="", server_default="")        # 法律依据
+    penalty_basis: Mapped[str] = mapped_column(Text, default="", server_default="")      # 处罚依据
+    conditions_text: Mapped[str] = mapped_column(Text, default="", server_default="")    # 适用条件 as published
+    fine_min: Mapped[int | None] = mapped_column(BigInteger)                            # 裁量基准, whole yuan
+    fine_max: Mapped[int | None] = mapped_column(BigInteger)
 
     list: Mapped[LeniencyList] = relationship(back_populates="entries")
-    item: Mapped[CatalogueItem] = relationship()
-    point: Mapped[ChecklistPoint] = relationship()
+    item: Mapped[CatalogueItem | None] = relationship()
+    point: Mapped[ChecklistPoint | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("list_id", "point_id", "treatment"),
         CheckConstraint("treatment in ('no_penalty','reduced','lighter','heavier')", name="treatment"),
+        CheckConstraint("fine_min is null or fine_max is null or fine_min <= fine_max", name="fine_order"),
+        CheckConstraint("(item_id is null) = (point_id is null)", name="point_with_item"),
     )
+
+    @property
+    def title(self) -> str:
+        """What the entry is about: its offence as published, else the checklist point it covers."""
+        if self.offence:
+            return self.offence
+        return f"{self.item.code} 第 {self.point.position} 项：{self.point.text}" if self.point else ""
+
+    @property
+    def fine_range_label(self) -> str:
+        if self.fine_min is None and self.fine_max is None:
+            return ""
+        if self.fine_max is None:
+            return f"{self.fine_min:,} 元以上"
+        return f"{self.fine_min or 0:,} 元至 {self.fine_max:,} 元"
 
     @property
     def treatment_label(self) -> str:

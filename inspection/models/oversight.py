@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from checklists.models import Base
@@ -24,6 +24,15 @@ ALERT_RULES = {
     "offline_entry": "断网补录的入企",
     "no_code_report": "企业反映未亮码检查",
     "quiet_periods": "企业宁静期过长、过多或临期设定",
+    "short_visit": "入企检查时间过短",
+    "absent_department": "排定部门未到场",
+    "item_removed": "清单删除事项终止在办计划",
+    "missed_runs": "未按清单规定的频次开展抽查",
+    "lead_quick_use": "线索登记后随即由本部门据以检查",
+    "lead_without_source": "检查所依线索无来源编号或未登记",
+    "first_offence_conflict": "首违认定与违法记录不符",
+    "fine_outside_range": "罚款超出裁量基准",
+    "fine_disparity": "同一违法行为罚款差异悬殊",
     "unapproved_entry": "未经负责人审批的入企（含逾期未补办审批）",
     "unsigned_record": "离开企业后无签署的现场检查记录",
     "document_gap": "检查文书编号缺失",
@@ -86,9 +95,75 @@ class EntryFact(Base):
 
     __table_args__ = (
         Index("ix_entry_facts_year_month", "year", "month"),
-        Index("ix_entry_facts_year_department", "year", "department_id"),
         Index("ix_entry_facts_firm_day", "firm_id", "day_number"),
+        # The dashboard's figures of a year read only this index (PostgreSQL: index-only scans), not
+        # the rows, which lie scattered over the table.
+        Index("ix_entry_facts_year_scope", "year", "department_id", "district_id", "month", "visit_row",
+              "departments", "firm_id", "visit_id"),
+        # Entries per firm and year in firm order (over the total cap, entries per firm by class).
+        Index("ix_entry_facts_firm_year", "year", "firm_id",
+              postgresql_where=text("visit_row IS true"), sqlite_where=text("visit_row IS 1")),
+        # The uncombined-visits rule: the audit window's entries with all the columns it compares.
+        Index("ix_entry_facts_day_pairs", "day_number", "firm_id", "department_id", "visit_id", "window_start",
+              "window_end", "day"),
+        Index("ix_entry_facts_under_staffed", "day_number",
+              postgresql_where=text("visit_row IS true AND certified < 2"),
+              sqlite_where=text("visit_row IS 1 AND certified < 2")),
     )
+
+
+ENTRY_COUNT_KEY = ("year", "month", "department_id", "district_id", "visit_row", "departments", "origin")
+
+
+class EntryCount(Base):
+    """``EntryFact`` rows counted by year, month, department, district, city row or not, number of
+    departments on the visit and origin: a few hundred rows a year from which the dashboard's counts
+    (per month, department, district, joint share) are summed instead of from the year's facts.
+    ``refresh_visit_facts`` adds and takes away a visit's rows as it remakes them; ``rebuild_facts``
+    counts them again. A count may fall to 0 and stay."""
+
+    __tablename__ = "entry_counts"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), primary_key=True)
+    visit_row: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    departments: Mapped[int] = mapped_column(Integer, primary_key=True)
+    origin: Mapped[str] = mapped_column(String(16), primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer)
+
+
+class EntryItemCount(Base):
+    """``EntryItemFact`` rows counted by firm, item and cap period, with the period's year, the highest
+    cap and the first department among them: the over-cap rule reads only the groups over their cap
+    (a partial index), not two years of facts. ``refresh_visit_facts`` counts a visit's groups again."""
+
+    __tablename__ = "entry_item_counts"
+
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    entries: Mapped[int] = mapped_column(Integer)
+    frequency_cap: Mapped[int] = mapped_column(Integer)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+
+    __table_args__ = (Index("ix_entry_item_counts_over_cap", "year", postgresql_where=text("entries > frequency_cap"),
+                            sqlite_where=text("entries > frequency_cap")),)
+
+
+class EntryFirmCount(Base):
+    """Entered visits per firm and year (``EntryFact``'s city rows counted): the rule on all
+    departments' entries into one firm reads the firms past the cap from the index."""
+
+    __tablename__ = "entry_firm_counts"
+
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_entry_firm_counts_year_entries", "year", "entries"),)
 
 
 class EntryItemFact(Base):

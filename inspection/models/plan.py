@@ -73,6 +73,7 @@ class InspectionPlan(Base):
     period_end: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     lead: Mapped[str | None] = mapped_column(Text)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("firm_leads.id"), index=True)   # the recorded lead
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     # The target pool and sampling (双随机): ratio per credit class, filters on firms.
@@ -80,6 +81,12 @@ class InspectionPlan(Base):
     # Class ratios only, or ratios with risk weights (prn-sps-hmac-sha256-v1); a risk-weighted plan is
     # bound at filing to the risk model then published, whose scores weight its draw.
     weighting: Mapped[str] = mapped_column(String(8), default="ratios", server_default="ratios")
+    # plan: the department set the class ratios; credit_policy: taken from the city's credit policy
+    # (信用风险分类监管, ``credit_ratios`` in the city file) when the plan was created.
+    ratio_source: Mapped[str] = mapped_column(String(16), default="plan", server_default="plan")
+    # At filing: the pool by class, the firms the ratios take and their share of the whole pool, set
+    # beside each item's published bound (an item's bound is on the whole pool, not on each class).
+    share: Mapped[dict | None] = mapped_column(JSON)
     risk_model_id: Mapped[int | None] = mapped_column(ForeignKey("risk_models.id"))
     target_districts: Mapped[list] = mapped_column(JSON, default=list)
     target_industries: Mapped[list] = mapped_column(JSON, default=list)
@@ -122,6 +129,7 @@ class InspectionPlan(Base):
         CheckConstraint("selection in ('random','targeted')", name="selection"),
         CheckConstraint("notice_days is null or notice_days between 1 and 30", name="notice_days"),
         CheckConstraint("weighting in ('ratios','risk')", name="weighting"),
+        CheckConstraint("ratio_source in ('plan','credit_policy')", name="ratio_source"),
         CheckConstraint("weighting = 'risk' or risk_model_id is null", name="risk_model_when_weighted"),
     )
 

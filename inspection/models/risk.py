@@ -12,8 +12,15 @@ from checklists.models import Base
 RISK_MODEL_STATUSES = ("queued", "running", "published", "retired", "failed")
 RISK_MODEL_STATUS_LABELS = {"queued": "排队中", "running": "训练中", "published": "现行", "retired": "已停用",
                             "failed": "失败"}
-LEAD_KINDS = ("complaint", "referral", "accident")
-LEAD_KIND_LABELS = {"complaint": "投诉举报", "referral": "移送、转办线索", "accident": "事故报告"}
+# The channels a lead comes through (线索来源), each with its own reference: a 12345 hotline work order,
+# a referral letter of another department or authority, an accident or hazard report, an oversight
+# assignment, or the platform's own finding (an off-site check escalated, a non-compliance found).
+LEAD_KINDS = ("complaint", "referral", "accident", "hazard", "assignment", "platform")
+LEAD_KIND_LABELS = {"complaint": "投诉举报", "referral": "移送、转办线索", "accident": "事故报告",
+                    "hazard": "隐患报告", "assignment": "督办、交办", "platform": "平台发现"}
+# How a lead reached the platform: typed by the department, imported from the 12345 hotline (file or
+# API), back-filed after an emergency entry, or made by the platform itself.
+LEAD_VIAS = ("manual", "hotline", "backfile", "platform")
 
 
 class RiskModel(Base):
@@ -85,8 +92,13 @@ class FirmLead(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    source: Mapped[str] = mapped_column(String(100), default="")      # who sent it: 12345 热线, the referring body...
+    via: Mapped[str] = mapped_column(String(16), default="manual")
 
-    __table_args__ = (CheckConstraint("kind in ('complaint','referral','accident')", name="kind"),)
+    __table_args__ = (
+        CheckConstraint("kind in ('complaint','referral','accident','hazard','assignment','platform')", name="kind"),
+        CheckConstraint("via in ('manual','hotline','backfile','platform')", name="via"),
+    )
 
     @property
     def kind_label(self) -> str:

@@ -18,8 +18,10 @@ from ..models import (
     Alert,
     CatalogueItem,
     ChecklistPoint,
+    DepartmentEntry,
     EntryFact,
-    EntryItemFact,
+    EntryFirmCount,
+    EntryItemCount,
     Evaluation,
     Finding,
     FirmLead,
@@ -27,6 +29,7 @@ from ..models import (
     InspectionTask,
     ItemOutcome,
     LeniencyDecision,
+    MissedPart,
     Officer,
     QuietPeriod,
     RefusalReport,
@@ -34,10 +37,16 @@ from ..models import (
     User,
     Visit,
     VisitEntry,
+    plan_items,
 )
 from .approvals import unapproved_entries
+from .bulk import copy_rows
 from .documents import numbering_gaps, unsigned_records
 from .events import append_event, utcnow
+from .leads import LEAD_QUICK_USE, reference_problem
+from .leniency import fine_disparities, fines_outside_range, first_offence_conflicts
+from .plans import LEAD_METHODS
+from .presence import min_visit_minutes
 
 TOTAL_ENTRIES_CAP = 6        # entries into one firm a year, all departments together
 UNCOMBINED_DAYS = 30         # two departments entering within this many days could have come together
@@ -58,20 +67,21 @@ def audit_start(today: dt.date) -> dt.date:
 def over_cap(session: Session, since: dt.date, total_cap: int = TOTAL_ENTRIES_CAP):
     """Firms entered more often than an item's cap allows in the cap's period (a year unless the item
     says per half-year, quarter or month), or more than ``total_cap`` times a year in all."""
+    # The groups are counted as the entries are recorded (EntryItemCount, EntryFirmCount): only those
+    # past their cap are read, from partial or ordered indexes.
     per_item = session.execute(
-        select(EntryItemFact.firm_id, EntryItemFact.item_code, EntryItemFact.period, func.count(),
-               func.max(EntryItemFact.frequency_cap), func.min(EntryItemFact.department_id))
-        .where(EntryItemFact.year >= since.year)
-        .group_by(EntryItemFact.firm_id, EntryItemFact.item_code, EntryItemFact.period)
-        .having(func.count() > func.max(EntryItemFact.frequency_cap))).all()
+        select(EntryItemCount.firm_id, EntryItemCount.item_code, EntryItemCount.period, EntryItemCount.entries,
+               EntryItemCount.frequency_cap, EntryItemCount.department_id)
+        .where(EntryItemCount.year >= since.year, EntryItemCount.entries > EntryItemCount.frequency_cap)
+        .order_by(EntryItemCount.firm_id, EntryItemCount.item_code, EntryItemCount.period)).all()
     for firm_id, code, period, entries, cap, department_id in per_item:
         year = int(period[:4])
         yield (f"over_cap:{firm_id}:{code}:{period}", f"{period} 事项 {code} 入企 {entries} 次，超过上限 {cap} 次",
                {"year": year, "period": period, "item": code, "entries": entries, "cap": cap}, department_id, firm_id)
     totals = session.execute(
-        select(EntryFact.firm_id, EntryFact.year, func.count())
-        .where(EntryFact.visit_row.is_(True), EntryFact.year >= since.year)
-        .group_by(EntryFact.firm_id, EntryFact.year).having(func.count() > total_cap)).all()
+        select(EntryFirmCount.firm_id, EntryFirmCount.year, EntryFirmCount.entries)
+        .where(EntryFirmCount.year >= since.year, EntryFirmCount.entries > total_cap)
+        .order_by(EntryFirmCount.firm_id, EntryFirmCount.year)).all()
     for firm_id, year, entries in totals:
         yield (f"over_total:{firm_id}:{year}", f"{year} 年各部门共入企 {entries} 次，超过 {total_cap} 次",
                {"year": year, "entries": entries, "cap": total_cap}, None, firm_id)
@@ -89,49 +99,79 @@ def refused_scans(session: Session, since: dt.date):
 
 
 def under_staffed(session: Session, since: dt.date):
-    """Entered visits with fewer than two officers certified on the day among those who scanned in."""
-    rows = session.execute(select(EntryFact.visit_id, EntryFact.firm_id, EntryFact.certified)
-                           .where(EntryFact.visit_row.is_(True), EntryFact.certified < 2,
-                                  EntryFact.day_number >= since.toordinal())).all()
-    for visit_id, firm_id, n in rows:
-        yield (f"under_staffed:{visit_id}", f"入企检查只有 {n} 名当日持证执法人员扫码",
-               {"visit": visit_id, "certified": n}, None, firm_id)
+    """Departments' entries with fewer than two of their own officers certified on the day among those
+    who scanned in (each department of a joint visit counts on its own)."""
+    rows = session.execute(select(EntryFact.visit_id, EntryFact.department_id, EntryFact.firm_id, EntryFact.certified)
+                           .where(EntryFact.certified < 2, EntryFact.day_number >= since.toordinal())).all()
+    for visit_id, department_id, firm_id, n in rows:
+        yield (f"under_staffed:{visit_id}:{department_id}", f"本部门入企只有 {n} 名当日持证执法人员扫码",
+               {"visit": visit_id, "certified": n}, department_id, firm_id)
+
+
+def short_visits(session: Session, since: dt.date, minimum: int | None = None):
+    """Departments' parts of a visit that lasted less than the city's minimum (default 10 minutes)."""
+    minimum = min_visit_minutes() if minimum is None else minimum
+    rows = session.execute(select(DepartmentEntry, Visit.firm_id).join(Visit, Visit.id == DepartmentEntry.visit_id)
+                           .where(DepartmentEntry.left_at.is_not(None), Visit.day >= since)).all()
+    for part, firm_id in rows:
+        minutes = (part.left_at - part.entered_at).total_seconds() / 60
+        if minutes < minimum:
+            yield (f"short_visit:{part.visit_id}:{part.department_id}",
+                   f"入企检查仅 {round(minutes)} 分钟（少于 {minimum} 分钟）",
+                   {"visit": part.visit_id, "minutes": round(minutes, 1), "minimum": minimum,
+                    "entered_at": clock.to_local(part.entered_at).strftime("%Y-%m-%d %H:%M"),
+                    "left_at": clock.to_local(part.left_at).strftime("%Y-%m-%d %H:%M")},
+                   part.department_id, firm_id)
+
+
+def absent_departments(session: Session, since: dt.date):
+    """Departments scheduled on a visit whose officers never made its entry (their tasks went unperformed)."""
+    rows = session.execute(select(MissedPart, Visit.firm_id, Visit.day).join(Visit, Visit.id == MissedPart.visit_id)
+                           .where(Visit.day >= since)).all()
+    for part, firm_id, day in rows:
+        came = len(part.scanned)
+        yield (f"absent_department:{part.visit_id}:{part.department_id}",
+               f"{part.department.short_name}排定参加 {day} 的检查但未入企"
+               + (f"（仅 {came} 人扫码）" if came else "（无人扫码）"),
+               {"visit": part.visit_id, "day": day.isoformat(), "scanned": part.scanned,
+                "tasks": len(part.tasks)}, part.department_id, firm_id)
 
 
 def uncombined(session: Session, since: dt.date, days: int = UNCOMBINED_DAYS):
     """Two departments entering one firm within ``days`` days when their windows overlapped.
 
-    Pairs are found within buckets of ``days + 1`` days and in the next bucket, joined on equal keys,
-    so that the work grows with the entries, not with the square of each firm's entries."""
+    One join of the window's entries on the firm, read from an index that holds every column compared;
+    pairs come in the order of the buckets of ``days + 1`` days they fall in (the same bucket first,
+    then the next), then by visit."""
     width = days + 1
     a, b = aliased(EntryFact, name="a"), aliased(EntryFact, name="b")
     gap = b.day_number - a.day_number
+    rows = session.execute(
+        select(a.visit_id, b.visit_id, a.firm_id, a.day, b.day, b.department_id)
+        .join(b, b.firm_id == a.firm_id)
+        .where(a.day_number >= since.toordinal(), b.day_number >= since.toordinal(), gap >= 0, gap <= days,
+               (gap > 0) | (a.visit_id < b.visit_id),
+               b.visit_id != a.visit_id,
+               b.department_id != a.department_id, a.window_start <= b.window_end, b.window_start <= a.window_end)
+        .order_by(b.day_number // width - a.day_number // width, a.visit_id, b.visit_id, b.department_id)).all()
     pairs = set()
-    for offset in (0, 1):
-        rows = session.execute(
-            select(a.visit_id, b.visit_id, a.firm_id, a.day, b.day, b.department_id)
-            .join(b, and_(b.firm_id == a.firm_id, b.day_number // width == a.day_number // width + offset))
-            .where(a.day_number >= since.toordinal(), b.day_number >= since.toordinal(), gap >= 0, gap <= days,
-                   (gap > 0) | (a.visit_id < b.visit_id),
-                   b.visit_id != a.visit_id,
-                   b.department_id != a.department_id, a.window_start <= b.window_end, b.window_start <= a.window_end)
-            .order_by(a.visit_id, b.visit_id, b.department_id)).all()
-        for first, second, firm_id, day_a, day_b, department_id in rows:
-            if (first, second) in pairs:
-                continue
-            pairs.add((first, second))
-            yield (f"uncombined:{first}:{second}", f"{day_a} 与 {day_b} 两个部门分别入企，时间窗重叠，本可联合检查",
-                   {"visits": [first, second], "days": [day_a.isoformat(), day_b.isoformat()]}, department_id, firm_id)
+    for first, second, firm_id, day_a, day_b, department_id in rows:
+        if (first, second) in pairs:
+            continue
+        pairs.add((first, second))
+        yield (f"uncombined:{first}:{second}", f"{day_a} 与 {day_b} 两个部门分别入企，时间窗重叠，本可联合检查",
+               {"visits": [first, second], "days": [day_a.isoformat(), day_b.isoformat()]}, department_id, firm_id)
 
 
 def unpublished(session: Session, today: dt.date, since: dt.date):
-    rows = session.execute(select(ItemOutcome.id, ItemOutcome.publish_due, ItemOutcome.visit_id, Visit.firm_id,
-                                  InspectionPlan.department_id)
-                           .join(Visit, Visit.id == ItemOutcome.visit_id)
-                           .join(InspectionTask, InspectionTask.id == ItemOutcome.task_id)
-                           .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+    # Firm and department are looked up for each of the few outcomes found, not joined from every
+    # visit and task (every outcome has its task, and its task its plan).
+    firm = select(Visit.firm_id).where(Visit.id == ItemOutcome.visit_id).scalar_subquery()
+    department = (select(InspectionPlan.department_id).join(InspectionTask, InspectionTask.plan_id == InspectionPlan.id)
+                  .where(InspectionTask.id == ItemOutcome.task_id).scalar_subquery())
+    rows = session.execute(select(ItemOutcome.id, ItemOutcome.publish_due, ItemOutcome.visit_id, firm, department)
                            .where(ItemOutcome.published_at.is_(None), ItemOutcome.publish_due < today,
-                                  ItemOutcome.publish_due >= since)).all()
+                                  ItemOutcome.publish_due >= since, ItemOutcome.visit_id.is_not(None))).all()
     for outcome_id, due, visit_id, firm_id, department_id in rows:
         yield (f"unpublished:{outcome_id}", f"检查结果应于 {due} 前公示，至今未公示",
                {"outcome": outcome_id, "due": due.isoformat(), "visit": visit_id}, department_id, firm_id)
@@ -212,27 +252,28 @@ def profit_driven(session: Session, today: dt.date, growth: float = PROFIT_GROWT
         .join(Visit, Visit.id == ItemOutcome.visit_id)
         .where(ItemOutcome.outcome == "case", Visit.day <= today)
         .group_by(InspectionPlan.department_id, Visit.day)).all()
-    entries = session.execute(
-        select(EntryFact.department_id, EntryFact.day, func.count())
-        .where(EntryFact.day <= today).group_by(EntryFact.department_id, EntryFact.day)).all()
-    per_day = defaultdict(lambda: [0, 0, 0.0, 0])       # (department, day) -> [cases, fines, Σfine², entries]
+    per_day = defaultdict(lambda: [0, 0, 0.0])          # (department, day) -> [cases, fines, Σfine²]
     for department_id, day, n, fines, squares in cases:
         totals = per_day[(department_id, day)]
         totals[0] += n
         totals[1] += int(fines)
         totals[2] += float(squares)
-    for department_id, day, n in entries:
-        per_day[(department_id, day)][3] += n
     by_department = defaultdict(list)
     for (department_id, day), totals in per_day.items():
         by_department[department_id].append((day, totals))
 
     def total(department_id: int, first: dt.date, last: dt.date) -> list:
-        sums = [0, 0, 0.0, 0]
+        sums = [0, 0, 0.0]
         for day, totals in by_department[department_id]:
             if first <= day <= last:
                 sums = [a + b for a, b in zip(sums, totals)]
         return sums
+
+    def entries(department_id: int, first: dt.date, last: dt.date) -> int:
+        """The department's entries in the span: counted only for a case found, not for ten years of days."""
+        return session.scalar(select(func.count()).select_from(EntryFact).where(
+            EntryFact.department_id == department_id, EntryFact.year == first.year,
+            EntryFact.day >= first, EntryFact.day <= min(last, today)))
 
     years = sorted({day.year for _, day, *_ in cases})
     for department_id in sorted({row[0] for row in cases}):
@@ -250,8 +291,10 @@ def profit_driven(session: Session, today: dt.date, growth: float = PROFIT_GROWT
                            f"{year} 年{span}{label} {current:,} {unit}，同比增长 "
                            f"{100 * (current - previous) / previous:.0f}%（上年同期 {previous:,} {unit}）",
                            {"year": year, "metric": metric, "current": current, "previous": previous,
-                            "growth": round((current - previous) / previous, 3), "entries": now[3],
-                            "entries_previous": then[3]}, department_id, None)
+                            "growth": round((current - previous) / previous, 3),
+                            "entries": entries(department_id, dt.date(year, 1, 1), span_end),
+                            "entries_previous": entries(department_id, dt.date(year - 1, 1, 1),
+                                                        _same_day(span_end, year - 1))}, department_id, None)
 
 
 def _same_day(day: dt.date, year: int) -> dt.date:
@@ -338,6 +381,49 @@ def no_code_reports(session: Session, since: dt.date):
                 "description": report.description}, None, report.firm_id)
 
 
+PERIOD_MONTHS = {"year": 12, "half_year": 6, "quarter": 3, "month": 1}
+PERIOD_NAMES = {"year": "年度", "half_year": "半年", "quarter": "季度", "month": "月度"}
+
+
+def _finished_periods(period: str, start: dt.date, today: dt.date):
+    """The calendar periods (year, half-year, quarter, month) from ``start``'s that ended before ``today``."""
+    months = PERIOD_MONTHS[period]
+    first = dt.date(start.year, (start.month - 1) // months * months + 1, 1)
+    while True:
+        month = first.month - 1 + months
+        after = dt.date(first.year + month // 12, month % 12 + 1, 1)
+        if after > today:
+            return
+        yield first, after - dt.timedelta(days=1)
+        first = after
+
+
+def missed_runs(session: Session, today: dt.date, since: dt.date):
+    """A list's 抽查频次 floor ("每年不少于1次", "1次/年") is the department's obligation: each finished
+    period in which the department drew fewer plans of the item than the list says is a case."""
+    items = session.scalars(select(CatalogueItem).where(CatalogueItem.status == "published",
+                                                        CatalogueItem.runs_min.is_not(None))).all()
+    for item in items:
+        start = max(since, item.effective_from)
+        for first, last in _finished_periods(item.frequency_period, start, today):
+            if item.effective_to is not None and first > item.effective_to:
+                break
+            runs = session.scalar(
+                select(func.count(func.distinct(InspectionPlan.id)))
+                .join(plan_items, plan_items.c.plan_id == InspectionPlan.id)
+                .join(CatalogueItem, CatalogueItem.id == plan_items.c.item_id)
+                .where(CatalogueItem.code == item.code, InspectionPlan.department_id == item.department_id,
+                       InspectionPlan.status.in_(("drawn", "scheduled", "in_progress", "completed")),
+                       InspectionPlan.period_start >= first, InspectionPlan.period_start <= last))
+            if runs < item.runs_min:
+                label = f"{first:%Y}年" if item.frequency_period == "year" else f"{first} 至 {last}"
+                yield (f"missed_runs:{item.code}:{item.department_id}:{first.isoformat()}",
+                       f"{label}事项 {item.code}「{item.name}」开展 {runs} 次，少于清单规定的{item.frequency_words or ''}"
+                       f"（{PERIOD_NAMES[item.frequency_period]}不少于 {item.runs_min} 次）",
+                       {"item": item.code, "from": first.isoformat(), "to": last.isoformat(), "runs": runs,
+                        "required": item.runs_min, "words": item.frequency_words}, item.department_id, None)
+
+
 def _year_days(period: QuietPeriod, year: int) -> set[dt.date]:
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     if period.days_of_month is None:
@@ -376,6 +462,58 @@ def quiet_periods(session: Session, since: dt.date, notice_days: int = QUIET_NOT
                    {"year": year, "days": len(days), "cap": cap}, None, firm_id)
 
 
+def quick_leads(session: Session, since: dt.date, window: dt.timedelta = LEAD_QUICK_USE):
+    """Plans (and the entries filed on them) resting on a lead that an account of the same department
+    recorded shortly before: the department made its own reason to inspect. A lead imported from the
+    12345 hotline or made by the platform does not count; a back-filed one is recorded after the entry."""
+    recorder = aliased(User)
+    rows = session.execute(
+        select(InspectionPlan.id, InspectionPlan.title, InspectionPlan.created_at, InspectionPlan.created_by_id,
+               InspectionPlan.department_id, FirmLead.id, FirmLead.firm_id, FirmLead.kind, FirmLead.reference,
+               FirmLead.recorded_at, FirmLead.recorded_by_id)
+        .join(FirmLead, FirmLead.id == InspectionPlan.lead_id)
+        .join(recorder, recorder.id == FirmLead.recorded_by_id)
+        .where(FirmLead.via == "manual", recorder.department_id == InspectionPlan.department_id,
+               InspectionPlan.created_at >= dt.datetime.combine(since, dt.time()))).all()
+    for plan_id, title, used_at, user_id, department_id, _lead, firm_id, kind, reference, recorded_at, by in rows:
+        gap = used_at - recorded_at
+        if not dt.timedelta(0) <= gap <= window:
+            continue
+        minutes = int(gap.total_seconds() // 60)
+        who = "同一账号" if by == user_id else "本部门"
+        yield (f"lead_quick_use:{plan_id}",
+               f"{LEAD_KIND_LABELS[kind]} {reference} 由{who}登记后 {minutes} 分钟即据以检查（「{title}」）",
+               {"plan": plan_id, "lead": reference, "lead_kind": kind, "minutes": minutes,
+                "same_account": by == user_id}, department_id, firm_id)
+
+
+def sourceless_leads(session: Session, since: dt.date):
+    """Plans that rest on a lead without a source reference in its channel's format (a back-filed or
+    older record), and key or special plans that name no recorded lead at all."""
+    start = dt.datetime.combine(since, dt.time())
+    rows = session.execute(
+        select(InspectionPlan.id, InspectionPlan.title, InspectionPlan.department_id, FirmLead.firm_id,
+               FirmLead.kind, FirmLead.reference, FirmLead.source)
+        .join(FirmLead, FirmLead.id == InspectionPlan.lead_id)
+        .where(InspectionPlan.created_at >= start, InspectionPlan.status != "cancelled")).all()
+    for plan_id, title, department_id, firm_id, kind, reference, source in rows:
+        problem = reference_problem(kind, reference) or (None if source else "未写明线索来自哪里")
+        if problem:
+            yield (f"lead_without_source:{plan_id}", f"「{title}」所依线索 {reference}：{problem}",
+                   {"plan": plan_id, "lead": reference, "lead_kind": kind, "problem": problem}, department_id, firm_id)
+    keyed = session.execute(
+        select(InspectionPlan.id, InspectionPlan.title, InspectionPlan.department_id, InspectionPlan.lead,
+               func.min(CatalogueItem.code))
+        .join(plan_items, plan_items.c.plan_id == InspectionPlan.id)
+        .join(CatalogueItem, CatalogueItem.id == plan_items.c.item_id)
+        .where(InspectionPlan.lead_id.is_(None), CatalogueItem.method.in_(LEAD_METHODS),
+               InspectionPlan.created_at >= start, InspectionPlan.status != "cancelled")
+        .group_by(InspectionPlan.id, InspectionPlan.title, InspectionPlan.department_id, InspectionPlan.lead)).all()
+    for plan_id, title, department_id, lead, code in keyed:
+        yield (f"lead_without_source:{plan_id}", f"重点、专项检查计划「{title}」未依据平台登记的线索（记为「{lead or '无'}」）",
+               {"plan": plan_id, "item": code, "lead": lead}, department_id, None)
+
+
 def refresh_alerts(session: Session, *, today: dt.date, since: dt.date | None = None,
                    total_cap: int = TOTAL_ENTRIES_CAP, uncombined_days: int = UNCOMBINED_DAYS) -> dict[str, int]:
     """Run every rule over the audit window (from ``since``, by default January of last year); raise an
@@ -389,22 +527,30 @@ def refresh_alerts(session: Session, *, today: dt.date, since: dt.date | None = 
              "unplanned_entry": unplanned_entries(session, since),
              "emergency_backfile": emergency_backfiles(session, today, since),
              "offline_entry": offline_entries(session, since), "no_code_report": no_code_reports(session, since),
-             "quiet_periods": quiet_periods(session, since),
+             "quiet_periods": quiet_periods(session, since), "short_visit": short_visits(session, since),
+             "absent_department": absent_departments(session, since), "missed_runs": missed_runs(session, today, since),
+             "lead_quick_use": quick_leads(session, since), "lead_without_source": sourceless_leads(session, since),
+             "first_offence_conflict": first_offence_conflicts(session, since),
+             "fine_outside_range": fines_outside_range(session, since),
+             "fine_disparity": fine_disparities(session, since),
              "unapproved_entry": unapproved_entries(session, today, since),
              "unsigned_record": unsigned_records(session, today, since), "document_gap": numbering_gaps(session)}
     known = set(session.scalars(select(Alert.key)))
     raised: dict[str, int] = {}
     now = utcnow()
+    new_rows = []
     for rule, cases in rules.items():
         raised[rule] = 0
         for key, title, evidence, department_id, firm_id in cases:
             if key in known:
                 continue
             known.add(key)
-            session.add(Alert(rule=rule, key=key, title=title, evidence=evidence, department_id=department_id,
-                              firm_id=firm_id, status="open", note="", raised_at=now))
+            new_rows.append((rule, key, title, evidence, department_id, firm_id, "open", "", now))
             raised[rule] += 1
     session.flush()
+    # Thousands of alerts at once on a first run: copied in, not inserted object by object.
+    copy_rows(session, Alert.__table__, ("rule", "key", "title", "evidence", "department_id", "firm_id", "status",
+                                             "note", "raised_at"), new_rows)
     if any(raised.values()):
         append_event(session, None, "alerts.raised", "oversight:alerts", raised)
     return raised

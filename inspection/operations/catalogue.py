@@ -1,4 +1,4 @@
-"""Publishing the catalogue, with its event-log records."""
+"""Publishing the catalogue, with its event-log records; plans on items the new list drops are ended."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,14 +9,17 @@ from sqlalchemy.orm import Session
 from checklists.loader import parse_catalogue
 from checklists.operations import PublishResult, publish_catalogue
 
-from ..models import Department
+from ..models import Alert, CatalogueItem, Department, InspectionPlan, plan_items
 from .events import append_event, utcnow
+
+OPEN_PLAN_STATUSES = ("draft", "filed", "drawn", "scheduled", "in_progress")
 
 
 def load_catalogue_file(session: Session, actor, path: str | Path, *, publish: bool = True) -> PublishResult:
     """Validate ``path`` and store it as a catalogue version (published unless ``publish`` is false).
 
-    A file with any problem raises before anything is written.
+    A file with any problem raises before anything is written. Items the new version continues (same
+    code and department, changed or not) keep their plans going; the plans of an item it drops end.
     """
     known = set(session.scalars(select(Department.code)))
     parsed = parse_catalogue(path, known)
@@ -24,5 +27,52 @@ def load_catalogue_file(session: Session, actor, path: str | Path, *, publish: b
     if result.status != "unchanged":
         append_event(session, actor, f"catalogue.{result.status}", f"catalogue:{parsed.version}",
                      {"file": parsed.path, "sha256": parsed.sha256, "items": result.items,
-                      "revoked": result.revoked})
+                      "revoked": result.revoked, "removed": result.removed, "changed": result.changed,
+                      "added": result.added})
+    if result.removed:
+        result.plans_ended = len(end_plans_of_removed_items(session, actor, parsed.version, result.removed))
     return result
+
+
+def end_plans_of_removed_items(session: Session, actor, version: str, codes: list[str]) -> list[InspectionPlan]:
+    """Plans under way on an item the list no longer has end: the plan is cancelled (or, once visits have
+    begun, its remaining tasks are), the department is told through the plan's event, and oversight
+    gets an alert for each plan."""
+    removed = session.scalars(select(CatalogueItem).where(CatalogueItem.code.in_(codes),
+                                                          CatalogueItem.status == "revoked")).all()
+    by_key = {(row.code, row.department_id): row for row in removed}
+    plans = session.scalars(
+        select(InspectionPlan).join(plan_items, plan_items.c.plan_id == InspectionPlan.id)
+        .join(CatalogueItem, CatalogueItem.id == plan_items.c.item_id)
+        .where(CatalogueItem.code.in_(codes), InspectionPlan.status.in_(OPEN_PLAN_STATUSES))
+        .distinct().order_by(InspectionPlan.id)).all()
+    now = utcnow()
+    ended = []
+    for plan in plans:
+        gone = sorted({i.code for i in plan.items if (i.code, i.department_id) in by_key})
+        if not gone:
+            continue
+        names = "、".join(f"{c}「{by_key[(c, plan.department_id)].name}」" for c in gone)
+        reason = f"检查事项清单 {version} 版已删除事项 {names}，本计划依据的事项不在清单中（清单之外无检查）"
+        old = plan.status
+        cancelled = 0
+        for task in plan.tasks:
+            if task.status in ("pending", "scheduled"):
+                task.status = "cancelled"
+                cancelled += 1
+        if old != "in_progress":
+            plan.status = "cancelled"
+        session.flush()
+        append_event(session, actor, "plan.ended_by_catalogue", f"plan:{plan.id}",
+                     {"department": plan.department.code, "version": version, "items": gone, "from": old,
+                      "to": plan.status, "tasks_cancelled": cancelled, "reason": reason})
+        key = f"item_removed:{plan.id}:{version}"
+        if session.scalar(select(Alert.id).where(Alert.key == key)) is None:
+            session.add(Alert(rule="item_removed", key=key,
+                              title=f"计划「{plan.title}」因清单删除事项而终止，{cancelled} 项任务取消",
+                              evidence={"plan": plan.id, "version": version, "items": gone, "from": old,
+                                        "tasks_cancelled": cancelled},
+                              department_id=plan.department_id, firm_id=None, status="open", note="", raised_at=now))
+        ended.append(plan)
+    session.flush()
+    return ended

@@ -17,6 +17,7 @@ from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted
 from ..models import (
     EMERGENCY_KINDS,
     LEAD_KIND_LABELS,
+    Department,
     Firm,
     FirmLead,
     InspectionPlan,
@@ -32,12 +33,116 @@ from ..models import (
 )
 from .events import append_event, utcnow
 from .facts import refresh_visit_facts
+from .leads import (
+    DEFAULT_SOURCES,
+    HOTLINE,
+    LEAD_MAX_AGE,
+    check_lead,
+    lead_text,
+    normalise_reference,
+)
 from .plans import file_targeted_plan, transition
 
 PARTNER_WINDOW = dt.timedelta(minutes=30)   # the second officer must scan within this of the first
 BACKFILE_WORKING_DAYS = 3                    # an emergency entry's lead is back-filed within this
-LEAD_MAX_AGE = dt.timedelta(days=90)         # a lead older than this no longer justifies an entry
 RECENT_DAYS = 90                             # the firm's visits shown at scan-in
+
+
+# -- Recording leads (无线索不检查): typed by the department, imported from the 12345 hotline, or made
+# by the platform itself; the channel rules are in ``leads``.
+
+def _refuse_lead(problems: dict[str, str]) -> None:
+    if problems:
+        first = next(iter(problems.values()))
+        more = f"（另有 {len(problems) - 1} 处问题）" if len(problems) > 1 else ""
+        raise InvalidInput(f"线索不能登记：{first}{more}", fields=problems)
+
+
+def record_lead(session: Session, actor: User, firm: Firm, *, kind: str, received_on: dt.date, reference: str,
+                summary: str = "", source: str = "", via: str = "manual") -> FirmLead:
+    """A lead about a firm of the department's jurisdiction, as it came in: its channel (``kind``), who
+    sent it (``source``), the channel's reference and what it says. Recording the same reference again
+    returns the lead already recorded."""
+    if actor.role != "department" or actor.department is None:
+        raise NotPermitted("只有执法部门可以登记投诉举报和线索")
+    return _record(session, actor, actor.department, firm, kind=kind, received_on=received_on, reference=reference,
+                   summary=summary, source=source, via=via)
+
+
+def _record(session: Session, actor: User | None, department: Department, firm: Firm, *, kind: str,
+            received_on, reference: str, summary: str, source: str, via: str) -> FirmLead:
+    source = (source or "").strip() or DEFAULT_SOURCES.get(kind, "")
+    _refuse_lead(check_lead(department, firm, kind, reference, summary, source, received_on, clock.today()))
+    reference = normalise_reference(reference)
+    existing = session.scalar(select(FirmLead).where(FirmLead.firm_id == firm.id, FirmLead.kind == kind,
+                                                     FirmLead.reference == reference,
+                                                     FirmLead.department_id == department.id))
+    if existing is not None:
+        return existing
+    lead = FirmLead(firm_id=firm.id, department_id=department.id, kind=kind, received_on=received_on,
+                    reference=reference[:64], summary=summary.strip()[:1000], source=source[:100], via=via,
+                    recorded_by_id=actor.id if actor else None, recorded_at=utcnow())
+    session.add(lead)
+    session.flush()
+    append_event(session, actor, "lead.recorded", f"firm:{firm.uscc}",
+                 {"kind": kind, "received_on": received_on, "reference": lead.reference, "source": lead.source,
+                  "via": via})
+    return lead
+
+
+def import_hotline(session: Session, actor: User | None, department: Department, rows: list[dict]) -> list[FirmLead]:
+    """12345 hotline work orders dispatched to the department (a file or the hotline's API): each row
+    ``{hotline_no, uscc, received_on, summary}``. Every row is checked first and every bad row reported
+    with its line; nothing is written unless all are good. A work order already recorded is kept."""
+    if actor is not None and (actor.role != "department" or actor.department_id != department.id):
+        raise NotPermitted("只有本部门账号可以导入派发给本部门的 12345 热线工单")
+    if not rows:
+        raise InvalidInput("没有工单可以导入", fields={"records": "为空"})
+    firms = {f.uscc: f for f in session.scalars(select(Firm).where(
+        Firm.uscc.in_([str(r.get("uscc", "")).strip() for r in rows if isinstance(r, dict)])))}
+    problems: dict[str, str] = {}
+    parsed = []
+    for line, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            problems[str(line)] = "每条工单应为一个映射"
+            continue
+        firm = firms.get(str(row.get("uscc", "")).strip())
+        if firm is None:
+            problems[str(line)] = f"统一社会信用代码 {row.get('uscc') or '（空）'} 不是平台登记的企业"
+            continue
+        received = row.get("received_on")
+        if isinstance(received, str):
+            try:
+                received = dt.date.fromisoformat(received.strip())
+            except ValueError:
+                received = None
+        found = check_lead(department, firm, "complaint", str(row.get("hotline_no") or ""),
+                            str(row.get("summary") or ""), HOTLINE, received, clock.today())
+        if found:
+            problems[str(line)] = "；".join(found.values())
+            continue
+        parsed.append((firm, received, str(row["hotline_no"]), str(row["summary"])))
+    if problems:
+        raise InvalidInput(f"{len(problems)} 条工单有误，未导入任何工单：" + "；".join(
+            f"第 {line} 条：{text}" for line, text in list(problems.items())[:5]), fields=problems)
+    return [_record(session, actor, department, firm, kind="complaint", received_on=received, reference=number,
+                    summary=summary, source=HOTLINE, via="hotline") for firm, received, number, summary in parsed]
+
+
+def platform_lead(session: Session, actor: User | None, department: Department, firm: Firm, *, reference: str,
+                  summary: str, today: dt.date) -> FirmLead:
+    """The platform's own finding as a lead (an off-site check escalated to an on-site one)."""
+    existing = session.scalar(select(FirmLead).where(FirmLead.firm_id == firm.id, FirmLead.kind == "platform",
+                                                     FirmLead.reference == reference,
+                                                     FirmLead.department_id == department.id))
+    if existing is not None:
+        return existing
+    lead = FirmLead(firm_id=firm.id, department_id=department.id, kind="platform", received_on=today,
+                    reference=reference[:64], summary=summary.strip()[:1000], source="本平台", via="platform",
+                    recorded_by_id=actor.id if actor else None, recorded_at=utcnow())
+    session.add(lead)
+    session.flush()
+    return lead
 
 
 @dataclasses.dataclass
@@ -63,8 +168,8 @@ class LeadRefused(DomainError):
 def find_lead(session: Session, firm: Firm, officer: Officer, lead: Lead, today: dt.date) -> FirmLead:
     """The recorded lead the officer names: of this firm, of his department or none, not too old."""
     if lead.kind not in LEAD_KIND_LABELS:
-        raise LeadRefused("线索类型应为投诉举报、移送转办线索或事故报告", fields={"lead_kind": "取值无效"})
-    reference = lead.reference.strip()
+        raise LeadRefused("线索来源应为" + "、".join(LEAD_KIND_LABELS.values()), fields={"lead_kind": "取值无效"})
+    reference = normalise_reference(lead.reference)
     if not reference:
         raise LeadRefused("依线索入企须填写线索编号（无线索不检查）", fields={"lead_reference": "必填"})
     found = session.scalar(select(FirmLead).where(
@@ -94,13 +199,14 @@ def open_lead_visit(session: Session, user: User, firm: Firm, lead: Lead, now: d
     else:
         record = find_lead(session, firm, officer, lead, today)
         label = LEAD_KIND_LABELS[lead.kind]
-        text = f"{label} {record.reference}：{record.summary}".strip("：")
-        exception = {"complaint": "complaint", "referral": "order", "accident": "accident"}[lead.kind]
+        text = lead_text(record)
+        exception = {"complaint": "complaint", "referral": "order", "accident": "accident", "hazard": "hazard",
+                     "assignment": "order", "platform": "order"}[lead.kind]
         evidence = f"{label} {record.reference}"
     plan = file_targeted_plan(session, user, officer.department, title=f"{label}：{firm.name}", item_codes=[lead.item],
                               firms=[firm], lead=text, period_start=today, period_end=today, on_site_reason=text,
                               quiet_exception=exception, quiet_exception_evidence=evidence,
-                              kind="emergency" if lead.emergency else "unplanned")
+                              kind="emergency" if lead.emergency else "unplanned", lead_record=record)
     task = plan.tasks[0]
     visit = Visit(firm_id=firm.id, day=today, status="confirmed", locked=True, created_at=now,
                   origin="emergency" if lead.emergency else "unplanned", lead_id=record.id if record else None,
@@ -154,16 +260,19 @@ def backfile(session: Session, actor: User, visit: Visit, *, kind: str, referenc
     if visit.backfiled_at is not None:
         raise InvalidState("线索已经补录")
     if kind not in LEAD_KIND_LABELS:
-        raise InvalidInput("线索类型应为投诉举报、移送转办线索或事故报告", fields={"kind": "取值无效"})
+        raise InvalidInput("线索来源应为" + "、".join(LEAD_KIND_LABELS.values()), fields={"kind": "取值无效"})
     if not reference.strip():
         raise InvalidInput("补录须填写线索编号（事故报告编号、投诉编号或交办文号）", fields={"reference": "必填"})
+    # A back-filed reference not in its channel's format is kept (the entry happened), and audited.
     record = FirmLead(firm_id=visit.firm_id, department_id=actor.department_id, kind=kind,
-                      received_on=visit.day, reference=reference.strip()[:64], summary=summary.strip()[:1000],
+                      received_on=visit.day, reference=normalise_reference(reference)[:64],
+                      summary=summary.strip()[:1000], source=DEFAULT_SOURCES.get(kind, ""), via="backfile",
                       recorded_by_id=actor.id, recorded_at=now)
     session.add(record)
     session.flush()
     visit.lead_id, visit.backfiled_at = record.id, now
     for task in visit.tasks:
+        task.plan.lead_id = record.id
         task.plan.lead = f"{task.plan.lead}；补录：{LEAD_KIND_LABELS[kind]} {record.reference}"
         task.plan.quiet_exception_evidence = f"{LEAD_KIND_LABELS[kind]} {record.reference}"
     session.flush()

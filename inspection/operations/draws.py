@@ -4,18 +4,18 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy import extract, func, or_, select
+from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session
+
+from checklists.errors import OutsideCatalogue
+from checklists.gate import require_current
 
 from .. import draws, queries
 from ..calendar import working_days
 from ..errors import InvalidState, NotPermitted
 from ..models import (
     CatalogueItem,
-    District,
     Draw,
-    Firm,
-    FirmTag,
     InspectionPlan,
     InspectionTask,
     JointCampaign,
@@ -25,20 +25,11 @@ from ..models import (
 from .approvals import require_approved
 from .events import append_event, format_timestamp, utcnow
 from .plans import check_jurisdiction, transition
+from .pool import eligible_rows
 from .quiet import quiet_cover
 
 EXCLUSION_LABELS = {"yearly_cap": "本年度该事项检查次数已达上限", "department_cap": "本年度本部门检查次数已达上限",
                     "rotation": "本计划系列近期已抽中（轮换）", "quiet_period": "计划期间全部处于企业宁静期"}
-
-
-def _target_filters(plan: InspectionPlan) -> tuple[list[str], list[str], list[str]]:
-    districts = plan.target_districts or [d.code for d in plan.department.districts]
-    industries, tags = plan.target_industries, plan.target_tags
-    if not industries and not tags:
-        # No filter given: the items' own scopes say which firms they concern.
-        industries = sorted({i for item in plan.items for i in item.scope_industries})
-        tags = sorted({t for item in plan.items for t in item.scope_tags})
-    return districts, industries, tags
 
 
 def eligible_firms(session: Session, plan: InspectionPlan) -> list[tuple[int, str, str]]:
@@ -48,18 +39,7 @@ def eligible_firms(session: Session, plan: InspectionPlan) -> list[tuple[int, st
 
 def _eligible(session: Session, plan: InspectionPlan) -> list[tuple[int, str, str, int]]:
     check_jurisdiction(plan.department, plan.target_districts)
-    districts, industries, tags = _target_filters(plan)
-    match = []
-    if industries:
-        match.append(Firm.industry.in_(industries))
-    if tags:
-        match.append(Firm.id.in_(select(FirmTag.firm_id).where(FirmTag.tag.in_(tags))))
-    stmt = (select(Firm.id, Firm.uscc, Firm.credit_class, Firm.district_id)
-            .join(District, Firm.district_id == District.id)
-            .where(District.code.in_(districts)).order_by(Firm.uscc))
-    if match:
-        stmt = stmt.where(or_(*match))
-    return [tuple(row) for row in session.execute(stmt)]
+    return eligible_rows(session, plan)
 
 
 def cap_window(day, period: str):
@@ -148,7 +128,18 @@ def _rotation_excluded(session: Session, plan: InspectionPlan, eligible: dict[in
     return set().union(*drawn_in_cycle.values()) if drawn_in_cycle else set()
 
 
+def require_items_in_list(plan: InspectionPlan) -> None:
+    """A filed plan draws only while its items are in the list (in its version or continued by a later one)
+    and in force over its period: an item revoked since filing stops the draw, saying why."""
+    try:
+        require_current(plan.items, department=plan.department, on=plan.period_start)
+        require_current(plan.items, department=plan.department, on=plan.period_end)
+    except OutsideCatalogue as err:
+        raise OutsideCatalogue(f"计划「{plan.title}」不能抽取：{err.message}", fields=err.fields) from err
+
+
 def _draw_one(session: Session, actor: User, plan: InspectionPlan, seed: str, committed_at, now) -> Draw:
+    require_items_in_list(plan)
     rows = _eligible(session, plan)
     by_id = {firm_id: (uscc, credit_class) for firm_id, uscc, credit_class, _ in rows}
     reasons: dict[int, str] = {}

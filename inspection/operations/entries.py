@@ -7,14 +7,14 @@ import datetime as dt
 import secrets
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from checklists.gate import require_current
 from checklists.models import ChecklistPoint
 from core import clock
 
-from ..calendar import working_days
+from ..calendar import is_working_time, working_days, working_hours
 from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted, OutsideCatalogue, OutsideJurisdiction
 from ..models import (
     COMPLAINTS,
@@ -24,6 +24,7 @@ from ..models import (
     RESULTS,
     TREATMENT_LABELS,
     TREATMENTS,
+    DepartmentEntry,
     EntryToken,
     Evaluation,
     Finding,
@@ -32,6 +33,7 @@ from ..models import (
     InspectionTask,
     ItemOutcome,
     LeniencyDecision,
+    OfficerConflict,
     Scan,
     User,
     Visit,
@@ -52,8 +54,9 @@ from .door import (
 )
 from .events import append_event, utcnow
 from .facts import refresh_visit_facts
-from .leniency import applicable, entries_for
-from .plans import transition
+from .leniency import applicable, check_fine, check_first_offence, entries_for
+from .presence import check_recorder, department_part, enter_department, leave_department, own_scan_in
+from .quiet import quiet_days
 
 CODE_MAX_AGE = 12 * 3600                     # an inspection code is valid for the working day
 PUBLISH_WORKING_DAYS = 20                    # results are published within 20 working days (一公开)
@@ -131,30 +134,14 @@ def check_typed_code(token: str) -> None:
 
 # -- Scans ---------------------------------------------------------------------------------------
 
-def advance_plans(session: Session, tasks: list[InspectionTask]) -> None:
-    """A scheduled plan is in progress from its first entry, and completed when no task is left."""
-    session.flush()
-    for plan in {t.plan for t in tasks}:
-        # Asked of the database, not of plan.tasks: a plan of thousands of firms is not loaded per scan.
-        of_plan = InspectionTask.plan_id == plan.id
-        if plan.status in ("scheduled", "drawn") and session.scalar(
-                select(exists().where(of_plan, or_(InspectionTask.status != "pending",
-                                                   InspectionTask.visit_id.is_not(None))))):
-            transition(plan, "in_progress")
-        if plan.status == "in_progress" and not session.scalar(
-                select(exists().where(of_plan, InspectionTask.status.not_in(("done", "cancelled"))))):
-            transition(plan, "completed")
-            tasks_count = session.scalar(select(func.count()).select_from(InspectionTask).where(of_plan))
-            append_event(session, None, "plan.completed", f"plan:{plan.id}", {"tasks": tasks_count})
-    session.flush()
-
-
 def _refuse(session: Session, user: User, kind: str, firm: Firm | None, message: str, now: dt.datetime,
             error: type[DomainError] = None) -> None:
     """Refuse the scan; the refused scan itself is kept (oversight sees unregistered entry attempts)."""
     record = Scan(kind=kind, firm_id=firm.id if firm else None, officer_id=user.officer_id, at=now,
                   accepted=False, reason=message)
-    raise (error or ScanRefused)(message, fields={"firm": firm.uscc if firm else None}, records=[record])
+    refusal = (error or ScanRefused)(message, fields={"firm": firm.uscc if firm else None}, records=[record])
+    refusal.audited = True          # whatever the reason, a refused scan stays on the record
+    raise refusal
 
 
 def _team_visit(session: Session, user: User, firm: Firm, today: dt.date) -> Visit | None:
@@ -222,62 +209,67 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
     own = [t for t in visit.tasks if t.plan.department_id == officer.department_id]
     if cap and visit.origin == "planned" and not any(t.plan.quiet_exception for t in own):
         entries = session.scalar(
-            select(func.count(func.distinct(VisitEntry.visit_id)))
-            .join(InspectionTask, InspectionTask.visit_id == VisitEntry.visit_id)
-            .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
-            .join(Visit, Visit.id == VisitEntry.visit_id)
-            .where(Visit.firm_id == firm.id, InspectionPlan.department_id == officer.department_id,
-                   VisitEntry.visit_id != visit.id, func.extract("year", VisitEntry.entered_at) == today.year))
+            select(func.count()).select_from(DepartmentEntry)
+            .join(Visit, Visit.id == DepartmentEntry.visit_id)
+            .where(Visit.firm_id == firm.id, DepartmentEntry.department_id == officer.department_id,
+                   DepartmentEntry.visit_id != visit.id, func.extract("year", DepartmentEntry.entered_at) == today.year))
         if entries >= cap:
             _refuse(session, user, "in", firm, f"{officer.department.name}本年度对该企业的检查已达 {cap} 次上限", now)
+    if visit.origin != "emergency" and not is_working_time(clock.to_local(now)):
+        start, end = working_hours()
+        _refuse(session, user, "in", firm,
+                f"扫码入企只在工作日 {start:%H:%M}–{end:%H:%M} 受理（现在是 {clock.to_local(now):%m月%d日 %H:%M}）："
+                "紧急情况请按紧急入企办理", now)
     if visit.day != today:
+        closed = quiet_days(session, [(firm.id, firm.district_id)], today, today,
+                            {t.plan.department_id for t in visit.tasks}).get(firm.id)
+        if closed:
+            _refuse(session, user, "in", firm, f"{firm.name}今天处于宁静期，不能把 {visit.day} 的检查改到今天", now)
         visit.day = today
-    entry = session.get(VisitEntry, visit.id)
-    already = session.scalar(select(Scan.id).where(Scan.visit_id == visit.id, Scan.officer_id == officer.id,
-                                                   Scan.kind == "in", Scan.accepted.is_(True)))
+    if session.scalar(select(OfficerConflict.officer_id).where(OfficerConflict.officer_id == officer.id,
+                                                              OfficerConflict.firm_id == firm.id)) is not None:
+        _refuse(session, user, "in", firm, f"您与{firm.name}存在应当回避的情形，不能参与本次检查", now)
+    part = department_part(session, visit, officer.department_id)
+    if part is not None and part.left_at is not None:
+        _refuse(session, user, "in", firm, f"{officer.department.short_name}已于 {clock.to_local(part.left_at):%H:%M} "
+                "扫码离开本次检查，不能再次入企：如需再次检查，须另行排定", now)
+    already = own_scan_in(session, visit, officer.id)
     if already is None:
         session.add(Scan(kind="in", firm_id=firm.id, officer_id=officer.id, visit_id=visit.id, at=now, accepted=True,
                          synced_at=synced_at))
         session.flush()
         if invitation is None:
             record_prompt(session, visit, officer, prompt_for(session, firm, officer, today, visit), now)
+    # Only the department's own officers, certified on the day, within the partner window make its entry.
     recent = [s for s in session.scalars(select(Scan).where(Scan.visit_id == visit.id, Scan.kind == "in",
                                                             Scan.accepted.is_(True), Scan.at >= now - PARTNER_WINDOW,
                                                             Scan.at <= now + PARTNER_WINDOW))
-              if s.officer.certified_on(today)]
-    scanned = sorted({s.officer.certificate_no for s in recent})
-    if invitation is not None:
-        colleagues = {s.officer_id: s.officer for s in recent if s.officer.department_id == officer.department_id}
-        if len(colleagues) < 2:
-            append_event(session, user, "scan.in", f"visit:{visit.id}",
-                         {"firm": firm.uscc, "officer": officer.certificate_no, "waiting_partner": True, "joining": True})
-            return ScanResult("waiting_partner", visit, scanned)
-        join(session, user, visit, invitation, list(colleagues.values()), now)
-        if entry is None:
-            return ScanResult("joined", visit, scanned)
-        return ScanResult("joined", visit, scanned, inspection_code(visit, entry, secret))
-    if entry is not None:
+              if s.officer.department_id == officer.department_id and s.officer.certified_on(visit.day)]
+    colleagues = {s.officer_id: s.officer for s in recent}
+    scanned = sorted(o.certificate_no for o in colleagues.values())
+    entry = session.get(VisitEntry, visit.id)
+    if part is not None:
         if already is None:
-            refresh_visit_facts(session, visit)  # another certified officer on an entered visit
+            refresh_visit_facts(session, visit)  # another certified officer of a department inside
         return ScanResult("already_in", visit, scanned, inspection_code(visit, entry, secret))
-    if len(scanned) < 2:
-        append_event(session, user, "scan.in", f"visit:{visit.id}", {"firm": firm.uscc, "officer": officer.certificate_no,
-                                                                     "waiting_partner": True})
+    if len(colleagues) < 2:
+        append_event(session, user, "scan.in", f"visit:{visit.id}",
+                     {"firm": firm.uscc, "officer": officer.certificate_no, "department": officer.department.code,
+                      "waiting_partner": True, "joining": invitation is not None})
         return ScanResult("waiting_partner", visit, scanned)
+    if invitation is not None:
+        join(session, user, visit, invitation, list(colleagues.values()), now)
     entered_at = max(s.at for s in recent)
     if visit.entered_before is not None:
         entered_at = min(entered_at, visit.entered_before)  # an emergency team went in first, scans before leaving
-    entry = VisitEntry(visit_id=visit.id, entered_at=entered_at, code_nonce=secrets.token_hex(8),
-                       recorded_offline=synced_at is not None)
-    session.add(entry)
-    visit.status = "in_progress"
-    session.flush()
-    advance_plans(session, visit.tasks)
-    refresh_visit_facts(session, visit)
-    append_event(session, user, "visit.entered", f"visit:{visit.id}",
-                 {"firm": firm.uscc, "officers": scanned, "departments": sorted({t.plan.department.code for t in visit.tasks}),
-                  "origin": visit.origin, "offline": synced_at is not None})
-    return ScanResult("entered", visit, scanned, inspection_code(visit, entry, secret))
+    part, entry, first = enter_department(session, user, visit, officer.department_id, list(colleagues.values()),
+                                          entered_at, offline=synced_at is not None)
+    if first:
+        append_event(session, user, "visit.entered", f"visit:{visit.id}",
+                     {"firm": firm.uscc, "officers": scanned, "departments": [officer.department.code],
+                      "origin": visit.origin, "offline": synced_at is not None})
+    return ScanResult("joined" if invitation is not None else "entered", visit, scanned,
+                      inspection_code(visit, entry, secret))
 
 
 def _accompany(session: Session, user: User, firm: Firm, today: dt.date, now: dt.datetime) -> ScanResult:
@@ -303,27 +295,11 @@ def _accompany(session: Session, user: User, firm: Firm, today: dt.date, now: dt
 
 
 def scan_out(session: Session, user: User, visit: Visit, *, now: dt.datetime | None = None,
-             synced_at: dt.datetime | None = None) -> VisitEntry:
-    """Close the visit on site; its duration is recorded and its tasks are done."""
-    now = now or utcnow()
-    if user.role != "inspector" or user.officer_id not in {o.officer_id for o in visit.officers}:
-        raise NotPermitted("只有本次检查组成员可以扫码离开")
-    entry = session.get(VisitEntry, visit.id, with_for_update=True)
-    if entry is None or visit.status != "in_progress":
-        raise InvalidState("本次检查尚未入企或已经结束")
-    if now < entry.entered_at:
-        raise InvalidState("离开时间早于入企时间")
-    entry.left_at = now
-    visit.status = "completed"
-    for task in visit.tasks:
-        task.status, task.done_at = "done", now
-    session.add(Scan(kind="out", firm_id=visit.firm_id, officer_id=user.officer_id, visit_id=visit.id, at=now,
-                     accepted=True, synced_at=synced_at))
-    session.flush()
-    advance_plans(session, visit.tasks)
-    minutes = round((entry.left_at - entry.entered_at).total_seconds() / 60)
-    append_event(session, user, "visit.left", f"visit:{visit.id}", {"firm": visit.firm.uscc, "minutes": minutes})
-    return entry
+             synced_at: dt.datetime | None = None) -> DepartmentEntry:
+    """The officer's department scans out of its part of the visit (its tasks are done); the visit ends
+    when the last department inside has left (see ``presence.leave_department``)."""
+    part, _entry = leave_department(session, user, visit, now=now or utcnow(), synced_at=synced_at)
+    return part
 
 
 # -- The inspection code (亮码检查) -----------------------------------------------------------
@@ -357,16 +333,14 @@ def verify_code(session: Session, code: str, secret: str, *, max_age: int = CODE
 
 # -- Findings and outcomes -------------------------------------------------------------------
 
-def _team_task(user: User, visit: Visit, task_id: int) -> InspectionTask:
+def _team_task(session: Session, user: User, visit: Visit, task_id: int, at: dt.datetime) -> InspectionTask:
+    """The task of the visit that the officer records, refused unless he is present for its department at ``at``."""
     if user.role != "inspector" or user.officer_id not in {o.officer_id for o in visit.officers}:
         raise NotPermitted("只有本次检查组成员可以记录检查结果")
     task = next((t for t in visit.tasks if t.id == task_id), None)
     if task is None:
         raise InvalidInput("该任务不属于本次检查", fields={"task": "不属于本次检查"})
-    if task.plan.department_id != user.officer.department_id:
-        raise NotPermitted("只能记录本部门检查事项的结果")
-    if visit.status != "in_progress":
-        raise InvalidState("只能在入企后、离开前记录检查结果")
+    check_recorder(session, user, visit, task, at)
     return task
 
 
@@ -374,7 +348,7 @@ def record_finding(session: Session, user: User, visit: Visit, task_id: int, poi
                    note: str = "", photo: str | None = None, *, now: dt.datetime | None = None) -> Finding:
     """A result for one checklist point; points outside the item's checklist are refused."""
     now = now or utcnow()
-    task = _team_task(user, visit, task_id)
+    task = _team_task(session, user, visit, task_id, now)
     if result not in RESULTS:
         raise InvalidInput("检查结果应为符合、不符合或不适用", fields={"result": "取值无效"})
     point = session.get(ChecklistPoint, point_id)
@@ -401,14 +375,15 @@ def record_finding(session: Session, user: User, visit: Visit, task_id: int, poi
 
 def record_outcome(session: Session, user: User, visit: Visit, task_id: int, item_code: str, outcome: str,
                    rectify_by: dt.date | None = None, *, publish_within: int = PUBLISH_WORKING_DAYS,
-                   treatment: str | None = None, fine_amount: int | None = None,
+                   treatment: str | None = None, fine_amount: int | None = None, fine_reason: str = "",
                    now: dt.datetime | None = None) -> ItemOutcome:
     """The item's outcome; it must be published within ``publish_within`` working days (一公开).
 
     ``treatment`` (包容审慎) defaults to what the inspector decided to follow on the item's listed points and
     must agree with it: no penalty never comes with a case, a reduced, lighter or heavier penalty only
     with one. ``fine_amount`` (whole yuan) belongs to a case."""
-    task = _team_task(user, visit, task_id)
+    now = now or utcnow()
+    task = _team_task(session, user, visit, task_id, now)
     item = next((i for i in task.plan.items if i.code == item_code), None)
     if item is None:
         raise OutsideCatalogue(f"事项 {item_code} 不在本次检查任务中（清单之外无检查）", fields={"item": item_code})
@@ -420,7 +395,6 @@ def record_outcome(session: Session, user: User, visit: Visit, task_id: int, ite
     done = set(session.scalars(select(Finding.point_id).where(Finding.visit_id == visit.id, Finding.task_id == task.id)))
     if not points <= done:
         raise InvalidState(f"事项 {item.code} 还有 {len(points - done)} 个检查要点未记录结果")
-    now = now or utcnow()
     today = local_today(now)
     treatment = _outcome_treatment(session, visit, task, item, outcome, treatment, today)
     if fine_amount is not None:
@@ -428,6 +402,7 @@ def record_outcome(session: Session, user: User, visit: Visit, task_id: int, ite
             raise InvalidInput("只有立案查处的事项可以记录罚没金额", fields={"fine_amount": "仅限立案查处"})
         if isinstance(fine_amount, bool) or not isinstance(fine_amount, int) or not 0 <= fine_amount <= MAX_FINE:
             raise InvalidInput("罚没金额应为不小于 0 的整数（元）", fields={"fine_amount": "应为整数（元）"})
+    fine = check_fine(session, task, item, fine_amount, fine_reason, treatment=treatment, day=today)   # 裁量基准
     row = session.scalar(select(ItemOutcome).where(ItemOutcome.visit_id == visit.id, ItemOutcome.task_id == task.id,
                                                    ItemOutcome.item_id == item.id))
     if row is None:
@@ -436,6 +411,7 @@ def record_outcome(session: Session, user: User, visit: Visit, task_id: int, ite
         session.add(row)
     row.outcome, row.rectify_by, row.recorded_at = outcome, rectify_by if outcome == "rectify" else None, now
     row.treatment, row.fine_amount, row.recorded_by_id = treatment, fine_amount, user.officer_id
+    row.fine_reason = fine.reason if fine is not None and not fine.within else None
     session.flush()
     append_event(session, user, "outcome.recorded", f"visit:{visit.id}",
                  {"task": task.id, "item": item.code, "outcome": outcome, "rectify_by": row.rectify_by,
@@ -498,7 +474,7 @@ def decide_leniency(session: Session, user: User, visit: Visit, task_id: int, po
                     decision: str | None = None, reason: str = "") -> LeniencyDecision:
     """The inspector's decision on a non-compliant point that a list in force covers (包容审慎): which
     conditions hold; then, if an entry applies, follow it or depart from it with a reason."""
-    task = _team_task(user, visit, task_id)
+    task = _team_task(session, user, visit, task_id, utcnow())
     finding = session.scalar(select(Finding).where(Finding.visit_id == visit.id, Finding.task_id == task.id,
                                                    Finding.point_id == point_id))
     if finding is None or finding.result != "non_compliant":
@@ -515,6 +491,7 @@ def decide_leniency(session: Session, user: User, visit: Visit, task_id: int, po
     clash = [f"{CONDITIONS[a]}与{CONDITIONS[b]}" for a, b in EXCLUSIVE_CONDITIONS if a in met and b in met]
     if clash:
         raise InvalidInput(f"条件相互矛盾：{'；'.join(clash)}", fields={"conditions": "相互矛盾"})
+    check_first_offence(session, visit, task, point_id, met, reason)   # 首违不罚 against the firm's record
     entry = applicable(entries, met)
     reason = (reason or "").strip()
     if entry is None:

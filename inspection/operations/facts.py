@@ -1,20 +1,27 @@
-"""The narrow tables oversight counts and audits (``EntryFact``, ``EntryItemFact``).
+"""The narrow tables oversight counts and audits (``EntryFact``, ``EntryItemFact``, and ``EntryCount``
+which counts the first).
 
 Every operation that enters a visit, adds a scan to an entered visit or changes an entered
 visit's tasks calls :func:`refresh_visit_facts`; :func:`rebuild_facts` makes both tables
 again from the records (after a bulk import, or to check that they are in step)."""
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from sqlalchemy import Integer, String, and_, case, cast, delete, func, insert, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
 from ..models import (
+    ENTRY_COUNT_KEY,
     CatalogueItem,
+    DepartmentEntry,
+    EntryCount,
     EntryFact,
+    EntryFirmCount,
+    EntryItemCount,
     EntryItemFact,
     Firm,
     InspectionPlan,
@@ -50,26 +57,90 @@ def cap_period(period: str, year: int, month: int) -> str:
             "month": f"{year}-{month:02d}"}[period]
 
 
-def _certified_count(session: Session, visit: Visit) -> int:
+def _certified_counts(session: Session, visit: Visit) -> dict[int, int]:
+    """Per department: its officers certified on the visit's day who scanned in."""
     scanned = select(Scan.officer_id).where(Scan.visit_id == visit.id, Scan.kind == "in", Scan.accepted.is_(True))
-    officers = session.scalars(select(Officer).where(Officer.id.in_(scanned))).all()
-    return sum(1 for officer in officers if officer.certified_on(visit.day))
+    counts: dict[int, int] = defaultdict(int)
+    for officer in session.scalars(select(Officer).where(Officer.id.in_(scanned))):
+        if officer.certified_on(visit.day):
+            counts[officer.department_id] += 1
+    return counts
+
+
+def _count_keys(session: Session, visit_id: int) -> Counter:
+    columns = [getattr(EntryFact, name) for name in ENTRY_COUNT_KEY]
+    return Counter(tuple(row) for row in session.execute(select(*columns).where(EntryFact.visit_id == visit_id)))
+
+
+def _add_counts(session: Session, delta: Counter) -> None:
+    """Add ``delta`` (entries by ``EntryCount`` key, negative to take away) to the counts."""
+    upsert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    for key, n in sorted(delta.items()):
+        if n:
+            statement = upsert(EntryCount).values(**dict(zip(ENTRY_COUNT_KEY, key)), entries=n)
+            session.execute(statement.on_conflict_do_update(
+                index_elements=list(ENTRY_COUNT_KEY), set_={"entries": EntryCount.entries + statement.excluded.entries}))
+
+
+def _item_groups(session: Session, visit_id: int) -> set[tuple[int, str, str]]:
+    return {tuple(row) for row in session.execute(select(EntryItemFact.firm_id, EntryItemFact.item_code,
+                                                         EntryItemFact.period)
+                                                  .where(EntryItemFact.visit_id == visit_id))}
+
+
+def _firm_years(session: Session, visit_id: int) -> set[tuple[int, int]]:
+    return {tuple(row) for row in session.execute(select(EntryFact.firm_id, EntryFact.year)
+                                                  .where(EntryFact.visit_id == visit_id))}
+
+
+def _count_groups(session: Session, items: set[tuple[int, str, str]], firm_years: set[tuple[int, int]]) -> None:
+    """Count the given item groups and firm-years again from the facts (a group left empty goes)."""
+    for firm_id, code, period in sorted(items):
+        where = (EntryItemFact.firm_id == firm_id, EntryItemFact.item_code == code, EntryItemFact.period == period)
+        session.execute(delete(EntryItemCount).where(EntryItemCount.firm_id == firm_id,
+                                                     EntryItemCount.item_code == code, EntryItemCount.period == period))
+        session.execute(insert(EntryItemCount).from_select(
+            ["firm_id", "item_code", "period", "year", "entries", "frequency_cap", "department_id"],
+            select(EntryItemFact.firm_id, EntryItemFact.item_code, EntryItemFact.period, func.min(EntryItemFact.year),
+                   func.count(), func.max(EntryItemFact.frequency_cap), func.min(EntryItemFact.department_id))
+            .where(*where).group_by(EntryItemFact.firm_id, EntryItemFact.item_code, EntryItemFact.period)))
+    for firm_id, year in sorted(firm_years):
+        session.execute(delete(EntryFirmCount).where(EntryFirmCount.firm_id == firm_id, EntryFirmCount.year == year))
+        session.execute(insert(EntryFirmCount).from_select(
+            ["firm_id", "year", "entries"],
+            select(EntryFact.firm_id, EntryFact.year, func.count())
+            .where(EntryFact.firm_id == firm_id, EntryFact.year == year, EntryFact.visit_row.is_(True))
+            .group_by(EntryFact.firm_id, EntryFact.year)))
 
 
 def refresh_visit_facts(session: Session, visit: Visit) -> None:
-    """Make the rows of ``visit`` again: one per department (and per item) once it is entered."""
+    """Make the rows of ``visit`` again: one per department that entered (and per item); the counts of
+    ``EntryCount`` lose the old rows and gain the new, and the item groups and firm-years the visit was
+    or is in are counted again."""
     session.flush()
+    before = _count_keys(session, visit.id)
+    items, firm_years = _item_groups(session, visit.id), _firm_years(session, visit.id)
+    _make_visit_facts(session, visit)
+    delta = _count_keys(session, visit.id)
+    delta.subtract(before)
+    _add_counts(session, delta)
+    _count_groups(session, items | _item_groups(session, visit.id), firm_years | _firm_years(session, visit.id))
+
+
+def _make_visit_facts(session: Session, visit: Visit) -> None:
     session.execute(delete(EntryFact).where(EntryFact.visit_id == visit.id))
     session.execute(delete(EntryItemFact).where(EntryItemFact.visit_id == visit.id))
     if session.get(VisitEntry, visit.id) is None:
         return
+    entered = set(session.scalars(select(DepartmentEntry.department_id).where(DepartmentEntry.visit_id == visit.id)))
     tasks_of: dict[int, list[InspectionTask]] = defaultdict(list)
     for task in session.scalars(select(InspectionTask).where(InspectionTask.visit_id == visit.id)):
-        tasks_of[task.plan.department_id].append(task)
+        if task.plan.department_id in entered:
+            tasks_of[task.plan.department_id].append(task)
     if not tasks_of:
         return
     firm, day = visit.firm, visit.day
-    certified = _certified_count(session, visit)
+    certified_of = _certified_counts(session, visit)
     first = min(tasks_of)
     items: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
     for department_id, tasks in sorted(tasks_of.items()):
@@ -78,7 +149,7 @@ def refresh_visit_facts(session: Session, visit: Visit) -> None:
                               day_number=day.toordinal(), year=day.year, month=day.month,
                               visit_row=department_id == first, departments=len(tasks_of),
                               window_start=min(t.window_start for t in tasks), window_end=max(t.window_end for t in tasks),
-                              certified=certified, origin=visit.origin))
+                              certified=certified_of.get(department_id, 0), origin=visit.origin))
         for task in tasks:
             for item in task.plan.items:
                 items[item.code].append((department_id, cap_period(item.frequency_period, day.year, day.month),
@@ -90,26 +161,50 @@ def refresh_visit_facts(session: Session, visit: Visit) -> None:
     session.flush()
 
 
+def count_item_groups():
+    """``EntryItemCount``'s rows counted from ``EntryItemFact``."""
+    group = (EntryItemFact.firm_id, EntryItemFact.item_code, EntryItemFact.period)
+    return select(*group, func.min(EntryItemFact.year), func.count(), func.max(EntryItemFact.frequency_cap),
+                  func.min(EntryItemFact.department_id)).group_by(*group)
+
+
+def count_firm_years():
+    """``EntryFirmCount``'s rows counted from ``EntryFact``."""
+    return (select(EntryFact.firm_id, EntryFact.year, func.count()).where(EntryFact.visit_row.is_(True))
+            .group_by(EntryFact.firm_id, EntryFact.year))
+
+
+def count_entries():
+    """``EntryCount``'s rows counted from ``EntryFact`` (as ``rebuild_facts`` and the migration make them)."""
+    key = [getattr(EntryFact, name) for name in ENTRY_COUNT_KEY]
+    return select(*key, func.count()).group_by(*key)
+
+
 def rebuild_facts(session: Session) -> tuple[int, int]:
     """Empty both tables and make them again from visits, entries, tasks, plans, items and scans,
-    in the database; returns the rows written."""
+    in the database, and count ``EntryCount`` again; returns the fact rows written."""
     session.flush()
+    session.execute(delete(EntryCount))
+    session.execute(delete(EntryItemCount))
+    session.execute(delete(EntryFirmCount))
     session.execute(delete(EntryItemFact))
     session.execute(delete(EntryFact))
     per_department = (select(InspectionTask.visit_id.label("visit_id"), InspectionPlan.department_id.label("department_id"),
                              func.min(InspectionTask.window_start).label("window_start"),
                              func.max(InspectionTask.window_end).label("window_end"))
                       .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
-                      .join(VisitEntry, VisitEntry.visit_id == InspectionTask.visit_id)
+                      .join(DepartmentEntry, and_(DepartmentEntry.visit_id == InspectionTask.visit_id,
+                                                  DepartmentEntry.department_id == InspectionPlan.department_id))
                       .group_by(InspectionTask.visit_id, InspectionPlan.department_id).subquery())
     per_visit = (select(per_department.c.visit_id, func.count().label("departments"),
                         func.min(per_department.c.department_id).label("first"))
                  .group_by(per_department.c.visit_id).subquery())
-    certified = (select(Scan.visit_id.label("visit_id"), func.count(func.distinct(Officer.id)).label("n"))
+    certified = (select(Scan.visit_id.label("visit_id"), Officer.department_id.label("department_id"),
+                        func.count(func.distinct(Officer.id)).label("n"))
                  .join(Officer, Officer.id == Scan.officer_id).join(Visit, Visit.id == Scan.visit_id)
                  .where(Scan.kind == "in", Scan.accepted.is_(True), Officer.active.is_(True),
                         Officer.kind == "enforcement", Officer.valid_from <= Visit.day, Officer.valid_to >= Visit.day)
-                 .group_by(Scan.visit_id).subquery())
+                 .group_by(Scan.visit_id, Officer.department_id).subquery())
     year, month = func.extract("year", Visit.day), func.extract("month", Visit.day)
     facts = (select(per_department.c.visit_id, per_department.c.department_id, Visit.firm_id, Firm.district_id,
                     Firm.credit_class, Visit.day, day_ordinal(Visit.day), cast(year, Integer), cast(month, Integer),
@@ -118,10 +213,12 @@ def rebuild_facts(session: Session) -> tuple[int, int]:
                     Visit.origin)
              .join(Visit, Visit.id == per_department.c.visit_id).join(Firm, Firm.id == Visit.firm_id)
              .join(per_visit, per_visit.c.visit_id == per_department.c.visit_id)
-             .outerjoin(certified, certified.c.visit_id == per_department.c.visit_id))
+             .outerjoin(certified, and_(certified.c.visit_id == per_department.c.visit_id,
+                                        certified.c.department_id == per_department.c.department_id)))
     session.execute(insert(EntryFact).from_select(
         ["visit_id", "department_id", "firm_id", "district_id", "credit_class", "day", "day_number", "year", "month",
          "visit_row", "departments", "window_start", "window_end", "certified", "origin"], facts))
+    session.execute(insert(EntryCount).from_select([*ENTRY_COUNT_KEY, "entries"], count_entries()))
     y, m = cast(year, Integer), cast(month, Integer)
     text_year = cast(y, String)
     period = case(
@@ -132,14 +229,18 @@ def rebuild_facts(session: Session) -> tuple[int, int]:
         else_=text_year)
     item_rows = (select(InspectionTask.visit_id, CatalogueItem.code, func.min(InspectionPlan.department_id),
                         func.min(Visit.firm_id), func.min(y), func.min(period), func.max(CatalogueItem.frequency_cap))
-                 .join(VisitEntry, VisitEntry.visit_id == InspectionTask.visit_id)
                  .join(Visit, Visit.id == InspectionTask.visit_id)
                  .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+                 .join(DepartmentEntry, and_(DepartmentEntry.visit_id == InspectionTask.visit_id,
+                                             DepartmentEntry.department_id == InspectionPlan.department_id))
                  .join(plan_items, plan_items.c.plan_id == InspectionPlan.id)
                  .join(CatalogueItem, and_(CatalogueItem.id == plan_items.c.item_id))
                  .group_by(InspectionTask.visit_id, CatalogueItem.code))
     session.execute(insert(EntryItemFact).from_select(
         ["visit_id", "item_code", "department_id", "firm_id", "year", "period", "frequency_cap"], item_rows))
+    session.execute(insert(EntryItemCount).from_select(
+        ["firm_id", "item_code", "period", "year", "entries", "frequency_cap", "department_id"], count_item_groups()))
+    session.execute(insert(EntryFirmCount).from_select(["firm_id", "year", "entries"], count_firm_years()))
     session.flush()
     return (session.scalar(select(func.count()).select_from(EntryFact)),
             session.scalar(select(func.count()).select_from(EntryItemFact)))

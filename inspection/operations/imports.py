@@ -2,9 +2,10 @@
 
 An import validates the whole file before it writes anything (a bad file raises
 :class:`~inspection.errors.ImportFileInvalid` listing every problem), then creates new rows
-and updates changed ones by key (``uscc`` / ``certificate_no``) in batches with SQLAlchemy
-Core, replaces the tags or districts of the rows whose sets changed, and appends exactly one
-event-log record. Rows that are not in the file are left alone. It flushes and never commits.
+and updates changed ones by key (``uscc`` / ``certificate_no``), replaces the tags or districts
+of the rows whose sets changed, and appends exactly one event-log record. Firms are staged in
+temporary tables (COPY on PostgreSQL) and merged by the database in a few statements; officers,
+fewer, are written in batches with SQLAlchemy Core. Rows that are not in the file are left alone. It flushes and never commits.
 """
 from __future__ import annotations
 
@@ -12,7 +13,26 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    text,
+    true,
+    tuple_,
+    union,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..imports import (
@@ -25,6 +45,7 @@ from ..imports import (
     write_officers,
 )
 from ..models import Department, District, Firm, FirmTag, Officer, officer_districts
+from .bulk import copy_rows
 from .events import append_event
 
 BATCH = 2000
@@ -74,11 +95,69 @@ def _counts(rows: int, created: int, updated: int) -> dict:
 
 # --------------------------------------------------------------------------- firms
 
+FIRM_FIELDS = ("name", "district_id", "industry", "credit_class", "address")
 
-def import_firms(session: Session, actor, path: str | Path, progress: Progress | None = None) -> dict:  # noqa: C901 - to split
+# The file is staged in temporary tables (COPY on PostgreSQL, one executemany on SQLite), compared and
+# merged by the database in a few statements: no statement carries the rows as parameters.
+_staging = MetaData()
+FIRM_STAGE = Table("firm_import_stage", _staging,
+                   Column("line", Integer, nullable=False), Column("uscc", String(18), primary_key=True),
+                   Column("name", String(200), nullable=False), Column("district_id", Integer, nullable=False),
+                   Column("industry", String(32), nullable=False), Column("credit_class", String(1), nullable=False),
+                   Column("address", String(300), nullable=False), prefixes=["TEMPORARY"])
+FIRM_TAG_STAGE = Table("firm_import_tag_stage", _staging,
+                       Column("uscc", String(18), primary_key=True), Column("tag", String(32), primary_key=True),
+                       prefixes=["TEMPORARY"])
+
+
+def _stage_rows(session: Session, table: Table, rows: Iterable[tuple], progress: Progress, total: int) -> None:
+    """Write ``rows`` (tuples in the table's column order) into a staging table."""
+    copy_rows(session, table, [c.name for c in table.columns], rows,
+              lambda done: progress("暂存", done, total))
+
+
+def _upsert(session: Session):
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _firm_tag_sets():
+    """(tags the file gives its firms, tags those firms have now), as ``(firm_id, tag)`` selects."""
+    firms, firm_tags, stage, tag_stage = Firm.__table__, FirmTag.__table__, FIRM_STAGE, FIRM_TAG_STAGE
+    ours = (select(firms.c.id.label("firm_id"), tag_stage.c.tag)
+            .select_from(tag_stage.join(firms, firms.c.uscc == tag_stage.c.uscc)))
+    theirs = (select(firm_tags.c.firm_id, firm_tags.c.tag)
+              .select_from(firm_tags.join(firms, firms.c.id == firm_tags.c.firm_id)
+                           .join(stage, stage.c.uscc == firms.c.uscc)))
+    return ours, theirs
+
+
+def _sync_firms(session: Session) -> None:
+    """The merge bypassed the session: expire the firms of the file it holds and forget their tag rows."""
+    held: dict[int, list] = defaultdict(list)
+    for obj in list(session.identity_map.values()):
+        identity = inspect(obj).identity
+        if identity is not None and isinstance(obj, (Firm, FirmTag)):
+            held[identity[0]].append(obj)
+    if not held:
+        return
+    firms = Firm.__table__
+    for firm_id in session.scalars(select(firms.c.id).join(FIRM_STAGE, FIRM_STAGE.c.uscc == firms.c.uscc)
+                                   .where(firms.c.id.in_(list(held)))):
+        for obj in held[firm_id]:
+            if isinstance(obj, Firm):
+                session.expire(obj)
+            else:
+                session.expunge(obj)
+
+
+def import_firms(session: Session, actor, path: str | Path, progress: Progress | None = None) -> dict:
     """Create or update the firms of ``path`` by ``uscc``; returns ``{rows, created, updated, unchanged}``.
 
-    ``progress(stage, done, total)`` is called as the file is validated, compared and written.
+    The whole file is validated first; the valid rows are then staged in temporary tables, counted
+    against the database and merged in one statement for the firms (``INSERT … ON CONFLICT (uscc)
+    DO UPDATE`` where a field changed) and two for their tags (the file's tags a firm lacks are added,
+    the tags it has beyond the file's removed). ``progress(stage, done, total)`` is called as the file
+    is validated, staged and written.
     """
     progress = progress or _no_progress
     session.flush()
@@ -86,76 +165,49 @@ def import_firms(session: Session, actor, path: str | Path, progress: Progress |
     parsed = parse_firms(path, known, progress)
     records: list[FirmRecord] = parsed.records
     total = len(records)
-    firms, firm_tags = Firm.__table__, FirmTag.__table__
+    firms, firm_tags, stage, tag_stage = Firm.__table__, FirmTag.__table__, FIRM_STAGE, FIRM_TAG_STAGE
 
-    existing: dict[str, tuple] = {}
-    tags_of: dict[int, set[str]] = defaultdict(set)
-    done = 0
-    for chunk in _chunks([r.uscc for r in records]):
-        ids = []
-        for row in session.execute(select(firms.c.uscc, firms.c.id, firms.c.name, firms.c.district_id,
-                                          firms.c.industry, firms.c.credit_class, firms.c.address)
-                                   .where(firms.c.uscc.in_(chunk))):
-            existing[row[0]] = tuple(row[1:])
-            ids.append(row[1])
-        if ids:
-            # By the primary key's leading column, not by a join: a plan that PostgreSQL cannot
-            # get wrong on tables just filled and not yet analysed.
-            for firm_id, tag in session.execute(select(firm_tags.c.firm_id, firm_tags.c.tag)
-                                                .where(firm_tags.c.firm_id.in_(ids))):
-                tags_of[firm_id].add(tag)
-        done += len(chunk)
-        progress("比对", done, total)
+    connection = session.connection()
+    for table in (stage, tag_stage):
+        connection.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
+        table.create(connection)
+    _stage_rows(session, stage, ((r.line, r.uscc, r.name, district_ids[r.district], r.industry, r.credit_class,
+                                  r.address) for r in records), progress, total)
+    _stage_rows(session, tag_stage, ((r.uscc, tag) for r in records for tag in r.tags), _no_progress, 0)
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"ANALYZE {stage.name}, {tag_stage.name}"))
 
-    new_rows: list[dict] = []
-    new_tags: list[tuple[str, ...]] = []
-    changed: list[dict] = []
-    retag: dict[int, tuple[str, ...]] = {}
-    for r in records:
-        district_id = district_ids[r.district]
-        have = existing.get(r.uscc)
-        if have is None:
-            new_rows.append({"uscc": r.uscc, "name": r.name, "district_id": district_id, "industry": r.industry,
-                             "credit_class": r.credit_class, "address": r.address})
-            new_tags.append(r.tags)
-            continue
-        firm_id = have[0]
-        if have[1:] != (r.name, district_id, r.industry, r.credit_class, r.address):
-            changed.append({"b_id": firm_id, "b_name": r.name, "b_district_id": district_id,
-                            "b_industry": r.industry, "b_credit_class": r.credit_class, "b_address": r.address})
-        if tags_of.get(firm_id, set()) != set(r.tags):
-            retag[firm_id] = r.tags
-    updated_ids = {row["b_id"] for row in changed} | set(retag)
+    progress("比对", 0, total)
+    ours, theirs = _firm_tag_sets()
+    added, removed = ours.except_(theirs).subquery(), theirs.except_(ours).subquery()
+    retagged = union(select(added.c.firm_id), select(removed.c.firm_id))
+    fields_differ = or_(*(firms.c[name].is_distinct_from(stage.c[name]) for name in FIRM_FIELDS))
+    existing, updated = session.execute(
+        select(func.count(), func.count().filter(or_(fields_differ, firms.c.id.in_(retagged))))
+        .select_from(stage.join(firms, firms.c.uscc == stage.c.uscc))).one()
+    created = total - existing
+    progress("比对", total, total)
 
-    writes = len(new_rows) + len(updated_ids)
-    written = 0
+    writes = created + updated
     progress("写入", 0, writes)
-    for rows, tag_lists in zip(_chunks(new_rows), _chunks(new_tags)):
-        ids = session.scalars(insert(firms).returning(firms.c.id, sort_by_parameter_order=True), rows).all()
-        tag_rows = [{"firm_id": firm_id, "tag": tag} for firm_id, tags in zip(ids, tag_lists) for tag in tags]
-        if tag_rows:
-            session.execute(insert(firm_tags), tag_rows)
-        written += len(rows)
-        progress("写入", written, writes)
-    if changed:
-        statement = (update(firms).where(firms.c.id == bindparam("b_id"))
-                     .values(name=bindparam("b_name"), district_id=bindparam("b_district_id"),
-                             industry=bindparam("b_industry"), credit_class=bindparam("b_credit_class"),
-                             address=bindparam("b_address")))
-        for rows in _chunks(changed):
-            session.execute(statement, list(rows))
-    retagged = list(retag)
-    for ids in _chunks(retagged):
-        session.execute(delete(firm_tags).where(firm_tags.c.firm_id.in_(ids)))
-        tag_rows = [{"firm_id": firm_id, "tag": tag} for firm_id in ids for tag in retag[firm_id]]
-        if tag_rows:
-            session.execute(insert(firm_tags), tag_rows)
-    if updated_ids:
-        progress("写入", writes, writes)
-    _sync_identity_map(session, Firm, updated_ids, FirmTag, set(retag), "firm_id")
+    if writes:
+        upsert = _upsert(session)(firms).from_select(
+            ["uscc", *FIRM_FIELDS],
+            select(stage.c.uscc, *(stage.c[name] for name in FIRM_FIELDS)).where(true()).order_by(stage.c.line))
+        session.execute(upsert.on_conflict_do_update(
+            index_elements=[firms.c.uscc], set_={name: upsert.excluded[name] for name in FIRM_FIELDS},
+            where=or_(*(firms.c[name].is_distinct_from(upsert.excluded[name]) for name in FIRM_FIELDS))))
+        ours, theirs = _firm_tag_sets()
+        session.execute(delete(firm_tags).where(tuple_(firm_tags.c.firm_id, firm_tags.c.tag)
+                                                .in_(theirs.except_(ours))))
+        session.execute(insert(firm_tags).from_select(["firm_id", "tag"], ours.except_(theirs)))
+        _sync_firms(session)
+    progress("写入", writes, writes)
+    for table in (tag_stage, stage):
+        table.drop(connection)
     _analyze(session, ("firms", "firm_tags"), writes)
 
-    counts = _counts(total, len(new_rows), len(updated_ids))
+    counts = _counts(total, created, updated)
     append_event(session, actor, "firms.imported", "import:firms",
                  {"file": parsed.path, "sha256": parsed.sha256, **counts})
     session.flush()

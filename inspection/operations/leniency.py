@@ -16,11 +16,32 @@ A list file (YAML, UTF-8) or API body::
         conditions: [first_offence, no_harm, corrected]   # all must hold for the entry to apply
         basis: 《中华人民共和国行政处罚法》第三十三条第一款
         guidance: 责令改正，督促办理健康证明          # optional: what the inspector does instead
+
+Lists as departments publish them are written by offence, in four lists (不予处罚、减轻处罚、从轻处罚、
+从重处罚清单), with the discretion standard's fine range (裁量基准). The same file may use that shape,
+with Chinese keys; an entry names a checklist point only where one corresponds::
+
+    首违认定期限（年）: 1                # first_offence_years: how far back an earlier offence counts
+    不予处罚清单:                        # or no_penalty / reduced / lighter / heavier
+      - 序号: SJ-BY-001                  # code
+        违法行为: 食品经营者未按规定查验进货票证     # offence
+        法律依据: 《中华人民共和国食品安全法》第五十三条   # legal_basis: the provision broken
+        处罚依据: 《中华人民共和国食品安全法》第一百二十六条   # penalty_basis
+        适用条件: 初次违法，危害后果轻微并及时改正的   # conditions_text, read into condition codes
+        处理方式: 责令改正，不予行政处罚            # guidance
+        检查事项: SC-002                  # item and point (optional, together)
+        检查要点: 2
+    从轻处罚清单:
+      - 违法行为: ...
+        裁量基准: 5000元以上2万元以下        # fine: {min, max} or text; whole yuan
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
+import re
+import statistics
 from collections import defaultdict
 from pathlib import Path
 
@@ -33,7 +54,7 @@ from checklists.gate import refusal
 from checklists.loader import _Lines, _Loader
 from core import clock
 
-from ..errors import InvalidState, LeniencyFileInvalid, NotPermitted
+from ..errors import InvalidInput, InvalidState, LeniencyFileInvalid, NotPermitted
 from ..models import (
     CONDITIONS,
     EXCLUSIVE_CONDITIONS,
@@ -41,16 +62,49 @@ from ..models import (
     TREATMENT_LABELS,
     TREATMENTS,
     CatalogueItem,
+    ChecklistPoint,
     Department,
+    District,
+    Finding,
+    Firm,
+    InspectionPlan,
+    InspectionTask,
+    ItemOutcome,
+    LeniencyDecision,
     LeniencyEntry,
     LeniencyList,
+    Officer,
     User,
+    Visit,
 )
 from .events import append_event, utcnow
 
-TOP_KEYS = {"department", "version", "title", "effective_from", "effective_to", "entries"}
-ENTRY_KEYS = {"item", "point", "treatment", "conditions", "basis", "guidance"}
+TOP_KEYS = {"department", "version", "title", "effective_from", "effective_to", "entries", "first_offence_years"}
+ENTRY_KEYS = {"item", "point", "treatment", "conditions", "basis", "guidance", "code", "offence", "legal_basis",
+              "penalty_basis", "conditions_text", "fine", "fine_min", "fine_max"}
 AGGRAVATING = ("repeated", "refused", "serious_harm")
+# The four lists as sections of a file (English or as published).
+SECTIONS = {"no_penalty": "no_penalty", "reduced": "reduced", "lighter": "lighter", "heavier": "heavier",
+            "不予处罚清单": "no_penalty", "减轻处罚清单": "reduced", "从轻处罚清单": "lighter", "从重处罚清单": "heavier"}
+TOP_ALIASES = {"部门": "department", "版本": "version", "名称": "title", "清单名称": "title", "施行日期": "effective_from",
+               "生效日期": "effective_from", "失效日期": "effective_to", "首违认定期限（年）": "first_offence_years",
+               "首违认定期限": "first_offence_years"}
+ENTRY_ALIASES = {"序号": "code", "编号": "code", "违法行为": "offence", "法律依据": "legal_basis",
+                 "处罚依据": "penalty_basis", "适用条件": "conditions_text", "处理方式": "guidance",
+                 "处理措施": "guidance", "裁量基准": "fine", "罚款幅度": "fine", "检查事项": "item", "检查要点": "point",
+                 "依据": "basis", "处罚裁量": "treatment"}
+# 适用条件 as published, read into condition codes (an explicit ``conditions`` list wins).
+CONDITION_WORDS = (
+    ("first_offence", ("初次违法", "首次违法", "首次被发现", "第一次违法", "首违")),
+    ("corrected", ("及时改正", "主动改正", "当场改正", "限期内改正", "期限内改正", "立即改正", "责令改正后改正",
+                   "及时纠正", "主动纠正")),
+    ("no_harm", ("危害后果轻微", "未造成危害后果", "没有造成危害后果", "无危害后果", "未造成危害", "没有造成危害")),
+    ("minor", ("情节轻微", "违法行为轻微")),
+    ("repeated", ("再次", "多次", "两次以上", "二次以上", "屡查屡犯")),
+    ("refused", ("拒不改正", "逃避", "阻碍", "拒绝检查", "逾期不改正")),
+    ("serious_harm", ("严重危害", "严重后果", "恶劣", "重大损失")),
+)
+FIRST_OFFENCE_YEARS = 1
 
 
 def read_list_file(path: str | Path) -> tuple[dict, object, str, str]:
@@ -107,45 +161,66 @@ def publish_list(session: Session, actor: User | None, data, *, label: str, sha2
         raise NotPermitted("只有执法部门可以发布包容审慎清单")
     if not isinstance(data, dict):
         raise LeniencyFileInvalid(label, [Problem(label, 1, "file", "顶层应为包含 department、version、title、entries 的映射")])
+    keyed = {TOP_ALIASES.get(k, k): (k, v) for k, v in data.items()}
+    sections = {k: v for k, (_, v) in keyed.items() if k in SECTIONS}
+    data = {k: v for k, (_, v) in keyed.items() if k not in SECTIONS}
+    names = {k: original for k, (original, _) in keyed.items()}
+    node_of = {k: lines.child(node, original) for k, original in names.items()}
     for key in sorted(set(data) - TOP_KEYS, key=str):
-        problem(str(key), "未知字段", lines.child(node, key))
+        problem(str(names[key]), "未知字段", node_of[key])
     code = _text(data.get("department")) or (actor.department.code if actor is not None else None)
     department = session.scalar(select(Department).where(Department.code == code)) if code else None
     if department is None:
-        problem("department", f"未知部门 {code}" if code else "缺少发布部门", lines.child(node, "department"))
+        problem("department", f"未知部门 {code}" if code else "缺少发布部门", node_of.get("department"))
     elif actor is not None and department.id != actor.department_id:
-        problem("department", f"只能发布本部门（{actor.department.name}）的清单", lines.child(node, "department"))
+        problem("department", f"只能发布本部门（{actor.department.name}）的清单", node_of.get("department"))
     version = _text(data.get("version"))
     if not version or len(version) > 32:
-        problem("version", "缺少版本号（不超过 32 个字符）", lines.child(node, "version"))
+        problem("version", "缺少版本号（不超过 32 个字符）", node_of.get("version"))
     title = _text(data.get("title"))
     if not title or len(title) > 200:
-        problem("title", "缺少清单名称（不超过 200 个字符）", lines.child(node, "title"))
+        problem("title", "缺少清单名称（不超过 200 个字符）", node_of.get("title"))
     effective_from = _date(data.get("effective_from"))
     if effective_from is None:
-        problem("effective_from", "生效日期格式应为 YYYY-MM-DD", lines.child(node, "effective_from"))
+        problem("effective_from", "生效日期格式应为 YYYY-MM-DD", node_of.get("effective_from"))
     effective_to = None
     if data.get("effective_to") is not None:
         effective_to = _date(data.get("effective_to"))
         if effective_to is None:
-            problem("effective_to", "失效日期格式应为 YYYY-MM-DD", lines.child(node, "effective_to"))
+            problem("effective_to", "失效日期格式应为 YYYY-MM-DD", node_of.get("effective_to"))
         elif effective_from and effective_to < effective_from:
-            problem("effective_to", "失效日期早于生效日期", lines.child(node, "effective_to"))
-    raw_entries = data.get("entries")
-    entries_node = lines.child(node, "entries")
-    if not isinstance(raw_entries, list) or not raw_entries:
-        problem("entries", "清单没有任何条目", entries_node)
-        raw_entries = []
-    items = _items(session, [e.get("item") for e in raw_entries if isinstance(e, dict)])
+            problem("effective_to", "失效日期早于生效日期", node_of.get("effective_to"))
+    years = data.get("first_offence_years", FIRST_OFFENCE_YEARS)
+    if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 5:
+        problem("first_offence_years", "首违认定期限应为 1 至 5 的整数（年）", node_of.get("first_offence_years"))
+        years = FIRST_OFFENCE_YEARS
+    # Every entry with where it stands: the ``entries`` list, then each of the four lists.
+    located = []
+    for key, raw in [("entries", data.get("entries"))] + list(sections.items()):
+        if raw is None and key == "entries":
+            continue
+        section_node = node_of.get(key)
+        if not isinstance(raw, list):
+            problem(names[key], "应为条目的列表", section_node)
+            continue
+        for index, entry in enumerate(raw):
+            if isinstance(entry, dict):
+                entry = {ENTRY_ALIASES.get(k, k): v for k, v in entry.items()}
+                if key != "entries":
+                    entry.setdefault("treatment", SECTIONS[key])
+            located.append((entry, lines.child(section_node, index), f"{names[key]}[{index}]"))
+    if not located:
+        problem("entries", "清单没有任何条目", node_of.get("entries"))
+    items = _items(session, [e.get("item") for e, _, _ in located if isinstance(e, dict)])
     parsed, seen = [], set()
-    for index, raw in enumerate(raw_entries):
-        at = lines.child(entries_node, index)
-        entry = _entry(raw, at, index, items, department, effective_from or clock.today(), problem)
+    for raw, at, field in located:
+        entry = _entry(raw, at, field, items, department, effective_from or clock.today(), problem)
         if entry is None:
             continue
-        key = (entry["point"].id, entry["treatment"])
+        key = (entry["point"].id if entry["point"] else entry["offence"], entry["treatment"])
         if key in seen:
-            problem(f"entries[{index}]", "同一检查要点的同一处理方式重复列出", at, entry["item"].code)
+            problem(field, "同一检查要点（或违法行为）的同一处理方式重复列出", at,
+                    entry["item"].code if entry["item"] else None)
             continue
         seen.add(key)
         parsed.append(entry)
@@ -166,10 +241,8 @@ def publish_list(session: Session, actor: User | None, data, *, label: str, sha2
         superseded.append(older.version)
     published = LeniencyList(department=department, version=version, title=title, effective_from=effective_from,
                              effective_to=effective_to, status="published", source_sha256=sha256, published_at=now,
-                             published_by_id=actor.id if actor is not None else None,
-                             entries=[LeniencyEntry(item=e["item"], point=e["point"], treatment=e["treatment"],
-                                                    conditions=e["conditions"], basis=e["basis"],
-                                                    guidance=e["guidance"]) for e in parsed])
+                             published_by_id=actor.id if actor is not None else None, lookback_months=12 * years,
+                             entries=[LeniencyEntry(**e) for e in parsed])
     session.add(published)
     session.flush()
     counts = defaultdict(int)
@@ -193,8 +266,7 @@ def _items(session: Session, codes) -> dict[str, CatalogueItem]:
     return found
 
 
-def _entry(raw, at, index, items, department, day, problem) -> dict | None:  # noqa: C901 - to split
-    field = f"entries[{index}]"
+def _entry(raw, at, field, items, department, day, problem) -> dict | None:  # noqa: C901 - to split
     if not isinstance(raw, dict):
         problem(field, "每个条目应为一个映射", at)
         return None
@@ -202,37 +274,53 @@ def _entry(raw, at, index, items, department, day, problem) -> dict | None:  # n
     for key in sorted(set(raw) - ENTRY_KEYS, key=str):
         problem(f"{field}.{key}", "未知字段", at, code)
     ok = True
-    item = items.get(code) if code else None
-    reason = refusal(item, code or "（空）", department, day) if department is not None else None
-    if code is None:
-        problem(f"{field}.item", "缺少检查事项编码", at)
-        ok = False
-    elif reason:
-        problem(f"{field}.item", reason, at, code)
-        ok = False
-    point = None
+    offence = _text(raw.get("offence"))
+    item = point = None
     position = raw.get("point")
-    if isinstance(position, bool) or not isinstance(position, int) or position < 1:
-        problem(f"{field}.point", "检查要点应为事项检查清单中的序号（从 1 开始）", at, code)
-        ok = False
-    elif item is not None and not reason:
-        point = next((p for p in item.points if p.position == position), None)
-        if point is None:
-            problem(f"{field}.point", f"事项 {code} 没有第 {position} 个检查要点（共 {len(item.points)} 个）", at, code)
+    if code is None and position is None:
+        if offence is None:
+            problem(f"{field}.offence", "须写明违法行为，或对应的检查事项编码和检查要点序号", at)
             ok = False
+    else:
+        item = items.get(code) if code else None
+        reason = refusal(item, code or "（空）", department, day) if department is not None else None
+        if code is None:
+            problem(f"{field}.item", "写了检查要点须同时写检查事项编码", at)
+            ok = False
+        elif reason:
+            problem(f"{field}.item", reason, at, code)
+            ok = False
+        if isinstance(position, bool) or not isinstance(position, int) or position < 1:
+            problem(f"{field}.point", "检查要点应为事项检查清单中的序号（从 1 开始）", at, code)
+            ok = False
+        elif item is not None and not reason:
+            point = next((p for p in item.points if p.position == position), None)
+            if point is None:
+                problem(f"{field}.point", f"事项 {code} 没有第 {position} 个检查要点（共 {len(item.points)} 个）", at, code)
+                ok = False
     treatment = raw.get("treatment")
     if treatment not in TREATMENTS:
         problem(f"{field}.treatment", "处理方式应为 " + "、".join(f"{k}（{v}）" for k, v in TREATMENT_LABELS.items()),
                 at, code)
         ok = False
+    conditions_text = _text(raw.get("conditions_text")) or ""
     conditions = raw.get("conditions")
-    if not isinstance(conditions, list) or not conditions or not all(isinstance(c, str) for c in conditions):
-        problem(f"{field}.conditions", "须列出适用条件（全部满足时适用）", at, code)
+    unread = False
+    if conditions is None and conditions_text:
+        conditions = conditions_from_text(conditions_text)
+        if not conditions:
+            ok, unread = False, True
+            problem(f"{field}.conditions_text", f"无法从适用条件「{conditions_text[:30]}」读出条件，请用 conditions 列出："
+                    + "、".join(f"{k}（{v}）" for k, v in CONDITIONS.items()), at, code)
+            ok = False
+    if not (isinstance(conditions, list) and conditions and all(isinstance(c, str) for c in conditions)):
+        if not unread:
+            problem(f"{field}.conditions", "须列出适用条件（全部满足时适用）", at, code)
         ok = False
     else:
         unknown = [c for c in conditions if c not in CONDITIONS]
         if unknown:
-            problem(f"{field}.conditions", f"未知条件 {'、'.join(unknown)}；可用："
+            problem(f"{field}.conditions", f"未知条件 {'、'.join(map(str, unknown))}；可用："
                     + "、".join(f"{k}（{v}）" for k, v in CONDITIONS.items()), at, code)
             ok = False
         clash = [f"{a} 与 {b}" for a, b in EXCLUSIVE_CONDITIONS if a in conditions and b in conditions]
@@ -247,31 +335,115 @@ def _entry(raw, at, index, items, department, day, problem) -> dict | None:  # n
             problem(f"{field}.conditions", f"{TREATMENT_LABELS[treatment]}不能以加重情节为条件：{'、'.join(aggravating)}",
                     at, code)
             ok = False
-    basis = _text(raw.get("basis"))
+    penalty_basis = _text(raw.get("penalty_basis"))
+    basis = _text(raw.get("basis")) or penalty_basis
     if basis is None:
         problem(f"{field}.basis", "须写明法律依据", at, code)
+        ok = False
+    fine, message = _fine(raw)
+    if message:
+        problem(f"{field}.fine", message, at, code)
+        ok = False
+    elif treatment == "no_penalty" and fine[1]:
+        problem(f"{field}.fine", "不予处罚的条目不能规定罚款幅度", at, code)
         ok = False
     if not ok:
         return None
     return {"item": item, "point": point, "treatment": treatment, "conditions": list(dict.fromkeys(conditions)),
-            "basis": basis, "guidance": _text(raw.get("guidance")) or ""}
+            "basis": basis, "guidance": _text(raw.get("guidance")) or "", "code": (_text(raw.get("code")) or "")[:32],
+            "offence": offence or "", "legal_basis": _text(raw.get("legal_basis")) or "",
+            "penalty_basis": penalty_basis or "", "conditions_text": conditions_text,
+            "fine_min": fine[0], "fine_max": fine[1]}
+
+
+def conditions_from_text(text: str) -> list[str]:
+    """The condition codes that a published 适用条件 states, in the order of ``CONDITIONS``."""
+    found = [code for code, words in CONDITION_WORDS if any(w in text for w in words)]
+    # "危害后果轻微" also says the offence is minor only when the list says so; "初次" with "再次" in one
+    # text (初次违法且非再次…) keeps first offence only.
+    if "first_offence" in found and "repeated" in found:
+        found.remove("repeated")
+    return found
+
+
+_AMOUNT = r"(\d+(?:\.\d+)?)\s*(万)?\s*元?"
+
+
+def _yuan(number: str, wan: str | None) -> int:
+    return int(round(float(number) * (10_000 if wan else 1)))
+
+
+def _fine(raw: dict) -> tuple[tuple[int | None, int | None], str | None]:
+    """``((min, max), problem)`` of an entry's fine range: ``fine: {min, max}``, ``fine_min``/``fine_max``,
+    or the text of a discretion standard (5000元以上2万元以下, 2000-10000元, 1万元以下)."""
+    value = raw.get("fine")
+    low, high = raw.get("fine_min"), raw.get("fine_max")
+    if isinstance(value, dict):
+        low, high = value.get("min"), value.get("max")
+    elif isinstance(value, str):
+        text = value.replace(",", "").replace("，", "").replace(" ", "")
+        both = re.fullmatch(f"(?:罚款)?{_AMOUNT}(?:以上|-|—|~|至|到){_AMOUNT}(?:以下)?(?:罚款)?", text)
+        upper = re.fullmatch(f"(?:罚款|处)?{_AMOUNT}以下(?:罚款)?", text)
+        if both:
+            low, high = _yuan(both.group(1), both.group(2)), _yuan(both.group(3), both.group(4))
+        elif upper:
+            low, high = 0, _yuan(upper.group(1), upper.group(2))
+        else:
+            return (None, None), f"无法读出罚款幅度「{value[:30]}」，应写作“5000元以上2万元以下”或 {{min: 5000, max: 20000}}"
+    elif value is not None:
+        return (None, None), "罚款幅度应写作“5000元以上2万元以下”或 {min: 5000, max: 20000}"
+    for amount in (low, high):
+        if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount < 0):
+            return (None, None), "罚款幅度应为不小于 0 的整数（元）"
+    if low is not None and high is not None and low > high:
+        return (None, None), f"罚款幅度的下限 {low} 元高于上限 {high} 元"
+    if high is not None and low is None:
+        low = 0
+    return (low, high), None
 
 
 def entries_for(session: Session, department_id: int, point_ids, day: dt.date) -> dict[int, list[LeniencyEntry]]:
-    """The entries of the department's lists in force on ``day`` that cover each of ``point_ids``."""
+    """The entries of the department's lists in force on ``day`` that cover each of ``point_ids``. A point
+    is the same point in every catalogue version where its item (code and department) keeps its text, so
+    an entry written against an earlier version still covers it."""
     point_ids = list(point_ids)
     if not point_ids:
         return {}
+    same = _same_points(session, point_ids)
     rows = session.scalars(select(LeniencyEntry).join(LeniencyList, LeniencyList.id == LeniencyEntry.list_id)
                            .where(LeniencyList.department_id == department_id, LeniencyList.status == "published",
                                   LeniencyList.effective_from <= day,
                                   (LeniencyList.effective_to.is_(None)) | (LeniencyList.effective_to >= day),
-                                  LeniencyEntry.point_id.in_(point_ids))
+                                  LeniencyEntry.point_id.in_(list(same)))
                            .options(selectinload(LeniencyEntry.list)).order_by(LeniencyEntry.id)).all()
     found: dict[int, list[LeniencyEntry]] = defaultdict(list)
     for entry in rows:
-        found[entry.point_id].append(entry)
+        for point_id in same[entry.point_id]:
+            found[point_id].append(entry)
     return dict(found)
+
+
+def _same_points(session: Session, point_ids: list[int]) -> dict[int, set[int]]:
+    """Every version's id of each point (same item code, department and text) -> the asked ids it stands for."""
+    asked = session.execute(select(ChecklistPoint.id, CatalogueItem.code, CatalogueItem.department_id,
+                                   ChecklistPoint.text)
+                            .join(CatalogueItem, CatalogueItem.id == ChecklistPoint.item_id)
+                            .where(ChecklistPoint.id.in_(point_ids))).all()
+    keys: dict[tuple, set[int]] = defaultdict(set)
+    for point_id, code, department_id, text in asked:
+        keys[(code, department_id, text)].add(point_id)
+    same: dict[int, set[int]] = defaultdict(set)
+    for point_id in point_ids:
+        same[point_id].add(point_id)
+    if not keys:
+        return same
+    for point_id, code, department_id, text in session.execute(
+            select(ChecklistPoint.id, CatalogueItem.code, CatalogueItem.department_id, ChecklistPoint.text)
+            .join(CatalogueItem, CatalogueItem.id == ChecklistPoint.item_id)
+            .where(CatalogueItem.code.in_({k[0] for k in keys}))):
+        if (code, department_id, text) in keys:
+            same[point_id] |= keys[(code, department_id, text)]
+    return same
 
 
 def applicable(entries: list[LeniencyEntry], met: set[str]) -> LeniencyEntry | None:
@@ -283,3 +455,235 @@ def applicable(entries: list[LeniencyEntry], met: set[str]) -> LeniencyEntry | N
             if entry.treatment == treatment:
                 return entry
     return None
+
+
+# -- 首违不罚 checked against the firm's record ---------------------------------------------------------
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` months earlier (the month's last day when it has no such day)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def _offence_points(session: Session, entries: list[LeniencyEntry]) -> set[int]:
+    """The checklist points of the same offences: entries of the same list with the same 违法行为."""
+    pairs = {(e.list_id, e.offence) for e in entries if e.offence}
+    if not pairs:
+        return set()
+    rows = session.execute(select(LeniencyEntry.list_id, LeniencyEntry.offence, LeniencyEntry.point_id)
+                           .where(LeniencyEntry.list_id.in_({p[0] for p in pairs}),
+                                  LeniencyEntry.point_id.is_not(None))).all()
+    return {point_id for list_id, offence, point_id in rows if (list_id, offence) in pairs}
+
+
+def first_offence_history(session: Session, firm_id: int, point_id: int, department_id: int, day: dt.date,
+                          exclude_visit: int | None = None) -> dict:
+    """What the firm's record says of first offence on this point (and on the offence it belongs to) over
+    the look-back period the list in force states (default a year): ``{"first_offence", "lookback_months",
+    "since", "earlier": [{"visit", "day", "item", "point"}]}``."""
+    entries = entries_for(session, department_id, [point_id], day).get(point_id, [])
+    months = max((e.list.lookback_months for e in entries), default=12 * FIRST_OFFENCE_YEARS)
+    since = months_before(day, months)
+    points = {point_id} | _offence_points(session, entries)
+    rows = session.execute(
+        select(Finding.visit_id, Visit.day, CatalogueItem.code, ChecklistPoint.position)
+        .join(Visit, Visit.id == Finding.visit_id)
+        .join(ChecklistPoint, ChecklistPoint.id == Finding.point_id)
+        .join(CatalogueItem, CatalogueItem.id == Finding.item_id)
+        .where(Visit.firm_id == firm_id, Finding.point_id.in_(points), Finding.result == "non_compliant",
+               Visit.day >= since, Visit.day <= day, Visit.id != (exclude_visit or 0))
+        .order_by(Visit.day.desc(), Finding.visit_id.desc())).all()
+    earlier = [{"visit": v, "day": d.isoformat(), "item": code, "point": position} for v, d, code, position in rows]
+    return {"first_offence": not earlier, "lookback_months": months, "since": since.isoformat(), "earlier": earlier}
+
+
+def check_first_offence(session: Session, visit: Visit, task: InspectionTask, point_id: int, conditions_met,
+                        reason: str = "") -> dict | None:
+    """The inspector's first-offence claim against the record: the sheet pre-fills it from the history;
+    departing from it either way (claiming a first offence the record contradicts, or denying one it
+    supports) needs a reason. Returns the history, or ``None`` when no entry of the point asks for it."""
+    entries = entries_for(session, task.plan.department_id, [point_id], visit.day).get(point_id, [])
+    if not any("first_offence" in e.conditions for e in entries):
+        return None
+    history = first_offence_history(session, visit.firm_id, point_id, task.plan.department_id, visit.day,
+                                    exclude_visit=visit.id)
+    claimed = "first_offence" in set(conditions_met or [])
+    if len((reason or "").strip()) >= 4:
+        return history
+    if claimed and not history["first_offence"]:
+        last = history["earlier"][0]
+        raise InvalidInput(f"{last['day']} 检查已认定本企业同一违法行为（{last['item']} 第 {last['point']} 项）不符合，"
+                           f"近 {history['lookback_months']} 个月内不属于初次违法；如仍认定为首违，须说明理由",
+                           fields={"conditions": "与违法记录不符", "reason": "必填"})
+    if not claimed and history["first_offence"]:
+        raise InvalidInput(f"平台记录显示本企业近 {history['lookback_months']} 个月内没有同一违法行为，应认定为初次违法；"
+                           "如不认定，须说明理由（如有平台外的处罚记录）", fields={"conditions": "与违法记录不符",
+                                                                          "reason": "必填"})
+    return history
+
+
+def first_offence_conflicts(session: Session, since: dt.date):
+    """Decisions that took a first offence although the firm's record shows an earlier non-compliance of the
+    same point (or offence) within the list's look-back period; the reason, if any, goes in the evidence."""
+    rows = session.execute(
+        select(LeniencyDecision, Finding.point_id, Finding.visit_id, Visit.firm_id, Visit.day,
+               InspectionPlan.department_id)
+        .join(Finding, Finding.id == LeniencyDecision.finding_id)
+        .join(Visit, Visit.id == Finding.visit_id)
+        .join(InspectionTask, InspectionTask.id == Finding.task_id)
+        .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+        .where(Visit.day >= since).order_by(LeniencyDecision.id)).all()
+    for decision, point_id, visit_id, firm_id, day, department_id in rows:
+        if not (decision.conditions or {}).get("first_offence"):
+            continue
+        history = first_offence_history(session, firm_id, point_id, department_id, day, exclude_visit=visit_id)
+        if history["first_offence"]:
+            continue
+        last = history["earlier"][0]
+        yield (f"first_offence_conflict:{decision.id}",
+               f"{day} 认定初次违法，但 {last['day']} 已认定同一违法行为（{last['item']} 第 {last['point']} 项）不符合",
+               {"visit": visit_id, "decision": decision.decision, "earlier": history["earlier"][:10],
+                "lookback_months": history["lookback_months"], "reason": decision.reason}, department_id, firm_id)
+
+
+# -- Fines against the discretion standard (裁量基准) -----------------------------------------------------
+
+DISPARITY_RATIO = 3          # the same offence fined at medians this many times apart across officers or districts
+DISPARITY_MIN_CASES = 2      # ...each of them with at least this many fines
+
+
+@dataclasses.dataclass
+class FineCheck:
+    """A fine against the ranges of the offences an item's case is for."""
+
+    low: int
+    high: int | None
+    within: bool
+    offences: list[str]
+    reason: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.low:,} 元至 {self.high:,} 元" if self.high is not None else f"{self.low:,} 元以上"
+
+
+def fine_range(entries_by_point: dict[int, list[LeniencyEntry]], treatment: str | None) -> FineCheck | None:
+    """The range a fine for these offences must lie in: per offence, its entries of ``treatment`` (all of
+    them when none is given) that state a range; several offences are fined together (the sum)."""
+    low, high, offences, unbounded = 0, 0, [], False
+    for entries in entries_by_point.values():
+        ranged = [e for e in entries if (e.fine_min is not None or e.fine_max is not None)
+                  and (treatment is None or e.treatment == treatment)]
+        if not ranged:
+            continue
+        low += min(e.fine_min or 0 for e in ranged)
+        if any(e.fine_max is None for e in ranged):
+            unbounded = True
+        else:
+            high += max(e.fine_max for e in ranged)
+        offences.append(ranged[0].title)
+    if not offences:
+        return None
+    return FineCheck(low=low, high=None if unbounded else high, within=True, offences=offences)
+
+
+def check_fine(session: Session, task: InspectionTask, item: CatalogueItem, fine_amount: int | None, reason: str = "",
+               *, treatment: str | None = None, day: dt.date | None = None) -> FineCheck | None:
+    """A case's fine against the discretion standard of the offences found (the item's non-compliant points
+    that a list in force maps): outside the range it is refused unless a reason is given. Returns the check
+    (``within`` false when a reason let it through), or ``None`` when no range applies."""
+    if fine_amount is None:
+        return None
+    failing = session.scalars(select(Finding.point_id).where(Finding.task_id == task.id, Finding.item_id == item.id,
+                                                             Finding.result == "non_compliant")).all()
+    day = day or (task.visit.day if task.visit is not None else clock.today())
+    found = fine_range(entries_for(session, task.plan.department_id, failing, day), treatment)
+    if found is None:
+        return None
+    found.within = found.low <= fine_amount and (found.high is None or fine_amount <= found.high)
+    reason = (reason or "").strip()
+    if not found.within:
+        if len(reason) < 4:
+            raise InvalidInput(f"罚款 {fine_amount:,} 元超出裁量基准（{'；'.join(found.offences)}：{found.label}），"
+                               "须说明理由", fields={"fine_amount": "超出裁量基准", "fine_reason": "必填"})
+        found.reason = reason
+    return found
+
+
+def _case_fines(session: Session, since: dt.date) -> list[dict]:
+    """Cases with a fine since ``since``, each with its non-compliant points, officer and district."""
+    rows = session.execute(
+        select(ItemOutcome.id, ItemOutcome.task_id, ItemOutcome.item_id, ItemOutcome.fine_amount, ItemOutcome.treatment,
+               ItemOutcome.fine_reason, ItemOutcome.recorded_by_id, ItemOutcome.visit_id, Visit.day, Visit.firm_id,
+               Firm.district_id, InspectionPlan.department_id, CatalogueItem.code)
+        .join(Visit, Visit.id == ItemOutcome.visit_id)
+        .join(Firm, Firm.id == Visit.firm_id)
+        .join(InspectionTask, InspectionTask.id == ItemOutcome.task_id)
+        .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+        .join(CatalogueItem, CatalogueItem.id == ItemOutcome.item_id)
+        .where(ItemOutcome.outcome == "case", ItemOutcome.fine_amount.is_not(None), Visit.day >= since)).all()
+    if not rows:
+        return []
+    points = defaultdict(list)
+    for task_id, item_id, point_id in session.execute(
+            select(Finding.task_id, Finding.item_id, Finding.point_id)
+            .where(Finding.result == "non_compliant", Finding.task_id.in_({r.task_id for r in rows}))):
+        points[(task_id, item_id)].append(point_id)
+    return [{**row._asdict(), "points": sorted(points[(row.task_id, row.item_id)])} for row in rows]
+
+
+def fines_outside_range(session: Session, since: dt.date):
+    """Case fines outside the discretion standard of the offences found (recorded with a reason, or
+    recorded before the range was checked): oversight reads them."""
+    for case in _case_fines(session, since):
+        found = fine_range(entries_for(session, case["department_id"], case["points"], case["day"]), case["treatment"])
+        if found is None or (found.low <= case["fine_amount"] and (found.high is None or case["fine_amount"] <= found.high)):
+            continue
+        yield (f"fine_outside_range:{case['id']}",
+               f"{case['day']} 事项 {case['code']} 罚款 {case['fine_amount']:,} 元，超出裁量基准 {found.label}",
+               {"visit": case["visit_id"], "item": case["code"], "fine_amount": case["fine_amount"], "low": found.low,
+                "high": found.high, "offences": found.offences, "reason": case["fine_reason"] or ""},
+               case["department_id"], case["firm_id"])
+
+
+def fine_disparities(session: Session, since: dt.date, ratio: float = DISPARITY_RATIO,
+                     min_cases: int = DISPARITY_MIN_CASES):
+    """The same offence (one non-compliant point of an item, in one department and year) fined very
+    differently across officers or across districts: the highest median at least ``ratio`` times the lowest,
+    each of at least ``min_cases`` fines."""
+    groups: dict[tuple, dict[str, dict[int, list[int]]]] = defaultdict(lambda: {"officer": defaultdict(list),
+                                                                                "district": defaultdict(list)})
+    for case in _case_fines(session, since):
+        if len(case["points"]) != 1:
+            continue
+        key = (case["department_id"], case["code"], case["points"][0], case["day"].year)
+        if case["recorded_by_id"] is not None:
+            groups[key]["officer"][case["recorded_by_id"]].append(case["fine_amount"])
+        groups[key]["district"][case["district_id"]].append(case["fine_amount"])
+    labels = {"officer": "执法人员", "district": "区县"}
+    for (department_id, code, point_id, year), dimensions in sorted(groups.items(), key=lambda kv: kv[0]):
+        for dimension, fines in dimensions.items():
+            medians = {who: statistics.median(v) for who, v in fines.items() if len(v) >= min_cases}
+            if len(medians) < 2:
+                continue
+            low_who = min(medians, key=lambda w: (medians[w], w))
+            high_who = max(medians, key=lambda w: (medians[w], -w))
+            low, high = medians[low_who], medians[high_who]
+            if high < ratio * max(low, 1):
+                continue
+            point = session.get(ChecklistPoint, point_id)
+            names = _names(session, dimension, [low_who, high_who])
+            yield (f"fine_disparity:{department_id}:{code}:{point.position}:{year}:{dimension}",
+                   f"{year} 年事项 {code} 第 {point.position} 项同一违法行为的罚款，{labels[dimension]}之间相差悬殊："
+                   f"{names[low_who]} 中位 {low:,.0f} 元，{names[high_who]} 中位 {high:,.0f} 元",
+                   {"year": year, "item": code, "point": point.position, "dimension": dimension,
+                    "medians": {names[w]: medians[w] for w in medians}, "cases": {names[w]: len(fines[w]) for w in medians}},
+                   department_id, None)
+
+
+def _names(session: Session, dimension: str, ids: list[int]) -> dict[int, str]:
+    if dimension == "officer":
+        return {o.id: f"{o.name}（{o.certificate_no}）" for o in session.scalars(select(Officer).where(Officer.id.in_(ids)))}
+    return {d.id: d.name for d in session.scalars(select(District).where(District.id.in_(ids)))}

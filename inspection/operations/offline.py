@@ -225,6 +225,10 @@ def _attempt(session: Session, actor: User, row: OfflineRecord, record: dict, *,
         row.status, row.message = "applied", ""
         row.visit_id = visit.id if visit else row.visit_id
     except InvalidState as err:
+        if getattr(err, "final", False):
+            row.status, row.message = "refused", err.message
+            session.flush()
+            return
         row.status, row.message = "pending", f"等待同组记录上传：{err.message}"
         visit_id = record["data"].get("visit")
         row.visit_id = visit_id if type(visit_id) is int and 1 <= visit_id <= ROW_ID_MAX else row.visit_id

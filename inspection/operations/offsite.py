@@ -36,9 +36,11 @@ from ..models import (
     OffsiteRequest,
     User,
 )
-from .entries import PUBLISH_WORKING_DAYS, advance_plans, local_today
+from .door import platform_lead
+from .entries import PUBLISH_WORKING_DAYS, local_today
 from .events import append_event, utcnow
 from .plans import file_targeted_plan, transition
+from .presence import advance_plans
 
 DEFAULT_DEADLINE = 10          # working days to answer, unless the item publishes its own rule
 DEFAULT_EXTENSION = 5
@@ -391,9 +393,11 @@ def escalate(session: Session, actor: User, request: OffsiteRequest, points: Ite
     items = sorted({p.item.code for p in points})
     end = add_working_days(today, ESCALATION_WORKING_DAYS)
     lead = f"非现场核查 #{request.id} 转现场检查：{reason.strip()}"
+    record = platform_lead(session, actor, task.plan.department, task.firm, reference=f"非现场核查#{request.id}",
+                           summary=f"非现场核查转现场检查：{reason.strip()}", today=today)
     plan = file_targeted_plan(session, actor, task.plan.department, title=f"非现场核查转现场：{task.firm.name}",
                               item_codes=items, firms=[task.firm], lead=lead, period_start=add_working_days(today, 1),
-                              period_end=end, on_site_reason=lead, kind="offsite_escalation")
+                              period_end=end, on_site_reason=lead, kind="offsite_escalation", lead_record=record)
     escalated_task = plan.tasks[0] if plan.tasks else session.scalars(
         select(InspectionTask).where(InspectionTask.plan_id == plan.id)).one()
     request.status, request.escalation_reason = "escalated", reason.strip()[:1000]

@@ -7,8 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checklists.gate import require_current, require_items
+from core import clock
 
 from .. import draws, queries
+from ..calendar import credit_policy
 from ..errors import InvalidInput, InvalidState, NotPermitted, OutsideJurisdiction
 from ..models import (
     CREDIT_CLASSES,
@@ -21,6 +23,8 @@ from ..models import (
     User,
 )
 from .events import append_event, utcnow
+from .leads import lead_text, plan_lead
+from .pool import pool_share
 
 LEAD_METHODS = ("key", "special")
 TRANSITIONS = {
@@ -92,9 +96,10 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
                 campaign: JointCampaign | None = None, quiet_exception: str | None = None,
                 quiet_exception_evidence: str | None = None, officer_pool: list[str] | None = None,
                 on_site_reason: str | None = None, weighting: str = "ratios",
-                notice_days: int | None = None) -> InspectionPlan:
+                notice_days: int | None = None, credit_ratios: bool = False) -> InspectionPlan:
     """Create a draft plan of the actor's department on published catalogue items; ``weighting`` is
-    ``ratios`` (class ratios only) or ``risk`` (the same ratios, firms weighted by their risk scores)."""
+    ``ratios`` (class ratios only) or ``risk`` (the same ratios, firms weighted by their risk scores).
+    With ``credit_ratios`` the class ratios are the city's credit policy (信用风险分类监管)."""
     if actor.role != "department" or actor.department is None:
         raise NotPermitted("只有执法部门账号可以编制检查计划")
     if weighting not in WEIGHTINGS:
@@ -109,32 +114,45 @@ def create_plan(session: Session, actor: User, *, title: str, period_start: dt.d
     if needs_lead and not (lead and lead.strip()):
         raise InvalidInput(f"重点检查、专项检查事项（{'、'.join(needs_lead)}）须记录线索来源（无线索不检查）",
                            fields={"lead": "必填"})
+    # A key or special plan rests on a lead recorded on the platform, named by its reference.
+    record = plan_lead(session, actor.department, lead, clock.today()) if needs_lead else None
+    if record is not None:
+        lead = lead_text(record)
     if officers_needed < 2:
         raise InvalidInput("每项入企检查至少需要两名执法人员", fields={"officers_needed": "至少 2 人"})
     if campaign is not None:
         _check_campaign(campaign, period_start, period_end)
     exception, evidence = _check_quiet_exception(quiet_exception, quiet_exception_evidence)
     pool = _check_officer_pool(session, actor, officer_pool or [], officers_needed)
+    if credit_ratios:
+        if ratios:
+            raise InvalidInput("按信用风险分类政策取比例时不能另设抽查比例", fields={"ratios": "与信用政策二选一"})
+        ratios = credit_policy()
+        if not ratios:
+            raise InvalidInput("本市尚未设定信用风险分类抽查比例（城市文件的 credit_ratios）",
+                               fields={"credit_ratios": "未设定"})
     clean_ratios = _check_ratios(ratios or {})
-    if clean_ratios:
-        check_ratio_bounds(items, clean_ratios)
     plan = InspectionPlan(
         department=actor.department, title=title.strip(), period_start=period_start, period_end=period_end,
-        status="draft", lead=(lead or "").strip() or None, created_by=actor, created_at=utcnow(), items=items,
+        status="draft", lead=(lead or "").strip() or None, lead_id=record.id if record else None, created_by=actor, created_at=utcnow(), items=items,
         ratios=clean_ratios, target_districts=check_jurisdiction(actor.department, target_districts or []),
         target_industries=list(dict.fromkeys(target_industries or [])),
         target_tags=list(dict.fromkeys(target_tags or [])), officer_pool=pool, officers_needed=officers_needed,
         series=(series or "").strip() or None, campaign=campaign, quiet_exception=exception,
         quiet_exception_evidence=evidence, on_site_reason=(on_site_reason or "").strip() or None,
-        weighting=weighting, notice_days=_check_notice(items, notice_days))
+        weighting=weighting, notice_days=_check_notice(items, notice_days),
+        ratio_source="credit_policy" if credit_ratios else "plan")
+    if clean_ratios:
+        plan.share = check_share(session, plan)
     session.add(plan)
     session.flush()
     append_event(session, actor, "plan.created", f"plan:{plan.id}",
                  {"department": actor.department.code, "title": plan.title,
                   "period": [period_start, period_end], "items": [f"{i.code}@{i.version}" for i in items],
-                  "ratios": plan.ratios, "campaign": campaign.id if campaign else None,
+                  "ratios": plan.ratios, "ratio_source": plan.ratio_source, "share": plan.share,
+                  "campaign": campaign.id if campaign else None,
                   "quiet_exception": exception, "on_site": plan.on_site, "on_site_reason": plan.on_site_reason,
-                  "weighting": weighting})
+                  "weighting": weighting, "lead": record.reference if record else None})
     return plan
 
 
@@ -151,20 +169,17 @@ def _check_notice(items, days: int | None) -> int | None:
     return days
 
 
-def check_ratio_bounds(items, ratios: dict[str, float]) -> None:
-    """Every credit class's ratio within each item's published bounds ("不低于3%", "不超过2%", "100%")."""
-    bad = {}
-    for item in items:
-        for credit_class in CREDIT_CLASSES:
-            ratio = float(ratios.get(credit_class, 0))
-            if item.ratio_min is not None and ratio < item.ratio_min - 1e-9:
-                bad.setdefault(item.code, f"事项 {item.code}「{item.name}」要求抽查比例{item.ratio_text}，"
-                                          f"{credit_class} 类为 {ratio * 100:g}%")
-            elif item.ratio_max is not None and ratio > item.ratio_max + 1e-9:
-                bad.setdefault(item.code, f"事项 {item.code}「{item.name}」要求抽查比例{item.ratio_text}，"
-                                          f"{credit_class} 类为 {ratio * 100:g}%")
+def check_share(session: Session, plan: InspectionPlan) -> dict:
+    """The plan's share of its pool against each item's published bound, which is on the whole pool
+    ("抽查比例为全年总体抽查比例"): the classes vary freely within it. Returns the share to record."""
+    with session.no_autoflush:   # a plan being created is not in the session yet
+        share = pool_share(session, plan, plan.ratios)
+    bad = {b["item"]: (f"事项 {b['item']}「{b['name']}」要求抽查比例{b['text']}（针对全部检查对象），"
+                       f"本计划各类比例合计为抽取池 {share['pool_size']} 家的 {share['share'] * 100:.2f}%")
+           for b in share["bounds"] if b["ok"] is False}
     if bad:
         raise InvalidInput("；".join(bad.values()), fields={"ratios": bad})
+    return share
 
 
 def _check_officer_pool(session: Session, actor: User, numbers: list[str], needed: int) -> list[str]:
@@ -198,7 +213,7 @@ def file_plan(session: Session, actor: User, plan: InspectionPlan) -> Inspection
     check_jurisdiction(plan.department, plan.target_districts)
     if not plan.ratios or not any(plan.ratios.values()):
         raise InvalidInput("备案前须设定至少一个信用风险分类的抽查比例", fields={"ratios": "必填"})
-    check_ratio_bounds(plan.items, plan.ratios)
+    plan.share = check_share(session, plan)
     if plan.weighting == "risk":
         model = session.scalar(queries.published_risk_model())
         if model is None:
@@ -216,7 +231,8 @@ def file_plan(session: Session, actor: User, plan: InspectionPlan) -> Inspection
     session.flush()
     append_event(session, actor, "plan.filed", f"plan:{plan.id}",
                  {"seed_commitment": plan.public_commitment,
-                  "campaign": plan.campaign_id, "ratios": plan.ratios, "weighting": plan.weighting,
+                  "campaign": plan.campaign_id, "ratios": plan.ratios, "ratio_source": plan.ratio_source,
+                  "share": plan.share, "weighting": plan.weighting,
                   "risk_model": plan.risk_model.version if plan.risk_model else None})
     return plan
 
@@ -256,7 +272,7 @@ def create_campaign(session: Session, actor: User, *, title: str, period_start: 
 def file_targeted_plan(session: Session, actor: User, department, *, title: str, item_codes: list[str], firms: list,
                        lead: str, period_start: dt.date, period_end: dt.date, on_site_reason: str | None = None,
                        quiet_exception: str | None = None, quiet_exception_evidence: str | None = None,
-                       kind: str = "lead") -> InspectionPlan:
+                       kind: str = "lead", lead_record=None) -> InspectionPlan:
     """A targeted plan (定向检查): its firms come from a recorded lead (a complaint, a referral, an off-site
     check escalated to an on-site one), not from a draw. It passes the same gates as any plan (items
     published and the department's, firms in its jurisdiction, a lead) and is filed with its tasks at once,
@@ -266,6 +282,10 @@ def file_targeted_plan(session: Session, actor: User, department, *, title: str,
     if period_end < period_start:
         raise InvalidInput("计划结束日期早于开始日期", fields={"period_end": "早于开始日期"})
     items = require_items(session, item_codes, department=department, on=period_start)
+    needs_lead = [i.code for i in items if i.method in LEAD_METHODS]
+    if needs_lead and lead_record is None:
+        raise InvalidInput(f"重点检查、专项检查事项（{'、'.join(needs_lead)}）须依据平台登记的线索（无线索不检查）",
+                           fields={"lead": "未登记"})
     jurisdiction = {d.id for d in department.districts}
     outside = [f for f in firms if f.district_id not in jurisdiction]
     if outside:
@@ -274,7 +294,8 @@ def file_targeted_plan(session: Session, actor: User, department, *, title: str,
     exception, evidence = _check_quiet_exception(quiet_exception, quiet_exception_evidence)
     now = utcnow()
     plan = InspectionPlan(department=department, title=title.strip(), period_start=period_start, period_end=period_end,
-                          status="drawn", selection="targeted", lead=lead.strip(), created_by=actor, created_at=now,
+                          status="drawn", selection="targeted", lead=lead.strip(),
+                          lead_id=lead_record.id if lead_record is not None else None, created_by=actor, created_at=now,
                           items=items, ratios={}, target_districts=[], target_industries=[], target_tags=[],
                           officer_pool=[], officers_needed=2, on_site_reason=(on_site_reason or "").strip() or None,
                           quiet_exception=exception, quiet_exception_evidence=evidence)
@@ -289,6 +310,7 @@ def file_targeted_plan(session: Session, actor: User, department, *, title: str,
     session.flush()
     append_event(session, actor, "plan.targeted", f"plan:{plan.id}",
                  {"department": department.code, "title": plan.title, "kind": kind, "lead": plan.lead,
+                  "lead_reference": lead_record.reference if lead_record is not None else None,
                   "period": [period_start, period_end], "items": [f"{i.code}@{i.version}" for i in items],
                   "firms": [f.uscc for f in firms], "on_site": plan.on_site, "seed_commitment": plan.seed_commitment})
     return plan

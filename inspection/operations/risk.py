@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from .. import risk
 from ..errors import InvalidInput, InvalidState, NotPermitted
 from ..models import (
-    LEAD_KINDS,
     CatalogueItem,
     Department,
     Finding,
@@ -29,6 +28,7 @@ from ..models import (
     Visit,
     VisitEntry,
 )
+from . import door
 from .entries import local_today
 from .events import append_event, utcnow
 
@@ -235,21 +235,7 @@ def fresh_model(session: Session, max_age_days: int, now: dt.datetime | None = N
 
 
 def record_lead(session: Session, actor: User, firm: Firm, *, kind: str, received_on: dt.date, reference: str,
-                summary: str = "") -> FirmLead:
-    """A complaint about a firm or a lead referred to the department (投诉举报、移送线索)."""
-    if actor.role != "department":
-        raise NotPermitted("只有执法部门可以登记投诉举报和线索")
-    if kind not in LEAD_KINDS:
-        raise InvalidInput("线索类型应为 complaint（投诉举报）、referral（移送、转办线索）或 accident（事故报告）",
-                           fields={"kind": "取值无效"})
-    if not reference.strip():
-        raise InvalidInput("须填写投诉或线索编号", fields={"reference": "必填"})
-    if received_on > local_today(utcnow()):
-        raise InvalidInput("收到日期不能晚于今天", fields={"received_on": "晚于今天"})
-    lead = FirmLead(firm_id=firm.id, department_id=actor.department_id, kind=kind, received_on=received_on,
-                    reference=reference.strip(), summary=summary.strip(), recorded_by_id=actor.id, recorded_at=utcnow())
-    session.add(lead)
-    session.flush()
-    append_event(session, actor, "lead.recorded", f"firm:{firm.uscc}",
-                 {"kind": kind, "received_on": received_on, "reference": lead.reference})
-    return lead
+                summary: str = "", source: str = "") -> FirmLead:
+    """A complaint about a firm or a lead referred to the department (投诉举报、移送线索): see ``door.record_lead``."""
+    return door.record_lead(session, actor, firm, kind=kind, received_on=received_on, reference=reference,
+                            summary=summary, source=source)

@@ -2,7 +2,11 @@
 import re
 
 import pytest
+from sqlalchemy import select
 
+from inspection.models import Firm
+from inspection.operations.entries import local_today
+from inspection.operations.events import utcnow
 from tests.approvals import approve_on
 
 pytestmark = pytest.mark.browser
@@ -39,7 +43,19 @@ def test_enterprise_on_a_phone_sees_its_firm_and_not_others(phone, live_server, 
 
 
 def test_department_files_a_draft_plan_through_the_form(page, live_app, live_server, sign_in, shot):
+    with live_app.extensions["db_factory"]() as session:
+        uscc = session.scalars(select(Firm.uscc).where(Firm.district.has(code="370502")).order_by(Firm.uscc)).first()
     sign_in(page, "market")
+    # A key item rests on a lead recorded on the platform first (无线索不检查).
+    page.goto(f"{live_server}/firms/{uscc}")
+    page.select_option("#lead-kind", "assignment")
+    page.fill("#lead-reference", "东市监督〔2026〕21号")
+    page.fill("#lead-source", "山东省市场监督管理局")
+    page.fill("#lead-received", local_today(utcnow()).isoformat())
+    page.fill("#lead-summary", "部署开展电梯等特种设备安全专项检查")
+    page.click("#lead button[type=submit]")
+    assert "已登记" in page.locator(".alert.success").inner_text()
+    page.goto(live_server)
     page.click("text=编制计划 >> nth=0")
     page.fill("#title", "2026年第二季度食品生产企业双随机抽查")
     page.fill("#period_start", "2026-04-01")
@@ -50,7 +66,10 @@ def test_department_files_a_draft_plan_through_the_form(page, live_app, live_ser
     page.click("main button[type=submit]")
     assert "无线索不检查" in page.locator(".alert.error").inner_text()
     shot(page, "plan-form-needs-lead")
-    page.fill("#lead", "12345热线投诉 TS2026-0412")
+    page.fill("#lead", "x")
+    page.click("main button[type=submit]")
+    assert "「x」不是" in page.locator(".alert.error").inner_text()
+    page.fill("#lead", "东市监督〔2026〕21号")
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r".*/plans/\d+$"))
     assert "已保存为草稿" in page.locator(".alert.success").inner_text()

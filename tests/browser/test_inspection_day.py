@@ -12,6 +12,7 @@ from inspection.operations.accounts import create_user
 from inspection.operations.entries import firm_token, local_today
 from inspection.operations.events import utcnow
 from tests.approvals import approve_on
+from tests.browser.steps import leave, record_item_compliant
 
 pytestmark = pytest.mark.browser
 
@@ -74,15 +75,11 @@ def test_a_day_of_inspection(browser, page, phones, live_app, live_server, sign_
     assert firm.locator(".officer").count() == 2 and "SC-003" in firm.content()
     shot(firm, "day-3-firm-verifies-code")
 
-    form = second.locator("form#item-SC-003")
-    for choice in form.locator("input[type=radio][value=compliant]").all():
-        choice.check()
-    form.locator("select[name=outcome]").select_option("no_problem")
-    form.locator("button[type=submit]").click()
-    assert "检查结果已保存" in second.locator(".alert.success").inner_text()
+    record_item_compliant(second, "SC-003")
     shot(second, "day-4-findings")
-    second.click("text=扫码离开，结束本次检查")
-    assert re.search(r"历时 \d+ 分钟", second.locator(".alert.success").inner_text())
+    question, answer = leave(second)
+    assert "本次检查随之结束" in question                      # the phone asks before the department leaves
+    assert re.search(r"历时 \d+ 分钟", answer) and "本次检查已结束" in answer
 
     sign_in(firm, firm_username)
     firm.click("text=本企业")

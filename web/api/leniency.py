@@ -7,7 +7,7 @@ import json
 from flask import abort
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import fields
+from marshmallow import fields, post_load
 
 from inspection import queries
 from inspection.operations.leniency import publish_list
@@ -26,7 +26,24 @@ class LeniencyListInSchema(BaseSchema):
     title = Str(required=True, validate=length(2, 200))
     effective_from = Day(required=True)
     effective_to = Day(allow_none=True)
-    entries = fields.List(fields.Dict(), required=True)
+    first_offence_years = fields.Integer(metadata={"description": "首违认定期限（年），默认 1"})
+    entries = fields.List(fields.Dict(), load_default=None,
+                          metadata={"description": "条目；也可按四张清单分列 no_penalty、reduced、lighter、heavier"})
+    no_penalty = fields.List(fields.Dict())
+    reduced = fields.List(fields.Dict())
+    lighter = fields.List(fields.Dict())
+    heavier = fields.List(fields.Dict())
+    # The same, under the headings the lists are published with.
+    no_penalty_cn = fields.List(fields.Dict(), data_key="不予处罚清单")
+    reduced_cn = fields.List(fields.Dict(), data_key="减轻处罚清单")
+    lighter_cn = fields.List(fields.Dict(), data_key="从轻处罚清单")
+    heavier_cn = fields.List(fields.Dict(), data_key="从重处罚清单")
+    first_offence_years_cn = fields.Integer(data_key="首违认定期限（年）")
+
+    @post_load
+    def published_headings(self, data, **kwargs):
+        """Keep the published headings as the list file has them (the operation reads both)."""
+        return {self.fields[k].data_key if k.endswith("_cn") else k: v for k, v in data.items()}
 
 
 def _summary(row) -> dict:
@@ -37,9 +54,12 @@ def _summary(row) -> dict:
 
 
 def _detail(row) -> dict:
-    return {**_summary(row), "entries": [
-        {"item": e.item.code, "point": e.point.position, "point_text": e.point.text, "treatment": e.treatment,
-         "conditions": e.conditions, "basis": e.basis, "guidance": e.guidance} for e in row.entries]}
+    return {**_summary(row), "first_offence_months": row.lookback_months, "entries": [
+        {"item": e.item.code if e.item else None, "point": e.point.position if e.point else None,
+         "point_text": e.point.text if e.point else None, "treatment": e.treatment, "conditions": e.conditions,
+         "basis": e.basis, "guidance": e.guidance, "code": e.code, "offence": e.offence, "legal_basis": e.legal_basis,
+         "penalty_basis": e.penalty_basis, "conditions_text": e.conditions_text, "fine_min": e.fine_min,
+         "fine_max": e.fine_max} for e in row.entries]}
 
 
 @blp.get("/public/leniency-lists")

@@ -55,7 +55,8 @@ def new_plan(body):
                        quiet_exception=body.get("quiet_exception"),
                        quiet_exception_evidence=body.get("quiet_exception_evidence"),
                        officer_pool=body["officer_pool"], on_site_reason=body.get("on_site_reason"),
-                       weighting=body["weighting"], notice_days=body.get("notice_days"))
+                       weighting=body["weighting"], notice_days=body.get("notice_days"),
+                       credit_ratios=body["credit_ratios"])
 
 
 @blp.get("/plans/<int:plan_id>")

@@ -9,7 +9,8 @@ from marshmallow import fields
 from sqlalchemy import select
 
 from inspection import queries
-from inspection.models import RiskModel
+from inspection.models import LEAD_KINDS, RiskModel
+from inspection.operations.door import import_hotline
 from inspection.operations.risk import queue_training, record_lead
 from inspection.permissions import can_view_firm
 
@@ -24,10 +25,24 @@ blp = Blueprint("api_risk", __name__, description="预警模型与投诉举报�
 
 
 class LeadInSchema(BaseSchema):
-    kind = Str(required=True, validate=one_of(["complaint", "referral", "accident"]))
+    kind = Str(required=True, validate=one_of(list(LEAD_KINDS)),
+               metadata={"description": "线索来源：complaint 12345 热线投诉举报, referral 移送, accident 事故报告, "
+                                        "hazard 隐患报告, assignment 督办交办, platform 平台发现"})
     received_on = Day(required=True)
-    reference = Str(required=True, validate=length(1, 64))
+    reference = Str(required=True, validate=length(1, 64), metadata={"description": "来源渠道的编号（工单号、文号）"})
     summary = Str(load_default="", validate=length(max_=1000))
+    source = Str(load_default="", validate=length(max_=100), metadata={"description": "线索来自哪里（移送机关等）"})
+
+
+class HotlineRecordSchema(BaseSchema):
+    hotline_no = Str(required=True, validate=length(1, 64), metadata={"description": "12345 热线工单号"})
+    uscc = Str(required=True, validate=length(1, 18))
+    received_on = Day(required=True)
+    summary = Str(required=True, validate=length(max_=1000))
+
+
+class HotlineImportSchema(BaseSchema):
+    records = fields.List(fields.Nested(HotlineRecordSchema), required=True, validate=length(1, 5000))
 
 
 class RiskModelSchema(BaseSchema):
@@ -98,5 +113,21 @@ def lead(body, uscc: str):
     if firm is None:
         abort(404)
     row = record_lead(db(), current_user, firm, kind=body["kind"], received_on=body["received_on"],
-                      reference=body["reference"], summary=body["summary"])
-    return {"id": row.id, "kind": row.kind, "received_on": row.received_on.isoformat(), "reference": row.reference}
+                      reference=body["reference"], summary=body["summary"], source=body["source"])
+    return _lead(row)
+
+
+def _lead(row) -> dict:
+    return {"id": row.id, "kind": row.kind, "received_on": row.received_on.isoformat(), "reference": row.reference,
+            "source": row.source, "via": row.via}
+
+
+@blp.post("/leads/hotline")
+@roles_required("department")
+@blp.arguments(HotlineImportSchema)
+@blp.response(201)
+def hotline(body):
+    """12345 hotline work orders dispatched to the department, as the hotline sends them: every record is
+    checked first (firm, jurisdiction, work order number, content, date) and nothing is written on any error."""
+    rows = import_hotline(db(), current_user, current_user.department, body["records"])
+    return {"imported": len(rows), "leads": [_lead(r) for r in rows]}

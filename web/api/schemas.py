@@ -25,6 +25,7 @@ class DepartmentSchema(BaseSchema):
 class LegalBasisSchema(BaseSchema):
     law = Str()
     articles = Str()
+    text = Str(metadata={"description": "the citation as the list publishes it, where it was one text"})
 
 
 class PointSchema(BaseSchema):
@@ -52,6 +53,13 @@ class ItemSummarySchema(BaseSchema):
     status = Str()
     effective_from = Day()
     effective_to = Day(allow_none=True)
+    frequency_words = Str(allow_none=True, metadata={"description": "抽查频次 as the list publishes it"})
+    ratio_words = Str(allow_none=True, metadata={"description": "抽查比例 as the list publishes it"})
+    runs_min = Int(allow_none=True, metadata={"description": "the department's rounds of the check per period, at least"})
+    runs_max = Int(allow_none=True)
+    ratio_source = Str(metadata={"description": "item: the bounds above; plan: set by each plan; higher: by a higher level"})
+    ratio_options = fields.List(fields.Dict(), allow_none=True)
+    is_group = fields.Bool(metadata={"description": "a heading: plans name its sub-items"})
 
 
 class ItemSchema(ItemSummarySchema):
@@ -118,6 +126,9 @@ class PlanSchema(BaseSchema):
     lead = Str(allow_none=True)
     items = fields.Function(lambda p: [{"code": i.code, "version": i.version, "name": i.name} for i in p.items])
     ratios = fields.Dict()
+    ratio_source = Str(metadata={"description": "plan: set by the department; credit_policy: the city's credit policy"})
+    share = fields.Dict(allow_none=True, metadata={
+        "description": "pool by class, firms taken, overall share of the pool, and each item's bound beside it"})
     target_districts = StrList()
     target_industries = StrList()
     target_tags = StrList()

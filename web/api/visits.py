@@ -77,6 +77,8 @@ class OutcomeInSchema(BaseSchema):
     rectify_by = Day(load_default=None, allow_none=True)
     treatment = Str(load_default=None, allow_none=True, validate=one_of(["no_penalty", "reduced", "lighter", "heavier"]))
     fine_amount = Int(load_default=None, allow_none=True, validate=between(0, 10**10))
+    fine_reason = Str(load_default="", validate=length(0, 500),
+                      metadata={"description": "why a fine lies outside the discretion standard's range"})
 
 
 class LeniencyDecisionInSchema(BaseSchema):
@@ -159,8 +161,13 @@ def scan(body):
 @roles_required("inspector")
 @blp.response(200)
 def leave(visit_id: int):
-    entry = scan_out(db(), current_user, _team_visit(visit_id))
-    return {"visit": visit_id, "minutes": round((entry.left_at - entry.entered_at).total_seconds() / 60)}
+    """扫码离开: the inspector's department leaves its part of the visit; the visit ends when the last
+    department inside has left."""
+    visit = _team_visit(visit_id)
+    part = scan_out(db(), current_user, visit)
+    return {"visit": visit_id, "department": part.department.code,
+            "minutes": round((part.left_at - part.entered_at).total_seconds() / 60),
+            "visit_status": visit.status}
 
 
 @blp.get("/visits/<int:visit_id>/sheet")
@@ -205,9 +212,10 @@ def outcome(body, visit_id: int):
     row = record_outcome(db(), current_user, _team_visit(visit_id), body["task"], body["item"], body["outcome"],
                          body.get("rectify_by"),
                          publish_within=current_app.config["PUBLISH_WORKING_DAYS"],
-                         treatment=body.get("treatment"), fine_amount=body.get("fine_amount"))
+                         treatment=body.get("treatment"), fine_amount=body.get("fine_amount"),
+                         fine_reason=body["fine_reason"])
     return {"id": row.id, "outcome": row.outcome, "publish_due": row.publish_due.isoformat(),
-            "treatment": row.treatment, "fine_amount": row.fine_amount}
+            "treatment": row.treatment, "fine_amount": row.fine_amount, "fine_reason": row.fine_reason}
 
 
 @blp.post("/visits/<int:visit_id>/publish")
@@ -236,7 +244,7 @@ def evaluation(body, visit_id: int):
 def verify(code: str):
     """亮码检查: anyone (the firm, without login) checks an inspection code."""
     state, visit = verify_code(db(), code, _secret())
-    return verification(state, visit)
+    return verification(db(), state, visit)
 
 
 @blp.get("/firms/<uscc>/visits")

@@ -27,6 +27,7 @@ COMMANDS = (
     draws.verify_draw_command,
     schedule.schedule_group,
     risk.risk_group,
+    risk.import_hotline_command,
     catalogue.leniency_group,
     log.log_head_command,
     oversight.audit_command,

@@ -28,7 +28,9 @@ def load_catalogue_command(file: Path, draft: bool):
     result = load_catalogue_file(db(), None, file, publish=not draft)
     labels = {"published": "已发布", "draft": "已载入为草稿", "unchanged": "内容未变，无需更改"}
     click.echo(f"清单 {result.version}：{labels[result.status]}，事项 {result.items} 项"
-               + (f"，撤销旧版事项 {result.revoked} 项" if result.revoked else ""))
+               + (f"，较上一版新增 {result.added} 项、修改 {result.changed} 项" if result.status == "published" else "")
+               + (f"，撤销旧版事项 {result.revoked} 项（{'、'.join(result.removed)}）" if result.revoked else "")
+               + (f"，依据被撤销事项的 {result.plans_ended} 个在办计划已终止" if result.plans_ended else ""))
 
 
 @click.command("export-catalogue")

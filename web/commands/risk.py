@@ -1,15 +1,18 @@
 """The risk model: the ``risk`` group (train, show)."""
 from __future__ import annotations
 
+import csv
 import sys
+from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from tqdm import tqdm
 
 from inspection import queries, risk
 from inspection.models import Department
+from inspection.operations.door import import_hotline
 from inspection.operations.risk import fresh_model, train
 
 from ..database import db
@@ -72,3 +75,26 @@ def risk_show_command(uscc: str):
         click.echo(f"  {names[row.department_id]}：{row.score * 100:.1f}%  主要因素：{factors}")
     if not rows:
         click.echo("  （没有相关部门的评分）")
+
+
+@click.command("import-hotline")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--department", "department_code", required=True, help="工单派发到的部门编码")
+@with_appcontext
+@transactional
+def import_hotline_command(file: Path, department_code: str):
+    """导入派发给部门的 12345 热线工单（CSV，UTF-8，表头 hotline_no,uscc,received_on,summary）作为线索；
+    任何一行有误则不导入任何工单。"""
+    require_schema()
+    department = db().scalar(select(Department).where(Department.code == department_code))
+    if department is None:
+        click.echo(f"错误：未知部门 {department_code}", err=True)
+        sys.exit(1)
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        click.echo(f"错误：无法读取 {file.name}（应为 UTF-8 编码的 CSV）：{exc}", err=True)
+        sys.exit(1)
+    leads = import_hotline(db(), None, department, rows)
+    click.echo(f"已导入 12345 热线工单 {len(leads)} 条（{department.name}）")

@@ -19,6 +19,7 @@ def catalogue():
     items = session.scalars(queries.published_items(department, method, text)).all()
     return render_template("catalogue/list.html", items=items, departments=session.scalars(queries.departments()).all(),
                            version=session.scalar(queries.current_version()), methods=METHOD_LABELS,
+                           versions=session.scalars(queries.publications()).all(),
                            selected={"department": department, "method": method, "q": text or ""})
 
 

@@ -107,7 +107,8 @@ def firm_lead(uscc: str):
     def record():
         received = parse_day(form.get("received_on", ""), "received_on", "收到日期")
         return record_lead(db(), current_user, firm, kind=form.get("kind", ""), received_on=received,
-                           reference=form.get("reference", ""), summary=form.get("summary", ""))
+                           reference=form.get("reference", ""), summary=form.get("summary", ""),
+                           source=form.get("source", ""))
     return attempt(record, lambda lead: f"线索 {lead.reference} 已登记：执法人员可凭此编号扫码入企",
                    url_for("views.firm", uscc=uscc) + "#lead")
 

@@ -18,6 +18,7 @@ from inspection.models import (
     CREDIT_CLASSES,
     Alert,
     Department,
+    DepartmentEntry,
     District,
     Firm,
     InspectionPlan,
@@ -166,12 +167,17 @@ def _drill_rows(scope: Scope, drill: Drill):
                           .options(selectinload(Visit.firm).selectinload(Firm.district),
                                    selectinload(Visit.tasks).selectinload(InspectionTask.plan)
                                    .selectinload(InspectionPlan.department))).all()
-    entries = {e.visit_id: e for e in db().scalars(select(VisitEntry).where(
-        VisitEntry.visit_id.in_([v.id for v in visits])))} if visits else {}
+    ids = [v.id for v in visits]
+    entries = {e.visit_id: e for e in db().scalars(select(VisitEntry).where(VisitEntry.visit_id.in_(ids)))} if visits else {}
+    present: dict[int, list[str]] = {}
+    if visits:   # only the departments that entered: one scheduled but never come is not credited
+        for part in db().scalars(select(DepartmentEntry).where(DepartmentEntry.visit_id.in_(ids))
+                                 .options(selectinload(DepartmentEntry.department))):
+            present.setdefault(part.visit_id, []).append(part.department.short_name)
     rows = []
     for visit in visits:
         entry = entries[visit.id]
-        rows.append({"visit": visit, "departments": "、".join(sorted({t.plan.department.short_name for t in visit.tasks})),
+        rows.append({"visit": visit, "departments": "、".join(sorted(present.get(visit.id, []))),
                      "minutes": round((entry.left_at - entry.entered_at).total_seconds() / 60) if entry.left_at else None})
     return rows
 

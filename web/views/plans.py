@@ -10,11 +10,13 @@ from sqlalchemy import select
 
 from checklists import queries as catalogue_queries
 from inspection import queries
+from inspection.calendar import credit_policy
 from inspection.errors import DomainError
 from inspection.models import WEIGHTING_LABELS, CampaignProposal, Firm, InspectionPlan
 from inspection.operations.campaigns import proposals_for, respond
 from inspection.operations.draws import EXCLUSION_LABELS, draw_plan
 from inspection.operations.plans import cancel_plan, create_plan, file_plan
+from inspection.operations.pool import share_text
 
 from ..auth import roles_required
 from ..database import db
@@ -35,9 +37,10 @@ def plans():
 
 def _form_context(**extra):
     session = db()
-    return {"items": session.scalars(catalogue_queries.published_items(current_user.department.code)).all(),
+    items = session.scalars(catalogue_queries.published_items(current_user.department.code)).all()
+    return {"items": [i for i in items if not i.is_group],
             "risk_model": session.scalar(queries.published_risk_model()), "weightings": WEIGHTING_LABELS,
-            "districts": current_user.department.districts, "classes": CLASSES,
+            "districts": current_user.department.districts, "classes": CLASSES, "credit_policy": credit_policy(),
             "industries": session.scalars(select(Firm.industry).distinct().order_by(Firm.industry)).all(),
             **extra}
 
@@ -54,11 +57,11 @@ def new_plan():
            "target_districts": form.getlist("target_districts"),
            "target_industries": form.getlist("target_industries"), "series": form.get("series") or None,
            "on_site_reason": form.get("on_site_reason") or None, "weighting": form.get("weighting") or "ratios",
-           "notice_days": form.get("notice_days") or None}
+           "notice_days": form.get("notice_days") or None, "credit_ratios": form.get("credit_ratios") == "1"}
     percents = {c: form.get(f"ratio_{c}", "").strip() for c in CLASSES}
     shown = {**raw, "ratios": percents}
     try:
-        ratios = {c: float(v) / 100 for c, v in percents.items() if v}
+        ratios = {} if raw["credit_ratios"] else {c: float(v) / 100 for c, v in percents.items() if v}
     except ValueError:
         return render_template("plans/new.html", form=shown, errors={"ratios": ["抽查比例应为 0 至 100 的数字"]},
                                **_form_context()), 422
@@ -69,7 +72,7 @@ def new_plan():
                            ratios=data["ratios"], target_districts=data["target_districts"],
                            target_industries=data["target_industries"], series=data.get("series"),
                            on_site_reason=data.get("on_site_reason"), weighting=data["weighting"],
-                           notice_days=data.get("notice_days"))
+                           notice_days=data.get("notice_days"), credit_ratios=data["credit_ratios"])
     except ValidationError as err:
         return render_template("plans/new.html", form=shown, errors=err.messages, **_form_context()), 422
     except DomainError as err:
@@ -108,7 +111,7 @@ def _detail(plan: InspectionPlan, status: int = 200):
                      for p in proposals_for(db(), plan)]
     approval = db().scalar(queries.latest_approval(plan.id))
     return render_template("plans/detail.html", plan=plan, summary=draw_summary(plan), proposals=proposals,
-                           approval=approval), status
+                           share=share_text(plan.share), approval=approval), status
 
 
 @bp.get("/plans/<int:plan_id>")

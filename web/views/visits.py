@@ -51,6 +51,7 @@ from inspection.operations.entries import (
     verify_code,
 )
 from inspection.operations.events import utcnow
+from inspection.operations.presence import department_part, own_scan_in
 from inspection.permissions import can_view_firm
 from inspection.short_codes import format_short_code
 
@@ -165,8 +166,12 @@ def visit(visit_id: int):
                          .order_by(Scan.at)).all()
     on_team = current_user.officer_id in {o.officer_id for o in visit.officers}
     prompt = prompt_for(db(), visit.firm, current_user.officer, visit.day, visit) if on_team else None
+    officer = current_user.officer
+    my_part = department_part(db(), visit, officer.department_id)
+    present = bool(on_team and my_part is not None and my_part.left_at is None and officer.certified_on(visit.day)
+                   and own_scan_in(db(), visit, officer.id) is not None)
     return render_template("visits/visit.html", visit=visit, sheet=visit_sheet(db(), visit, current_user),
-                           code=code, entry=entry, scans=scans, results=RESULT_LABELS, outcomes=OUTCOME_LABELS,
+                           my_part=my_part, present=present, code=code, entry=entry, scans=scans, results=RESULT_LABELS, outcomes=OUTCOME_LABELS,
                            treatments=TREATMENT_LABELS, prompt=prompt, lead_kinds=LEAD_KIND_LABELS,
                            lead=db().get(FirmLead, visit.lead_id) if visit.lead_id else None,
                            code_qr=qr_svg(url_for("views.verify", code=code, _external=True), "检查码") if code
@@ -224,7 +229,8 @@ def record_item(visit_id: int):
                 raise InvalidInput("罚没金额应为整数（元）", fields={"fine_amount": "应为整数（元）"})
             record_outcome(db(), current_user, visit, task.id, item.code, form["outcome"], rectify_by,
                            publish_within=current_app.config["PUBLISH_WORKING_DAYS"],
-                           treatment=form.get("treatment") or None, fine_amount=int(fine) if fine else None)
+                           treatment=form.get("treatment") or None, fine_amount=int(fine) if fine else None,
+                           fine_reason=form.get("fine_reason", ""))
     except DomainError as err:
         refused(err)
         return redirect(url_for("views.visit", visit_id=visit.id) + f"#item-{item_code}")
@@ -240,13 +246,14 @@ def record_item(visit_id: int):
 @roles_required("inspector")
 def leave(visit_id: int):
     visit = _team_visit(visit_id)
-    return attempt(lambda: scan_out(db(), current_user, visit),
-                   lambda entry: f"已扫码离开，本次检查历时 {_minutes(entry)} 分钟",
+    return attempt(lambda: scan_out(db(), current_user, visit), lambda part: _left_message(part, visit),
                    url_for("views.visit", visit_id=visit.id))
 
 
-def _minutes(entry: VisitEntry) -> int:
-    return round((entry.left_at - entry.entered_at).total_seconds() / 60)
+def _left_message(part, visit: Visit) -> str:
+    minutes = round((part.left_at - part.entered_at).total_seconds() / 60)
+    message = f"{part.department.short_name}已扫码离开，本部门检查历时 {minutes} 分钟"
+    return message + ("；本次检查已结束" if visit.status == "completed" else "；其他部门仍在检查中")
 
 
 # -- The firm --------------------------------------------------------------------------------------
@@ -316,7 +323,7 @@ def evaluate(visit_id: int):
 def verify(code: str):
     """亮码检查: the firm opens the code the officers show, without logging in."""
     state, visit = verify_code(db(), code, current_app.config["SECRET_KEY"])
-    return render_template("visits/verify.html", info=verification(state, visit))
+    return render_template("visits/verify.html", info=verification(db(), state, visit))
 
 
 @bp.get("/public/firms/<uscc>")

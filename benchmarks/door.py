@@ -1,0 +1,124 @@
+"""The cost of one request at the door, alone: SQL statements and milliseconds in process.
+
+    python -m benchmarks.door [--firms 600] [--visits 20] [--database-url sqlite:///...]
+
+A scratch SQLite file (or the database given) gets a small demo city and today's confirmed visits; each
+visit's two officers scan in through the API (the first scan waits for the partner, the second makes the
+department's entry), one officer opens the sheet, and the firm reads its record page and its record API.
+Printed per kind: median and p90 of statements and of milliseconds (Flask's test client, no network),
+next to the targets (scan-in within 12 statements and 12 ms, the record page within 6 statements and
+6 ms). Outside working hours the clock starts on the next working morning.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from sqlalchemy import event, select
+
+from core import clock
+from inspection.calendar import is_working_time, next_working_morning
+from inspection.demo.city import DEMO_PASSWORD, build_demo_city
+from inspection.demo.today import todays_visits
+from inspection.models import Firm, User
+from inspection.operations.accounts import create_user
+from web.app import create_app
+
+TARGETS = {"scan-in (waiting)": (12, 12), "scan-in (entry)": (12, 12), "record page": (6, 6), "record API": (6, 6)}
+
+
+class Counter:
+    def __init__(self, engine, show: bool = False):
+        self.n = 0
+        self.show = show
+        event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, _conn, _cursor, statement, *_args):
+        self.n += 1
+        if self.show:
+            print("   ", " ".join(statement.split())[:160])
+
+
+def _measure(counter: Counter, call, path: str, **kwargs) -> tuple[int, float, int]:
+    before = counter.n
+    started = time.perf_counter()
+    response = call(path, **kwargs)
+    return counter.n - before, (time.perf_counter() - started) * 1000, response.status_code
+
+
+def _sign_in(client, username: str) -> None:
+    client.delete("/api/v1/session")
+    response = client.post("/api/v1/session", json={"username": username, "password": DEMO_PASSWORD})
+    assert response.status_code == 200, response.get_json()
+    client.environ_base["HTTP_X_CSRFTOKEN"] = response.headers["X-CSRFToken"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--firms", type=int, default=600)
+    parser.add_argument("--visits", type=int, default=20)
+    parser.add_argument("--database-url")
+    parser.add_argument("--show", action="store_true", help="print the statements of the first visit's requests")
+    args = parser.parse_args()
+    local = clock.local_now()
+    if not is_working_time(local):
+        clock.start_at(clock.from_local(next_working_morning(local)))
+        print(f"clock set to {clock.local_now():%Y-%m-%d %H:%M} (local): {local:%Y-%m-%d %H:%M} is outside working hours")
+    folder = Path(tempfile.mkdtemp(prefix="door-bench-"))
+    url = args.database_url or f"sqlite:///{folder / 'door.db'}"
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "door-benchmark", "FILES_FOLDER": str(folder / "files"),
+                      "RATELIMIT_ENABLED": False, "TESTING": True})
+    from inspection.db import upgrade  # noqa: PLC0415 - after the app made its engine
+    upgrade(app.extensions["db_engine"])
+    print(f"building a demo city of {args.firms} firms in {url} ...", flush=True)
+    with app.extensions["db_factory"]() as session:
+        build_demo_city(session, seed=7, firms=args.firms, schedule_seconds=3, plans=False)
+        visits = todays_visits(session, ratio=0.5)[:args.visits]
+        firms = []
+        for visit in visits:
+            firm = session.scalar(select(Firm).where(Firm.uscc == visit.firm_uscc))
+            user = session.scalar(select(User).where(User.firm_id == firm.id)) or create_user(
+                session, None, username=f"bench-{firm.uscc}", password=DEMO_PASSWORD, role="enterprise",
+                display_name=firm.name, firm=firm)
+            firms.append((user.username, firm.uscc))
+        session.commit()
+    if not visits:
+        print("no visits today: nothing to measure")
+        return 1
+    counter = Counter(app.extensions["db_engine"], show=args.show)
+    client = app.test_client()
+    samples: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for visit, (firm_user, uscc) in zip(visits, firms):
+        for n, officer in enumerate(visit.officers[:2]):
+            _sign_in(client, officer)
+            if counter.show:
+                print(f"-- scan-in {n + 1}")
+            statements, ms, status = _measure(counter, client.post, "/api/v1/scans", json={"token": visit.token})
+            assert status == 200, status
+            samples["scan-in (waiting)" if n == 0 else "scan-in (entry)"].append((statements, ms))
+        statements, ms, status = _measure(counter, client.get, f"/visits/{visit.visit_id}")
+        samples["inspector's sheet page"].append((statements, ms))
+        _sign_in(client, firm_user)
+        for _ in range(3):
+            samples["record page"].append(_measure(counter, client.get, f"/firms/{uscc}")[:2])
+            samples["record API"].append(_measure(counter, client.get, f"/api/v1/firms/{uscc}/visits")[:2])
+        counter.show = False
+    print(f"{'request':<24}{'statements p50/p90':>20}{'ms p50/p90':>16}{'target':>16}")
+    for kind, rows in samples.items():
+        statements = sorted(s for s, _ in rows)
+        ms = sorted(m for _, m in rows)
+        p90 = max(0, int(len(rows) * 0.9) - 1)
+        target = TARGETS.get(kind)
+        print(f"{kind:<24}{statistics.median(statements):>10.0f} / {statements[p90]:<7}"
+              f"{statistics.median(ms):>8.1f} / {ms[p90]:<6.1f}"
+              f"{(f'{target[0]} st, {target[1]} ms' if target else ''):>16}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,218 @@
+"""Catalogue revisions that keep work going: an item keeps its identity across versions by code and
+department; only removed items end their plans; an identical re-publication changes nothing but the
+version; a filed plan whose item is revoked cannot draw, and says why."""
+import datetime as dt
+
+import yaml
+from sqlalchemy import func, select
+
+from checklists.models import CatalogueItem, CatalogueVersion
+from checklists.operations.publish import revoke_item
+from inspection.calendar import CITY_FILE
+from inspection.models import Alert, Event, InspectionPlan, InspectionTask, Visit
+from inspection.operations.alerts import refresh_alerts
+from inspection.operations.leniency import entries_for
+from tests.approvals import approve
+from tests.at_the_door import as_user, enter
+from tests.catalogue_files import valid, write
+
+LENIENCY_DIR = CITY_FILE.parent / "leniency"
+
+
+def exported(runner, tmp_path) -> dict:
+    out = tmp_path / "current.yaml"
+    result = runner.invoke(args=["export-catalogue", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return yaml.safe_load(out.read_text(encoding="utf-8"))
+
+
+def publish(runner, tmp_path, document: dict, name: str):
+    path = write(tmp_path, yaml.safe_dump(document, allow_unicode=True, sort_keys=False), name)
+    result = runner.invoke(args=["load-catalogue", str(path)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def item_of(document: dict, code: str) -> dict:
+    return next(i for i in document["items"] if i["code"] == code)
+
+
+def filed_plan(client, items, ratios=None, **extra) -> int:
+    body = client.post("/api/v1/plans", json={"title": "在办计划", "period_start": "2026-04-01",
+                                              "period_end": "2026-04-30", "items": items,
+                                              "ratios": ratios or {c: 0.5 for c in "ABCD"}, **extra})
+    assert body.status_code == 201, body.get_json()
+    plan_id = body.get_json()["id"]
+    assert client.post(f"/api/v1/plans/{plan_id}/file").status_code == 200
+    approve(client, plan_id)
+    return plan_id
+
+
+def test_identical_republish_changes_nothing_but_the_version(client, login, runner, tmp_path, visit_today,
+                                                             db_session):
+    document = exported(runner, tmp_path)
+    before_items = db_session.scalar(select(func.count()).select_from(CatalogueItem).where(
+        CatalogueItem.status == "published"))
+    previous, document["version"] = document["version"], "2026.9"
+    def snapshot():
+        db_session.expire_all()
+        return {model.__name__: db_session.scalar(select(func.count()).select_from(model))
+                for model in (InspectionPlan, InspectionTask, Visit, Alert)} | {
+            "open tasks": db_session.scalar(select(func.count()).select_from(InspectionTask).where(
+                InspectionTask.status != "cancelled"))}
+
+    before = snapshot()
+    output = publish(runner, tmp_path, document, "same.yaml")
+    assert "已发布" in output and "撤销" not in output
+    db_session.expire_all()
+    version = db_session.scalar(select(CatalogueVersion).where(CatalogueVersion.status == "published"))
+    assert version.version == "2026.9"
+    assert version.changes["added"] == [] and version.changes["changed"] == [] and version.changes["removed"] == []
+    assert version.changes["unchanged"] == before_items
+    assert snapshot() == before
+    assert db_session.get(Visit, visit_today["visit"].id).status == "confirmed"
+    # The next scan on the confirmed visit is accepted: the item is the same item.
+    first, second = enter(client, login, visit_today)
+    assert second["state"] == "entered", second
+    page = client.get("/catalogue").get_data(as_text=True)
+    assert f"较 {previous} 版：新增 0 项，修改 0 项，删除 0 项" in page
+
+
+def test_revision_keeps_changes_and_removes_items_while_plans_and_visits_are_under_way(
+        client, login, runner, tmp_path, visit_today, db_session):
+    login("market")
+    kept_plan = filed_plan(client, ["SC-001"])
+    removed_plan = filed_plan(client, ["SC-002"])
+    assert client.post(f"/api/v1/plans/{removed_plan}/draw").status_code == 200
+    client.delete("/api/v1/session")
+    document = exported(runner, tmp_path)
+    previous, document["version"] = document["version"], "2026.10"
+    changed = item_of(document, "SC-003")
+    old_points = [p["text"] for p in changed["checklist"]]
+    changed["checklist"] = changed["checklist"][1:] + [
+        {"text": "是否公示食品安全量化分级等级", "legal_basis": "《中华人民共和国食品安全法》第一百一十条",
+         "verify": "现场查看公示牌"}]
+    changed["name"] = changed["name"] + "（修订）"
+    document["items"] = [i for i in document["items"] if i["code"] != "SC-002"]
+    output = publish(runner, tmp_path, document, "revised.yaml")
+    assert "较上一版新增 0 项、修改 1 项" in output and "撤销旧版事项 1 项（SC-002）" in output
+    assert "个在办计划已终止" in output
+    db_session.expire_all()
+
+    version = db_session.scalar(select(CatalogueVersion).where(CatalogueVersion.version == "2026.10"))
+    assert [c["code"] for c in version.changes["changed"]] == ["SC-003"]
+    entry = version.changes["changed"][0]
+    assert set(entry["fields"]) == {"name", "checklist"}
+    mapping = entry["point_map"]
+    assert mapping["points"][0] == {"from": 1, "to": None, "text": old_points[0]}
+    assert [m["to"] for m in mapping["points"][1:]] == list(range(1, len(old_points)))
+    assert mapping["added"] == [len(old_points)]
+    assert [r["code"] for r in version.changes["removed"]] == ["SC-002"]
+
+    # The changed item's plan goes on: the confirmed visit's team scans in and records on its checklist.
+    first, second = enter(client, login, visit_today)
+    assert second["state"] == "entered", second
+    visit = db_session.get(Visit, visit_today["visit"].id)
+    task = visit.tasks[0]
+    point = task.plan.items[0].points[0]
+    response = client.post(f"/api/v1/visits/{visit.id}/findings",
+                           json={"task": task.id, "point": point.id, "result": "compliant"})
+    assert response.status_code in (200, 201), response.get_json()
+
+    # The kept item's filed plan still draws.
+    as_user(client, login, "market")
+    assert client.post(f"/api/v1/plans/{kept_plan}/draw").status_code == 200
+    page = client.get(f"/plans/{visit_today['plan']}").get_data(as_text=True)
+    assert "清单已发布新版本，本事项延续" in page
+    assert "已从清单撤销" in client.get(f"/plans/{removed_plan}").get_data(as_text=True)
+
+    # The removed item's plan has ended; its tasks are cancelled; the department's event and oversight's alert.
+    ended = db_session.get(InspectionPlan, removed_plan)
+    db_session.refresh(ended)
+    assert ended.status == "cancelled"
+    assert {t.status for t in ended.tasks} <= {"cancelled"}
+    event = db_session.scalar(select(Event).where(Event.kind == "plan.ended_by_catalogue",
+                                                  Event.subject == f"plan:{removed_plan}"))
+    assert event is not None and event.payload["items"] == ["SC-002"]
+    alert = db_session.scalar(select(Alert).where(Alert.rule == "item_removed"))
+    assert alert.department_id == ended.department_id and "SC-002" in alert.evidence["items"]
+
+    # The public catalogue shows what the publication changed.
+    page = client.get("/catalogue").get_data(as_text=True)
+    assert f"较 {previous} 版" in page and "SC-002" in page and "SC-003" in page and "检查要点" in page
+    assert client.get("/catalogue/SC-002").status_code == 200
+
+
+def test_filed_plan_whose_item_is_revoked_cannot_draw(client, login, db_session, counts):
+    login("market")
+    plan_id = filed_plan(client, ["SC-002"])
+    revoke_item(db_session, "SC-002", now=dt.datetime(2026, 3, 1))
+    db_session.commit()
+    before = counts()
+    response = client.post(f"/api/v1/plans/{plan_id}/draw")
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["error"] == "outside_catalogue"
+    assert "不能抽取" in body["message"] and "SC-002" in body["message"] and "撤销" in body["message"]
+    assert counts() == before
+    assert db_session.scalar(select(func.count()).select_from(InspectionTask).where(
+        InspectionTask.plan_id == plan_id)) == 0
+
+
+def test_demo_catalogue_stays_in_force_in_2027(client, login):
+    login("market")
+    response = client.post("/api/v1/plans", json={"title": "2027年食品生产抽查", "period_start": "2027-03-01",
+                                                  "period_end": "2027-03-31", "items": ["SC-001"],
+                                                  "ratios": {c: 0.1 for c in "ABCD"}})
+    assert response.status_code == 201, response.get_json()
+
+
+def test_a_lists_frequency_floor_is_the_departments_obligation(runner, tmp_path, db_session, client, login):
+    text = valid("T-floor").replace("effective_from: 2026-01-01", "effective_from: 2025-01-01") \
+        .replace("    frequency_cap: 1\n", "    frequency: 每年不少于1次\n", 1)
+    assert runner.invoke(args=["load-catalogue", str(write(tmp_path, text))]).exit_code == 0
+    refresh_alerts(db_session, today=dt.date(2026, 12, 2), since=dt.date(2025, 1, 1))
+    alerts = db_session.scalars(select(Alert).where(Alert.rule == "missed_runs")).all()
+    assert [a.key.split(":")[1] for a in alerts] == ["SC-901"]
+    assert alerts[0].evidence == {"item": "SC-901", "from": "2025-01-01", "to": "2025-12-31", "runs": 0,
+                                  "required": 1, "words": "每年不少于1次"}
+    assert "2025年事项 SC-901「测试食品生产检查」开展 0 次，少于清单规定的每年不少于1次" in alerts[0].title
+    page = client.get("/catalogue/SC-901").get_data(as_text=True)
+    assert "每年不少于1次" in page and "部门每年开展不少于 1 次" in page
+
+
+def test_leniency_entries_cover_the_same_point_in_a_new_version(runner, tmp_path, db_session):
+    listed = runner.invoke(args=["leniency", "load", str(LENIENCY_DIR / "market.yaml")])
+    assert listed.exit_code == 0, listed.output
+    document = exported(runner, tmp_path)
+    document["version"] = "2026.11"
+    publish(runner, tmp_path, document, "again.yaml")
+    db_session.expire_all()
+    item = db_session.scalar(select(CatalogueItem).where(CatalogueItem.code == "SC-003",
+                                                         CatalogueItem.status == "published"))
+    assert item.version == "2026.11"
+    point = item.points[1]
+    found = entries_for(db_session, item.department_id, [point.id], dt.date(2026, 12, 2))
+    assert found[point.id] and all(e.point.text == point.text and e.point_id != point.id for e in found[point.id])
+
+
+def test_a_version_published_ahead_of_its_date_leaves_the_current_one_in_force(client, login, runner, tmp_path,
+                                                                               db_session):
+    document = exported(runner, tmp_path)
+    document["version"], document["effective_from"] = "2027.1", "2027-01-01"
+    item = item_of(document, "SC-001")
+    item["effective_from"] = "2027-01-01"
+    item["name"] = "食品生产企业监督检查（2027年版）"
+    publish(runner, tmp_path, document, "next-year.yaml")
+    login("market")
+
+    def plan(start, end):
+        return client.post("/api/v1/plans", json={"title": "食品生产抽查", "period_start": start, "period_end": end,
+                                                  "items": ["SC-001"], "ratios": {c: 0.1 for c in "ABCD"}})
+
+    now = plan("2026-12-07", "2026-12-18")
+    assert now.status_code == 201, now.get_json()
+    assert now.get_json()["items"][0]["name"] == "食品生产企业监督检查"
+    later = plan("2027-02-01", "2027-02-26")
+    assert later.status_code == 201 and later.get_json()["items"][0]["version"] == "2027.1"
+    assert client.post(f"/api/v1/plans/{now.get_json()['id']}/file").status_code == 200
