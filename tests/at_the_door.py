@@ -11,6 +11,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from inspection.models import DepartmentEntry, InspectionTask, VisitEntry
+from inspection.operations.facts import refresh_visit_facts
+
 
 def as_user(client, login, username):
     client.delete("/api/v1/session")
@@ -52,3 +55,13 @@ def sync(client, login, username, records):
     response = client.post("/api/v1/offline/sync", json={"records": records})
     assert response.status_code == 200, response.get_json()
     return response.get_json()["results"]
+
+
+def join_visit(db_session, visit, plan):
+    """``plan``'s department joins ``visit``: its task on the visit, and its own entry with the visit's."""
+    entry = db_session.get(VisitEntry, visit.id)
+    db_session.add(InspectionTask(plan=plan, firm=visit.firm, status="done", on_site=True, window_start=visit.day,
+                                  window_end=visit.day, visit_id=visit.id))
+    db_session.add(DepartmentEntry(visit_id=visit.id, department_id=plan.department_id, entered_at=entry.entered_at,
+                                   left_at=entry.left_at))
+    refresh_visit_facts(db_session, visit)

@@ -1,5 +1,5 @@
-"""The dashboard's counts read ``EntryCount`` and the over-cap rule ``EntryItemCount`` and
-``EntryFirmCount``, kept in step with the entry facts by the operations that enter visits: every
+"""The dashboard's counts read ``EntryCount``, the over-cap rule ``EntryItemCount`` and
+``EntryFirmCount``, the uncombined-visits rule ``UncombinedPair``, all kept in step with the entry facts by the operations that enter visits: every
 figure equals the same count made directly from the facts, after each change and after the facts are
 rebuilt."""
 import datetime as dt
@@ -24,10 +24,19 @@ from inspection.models import (
     EntryFact,
     EntryFirmCount,
     EntryItemCount,
-    InspectionTask,
+    UncombinedPair,
     VisitEntry,
 )
-from inspection.operations.facts import count_firm_years, count_item_groups, rebuild_facts, refresh_visit_facts
+from inspection.operations.alerts import uncombined
+from inspection.operations.facts import (
+    PAIR_COLUMNS,
+    count_firm_years,
+    count_item_groups,
+    rebuild_facts,
+    refresh_visit_facts,
+    uncombined_pairs,
+)
+from tests.at_the_door import join_visit
 
 SCOPES = [Scope(2026), Scope(2025), Scope(2026, department="fire"), Scope(2026, district="370502"),
           Scope(2026, department="market", district="370502")]
@@ -86,6 +95,8 @@ def assert_in_step(db_session):
     assert sorted(map(tuple, db_session.execute(items))) == sorted(map(tuple, db_session.execute(count_item_groups())))
     firms = select(EntryFirmCount.firm_id, EntryFirmCount.year, EntryFirmCount.entries)
     assert sorted(map(tuple, db_session.execute(firms))) == sorted(map(tuple, db_session.execute(count_firm_years())))
+    pairs = select(*[getattr(UncombinedPair, name) for name in PAIR_COLUMNS])
+    assert sorted(map(tuple, db_session.execute(pairs))) == sorted(map(tuple, db_session.execute(uncombined_pairs())))
     for scope in SCOPES:
         assert dashboard_figures(db_session, scope) == direct_figures(db_session, scope), scope
 
@@ -96,13 +107,18 @@ def test_counts_follow_every_change_of_the_facts_and_a_rebuild(db_session, make_
     fire_visit = entered(b, department="fire", item="XF-002", day=dt.date(2026, 3, 10))
     entered(c, department="health", item="WJ-001", day=dt.date(2025, 11, 5))
     entered(b, department="market", day=dt.date(2026, 7, 1))
+    entered(b, department="health", item="WJ-001", day=dt.date(2026, 7, 20), window=(dt.date(2026, 7, 1),
+                                                                                   dt.date(2026, 7, 31)))
     assert_in_step(db_session)
+    # The rule reads the stored pairs; for another number of days it joins the facts: alike for 30.
+    found = list(uncombined(db_session, dt.date(2026, 1, 1)))
+    assert [key for key, *_ in found] == [f"uncombined:{first}:{second}" for first, second, *_ in db_session.execute(
+        uncombined_pairs(since_number=dt.date(2026, 1, 1).toordinal()).order_by("bucket_step", "first", "second"))]
+    assert len(found) == 1 and list(uncombined(db_session, dt.date(2026, 1, 1), days=10)) == []
 
     # Fire joins a's visit: the market row becomes a joint one, a fire row appears.
-    db_session.add(InspectionTask(plan=fire_visit.tasks[0].plan, firm=a, status="done", on_site=True,
-                                  window_start=joint.day, window_end=joint.day, visit_id=joint.id))
-    refresh_visit_facts(db_session, joint)
-    assert joint_share(db_session, Scope(2026)) == (1, 3)
+    join_visit(db_session, joint, fire_visit.tasks[0].plan)
+    assert joint_share(db_session, Scope(2026)) == (1, 4)
     assert_in_step(db_session)
 
     # Refreshing without a change changes nothing; a visit that loses its entry leaves the counts.

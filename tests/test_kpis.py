@@ -15,18 +15,8 @@ from inspection.kpis import (
     monthly_entries,
     publication_rate,
 )
-from inspection.models import DepartmentEntry, Evaluation, InspectionTask, ItemOutcome, ScheduleRun, User, VisitEntry
-from inspection.operations.facts import refresh_visit_facts
-
-
-def join_visit(db_session, visit, plan):
-    """``plan``'s department joins ``visit``: its task on the visit, and its own entry with the visit's."""
-    entry = db_session.get(VisitEntry, visit.id)
-    db_session.add(InspectionTask(plan=plan, firm=visit.firm, status="done", on_site=True, window_start=visit.day,
-                                  window_end=visit.day, visit_id=visit.id))
-    db_session.add(DepartmentEntry(visit_id=visit.id, department_id=plan.department_id, entered_at=entry.entered_at,
-                                   left_at=entry.left_at))
-    refresh_visit_facts(db_session, visit)
+from inspection.models import Evaluation, ItemOutcome, ScheduleRun, User
+from tests.at_the_door import join_visit
 
 
 def test_figures(db_session, make_firm, entered):

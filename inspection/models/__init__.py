@@ -76,6 +76,7 @@ from .oversight import (
     EntryFirmCount,
     EntryItemCount,
     EntryItemFact,
+    UncombinedPair,
 )
 from .plan import (
                     PLAN_STATUS_LABELS,
@@ -117,7 +118,7 @@ from .visit import (
 
 __all__ = ["APPROVAL_DECISIONS", "DOCUMENT_KIND_MARKS", "DOCUMENT_KINDS", "TASK_SOURCES", "Document",
            "DocumentCounter", "PlanApproval", "DocumentAcknowledgement", "RecordSignature", "OFFLINE_KINDS", "OFFLINE_STATUSES", "JoinInvitation", "OfficerDevice", "OfflineRecord", "RefusalReport",
-           "ScanPrompt", "EMERGENCY_KINDS", "VISIT_ORIGINS", "VISIT_ORIGIN_LABELS","OFFSITE_STATUSES", "OFFSITE_STATUS_LABELS", "FirmRecord", "OffsiteEvidence", "OffsiteRequest", "ALERT_RULES", "ALERT_STATUSES", "ALERT_STATUS_LABELS", "Alert", "ENTRY_COUNT_KEY", "EntryCount", "EntryFact", "EntryFirmCount", "EntryItemCount", "EntryItemFact", "COMPLAINTS", "COMPLAINT_LABELS", "OUTCOMES", "OUTCOME_LABELS", "RESULTS", "RESULT_LABELS", "EntryToken",
+           "ScanPrompt", "EMERGENCY_KINDS", "VISIT_ORIGINS", "VISIT_ORIGIN_LABELS","OFFSITE_STATUSES", "OFFSITE_STATUS_LABELS", "FirmRecord", "OffsiteEvidence", "OffsiteRequest", "ALERT_RULES", "ALERT_STATUSES", "ALERT_STATUS_LABELS", "Alert", "ENTRY_COUNT_KEY", "EntryCount", "EntryFact", "EntryFirmCount", "EntryItemCount", "EntryItemFact", "UncombinedPair", "COMPLAINTS", "COMPLAINT_LABELS", "OUTCOMES", "OUTCOME_LABELS", "RESULTS", "RESULT_LABELS", "EntryToken",
            "Evaluation", "Finding", "ItemOutcome", "Scan", "VisitEntry", "DepartmentEntry", "MissedPart",
            "Base", "CatalogueItem", "CatalogueVersion", "ChecklistPoint", "Department", "District", "Event",
            "EventHead", "CampaignProposal", "Draw", "Firm", "FirmTag", "InspectionPlan", "InspectionTask", "OfficerConflict", "QuietPeriod", "OFFICER_KINDS", "OFFICER_KIND_LABELS",

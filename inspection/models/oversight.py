@@ -103,9 +103,6 @@ class EntryFact(Base):
         # Entries per firm and year in firm order (over the total cap, entries per firm by class).
         Index("ix_entry_facts_firm_year", "year", "firm_id",
               postgresql_where=text("visit_row IS true"), sqlite_where=text("visit_row IS 1")),
-        # The uncombined-visits rule: the audit window's entries with all the columns it compares.
-        Index("ix_entry_facts_day_pairs", "day_number", "firm_id", "department_id", "visit_id", "window_start",
-              "window_end", "day"),
         Index("ix_entry_facts_under_staffed", "day_number",
               postgresql_where=text("visit_row IS true AND certified < 2"),
               sqlite_where=text("visit_row IS 1 AND certified < 2")),
@@ -164,6 +161,26 @@ class EntryFirmCount(Base):
     entries: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_entry_firm_counts_year_entries", "year", "entries"),)
+
+
+class UncombinedPair(Base):
+    """Two entered visits of one firm by different departments within ``UNCOMBINED_DAYS`` days whose
+    windows overlapped (the uncombined-visits rule's cases), found when either visit's facts are made:
+    the rule then reads the audit window's pairs, not a join of two years of entries."""
+
+    __tablename__ = "uncombined_pairs"
+
+    first_visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True)
+    second_visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"))
+    first_day: Mapped[dt.date] = mapped_column(Date)
+    second_day: Mapped[dt.date] = mapped_column(Date)
+    first_day_number: Mapped[int] = mapped_column(Integer)
+    bucket_step: Mapped[int] = mapped_column(Integer)    # 0: both in one bucket of UNCOMBINED_DAYS + 1 days, 1: the next
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))   # the second visit's first such department
+
+    __table_args__ = (Index("ix_uncombined_pairs_first_day_number", "first_day_number"),
+                      Index("ix_uncombined_pairs_second_visit_id", "second_visit_id"))
 
 
 class EntryItemFact(Base):

@@ -34,6 +34,7 @@ from ..models import (
     QuietPeriod,
     RefusalReport,
     Scan,
+    UncombinedPair,
     User,
     Visit,
     VisitEntry,
@@ -43,13 +44,13 @@ from .approvals import unapproved_entries
 from .bulk import copy_rows
 from .documents import numbering_gaps, unsigned_records
 from .events import append_event, utcnow
+from .facts import UNCOMBINED_DAYS, uncombined_pairs
 from .leads import LEAD_QUICK_USE, reference_problem
 from .leniency import fine_disparities, fines_outside_range, first_offence_conflicts
 from .plans import LEAD_METHODS
 from .presence import min_visit_minutes
 
 TOTAL_ENTRIES_CAP = 6        # entries into one firm a year, all departments together
-UNCOMBINED_DAYS = 30         # two departments entering within this many days could have come together
 PROFIT_GROWTH = 0.5          # cases or fines up by half on the same span of the year before (趋利性执法)...
 PROFIT_MIN_CASES = 10        # ...once there are this many cases
 PROFIT_MIN_FINES = 100_000   # ...or this many yuan of fines...
@@ -140,25 +141,21 @@ def absent_departments(session: Session, since: dt.date):
 def uncombined(session: Session, since: dt.date, days: int = UNCOMBINED_DAYS):
     """Two departments entering one firm within ``days`` days when their windows overlapped.
 
-    One join of the window's entries on the firm, read from an index that holds every column compared;
-    pairs come in the order of the buckets of ``days + 1`` days they fall in (the same bucket first,
-    then the next), then by visit."""
-    width = days + 1
-    a, b = aliased(EntryFact, name="a"), aliased(EntryFact, name="b")
-    gap = b.day_number - a.day_number
-    rows = session.execute(
-        select(a.visit_id, b.visit_id, a.firm_id, a.day, b.day, b.department_id)
-        .join(b, b.firm_id == a.firm_id)
-        .where(a.day_number >= since.toordinal(), b.day_number >= since.toordinal(), gap >= 0, gap <= days,
-               (gap > 0) | (a.visit_id < b.visit_id),
-               b.visit_id != a.visit_id,
-               b.department_id != a.department_id, a.window_start <= b.window_end, b.window_start <= a.window_end)
-        .order_by(b.day_number // width - a.day_number // width, a.visit_id, b.visit_id, b.department_id)).all()
-    pairs = set()
+    The pairs are found when a visit's facts are made (``UncombinedPair``): the rule reads the
+    window's; for another number of days it joins the window's entries on the firm. Pairs come in
+    the order of the buckets of ``days + 1`` days they fall in (the same bucket first, then the
+    next), then by visit."""
+    if days == UNCOMBINED_DAYS:
+        pairs = select(UncombinedPair.first_visit_id.label("first"), UncombinedPair.second_visit_id.label("second"),
+                       UncombinedPair.firm_id, UncombinedPair.first_day, UncombinedPair.second_day,
+                       UncombinedPair.department_id, UncombinedPair.bucket_step) \
+            .where(UncombinedPair.first_day_number >= since.toordinal()).subquery()
+    else:
+        pairs = uncombined_pairs(days, since_number=since.toordinal()).subquery()
+    rows = session.execute(select(pairs.c.first, pairs.c.second, pairs.c.firm_id, pairs.c.first_day,
+                                  pairs.c.second_day, pairs.c.department_id)
+                           .order_by(pairs.c.bucket_step, pairs.c.first, pairs.c.second)).all()
     for first, second, firm_id, day_a, day_b, department_id in rows:
-        if (first, second) in pairs:
-            continue
-        pairs.add((first, second))
         yield (f"uncombined:{first}:{second}", f"{day_a} 与 {day_b} 两个部门分别入企，时间窗重叠，本可联合检查",
                {"visits": [first, second], "days": [day_a.isoformat(), day_b.isoformat()]}, department_id, firm_id)
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from sqlalchemy import Integer, String, and_, case, cast, delete, func, insert, literal, select
+from sqlalchemy import Integer, Select, String, and_, case, cast, delete, func, insert, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import FunctionElement
 
 from ..models import (
@@ -28,6 +28,7 @@ from ..models import (
     InspectionTask,
     Officer,
     Scan,
+    UncombinedPair,
     Visit,
     VisitEntry,
     plan_items,
@@ -49,6 +50,41 @@ def _day_ordinal_default(element, compiler, **kw):
 @compiles(day_ordinal, "sqlite")
 def _day_ordinal_sqlite(element, compiler, **kw):
     return f"CAST(julianday({compiler.process(list(element.clauses)[0], **kw)}) - 1721424.5 AS INTEGER)"
+
+
+UNCOMBINED_DAYS = 30         # two departments entering within this many days could have come together
+
+
+def uncombined_pairs(days: int = UNCOMBINED_DAYS, *, step: int | None = None, visit: Visit | None = None,
+                     since_number: int | None = None) -> Select:
+    """Pairs of entered visits of one firm by different departments within ``days`` days whose windows
+    overlapped, one row each: first and second visit, firm, their days, the first's day number, the
+    step between their buckets of ``days + 1`` days (0 or 1) and the second's first such department.
+    ``step`` joins on equal buckets (a bulk count: the work grows with the entries, not with the square
+    of each firm's), ``visit`` keeps the pairs of one visit, ``since_number`` those from that day."""
+    width = days + 1
+    a, b = aliased(EntryFact, name="a"), aliased(EntryFact, name="b")
+    gap = b.day_number - a.day_number
+    on = b.firm_id == a.firm_id
+    if step is not None:
+        on = and_(on, b.day_number // width == a.day_number // width + step)
+    stmt = (select(a.visit_id.label("first"), b.visit_id.label("second"), a.firm_id, a.day.label("first_day"),
+                   b.day.label("second_day"), a.day_number.label("first_day_number"),
+                   (b.day_number // width - a.day_number // width).label("bucket_step"),
+                   func.min(b.department_id).label("department_id"))
+            .join(b, on)
+            .where(gap >= 0, gap <= days, (gap > 0) | (a.visit_id < b.visit_id), b.visit_id != a.visit_id,
+                   b.department_id != a.department_id, a.window_start <= b.window_end, b.window_start <= a.window_end)
+            .group_by(a.visit_id, b.visit_id, a.firm_id, a.day, b.day, a.day_number, b.day_number))
+    if visit is not None:
+        stmt = stmt.where(a.firm_id == visit.firm_id, or_(a.visit_id == visit.id, b.visit_id == visit.id))
+    if since_number is not None:
+        stmt = stmt.where(a.day_number >= since_number, b.day_number >= since_number)
+    return stmt
+
+
+PAIR_COLUMNS = ["first_visit_id", "second_visit_id", "firm_id", "first_day", "second_day", "first_day_number",
+                "bucket_step", "department_id"]
 
 
 def cap_period(period: str, year: int, month: int) -> str:
@@ -118,6 +154,9 @@ def refresh_visit_facts(session: Session, visit: Visit) -> None:
     ``EntryCount`` lose the old rows and gain the new, and the item groups and firm-years the visit was
     or is in are counted again."""
     session.flush()
+    # The firm's counts are counted again from its facts: refreshes of the same firm's visits take
+    # turns (PostgreSQL; SQLite has one writer), so that each counts the other's committed rows.
+    session.execute(select(Firm.id).where(Firm.id == visit.firm_id).with_for_update(key_share=True))
     before = _count_keys(session, visit.id)
     items, firm_years = _item_groups(session, visit.id), _firm_years(session, visit.id)
     _make_visit_facts(session, visit)
@@ -125,6 +164,9 @@ def refresh_visit_facts(session: Session, visit: Visit) -> None:
     delta.subtract(before)
     _add_counts(session, delta)
     _count_groups(session, items | _item_groups(session, visit.id), firm_years | _firm_years(session, visit.id))
+    session.execute(delete(UncombinedPair).where(or_(UncombinedPair.first_visit_id == visit.id,
+                                                     UncombinedPair.second_visit_id == visit.id)))
+    session.execute(insert(UncombinedPair).from_select(PAIR_COLUMNS, uncombined_pairs(visit=visit)))
 
 
 def _make_visit_facts(session: Session, visit: Visit) -> None:
@@ -187,6 +229,7 @@ def rebuild_facts(session: Session) -> tuple[int, int]:
     session.execute(delete(EntryCount))
     session.execute(delete(EntryItemCount))
     session.execute(delete(EntryFirmCount))
+    session.execute(delete(UncombinedPair))
     session.execute(delete(EntryItemFact))
     session.execute(delete(EntryFact))
     per_department = (select(InspectionTask.visit_id.label("visit_id"), InspectionPlan.department_id.label("department_id"),
@@ -195,6 +238,7 @@ def rebuild_facts(session: Session) -> tuple[int, int]:
                       .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
                       .join(DepartmentEntry, and_(DepartmentEntry.visit_id == InspectionTask.visit_id,
                                                   DepartmentEntry.department_id == InspectionPlan.department_id))
+                      .join(VisitEntry, VisitEntry.visit_id == InspectionTask.visit_id)
                       .group_by(InspectionTask.visit_id, InspectionPlan.department_id).subquery())
     per_visit = (select(per_department.c.visit_id, func.count().label("departments"),
                         func.min(per_department.c.department_id).label("first"))
@@ -233,6 +277,7 @@ def rebuild_facts(session: Session) -> tuple[int, int]:
                  .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
                  .join(DepartmentEntry, and_(DepartmentEntry.visit_id == InspectionTask.visit_id,
                                              DepartmentEntry.department_id == InspectionPlan.department_id))
+                 .join(VisitEntry, VisitEntry.visit_id == InspectionTask.visit_id)
                  .join(plan_items, plan_items.c.plan_id == InspectionPlan.id)
                  .join(CatalogueItem, and_(CatalogueItem.id == plan_items.c.item_id))
                  .group_by(InspectionTask.visit_id, CatalogueItem.code))
@@ -241,6 +286,8 @@ def rebuild_facts(session: Session) -> tuple[int, int]:
     session.execute(insert(EntryItemCount).from_select(
         ["firm_id", "item_code", "period", "year", "entries", "frequency_cap", "department_id"], count_item_groups()))
     session.execute(insert(EntryFirmCount).from_select(["firm_id", "year", "entries"], count_firm_years()))
+    for step in (0, 1):
+        session.execute(insert(UncombinedPair).from_select(PAIR_COLUMNS, uncombined_pairs(step=step)))
     session.flush()
     return (session.scalar(select(func.count()).select_from(EntryFact)),
             session.scalar(select(func.count()).select_from(EntryItemFact)))

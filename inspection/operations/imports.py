@@ -174,8 +174,6 @@ def import_firms(session: Session, actor, path: str | Path, progress: Progress |
     _stage_rows(session, stage, ((r.line, r.uscc, r.name, district_ids[r.district], r.industry, r.credit_class,
                                   r.address) for r in records), progress, total)
     _stage_rows(session, tag_stage, ((r.uscc, tag) for r in records for tag in r.tags), _no_progress, 0)
-    if connection.dialect.name == "postgresql":
-        connection.execute(text(f"ANALYZE {stage.name}, {tag_stage.name}"))
 
     progress("比对", 0, total)
     ours, theirs = _firm_tag_sets()

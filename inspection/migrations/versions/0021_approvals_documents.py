@@ -2,14 +2,14 @@
 and their counters, the firm's acknowledgements and the on-site record's signature
 
 Revision ID: 0021
-Revises: 0023
+Revises: 0023b
 Create Date: 2026-12-05 12:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0021'
-down_revision = '0023'
+down_revision = '0023b'
 branch_labels = None
 depends_on = None
 
