@@ -14,13 +14,13 @@ from ..calendar import add_working_days
 from ..errors import InvalidInput, InvalidState, NotPermitted
 from ..models import (
     TASK_SOURCES,
+    DepartmentEntry,
     InspectionPlan,
     InspectionTask,
     Officer,
     PlanApproval,
     User,
     Visit,
-    VisitEntry,
 )
 from .documents import APPROVALS_IN_FORCE_FROM, issue_approval_form
 from .events import append_event, utcnow
@@ -92,9 +92,10 @@ def approval_form(session: Session, plan: InspectionPlan) -> dict:
 
 
 def _entered(session: Session, plan: InspectionPlan) -> bool:
-    return session.scalar(select(func.count()).select_from(VisitEntry)
-                          .join(InspectionTask, InspectionTask.visit_id == VisitEntry.visit_id)
-                          .where(InspectionTask.plan_id == plan.id)) > 0
+    return session.scalar(select(func.count()).select_from(DepartmentEntry)
+                          .join(InspectionTask, InspectionTask.visit_id == DepartmentEntry.visit_id)
+                          .where(InspectionTask.plan_id == plan.id,
+                                 DepartmentEntry.department_id == plan.department_id)) > 0
 
 
 def _check_decidable(session: Session, plan: InspectionPlan) -> None:
@@ -181,11 +182,12 @@ def unapproved_entries(session: Session, today: dt.date, since: dt.date):
     """Entries under a plan without the responsible person's approval: a planned entry at once (it should
     have been approved before); an emergency or lead entry once its deadline for approval afterwards
     (:data:`AFTERWARDS_WORKING_DAYS` working days) has passed, or when it was approved after it."""
-    rows = session.execute(select(Visit.id, Visit.firm_id, Visit.origin, VisitEntry.entered_at, InspectionPlan.id,
+    rows = session.execute(select(Visit.id, Visit.firm_id, Visit.origin, DepartmentEntry.entered_at, InspectionPlan.id,
                                   InspectionPlan.title, InspectionPlan.department_id)
-                           .join(VisitEntry, VisitEntry.visit_id == Visit.id)
                            .join(InspectionTask, InspectionTask.visit_id == Visit.id)
                            .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+                           .join(DepartmentEntry, (DepartmentEntry.visit_id == Visit.id)
+                                 & (DepartmentEntry.department_id == InspectionPlan.department_id))
                            .where(Visit.day >= max(since, APPROVALS_IN_FORCE_FROM)).order_by(Visit.id, InspectionPlan.id)).all()
     approved = dict(session.execute(select(PlanApproval.plan_id, PlanApproval.decided_at)
                                     .where(PlanApproval.decision == "approved",

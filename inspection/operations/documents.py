@@ -29,19 +29,17 @@ from ..models import (
     EMERGENCY_KINDS,
     RESULT_LABELS,
     Department,
+    DepartmentEntry,
     Document,
     DocumentAcknowledgement,
     DocumentCounter,
     Finding,
-    InspectionPlan,
     InspectionTask,
     ItemOutcome,
     PlanApproval,
     RecordSignature,
-    Scan,
     User,
     Visit,
-    VisitEntry,
 )
 from ..pdf import PdfDocument, render
 from .events import append_event, utcnow
@@ -203,9 +201,9 @@ def issue_entry_notice(session: Session, visit: Visit, department: Department, *
     tasks = _department_tasks(visit, department)
     if corrects is None and (existing := _live(session, "notice", visit.id, department.id)) is not None:
         return existing
-    entry = session.get(VisitEntry, visit.id)
+    entry = session.get(DepartmentEntry, (visit.id, department.id))
     if entry is None:
-        raise InvalidState("尚未入企（本部门两名执法人员扫码后才开具检查通知书）", fields={"visit": visit.id})
+        raise InvalidState("本部门尚未入企（本部门两名执法人员扫码后才开具检查通知书）", fields={"visit": visit.id})
     firm = visit.firm
     officers = [o.officer for o in visit.officers if o.department_id == department.id]
     items = {i.code: i for t in tasks for i in t.plan.items}
@@ -239,20 +237,12 @@ def issue_entry_notice(session: Session, visit: Visit, department: Department, *
 
 
 def notify_entry(session: Session, visit: Visit) -> list[Document]:
-    """The inspection notice of every department that has entered the visit's firm: each department with two
-    of its officers, certified on the day, scanned in. Safe to call after any scan (a notice is issued once)."""
-    entry = session.get(VisitEntry, visit.id)
-    if entry is None:
-        return []
-    day = clock.local_day(entry.entered_at)
-    present: dict[int, set[int]] = {}
-    for scan in session.scalars(select(Scan).where(Scan.visit_id == visit.id, Scan.kind == "in",
-                                                   Scan.accepted.is_(True))):
-        if scan.officer.kind == "enforcement" and scan.officer.certified_on(day):
-            present.setdefault(scan.officer.department_id, set()).add(scan.officer_id)
+    """The inspection notice of every department that has entered the visit's firm (its part of the entry is
+    recorded: two of its certified officers scanned in). Safe to call after any scan (a notice is issued once)."""
+    entered = set(session.scalars(select(DepartmentEntry.department_id).where(DepartmentEntry.visit_id == visit.id)))
     departments = {t.plan.department_id: t.plan.department for t in visit.tasks}
     return [issue_entry_notice(session, visit, department) for department_id, department in sorted(departments.items())
-            if len(present.get(department_id, ())) >= 2]
+            if department_id in entered]
 
 
 # -- 行政检查结果告知书 ------------------------------------------------------------------------------
@@ -271,9 +261,9 @@ def issue_result_notice(session: Session, actor: User, visit: Visit, department:
     tasks = _department_tasks(visit, department)
     if corrects is None and (existing := _live(session, "result", visit.id, department.id)) is not None:
         return existing
-    entry = session.get(VisitEntry, visit.id)
+    entry = session.get(DepartmentEntry, (visit.id, department.id))
     if entry is None:
-        raise InvalidState("这次检查尚未入企，没有检查结果可以告知", fields={"visit": visit.id})
+        raise InvalidState("本部门这次检查尚未入企，没有检查结果可以告知", fields={"visit": visit.id})
     outcomes = session.scalars(select(ItemOutcome).where(ItemOutcome.visit_id == visit.id,
                                                          ItemOutcome.task_id.in_([t.id for t in tasks]))
                                .order_by(ItemOutcome.id)).all()
@@ -379,9 +369,9 @@ def sign_record(session: Session, actor: User, visit: Visit, *, signer_name: str
         raise NotPermitted("只有本次检查的执法人员可以制作现场检查记录")
     department = session.get(Department, actor.department_id)
     tasks = _department_tasks(visit, department)
-    entry = session.get(VisitEntry, visit.id)
+    entry = session.get(DepartmentEntry, (visit.id, department.id))
     if entry is None:
-        raise InvalidState("尚未入企，不能制作现场检查记录", fields={"visit": visit.id})
+        raise InvalidState("本部门尚未入企，不能制作现场检查记录", fields={"visit": visit.id})
     if _live(session, "record", visit.id, department.id) is not None:
         raise InvalidState("本部门这次检查的现场检查记录已经签署", fields={"visit": visit.id})
     findings = {(f.task_id, f.point_id): f for f in session.scalars(
@@ -456,13 +446,11 @@ RECORD_WORKING_DAYS = 1      # the signed on-site record is made by the working 
 def unsigned_records(session: Session, today, since):
     """Departments that entered and left a firm without a signed on-site record by the next working day."""
     from_day = max(since, APPROVALS_IN_FORCE_FROM)
-    rows = session.execute(select(Visit.id, Visit.firm_id, VisitEntry.left_at, Department.id, Department.name)
-                           .join(VisitEntry, VisitEntry.visit_id == Visit.id)
-                           .join(InspectionTask, InspectionTask.visit_id == Visit.id)
-                           .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
-                           .join(Department, Department.id == InspectionPlan.department_id)
-                           .where(VisitEntry.left_at.is_not(None), InspectionTask.on_site.is_(True),
-                                  Visit.day >= from_day).order_by(Visit.id)).all()
+    rows = session.execute(select(Visit.id, Visit.firm_id, DepartmentEntry.left_at, Department.id, Department.name)
+                           .join(DepartmentEntry, DepartmentEntry.visit_id == Visit.id)
+                           .join(Department, Department.id == DepartmentEntry.department_id)
+                           .where(DepartmentEntry.left_at.is_not(None), Visit.day >= from_day)
+                           .order_by(Visit.id, Department.id)).all()
     signed = set(session.execute(select(Document.visit_id, Document.department_id)
                                  .where(Document.kind == "record")).all())
     seen = set()

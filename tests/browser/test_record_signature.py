@@ -10,6 +10,7 @@ from sqlalchemy import select
 from inspection.models import (
     CatalogueItem,
     Department,
+    DepartmentEntry,
     District,
     Document,
     Firm,
@@ -57,6 +58,7 @@ def _entered_visit(session) -> tuple[int, str]:
         session.add(Scan(kind="in", firm_id=firm.id, officer_id=officer.id, visit_id=visit.id,
                          at=now - dt.timedelta(hours=1), accepted=True))
     session.add(VisitEntry(visit_id=visit.id, entered_at=now - dt.timedelta(hours=1), code_nonce="sign"))
+    session.add(DepartmentEntry(visit_id=visit.id, department_id=market.id, entered_at=now - dt.timedelta(hours=1)))
     session.flush()
     user = create_user(session, None, username="record-officer", password="demo1234", role="inspector",
                        display_name=team[0].name, officer=team[0])

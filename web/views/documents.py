@@ -11,12 +11,12 @@ from inspection.models import (
     RESULT_LABELS,
     TASK_SOURCES,
     Department,
+    DepartmentEntry,
     Document,
     Finding,
     InspectionPlan,
     PlanApproval,
     Visit,
-    VisitEntry,
 )
 from inspection.operations.approvals import approval_form, approval_of, approve_plan, pending_plans, refuse_plan
 from inspection.operations.documents import acknowledge_document, issue_result_notice, public_record, sign_record
@@ -102,7 +102,8 @@ def record(visit_id: int):
     signed = db().scalar(select(Document).where(Document.kind == "record", Document.visit_id == visit.id,
                                                 Document.department_id == current_user.department_id))
     return render_template("documents/record.html", visit=visit, tasks=tasks, findings=findings,
-                           results=RESULT_LABELS, signed=signed, entry=db().get(VisitEntry, visit.id))
+                           results=RESULT_LABELS, signed=signed,
+                           entry=db().get(DepartmentEntry, (visit.id, current_user.department_id)))
 
 
 @bp.post("/visits/<int:visit_id>/record")
