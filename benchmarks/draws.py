@@ -29,6 +29,7 @@ import yaml
 from sqlalchemy import select
 
 from inspection.db import make_engine, make_session_factory, upgrade
+from inspection.demo.approvals import approve_filed
 from inspection.demo.city import build_demo_city, catalogue_path
 from inspection.models import CatalogueItem, Department, User
 from inspection.operations.catalogue import load_catalogue_file
@@ -57,6 +58,7 @@ def department_plans(session, accounts, campaign=None):
         plan = create_plan(session, user, title=f"{user.department.short_name}二季度双随机抽查", period_start=QUARTER[0],
                            period_end=QUARTER[1], item_codes=list(codes), ratios=RATIOS, campaign=campaign)
         file_plan(session, user, plan)
+        approve_filed(session, plan)
         plans.append(plan)
     return plans
 
@@ -85,6 +87,7 @@ def rotation_repeats(session, user, item_code: str, rotate: bool) -> tuple[int, 
                            period_end=dt.date(year, 3, 31), item_codes=[item_code],
                            ratios={c: 0.10 for c in RATIOS}, series="rotation-bench" if rotate else None)
         file_plan(session, user, plan)
+        approve_filed(session, plan)
         selected = draw_plan(session, user, plan)[0].record["selected"]
         repeats += sum(code in seen for code in selected)
         drawn += len(selected)

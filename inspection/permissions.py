@@ -24,7 +24,21 @@ def can_list_firms(user: User) -> bool:
 def can_view_plan(user: User, plan: InspectionPlan) -> bool:
     if user.role in READ_ALL_ROLES:
         return True
-    return user.role in ("department", "inspector") and user.department_id == plan.department_id
+    return user.role in ("department", "department_head", "inspector") and user.department_id == plan.department_id
+
+
+FIRM_DOCUMENT_KINDS = ("notice", "record", "result")
+
+
+def can_view_document(user: User, document) -> bool:
+    """A document: the firm it was issued to (notices, records, results: not the internal approval form),
+    its department's officials, head and inspectors, oversight and admins. The public sees only its
+    verification page."""
+    if user.role in READ_ALL_ROLES:
+        return True
+    if user.role == "enterprise":
+        return document.firm_id is not None and user.firm_id == document.firm_id and document.kind in FIRM_DOCUMENT_KINDS
+    return user.role in ("department", "department_head", "inspector") and user.department_id == document.department_id
 
 
 def on_visit_team(user: User, visit: Visit) -> bool:

@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from .models import (
     District,
+    Document,
     Firm,
     FirmTag,
     InspectionPlan,
@@ -15,6 +16,7 @@ from .models import (
     LeniencyList,
     Officer,
     OffsiteRequest,
+    PlanApproval,
     RiskModel,
     RiskScore,
     User,
@@ -146,3 +148,31 @@ def firm_risk_scores(model_id: int, firm_id: int) -> Select:
 
 def risk_models(limit: int = 50) -> Select:
     return select(RiskModel).order_by(RiskModel.id.desc()).limit(limit)
+
+
+def documents_of_firm(firm_id: int):
+    """The documents issued to a firm (notices, records, results; each department's own approval forms
+    concern plans, not the firm), newest first."""
+    return (select(Document).where(Document.firm_id == firm_id, Document.kind != "approval")
+            .order_by(Document.id.desc()))
+
+
+def result_notices_of_plan(plan_id: int):
+    """The result notices issued under a plan, oldest first (a correction comes after what it corrects)."""
+    return select(Document).where(Document.plan_id == plan_id, Document.kind == "result").order_by(Document.id)
+
+
+def latest_approval(plan_id: int):
+    """The responsible person's latest decision on a plan (an approval is final; a refusal may be followed by one)."""
+    return select(PlanApproval).where(PlanApproval.plan_id == plan_id).order_by(PlanApproval.id.desc()).limit(1)
+
+
+def documents_for(user: User, limit: int = 500):
+    """The documents ``user`` may read, newest first: a firm its own (not the department's approval forms),
+    a department's officials, head and inspectors their department's, oversight and admins all."""
+    stmt = select(Document).order_by(Document.id.desc()).limit(limit)
+    if user.role == "enterprise":
+        return stmt.where(Document.firm_id == user.firm_id, Document.kind != "approval")
+    if user.role in ("oversight", "admin"):
+        return stmt
+    return stmt.where(Document.department_id == user.department_id)

@@ -42,6 +42,7 @@ from inspection.operations.accounts import create_user
 from inspection.operations.entries import firm_token
 from inspection.operations.facts import refresh_visit_facts
 from inspection.uscc import make_uscc
+from tests.approvals import approve
 from tests.at_the_door import Phone, as_user
 from tests.clients import CsrfClient
 from tests.clocks import door_open_day, to_door_open
@@ -264,6 +265,8 @@ def visit_today(client, login, db_session, door_open):
     assert plan.status_code == 201, plan.get_json()
     plan_id = plan.get_json()["id"]
     for action in ("file", "draw", "schedule", "confirm"):
+        if action == "draw":
+            approve(client, plan_id)
         response = client.post(f"/api/v1/plans/{plan_id}/{action}")
         assert response.status_code in (200, 202), response.get_json()
     client.delete("/api/v1/session")

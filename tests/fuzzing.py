@@ -8,6 +8,7 @@ import os
 from hypothesis import settings
 from sqlalchemy import func, select
 
+from inspection.demo.approvals import approve_filed
 from inspection.models import (
     Alert,
     CatalogueItem,
@@ -85,6 +86,7 @@ def build_world(session, entered) -> dict[str, list]:
                        period_end=year_end, item_codes=["SC-001"],
                        ratios={"A": 0.05, "B": 0.1, "C": 0.3, "D": 0.5})
     file_plan(session, market, plan)
+    approve_filed(session, plan)
     draw_plan(session, market, plan)
     draft = create_plan(session, market, title="食品销售抽查", period_start=today, period_end=year_end,
                         item_codes=["SC-003"], ratios={"B": 0.1})

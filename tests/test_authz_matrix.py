@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
 from inspection import risk
+from inspection.demo.approvals import approve_filed
 from inspection.demo.city import LENIENCY_FILES
 from inspection.models import (
     Alert,
@@ -34,6 +35,7 @@ from inspection.models import (
     VisitEntry,
     VisitOfficer,
 )
+from inspection.operations.documents import issue_result_notice
 from inspection.operations.draws import draw_plan
 from inspection.operations.entries import (
     evaluate_visit,
@@ -52,6 +54,7 @@ from inspection.operations.plans import (
     file_targeted_plan,
 )
 from tests.clocks import door_open_day
+from tests.signatures import signature_png
 from web.offsite_views import evidence_folder
 
 TODAY = door_open_day()
@@ -62,10 +65,11 @@ PERIOD = (TODAY + dt.timedelta(days=1), max(TODAY + dt.timedelta(days=1), min(TO
 ROLES = ("anonymous", "enterprise", "inspector", "department", "oversight", "admin")
 OK, RAN, LOGIN = "ok", "ran", "login"
 PDF = b"%PDF-1.7\n" + b"0" * 200
+SIGNATURE = signature_png()
 SECRET = "test-secret"
 # Path arguments that name an object someone owns: an endpoint with one of them is tried on both sides.
 OWNED = {"visit_id", "plan_id", "uscc", "request_id", "task_id", "outcome_id", "evidence_id", "campaign_id",
-         "certificate_no", "code"}
+         "certificate_no", "code", "document_id"}
 
 
 @dataclasses.dataclass
@@ -78,6 +82,7 @@ class Spec:
     body: Callable | None = None      # (world, side) -> keyword arguments of client.open
     sided: bool = False               # the body names an owned object
     fixed: bool = False               # owned-looking arguments that are not about ownership (a catalogue code)
+    head: object = None               # the department head's answer (market's head), when the endpoint concerns him
 
     def cases(self, rule) -> tuple[str, ...]:
         return ("own", "other") if self.sided or OWNED & set(rule.arguments) and not self.fixed else ("-",)
@@ -106,6 +111,8 @@ INSP_PAGE = (LOGIN, 403, OK, 403, 403, 403)
 ADMIN_API = (401, 403, 403, 403, 403, OK)
 ADMIN_PAGE = (LOGIN, 403, 403, 403, 403, OK)
 ANYONE = (OK,) * 6
+NOBODY_PAGE = (LOGIN, 403, 403, 403, 403, 403)   # of the six roles: the department head's own pages
+NOBODY_API = (401, 403, 403, 403, 403, 403)
 SIGNED_IN = (401, OK, OK, OK, OK, OK)
 SIGNED_IN_PAGE = (LOGIN, OK, OK, OK, OK, OK)
 MINE = (OK, 404)          # own object allowed, another's answers like a missing one
@@ -158,6 +165,7 @@ MATRIX: dict[str, Spec] = {
     "GET /verify/<code>": S(*ANYONE),
     "GET /verify": S(*ANYONE),
     "GET /protocols/<name>": S(*ANYONE, args=lambda w, s: {"name": "event-log"}),
+    "GET /d/<token>": S(*ANYONE, head=OK, args=lambda w, s: {"token": w[s]["doc_token"]}),
     # -- firms
     "GET /firms": S(LOGIN, 403, OK, OK, OK, OK),
     "GET /firms/<uscc>": S(LOGIN, MINE, OK, OK, OK, OK),
@@ -190,6 +198,18 @@ MATRIX: dict[str, Spec] = {
     "POST /visits/<int:visit_id>/publish": S(LOGIN, 403, 403, MINE, 403, 403,
                                              args=lambda w, s: {"visit_id": w[s]["done"]}),
     "GET /evaluations": S(*DEPT_PAGE),
+    # -- approvals (凡检查必审批) and documents (凡检查必通知)
+    "GET /approvals": S(*NOBODY_PAGE, head=OK),
+    "GET /approvals/<int:plan_id>": S(*NOBODY_PAGE, head=MINE, args=lambda w, s: {"plan_id": w[s]["filed"]}),
+    "POST /approvals/<int:plan_id>": S(*NOBODY_PAGE, head=MINE, args=lambda w, s: {"plan_id": w[s]["filed"]},
+                                       body=form_body(lambda w, s: {"decision": "approve", "task_source": "random"})),
+    "GET /documents": S(*SIGNED_IN_PAGE, head=OK),
+    "POST /documents/<int:document_id>/acknowledge": S(LOGIN, MINE, 403, 403, 403, 403, head=403),
+    "GET /visits/<int:visit_id>/record": S(LOGIN, 403, MINE, 403, 403, 403, head=403),
+    "POST /visits/<int:visit_id>/result-notice": S(LOGIN, 403, 403, MINE, 403, 403, head=403,
+                                                   args=lambda w, s: {"visit_id": w[s]["done"]}),
+    "POST /visits/<int:visit_id>/record": S(LOGIN, 403, MINE, 403, 403, 403, head=403, body=form_body(lambda w, s: {
+        "signer_name": "张三", "signature": "data:image/png;base64," + base64.b64encode(SIGNATURE).decode()})),
     # -- plans, schedules
     "GET /plans": S(*DEPT_PAGE),
     "GET /plans/new": S(*DEPT_PAGE),
@@ -272,6 +292,7 @@ MATRIX: dict[str, Spec] = {
     "GET /api/v1/public/leniency-lists/<int:list_id>": S(*ANYONE, args=lambda w, s: {"list_id": w["list"]}),
     "GET /api/v1/public/plans/<int:plan_id>/draw": S(*ANYONE, args=lambda w, s: {"plan_id": w[s]["drawn"]}),
     "GET /api/v1/verify/<code>": S(*ANYONE),
+    "GET /api/v1/public/documents/<token>": S(*ANYONE, head=OK, args=lambda w, s: {"token": w[s]["doc_token"]}),
     # -- firms
     "GET /api/v1/firms": S(*OFFICIALS_READ),
     "GET /api/v1/firms/<uscc>": S(401, MINE, OK, OK, OK, OK),
@@ -324,7 +345,7 @@ MATRIX: dict[str, Spec] = {
     "GET /api/v1/plans/<int:plan_id>": S(401, 404, MINE, MINE, OK, OK),
     "POST /api/v1/plans/<int:plan_id>/file": S(401, 403, 403, MINE, 403, 403),
     "POST /api/v1/plans/<int:plan_id>/draw": S(401, 403, 403, MINE, 403, 403,
-                                               args=lambda w, s: {"plan_id": w[s]["filed"]}),
+                                               args=lambda w, s: {"plan_id": w[s]["approved"]}),
     "POST /api/v1/plans/<int:plan_id>/cancel": S(401, 403, 403, MINE, 403, 403,
                                                  body=json_body(lambda w, s: {"reason": "计划调整"})),
     "GET /api/v1/plans/<int:plan_id>/campaign-proposals": S(401, 403, 403, MINE, OK, OK),
@@ -344,6 +365,22 @@ MATRIX: dict[str, Spec] = {
                                                 args=lambda w, s: {"plan_id": w[s]["visit_plan"]}),
     "GET /api/v1/schedule-runs/<int:run_id>": S(401, 403, 403, OK, OK, OK, args=lambda w, s: {"run_id": w["run"]}),
     "GET /api/v1/quiet-periods": S(*OFFICIALS_READ),
+    # -- approvals and documents
+    "GET /api/v1/plans/<int:plan_id>/approval-form": S(401, 403, 403, MINE, OK, OK, head=MINE),
+    "POST /api/v1/plans/<int:plan_id>/approval": S(*NOBODY_API, head=MINE, args=lambda w, s: {"plan_id": w[s]["filed"]},
+                                                   body=json_body(lambda w, s: {"task_source": "random"})),
+    "POST /api/v1/plans/<int:plan_id>/refusal": S(*NOBODY_API, head=MINE, args=lambda w, s: {"plan_id": w[s]["filed"]},
+                                                  body=json_body(lambda w, s: {"reason": "检查对象范围不清"})),
+    "GET /api/v1/documents": S(*SIGNED_IN, head=OK),
+    "GET /api/v1/documents/<int:document_id>": S(401, MINE, MINE, MINE, OK, OK, head=MINE),
+    "GET /api/v1/documents/<int:document_id>/pdf": S(401, MINE, MINE, MINE, OK, OK, head=MINE),
+    "POST /api/v1/documents/<int:document_id>/correction": S(401, 403, 403, MINE, 403, 403, head=403,
+                                                             body=json_body(lambda w, s: {"reason": "地址有误"})),
+    "POST /api/v1/visits/<int:visit_id>/record": S(401, 403, MINE, 403, 403, 403, head=403, body=json_body(
+        lambda w, s: {"signer_name": "张三", "signature": base64.b64encode(SIGNATURE).decode()})),
+    "POST /api/v1/documents/<int:document_id>/acknowledgement": S(401, MINE, 403, 403, 403, 403, head=403),
+    "POST /api/v1/visits/<int:visit_id>/result-notice": S(401, 403, 403, MINE, 403, 403, head=403,
+                                                          args=lambda w, s: {"visit_id": w[s]["done"]}),
     # A firm's quiet period is approved by a department (binding its own plans) or, binding every department,
     # by oversight with evidence; oversight and admins set city or district ones.
     "POST /api/v1/quiet-periods": S(401, 403, 403, OK, OK, 403, body=json_body(lambda w, s: {
@@ -384,7 +421,8 @@ MATRIX: dict[str, Spec] = {
 
 DEFAULT_ARGS = {"visit_id": "visit", "plan_id": "plan", "uscc": "uscc", "request_id": "request",
                 "task_id": "offsite_task", "outcome_id": "outcome", "evidence_id": "evidence",
-                "campaign_id": "campaign", "certificate_no": "certificate_no", "code": "code"}
+                "campaign_id": "campaign", "certificate_no": "certificate_no", "code": "code",
+                "document_id": "document"}
 
 
 def endpoint_keys(app) -> list[str]:
@@ -459,6 +497,7 @@ def _side(db_session, app, make_firm, make_user, entered, *, code, item, offsite
                              publish_within=20)
     done.status = "completed"
     db_session.get(VisitEntry, done.id).left_at = db_session.get(DepartmentEntry, (done.id, department.id)).left_at = utcnow()
+    result = issue_result_notice(db_session, dept_user, done, department)
 
     evaluated = visit()
     evaluated.status = "completed"
@@ -472,9 +511,14 @@ def _side(db_session, app, make_firm, make_user, entered, *, code, item, offsite
     filed = file_plan(db_session, dept_user, create_plan(
         db_session, dept_user, title=f"{code} 已备案计划", period_start=period[0], period_end=period[1],
         item_codes=[item], ratios={"A": 0.05, "B": 0.05, "C": 0.1, "D": 0.2}))
+    approved = file_plan(db_session, dept_user, create_plan(
+        db_session, dept_user, title=f"{code} 已批准计划", period_start=period[0], period_end=period[1],
+        item_codes=[item], ratios={"A": 0.05, "B": 0.05, "C": 0.1, "D": 0.2}))
+    approve_filed(db_session, approved)
     drawn = file_plan(db_session, dept_user, create_plan(
         db_session, dept_user, title=f"{code} 已抽取计划", period_start=period[0], period_end=period[1],
         item_codes=[item], ratios={"A": 0.02, "B": 0.02, "C": 0.02, "D": 0.02}))
+    approve_filed(db_session, drawn)
     draw_plan(db_session, dept_user, drawn)
     campaign = create_campaign(db_session, dept_user, title=f"{code} 联合抽查", period_start=period[0],
                                period_end=period[1])
@@ -499,12 +543,14 @@ def _side(db_session, app, make_firm, make_user, entered, *, code, item, offsite
         "department_id": department.id, "department_name": department.name, "item": item,
         "visit": running.id, "task": task.id, "point": points[0].id, "visit_plan": task.plan_id,
         "done": done.id, "outcome": outcome.id, "evaluated": evaluated.id, "evaluation_comment": comment,
-        "plan": draft.id, "filed": filed.id, "drawn": drawn.id, "campaign": campaign.id,
+        "plan": draft.id, "filed": filed.id, "approved": approved.id, "drawn": drawn.id, "campaign": campaign.id,
         "request": request.id, "request_point": request_point.id, "evidence": evidence.id,
         "offsite_task": unsent.tasks[0].id, "token": token,
         "code": inspection_code(running, db_session.get(VisitEntry, running.id), SECRET),
         "certificate_no": inspector.officer.certificate_no, "officer_name": inspector.officer.name,
-        "users": {"enterprise": enterprise.id, "inspector": inspector.id, "department": dept_user.id},
+        "document": result.id, "doc_token": result.verify_token,
+        "users": {"enterprise": enterprise.id, "inspector": inspector.id, "department": dept_user.id,
+                  "head": db_session.scalar(select(User.id).where(User.username == f"{code}-head"))},
     }
 
 
@@ -537,7 +583,7 @@ def world(app, db_session, make_firm, make_user, entered):
             "model": model.version, "list": listed.id,
             "principals": {"enterprise": a["users"]["enterprise"], "inspector": a["users"]["inspector"],
                            "department": a["users"]["department"], "oversight": users["oversight"],
-                           "admin": users["admin"]}}
+                           "admin": users["admin"], "head": a["users"]["head"]}}
 
 
 # -- running a case --------------------------------------------------------------------------------
@@ -602,7 +648,7 @@ class Case:
 
 
 def expected_for(spec: Spec, role: str, case: str):
-    value = spec.expect[ROLES.index(role)]
+    value = spec.head if role == "head" else spec.expect[ROLES.index(role)]
     if isinstance(value, tuple):
         assert case != "-", "a pair of expectations needs an endpoint with an owned object"
         return value[0] if case == "own" else value[1]
@@ -628,6 +674,24 @@ def test_matrix(app, client, db_session, world, role):
             if role not in ("enterprise", "oversight", "admin") and any(
                     world[s]["evaluation_comment"] in body for s in ("A", "B")):
                 failures.append(f"{key} | role={role} | case={case}: shows an evaluation whole (匿名评价)")
+    assert not failures, f"{len(failures)} unexpected answers:\n" + "\n".join(failures)
+
+
+def test_matrix_of_the_department_head(app, client, db_session, world):
+    """The department head (market's): his approvals and documents as the table says; on every other
+    endpoint he is refused like a signed-in account of no other role (never 2xx, never a server error)."""
+    runner = Case(app, client, db_session, world)
+    failures = []
+    for key in sorted(MATRIX):
+        spec = MATRIX[key]
+        for case in spec.cases(rule_of(app, key)):
+            response = runner.run(key, "head", case)
+            if spec.head is not None:
+                if not judge(expected_for(spec, "head", case), response):
+                    failures.append(f"{key} | head | case={case}: expected {expected_for(spec, 'head', case)}, got "
+                                    f"{response.status_code}")
+            elif response.status_code >= 500:
+                failures.append(f"{key} | head | case={case}: server error")
     assert not failures, f"{len(failures)} unexpected answers:\n" + "\n".join(failures)
 
 

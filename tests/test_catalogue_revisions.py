@@ -12,6 +12,7 @@ from inspection.calendar import CITY_FILE
 from inspection.models import Alert, Event, InspectionPlan, InspectionTask, Visit
 from inspection.operations.alerts import refresh_alerts
 from inspection.operations.leniency import entries_for
+from tests.approvals import approve
 from tests.at_the_door import as_user, enter
 from tests.catalogue_files import valid, write
 
@@ -43,6 +44,7 @@ def filed_plan(client, items, ratios=None, **extra) -> int:
     assert body.status_code == 201, body.get_json()
     plan_id = body.get_json()["id"]
     assert client.post(f"/api/v1/plans/{plan_id}/file").status_code == 200
+    approve(client, plan_id)
     return plan_id
 
 

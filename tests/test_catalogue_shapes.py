@@ -7,6 +7,7 @@ from checklists.loader import parse_catalogue, parse_ratio
 from checklists.phrases import parse_frequency, parse_legal_basis, parse_modes, parse_ratio_phrase
 from inspection.calendar import CITY_FILE
 from inspection.demo.city import catalogue_path
+from tests.approvals import approve
 from tests.catalogue_files import valid, write
 from tests.leads import recorded_lead
 
@@ -312,6 +313,7 @@ def test_plans_take_class_ratios_from_the_credit_policy(client, login, db_sessio
     page = client.get(f"/plans/{body['id']}").get_data(as_text=True)
     assert "按本市信用风险分类政策" in page and "占全部检查对象的" in page and "事项 SC-001 要求 不低于 3%：符合" in page
     assert client.post(f"/api/v1/plans/{body['id']}/file").status_code == 200
+    approve(client, body["id"])
     assert client.post(f"/api/v1/plans/{body['id']}/draw").status_code == 200
     record = client.get(f"/api/v1/public/plans/{body['id']}/draw").get_json()
     assert record["ratios"] == policy
@@ -330,6 +332,7 @@ def test_quarterly_cap_counts_within_the_quarter(client, login, db_session):
         plan = client.post("/api/v1/plans", json={**common, "title": f"欠薪专项 {start}", "period_start": start,
                                                   "period_end": end}).get_json()
         client.post(f"/api/v1/plans/{plan['id']}/file")
+        approve(client, plan["id"])
         client.post(f"/api/v1/plans/{plan['id']}/draw")
         return client.get(f"/api/v1/public/plans/{plan['id']}/draw").get_json()
 

@@ -50,7 +50,7 @@ def test_demo_city_has_what_the_issue_asks_for(db_session):
                                               .group_by(Officer.department_id)).all())
     assert len(per_department) == 8 and min(per_department.values()) >= 20
     roles = set(db_session.scalars(select(User.role)))
-    assert roles == {"admin", "oversight", "department", "inspector", "enterprise"}
+    assert roles == {"admin", "oversight", "department", "department_head", "inspector", "enterprise"}
     usernames = set(db_session.scalars(select(User.username)))
     assert {a.username for a in demo_accounts()} <= usernames
     classes = set(db_session.scalars(select(Firm.credit_class)))

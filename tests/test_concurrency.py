@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from inspection.db import upgrade
+from inspection.demo.approvals import approve_filed
 from inspection.demo.city import DEMO_PASSWORD, build_demo_city
 from inspection.demo.today import todays_visits
 from inspection.models import Evaluation, Event, Firm, InspectionTask, ScheduleRun, User, Visit, VisitEntry
@@ -147,6 +148,7 @@ def test_simultaneous_schedule_builds_make_one_run(city, monkeypatch):
                            period_end=min(start + dt.timedelta(days=6), dt.date(today.year, 12, 31)), item_codes=["SC-001"],
                            ratios={c: 0.2 for c in "ABCD"})
         file_plan(session, market, plan)
+        approve_filed(session, plan)
         draw_plan(session, market, plan)
         session.commit()
         plan_id = plan.id

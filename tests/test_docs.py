@@ -15,6 +15,7 @@ import pytest
 
 import scheduler
 from scheduler.generate import small_instance
+from tests.approvals import approve
 from tests.test_weighted_draws import PLAN as WEIGHTED_PLAN
 from tests.test_weighted_draws import publish_model, spread
 
@@ -76,6 +77,7 @@ def drawn_record(client, runner, tmp_path, plan: dict) -> Path:
     assert made.status_code == 201, made.get_json()
     plan_id = made.get_json()["id"]
     assert client.post(f"/api/v1/plans/{plan_id}/file").status_code == 200
+    approve(client, plan_id)
     assert client.post(f"/api/v1/plans/{plan_id}/draw").status_code == 200
     out = tmp_path / f"draw-{plan_id}.json"
     result = runner.invoke(args=["export-draw", str(plan_id), "--out", str(out)])

@@ -29,6 +29,7 @@ from inspection.operations.accounts import create_user
 from inspection.operations.alerts import refresh_alerts
 from inspection.operations.entries import firm_token
 from inspection.operations.events import utcnow, verify_chain
+from tests.approvals import approve
 from tests.at_the_door import as_user, enter
 from tests.clocks import door_open_day
 from tests.leads import recorded_lead
@@ -145,6 +146,7 @@ def test_scan_time_prompt_invites_another_department_into_the_visit(client, logi
                                               "period_end": (TODAY + dt.timedelta(days=10)).isoformat(),
                                               "items": ["XF-003"], "ratios": {c: 0.01 for c in "ABCD"}}).get_json()
     client.post(f"/api/v1/plans/{plan['id']}/file")
+    approve(client, plan["id"])
     client.post(f"/api/v1/plans/{plan['id']}/draw")
     fire_plan = db_session.get(type(v["visit"].tasks[0].plan), plan["id"])
     task = InspectionTask(plan_id=fire_plan.id, firm_id=firm.id, status="pending", on_site=True,
@@ -310,6 +312,8 @@ def test_advance_notice_only_where_every_item_allows_it(client, login, db_sessio
     silent = client.post("/api/v1/plans", json={**body, "title": "不预告", "items": ["SC-002"], "notice_days": None}).get_json()
     for p in (plan, silent):
         for action in ("file", "draw", "schedule", "confirm"):
+            if action == "draw":
+                approve(client, p["id"])
             assert client.post(f"/api/v1/plans/{p['id']}/{action}").status_code in (200, 202)
 
     def confirmed(plan_id):
@@ -349,6 +353,7 @@ def joint_visit(client, login, visit_today, db_session, make_user):
                                               "period_end": (TODAY + dt.timedelta(days=10)).isoformat(),
                                               "items": ["XF-003"], "ratios": {c: 0.01 for c in "ABCD"}}).get_json()
     client.post(f"/api/v1/plans/{plan['id']}/file")
+    approve(client, plan["id"])
     client.post(f"/api/v1/plans/{plan['id']}/draw")
     task = InspectionTask(plan_id=plan["id"], firm_id=v["visit"].firm.id, status="pending", on_site=True,
                           window_start=TODAY, window_end=TODAY + dt.timedelta(days=10))

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from inspection.models import Department, District, Draw, Event
+from tests.approvals import approve
 
 PLAN = {"title": "2026年二季度食品生产企业双随机抽查", "period_start": "2026-04-01", "period_end": "2026-06-30",
         "items": ["SC-001"], "ratios": {"A": 0.05, "B": 0.1, "C": 0.3, "D": 0.5},
@@ -42,6 +43,7 @@ def plans(client, login):
     def file(plan_id):
         response = client.post(f"/api/v1/plans/{plan_id}/file")
         assert response.status_code == 200, response.get_json()
+        approve(client, plan_id)
         return response.get_json()
 
     def draw(plan_id):
@@ -233,10 +235,12 @@ def test_joint_campaign_shares_the_seed_and_overlaps(client, login):
               "ratios": {"A": 0.3, "B": 0.3, "C": 0.3, "D": 0.3}, "campaign": campaign["id"]}
     market = client.post("/api/v1/plans", json={**common, "title": "市场监管部分", "items": ["SC-003"]}).get_json()
     assert client.post(f"/api/v1/plans/{market['id']}/file").status_code == 200
+    approve(client, market["id"])
     client.delete("/api/v1/session")
     login("fire")
     fire = client.post("/api/v1/plans", json={**common, "title": "消防部分", "items": ["XF-002"]}).get_json()
     assert client.post(f"/api/v1/plans/{fire['id']}/file").get_json()["seed_commitment"] == campaign["seed_commitment"]
+    approve(client, fire["id"])
     drawn = client.post(f"/api/v1/campaigns/{campaign['id']}/draw").get_json()
     assert drawn["status"] == "drawn" and {p["status"] for p in drawn["plans"]} == {"drawn"}
     a = client.get(f"/api/v1/public/plans/{market['id']}/draw").get_json()

@@ -18,6 +18,7 @@ import redis
 from sqlalchemy import func, select
 
 from inspection.db import upgrade
+from inspection.demo.approvals import approve_filed
 from inspection.demo.city import DEMO_PASSWORD, build_demo_city
 from inspection.models import InspectionTask, User
 from inspection.operations.draws import draw_plan
@@ -78,6 +79,7 @@ def database(request, tmp_path):
                                period_end=min(today + dt.timedelta(days=10), dt.date(today.year, 12, 31)),
                                item_codes=["SC-001"], ratios={c: 0.3 for c in "ABCD"})
             file_plan(session, market, plan)
+            approve_filed(session, plan)
             draw_plan(session, market, plan)
             session.commit()
             plan_id = plan.id

@@ -27,6 +27,7 @@ from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.offsite import sweep_requests
 from inspection.operations.plans import file_targeted_plan
+from tests.approvals import approve
 
 TODAY = local_today(utcnow())
 PDF = b"%PDF-1.7\n" + b"0" * 200
@@ -97,6 +98,7 @@ def test_a_plan_of_offsite_items_goes_offsite_unless_the_department_says_why(cli
     mixed = client.post("/api/v1/plans", json={**body, "items": ["SC-011", "SC-003"]}).get_json()
     assert (plain["on_site"], reasoned["on_site"], mixed["on_site"]) == (False, True, True)
     client.post(f"/api/v1/plans/{plain['id']}/file")
+    approve(client, plain["id"])
     client.post(f"/api/v1/plans/{plain['id']}/draw")
     assert client.post(f"/api/v1/plans/{plain['id']}/schedule").status_code == 422  # nothing to schedule off-site
 

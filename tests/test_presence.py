@@ -23,6 +23,7 @@ from inspection.models import (
     VisitOfficer,
 )
 from inspection.operations.events import utcnow, verify_chain
+from tests.approvals import approve
 from tests.at_the_door import Phone, as_user, sync
 from tests.clocks import door_open_day
 
@@ -37,6 +38,7 @@ def _department_task(client, login, db_session, visit, department, item):
                                               "period_end": (TODAY + dt.timedelta(days=10)).isoformat(),
                                               "items": [item], "ratios": {c: 0.01 for c in "ABCD"}}).get_json()
     assert client.post(f"/api/v1/plans/{plan['id']}/file").status_code == 200
+    approve(client, plan["id"])
     assert client.post(f"/api/v1/plans/{plan['id']}/draw").status_code == 200
     task = db_session.scalar(select(InspectionTask).where(InspectionTask.plan_id == plan["id"],
                                                           InspectionTask.firm_id == visit.firm_id))

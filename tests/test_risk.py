@@ -27,6 +27,7 @@ from inspection.models import (
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.risk import load_history, train
+from tests.approvals import approve
 
 SEED = 11
 YEARS = [2022, 2023, 2024, 2025]
@@ -115,6 +116,7 @@ def test_versions_retire_and_keep_scores_only_while_a_filed_plan_needs_them(hist
     assert second.version != first.version and published(db_session).id == second.id
     assert db_session.get(RiskModel, first.id).status == "retired"
     assert db_session.scalar(select(func.count()).select_from(RiskScore).where(RiskScore.model_id == first.id)) > 0
+    approve(client, plan["id"])
     assert client.post(f"/api/v1/plans/{plan['id']}/draw").status_code == 200
     record = client.get(f"/api/v1/public/plans/{plan['id']}/draw").get_json()
     assert record["risk_model"] == first.version and independent_selection(record) == record["selected"]

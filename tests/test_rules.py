@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from inspection.models import Department, District, Firm, Officer, Visit
+from tests.approvals import approve
 from tests.leads import recorded_lead
 
 APRIL = {"period_start": "2026-04-01", "period_end": "2026-04-30"}
@@ -17,6 +18,7 @@ def drawn_plan(client, **fields):
     assert plan.status_code == 201, plan.get_json()
     plan_id = plan.get_json()["id"]
     assert client.post(f"/api/v1/plans/{plan_id}/file").status_code == 200
+    approve(client, plan_id)
     response = client.post(f"/api/v1/plans/{plan_id}/draw")
     assert response.status_code == 200, response.get_json()
     return plan_id, client.get(f"/api/v1/public/plans/{plan_id}/draw").get_json()
@@ -43,10 +45,12 @@ def test_department_cap_counts_a_joint_visit_for_each_department(client, login):
               "target_industries": ["餐饮服务"]}
     market = client.post("/api/v1/plans", json={**common, "title": "市场", "items": ["SC-003"]}).get_json()
     client.post(f"/api/v1/plans/{market['id']}/file")
+    approve(client, market["id"])
     client.delete("/api/v1/session")
     login("fire")
     fire = client.post("/api/v1/plans", json={**common, "title": "消防", "items": ["XF-002"]}).get_json()
     client.post(f"/api/v1/plans/{fire['id']}/file")
+    approve(client, fire["id"])
     client.post(f"/api/v1/campaigns/{campaign['id']}/draw")
     joint = set(client.get(f"/api/v1/public/plans/{fire['id']}/draw").get_json()["selected"])
     _, later = drawn_plan(client, items=["XF-002"], period_start="2026-07-01", period_end="2026-07-31",
@@ -216,6 +220,7 @@ def test_a_district_moved_to_another_department(client, login, db_session):
     plan = client.post("/api/v1/plans", json={**APRIL, "title": "河口区抽查", "items": ["SC-003"],
                                               "target_districts": ["370503"], "ratios": {"A": 0.5}}).get_json()
     client.post(f"/api/v1/plans/{plan['id']}/file")
+    approve(client, plan["id"])
     market = db_session.scalar(select(Department).where(Department.code == "market"))
     market.districts = [d for d in market.districts if d.code != "370503"]
     db_session.commit()

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from tests.approvals import approve
 from tests.leads import recorded_lead
 
 PERIOD = {"period_start": "2026-04-01", "period_end": "2026-04-30"}
@@ -62,10 +63,12 @@ def joint_plans(client, login):
               "target_industries": ["餐饮服务", "住宿", "娱乐场所", "食品销售"]}
     market = client.post("/api/v1/plans", json={**common, "title": "市场监管部分", "items": ["SC-003"]}).get_json()
     assert client.post(f"/api/v1/plans/{market['id']}/file").status_code == 200
+    approve(client, market["id"])
     client.delete("/api/v1/session")
     login("fire")
     fire = client.post("/api/v1/plans", json={**common, "title": "消防部分", "items": ["XF-002"]}).get_json()
     assert client.post(f"/api/v1/plans/{fire['id']}/file").status_code == 200
+    approve(client, fire["id"])
     assert client.post(f"/api/v1/campaigns/{campaign['id']}/draw").status_code == 200
     return market["id"], fire["id"]
 
@@ -167,6 +170,7 @@ def test_unschedulable_tasks_get_reasons(client, login, db_session):
                                               "lead": recorded_lead(db_session), "officers_needed": 10,
                                               "ratios": {"D": 1.0}}).get_json()
     client.post(f"/api/v1/plans/{plan['id']}/file")
+    approve(client, plan["id"])
     client.post(f"/api/v1/plans/{plan['id']}/draw")
     run = client.post(f"/api/v1/plans/{plan['id']}/schedule").get_json()
     assert run["unscheduled"], run["message"]
@@ -224,12 +228,16 @@ def test_a_later_plan_joins_the_visits_already_proposed(client, login):
     login("market")
     market = client.post("/api/v1/plans", json={**common, "title": "市场监管", "items": ["SC-003"]}).get_json()
     for action in ("file", "draw", "schedule"):
+        if action == "draw":
+            approve(client, market["id"])
         client.post(f"/api/v1/plans/{market['id']}/{action}")
     before = {v["firm"]: v["day"] for v in client.get(f"/api/v1/plans/{market['id']}/visits").get_json()}
     client.delete("/api/v1/session")
     login("fire")
     fire = client.post("/api/v1/plans", json={**common, "title": "消防", "items": ["XF-002"]}).get_json()
     for action in ("file", "draw"):
+        if action == "draw":
+            approve(client, fire["id"])
         client.post(f"/api/v1/plans/{fire['id']}/{action}")
     run = client.post(f"/api/v1/plans/{fire['id']}/schedule").get_json()
     assert run["stats"]["check"] == [] and run["stats"]["moved"] == 0 and run["stats"]["kept"] == len(before)

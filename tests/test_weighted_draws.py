@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from inspection import draws
 from inspection.models import Department, Draw, Event, Firm, InspectionPlan, RiskModel, RiskScore
+from tests.approvals import approve
 
 PLAN = {"title": "2026年二季度食品生产企业风险加权抽查", "period_start": "2026-04-01", "period_end": "2026-06-30",
         "items": ["SC-001"], "ratios": {"A": 0.05, "B": 0.1, "C": 0.3, "D": 0.5},
@@ -76,6 +77,7 @@ def plans(client, login):
     def file(plan_id):
         response = client.post(f"/api/v1/plans/{plan_id}/file")
         assert response.status_code == 200, response.get_json()
+        approve(client, plan_id)
         return response.get_json()
 
     def draw(plan_id):
@@ -212,10 +214,12 @@ def test_joint_campaign_with_weights_shares_u(client, login, model):
               "ratios": {"A": 0.3, "B": 0.3, "C": 0.3, "D": 0.3}, "campaign": campaign["id"], "weighting": "risk"}
     market = client.post("/api/v1/plans", json={**common, "title": "市场监管部分", "items": ["SC-003"]}).get_json()
     assert client.post(f"/api/v1/plans/{market['id']}/file").status_code == 200
+    approve(client, market["id"])
     client.delete("/api/v1/session")
     login("fire")
     fire = client.post("/api/v1/plans", json={**common, "title": "消防部分", "items": ["XF-002"]}).get_json()
     assert client.post(f"/api/v1/plans/{fire['id']}/file").status_code == 200
+    approve(client, fire["id"])
     client.post(f"/api/v1/campaigns/{campaign['id']}/draw")
     a = client.get(f"/api/v1/public/plans/{market['id']}/draw").get_json()
     b = client.get(f"/api/v1/public/plans/{fire['id']}/draw").get_json()

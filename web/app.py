@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from core import clock
 from inspection.calendar import city_time_zone
+from inspection.operations.documents import set_public_url
 
 from . import api, auth, commands, database, errors, health, jobs, json_bodies, limits, views
 from .schemas import ROW_ID_MAX
@@ -105,6 +106,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         AUDIT_AFTER_WRITES=None if "INSPECTION_AUDIT_AFTER_WRITES" not in os.environ
         else os.environ["INSPECTION_AUDIT_AFTER_WRITES"] != "0",
         AUDIT_INTERVAL=float(os.environ.get("INSPECTION_AUDIT_INTERVAL", "30")),
+        # The platform's public address: the QR code on each document opens its verification page there.
+        PUBLIC_URL=os.environ.get("INSPECTION_PUBLIC_URL", "http://127.0.0.1:5000"),
     )
     if test_config:
         app.config.update(test_config)
@@ -116,6 +119,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     elif not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
     _start_clock(app)
+    set_public_url(app.config["PUBLIC_URL"])
     json_bodies.init_app(app)
     app.url_map.converters["int"] = RowIdConverter
     if app.config["TRUSTED_PROXIES"]:

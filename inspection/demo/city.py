@@ -57,6 +57,7 @@ from ..operations.risk import train
 from ..operations.schedules import BuildOptions, confirm_schedule, execute_run, start_build
 from ..queries import published_risk_model
 from ..uscc import ALPHABET, make_uscc
+from .approvals import approve_filed
 from .door import make_door_history
 from .history import Truth, generate_history
 from .offsite import make_firm_records, make_offsite_checks
@@ -100,7 +101,7 @@ def build_demo_city(session: Session, *, seed: int = 20260301, firms: int = 6000
         summary["officers"] = _make_officers(session, rng, districts, departments, progress)
     if session.scalar(select(func.count(FirmRecord.id))) == 0:
         summary["records"] = make_firm_records(session, random.Random(seed + 1))
-    summary["accounts"] = _make_accounts(session, departments, ("admin", "oversight", "department"))
+    summary["accounts"] = _make_accounts(session, departments, ("admin", "oversight", "department", "department_head"))
     building = plans and session.scalar(select(func.count(InspectionPlan.id))) == 0
     if building:
         summary["past_years"] = generate_history(session, seed=seed, years=HISTORY_YEARS, progress=progress)
@@ -203,6 +204,8 @@ def demo_accounts() -> list[DemoAccount]:
     accounts = [DemoAccount("admin", "admin", "系统管理员"),
                 DemoAccount("oversight", "oversight", "东营市司法局行政执法监督科")]
     accounts += [DemoAccount(code, "department", names[code]) for code in OFFICER_COUNTS]
+    accounts += [DemoAccount(f"{code}-head", "department_head", f"{names[code]}负责人（审批检查）")
+                 for code in OFFICER_COUNTS]
     accounts += [DemoAccount("inspector1", "inspector", "市场监管执法人员（本周有一次入企检查）"),
                  DemoAccount("inspector2", "inspector", "市场监管执法人员（与 inspector1 同组）"),
                  DemoAccount("inspector3", "inspector", "消防救援执法人员（本周与 inspector1 联合检查）"),
@@ -252,6 +255,9 @@ def _make_accounts(session: Session, departments, roles: tuple[str, ...]) -> lis
         if account.role == "department":
             kwargs["department"] = departments[account.username]
             display = departments[account.username].name
+        elif account.role == "department_head":
+            kwargs["department"] = departments[account.username.removesuffix("-head")]
+            display = f"{kwargs['department'].name}负责人"
         elif account.role == "inspector":
             number = int(account.username[-1])
             officer = (market_officers + fire_officers + health_officers)[number - 1]
@@ -320,6 +326,8 @@ def _make_plans(session: Session, progress: Progress, schedule_seconds: float) -
                            on_site_reason=ON_SITE_REASONS.get(code))
         if stage != "draft":
             file_plan(session, users[code], plan)
+        if stage in ("drawn", "scheduled"):
+            approve_filed(session, plan)
         plans.append((plan, stage))
     draw_campaign(session, users["market"], campaign)
     for plan, stage in plans:
@@ -369,6 +377,7 @@ def _make_this_week(session: Session, schedule_seconds: float) -> int:
                        period_end=today + dt.timedelta(days=6), item_codes=["SC-003"],
                        ratios={"A": 0.03, "B": 0.03, "C": 0.05, "D": 0.1}, target_districts=["370502"])
     file_plan(session, market, plan)
+    approve_filed(session, plan)
     draw_plan(session, market, plan)
     execute_run(session, start_build(session, market, plan), BuildOptions(time_limit=schedule_seconds))
     confirm_schedule(session, market, plan)
@@ -401,6 +410,7 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
                            period_end=HISTORY_PERIOD[1], item_codes=[item], campaign=campaign,
                            ratios={"A": 0.01, "B": 0.02, "C": 0.04, "D": 0.08})
         file_plan(session, users[code], plan)
+        approve_filed(session, plan)
         plans.append(plan)
     draw_campaign(session, users["market"], campaign)
     execute_run(session, start_build(session, users["market"], plans[0]), BuildOptions(time_limit=schedule_seconds))

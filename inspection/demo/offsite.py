@@ -26,6 +26,7 @@ from ..operations.offsite import (
     sweep_requests,
 )
 from ..operations.plans import create_plan, file_plan
+from .approvals import approve_filed
 
 Progress = Callable[[str, int, int], None]
 DEMO_PASSWORD = "demo1234"
@@ -136,6 +137,7 @@ def _plans(session: Session, period: tuple[dt.date, dt.date], label: str) -> lis
         plan = create_plan(session, users[code], title=f"{label}{title}", period_start=period[0], period_end=period[1],
                            item_codes=[item], ratios=ratios, series=f"{code}-{item}")
         file_plan(session, users[code], plan)
+        approve_filed(session, plan)
         draw_plan(session, users[code], plan)
         plans.append(plan)
     return plans

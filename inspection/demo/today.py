@@ -16,6 +16,7 @@ from ..operations.entries import firm_token, local_today
 from ..operations.events import utcnow
 from ..operations.plans import create_plan, file_plan
 from ..operations.schedules import BuildOptions, confirm_schedule, execute_run, start_build
+from .approvals import approve_filed
 from .city import DEMO_PASSWORD
 
 
@@ -36,6 +37,7 @@ def todays_visits(session: Session, *, department: str = "market", item: str = "
                        period_end=min(today + dt.timedelta(days=days - 1), dt.date(today.year, 12, 31)), item_codes=[item],
                        ratios={c: ratio for c in "ABCD"})
     file_plan(session, planner, plan)
+    approve_filed(session, plan)
     draw_plan(session, planner, plan)
     execute_run(session, start_build(session, planner, plan), BuildOptions(time_limit=time_limit, workers=1))
     confirm_schedule(session, planner, plan)

@@ -1,6 +1,17 @@
 """All models of the platform, imported here so that the metadata is complete."""
 from checklists.models import Base, CatalogueItem, CatalogueVersion, ChecklistPoint, Department
 
+from .documents import (
+                    APPROVAL_DECISIONS,
+                    DOCUMENT_KIND_MARKS,
+                    DOCUMENT_KINDS,
+                    TASK_SOURCES,
+                    Document,
+                    DocumentAcknowledgement,
+                    DocumentCounter,
+                    PlanApproval,
+                    RecordSignature,
+)
 from .door import (
                     OFFLINE_KINDS,
                     OFFLINE_STATUSES,
@@ -105,7 +116,8 @@ from .visit import (
                     VisitOfficer,
 )
 
-__all__ = ["OFFLINE_KINDS", "OFFLINE_STATUSES", "JoinInvitation", "OfficerDevice", "OfflineRecord", "RefusalReport",
+__all__ = ["APPROVAL_DECISIONS", "DOCUMENT_KIND_MARKS", "DOCUMENT_KINDS", "TASK_SOURCES", "Document",
+           "DocumentCounter", "PlanApproval", "DocumentAcknowledgement", "RecordSignature", "OFFLINE_KINDS", "OFFLINE_STATUSES", "JoinInvitation", "OfficerDevice", "OfflineRecord", "RefusalReport",
            "ScanPrompt", "EMERGENCY_KINDS", "VISIT_ORIGINS", "VISIT_ORIGIN_LABELS","OFFSITE_STATUSES", "OFFSITE_STATUS_LABELS", "FirmRecord", "OffsiteEvidence", "OffsiteRequest", "ALERT_RULES", "ALERT_STATUSES", "ALERT_STATUS_LABELS", "Alert", "ENTRY_COUNT_KEY", "EntryCount", "EntryFact", "EntryFirmCount", "EntryItemCount", "EntryItemFact", "UncombinedPair", "COMPLAINTS", "COMPLAINT_LABELS", "OUTCOMES", "OUTCOME_LABELS", "RESULTS", "RESULT_LABELS", "EntryToken",
            "Evaluation", "Finding", "ItemOutcome", "Scan", "VisitEntry", "DepartmentEntry", "MissedPart",
            "Base", "CatalogueItem", "CatalogueVersion", "ChecklistPoint", "Department", "District", "Event",

@@ -33,6 +33,9 @@ ALERT_RULES = {
     "first_offence_conflict": "首违认定与违法记录不符",
     "fine_outside_range": "罚款超出裁量基准",
     "fine_disparity": "同一违法行为罚款差异悬殊",
+    "unapproved_entry": "未经负责人审批的入企（含逾期未补办审批）",
+    "unsigned_record": "离开企业后无签署的现场检查记录",
+    "document_gap": "检查文书编号缺失",
 }
 ALERT_STATUSES = ("open", "explained", "closed")
 ALERT_STATUS_LABELS = {"open": "待处理", "explained": "已说明", "closed": "已办结"}

@@ -11,13 +11,14 @@ from checklists.models import Base, Department
 
 from .org import Firm, Officer
 
-ROLES = ("department", "inspector", "enterprise", "oversight", "admin")
-ROLE_LABELS = {"department": "执法部门", "inspector": "执法人员", "enterprise": "企业",
+ROLES = ("department", "department_head", "inspector", "enterprise", "oversight", "admin")
+ROLE_LABELS = {"department": "执法部门", "department_head": "部门负责人", "inspector": "执法人员", "enterprise": "企业",
                "oversight": "监督机构", "admin": "系统管理员"}
 
 
 class User(Base):
-    """A login. Department and inspector accounts belong to a department; an
+    """A login. Department, department head (负责人, who approves the department's inspections) and
+    inspector accounts belong to a department; an
     inspector account is one officer; an enterprise account is bound to one firm."""
 
     __tablename__ = "users"
@@ -45,10 +46,11 @@ class User(Base):
     firm: Mapped[Firm | None] = relationship()
 
     __table_args__ = (
-        CheckConstraint("role in ('department','inspector','enterprise','oversight','admin')", name="role"),
+        CheckConstraint("role in ('department','department_head','inspector','enterprise','oversight','admin')",
+                        name="role"),
         CheckConstraint("role != 'enterprise' or firm_id is not null", name="enterprise_has_firm"),
         CheckConstraint("role != 'inspector' or officer_id is not null", name="inspector_has_officer"),
-        CheckConstraint("role not in ('department','inspector') or department_id is not null",
+        CheckConstraint("role not in ('department','department_head','inspector') or department_id is not null",
                         name="department_roles_have_department"),
     )
 

@@ -22,7 +22,7 @@ def create_user(session: Session, actor, *, username: str, password: str, role: 
         if officer is None:
             raise InvalidInput("执法人员账号必须对应一名持证执法人员", fields={"officer": "必填"})
         department = officer.department
-    if role in ("department", "inspector") and department is None:
+    if role in ("department", "department_head", "inspector") and department is None:
         raise InvalidInput("部门账号必须属于一个执法部门", fields={"department": "必填"})
     if officer is not None and officer.id is not None and session.scalar(
             select(User.id).where(User.officer_id == officer.id)) is not None:

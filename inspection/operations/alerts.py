@@ -40,7 +40,9 @@ from ..models import (
     VisitEntry,
     plan_items,
 )
+from .approvals import unapproved_entries
 from .bulk import copy_rows
+from .documents import numbering_gaps, unsigned_records
 from .events import append_event, utcnow
 from .facts import UNCOMBINED_DAYS, uncombined_pairs
 from .leads import LEAD_QUICK_USE, reference_problem
@@ -527,7 +529,9 @@ def refresh_alerts(session: Session, *, today: dt.date, since: dt.date | None = 
              "lead_quick_use": quick_leads(session, since), "lead_without_source": sourceless_leads(session, since),
              "first_offence_conflict": first_offence_conflicts(session, since),
              "fine_outside_range": fines_outside_range(session, since),
-             "fine_disparity": fine_disparities(session, since)}
+             "fine_disparity": fine_disparities(session, since),
+             "unapproved_entry": unapproved_entries(session, today, since),
+             "unsigned_record": unsigned_records(session, today, since), "document_gap": numbering_gaps(session)}
     known = set(session.scalars(select(Alert.key)))
     raised: dict[str, int] = {}
     now = utcnow()

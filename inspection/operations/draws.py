@@ -22,6 +22,7 @@ from ..models import (
     User,
     plan_items,
 )
+from .approvals import require_approved
 from .events import append_event, format_timestamp, utcnow
 from .plans import check_jurisdiction, transition
 from .pool import eligible_rows
@@ -202,6 +203,7 @@ def draw_plan(session: Session, actor: User, plan: InspectionPlan) -> list[Draw]
         raise NotPermitted("只有计划所属部门可以抽取")
     if plan.status != "filed":
         transition(plan, "drawn")  # raises with the current state named
+    require_approved(session, [plan])
     return [_draw_one(session, actor, plan, plan.seed, plan.committed_at, utcnow())]
 
 
@@ -214,6 +216,7 @@ def draw_campaign(session: Session, actor: User, campaign: JointCampaign) -> lis
         raise InvalidState(f"联合抽查「{campaign.title}」已经抽取或已取消")
     if not members:
         raise InvalidState(f"联合抽查「{campaign.title}」还没有已备案的计划")
+    require_approved(session, members)
     now = utcnow()
     result = [_draw_one(session, actor, plan, campaign.seed, campaign.committed_at, now) for plan in members]
     campaign.status, campaign.drawn_at = "drawn", now

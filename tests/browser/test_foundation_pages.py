@@ -7,6 +7,7 @@ from sqlalchemy import select
 from inspection.models import Firm
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
+from tests.approvals import approve_on
 
 pytestmark = pytest.mark.browser
 
@@ -75,6 +76,10 @@ def test_department_files_a_draft_plan_through_the_form(page, live_app, live_ser
     page.click("main button:has-text('备案')")
     commitment = page.locator("td.hash, span.hash").first.inner_text()
     assert re.fullmatch(r"[0-9a-f]{64}", commitment)
+    assert "待负责人审批" in page.locator("#approval-state").inner_text()
+    approve_on(live_app, int(page.url.rstrip("/").rsplit("/", 1)[1]))
+    page.reload()
+    assert "已批准" in page.locator("#approval-state").inner_text()
     page.click("main button:has-text('随机抽取企业')")
     assert "抽取完成" in page.locator(".alert.success").inner_text()
     assert page.locator("h2", has_text="抽取结果").is_visible()

@@ -11,6 +11,7 @@ from inspection.models import InspectionTask, User, Visit
 from inspection.operations.accounts import create_user
 from inspection.operations.entries import firm_token, local_today
 from inspection.operations.events import utcnow
+from tests.approvals import approve_on
 from tests.browser.steps import leave, record_item_compliant
 
 pytestmark = pytest.mark.browser
@@ -25,6 +26,8 @@ def test_a_day_of_inspection(browser, page, phones, live_app, live_server, sign_
         "period_end": (today + dt.timedelta(days=6)).isoformat(), "items": ["SC-003"],
         "ratios": {c: 0.2 for c in "ABCD"}, "target_districts": ["370502"]}).json()
     for action in ("file", "draw"):
+        if action == "draw":
+            approve_on(live_app, plan["id"])
         assert api.post(f"{live_server}/api/v1/plans/{plan['id']}/{action}").ok
     run = api.post(f"{live_server}/api/v1/plans/{plan['id']}/schedule").json()
     for _ in range(120):

@@ -10,17 +10,20 @@ from inspection.models import Firm, InspectionPlan, InspectionTask, Officer, Use
 from inspection.operations.accounts import create_user
 from inspection.operations.entries import firm_token, local_today
 from inspection.operations.events import utcnow
+from tests.approvals import approve_on
 from tests.browser.steps import leave, record_item_compliant
 
 pytestmark = pytest.mark.browser
 
 
-def _plan(api, live_server, item, today):
+def _plan(api, live_app, live_server, item, today):
     plan = api.post(f"{live_server}/api/v1/plans", data={
         "title": f"联合检查演练 {item}", "period_start": today.isoformat(),
         "period_end": (today + dt.timedelta(days=6)).isoformat(), "items": [item],
         "ratios": {c: 0.01 for c in "ABCD"}}).json()
     for action in ("file", "draw"):
+        if action == "draw":
+            approve_on(live_app, plan["id"])
         assert api.post(f"{live_server}/api/v1/plans/{plan['id']}/{action}").ok
     return plan["id"]
 
@@ -31,7 +34,7 @@ def test_three_departments_at_one_door(browser, page, phones, live_app, live_ser
     for department, item in (("market", "SC-003"), ("fire", "XF-002"), ("health", "WJ-001")):
         page.context.clear_cookies()
         sign_in(page, department)
-        plans[department] = _plan(page.request, live_server, item, today)
+        plans[department] = _plan(page.request, live_app, live_server, item, today)
 
     with live_app.extensions["db_factory"]() as session:
         firm = session.scalars(select(Firm).where(Firm.industry == "住宿").order_by(Firm.uscc)).first()

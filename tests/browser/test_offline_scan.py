@@ -10,6 +10,7 @@ from inspection.models import Finding, InspectionTask, OfflineRecord, User, Visi
 from inspection.operations.accounts import create_user
 from inspection.operations.entries import firm_token, local_today
 from inspection.operations.events import utcnow
+from tests.approvals import approve_on
 
 pytestmark = pytest.mark.browser
 
@@ -22,6 +23,8 @@ def test_scan_in_findings_and_scan_out_without_network(page, phones, live_app, l
         "title": "断网补录测试检查", "period_start": today.isoformat(), "period_end": today.isoformat(),
         "items": ["SC-003"], "ratios": {c: 0.1 for c in "ABCD"}, "target_districts": ["370502"]}).json()
     for action in ("file", "draw"):
+        if action == "draw":
+            approve_on(live_app, plan["id"])
         assert api.post(f"{live_server}/api/v1/plans/{plan['id']}/{action}").ok
     run = api.post(f"{live_server}/api/v1/plans/{plan['id']}/schedule").json()
     for _ in range(120):

@@ -9,6 +9,7 @@ from inspection.models import FirmRecord, InspectionTask, Officer, User
 from inspection.operations.accounts import create_user
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
+from tests.approvals import approve_on
 
 pytestmark = pytest.mark.browser
 PDF = b"%PDF-1.4\n% evidence\n%%EOF\n"
@@ -24,6 +25,8 @@ def test_offsite_check_escalates_into_the_schedule(browser, page, phones, live_a
         "ratios": {c: 1.0 for c in "ABCD"}, "target_districts": ["370502"]}).json()
     assert plan["on_site"] is False
     for action in ("file", "draw"):
+        if action == "draw":
+            approve_on(live_app, plan["id"])
         assert api.post(f"{live_server}/api/v1/plans/{plan['id']}/{action}").ok
     with live_app.extensions["db_factory"]() as session:
         tasks = session.scalars(select(InspectionTask).where(InspectionTask.plan_id == plan["id"])).all()

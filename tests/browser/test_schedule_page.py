@@ -3,16 +3,19 @@ import re
 
 import pytest
 
+from tests.approvals import approve_on
+
 pytestmark = pytest.mark.browser
 
 
-def test_build_move_and_confirm_a_schedule(page, live_server, sign_in, shot):
+def test_build_move_and_confirm_a_schedule(page, live_app, live_server, sign_in, shot):
     sign_in(page, "housing")
     api = page.request
     plan = api.post(f"{live_server}/api/v1/plans", data={
         "title": "五月建筑施工安全双随机检查", "period_start": "2026-05-06", "period_end": "2026-05-29",
         "items": ["ZJ-001"], "ratios": {"A": 0.2, "B": 0.3, "C": 0.5, "D": 0.8}}).json()
     assert api.post(f"{live_server}/api/v1/plans/{plan['id']}/file").ok
+    approve_on(live_app, plan["id"])
     assert api.post(f"{live_server}/api/v1/plans/{plan['id']}/draw").ok
     page.goto(f"{live_server}/plans/{plan['id']}")
     page.click("text=入企排程")

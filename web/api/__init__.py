@@ -8,6 +8,7 @@ from ..auth import csrf
 from . import (
     admin,
     catalogue,
+    documents,
     door,
     firms,
     leniency,
@@ -43,6 +44,6 @@ DESCRIPTION = ("涉企行政检查统筹监管平台的接口。错误统一返�
 def init_app(app: Flask) -> None:
     api.init_app(app, spec_kwargs={"info": {"description": DESCRIPTION}})
     for module in (session, catalogue, firms, plans, schedules, rules, visits, door, offsite, oversight, public, log,
-                   admin, risk, leniency):
+                   admin, risk, leniency, documents):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")

@@ -4,6 +4,7 @@ from flask import Flask
 from . import (  # noqa: F401
     admin,
     catalogue,
+    documents,
     door,
     firms,
     home,

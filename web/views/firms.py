@@ -10,7 +10,7 @@ from inspection import queries
 from inspection.models import CREDIT_CLASSES, LEAD_KIND_LABELS
 from inspection.operations.entries import EVALUATION_DAYS, local_today
 from inspection.operations.events import utcnow
-from inspection.permissions import can_list_firms, can_view_firm, can_view_request
+from inspection.permissions import can_list_firms, can_view_document, can_view_firm, can_view_request
 
 from ..database import db
 from ..query_args import page_arg
@@ -56,4 +56,7 @@ def firm(uscc: str):
               for v in context["record"]}
     return render_template("firms/detail.html", firm=firm, offsite=offsite, today=local_today(utcnow()),
                            lead_kinds=LEAD_KIND_LABELS, evaluation_days=EVALUATION_DAYS, closes=closes,
-                           risk=firm_risk(db(), firm, current_user), **context)
+                           risk=firm_risk(db(), firm, current_user),
+                           documents=[d for d in db().scalars(queries.documents_of_firm(firm.id))
+                                      if can_view_document(current_user, d)],
+                           **context)

@@ -24,6 +24,7 @@ from inspection.models import (
     User,
     Visit,
 )
+from inspection.operations.approvals import pending_plans
 from inspection.operations.entries import EVALUATION_DAYS, local_today
 from inspection.operations.events import chain_head, utcnow
 
@@ -59,6 +60,8 @@ def home():
             queries.pending_offsite_tasks(current_user.department_id, now).subquery()))
         context["offsite_review"] = session.scalar(select(func.count(OffsiteRequest.id)).where(
             OffsiteRequest.department_id == current_user.department_id, OffsiteRequest.status == "answered"))
+    elif role == "department_head":
+        context["pending"] = session.scalars(pending_plans(current_user.department_id)).all()
     elif role == "enterprise":
         context["firm"] = current_user.firm
         context["offsite"] = offsite_for_firm(current_user.firm)

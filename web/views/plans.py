@@ -146,8 +146,9 @@ def _detail(plan: InspectionPlan, status: int = 200):
     if plan.status == "draft" and plan.campaign_id is None:
         proposals = [(p, db().scalars(select(InspectionPlan).where(InspectionPlan.id.in_(p.plan_ids))).all())
                      for p in proposals_for(db(), plan)]
+    approval = db().scalar(queries.latest_approval(plan.id))
     return render_template("plans/detail.html", plan=plan, summary=draw_summary(plan), proposals=proposals,
-                           share=share_text(plan.share)), status
+                           share=share_text(plan.share), approval=approval), status
 
 
 @bp.get("/plans/<int:plan_id>")

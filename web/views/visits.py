@@ -366,8 +366,9 @@ def plan_results(plan_id: int):
     for row in db().scalars(select(ItemOutcome).join(InspectionTask, InspectionTask.id == ItemOutcome.task_id)
                             .where(InspectionTask.plan_id == plan.id)):
         outcomes.setdefault(row.visit_id, []).append(row)
+    notices = {d.visit_id: d for d in db().scalars(queries.result_notices_of_plan(plan.id))}  # newest wins
     return render_template("visits/plan_results.html", plan=plan, visits=visits, outcomes=outcomes,
-                           today=local_today(utcnow()))
+                           today=local_today(utcnow()), notices=notices)
 
 
 @bp.get("/plans/<int:plan_id>/visits/<int:visit_id>")

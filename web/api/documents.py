@@ -1,0 +1,236 @@
+"""凡检查必审批、凡检查必通知: the responsible person's decisions on plans, the documents of an inspection
+(each a numbered PDF) and their public verification."""
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import Response, abort
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+from marshmallow import fields
+from sqlalchemy import select
+
+from inspection import queries
+from inspection.errors import InvalidInput
+from inspection.models import TASK_SOURCES, Department, Document, InspectionPlan, Visit
+from inspection.operations.approvals import approval_form, approve_plan, refuse_plan
+from inspection.operations.documents import (
+    acknowledge_document,
+    correct_document,
+    issue_result_notice,
+    public_record,
+    sign_record,
+)
+from inspection.permissions import can_view_document, can_view_plan, on_visit_team, visit_of_department
+
+from ..auth import roles_required
+from ..database import db
+from ..schemas import BaseSchema, Str, length, one_of
+from .schemas import _z
+
+PREFIX = ""
+blp = Blueprint("api_documents", __name__, description="检查审批与检查文书")
+
+
+class ApprovalBodySchema(BaseSchema):
+    task_source = Str(required=True, validate=one_of(tuple(TASK_SOURCES)))
+    opinion = Str(load_default="", validate=length(0, 500))
+
+
+class RefusalBodySchema(BaseSchema):
+    reason = Str(required=True, validate=length(2, 500))
+
+
+class DocumentSchema(BaseSchema):
+    id = fields.Int()
+    number = Str()
+    kind = Str()
+    kind_label = Str()
+    title = Str()
+    department = fields.Function(lambda d: d.department.code)
+    issued_at = fields.Function(lambda d: _z(d.issued_at))
+    sha256 = Str()
+    status = Str()
+    plan = fields.Function(lambda d: d.plan_id)
+    visit = fields.Function(lambda d: d.visit_id)
+    corrects = fields.Function(lambda d: d.corrects.number if d.corrects else None)
+    corrected_by = fields.Function(lambda d: d.corrected_by.number if d.corrected_by else None)
+    acknowledged_at = fields.Function(lambda d: _z(d.acknowledgement.at) if d.acknowledgement else None)
+
+
+class RecordBodySchema(BaseSchema):
+    signer_name = Str(load_default=None, allow_none=True, validate=length(0, 64))
+    signature = Str(load_default=None, allow_none=True,
+                    metadata={"description": "the signature drawn on the screen: a PNG, base64 or a data: URL"})
+    refused = fields.Bool(load_default=False)
+    witness = Str(load_default=None, allow_none=True, validate=length(0, 64))
+    note = Str(load_default="", validate=length(0, 500))
+
+
+class ApprovalSchema(BaseSchema):
+    id = fields.Int()
+    plan = fields.Function(lambda a: a.plan_id)
+    decision = Str()
+    task_source = Str()
+    subject = Str()
+    legal_basis = fields.List(Str())
+    items = fields.List(fields.Dict())
+    frequency = Str()
+    officers = fields.List(fields.Dict())
+    opinion = Str()
+    afterwards = fields.Bool()
+    decided_at = fields.Function(lambda a: _z(a.decided_at))
+    document = fields.Function(lambda a: a.document.number if a.document else None)
+
+
+class VerificationSchema(BaseSchema):
+    number = Str()
+    kind = Str()
+    kind_label = Str()
+    department = Str()
+    issued_at = Str()
+    sha256 = Str()
+    status = Str()
+    status_label = Str()
+    corrects = Str(allow_none=True)
+    corrected_by = Str(allow_none=True)
+
+
+def _plan(plan_id: int) -> InspectionPlan:
+    plan = db().get(InspectionPlan, plan_id)
+    if plan is None or not can_view_plan(current_user, plan):
+        abort(404)
+    return plan
+
+
+def _document(document_id: int) -> Document:
+    document = db().get(Document, document_id)
+    if document is None or not can_view_document(current_user, document):
+        abort(404)
+    return document
+
+
+class ApprovalFormSchema(BaseSchema):
+    subject = Str()
+    legal_basis = fields.List(Str())
+    items = fields.List(fields.Dict())
+    frequency = Str()
+    officers = fields.List(fields.Dict())
+
+
+@blp.get("/plans/<int:plan_id>/approval-form")
+@roles_required("department", "department_head", "oversight", "admin")
+@blp.response(200, ApprovalFormSchema)
+def plan_approval_form(plan_id: int):
+    """The approval form's fields as the platform fills them from the plan and the catalogue."""
+    return approval_form(db(), _plan(plan_id))
+
+
+@blp.post("/plans/<int:plan_id>/approval")
+@roles_required("department_head")
+@blp.arguments(ApprovalBodySchema)
+@blp.response(201, ApprovalSchema)
+def approve(body, plan_id: int):
+    return approve_plan(db(), current_user, _plan(plan_id), task_source=body["task_source"], opinion=body["opinion"])
+
+
+@blp.post("/plans/<int:plan_id>/refusal")
+@roles_required("department_head")
+@blp.arguments(RefusalBodySchema)
+@blp.response(201, ApprovalSchema)
+def refuse(body, plan_id: int):
+    return refuse_plan(db(), current_user, _plan(plan_id), reason=body["reason"])
+
+
+@blp.get("/documents")
+@login_required
+@blp.response(200, DocumentSchema(many=True))
+def list_documents():
+    """The documents the caller may read: a firm its own, a department its own, oversight all."""
+    return db().scalars(queries.documents_for(current_user)).all()
+
+
+@blp.get("/documents/<int:document_id>")
+@login_required
+@blp.response(200, DocumentSchema)
+def get_document(document_id: int):
+    return _document(document_id)
+
+
+@blp.get("/documents/<int:document_id>/pdf")
+@login_required
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf",
+              description="文书的 PDF 原件；其 SHA-256 与核验页、留痕记录中的一致")
+def document_pdf(document_id: int):
+    document = _document(document_id)
+    return Response(document.pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename=document-{document.id}.pdf",
+                             "X-Content-SHA256": document.sha256})
+
+
+@blp.post("/documents/<int:document_id>/correction")
+@roles_required("department")
+@blp.arguments(RefusalBodySchema)
+@blp.response(201, DocumentSchema)
+def correct(body, document_id: int):
+    return correct_document(db(), current_user, _document(document_id), body["reason"])
+
+
+@blp.post("/visits/<int:visit_id>/result-notice")
+@roles_required("department")
+@blp.response(201, DocumentSchema)
+def result_notice(visit_id: int):
+    """The department's result notice (行政检查结果告知书) of the visit, from its recorded outcomes."""
+    visit = db().get(Visit, visit_id)
+    if visit is None or not visit_of_department(current_user, visit):
+        abort(404)
+    department = db().get(Department, current_user.department_id)
+    return issue_result_notice(db(), current_user, visit, department)
+
+
+@blp.get("/public/documents/<token>")
+@blp.response(200, VerificationSchema)
+def verify(token: str):
+    """A document's public check (the QR code's page): number, kind, department, SHA-256 and state; nothing
+    about the firm or any person."""
+    document = db().scalar(select(Document).where(Document.verify_token == token))
+    if document is None:
+        abort(404)
+    return public_record(document)
+
+
+def signature_bytes(text: str | None) -> bytes | None:
+    """The PNG of a signature sent as base64 or as a ``data:image/png;base64,`` URL; refused when unreadable."""
+    if not text:
+        return None
+    payload = text.split(",", 1)[1] if text.startswith("data:") else text
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("签名数据无法读取（应为 PNG 图片的 base64）", fields={"signature": "格式无效"}) from None
+
+
+@blp.post("/visits/<int:visit_id>/record")
+@roles_required("inspector")
+@blp.arguments(RecordBodySchema)
+@blp.response(201, DocumentSchema)
+def sign(body, visit_id: int):
+    """The on-site record (现场检查记录) read back to the firm's person and signed on the phone, or their
+    refusal before a witness; issued as a numbered document."""
+    visit = db().get(Visit, visit_id)
+    if visit is None or not on_visit_team(current_user, visit):
+        abort(404)
+    return sign_record(db(), current_user, visit, signer_name=body["signer_name"],
+                       signature_png=signature_bytes(body["signature"]), refused=body["refused"],
+                       witness=body["witness"], note=body["note"])
+
+
+@blp.post("/documents/<int:document_id>/acknowledgement")
+@roles_required("enterprise")
+@blp.response(201, DocumentSchema)
+def acknowledge(document_id: int):
+    """The firm acknowledges (签收) a document issued to it."""
+    document = _document(document_id)
+    acknowledge_document(db(), current_user, document)
+    return document
