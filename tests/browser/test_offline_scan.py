@@ -16,6 +16,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_scan_in_findings_and_scan_out_without_network(page, phones, live_app, live_server, sign_in, shot):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415 - only when chromium is there
     today = local_today(utcnow())
     sign_in(page, "market")
     api = page.request
@@ -48,10 +49,13 @@ def test_scan_in_findings_and_scan_out_without_network(page, phones, live_app, l
     first, second = phones(), phones()
     for phone, name in ((first, names[0]), (second, names[1])):
         sign_in(phone, name)
-        phone.wait_for_selector("html[data-offline-ready='1']", timeout=20_000)
+        phone.wait_for_selector("html[data-offline-ready='1']", timeout=40_000)
         phone.context.set_offline(True)
         phone.goto(f"{live_server}/scan/{token}")      # the firm's code opens the page the phone keeps
-        phone.wait_for_selector("#offline-scan", timeout=10_000)
+        try:
+            phone.wait_for_selector("#offline-scan", timeout=30_000)
+        except PlaywrightTimeout as exc:   # say what the offline page showed instead
+            raise AssertionError(f"no offline scan button: {phone.locator('main').inner_text()[:500]}") from exc
         assert firm_name in phone.locator("#offline-app").inner_text()
         phone.click("#offline-scan")
         phone.wait_for_selector(f"#offline-visit-{visit_id}")
