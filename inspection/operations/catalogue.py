@@ -41,11 +41,12 @@ def end_plans_of_removed_items(session: Session, actor, version: str, codes: lis
     removed = session.scalars(select(CatalogueItem).where(CatalogueItem.code.in_(codes),
                                                           CatalogueItem.status == "revoked")).all()
     by_key = {(row.code, row.department_id): row for row in removed}
+    # The plans by id (PostgreSQL has no equality for the plan's JSON columns, so no DISTINCT over them).
+    on_removed = (select(plan_items.c.plan_id).join(CatalogueItem, CatalogueItem.id == plan_items.c.item_id)
+                  .where(CatalogueItem.code.in_(codes)))
     plans = session.scalars(
-        select(InspectionPlan).join(plan_items, plan_items.c.plan_id == InspectionPlan.id)
-        .join(CatalogueItem, CatalogueItem.id == plan_items.c.item_id)
-        .where(CatalogueItem.code.in_(codes), InspectionPlan.status.in_(OPEN_PLAN_STATUSES))
-        .distinct().order_by(InspectionPlan.id)).all()
+        select(InspectionPlan).where(InspectionPlan.id.in_(on_removed), InspectionPlan.status.in_(OPEN_PLAN_STATUSES))
+        .order_by(InspectionPlan.id)).all()
     now = utcnow()
     ended = []
     for plan in plans:
