@@ -116,6 +116,10 @@ def _add_counts(session: Session, delta: Counter) -> None:
             statement = upsert(EntryCount).values(**dict(zip(ENTRY_COUNT_KEY, key)), entries=n)
             session.execute(statement.on_conflict_do_update(
                 index_elements=list(ENTRY_COUNT_KEY), set_={"entries": EntryCount.entries + statement.excluded.entries}))
+            if n < 0:   # a group that lost its last entry goes, as a count made from the facts would not have it
+                session.execute(delete(EntryCount).where(
+                    *[getattr(EntryCount, name) == value for name, value in zip(ENTRY_COUNT_KEY, key)],
+                    EntryCount.entries <= 0))
 
 
 def _item_groups(session: Session, visit_id: int) -> set[tuple[int, str, str]]:

@@ -35,7 +35,8 @@ def test_scan_in_findings_and_scan_out_without_network(page, phones, live_app, l
     assert api.post(f"{live_server}/api/v1/plans/{plan['id']}/confirm").ok
     with live_app.extensions["db_factory"]() as session:
         visit = session.scalars(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
-                                .where(InspectionTask.plan_id == plan["id"], Visit.day == today)).first()
+                                .where(InspectionTask.plan_id == plan["id"], Visit.day == today,
+                                       Visit.status == "confirmed")).first()
         names = []
         for n, member in enumerate(visit.officers):
             user = session.scalar(select(User).where(User.officer_id == member.officer_id)) or create_user(
