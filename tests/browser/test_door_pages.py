@@ -4,7 +4,7 @@ reads its evaluations only in aggregate."""
 import pytest
 from sqlalchemy import select
 
-from inspection.models import Firm, Officer, User
+from inspection.models import Firm, Officer, OfficerConflict, User
 from inspection.operations.accounts import create_user
 from inspection.operations.entries import firm_token, local_today
 from inspection.operations.events import utcnow
@@ -21,7 +21,10 @@ def test_entry_on_a_lead_and_the_firms_report(page, phones, live_app, live_serve
         officers = session.scalars(select(Officer).where(Officer.department.has(code="market"), Officer.kind == "enforcement",
                                                          Officer.valid_from <= today, Officer.valid_to > today,
                                                          Officer.id.not_in(select(User.officer_id).where(
-                                                             User.officer_id.is_not(None))))
+                                                             User.officer_id.is_not(None))),
+                                                         # officers who may inspect this firm (no declared 回避)
+                                                         Officer.id.not_in(select(OfficerConflict.officer_id).where(
+                                                             OfficerConflict.firm_id == firm.id)))
                                    .order_by(Officer.id.desc())).all()[:2]
         names = [create_user(session, None, username=f"lead-officer-{n}", password="demo1234", role="inspector",
                              display_name=o.name, officer=o).username for n, o in enumerate(officers)]
@@ -56,7 +59,7 @@ def test_entry_on_a_lead_and_the_firms_report(page, phones, live_app, live_serve
     sign_in(second, names[1])
     second.goto(f"{live_server}/scan/{token}")
     second.click("main button:has-text('扫码入企')")
-    assert "入企登记完成" in second.locator(".alert.success").inner_text()
+    assert "入企登记完成" in second.locator(".alert").first.inner_text()
     assert "依线索检查" in second.locator("h1").inner_text()
     shot(second, "door-2-entered-on-a-lead")
 
