@@ -125,7 +125,7 @@ def test_help_lists_the_commands(runner):
 def test_checking_the_schema_leaves_no_lock_behind(tmp_path):
     """'serve' checks the schema and then serves for hours: that check must not keep a transaction open."""
     url = f"sqlite:///{tmp_path / 'lock.db'}"
-    app = create_app({"DATABASE_URL": url})
+    app = create_app({"DATABASE_URL": url, "AUDIT_AFTER_WRITES": False})
     assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
     with app.app_context():
         from web.cli import require_schema  # noqa: PLC0415 - the helper under test
@@ -139,7 +139,7 @@ def test_checking_the_schema_leaves_no_lock_behind(tmp_path):
 
 def test_serve_refuses_a_database_behind_the_code(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    app = create_app({"DATABASE_URL": url})
+    app = create_app({"DATABASE_URL": url, "AUDIT_AFTER_WRITES": False})
     upgrade(app.extensions["db_engine"], "0001")
     result = app.test_cli_runner().invoke(args=["serve"])
     assert result.exit_code == 1 and "inspection init-db" in result.output

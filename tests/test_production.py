@@ -61,7 +61,8 @@ def test_security_headers_on_pages_and_api(client):
 def test_production_cookies_are_secure_httponly_samesite(app, monkeypatch):
     monkeypatch.setenv("INSPECTION_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
-    production = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "WTF_CSRF_ENABLED": False})
+    production = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "WTF_CSRF_ENABLED": False,
+                             "AUDIT_AFTER_WRITES": False})
     client = production.test_client()
     response = client.post("/api/v1/session", json={"username": "oversight", "password": "demo1234"})
     assert response.status_code == 200
