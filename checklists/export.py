@@ -7,7 +7,8 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from .errors import DomainError
+from core.errors import DomainError
+
 from .models import CatalogueItem, CatalogueVersion
 
 

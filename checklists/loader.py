@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import re
 from pathlib import Path
 
-import yaml
+from core import yamlfile
+from core.errors import Problem
+from core.yamlfile import YamlFileError, read_yaml
 
-from .errors import CatalogueFileInvalid, Problem
+from .errors import CatalogueFileInvalid
 from .models import CATEGORIES, METHODS
 from .phrases import parse_frequency, parse_legal_basis, parse_method, parse_modes, parse_ratio_phrase
 
@@ -33,15 +34,6 @@ EVIDENCE_KINDS = ("document", "photo", "record", "answer")
 DATA_CHECKS = ("licence", "annual_report", "rectification_closed")
 OFFSITE_RULE_KEYS = {"deadline": 10, "extension": 5, "escalate_after": 5}   # working days
 TOP_KEYS = {"version", "title", "effective_from", "effective_to", "items"}
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe loading that leaves dates as text, so that a bad date is reported with its line."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
 @dataclasses.dataclass
@@ -106,27 +98,6 @@ class ParsedCatalogue:
     items: list[ParsedItem]
 
 
-class _Lines:
-    """Line numbers of a YAML document's nodes, found by composing it."""
-
-    def __init__(self, node):
-        self.node = node
-
-    @staticmethod
-    def line(node) -> int | None:
-        return node.start_mark.line + 1 if node is not None else None
-
-    @staticmethod
-    def child(node, key):
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if k.value == key:
-                    return v
-        if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            return node.value[key]
-        return None
-
-
 def _as_date(value, field, problems, path, line, item=None) -> dt.date | None:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
@@ -156,87 +127,79 @@ def parse_catalogue(path: str | Path, known_departments: set[str]) -> ParsedCata
     except OSError as exc:
         raise CatalogueFileInvalid(label, [Problem(label, None, "file", f"无法读取文件：{exc.strerror}")]) from exc
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CatalogueFileInvalid(label, [Problem(label, None, "file", "文件不是 UTF-8 编码")]) from exc
-    try:
-        root_node = yaml.compose(text)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        raise CatalogueFileInvalid(label, [Problem(label, line, "file", f"YAML 语法错误：{getattr(exc, 'problem', exc)}")]) from exc
-    return validate_catalogue(data, root_node, label, hashlib.sha256(raw).hexdigest(), known_departments)
+        doc = read_yaml(raw)
+    except YamlFileError as exc:
+        raise CatalogueFileInvalid(label, [Problem(label, exc.line, "file", exc.message)]) from exc
+    return validate_catalogue(doc.data, doc.root, label, doc.sha256, known_departments)
 
 
 def validate_catalogue(data, root_node, label: str, sha256: str, known_departments: set[str]) -> ParsedCatalogue:  # noqa: C901 - to split
     problems: list[Problem] = []
-    L = _Lines
     if not isinstance(data, dict):
         raise CatalogueFileInvalid(label, [Problem(label, 1, "file", "文件顶层应为包含 version、title、items 的映射")])
 
     for key in sorted(set(data) - TOP_KEYS, key=str):
-        problems.append(Problem(label, L.line(L.child(root_node, key)), str(key), "未知字段"))
+        problems.append(Problem(label, yamlfile.line(yamlfile.child(root_node, key)), str(key), "未知字段"))
     version = _text(data.get("version"))
     if not version:
-        problems.append(Problem(label, L.line(root_node), "version", "缺少清单版本号"))
+        problems.append(Problem(label, yamlfile.line(root_node), "version", "缺少清单版本号"))
     title = _text(data.get("title")) or ""
     if not title:
-        problems.append(Problem(label, L.line(root_node), "title", "缺少清单标题"))
+        problems.append(Problem(label, yamlfile.line(root_node), "title", "缺少清单标题"))
     eff_from = _as_date(data.get("effective_from"), "effective_from", problems, label,
-                        L.line(L.child(root_node, "effective_from")) or 1)
+                        yamlfile.line(yamlfile.child(root_node, "effective_from")) or 1)
     eff_to = None
     if data.get("effective_to") is not None:
         eff_to = _as_date(data.get("effective_to"), "effective_to", problems, label,
-                          L.line(L.child(root_node, "effective_to")))
+                          yamlfile.line(yamlfile.child(root_node, "effective_to")))
         if eff_from and eff_to and eff_to < eff_from:
-            problems.append(Problem(label, L.line(L.child(root_node, "effective_to")), "effective_to",
+            problems.append(Problem(label, yamlfile.line(yamlfile.child(root_node, "effective_to")), "effective_to",
                                     "失效日期早于生效日期"))
 
-    items_node = L.child(root_node, "items")
+    items_node = yamlfile.child(root_node, "items")
     raw_items = data.get("items")
     if not isinstance(raw_items, list) or not raw_items:
-        problems.append(Problem(label, L.line(items_node) or 1, "items", "清单没有任何检查事项"))
+        problems.append(Problem(label, yamlfile.line(items_node) or 1, "items", "清单没有任何检查事项"))
         raw_items = []
 
     items: list[ParsedItem] = []
     first_line_of_code: dict[str, int | None] = {}
     entries = []
     for index, raw in enumerate(raw_items):
-        node = L.child(items_node, index)
+        node = yamlfile.child(items_node, index)
         entries.append((raw, node, index, None))
         subs = raw.get("sub_items") if isinstance(raw, dict) else None
         if subs is None:
             continue
-        subs_node = L.child(node, "sub_items")
+        subs_node = yamlfile.child(node, "sub_items")
         if not isinstance(subs, list) or not subs:
-            problems.append(Problem(label, L.line(subs_node), "sub_items", "子项应为非空列表", _text(raw.get("code"))))
+            problems.append(Problem(label, yamlfile.line(subs_node), "sub_items", "子项应为非空列表", _text(raw.get("code"))))
             continue
         for sub_index, sub in enumerate(subs):
-            sub_node = L.child(subs_node, sub_index)
+            sub_node = yamlfile.child(subs_node, sub_index)
             if not isinstance(sub, dict):
-                problems.append(Problem(label, L.line(sub_node), f"sub_items[{sub_index}]", "每个子项应为一个映射",
+                problems.append(Problem(label, yamlfile.line(sub_node), f"sub_items[{sub_index}]", "每个子项应为一个映射",
                                         _text(raw.get("code"))))
                 continue
             merged = {**{k: raw[k] for k in INHERITED_KEYS if k in raw}, **sub}
             entries.append((merged, sub_node, sub_index, _text(raw.get("code"))))
     for raw, node, index, parent in entries:
-        line = L.line(node)
+        line = yamlfile.line(node)
         item = _validate_item(raw, node, label, line, index, known_departments, eff_from, eff_to, problems,
                               has_subs=parent is None and isinstance(raw, dict) and bool(raw.get("sub_items")))
         if item is None:
             continue
         if parent is not None:
             if not item.code.startswith(parent + "-"):
-                problems.append(Problem(label, L.line(L.child(node, "code")) or line, "code",
+                problems.append(Problem(label, yamlfile.line(yamlfile.child(node, "code")) or line, "code",
                                         f"子项编码应以上级事项编码 {parent}- 开头", item.code))
                 continue
             item.parent_code = parent
         if item.code in first_line_of_code:
-            problems.append(Problem(label, L.line(L.child(node, "code")), "code",
+            problems.append(Problem(label, yamlfile.line(yamlfile.child(node, "code")), "code",
                                     f"事项编码重复，与第 {first_line_of_code[item.code]} 行相同", item.code))
             continue
-        first_line_of_code[item.code] = L.line(L.child(node, "code"))
+        first_line_of_code[item.code] = yamlfile.line(yamlfile.child(node, "code"))
         items.append(item)
 
     if problems:
@@ -246,7 +209,6 @@ def validate_catalogue(data, root_node, label: str, sha256: str, known_departmen
 
 def _validate_item(raw, node, label, line, index, known_departments, eff_from, eff_to, problems,  # noqa: C901
                    has_subs=False):
-    L = _Lines
     if not isinstance(raw, dict):
         problems.append(Problem(label, line, f"items[{index}]", "每个事项应为一个映射"))
         return None
@@ -255,7 +217,7 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
     before = len(problems)
 
     def bad(field, message, field_node=None):
-        problems.append(Problem(label, L.line(field_node if field_node is not None else L.child(node, field)) or line,
+        problems.append(Problem(label, yamlfile.line(field_node if field_node is not None else yamlfile.child(node, field)) or line,
                                 field, message, ref))
 
     for key in sorted(set(raw) - ITEM_KEYS, key=str):
@@ -329,13 +291,13 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
     item_from, item_to = eff_from, eff_to
     if raw.get("effective_from") is not None:
         item_from = _as_date(raw["effective_from"], "effective_from", problems, label,
-                             L.line(L.child(node, "effective_from")), ref)
+                             yamlfile.line(yamlfile.child(node, "effective_from")), ref)
     if raw.get("effective_to") is not None:
         item_to = _as_date(raw["effective_to"], "effective_to", problems, label,
-                           L.line(L.child(node, "effective_to")), ref)
+                           yamlfile.line(yamlfile.child(node, "effective_to")), ref)
 
     checklist = raw.get("checklist")
-    checklist_node = L.child(node, "checklist")
+    checklist_node = yamlfile.child(node, "checklist")
     points: list[ParsedPoint] = []
     # A point that names no basis or method of its own takes the item's (real lists say them per item).
     point_defaults = {"legal_basis": "；".join(b.get("text") or f"{b['law']}{b['articles']}" for b in bases),
@@ -346,22 +308,22 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
         bad("checklist", "检查要点清单为空")
     else:
         for i, point in enumerate(checklist):
-            point_node = L.child(checklist_node, i)
+            point_node = yamlfile.child(checklist_node, i)
             if isinstance(point, str) and point.strip():
                 point = {"text": point.strip()}
             if not isinstance(point, dict):
                 bad(f"checklist[{i}]", "检查要点应为包含 text、legal_basis、verify 的映射，或一段检查内容", point_node)
                 continue
             for key in sorted(set(point) - POINT_KEYS, key=str):
-                bad(f"checklist[{i}].{key}", "未知字段", L.child(point_node, key) or point_node)
+                bad(f"checklist[{i}].{key}", "未知字段", yamlfile.child(point_node, key) or point_node)
             values = {}
             for key, what in (("text", "检查内容"), ("legal_basis", "检查依据"), ("verify", "检查方法")):
                 values[key] = _text(point.get(key)) if key in point or key == "text" else point_defaults[key]
                 if not values[key]:
-                    bad(f"checklist[{i}].{key}", f"检查要点缺少{what}", L.child(point_node, key) or point_node)
+                    bad(f"checklist[{i}].{key}", f"检查要点缺少{what}", yamlfile.child(point_node, key) or point_node)
             offsite = _point_offsite(point.get("offsite"), method, values.get("verify"),
                                      lambda message, where=f"checklist[{i}].offsite", node=point_node: bad(
-                                         where, message, L.child(node, "offsite") or node))
+                                         where, message, yamlfile.child(node, "offsite") or node))
             if all(values.values()):
                 points.append(ParsedPoint(**values, **offsite))
     offsite_rule = _offsite_rule(raw.get("offsite"), lambda message: bad("offsite", message))

@@ -1,5 +1,6 @@
 """The platform's typed domain errors; the web layer turns them into responses in one place."""
-from checklists.errors import CatalogueConflict, CatalogueFileInvalid, DomainError, OutsideCatalogue, Problem
+from checklists.errors import CatalogueConflict, CatalogueFileInvalid, OutsideCatalogue
+from core.errors import DomainError, Problem
 
 
 class NotFound(DomainError):

@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from checklists.errors import Problem
+from core.errors import Problem
 
 from .calendar import city_limit
 from .cells import as_text, csv_row, csv_value, formula_like

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from checklists.errors import Problem
+from core.errors import Problem
 from inspection.errors import ImportFileInvalid
 from inspection.imports import (
     FIRM_COLUMNS,

@@ -1,4 +1,3 @@
-from .base import Base
 from .catalogue import (
                         CATEGORIES,
                         CATEGORY_LABELS,
@@ -12,5 +11,5 @@ from .catalogue import (
                         Department,
 )
 
-__all__ = ["Base", "CatalogueItem", "CatalogueVersion", "ChecklistPoint", "Department", "CATEGORIES",
+__all__ = ["CatalogueItem", "CatalogueVersion", "ChecklistPoint", "Department", "CATEGORIES",
            "CATEGORY_LABELS", "ITEM_STATUSES", "METHOD_LABELS", "METHODS", "STATUS_LABELS"]

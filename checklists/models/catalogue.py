@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
+from core.db import Base
 
 ITEM_STATUSES = ("draft", "published", "superseded", "revoked")
 METHODS = ("random", "key", "special", "offsite")

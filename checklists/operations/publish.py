@@ -7,7 +7,9 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..errors import CatalogueConflict, DomainError
+from core.errors import DomainError
+
+from ..errors import CatalogueConflict
 from ..loader import ParsedCatalogue
 from ..models import CatalogueItem, CatalogueVersion, ChecklistPoint, Department
 

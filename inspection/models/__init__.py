@@ -1,5 +1,6 @@
 """All models of the platform, imported here so that the metadata is complete."""
-from checklists.models import Base, CatalogueItem, CatalogueVersion, ChecklistPoint, Department
+from checklists.models import CatalogueItem, CatalogueVersion, ChecklistPoint, Department
+from core.db import Base
 
 from .documents import (
                     APPROVAL_DECISIONS,
@@ -66,17 +67,17 @@ from .org import (
                     officer_districts,
 )
 from .oversight import (
-    ALERT_RULES,
-    ALERT_STATUS_LABELS,
-    ALERT_STATUSES,
-    ENTRY_COUNT_KEY,
-    Alert,
-    EntryCount,
-    EntryFact,
-    EntryFirmCount,
-    EntryItemCount,
-    EntryItemFact,
-    UncombinedPair,
+                    ALERT_RULES,
+                    ALERT_STATUS_LABELS,
+                    ALERT_STATUSES,
+                    ENTRY_COUNT_KEY,
+                    Alert,
+                    EntryCount,
+                    EntryFact,
+                    EntryFirmCount,
+                    EntryItemCount,
+                    EntryItemFact,
+                    UncombinedPair,
 )
 from .plan import (
                     PLAN_STATUS_LABELS,

@@ -18,7 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from checklists.models import Base, Department
+from checklists.models import Department
+from core.db import Base
 
 from .org import Firm
 from .plan import InspectionPlan

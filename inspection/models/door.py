@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from checklists.models import Base
+from core.db import Base
 
 from .org import Officer
 

@@ -20,7 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from checklists.models import Base, CatalogueItem, ChecklistPoint, Department
+from checklists.models import CatalogueItem, ChecklistPoint, Department
+from core.db import Base
 
 from .leniency import TREATMENT_LABELS
 from .org import Firm, Officer

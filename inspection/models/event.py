@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import JSON, CheckConstraint, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from checklists.models import Base
+from core.db import Base
 
 GENESIS = "0" * 64
 

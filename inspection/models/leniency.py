@@ -19,7 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from checklists.models import Base, CatalogueItem, ChecklistPoint, Department
+from checklists.models import CatalogueItem, ChecklistPoint, Department
+from core.db import Base
 
 TREATMENTS = ("no_penalty", "reduced", "lighter", "heavier")
 TREATMENT_LABELS = {"no_penalty": "不予处罚", "reduced": "减轻处罚", "lighter": "从轻处罚", "heavier": "从重处罚"}

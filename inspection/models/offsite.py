@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from checklists.models import Base, ChecklistPoint, Department
+from checklists.models import ChecklistPoint, Department
+from core.db import Base
 
 from .org import Firm
 

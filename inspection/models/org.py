@@ -6,7 +6,8 @@ import datetime as dt
 from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from checklists.models import Base, Department
+from checklists.models import Department
+from core.db import Base
 
 CREDIT_CLASSES = ("A", "B", "C", "D")
 CREDIT_LABELS = {"A": "A 类（低风险）", "B": "B 类（一般风险）", "C": "C 类（较高风险）", "D": "D 类（高风险）"}

@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from checklists.models import Base
+from core.db import Base
 
 ALERT_RULES = {
     "over_cap": "超频次入企",

@@ -19,7 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from checklists.models import Base, CatalogueItem, Department
+from checklists.models import CatalogueItem, Department
+from core.db import Base
 
 from .org import Firm
 from .risk import RiskModel

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import JSON, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from checklists.models import Base
+from core.db import Base
 
 RISK_MODEL_STATUSES = ("queued", "running", "published", "retired", "failed")
 RISK_MODEL_STATUS_LABELS = {"queued": "排队中", "running": "训练中", "published": "现行", "retired": "已停用",

@@ -7,7 +7,8 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from checklists.models import Base, Department
+from checklists.models import Department
+from core.db import Base
 
 from .org import Firm, Officer
 

@@ -39,20 +39,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import re
 import statistics
 from collections import defaultdict
 from pathlib import Path
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from checklists.errors import Problem
 from checklists.gate import refusal
-from checklists.loader import _Lines, _Loader
-from core import clock
+from core import clock, yamlfile
+from core.errors import Problem
+from core.yamlfile import YamlFileError, read_yaml
 
 from ..errors import InvalidInput, InvalidState, LeniencyFileInvalid, NotPermitted
 from ..models import (
@@ -119,17 +117,10 @@ def read_list_file(path: str | Path) -> tuple[dict, object, str, str]:
 
 def read_list_bytes(raw: bytes, label: str) -> tuple[dict, object, str, str]:
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise LeniencyFileInvalid(label, [Problem(label, None, "file", "文件不是 UTF-8 编码")]) from exc
-    try:
-        node = yaml.compose(text)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise LeniencyFileInvalid(label, [Problem(label, mark.line + 1 if mark else None, "file",
-                                                  f"YAML 语法错误：{getattr(exc, 'problem', exc)}")]) from exc
-    return data, node, label, hashlib.sha256(raw).hexdigest()
+        doc = read_yaml(raw)
+    except YamlFileError as exc:
+        raise LeniencyFileInvalid(label, [Problem(label, exc.line, "file", exc.message)]) from exc
+    return doc.data, doc.root, label, doc.sha256
 
 
 def _text(value) -> str | None:
@@ -151,11 +142,10 @@ def publish_list(session: Session, actor: User | None, data, *, label: str, sha2
                  node=None) -> tuple[LeniencyList, str]:
     """Validate ``data`` (every problem at once, nothing written on any) and publish it.
     Returns the list and ``"published"``, or the same version already published and ``"unchanged"``."""
-    lines = _Lines
     problems: list[Problem] = []
 
     def problem(field: str, message: str, at=None, item: str | None = None) -> None:
-        problems.append(Problem(label, lines.line(at) if at is not None else None, field, message, item))
+        problems.append(Problem(label, yamlfile.line(at) if at is not None else None, field, message, item))
 
     if actor is not None and actor.role != "department":
         raise NotPermitted("只有执法部门可以发布包容审慎清单")
@@ -165,7 +155,7 @@ def publish_list(session: Session, actor: User | None, data, *, label: str, sha2
     sections = {k: v for k, (_, v) in keyed.items() if k in SECTIONS}
     data = {k: v for k, (_, v) in keyed.items() if k not in SECTIONS}
     names = {k: original for k, (original, _) in keyed.items()}
-    node_of = {k: lines.child(node, original) for k, original in names.items()}
+    node_of = {k: yamlfile.child(node, original) for k, original in names.items()}
     for key in sorted(set(data) - TOP_KEYS, key=str):
         problem(str(names[key]), "未知字段", node_of[key])
     code = _text(data.get("department")) or (actor.department.code if actor is not None else None)
@@ -208,7 +198,7 @@ def publish_list(session: Session, actor: User | None, data, *, label: str, sha2
                 entry = {ENTRY_ALIASES.get(k, k): v for k, v in entry.items()}
                 if key != "entries":
                     entry.setdefault("treatment", SECTIONS[key])
-            located.append((entry, lines.child(section_node, index), f"{names[key]}[{index}]"))
+            located.append((entry, yamlfile.child(section_node, index), f"{names[key]}[{index}]"))
     if not located:
         problem("entries", "清单没有任何条目", node_of.get("entries"))
     items = _items(session, [e.get("item") for e, _, _ in located if isinstance(e, dict)])
