@@ -55,7 +55,7 @@ from inspection.operations.plans import (
 )
 from tests.clocks import door_open_day
 from tests.signatures import signature_png
-from web.offsite_views import evidence_folder
+from web.presenters.offsite import evidence_folder
 
 TODAY = door_open_day()
 pytestmark = pytest.mark.usefixtures("door_open")  # these tests walk the door

@@ -25,7 +25,7 @@ from inspection.permissions import can_view_request
 
 from ..auth import roles_required
 from ..database import db
-from ..offsite_views import evidence_folder, request_sheet
+from ..presenters.offsite import evidence_folder, request_sheet
 from .schemas import BaseSchema, Day, Id, Int, Str, length, one_of
 
 PREFIX = ""

@@ -17,7 +17,7 @@ from inspection.permissions import can_view_firm
 from ..auth import roles_required
 from ..database import db
 from ..jobs import submit_risk_training
-from ..risk_views import firm_risk, model_summary
+from ..presenters.risk import firm_risk, model_summary
 from .schemas import BaseSchema, Day, Str, length, one_of
 
 PREFIX = ""

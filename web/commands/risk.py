@@ -16,7 +16,7 @@ from inspection.operations.door import import_hotline
 from inspection.operations.risk import fresh_model, train
 
 from ..database import db
-from ..risk_views import model_summary
+from ..presenters.risk import model_summary
 from ._common import require_schema, transactional
 
 

@@ -13,8 +13,8 @@ from inspection.operations.events import utcnow
 from inspection.permissions import can_list_firms, can_view_document, can_view_firm, can_view_request
 
 from ..database import db
+from ..presenters.risk import firm_risk
 from ..query_args import page_arg
-from ..risk_views import firm_risk
 from .blueprint import bp
 from .offsite import offsite_for_firm
 from .visits import firm_visits_context

@@ -39,7 +39,7 @@ from inspection.timestamps import parse_day
 
 from ..auth import roles_required
 from ..database import db
-from ..offsite_views import DECISION_LABELS, evidence_folder, request_sheet
+from ..presenters.offsite import DECISION_LABELS, evidence_folder, request_sheet
 from .blueprint import bp
 from .outcomes import attempt, refused
 

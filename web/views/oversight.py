@@ -31,10 +31,10 @@ from inspection.operations.alerts import handle_alert, refresh_alerts
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 
-from ..alert_evidence import evidence_rows
 from ..auth import roles_required
 from ..database import db
 from ..exports import table_file
+from ..presenters.alert_evidence import evidence_rows
 from ..query_args import month_arg, year_arg
 from .blueprint import bp
 from .outcomes import attempt

@@ -14,7 +14,7 @@ from inspection.operations.risk import queue_training
 from ..auth import roles_required
 from ..database import db
 from ..jobs import live_progress, submit_risk_training
-from ..risk_views import model_summary
+from ..presenters.risk import model_summary
 from .blueprint import bp
 from .outcomes import refused
 

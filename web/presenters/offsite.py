@@ -11,7 +11,7 @@ from inspection.models import OUTCOME_LABELS, RESULT_LABELS, Finding, Inspection
 from inspection.operations.events import format_timestamp
 from inspection.operations.offsite import ESCALATE, missing_points, proved_points
 
-from . import files
+from .. import files
 
 DECISION_LABELS = {**RESULT_LABELS, ESCALATE: "转现场核查"}
 
