@@ -46,6 +46,7 @@ from tests.approvals import approve
 from tests.at_the_door import Phone, as_user
 from tests.clients import CsrfClient
 from tests.clocks import door_open_day, to_door_open
+from tests.fuzzing import build_world
 from web import create_app
 from web.limits import limiter
 
@@ -297,3 +298,42 @@ def team_phones(client, login, visit_today, db_session):
         assert again.get_json()["key"] == phone.key_id  # registering again changes nothing
         made.append((username, phone))
     return made
+
+
+@pytest.fixture
+def fuzz_city(db_session, entered):
+    """The values the fuzzing tests fill the API's path parameters with (``tests.fuzzing.build_world``),
+    and the ids of the demo accounts they sign in as."""
+    known = build_world(db_session, entered)
+    known["user_ids"] = dict(db_session.execute(select(User.username, User.id).where(User.username.in_(
+        ("market", "firm", "inspector1", "oversight", "admin")))).all())
+    db_session.commit()
+    return known
+
+
+@pytest.fixture
+def plans(client, login, request):
+    """Plans of market regulation through the API, made from the test module's ``PLAN``:
+    ``plans(**overrides)`` creates one, ``plans.file(id)`` files and approves it, ``plans.draw(id)`` draws
+    it and returns the public draw record."""
+    login("market")
+    body = request.module.PLAN
+
+    def make(**overrides):
+        response = client.post("/api/v1/plans", json={**body, **overrides})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def file(plan_id):
+        response = client.post(f"/api/v1/plans/{plan_id}/file")
+        assert response.status_code == 200, response.get_json()
+        approve(client, plan_id)
+        return response.get_json()
+
+    def draw(plan_id):
+        response = client.post(f"/api/v1/plans/{plan_id}/draw")
+        assert response.status_code == 200, response.get_json()
+        return client.get(f"/api/v1/public/plans/{plan_id}/draw").get_json()
+
+    make.file, make.draw = file, draw
+    return make

@@ -75,11 +75,11 @@ OWNED = {"visit_id", "plan_id", "uscc", "request_id", "task_id", "outcome_id", "
 @dataclasses.dataclass
 class Spec:
     """Expected answer per role (in ``ROLES`` order); a pair is (own, other). ``OK``: 2xx/3xx (not the
-    login page); ``RAN``: past every permission check, refused or not by the rules of the state the world is in
+    login page); ``RAN``: past every permission check, refused or not by the rules of the state the two_departments is in
     (not 401/403/404); ``LOGIN``: a page's redirect to the login page; a number: that status."""
     expect: tuple
-    args: Callable | None = None      # (world, side) -> path arguments beyond the defaults
-    body: Callable | None = None      # (world, side) -> keyword arguments of client.open
+    args: Callable | None = None      # (two_departments, side) -> path arguments beyond the defaults
+    body: Callable | None = None      # (two_departments, side) -> keyword arguments of client.open
     sided: bool = False               # the body names an owned object
     fixed: bool = False               # owned-looking arguments that are not about ownership (a catalogue code)
     head: object = None               # the department head's answer (market's head), when the endpoint concerns him
@@ -452,7 +452,7 @@ def test_refusals_of_another_firms_objects_are_in_the_table():
             assert expected[1] in (403, 404), key
 
 
-# -- the world -------------------------------------------------------------------------------------
+# -- the two_departments -------------------------------------------------------------------------------------
 
 def _side(db_session, app, make_firm, make_user, entered, *, code, item, offsite_item, industry, name):
     """A firm with its account, an inspector with an account on a running visit there, its department's
@@ -555,7 +555,7 @@ def _side(db_session, app, make_firm, make_user, entered, *, code, item, offsite
 
 
 @pytest.fixture
-def world(app, db_session, make_firm, make_user, entered):
+def two_departments(app, db_session, make_firm, make_user, entered):
     a = _side(db_session, app, make_firm, make_user, entered, code="market", item="SC-003", offsite_item="SC-011",
               industry="餐饮服务", name="甲方矩阵餐饮有限公司")
     b = _side(db_session, app, make_firm, make_user, entered, code="fire", item="XF-002", offsite_item="XF-005",
@@ -588,22 +588,22 @@ def world(app, db_session, make_firm, make_user, entered):
 
 # -- running a case --------------------------------------------------------------------------------
 
-def sign_in(client, world, role: str) -> None:
+def sign_in(client, two_departments, role: str) -> None:
     with client.session_transaction() as session:
         session.clear()
         if role != "anonymous":
-            session["_user_id"] = str(world["principals"][role])
+            session["_user_id"] = str(two_departments["principals"][role])
             session["_fresh"] = True
 
 
-def build_path(rule, spec: Spec, world, side: str) -> str:
-    extra = spec.args(world, side) if spec.args else {}
+def build_path(rule, spec: Spec, two_departments, side: str) -> str:
+    extra = spec.args(two_departments, side) if spec.args else {}
     values = {}
     for name in rule.arguments:
         if name in extra:
             values[name] = extra[name]
         else:
-            values[name] = world[side][DEFAULT_ARGS[name]]
+            values[name] = two_departments[side][DEFAULT_ARGS[name]]
     path = rule.rule
     for name, value in values.items():
         for pattern in (f"<{name}>", f"<int:{name}>", f"<path:{name}>"):
@@ -626,8 +626,8 @@ def judge(expected, response) -> bool:
 class Case:
     """One request of the matrix inside a savepoint: whatever it writes is undone before the next."""
 
-    def __init__(self, app, client, db_session, world):
-        self.app, self.client, self.world = app, client, world
+    def __init__(self, app, client, db_session, two_departments):
+        self.app, self.client, self.two_departments = app, client, two_departments
         self.connection = db_session.connection()
 
     def run(self, key: str, role: str, case: str):
@@ -635,11 +635,11 @@ class Case:
         rule = rule_of(self.app, key)
         side = "B" if case == "other" else "A"
         method = key.split(" ", 1)[0]
-        kwargs = spec.body(self.world, side) if spec.body else {}
+        kwargs = spec.body(self.two_departments, side) if spec.body else {}
         savepoint = self.connection.begin_nested()
         try:
-            sign_in(self.client, self.world, role)
-            response = self.client.open(build_path(rule, spec, self.world, side), method=method, **kwargs)
+            sign_in(self.client, self.two_departments, role)
+            response = self.client.open(build_path(rule, spec, self.two_departments, side), method=method, **kwargs)
             response.get_data()
             response.close()
             return response
@@ -656,9 +656,9 @@ def expected_for(spec: Spec, role: str, case: str):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_matrix(app, client, db_session, world, role):
+def test_matrix(app, client, db_session, two_departments, role):
     """Every endpoint, own and other object, for one role; the failure lists each endpoint and case."""
-    runner = Case(app, client, db_session, world)
+    runner = Case(app, client, db_session, two_departments)
     failures = []
     for key in sorted(MATRIX):
         spec = MATRIX[key]
@@ -669,18 +669,18 @@ def test_matrix(app, client, db_session, world, role):
             if not judge(expected, response):
                 failures.append(f"{key} | role={role} | case={case}: expected {expected}, got "
                                 f"{response.status_code} {body[:160]!r}")
-            elif case == "other" and response.status_code in (401, 403, 404) and world["B"]["name"] in body:
+            elif case == "other" and response.status_code in (401, 403, 404) and two_departments["B"]["name"] in body:
                 failures.append(f"{key} | role={role} | case=other: the refusal names the other firm")
             if role not in ("enterprise", "oversight", "admin") and any(
-                    world[s]["evaluation_comment"] in body for s in ("A", "B")):
+                    two_departments[s]["evaluation_comment"] in body for s in ("A", "B")):
                 failures.append(f"{key} | role={role} | case={case}: shows an evaluation whole (匿名评价)")
     assert not failures, f"{len(failures)} unexpected answers:\n" + "\n".join(failures)
 
 
-def test_matrix_of_the_department_head(app, client, db_session, world):
+def test_matrix_of_the_department_head(app, client, db_session, two_departments):
     """The department head (market's): his approvals and documents as the table says; on every other
     endpoint he is refused like a signed-in account of no other role (never 2xx, never a server error)."""
-    runner = Case(app, client, db_session, world)
+    runner = Case(app, client, db_session, two_departments)
     failures = []
     for key in sorted(MATRIX):
         spec = MATRIX[key]
@@ -697,14 +697,14 @@ def test_matrix_of_the_department_head(app, client, db_session, world):
 
 # -- leaks a status code does not show -------------------------------------------------------------
 
-def as_role(client, world, role):
-    sign_in(client, world, role)
+def as_role(client, two_departments, role):
+    sign_in(client, two_departments, role)
     return client
 
 
-def test_enterprise_sees_only_its_own_firm_in_lists_and_pages(client, world):
-    a, b = world["A"], world["B"]
-    as_role(client, world, "enterprise")
+def test_enterprise_sees_only_its_own_firm_in_lists_and_pages(client, two_departments):
+    a, b = two_departments["A"], two_departments["B"]
+    as_role(client, two_departments, "enterprise")
     assert [r["id"] for r in client.get("/api/v1/offsite").get_json()] == [a["request"]]
     record = client.get(f"/api/v1/firms/{a['uscc']}/visits").get_json()
     assert {v["visit"] for v in record} >= {a["visit"], a["done"], a["evaluated"]}
@@ -724,9 +724,9 @@ def test_enterprise_sees_only_its_own_firm_in_lists_and_pages(client, world):
         assert b["name"] not in response.get_data(as_text=True)
 
 
-def test_department_and_inspector_lists_hold_only_their_department(client, world):
-    a, b = world["A"], world["B"]
-    as_role(client, world, "department")
+def test_department_and_inspector_lists_hold_only_their_department(client, two_departments):
+    a, b = two_departments["A"], two_departments["B"]
+    as_role(client, two_departments, "department")
     plans = client.get("/api/v1/plans").get_json()
     assert plans and {p["department"] for p in plans} == {"market"}
     assert a["plan"] in {p["id"] for p in plans} and b["plan"] not in {p["id"] for p in plans}
@@ -742,29 +742,29 @@ def test_department_and_inspector_lists_hold_only_their_department(client, world
         if scores.status_code == 200:
             assert {s["department"] for s in scores.get_json()["scores"]} <= {"market"}
     assert {s["department"] for s in client.get(f"/api/v1/firms/{a['uscc']}/risk").get_json()["scores"]} == {"market"}
-    as_role(client, world, "oversight")
+    as_role(client, two_departments, "oversight")
     assert {s["department"] for s in client.get(f"/api/v1/firms/{a['uscc']}/risk").get_json()["scores"]} == {
         "market", "fire"}
-    as_role(client, world, "inspector")
+    as_role(client, two_departments, "inspector")
     requests = client.get("/api/v1/offsite").get_json()
     assert a["request"] in {r["id"] for r in requests} and {r["department"] for r in requests} == {"market"}
     bundle = client.get("/api/v1/offline/bundle").get_json()
     assert b["name"] not in str(bundle)
 
 
-def test_evaluations_are_never_shown_whole_to_the_inspected_department(client, world):
-    a = world["A"]
+def test_evaluations_are_never_shown_whole_to_the_inspected_department(client, two_departments):
+    a = two_departments["A"]
     for role in ("department", "inspector"):
-        as_role(client, world, role)
+        as_role(client, two_departments, role)
         record = client.get(f"/api/v1/firms/{a['uscc']}/visits").get_json()
         assert all(v["evaluation"] is None for v in record), role
         page = client.get(f"/firms/{a['uscc']}").get_data(as_text=True)
         assert a["evaluation_comment"] not in page and a["name"] in page, role
-    as_role(client, world, "department")
+    as_role(client, two_departments, "department")
     summary = client.get("/api/v1/evaluations/summary").get_json()
     assert summary["by_month"] == [] and "by_plan" not in summary  # one evaluation, this month: not shown
     assert a["evaluation_comment"] not in client.get("/evaluations").get_data(as_text=True)
-    as_role(client, world, "oversight")
+    as_role(client, two_departments, "oversight")
     record = client.get(f"/api/v1/firms/{a['uscc']}/visits").get_json()
     assert next(v for v in record if v["visit"] == a["evaluated"])["evaluation"]["comment"] == a["evaluation_comment"]
 
@@ -775,9 +775,9 @@ def rows_of(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-def test_exports_hold_only_the_scope_asked_and_only_for_oversight(client, world):
-    a, b = world["A"], world["B"]
-    as_role(client, world, "oversight")
+def test_exports_hold_only_the_scope_asked_and_only_for_oversight(client, two_departments):
+    a, b = two_departments["A"], two_departments["B"]
+    as_role(client, two_departments, "oversight")
     year = TODAY.year
     market = rows_of(client.get(f"/oversight/visits.csv?year={year}&department=market"))
     assert market[0][0] == "日期" and len(market) > 1
@@ -786,7 +786,7 @@ def test_exports_hold_only_the_scope_asked_and_only_for_oversight(client, world)
     fire = rows_of(client.get(f"/oversight/visits.csv?year={year}&department=fire"))
     assert any(row[2] == b["uscc"] for row in fire[1:]) and not any(row[2] == a["uscc"] for row in fire[1:])
     for role in ("anonymous", "enterprise", "inspector", "department"):
-        as_role(client, world, role)
+        as_role(client, two_departments, role)
         for path in ("/oversight/visits.csv?department=market", "/oversight/alerts.csv",
                      "/oversight/departments.xlsx", "/oversight/offsite.csv", "/admin/exports/firms.csv",
                      "/admin/exports/officers.xlsx"):
@@ -801,9 +801,9 @@ VERIFY_KEYS = {"state", "valid", "message", "firm", "day", "status", "department
                "plans"}
 
 
-def test_the_code_verifier_shows_who_which_department_items_and_plan_and_nothing_more(client, world):
-    a, b = world["A"], world["B"]
-    as_role(client, world, "anonymous")
+def test_the_code_verifier_shows_who_which_department_items_and_plan_and_nothing_more(client, two_departments):
+    a, b = two_departments["A"], two_departments["B"]
+    as_role(client, two_departments, "anonymous")
     info = client.get(f"/api/v1/verify/{a['code']}").get_json()
     assert info["state"] == "valid" and set(info) == VERIFY_KEYS
     assert info["firm"] == a["name"] and info["departments"] == [a["department_name"]]

@@ -22,10 +22,10 @@ from inspection.operations.plans import create_plan, file_plan
 from tests.backends import fresh_database
 from tests.clients import CsrfClient
 from tests.clocks import to_door_open
+from tests.races import race, signed_in
 from web import create_app, jobs
 
 pytestmark = pytest.mark.own_database  # makes its own SQLite and PostgreSQL databases
-
 
 
 @pytest.fixture(autouse=True)
@@ -50,32 +50,6 @@ def city(request, tmp_path):
         app.today = today
         yield app
         app.extensions["db_engine"].dispose()
-
-
-def race(n: int, work) -> list:
-    """Run ``work(i)`` in ``n`` threads released at one moment; their results, or the first error."""
-    start, results, errors = threading.Barrier(n), [None] * n, []
-
-    def run(i):
-        try:
-            results[i] = work(i, start)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    return results
-
-
-def signed_in(app, username):
-    client = app.test_client()
-    response = client.post("/api/v1/session", json={"username": username, "password": DEMO_PASSWORD})
-    assert response.status_code == 200, response.get_json()
-    return client
 
 
 def test_simultaneous_scans_make_one_entry_each(city):

@@ -16,8 +16,7 @@ import pytest
 import scheduler
 from scheduler.generate import small_instance
 from tests.approvals import approve
-from tests.test_weighted_draws import PLAN as WEIGHTED_PLAN
-from tests.test_weighted_draws import publish_model, spread
+from tests.risk_models import WEIGHTED_PLAN, publish_model, spread
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

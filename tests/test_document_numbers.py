@@ -17,7 +17,7 @@ from inspection.operations.events import utcnow, verify_chain
 from inspection.operations.plans import create_plan, file_plan
 from tests.backends import fresh_database
 from tests.clients import CsrfClient
-from tests.test_concurrency import race, signed_in
+from tests.races import race, signed_in
 from web import create_app
 
 pytestmark = pytest.mark.own_database  # makes its own SQLite and PostgreSQL databases

@@ -4,7 +4,6 @@ import hmac
 import json
 import math
 
-import pytest
 from sqlalchemy import select
 
 from inspection.models import Department, District, Draw, Event
@@ -29,30 +28,6 @@ def independent_selection(record: dict) -> list[str]:
         n = min(len(codes), math.ceil(record["ratios"].get(credit_class, 0) * len(codes) - 1e-9))
         selected += sorted(codes, key=lambda c: (u[c], c))[:n]
     return selected
-
-
-@pytest.fixture
-def plans(client, login):
-    login("market")
-
-    def make(**overrides):
-        response = client.post("/api/v1/plans", json={**PLAN, **overrides})
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()
-
-    def file(plan_id):
-        response = client.post(f"/api/v1/plans/{plan_id}/file")
-        assert response.status_code == 200, response.get_json()
-        approve(client, plan_id)
-        return response.get_json()
-
-    def draw(plan_id):
-        response = client.post(f"/api/v1/plans/{plan_id}/draw")
-        assert response.status_code == 200, response.get_json()
-        return client.get(f"/api/v1/public/plans/{plan_id}/draw").get_json()
-
-    make.file, make.draw = file, draw
-    return make
 
 
 def test_commit_then_reveal_and_independent_recomputation(client, plans):

@@ -30,7 +30,7 @@ def door_open():
         yield
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def drill_city(tmp_path_factory):
     with fresh_database("postgresql", tmp_path_factory.mktemp("faults")) as url:
         engine = make_engine(url)
         upgrade(engine)
@@ -62,8 +62,8 @@ def consistent(factory) -> None:
         assert verify_chain(session)[0]
 
 
-def test_a_crash_between_scan_in_and_scan_out_leaves_a_visit_that_can_be_closed(world):
-    url, factory, today = world
+def test_a_crash_between_scan_in_and_scan_out_leaves_a_visit_that_can_be_closed(drill_city):
+    url, factory, today = drill_city
     team = today[0]
     server = Gunicorn({"DATABASE_URL": url, "SECRET_KEY": "faults-secret"}).start()
     try:
@@ -88,8 +88,8 @@ def test_a_crash_between_scan_in_and_scan_out_leaves_a_visit_that_can_be_closed(
     consistent(factory)
 
 
-def test_the_database_going_away_mid_run_gives_503_and_the_service_recovers(world):
-    url, factory, today = world
+def test_the_database_going_away_mid_run_gives_503_and_the_service_recovers(drill_city):
+    url, factory, today = drill_city
     parsed = make_url(normalise_url(url))
     proxy = Proxy((parsed.host, parsed.port or 5432)).up()
     proxied = str(parsed.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False))

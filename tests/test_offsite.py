@@ -2,7 +2,6 @@
 the one extension, the platform's own data checks, the review, escalation to an on-site task through a
 filed plan and the schedule, rules that escalate or only remind, publication, and nothing counted as an entry."""
 import datetime as dt
-import io
 
 import pytest
 from sqlalchemy import func, select
@@ -28,12 +27,9 @@ from inspection.operations.events import utcnow
 from inspection.operations.offsite import sweep_requests
 from inspection.operations.plans import file_targeted_plan
 from tests.approvals import approve
+from tests.offsite_steps import PDF, PNG, points, send, upload
 
 TODAY = local_today(utcnow())
-PDF = b"%PDF-1.7\n" + b"0" * 200
-PNG = b"\x89PNG\r\n\x1a\n" + b"1" * 200
-
-
 @pytest.fixture
 def offsite(db_session, make_firm, make_user):
     """An off-site task of market regulation for SC-011 at a restaurant whose licence the platform holds,
@@ -58,26 +54,6 @@ def offsite(db_session, make_firm, make_user):
 def as_user(client, login, username):
     client.delete("/api/v1/session")
     login(username)
-
-
-def send(client, login, o):
-    as_user(client, login, o["inspector"])
-    response = client.post(f"/api/v1/tasks/{o['task'].id}/offsite-request")
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-def points(sheet):
-    return [p for item in sheet["items"] for p in item["points"]]
-
-
-def upload(client, request_id, point_id, data=None, name="材料.pdf", answer=None):
-    form = {"point": str(point_id)}
-    if data is not None:
-        form["file"] = (io.BytesIO(data), name)
-    if answer is not None:
-        form["answer"] = answer
-    return client.post(f"/api/v1/offsite/{request_id}/evidence", data=form, content_type="multipart/form-data")
 
 
 def answer_all(client, sheet):

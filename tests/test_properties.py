@@ -19,7 +19,6 @@ import zipfile
 
 import hypothesis.strategies as st
 import openpyxl
-import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
@@ -32,7 +31,7 @@ from inspection.models import EntryToken, OffsiteEvidence, User
 from inspection.operations.entries import firm_token
 from inspection.uscc import ALPHABET, check_character, is_valid_uscc, make_uscc, uscc_problem
 from scheduler import Instance, SolverConfig, check_solution, solve
-from tests.fuzzing import AUDITED, assert_error_shape, assert_nothing_written, build_world, has_chinese, row_counts
+from tests.fuzzing import AUDITED, assert_error_shape, assert_nothing_written, has_chinese, row_counts
 
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 CODE_CHARS = st.sampled_from(ALPHABET)
@@ -447,13 +446,6 @@ def sign_in(client, db_session, username):
         cookie.update({"_user_id": str(user_id), "_fresh": True})
 
 
-@pytest.fixture
-def world(db_session, entered):
-    known = build_world(db_session, entered)
-    db_session.commit()
-    return known
-
-
 PLAN = {"title": "食品生产企业双随机抽查", "period_start": "2026-12-03", "period_end": "2026-12-31",
         "items": ["SC-001"], "ratios": {"A": 0.05, "B": 0.1}}
 PLAN_WRONG = {"title": st.one_of(NOT_TEXT, st.sampled_from(["", "x"]), st.just("题" * 201)),
@@ -480,7 +472,7 @@ PLAN_WRONG = {"title": st.one_of(NOT_TEXT, st.sampled_from(["", "x"]), st.just("
 @given(bad=bad_bodies(PLAN, PLAN_WRONG, ("title", "period_start", "period_end", "items")))
 @example(bad=("body", {**PLAN, "campaign": 2**40}))
 @example(bad=("body", {**PLAN, "period_end": "2026-12-01"}))
-def test_bad_plans_are_refused(client, db_session, world, bad):
+def test_bad_plans_are_refused(client, db_session, fuzz_city, bad):
     sign_in(client, db_session, "market")
     refused(client, db_session, "/api/v1/plans", bad, allowed=(404, 409, 422))
 
@@ -502,14 +494,14 @@ SCAN_WRONG = {"token": st.one_of(NOT_TEXT, st.text(max_size=7), st.text(min_size
 @settings(max_examples=60, deadline=None, suppress_health_check=FIXTURES)
 @given(bad=bad_bodies({"token": "x" * 24}, SCAN_WRONG, ("token",)))
 @example(bad=("body", {"token": "........", "lead": None, "emergency": None}))
-def test_bad_scans_are_refused_and_only_the_refusal_is_recorded(client, db_session, world, bad):
+def test_bad_scans_are_refused_and_only_the_refusal_is_recorded(client, db_session, fuzz_city, bad):
     sign_in(client, db_session, "inspector1")
     body = refused(client, db_session, "/api/v1/scans", bad, allowed=(404, 409, 422))
     assert body["error"] in AUDITED | {"validation_failed", "bad_request", "not_found", "invalid_input",
                                        "outside_catalogue", "invalid_state"}
 
 
-def test_a_scan_with_the_firms_real_code_but_no_visit_is_refused(client, db_session, world):
+def test_a_scan_with_the_firms_real_code_but_no_visit_is_refused(client, db_session, fuzz_city):
     firm = db_session.scalar(select(User).where(User.username == "firm2")).firm
     token = firm_token(db_session, firm).token
     db_session.commit()
@@ -527,9 +519,9 @@ EVALUATION_WRONG = {"score": st.one_of(NOT_INT, HUGE, st.integers(-10, 0), st.in
 
 @settings(max_examples=60, deadline=None, suppress_health_check=FIXTURES)
 @given(bad=bad_bodies({"score": 4, "comment": "检查规范"}, EVALUATION_WRONG, ("score",)))
-def test_bad_evaluations_are_refused(client, db_session, world, bad):
+def test_bad_evaluations_are_refused(client, db_session, fuzz_city, bad):
     sign_in(client, db_session, "firm")
-    refused(client, db_session, f"/api/v1/visits/{world['visit_id'][0]}/evaluation", bad, allowed=(409, 422))
+    refused(client, db_session, f"/api/v1/visits/{fuzz_city['visit_id'][0]}/evaluation", bad, allowed=(409, 422))
 
 
 LEAD_WRONG = {"kind": st.one_of(NOT_TEXT, st.text(max_size=10).filter(
@@ -543,9 +535,9 @@ LEAD_WRONG = {"kind": st.one_of(NOT_TEXT, st.text(max_size=10).filter(
 @given(bad=bad_bodies({"kind": "complaint", "received_on": "2026-12-01", "reference": "12345-2026-001"},
                       LEAD_WRONG, ("kind", "received_on", "reference")))
 @example(bad=("body", {"kind": "complaint", "received_on": "00010101", "reference": "12345-2026-001"}))
-def test_bad_leads_are_refused(client, db_session, world, bad):
+def test_bad_leads_are_refused(client, db_session, fuzz_city, bad):
     sign_in(client, db_session, "market")
-    refused(client, db_session, f"/api/v1/firms/{world['uscc'][0]}/leads", bad)
+    refused(client, db_session, f"/api/v1/firms/{fuzz_city['uscc'][0]}/leads", bad)
 
 
 LOGIN_WRONG = {"username": st.one_of(NOT_TEXT, st.just(""), st.text(min_size=65, max_size=80),
@@ -575,9 +567,9 @@ REVIEW_WRONG = {"decisions": st.one_of(NOT_TEXT.filter(lambda v: not isinstance(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=FIXTURES)
 @given(bad=bad_bodies({"decisions": [{"point": 1, "result": "x"}]}, REVIEW_WRONG, ("decisions",)))
-def test_bad_off_site_reviews_are_refused(client, db_session, world, bad):
+def test_bad_off_site_reviews_are_refused(client, db_session, fuzz_city, bad):
     sign_in(client, db_session, "inspector1")
-    refused(client, db_session, f"/api/v1/offsite/{world['request_id'][0]}/review", bad, allowed=(409, 422))
+    refused(client, db_session, f"/api/v1/offsite/{fuzz_city['request_id'][0]}/review", bad, allowed=(409, 422))
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=FIXTURES)
@@ -586,7 +578,7 @@ def test_bad_off_site_reviews_are_refused(client, db_session, world, bad):
        answer=st.one_of(st.none(), st.text(max_size=50)),
        upload=st.one_of(st.none(), st.tuples(st.binary(max_size=200), st.text(max_size=30))))
 @example(point="9" * 5000, answer="有", upload=None)
-def test_bad_off_site_answers_are_refused(client, db_session, world, point, answer, upload):
+def test_bad_off_site_answers_are_refused(client, db_session, fuzz_city, point, answer, upload):
     """The firm answers an off-site request (multipart: point with an answer or a file) about a point
     that is not one of the request's."""
     sign_in(client, db_session, "firm")
@@ -598,7 +590,7 @@ def test_bad_off_site_answers_are_refused(client, db_session, world, point, answ
     if upload is not None:
         form["file"] = (io.BytesIO(upload[0]), upload[1])
     before = row_counts(db_session)
-    response = client.post(f"/api/v1/offsite/{world['request_id'][0]}/evidence", data=form,
+    response = client.post(f"/api/v1/offsite/{fuzz_city['request_id'][0]}/evidence", data=form,
                            content_type="multipart/form-data")
     assert 400 <= response.status_code < 500, response.get_json()
     body = response.get_json()
@@ -627,10 +619,10 @@ def query_args_read_by(view) -> set[str]:
     return {m for pattern in ARG_PATTERNS for m in pattern.findall(source)}
 
 
-def page_path(rule, world: dict) -> str:
-    values = {"plan_id": world["plan_id"][0], "visit_id": world["visit_id"][0], "task_id": world["task_id"][0],
-              "request_id": world["request_id"][0], "uscc": world["uscc"][0], "code": "SC-001",
-              "certificate_no": world["certificate_no"][0], "fmt": "csv"}
+def page_path(rule, fuzz_city: dict) -> str:
+    values = {"plan_id": fuzz_city["plan_id"][0], "visit_id": fuzz_city["visit_id"][0], "task_id": fuzz_city["task_id"][0],
+              "request_id": fuzz_city["request_id"][0], "uscc": fuzz_city["uscc"][0], "code": "SC-001",
+              "certificate_no": fuzz_city["certificate_no"][0], "fmt": "csv"}
     path = rule.rule
     for name in rule.arguments:
         value = values.get(name, 1 if f"<int:{name}>" in rule.rule else "x")
@@ -643,7 +635,7 @@ def page_rules(app):
             if "GET" in rule.methods and not rule.rule.startswith(("/api/", "/static")) and rule.endpoint != "static"]
 
 
-def test_every_page_answers_hostile_query_values_without_a_server_error(app, client, db_session, world):
+def test_every_page_answers_hostile_query_values_without_a_server_error(app, client, db_session, fuzz_city):
     """Every GET page, as every role that may open it, with hostile values in every query parameter its
     module reads and in the common ones (``COMMON_ARGS``), all at once for each value; then, as the first
     role that may open it, each parameter its module reads alone with every value (a refusal of the first
@@ -662,7 +654,7 @@ def test_every_page_answers_hostile_query_values_without_a_server_error(app, cli
         return response.status_code
 
     for rule in page_rules(app):
-        path = page_path(rule, world)
+        path = page_path(rule, fuzz_city)
         read = sorted(query_args_read_by(app.view_functions[rule.endpoint]))
         names = sorted(set(read) | set(COMMON_ARGS))
         first = True

@@ -5,10 +5,12 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from inspection.kpis import Scope, monthly_entries, year_before
 from inspection.models import Alert, Event, InspectionPlan, OffsiteEvidence, User
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.plans import file_targeted_plan
+from tests.offsite_steps import PDF, points, send, upload
 
 TODAY = local_today(utcnow())
 
@@ -105,7 +107,6 @@ def test_a_firm_types_a_code_and_can_report_from_the_verifier(client, login, mak
 
 
 def test_a_firm_removes_a_wrong_file_before_handing_in(client, login, make_firm, make_user, db_session):
-    from tests.test_offsite import PDF, points, send, upload  # noqa: PLC0415 - the off-site tests' helpers
     firm = make_firm("删错材料餐饮有限公司", industry="餐饮服务")
     dept = db_session.scalar(select(User).where(User.username == "market"))
     plan = file_targeted_plan(db_session, dept, dept.department, title="测试非现场核查", item_codes=["SC-011"],
@@ -169,7 +170,7 @@ def test_alert_evidence_reads_in_chinese_and_a_note_keeps_the_filter(client, log
 
 
 def test_comparisons_take_the_same_span_of_the_year_before(client, login, make_firm, entered, db_session):
-    from inspection.kpis import Scope, monthly_entries, year_before  # noqa: PLC0415
+
     today = dt.date(2026, 12, 5)
     assert year_before(Scope(2026), today).until == dt.date(2025, 12, 5)
     assert year_before(Scope(2025), today).until is None  # a finished year against a whole year

@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import select
 
 from inspection.models import User
-from tests.fuzzing import assert_error_shape, assert_nothing_written, build_world, row_counts
+from tests.fuzzing import assert_error_shape, assert_nothing_written, row_counts
 from web import create_app
 from web.auth import SESSION_VERSION
 
@@ -56,15 +56,6 @@ LABELS = [f"{method.upper()} {path}" for path, methods in DOCUMENT["paths"].item
 def api_schema(app):
     """The document as the app under test serves it, loaded through WSGI."""
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-
-
-@pytest.fixture
-def world(db_session, entered):
-    known = build_world(db_session, entered)
-    known["user_ids"] = dict(db_session.execute(select(User.username, User.id)
-                                                .where(User.username.in_([r for r in ROLES if r]))).all())
-    db_session.commit()
-    return known
 
 
 def test_every_operation_is_fuzzed(api_schema):
@@ -99,10 +90,10 @@ SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.function_sco
 class Exercise:
     """Send generated cases as one account and check every answer."""
 
-    def __init__(self, app, client, db_session, world, operation, role):
+    def __init__(self, app, client, db_session, fuzz_city, operation, role):
         self.app, self.client, self.db_session, self.operation = app, client, db_session, operation
         self.user_id = db_session.scalar(select(User.id).where(User.username == role)) if role else None
-        self.aimed = {p.name: world[p.name] for p in operation.path_parameters if p.name in world}
+        self.aimed = {p.name: fuzz_city[p.name] for p in operation.path_parameters if p.name in fuzz_city}
         self.writes = operation.method.upper() != "GET"
 
     def case(self, data, mode):
@@ -128,8 +119,8 @@ class Exercise:
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
 @pytest.mark.parametrize("label", LABELS)
-def test_operation(app, api_schema, client, db_session, world, role, label):
-    exercise = Exercise(app, client, db_session, world, api_schema.find_operation_by_label(label), role)
+def test_operation(app, api_schema, client, db_session, fuzz_city, role, label):
+    exercise = Exercise(app, client, db_session, fuzz_city, api_schema.find_operation_by_label(label), role)
 
     @settings(max_examples=EXAMPLES if role else max(2, EXAMPLES // 2), **SETTINGS)
     @given(data=st.data())
@@ -142,9 +133,9 @@ def test_operation(app, api_schema, client, db_session, world, role, label):
 
 @pytest.mark.parametrize("role", ("market", "inspector1", "firm", "oversight"))
 @pytest.mark.parametrize("label", sorted(INTEGER_INPUTS))
-def test_numbers_past_the_database_integer(app, api_schema, client, db_session, world, role, label):
+def test_numbers_past_the_database_integer(app, api_schema, client, db_session, fuzz_city, role, label):
     """Integers a 32- or 64-bit column cannot hold, and negative ones, in every integer input."""
-    exercise = Exercise(app, client, db_session, world, api_schema.find_operation_by_label(label), role)
+    exercise = Exercise(app, client, db_session, fuzz_city, api_schema.find_operation_by_label(label), role)
 
     @settings(max_examples=EXAMPLES, **SETTINGS)
     @given(data=st.data(), value=st.one_of(st.integers(min_value=2**31), st.integers(max_value=-1),
@@ -178,33 +169,33 @@ def _body_fields(label: str) -> list[str]:
     return sorted(schema.get("properties", {})) or ["a"]
 
 
-def _write_path(label: str, world: dict) -> tuple[str, str]:
+def _write_path(label: str, fuzz_city: dict) -> tuple[str, str]:
     method, path = label.split(" ", 1)
     for name in re.findall(r"{(\w+)}", path):
-        path = path.replace(f"{{{name}}}", str(world[name][0] if name in world else 1))
+        path = path.replace(f"{{{name}}}", str(fuzz_city[name][0] if name in fuzz_city else 1))
     return method, path
 
 
-def _as(client, world, role) -> None:
+def _as(client, fuzz_city, role) -> None:
     """A session of ``role`` as signing in makes it (with the account's current session version)."""
     with client.session_transaction() as cookie:
         cookie.clear()
         if role:
-            user_id = world["user_ids"][role]
+            user_id = fuzz_city["user_ids"][role]
             with client.application.extensions["db_factory"]() as session:
                 version = session.get(User, user_id).session_version
             cookie.update({"_user_id": str(user_id), "_fresh": True, SESSION_VERSION: version})
 
 
-def test_unreadable_json_bodies_are_refused_by_every_write(app, client, world):
+def test_unreadable_json_bodies_are_refused_by_every_write(app, client, fuzz_city):
     """Nesting past the interpreter's recursion, 5,000-digit numbers, lone surrogates, NaN: refused as
     malformed JSON (400, the error shape) by every write, signed in or not, before the write is reached."""
     failures = []
     for role in (None, "inspector1"):
         for label in WRITES:
-            method, path = _write_path(label, world)
+            method, path = _write_path(label, fuzz_city)
             for name, raw in UNREADABLE_BODIES.items():
-                _as(client, world, role)
+                _as(client, fuzz_city, role)
                 response = client.open(path, method=method, data=raw, content_type="application/json")
                 body = response.get_json(silent=True)
                 if response.status_code != 400 or not body or body.get("error") != "bad_request":
@@ -214,15 +205,15 @@ def test_unreadable_json_bodies_are_refused_by_every_write(app, client, world):
     assert not failures, "\n".join(failures)
 
 
-def test_readable_but_hostile_json_bodies_never_meet_a_server_error(app, client, world):
+def test_readable_but_hostile_json_bodies_never_meet_a_server_error(app, client, fuzz_city):
     """Numbers past any column, nesting within bounds, times that leave the calendar when converted, in
     every field of every write's body, as each role: a 4xx in the error shape or a success, never a 5xx."""
     failures, seen = [], {}
     for role in ROLES:
         for label in WRITES:
-            method, path = _write_path(label, world)
+            method, path = _write_path(label, fuzz_city)
             for value in READABLE_VALUES:
-                _as(client, world, role)   # again each time: a write may be signing out
+                _as(client, fuzz_city, role)   # again each time: a write may be signing out
                 response = client.open(path, method=method, json=dict.fromkeys(_body_fields(label), value))
                 seen[response.status_code] = seen.get(response.status_code, 0) + 1
                 if response.status_code >= 500:

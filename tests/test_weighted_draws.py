@@ -1,6 +1,5 @@
 """Risk-weighted draws (prn-sps-hmac-sha256-v1): the same numbers u, keys u / w, reproducible by anyone
 from the record; the weight floor keeps every firm drawable; joint campaigns stay coordinated."""
-import datetime as dt
 import hashlib
 import hmac
 import json
@@ -10,12 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from inspection import draws
-from inspection.models import Department, Draw, Event, Firm, InspectionPlan, RiskModel, RiskScore
+from inspection.models import Draw, Event, Firm, InspectionPlan, RiskModel
 from tests.approvals import approve
-
-PLAN = {"title": "2026年二季度食品生产企业风险加权抽查", "period_start": "2026-04-01", "period_end": "2026-06-30",
-        "items": ["SC-001"], "ratios": {"A": 0.05, "B": 0.1, "C": 0.3, "D": 0.5},
-        "target_industries": ["食品制造", "食品销售", "餐饮服务", "批发零售"], "weighting": "risk"}
+from tests.risk_models import WEIGHTED_PLAN as PLAN
+from tests.risk_models import publish_model, spread
 
 
 def independent_selection(record: dict) -> list[str]:
@@ -37,56 +34,11 @@ def independent_selection(record: dict) -> list[str]:
     return selected
 
 
-def publish_model(session, version: str, score_of) -> RiskModel:
-    """A published model version whose score for every firm and department is ``score_of(firm)``."""
-    for old in session.scalars(select(RiskModel).where(RiskModel.status == "published")):
-        old.status = "retired"
-    model = RiskModel(version=version, status="published", progress=1.0, created_at=dt.datetime(2026, 3, 1),
-                      trained_at=dt.datetime(2026, 3, 1), features=[], params={}, metrics={})
-    session.add(model)
-    session.flush()
-    rows = [{"model_id": model.id, "firm_id": firm.id, "department_id": department.id, "score": score_of(firm),
-             "factors": []}
-            for firm in session.scalars(select(Firm)) for department in session.scalars(select(Department))]
-    session.execute(RiskScore.__table__.insert(), rows)
-    session.flush()
-    return model
-
-
-def spread(firm) -> float:
-    """Scores from 0.001 to 0.9, fixed per firm; some below the floor."""
-    return 0.001 + (int(hashlib.sha256(firm.uscc.encode()).hexdigest()[:6], 16) % 900) / 1000
-
-
 @pytest.fixture
 def model(db_session):
     made = publish_model(db_session, "test-1", spread)
     db_session.commit()
     return made
-
-
-@pytest.fixture
-def plans(client, login):
-    login("market")
-
-    def make(**overrides):
-        response = client.post("/api/v1/plans", json={**PLAN, **overrides})
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()
-
-    def file(plan_id):
-        response = client.post(f"/api/v1/plans/{plan_id}/file")
-        assert response.status_code == 200, response.get_json()
-        approve(client, plan_id)
-        return response.get_json()
-
-    def draw(plan_id):
-        response = client.post(f"/api/v1/plans/{plan_id}/draw")
-        assert response.status_code == 200, response.get_json()
-        return client.get(f"/api/v1/public/plans/{plan_id}/draw").get_json()
-
-    make.file, make.draw = file, draw
-    return make
 
 
 def test_weighted_draw_is_recomputed_independently(client, plans, model, runner, db_session):
