@@ -12,18 +12,17 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy import select
 
-from inspection import queries
 from inspection.kpis import evaluation_summary
 from inspection.models import EntryToken, InspectionTask, Visit, VisitOfficer
 from inspection.operations.door import backfile, invite, postpone, prompt_for, report_no_code
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.offline import register_device, sync_records
-from inspection.permissions import can_view_firm
 
 from ..auth import roles_required
 from ..database import db
 from ..limits import device_limit
+from ..loading import firm_or_404
 from ..schemas import Instant, Year
 from ..views.door import MIN_GROUP
 from ..visit_views import jsonable_prompt, visit_sheet
@@ -134,9 +133,7 @@ def backfile_visit(body, visit_id: int):
 @blp.response(201)
 def no_code(body, uscc: str):
     """拒绝检查的权利: report an inspection that showed no valid inspection code."""
-    firm = db().scalar(queries.firm_by_uscc(uscc))
-    if firm is None or not can_view_firm(current_user, firm):
-        abort(404)
+    firm = firm_or_404(uscc)
     row = report_no_code(db(), current_user, firm, occurred_at=body["occurred_at"].astimezone(dt.UTC).replace(tzinfo=None),
                          officers=body["officers"], department=body["department"], description=body["description"])
     return {"report": row.id}

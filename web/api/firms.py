@@ -6,9 +6,10 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from inspection import queries
-from inspection.permissions import can_list_firms, can_view_firm
+from inspection.permissions import can_list_firms
 
 from ..database import db
+from ..loading import firm_or_404
 from .schemas import FirmPageSchema, FirmQuerySchema, FirmSchema
 
 PREFIX = "/firms"
@@ -34,7 +35,5 @@ def list_firms(args):
 @login_required
 @blp.response(200, FirmSchema)
 def get_firm(uscc: str):
-    firm = db().scalar(queries.firm_by_uscc(uscc))
-    if firm is None or not can_view_firm(current_user, firm):
-        abort(404)
+    firm = firm_or_404(uscc)
     return firm

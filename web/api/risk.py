@@ -12,11 +12,11 @@ from inspection import queries
 from inspection.models import LEAD_KINDS, RiskModel
 from inspection.operations.door import import_hotline
 from inspection.operations.risk import queue_training, record_lead
-from inspection.permissions import can_view_firm
 
 from ..auth import roles_required
 from ..database import db
 from ..jobs import submit_risk_training
+from ..loading import firm_or_404
 from ..presenters.risk import firm_risk, model_summary
 from .schemas import BaseSchema, Day, Str, length, one_of
 
@@ -95,9 +95,7 @@ def retrain():
 @blp.response(200)
 def firm_scores(uscc: str):
     """The firm's scores under the model in force (a department sees its own), with the top factors."""
-    firm = db().scalar(queries.firm_by_uscc(uscc))
-    if firm is None or not can_view_firm(current_user, firm):
-        abort(404)
+    firm = firm_or_404(uscc)
     found = firm_risk(db(), firm, current_user)
     if found is None:
         abort(404)
@@ -109,9 +107,7 @@ def firm_scores(uscc: str):
 @blp.arguments(LeadInSchema)
 @blp.response(201)
 def lead(body, uscc: str):
-    firm = db().scalar(queries.firm_by_uscc(uscc))
-    if firm is None:
-        abort(404)
+    firm = firm_or_404(uscc, visible_only=False)
     row = record_lead(db(), current_user, firm, kind=body["kind"], received_on=body["received_on"],
                       reference=body["reference"], summary=body["summary"], source=body["source"])
     return _lead(row)

@@ -26,12 +26,13 @@ from inspection.operations.entries import (
     verify_code,
 )
 from inspection.operations.events import utcnow
-from inspection.permissions import can_view_firm, on_visit_team, visit_of_department
+from inspection.permissions import on_visit_team, visit_of_department
 from inspection.short_codes import format_short_code
 
 from ..auth import roles_required
 from ..database import db
 from ..limits import scan_limit, verify_limit
+from ..loading import firm_or_404
 from ..schemas import Instant
 from ..visit_views import firm_record, jsonable_prompt, verification, visit_sheet
 from .schemas import BaseSchema, Day, Id, Int, Str, between, length, one_of
@@ -251,9 +252,7 @@ def verify(code: str):
 @login_required
 @blp.response(200)
 def firm_visits(uscc: str):
-    firm = db().scalar(queries.firm_by_uscc(uscc))
-    if firm is None or not can_view_firm(current_user, firm):
-        abort(404)
+    firm = firm_or_404(uscc)
     return firm_record(db(), firm, current_user)
 
 
@@ -261,9 +260,7 @@ def firm_visits(uscc: str):
 @roles_required("enterprise", "admin")
 @blp.response(200)
 def rotate(uscc: str):
-    firm = db().scalar(queries.firm_by_uscc(uscc))
-    if firm is None or not can_view_firm(current_user, firm):
-        abort(404)
+    firm = firm_or_404(uscc)
     token = rotate_token(db(), current_user, firm)
     return {"scan_url": url_for("views.scan_token", token=token.token, _external=True),
             "short_code": format_short_code(token.short_code)}
@@ -273,9 +270,7 @@ def rotate(uscc: str):
 @blp.response(200)
 def public_results(uscc: str):
     """一公开: a firm's published inspection results, without login."""
-    firm = db().scalar(queries.firm_by_uscc(uscc))
-    if firm is None:
-        abort(404)
+    firm = firm_or_404(uscc, visible_only=False)
     rows = db().execute(queries.published_results().where(InspectionTask.firm_id == firm.id)).all()
     return [{"visit": r.visit_id, "offsite": r.request_id, "day": (visit.day if visit else clock.local_day(r.recorded_at)).isoformat(),
              "item": r.item.code, "item_name": r.item.name, "outcome": r.outcome,

@@ -17,7 +17,6 @@ from flask import (
 from flask_login import current_user
 
 from core import clock
-from inspection import queries
 from inspection.errors import DomainError
 from inspection.kpis import evaluation_summary
 from inspection.models import InspectionTask, Visit
@@ -25,11 +24,11 @@ from inspection.operations.door import backfile, invite, postpone, report_no_cod
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.risk import record_lead
-from inspection.permissions import can_view_firm
 from inspection.timestamps import parse_day, parse_instant
 
 from ..auth import roles_required
 from ..database import db
+from ..loading import firm_or_404
 from ..query_args import id_arg, year_arg
 from .blueprint import bp
 from .outcomes import attempt, refused
@@ -82,9 +81,7 @@ def visit_backfile(visit_id: int):
 @bp.post("/firms/<uscc>/no-code-reports", endpoint="report_no_code")
 @roles_required("enterprise")
 def report_no_code_page(uscc: str):
-    firm = db().scalar(queries.firm_by_uscc(uscc))
-    if firm is None or not can_view_firm(current_user, firm):
-        abort(404)
+    firm = firm_or_404(uscc)
     try:
         occurred = parse_instant(request.form.get("occurred_at", ""), "occurred_at", "发生时间", naive_zone=clock.zone())
         report_no_code(db(), current_user, firm, occurred_at=occurred, officers=request.form.get("officers", ""),
@@ -99,9 +96,7 @@ def report_no_code_page(uscc: str):
 @bp.post("/firms/<uscc>/leads")
 @roles_required("department")
 def firm_lead(uscc: str):
-    firm = db().scalar(queries.firm_by_uscc(uscc))
-    if firm is None:
-        abort(404)
+    firm = firm_or_404(uscc, visible_only=False)
     form = request.form
 
     def record():

@@ -10,9 +10,10 @@ from inspection import queries
 from inspection.models import CREDIT_CLASSES, LEAD_KIND_LABELS
 from inspection.operations.entries import EVALUATION_DAYS, local_today
 from inspection.operations.events import utcnow
-from inspection.permissions import can_list_firms, can_view_document, can_view_firm, can_view_request
+from inspection.permissions import can_list_firms, can_view_document, can_view_request
 
 from ..database import db
+from ..loading import firm_or_404
 from ..presenters.risk import firm_risk
 from ..query_args import page_arg
 from .blueprint import bp
@@ -46,10 +47,7 @@ def firms():
 @bp.get("/firms/<uscc>")
 @login_required
 def firm(uscc: str):
-    firm = db().scalar(queries.firm_by_uscc(uscc))
-    # Another firm's page answers exactly like a missing one: no existence leak.
-    if firm is None or not can_view_firm(current_user, firm):
-        abort(404)
+    firm = firm_or_404(uscc)
     offsite = [r for r in offsite_for_firm(firm) if can_view_request(current_user, r)]
     context = firm_visits_context(firm)
     closes = {v["visit"]: dt.date.fromisoformat(v["day"]) + dt.timedelta(days=EVALUATION_DAYS)

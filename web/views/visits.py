@@ -52,13 +52,13 @@ from inspection.operations.entries import (
 )
 from inspection.operations.events import utcnow
 from inspection.operations.presence import department_part, own_scan_in
-from inspection.permissions import can_view_firm
 from inspection.short_codes import format_short_code
 
 from .. import files
 from ..auth import roles_required
 from ..database import db
 from ..limits import scan_limit, verify_limit
+from ..loading import firm_or_404
 from ..query_args import day_arg, id_arg, page_arg
 from ..visit_views import firm_record, verification, visit_sheet
 from .blueprint import bp
@@ -269,9 +269,7 @@ def _left_message(part, visit: Visit) -> str:
 @roles_required("enterprise", "admin")
 def firm_code(uscc: str):
     """A page to print and post at the entrance: the firm's code carries only an opaque token."""
-    firm = db().scalar(queries.firm_by_uscc(uscc))
-    if firm is None or not can_view_firm(current_user, firm):
-        abort(404)
+    firm = firm_or_404(uscc)
     token = firm_token(db(), firm)
     url = url_for("views.scan_token", token=token.token, _external=True)
     return render_template("visits/firm_code.html", firm=firm, qr=qr_svg(url, f"{firm.name}企业码"), url=url,
@@ -281,9 +279,9 @@ def firm_code(uscc: str):
 @bp.get("/firms/<uscc>/code.<fmt>")
 @roles_required("enterprise", "admin")
 def firm_code_file(uscc: str, fmt: str):
-    firm = db().scalar(queries.firm_by_uscc(uscc))
-    if firm is None or not can_view_firm(current_user, firm) or fmt not in ("png", "svg"):
+    if fmt not in ("png", "svg"):
         abort(404)
+    firm = firm_or_404(uscc)
     url = url_for("views.scan_token", token=firm_token(db(), firm).token, _external=True)
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind=fmt, scale=12, border=4)
@@ -294,9 +292,7 @@ def firm_code_file(uscc: str, fmt: str):
 @bp.post("/firms/<uscc>/code/rotate")
 @roles_required("enterprise", "admin")
 def firm_code_rotate(uscc: str):
-    firm = db().scalar(queries.firm_by_uscc(uscc))
-    if firm is None or not can_view_firm(current_user, firm):
-        abort(404)
+    firm = firm_or_404(uscc)
     rotate_token(db(), current_user, firm)
     flash("企业码已更换：旧码立即失效，请打印并张贴新码", "success")
     return redirect(url_for("views.firm_code", uscc=firm.uscc))
@@ -347,9 +343,7 @@ def verify(code: str):
 @bp.get("/public/firms/<uscc>")
 def public_firm(uscc: str):
     """一公开: a firm's published results."""
-    firm = db().scalar(queries.firm_by_uscc(uscc))
-    if firm is None:
-        abort(404)
+    firm = firm_or_404(uscc, visible_only=False)
     rows = db().execute(queries.published_results().where(InspectionTask.firm_id == firm.id)).all()
     return render_template("visits/public_firm.html", firm=firm, rows=rows)
 
