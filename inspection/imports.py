@@ -312,7 +312,75 @@ def _district_hint(known_districts: Mapping[str, str]) -> str:
                     for code in sorted(set(known_districts.values())))
 
 
-def validate_firms(rows: Sequence[Row], known_districts: Mapping[str, str], *,  # noqa: C901 - to split
+Bad = Callable[[str, str], None]
+
+
+def _validate_rows(rows: Sequence[Row], header: Sequence[str], columns: Sequence[str], required_fields,
+                   limits: Mapping[str, int], labels: Mapping[str, str], label: str, progress: Progress | None,
+                   check_row: Callable[[list[str], int, Bad], object | None],
+                   key_problem: Callable[[str], str | None] = lambda key: None) -> tuple[list, list[Problem]]:
+    """The loop every import file shares: columns found by their headers, each row checked for extra
+    cells, missing required cells, over-long cells and a repeated key (the first column), then by
+    ``check_row(values, line, bad)``, which reports its own problems through ``bad`` and returns the
+    row's record. A row with any problem gives no record; every problem is returned."""
+    problems: list[Problem] = []
+    where = _columns(header, columns, rows, label, problems)
+    pick = _picker(where, columns)
+    width = len(header)
+    required = [(i, name) for i, name in enumerate(columns) if name in required_fields and name in where]
+    long = [(columns.index(name), name, limit) for name, limit in limits.items()]
+    records: list = []
+    first_line: dict[str, int] = {}
+    total = len(rows)
+    for done, (line, cells) in enumerate(rows, start=1):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress("校验", done, total)
+        values = pick(cells)
+        key = values[0]
+        before = len(problems)
+
+        def bad(field: str, message: str, line=line, key=key) -> None:
+            problems.append(Problem(label, line, field, message, key or None))
+
+        if _extra_cells(cells, width):
+            bad("file", f"本行有 {len(cells)} 列，多于表头的 {width} 列")
+        for index, field in required:
+            if not values[index]:
+                bad(field, f"缺少{labels[field]}")
+        if key:
+            why = key_problem(key)
+            if why:
+                bad(columns[0], why)
+            elif key in first_line:
+                bad(columns[0], f"{labels[columns[0]]} {key} 重复，与第 {first_line[key]} 行相同")
+            else:
+                first_line[key] = line
+        for index, field, limit in long:
+            if len(values[index]) > limit:
+                bad(field, f"{labels[field]}过长：{len(values[index])} 个字，最多 {limit} 个")
+        record = check_row(values, line, bad)
+        if len(problems) == before:
+            records.append(record)
+    if progress is not None:
+        progress("校验", total, total)
+    return records, problems
+
+
+class _DistrictNames:
+    """District cells read as codes or names; the hint listing them is made once, on the first unknown."""
+
+    def __init__(self, known: Mapping[str, str]):
+        self.known, self._hint = known, None
+
+    def code(self, cell: str, field: str, bad: Bad) -> str | None:
+        code = self.known.get(cell)
+        if code is None:
+            self._hint = self._hint or _district_hint(self.known)
+            bad(field, f"未知区县 {cell}（可填区县代码或名称：{self._hint}）")
+        return code
+
+
+def validate_firms(rows: Sequence[Row], known_districts: Mapping[str, str], *,
                    header: Sequence[str] = FIRM_COLUMNS, label: str = "",
                    progress: Progress | None = None) -> tuple[list[FirmRecord], list[Problem]]:
     """Validate firm rows (as from :func:`read_rows`); returns the valid records and every problem.
@@ -320,60 +388,24 @@ def validate_firms(rows: Sequence[Row], known_districts: Mapping[str, str], *,  
     ``known_districts`` maps district codes and names to codes (see :func:`district_lookup`).
     ``tags`` and ``address`` may be empty, every other column is required.
     """
-    problems: list[Problem] = []
-    where = _columns(header, FIRM_COLUMNS, rows, label, problems)
-    pick = _picker(where, FIRM_COLUMNS)
-    width = len(header)
-    required = [(i, name) for i, name in enumerate(FIRM_COLUMNS) if name in FIRM_REQUIRED and name in where]
-    limits = [(FIRM_COLUMNS.index(name), name, limit) for name, limit in FIRM_LIMITS.items()]
-    records: list[FirmRecord] = []
-    first_line: dict[str, int] = {}
-    hint: str | None = None
-    total = len(rows)
-    for done, (line, cells) in enumerate(rows, start=1):
-        if progress is not None and done % PROGRESS_EVERY == 0:
-            progress("校验", done, total)
-        values = pick(cells)
+    districts = _DistrictNames(known_districts)
+
+    def check_row(values: list[str], line: int, bad: Bad) -> FirmRecord:
         uscc, name, district_cell, industry, credit_class, tags_cell, address = values
-        before = len(problems)
-
-        def bad(field: str, message: str, line=line, uscc=uscc) -> None:
-            problems.append(Problem(label, line, field, message, uscc or None))
-
-        if _extra_cells(cells, width):
-            bad("file", f"本行有 {len(cells)} 列，多于表头的 {width} 列")
-        for index, field in required:
-            if not values[index]:
-                bad(field, f"缺少{FIELD_LABELS[field]}")
-        if uscc:
-            why = uscc_problem(uscc)
-            if why:
-                bad("uscc", why)
-            elif uscc in first_line:
-                bad("uscc", f"统一社会信用代码 {uscc} 重复，与第 {first_line[uscc]} 行相同")
-            else:
-                first_line[uscc] = line
-        district = known_districts.get(district_cell) if district_cell else None
-        if district_cell and district is None:
-            hint = hint or _district_hint(known_districts)
-            bad("district", f"未知区县 {district_cell}（可填区县代码或名称：{hint}）")
+        district = districts.code(district_cell, "district", bad) if district_cell else None
         if credit_class and credit_class not in CREDIT_CLASSES:
             bad("credit_class", f"信用风险等级应为 A、B、C、D 之一，收到 {credit_class!r}")
-        for index, field, limit in limits:
-            if len(values[index]) > limit:
-                bad(field, f"{FIELD_LABELS[field]}过长：{len(values[index])} 个字，最多 {limit} 个")
         tags = _split(tags_cell)
         for tag in tags:
             if len(tag) > TAG_LIMIT:
                 bad("tags", f"标签 {tag} 过长：{len(tag)} 个字，最多 {TAG_LIMIT} 个")
-        if len(problems) == before:
-            records.append(FirmRecord(uscc, name, district, industry, credit_class, tuple(tags), address, line))
-    if progress is not None:
-        progress("校验", total, total)
-    return records, problems
+        return FirmRecord(uscc, name, district, industry, credit_class, tuple(tags), address, line)
+
+    return _validate_rows(rows, header, FIRM_COLUMNS, FIRM_REQUIRED, FIRM_LIMITS, FIELD_LABELS, label, progress,
+                          check_row, key_problem=uscc_problem)
 
 
-def validate_officers(rows: Sequence[Row], known_departments: set[str], known_districts: Mapping[str, str], *,  # noqa: C901 - to split
+def validate_officers(rows: Sequence[Row], known_departments: set[str], known_districts: Mapping[str, str], *,
                       header: Sequence[str] = OFFICER_COLUMNS, label: str = "",
                       progress: Progress | None = None) -> tuple[list[OfficerRecord], list[Problem]]:
     """Validate officer rows (as from :func:`read_rows`); returns the valid records and every problem.
@@ -381,40 +413,10 @@ def validate_officers(rows: Sequence[Row], known_departments: set[str], known_di
     ``known_departments`` holds department codes; ``known_districts`` maps district codes and names
     to codes. ``districts`` may be empty (no jurisdiction assigned), every other column is required.
     """
-    problems: list[Problem] = []
-    where = _columns(header, OFFICER_COLUMNS, rows, label, problems)
-    pick = _picker(where, OFFICER_COLUMNS)
-    width = len(header)
-    required = [(i, name) for i, name in enumerate(OFFICER_COLUMNS) if name in OFFICER_REQUIRED and name in where]
-    limits = [(OFFICER_COLUMNS.index(name), name, limit) for name, limit in OFFICER_LIMITS.items()]
-    records: list[OfficerRecord] = []
-    first_line: dict[str, int] = {}
-    hint: str | None = None
-    total = len(rows)
-    for done, (line, cells) in enumerate(rows, start=1):
-        if progress is not None and done % PROGRESS_EVERY == 0:
-            progress("校验", done, total)
-        values = pick(cells)
+    districts = _DistrictNames(known_districts)
+
+    def check_row(values: list[str], line: int, bad: Bad) -> OfficerRecord:
         number, name, department, from_cell, to_cell, districts_cell = values
-        before = len(problems)
-
-        def bad(field: str, message: str, line=line, number=number) -> None:
-            problems.append(Problem(label, line, field, message, number or None))
-
-        if _extra_cells(cells, width):
-            bad("file", f"本行有 {len(cells)} 列，多于表头的 {width} 列")
-        for index, field in required:
-            if not values[index]:
-                bad(field, f"缺少{OFFICER_LABELS.get(field) or FIELD_LABELS[field]}")
-        if number:
-            if number in first_line:
-                bad("certificate_no", f"执法证号 {number} 重复，与第 {first_line[number]} 行相同")
-            else:
-                first_line[number] = line
-        for index, field, limit in limits:
-            if len(values[index]) > limit:
-                what = OFFICER_LABELS.get(field) or FIELD_LABELS[field]
-                bad(field, f"{what}过长：{len(values[index])} 个字，最多 {limit} 个")
         if department and department not in known_departments:
             bad("department", f"未知部门 {department}（已知：{'、'.join(sorted(known_departments))}）")
         valid_from = _parse_date(from_cell) if from_cell else None
@@ -427,17 +429,13 @@ def validate_officers(rows: Sequence[Row], known_departments: set[str], known_di
             bad("valid_to", f"有效期止 {valid_to} 早于有效期起 {valid_from}")
         codes: list[str] = []
         for part in _split(districts_cell):
-            code = known_districts.get(part)
-            if code is None:
-                hint = hint or _district_hint(known_districts)
-                bad("districts", f"未知区县 {part}（可填区县代码或名称：{hint}）")
-            elif code not in codes:
+            code = districts.code(part, "districts", bad)
+            if code is not None and code not in codes:
                 codes.append(code)
-        if len(problems) == before:
-            records.append(OfficerRecord(number, name, department, valid_from, valid_to, tuple(codes), line))
-    if progress is not None:
-        progress("校验", total, total)
-    return records, problems
+        return OfficerRecord(number, name, department, valid_from, valid_to, tuple(codes), line)
+
+    return _validate_rows(rows, header, OFFICER_COLUMNS, OFFICER_REQUIRED, OFFICER_LIMITS,
+                          {**FIELD_LABELS, **OFFICER_LABELS}, label, progress, check_row)
 
 
 @dataclasses.dataclass

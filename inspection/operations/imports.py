@@ -9,6 +9,7 @@ fewer, are written in batches with SQLAlchemy Core. Rows that are not in the fil
 """
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -235,7 +236,7 @@ def export_firms(session: Session, path: str | Path) -> int:
 # --------------------------------------------------------------------------- officers
 
 
-def import_officers(session: Session, actor, path: str | Path, progress: Progress | None = None) -> dict:  # noqa: C901 - to split
+def import_officers(session: Session, actor, path: str | Path, progress: Progress | None = None) -> dict:
     """Create or update the officers of ``path`` by ``certificate_no``; returns ``{rows, created, updated, unchanged}``.
 
     New officers are active with no qualifications; an update changes name, department, validity
@@ -247,12 +248,24 @@ def import_officers(session: Session, actor, path: str | Path, progress: Progres
     department_ids = dict(session.execute(select(Department.code, Department.id)).all())
     parsed = parse_officers(path, set(department_ids), known, progress)
     records: list[OfficerRecord] = parsed.records
-    total = len(records)
-    officers, links = Officer.__table__, officer_districts
+    existing, districts_of = _existing_officers(session, records, progress)
+    changes = _officer_changes(records, existing, districts_of, department_ids, district_ids)
+    _write_officers(session, changes, progress)
+    counts = _counts(len(records), len(changes.new_rows), len(changes.updated_ids))
+    append_event(session, actor, "officers.imported", "import:officers",
+                 {"file": parsed.path, "sha256": parsed.sha256, **counts})
+    session.flush()
+    return counts
 
+
+def _existing_officers(session: Session, records: Sequence[OfficerRecord],
+                       progress: Progress) -> tuple[dict[str, tuple], dict[int, set[int]]]:
+    """The file's officers already known, by certificate number (id, name, department, validity), and
+    the districts of each."""
+    officers, links = Officer.__table__, officer_districts
     existing: dict[str, tuple] = {}
     districts_of: dict[int, set[int]] = defaultdict(set)
-    done = 0
+    done, total = 0, len(records)
     for chunk in _chunks([r.certificate_no for r in records]):
         ids = []
         for row in session.execute(select(officers.c.certificate_no, officers.c.id, officers.c.name,
@@ -266,33 +279,50 @@ def import_officers(session: Session, actor, path: str | Path, progress: Progres
                 districts_of[officer_id].add(district_id)
         done += len(chunk)
         progress("比对", done, total)
+    return existing, districts_of
 
-    new_rows: list[dict] = []
-    new_districts: list[list[int]] = []
-    changed: list[dict] = []
-    relink: dict[int, list[int]] = {}
+
+@dataclasses.dataclass
+class _OfficerChanges:
+    new_rows: list[dict] = dataclasses.field(default_factory=list)
+    new_districts: list[list[int]] = dataclasses.field(default_factory=list)
+    changed: list[dict] = dataclasses.field(default_factory=list)
+    relink: dict[int, list[int]] = dataclasses.field(default_factory=dict)
+
+    @property
+    def updated_ids(self) -> set[int]:
+        return {row["b_id"] for row in self.changed} | set(self.relink)
+
+
+def _officer_changes(records, existing, districts_of, department_ids, district_ids) -> _OfficerChanges:
+    """What the file changes: officers to create, fields to update, district lists to replace."""
+    changes = _OfficerChanges()
     for r in records:
         department_id = department_ids[r.department]
         wanted = [district_ids[code] for code in r.districts]
         have = existing.get(r.certificate_no)
         if have is None:
-            new_rows.append({"certificate_no": r.certificate_no, "name": r.name, "department_id": department_id,
-                             "valid_from": r.valid_from, "valid_to": r.valid_to, "active": True,
-                             "qualifications": []})
-            new_districts.append(wanted)
+            changes.new_rows.append({"certificate_no": r.certificate_no, "name": r.name,
+                                     "department_id": department_id, "valid_from": r.valid_from,
+                                     "valid_to": r.valid_to, "active": True, "qualifications": []})
+            changes.new_districts.append(wanted)
             continue
         officer_id = have[0]
         if have[1:] != (r.name, department_id, r.valid_from, r.valid_to):
-            changed.append({"b_id": officer_id, "b_name": r.name, "b_department_id": department_id,
-                            "b_valid_from": r.valid_from, "b_valid_to": r.valid_to})
+            changes.changed.append({"b_id": officer_id, "b_name": r.name, "b_department_id": department_id,
+                                    "b_valid_from": r.valid_from, "b_valid_to": r.valid_to})
         if districts_of.get(officer_id, set()) != set(wanted):
-            relink[officer_id] = wanted
-    updated_ids = {row["b_id"] for row in changed} | set(relink)
+            changes.relink[officer_id] = wanted
+    return changes
 
-    writes = len(new_rows) + len(updated_ids)
+
+def _write_officers(session: Session, changes: _OfficerChanges, progress: Progress) -> None:
+    officers, links = Officer.__table__, officer_districts
+    updated_ids = changes.updated_ids
+    writes = len(changes.new_rows) + len(updated_ids)
     written = 0
     progress("写入", 0, writes)
-    for rows, district_lists in zip(_chunks(new_rows), _chunks(new_districts)):
+    for rows, district_lists in zip(_chunks(changes.new_rows), _chunks(changes.new_districts)):
         ids = session.scalars(insert(officers).returning(officers.c.id, sort_by_parameter_order=True), rows).all()
         link_rows = [{"officer_id": officer_id, "district_id": district_id}
                      for officer_id, wanted in zip(ids, district_lists) for district_id in wanted]
@@ -300,28 +330,22 @@ def import_officers(session: Session, actor, path: str | Path, progress: Progres
             session.execute(insert(links), link_rows)
         written += len(rows)
         progress("写入", written, writes)
-    if changed:
+    if changes.changed:
         statement = (update(officers).where(officers.c.id == bindparam("b_id"))
                      .values(name=bindparam("b_name"), department_id=bindparam("b_department_id"),
                              valid_from=bindparam("b_valid_from"), valid_to=bindparam("b_valid_to")))
-        for rows in _chunks(changed):
+        for rows in _chunks(changes.changed):
             session.execute(statement, list(rows))
-    for ids in _chunks(list(relink)):
+    for ids in _chunks(list(changes.relink)):
         session.execute(delete(links).where(links.c.officer_id.in_(ids)))
         link_rows = [{"officer_id": officer_id, "district_id": district_id}
-                     for officer_id in ids for district_id in relink[officer_id]]
+                     for officer_id in ids for district_id in changes.relink[officer_id]]
         if link_rows:
             session.execute(insert(links), link_rows)
     if updated_ids:
         progress("写入", writes, writes)
     _sync_identity_map(session, Officer, updated_ids)
     _analyze(session, ("officers", "officer_districts"), writes)
-
-    counts = _counts(total, len(new_rows), len(updated_ids))
-    append_event(session, actor, "officers.imported", "import:officers",
-                 {"file": parsed.path, "sha256": parsed.sha256, **counts})
-    session.flush()
-    return counts
 
 
 def officer_records(session: Session) -> list[OfficerRecord]:
