@@ -1,6 +1,4 @@
 """双随机、一公开: filed plans commit to a seed, draws reveal it, anyone re-computes the selection."""
-import hashlib
-import hmac
 import json
 import math
 
@@ -8,26 +6,11 @@ from sqlalchemy import select
 
 from inspection.models import Department, District, Draw, Event
 from tests.approvals import approve
+from tests.draw_checks import independent_selection
 
 PLAN = {"title": "2026年二季度食品生产企业双随机抽查", "period_start": "2026-04-01", "period_end": "2026-06-30",
         "items": ["SC-001"], "ratios": {"A": 0.05, "B": 0.1, "C": 0.3, "D": 0.5},
         "target_industries": ["食品制造", "食品销售", "餐饮服务", "批发零售"]}
-
-
-def independent_selection(record: dict) -> list[str]:
-    """docs/protocols/draws.md in a few lines, from the record alone."""
-    seed = bytes.fromhex(record["seed"])
-    assert hashlib.sha256(seed).hexdigest() == record["seed_commitment"]
-    pool = sorted(record["pool"], key=lambda e: e["uscc"])
-    canonical = json.dumps(pool, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    assert hashlib.sha256(canonical).hexdigest() == record["pool_sha256"]
-    selected = []
-    for credit_class in sorted({e["class"] for e in pool}):
-        codes = [e["uscc"] for e in pool if e["class"] == credit_class]
-        u = {c: int.from_bytes(hmac.new(seed, c.encode("ascii"), "sha256").digest()[:8], "big") / 2**64 for c in codes}
-        n = min(len(codes), math.ceil(record["ratios"].get(credit_class, 0) * len(codes) - 1e-9))
-        selected += sorted(codes, key=lambda c: (u[c], c))[:n]
-    return selected
 
 
 def test_commit_then_reveal_and_independent_recomputation(client, plans):

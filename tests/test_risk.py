@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 from sqlalchemy import func, select
-from test_weighted_draws import independent_selection
 
 from inspection import risk
 from inspection.demo.history import Truth, generate_history
@@ -28,6 +27,7 @@ from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.risk import load_history, train
 from tests.approvals import approve
+from tests.draw_checks import independent_selection
 
 SEED = 11
 YEARS = [2022, 2023, 2024, 2025]

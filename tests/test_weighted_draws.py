@@ -1,7 +1,6 @@
 """Risk-weighted draws (prn-sps-hmac-sha256-v1): the same numbers u, keys u / w, reproducible by anyone
 from the record; the weight floor keeps every firm drawable; joint campaigns stay coordinated."""
 import hashlib
-import hmac
 import json
 import math
 
@@ -11,27 +10,9 @@ from sqlalchemy import select
 from inspection import draws
 from inspection.models import Draw, Event, Firm, InspectionPlan, RiskModel
 from tests.approvals import approve
+from tests.draw_checks import independent_selection
 from tests.risk_models import WEIGHTED_PLAN as PLAN
 from tests.risk_models import publish_model, spread
-
-
-def independent_selection(record: dict) -> list[str]:
-    """docs/protocols/draws.md, both algorithms, from the record alone."""
-    seed = bytes.fromhex(record["seed"])
-    assert hashlib.sha256(seed).hexdigest() == record["seed_commitment"]
-    pool = sorted(record["pool"], key=lambda e: e["uscc"])
-    canonical = json.dumps(pool, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    assert hashlib.sha256(canonical).hexdigest() == record["pool_sha256"]
-    weighted = record["algorithm"] == "prn-sps-hmac-sha256-v1"
-    selected = []
-    for credit_class in sorted({e["class"] for e in pool}):
-        entries = [e for e in pool if e["class"] == credit_class]
-        u = {e["uscc"]: int.from_bytes(hmac.new(seed, e["uscc"].encode("ascii"), "sha256").digest()[:8], "big") / 2**64
-             for e in entries}
-        key = {e["uscc"]: u[e["uscc"]] / e["weight"] if weighted else u[e["uscc"]] for e in entries}
-        n = min(len(entries), math.ceil(record["ratios"].get(credit_class, 0) * len(entries) - 1e-9))
-        selected += sorted(key, key=lambda c: (key[c], c))[:n]
-    return selected
 
 
 @pytest.fixture
