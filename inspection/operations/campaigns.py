@@ -49,14 +49,20 @@ def _overlap(a: InspectionPlan, b: InspectionPlan) -> bool:
     return a.period_start <= b.period_end and b.period_start <= a.period_end
 
 
-def propose(session: Session) -> list[CampaignProposal]:  # noqa: C901 - to split
-    """Group the draft plans of different departments whose pools overlap, greedily by saving."""
+def propose(session: Session) -> list[CampaignProposal]:
+    """Group the draft plans of different departments whose pools overlap, greedily by saving, and keep
+    one open proposal per group (groups a department has already answered are not proposed again)."""
     drafts = session.scalars(select(InspectionPlan).where(InspectionPlan.status == "draft",
                                                           InspectionPlan.campaign_id.is_(None))
                              .order_by(InspectionPlan.id)).all()
     drafts = [p for p in drafts if p.on_site and any(p.ratios.values())]
-    decided = {p.key for p in session.scalars(select(CampaignProposal).where(CampaignProposal.status != "open"))}
     probabilities = {p.id: inclusion(session, p) for p in drafts}
+    groups = _groups(_saving_pairs(drafts, probabilities))
+    return _keep_proposals(session, groups, probabilities)
+
+
+def _saving_pairs(drafts: list[InspectionPlan], probabilities) -> list[tuple[float, InspectionPlan, InspectionPlan]]:
+    """Pairs of plans of different departments that overlap and would save enough visits coordinated."""
     pairs = []
     for i, a in enumerate(drafts):
         for b in drafts[i + 1:]:
@@ -65,6 +71,11 @@ def propose(session: Session) -> list[CampaignProposal]:  # noqa: C901 - to spli
             independent, coordinated, _ = expected_visits([probabilities[a.id], probabilities[b.id]])
             if independent - coordinated >= MIN_SAVING:
                 pairs.append((independent - coordinated, a, b))
+    return pairs
+
+
+def _groups(pairs) -> list[list[InspectionPlan]]:
+    """Pairs merged into groups, best saving first; a plan joins a group only if it fits every member."""
     groups: list[list[InspectionPlan]] = []
     placed: dict[int, list[InspectionPlan]] = {}
     for _, a, b in sorted(pairs, key=lambda t: (-t[0], t[1].id, t[2].id)):
@@ -83,6 +94,12 @@ def propose(session: Session) -> list[CampaignProposal]:  # noqa: C901 - to spli
         groups.append(group)
         for plan in group:
             placed[plan.id] = group
+    return groups
+
+
+def _keep_proposals(session: Session, groups, probabilities) -> list[CampaignProposal]:
+    """One open proposal row per group with its expected visits; open rows of groups that no longer hold go."""
+    decided = {p.key for p in session.scalars(select(CampaignProposal).where(CampaignProposal.status != "open"))}
     open_rows = {p.key: p for p in session.scalars(select(CampaignProposal)
                                                    .where(CampaignProposal.status == "open"))}
     proposals = []
