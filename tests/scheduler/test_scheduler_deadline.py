@@ -165,3 +165,25 @@ def _brute_force_one(plan: Plan, o: int, district, qualification, d: int) -> tup
         99 if covered is None else len(covered),
         len(P.officer_quals[o]) if qualification is ANY else 0,
     )
+
+
+def _staffed_greedily(P: Prepared, plan: Plan) -> int:
+    """Unscheduled tasks of ``plan``'s days once each (department, day) is staffed greedily."""
+    from scheduler.lns import DayLNS
+
+    search = DayLNS(P, plan.copy_days(), SolverConfig(workers=1))
+    return plan.unscheduled_count() + sum(search._staffing_loss(*key, firms) for key, firms in search.day_firms.items())
+
+
+def test_day_search_counts_the_tasks_staffing_would_leave_out():
+    """The day model aggregates officers; a move it accepts must not lose, once teams of
+    distinct officers are drawn, more tasks than it placed: tasks placed plus tasks a
+    greedy staffing leaves out never get worse than the start's."""
+    from scheduler.lns import improve_days
+
+    P = Prepared(city_instance(2000, seed=1))
+    start = careful_greedy(P, seed=0)
+    config = SolverConfig(workers=1, seed=1, neighbourhood_vars=300)
+    plan, extra = improve_days(P, start, config, time.monotonic() + 5.0, compute_bounds(P), lambda *_: None)
+    assert extra["lns_iterations"] > 0
+    assert _staffed_greedily(P, plan) <= _staffed_greedily(P, start)
