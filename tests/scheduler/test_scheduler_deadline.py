@@ -77,6 +77,7 @@ def test_optimal_as_soon_as_the_bounds_are_met(seed):
     assert len(solution.visits) == lower_bound(instance)
     assert solution.stats["district_spanning_officer_days"] == 0
     assert solution.stats["within_1pct_seconds"] is not None
+    assert solution.stats["optimal_objectives"] == ["unscheduled", "visits", "district_spanning_officer_days"]
 
 
 @pytest.mark.parametrize("capacity", ["tight", "loose"])
@@ -88,6 +89,13 @@ def test_checker_accepts_every_result_of_the_second_family(capacity, seed):
     assert len(solution.unscheduled) >= unscheduled_lower_bound(instance)
     if solution.status == "OPTIMAL":
         assert len(solution.visits) == lower_bound(instance)
+    # The terms said proven are those at their bounds, in the objective's order.
+    stats, proven = solution.stats, solution.stats["optimal_objectives"]
+    at_bound = [stats["unscheduled"] <= stats["unscheduled_lower_bound"], stats["visits"] <= stats["lower_bound"],
+                stats["district_spanning_officer_days"] == 0]
+    if stats["strategy"] == "decomposed":
+        assert len(proven) == (at_bound + [False]).index(False)
+    assert (solution.status == "OPTIMAL") == (len(proven) == 3)
 
 
 def test_second_generator_is_seeded():
