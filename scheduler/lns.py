@@ -8,7 +8,11 @@ officer capacity of ``constraints.capacity`` (Hall conditions, or group flows), 
 the slots of all fixed firms as constants.  A one-visit firm (most firms) chooses one
 "pattern": a day with every task that fits it (``visit_firm_pattern``); firms with more
 visits get task-day variables (``constraints.visits``).  The current plan is the hint, the sub-model minimises
-(unscheduled, visits) of the free firms, and its answer is accepted when not worse.
+(unscheduled, visits) of the free firms, and its answer is accepted when not worse once
+the tasks are counted that a greedy staffing of each changed (department, day) would
+leave out (the aggregated capacity can place more than teams of distinct officers can
+staff; those counts are kept per (department, day) and redone only where a move changes
+the visits).
 
 Neighbourhoods, chosen at random (seeded):
   * department-district: the firms with a task of one department in one district
