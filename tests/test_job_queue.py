@@ -247,6 +247,10 @@ def test_builds_of_two_periods_run_at_once_on_two_workers(database, redis_url):
         for worker in workers:
             worker.terminate()
         for worker in workers:
-            worker.wait(timeout=30)
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a warm shutdown that does not come: stop it
+                worker.kill()
+                worker.wait(timeout=30)
         redis.Redis.from_url(redis_url).delete(f"rq:queue:{queue}")
         app.extensions["db_engine"].dispose()
