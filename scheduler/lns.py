@@ -480,7 +480,7 @@ class DayLNS:
         value = int(round(solver.ObjectiveValue()))
         if value > before:
             return False
-        for key in touched:
+        for key in touched | {(k, d) for demand in old_demands.values() for (k, d, _, _) in demand}:
             if key not in self.staffing_loss:
                 self.staffing_loss[key] = self._staffing_loss(*key, self.day_firms[key])
         old_days = [(t, plan.task_day[t]) for f in firms for t in P.firm_tasks[f] if plan.task_day[t] >= 0]
