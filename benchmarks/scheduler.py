@@ -1,7 +1,7 @@
 """Benchmark of the combined-inspection scheduler on seeded instances of two families.
 
     python -m benchmarks.scheduler [--sizes 1000,10000,100000] [--seed 1]
-        [--families city,tight,loose] [--time-limit S] [--no-alone] [--code DIR]
+        [--families city,tight,loose] [--time-limit S] [--workers N] [--no-alone] [--code DIR]
 
 Families:
   city    ``scheduler.generate.city_instance``: capacity 1.1-1.2x the officer-visits
@@ -25,8 +25,11 @@ resident memory (instance generation and the solve).  Columns:
   V/LB     solver visits over the visits bound (below 1 when tasks are left out)
   1st      seconds to the first valid schedule; 1%: to one within 1% of both bounds
   check    the independent checker's verdict on the solver's solution
+  load     the machine's 1-minute load average when the run ended (2 cores: above 2,
+           other work took CPU from the solver)
 
 Without --time-limit the solver gets 20 s at 1k tasks, 55 s at 10k and 50 s at 100k.
+--workers is the CP-SAT search workers (default 2, as the platform's schedule builds).
 --code DIR runs the scheduler package found in DIR (e.g. an older checkout) with the
 same instances and columns; statistics an older solver does not report show as "-".
 Wall times include model building.  On a shared machine wall time depends on the
@@ -100,13 +103,14 @@ def departments_alone(scheduler, instance) -> tuple[int, int]:
     return unscheduled, visits
 
 
-def _run(family: str, size: int, seed: int, limit: float, alone: bool, code: str | None, out) -> None:
+def _run(family: str, size: int, seed: int, limit: float, alone: bool, code: str | None, workers: int, out) -> None:
     instance, scheduler = _instance_and_package(family, size, seed, code)
-    config = scheduler.SolverConfig(time_limit=limit, workers=1, seed=seed)
+    config = scheduler.SolverConfig(time_limit=limit, workers=workers, seed=seed)
     wall, cpu = time.monotonic(), time.process_time()
     solution = scheduler.solve(instance, config)
     wall, cpu = time.monotonic() - wall, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    load = os.getloadavg()[0]
     errors = scheduler.check_solution(instance, solution)
 
     from scheduler.bounds import compute_bounds
@@ -135,14 +139,16 @@ def _run(family: str, size: int, seed: int, limit: float, alone: bool, code: str
         "limit": limit,
         "status": solution.status,
         "errors": len(errors),
+        "load": load,
     })
 
 
-def run(family: str, size: int, seed: int, limit: float, alone: bool = True, code: str | None = None) -> dict:
+def run(family: str, size: int, seed: int, limit: float, alone: bool = True, code: str | None = None,
+        workers: int = 2) -> dict:
     """One (family, size) in a fresh process (its own peak memory)."""
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_run, args=(family, size, seed, limit, alone, code, send))
+    process = context.Process(target=_run, args=(family, size, seed, limit, alone, code, workers, send))
     process.start()
     row = receive.recv()
     process.join()
@@ -161,7 +167,7 @@ def table(rows: list[dict]) -> str:
     header = [
         "family", "tasks", "on-site", "alone U", "alone V", "greedy U", "greedy V",
         "solver U", "solver V", "LB U", "LB V", "closed", "V/LB",
-        "limit", "wall s", "cpu s", "peak MB", "1st s", "1% s", "status", "check",
+        "limit", "wall s", "cpu s", "peak MB", "1st s", "1% s", "status", "check", "load",
     ]
     lines = []
     for r in rows:
@@ -173,7 +179,7 @@ def table(rows: list[dict]) -> str:
             f"{100 * r['closed']:.0f}%", f"{r['solver'][1] / max(1, r['lb'][1]):.4f}",
             f"{r['limit']:.0f}", f"{r['wall']:.1f}", f"{r['cpu']:.1f}", f"{r['peak']:.0f}",
             _seconds(r["first"] if r["first"] is not None else "-"), _seconds(r["within"]),
-            r["status"], "ok" if r["errors"] == 0 else f"{r['errors']} errors",
+            r["status"], "ok" if r["errors"] == 0 else f"{r['errors']} errors", f"{r['load']:.1f}",
         ])
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
     out = ["  ".join(h.rjust(w) for h, w in zip(header, widths))]
@@ -189,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--families", default=",".join(FAMILIES), help="comma-separated: city, tight, loose")
     parser.add_argument("--time-limit", type=float, default=None, help="solver seconds per run")
+    parser.add_argument("--workers", type=int, default=2, help="CP-SAT search workers")
     parser.add_argument("--no-alone", action="store_true", help="skip the departments-alone baseline")
     parser.add_argument("--code", default=None, help="directory holding the scheduler package to measure")
     args = parser.parse_args(argv)
@@ -201,12 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         for family in families:
             limit = args.time_limit if args.time_limit is not None else default_time_limit(size)
-            rows.append(run(family, size, args.seed, limit, not args.no_alone, args.code))
+            rows.append(run(family, size, args.seed, limit, not args.no_alone, args.code, args.workers))
             print(table(rows[-1:]), flush=True)
             print(flush=True)
     print("U: unscheduled on-site tasks, V: visits (firm-days), LB: lower bounds, closed: share of")
     print("(greedy U - LB U) the solver closes, 1st/1%: seconds to the first valid schedule / to one")
-    print("within 1% of both bounds, peak MB: the run's peak resident memory.")
+    print("within 1% of both bounds, peak MB: the run's peak resident memory, load: the 1-minute load average")
+    print("at the end of the run (2 cores; above 2 the solver shared them).")
     print(table(rows))
     return 0
 

@@ -8,7 +8,11 @@ officer capacity of ``constraints.capacity`` (Hall conditions, or group flows), 
 the slots of all fixed firms as constants.  A one-visit firm (most firms) chooses one
 "pattern": a day with every task that fits it (``visit_firm_pattern``); firms with more
 visits get task-day variables (``constraints.visits``).  The current plan is the hint, the sub-model minimises
-(unscheduled, visits) of the free firms, and its answer is accepted when not worse.
+(unscheduled, visits) of the free firms, and its answer is accepted when not worse once
+the tasks are counted that a greedy staffing of each changed (department, day) would
+leave out (the aggregated capacity can place more than teams of distinct officers can
+staff; those counts are kept per (department, day) and redone only where a move changes
+the visits).
 
 Neighbourhoods, chosen at random (seeded):
   * department-district: the firms with a task of one department in one district
@@ -37,7 +41,7 @@ from .flow import transport
 from .model import SolverConfig
 from .plan import Plan
 from .prepare import ANY, Prepared, team_demand
-from .staffing import staff_plan
+from .staffing import _greedy_day, staff_plan
 
 __all__ = ["improve_days", "DemandLedger"]
 
@@ -119,8 +123,16 @@ class DayLNS:
         self.iterations = 0
         self.improvements = 0
         self._pattern_cache: dict[int, list] = {}
+        self._flows: dict[tuple, dict] = {}
         self.budget = float(config.neighbourhood_vars)
         self.last_optimal = False
+        self.rejected = 0  # moves undone because staffing would leave out more
+        # firms visited per (department, day), and what a greedy staffing leaves out there
+        self.day_firms: dict[tuple[int, int], set[int]] = defaultdict(set)
+        for (f, d), tasks in plan.visit_tasks.items():
+            for t in tasks:
+                self.day_firms[(P.task_dept[t], d)].add(f)
+        self.staffing_loss: dict[tuple[int, int], int] = {}
 
     # -- neighbourhoods ----------------------------------------------------------------
 
@@ -205,6 +217,20 @@ class DayLNS:
 
     # -- sub-model ---------------------------------------------------------------------
 
+    def _flow(self, key: tuple, *problem) -> dict:
+        """The current plan's flows of one (department, day), computed once for each
+        demand it has had: most of the (department, day) pairs a neighbourhood touches
+        have the same demand as in the last neighbourhoods that touched them, and their
+        max-flows took a fifth of the search's time.  The key holds everything the flow
+        depends on (the department, the day, the demand per class; the officers' or
+        groups' supplies follow from the department and day)."""
+        flows = self._flows.get(key)
+        if flows is None:
+            if len(self._flows) > 200_000:
+                self._flows.clear()
+            flows = self._flows[key] = transport(*problem) or {}
+        return flows
+
     def _add_capacity(self, model, touched, free_terms, current, free_districts, count_terms, old_demands) -> set:
         """Capacity of every (department, day) the free firms touch.
 
@@ -246,12 +272,13 @@ class DayLNS:
                 edges = [(o, c) for o, cs in serves.items() for c in cs]
                 now = {c: self.ledger.demand.get((k, d) + c, 0) for c in classes}
                 visits_now = {c: self.ledger.visits.get((k, d) + c, 0) for c in classes}
-                hints = transport(
+                hints = self._flow(
+                    ("officer", k, d, frozenset(now.items()), frozenset(visits_now.items())),
                     {o: P.officer_cap[o] for o in officers},
                     now,
                     edges,
                     {(o, c): visits_now[c] for (o, c) in edges},
-                ) or {}
+                )
                 add_capacity_flows(
                     model, k, d, demand, {o: P.officer_cap[o] for o in officers}, serves, hints, count, "officer"
                 )
@@ -260,7 +287,12 @@ class DayLNS:
             serves = {g.index: {c for c in classes if g.covers(c[0]) and g.serves(c[1])} for g in groups}
             now = {c: self.ledger.demand.get((k, d) + c, 0) for c in classes}
             edges = [(g, c) for g, cs in serves.items() for c in cs]
-            current_flow = transport({g.index: g.supply[d] for g in groups}, now, edges) or {}
+            current_flow = self._flow(
+                ("group", k, d, frozenset(now.items())),
+                {g.index: g.supply[d] for g in groups},
+                now,
+                edges,
+            )
             inside = {c for c in classes if c[0] in free_districts}
             residual = {g.index: g.supply[d] for g in groups}
             for (g, c), amount in current_flow.items():
@@ -448,6 +480,10 @@ class DayLNS:
         value = int(round(solver.ObjectiveValue()))
         if value > before:
             return False
+        for key in touched | {(k, d) for demand in old_demands.values() for (k, d, _, _) in demand}:
+            if key not in self.staffing_loss:
+                self.staffing_loss[key] = self._staffing_loss(*key, self.day_firms[key])
+        old_days = [(t, plan.task_day[t]) for f in firms for t in P.firm_tasks[f] if plan.task_day[t] >= 0]
         for f in firms:
             for t in P.firm_tasks[f]:
                 plan.remove_task(t)
@@ -458,9 +494,55 @@ class DayLNS:
         for (t, d), x in assign_task_day.items():
             if solver.BooleanValue(x):
                 plan.add_task(t, d)
+        new_demands = {f: self.ledger.firm_demand(plan, f) for f in firms}
+        # The sub-model's capacity is aggregated: where teams of distinct officers
+        # cannot staff what it placed, staffing would take tasks out again.  Each
+        # (department, day) whose visits changed is staffed greedily; the move counts
+        # the tasks that staffing leaves out, and is undone when that makes it worse.
+        day_firms: dict[tuple[int, int], set[int]] = {}
         for f in firms:
-            self.ledger.apply(old_demands[f], self.ledger.firm_demand(plan, f))
-        return value < before
+            if new_demands[f] == old_demands[f]:
+                continue
+            for (k, d, _, _) in list(old_demands[f]) + list(new_demands[f]):
+                day_firms.setdefault((k, d), set(self.day_firms[(k, d)]))
+        for f in firms:
+            for (k, d, _, _) in old_demands[f]:
+                if (k, d) in day_firms:
+                    day_firms[(k, d)].discard(f)
+            for (k, d, _, _) in new_demands[f]:
+                if (k, d) in day_firms:
+                    day_firms[(k, d)].add(f)
+        losses = {key: self._staffing_loss(*key, members) for key, members in day_firms.items()}
+        gained = sum(losses.values()) - sum(self.staffing_loss[key] for key in losses)
+        after = value + weight * gained
+        if after > before:
+            for f in firms:
+                for t in P.firm_tasks[f]:
+                    plan.remove_task(t)
+            for t, d in old_days:
+                plan.add_task(t, d)
+            self.rejected += 1
+            return False
+        self.staffing_loss.update(losses)
+        for key, members in day_firms.items():
+            self.day_firms[key] = members
+        for f in firms:
+            self.ledger.apply(old_demands[f], new_demands[f])
+        return after < before
+
+    def _staffing_loss(self, k: int, d: int, firms: set[int]) -> int:
+        """Tasks of department k on day d that a greedy staffing of the day plan leaves
+        out (the plan's teams are cleared again after)."""
+        P, plan = self.P, self.plan
+        visits = []
+        for f in sorted(firms, key=lambda f: P.firm_ids[f]):
+            tasks = [t for t in plan.visit_tasks.get((f, d), ()) if P.task_dept[t] == k]
+            if tasks:
+                visits.append((f, team_demand([(P.task_need[t], P.task_qual[t]) for t in tasks])))
+        teams, failed = _greedy_day(P, plan, k, d, visits)
+        for f in teams:
+            plan.clear_team(f, d, k)
+        return sum(1 for f in failed for t in plan.visit_tasks[(f, d)] if P.task_dept[t] == k)
 
 
 def _slots(P: Prepared, district: str | None, d: int, tasks: tuple[int, ...]) -> dict[Key, int]:
@@ -536,6 +618,7 @@ def improve_days(
     extra = {
         "lns_iterations": lns.iterations,
         "lns_improvements": lns.improvements,
+        "lns_rejected_by_staffing": lns.rejected,
         "lns_unscheduled": plan.unscheduled_count(),
         "lns_visits": plan.visit_count(),
     }

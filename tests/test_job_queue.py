@@ -15,12 +15,13 @@ import uuid
 
 import pytest
 import redis
+import rq
 from sqlalchemy import func, select
 
 from inspection.db import upgrade
 from inspection.demo.approvals import approve_filed
 from inspection.demo.city import DEMO_PASSWORD, build_demo_city
-from inspection.models import InspectionTask, User
+from inspection.models import InspectionPlan, InspectionTask, User
 from inspection.operations.draws import draw_plan
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
@@ -165,3 +166,91 @@ def test_the_embedded_default_needs_no_queue(monkeypatch, tmp_path):
     assert create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}).config["JOBS"] == "thread"
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     assert create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}).config["JOBS"] == "rq"
+
+
+def _drawn_plan(url: str, title: str, start: dt.date, end: dt.date) -> int:
+    app = _app(url)
+    with app.extensions["db_factory"]() as session:
+        market = session.scalar(select(User).where(User.username == "market"))
+        plan = create_plan(session, market, title=title, period_start=start, period_end=end, item_codes=["SC-001"],
+                           ratios={c: 0.3 for c in "ABCD"})
+        file_plan(session, market, plan)
+        approve_filed(session, plan)
+        draw_plan(session, market, plan)
+        session.commit()
+        plan_id = plan.id
+    app.extensions["db_engine"].dispose()
+    return plan_id
+
+
+def _period_of(url: str, plan_id: int) -> tuple[dt.date, dt.date]:
+    app = _app(url)
+    with app.extensions["db_factory"]() as session:
+        plan = session.get(InspectionPlan, plan_id)
+        period = plan.period_start, plan.period_end
+    app.extensions["db_engine"].dispose()
+    return period
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)  # row locks hold one build mid-way
+def test_builds_of_two_periods_run_at_once_on_two_workers(database, redis_url):
+    """Two workers: while one build is held before it can store its visits (its tasks' rows locked here,
+    as a long solve would keep it busy), the build of another period runs and finishes on the other."""
+    url, plan_id = database
+    start, end = _period_of(url, plan_id)
+    # Another plan over the same period is combined with the first: one build answers both.
+    same = _drawn_plan(url, "同期计划", start, end)
+    # A plan of a later period that shares no day with the first: a build of its own.
+    later = end + dt.timedelta(days=14)
+    other = _drawn_plan(url, "下期计划", later, later + dt.timedelta(days=10))
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    app = _app(url, JOBS="rq", REDIS_URL=redis_url, JOBS_QUEUE=queue)
+    client = _signed_in(app)
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": "jobs",
+           "INSPECTION_JOBS_QUEUE": queue, "SCHEDULE_TIME_LIMIT": "3", "SCHEDULE_WORKERS": "1", **clock_env()}
+    workers = [subprocess.Popen([sys.executable, "-m", "web.console", "worker"], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+    holder = app.extensions["db_factory"]()
+    try:
+        with app.app_context():
+            rq_queue = jobs.queue_of(app)
+        deadline = time.monotonic() + 120
+        while len(rq.Worker.all(queue=rq_queue)) < 2:  # both workers wait on the queue
+            assert time.monotonic() < deadline and all(w.poll() is None for w in workers)
+            time.sleep(0.2)
+        holder.scalars(select(InspectionTask).where(InspectionTask.plan_id.in_([plan_id, same]))
+                       .with_for_update()).all()
+        first = client.post(f"/api/v1/plans/{plan_id}/schedule").get_json()
+        second = client.post(f"/api/v1/plans/{other}/schedule").get_json()
+        again = client.post(f"/api/v1/plans/{same}/schedule").get_json()
+        assert first["id"] != second["id"]
+        assert again["id"] == first["id"]  # the same horizon: the build already queued, not a second one
+        assert same in first["plans"] and other not in first["plans"] and second["plans"] == [other]
+
+        def state(run):
+            return client.get(f"/api/v1/schedule-runs/{run['id']}").get_json()
+
+        while state(second)["status"] != "done":
+            assert time.monotonic() < deadline and state(second)["status"] != "failed"
+            time.sleep(0.2)
+        held = state(first)
+        assert held["status"] == "running" and held["started_at"] < state(second)["finished_at"], held
+        assert _scheduled(app, other) > 0 and _scheduled(app, plan_id) == 0
+        holder.rollback()
+        while state(first)["status"] != "done":
+            assert time.monotonic() < deadline and state(first)["status"] != "failed"
+            time.sleep(0.2)
+        assert _scheduled(app, plan_id) > 0 and _scheduled(app, same) > 0
+    finally:
+        holder.rollback()
+        holder.close()
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a warm shutdown that does not come: stop it
+                worker.kill()
+                worker.wait(timeout=30)
+        redis.Redis.from_url(redis_url).delete(f"rq:queue:{queue}")
+        app.extensions["db_engine"].dispose()

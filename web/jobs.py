@@ -87,7 +87,8 @@ def submit_schedule_run(run: ScheduleRun) -> None:
         run.message = "已进入后台任务队列，等待任务进程处理"
         db().commit()  # the worker must find the queued run
         try:
-            queue_of(app).enqueue(SCHEDULE_JOB, run.id, job_id=f"schedule-{run.id}",
+            # Job ids are global in Redis: cities sharing one Redis (each on its own queue) keep theirs apart.
+            queue_of(app).enqueue(SCHEDULE_JOB, run.id, job_id=f"{app.config['JOBS_QUEUE']}-schedule-{run.id}",
                                   job_timeout=int(app.config["SCHEDULE_TIME_LIMIT"] * 3 + 600),
                                   description=f"排程任务 {run.id}")
             return

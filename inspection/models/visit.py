@@ -49,6 +49,7 @@ class ScheduleRun(Base):
     unscheduled: Mapped[list] = mapped_column(JSON, default=list)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # when a worker took it up
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (CheckConstraint("status in ('queued','running','done','failed')", name="status"),)

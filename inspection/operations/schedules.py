@@ -233,14 +233,21 @@ def start_build(session: Session, actor: User, plan: InspectionPlan) -> Schedule
     if not plan.on_site:
         raise InvalidInput("非现场检查计划不需要入企排程")
     serialise(session, "schedule-builds")
-    running = session.scalar(select(ScheduleRun).where(ScheduleRun.status.in_(("queued", "running")),
-                                                       ScheduleRun.period_start <= plan.period_end,
-                                                       ScheduleRun.period_end >= plan.period_start))
-    if running is not None:
-        return running  # one build at a time for a horizon: the same run answers every caller
+    # A build proposes teams for every working day of its horizon: the plans combined with this one
+    # (whose periods may reach beyond its own) and the officers' days. Two builds whose horizons share
+    # a day would book the same officers twice, so one build at a time for any day: a queued or
+    # running build over any day of this horizon answers every caller. Builds of horizons that share
+    # no day are independent and run side by side, each on its own worker.
     plans = scope_of(session, plan)
-    run = ScheduleRun(status="queued", period_start=min(p.period_start for p in plans),
-                      period_end=max(p.period_end for p in plans), plan_ids=[p.id for p in plans], progress=0.0,
+    start, end = min(p.period_start for p in plans), max(p.period_end for p in plans)
+    running = session.scalar(select(ScheduleRun).where(ScheduleRun.status.in_(("queued", "running")),
+                                                       ScheduleRun.period_start <= end,
+                                                       ScheduleRun.period_end >= start)
+                             .order_by(ScheduleRun.id))
+    if running is not None:
+        return running
+    run = ScheduleRun(status="queued", period_start=start, period_end=end, plan_ids=[p.id for p in plans],
+                      progress=0.0,
                       message="排队中", stats={}, unscheduled=[], created_by_id=actor.id if actor else None,
                       created_at=utcnow())
     session.add(run)
@@ -254,7 +261,7 @@ def prepare_run(session: Session, run: ScheduleRun, options: BuildOptions) -> Ad
     """Mark the run started and adapt its plans to an instance."""
     if run.status not in ("queued", "running"):
         raise InvalidState(f"排程任务 {run.id} 已结束")
-    run.status, run.message = "running", "正在建立排程模型"
+    run.status, run.message, run.started_at = "running", "正在建立排程模型", utcnow()
     plans = session.scalars(select(InspectionPlan).where(InspectionPlan.id.in_(run.plan_ids),
                                                          InspectionPlan.status.in_(ACTIVE_PLAN_STATES))).all()
     adapted = build_instance(session, plans, run.period_start, run.period_end, options)

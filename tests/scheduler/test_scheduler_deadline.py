@@ -77,6 +77,7 @@ def test_optimal_as_soon_as_the_bounds_are_met(seed):
     assert len(solution.visits) == lower_bound(instance)
     assert solution.stats["district_spanning_officer_days"] == 0
     assert solution.stats["within_1pct_seconds"] is not None
+    assert solution.stats["optimal_objectives"] == ["unscheduled", "visits", "district_spanning_officer_days"]
 
 
 @pytest.mark.parametrize("capacity", ["tight", "loose"])
@@ -88,6 +89,13 @@ def test_checker_accepts_every_result_of_the_second_family(capacity, seed):
     assert len(solution.unscheduled) >= unscheduled_lower_bound(instance)
     if solution.status == "OPTIMAL":
         assert len(solution.visits) == lower_bound(instance)
+    # The terms said proven are those at their bounds, in the objective's order.
+    stats, proven = solution.stats, solution.stats["optimal_objectives"]
+    at_bound = [stats["unscheduled"] <= stats["unscheduled_lower_bound"], stats["visits"] <= stats["lower_bound"],
+                stats["district_spanning_officer_days"] == 0]
+    if stats["strategy"] == "decomposed":
+        assert len(proven) == (at_bound + [False]).index(False)
+    assert (solution.status == "OPTIMAL") == (len(proven) == 3)
 
 
 def test_second_generator_is_seeded():
@@ -165,3 +173,25 @@ def _brute_force_one(plan: Plan, o: int, district, qualification, d: int) -> tup
         99 if covered is None else len(covered),
         len(P.officer_quals[o]) if qualification is ANY else 0,
     )
+
+
+def _staffed_greedily(P: Prepared, plan: Plan) -> int:
+    """Unscheduled tasks of ``plan``'s days once each (department, day) is staffed greedily."""
+    from scheduler.lns import DayLNS
+
+    search = DayLNS(P, plan.copy_days(), SolverConfig(workers=1))
+    return plan.unscheduled_count() + sum(search._staffing_loss(*key, firms) for key, firms in search.day_firms.items())
+
+
+def test_day_search_counts_the_tasks_staffing_would_leave_out():
+    """The day model aggregates officers; a move it accepts must not lose, once teams of
+    distinct officers are drawn, more tasks than it placed: tasks placed plus tasks a
+    greedy staffing leaves out never get worse than the start's."""
+    from scheduler.lns import improve_days
+
+    P = Prepared(city_instance(2000, seed=1))
+    start = careful_greedy(P, seed=0)
+    config = SolverConfig(workers=1, seed=1, neighbourhood_vars=300)
+    plan, extra = improve_days(P, start, config, time.monotonic() + 5.0, compute_bounds(P), lambda *_: None)
+    assert extra["lns_iterations"] > 0
+    assert _staffed_greedily(P, plan) <= _staffed_greedily(P, start)

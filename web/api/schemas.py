@@ -211,6 +211,7 @@ class ScheduleRunSchema(BaseSchema):
     plans = fields.Function(lambda r: r.plan_ids)
     stats = fields.Dict()
     unscheduled = fields.List(fields.Dict())
+    started_at = fields.Function(lambda r: _z(r.started_at))
     finished_at = fields.Function(lambda r: _z(r.finished_at))
 
 
