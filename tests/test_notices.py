@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
+import io
 import json
 import threading
 
@@ -13,11 +14,14 @@ import time_machine
 from sqlalchemy import select
 
 from core import clock
-from inspection.models import User
+from inspection.models import InspectionTask, OffsiteRequest, User, Visit
+from inspection.operations.plans import file_targeted_plan
+from tests.approvals import approve
 from tests.at_the_door import as_user
 from web.local_mail import LocalMailServer, free_port
 
 pytestmark = pytest.mark.usefixtures("door_open")  # the tests walk the door
+PNG = b"\x89PNG\r\n\x1a\n" + b"1" * 200
 
 
 @pytest.fixture
@@ -227,3 +231,66 @@ def test_a_wrong_address_is_refused_and_a_firm_sees_only_its_own(client, login, 
     assert client.get(f"/notices/{notice_id}").headers["Location"].endswith("/notices")  # not his to open
     as_user(client, login, "oversight")
     assert client.get("/notices").status_code == 403
+
+
+def test_a_firm_hears_of_an_advance_notice_when_its_notice_period_begins(client, login, db_session, runner, make_user):
+    today = clock.today()
+    login("market")
+    body = {"title": "预告检查", "period_start": (today + dt.timedelta(days=3)).isoformat(),
+            "period_end": (today + dt.timedelta(days=14)).isoformat(), "items": ["SC-003"],
+            "ratios": {c: 0.2 for c in "ABCD"}, "target_districts": ["370502"], "notice_days": 1}
+    plan = client.post("/api/v1/plans", json=body).get_json()
+    for action in ("file", "draw", "schedule", "confirm"):
+        if action == "draw":
+            approve(client, plan["id"])
+        assert client.post(f"/api/v1/plans/{plan['id']}/{action}").status_code in (200, 202)
+    visit = db_session.scalars(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
+                               .where(InspectionTask.plan_id == plan["id"], Visit.status == "confirmed")
+                               .order_by(Visit.day, Visit.id)).first()
+    firm_user = make_user("enterprise", firm=visit.firm)
+    db_session.commit()
+    set_contact(client, login, firm_user.username)
+    send_notices(runner)
+    assert "检查预告：" not in client.get("/notices").get_data(as_text=True)   # too early: the team is unseen
+    eve = dt.datetime.combine(visit.day - dt.timedelta(days=1), dt.time(9), tzinfo=clock.local_now().tzinfo)
+    with time_machine.travel(eve, tick=True):
+        assert "新增到期提醒" in send_notices(runner)
+        send_notices(runner)
+        page = client.get("/notices").get_data(as_text=True)
+    assert page.count("检查预告：") == 1 and f"{visit.day.month}月{visit.day.day}日" in page
+    assert "东营市市场监督管理局将于" in page or "市场监管将于" in page
+
+
+def test_off_site_requests_deadlines_and_reviews_are_told(client, login, db_session, runner, make_firm, make_user):
+    today = clock.today()
+    firm = make_firm("通知测试餐饮有限公司", industry="餐饮服务")
+    market = db_session.scalar(select(User).where(User.username == "market"))
+    plan = file_targeted_plan(db_session, market, market.department, title="非现场核查通知", item_codes=["SC-011"],
+                              firms=[firm], lead="测试线索", period_start=today, period_end=today + dt.timedelta(days=30))
+    inspector = make_user("inspector", department="market")
+    enterprise = make_user("enterprise", firm=firm)
+    db_session.commit()
+    as_user(client, login, inspector.username)
+    sheet = client.post(f"/api/v1/tasks/{plan.tasks[0].id}/offsite-request").get_json()
+    as_user(client, login, enterprise.username)
+    page = client.get("/notices").get_data(as_text=True)
+    assert "非现场核查：请于" in page and "新通知" in client.get("/home").get_data(as_text=True)
+
+    request = db_session.get(OffsiteRequest, sheet["id"])
+    request.deadline = today + dt.timedelta(days=1)
+    db_session.commit()
+    send_notices(runner)
+    assert "提交期限：非现场核查材料请于" in client.get("/notices").get_data(as_text=True)
+
+    request.deadline = today - dt.timedelta(days=1)
+    db_session.commit()
+    assert runner.invoke(args=["sweep-offsite"]).exit_code == 0
+    assert "逾期提醒：非现场核查材料尚未提交" in client.get("/notices").get_data(as_text=True)
+
+    for point in [p for item in sheet["items"] for p in item["points"] if not p["proved_by_data"]]:
+        upload = client.post(f"/api/v1/offsite/{sheet['id']}/evidence", content_type="multipart/form-data",
+                             data={"point": str(point["id"]), "answer": "见附件", "file": (io.BytesIO(PNG), "证明.png")})
+        assert upload.status_code == 201, upload.get_json()
+    assert client.post(f"/api/v1/offsite/{sheet['id']}/submit").status_code == 200
+    as_user(client, login, inspector.username)
+    assert f"待审核：{firm.name}已提交非现场核查材料" in client.get("/home").get_data(as_text=True)
