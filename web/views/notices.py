@@ -1,7 +1,7 @@
 """通知 pages: the account's notices, read and unread, and the section of them on the home page."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from inspection.errors import InvalidInput
@@ -60,7 +60,7 @@ def notice_open(notice_id: int):
     """Opening a notice marks it read and goes where it points."""
     notice = db().scalar(notices_for(current_user).where(Notice.id == notice_id))
     if notice is None:
-        return redirect(url_for("views.notices"))
+        abort(404)      # another's notice answers like a missing one
     mark_read(db(), current_user, [notice.id])
     return redirect(notice.link or url_for("views.notices"))
 
