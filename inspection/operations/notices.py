@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 
-from ..models import Firm, InspectionPlan, Notice, Officer, OffsiteRequest, User, Visit, VisitOfficer
+from ..models import Firm, InspectionPlan, InspectionTask, Notice, Officer, OffsiteRequest, User, Visit, VisitOfficer
 
 WEEKDAYS = "一二三四五六日"
 # Reminders before an off-site deadline, in calendar days.
@@ -203,14 +203,19 @@ def remind(session: Session, today: dt.date) -> int:
     """Notices that fall due with the calendar, not with an action: visits whose notice period begins, and
     off-site deadlines two days ahead. Safe to run as often as one likes; returns the notices written."""
     before = session.scalar(select(func.count(Notice.id)))
+    announcing = (select(InspectionTask.visit_id).join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+                  .where(InspectionPlan.notice_days.is_not(None), InspectionTask.visit_id.is_not(None)))
     for visit in session.scalars(select(Visit).where(Visit.status == "confirmed", Visit.day >= today,
-                                                     Visit.day <= today + dt.timedelta(days=30))
+                                                     Visit.day <= today + dt.timedelta(days=30),
+                                                     Visit.id.in_(announcing))
                                  .order_by(Visit.id)):
         if gives_notice(visit, today):
             announce_visit(session, visit)
     rows = []
-    for request in session.scalars(select(OffsiteRequest).where(OffsiteRequest.status == "sent")
-                                   .order_by(OffsiteRequest.id)):
+    due = func.coalesce(OffsiteRequest.extended_to, OffsiteRequest.deadline)
+    for request in session.scalars(select(OffsiteRequest).where(
+            OffsiteRequest.status == "sent", due >= today, due <= today + dt.timedelta(days=DEADLINE_REMINDER_DAYS))
+            .order_by(OffsiteRequest.id)):
         if 0 <= (request.due - today).days <= DEADLINE_REMINDER_DAYS:
             rows.append({"key": f"offsite:{request.id}:due:{request.due:%Y%m%d}", "kind": "offsite_deadline",
                          "firm_id": request.firm_id,
