@@ -35,7 +35,7 @@ class Gunicorn:
     def __init__(self, env: dict, *, workers: int = 2, threads: int = 4, port: int | None = None):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "RATE_LIMITS": "0", **clock_env(), **env}
+        self.env = {**os.environ, "RATE_LIMITS": "0", "INSPECTION_NOTICE_SENDER": "0", **clock_env(), **env}
         self.workers, self.threads = workers, threads
         self.process: subprocess.Popen | None = None
 

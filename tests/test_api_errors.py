@@ -76,7 +76,7 @@ def test_pages_show_readable_errors(client):
 
 def test_csrf_is_enforced_on_forms(app):
     guarded = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "x",
-                          "AUDIT_AFTER_WRITES": False})
+                          "AUDIT_AFTER_WRITES": False, "NOTICE_SENDER": False})
     response = guarded.test_client().post("/login", data={"username": "market", "password": "demo1234"})
     assert response.status_code == 400
     assert "安全令牌" in response.get_data(as_text=True)

@@ -198,6 +198,13 @@ MATRIX: dict[str, Spec] = {
     "POST /visits/<int:visit_id>/publish": S(LOGIN, 403, 403, MINE, 403, 403,
                                              args=lambda w, s: {"visit_id": w[s]["done"]}),
     "GET /evaluations": S(*DEPT_PAGE),
+    # -- notices (通知): each account's own; oversight and admin are told nothing
+    "GET /notices": S(LOGIN, OK, OK, OK, 403, 403, head=OK),
+    "GET /notices/<int:notice_id>": S(LOGIN, 404, 404, 404, 403, 403, head=404, fixed=True,
+                                      args=lambda w, s: {"notice_id": 2_000_000}),
+    "POST /notices/read": S(LOGIN, OK, OK, OK, 403, 403, head=OK, body=form_body(lambda w, s: {})),
+    "POST /notices/contact": S(LOGIN, OK, OK, OK, 403, 403, head=OK,
+                               body=form_body(lambda w, s: {"email": "someone@inspection.example", "phone": ""})),
     # -- approvals (凡检查必审批) and documents (凡检查必通知)
     "GET /approvals": S(*NOBODY_PAGE, head=OK),
     "GET /approvals/<int:plan_id>": S(*NOBODY_PAGE, head=MINE, args=lambda w, s: {"plan_id": w[s]["filed"]}),

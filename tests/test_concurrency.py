@@ -40,7 +40,7 @@ def city(request, tmp_path):
     with fresh_database(request.param, tmp_path) as url:
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "race", "JOBS": "thread", "WTF_CSRF_ENABLED": False,
                           "RATE_LIMITS": False, "SCHEDULE_TIME_LIMIT": 3.0, "SCHEDULE_WORKERS": 1,
-                          "AUDIT_AFTER_WRITES": False})  # no audit thread outliving the database
+                          "AUDIT_AFTER_WRITES": False, "NOTICE_SENDER": False})  # no thread outliving the database
         app.test_client_class = CsrfClient
         upgrade(app.extensions["db_engine"])
         with app.extensions["db_factory"]() as session:

@@ -70,7 +70,8 @@ def redis_url():
 def database(request, tmp_path):
     """A fresh database with a small city and a drawn plan waiting for its schedule."""
     with fresh_database(request.param, tmp_path) as url:
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "jobs", "JOBS": "thread", "RATE_LIMITS": False})
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "jobs", "JOBS": "thread", "RATE_LIMITS": False,
+                          "NOTICE_SENDER": False})
         upgrade(app.extensions["db_engine"])
         with app.extensions["db_factory"]() as session:
             build_demo_city(session, seed=3, firms=150, plans=False)
@@ -90,7 +91,8 @@ def database(request, tmp_path):
 
 def _app(url, **config):
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "jobs", "WTF_CSRF_ENABLED": False, "RATE_LIMITS": False,
-                      "SCHEDULE_TIME_LIMIT": 3.0, "SCHEDULE_WORKERS": 1, "AUDIT_AFTER_WRITES": False, **config})
+                      "SCHEDULE_TIME_LIMIT": 3.0, "SCHEDULE_WORKERS": 1, "AUDIT_AFTER_WRITES": False,
+                      "NOTICE_SENDER": False, **config})
     app.test_client_class = CsrfClient
     return app
 

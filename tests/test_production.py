@@ -62,7 +62,7 @@ def test_production_cookies_are_secure_httponly_samesite(app, monkeypatch):
     monkeypatch.setenv("INSPECTION_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
     production = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "WTF_CSRF_ENABLED": False,
-                             "AUDIT_AFTER_WRITES": False})
+                             "AUDIT_AFTER_WRITES": False, "NOTICE_SENDER": False})
     client = production.test_client()
     response = client.post("/api/v1/session", json={"username": "oversight", "password": "demo1234"})
     assert response.status_code == 200
@@ -81,7 +81,7 @@ def test_health_endpoints(client):
 def test_an_unreachable_database_answers_503_with_nothing_written(app, db_session):
     port = free_port()  # nothing listens there
     down = create_app({"DATABASE_URL": f"postgresql://postgres@127.0.0.1:{port}/test", "SECRET_KEY": "x",
-                       "WTF_CSRF_ENABLED": False, "RATE_LIMITS": False})
+                       "WTF_CSRF_ENABLED": False, "RATE_LIMITS": False, "NOTICE_SENDER": False})
     client = down.test_client()
     assert client.get("/health").status_code == 200  # the process itself answers
     ready = client.get("/health/ready")

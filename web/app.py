@@ -14,7 +14,7 @@ from core import clock
 from inspection.calendar import city_time_zone
 from inspection.operations.documents import set_public_url
 
-from . import api, auth, commands, database, errors, health, jobs, json_bodies, limits, views
+from . import api, auth, commands, database, errors, health, jobs, json_bodies, limits, notices, views
 from .schemas import ROW_ID_MAX
 
 SECRET_FILE = "secret_key"
@@ -106,11 +106,26 @@ def create_app(test_config: dict | None = None) -> Flask:
         AUDIT_AFTER_WRITES=None if "INSPECTION_AUDIT_AFTER_WRITES" not in os.environ
         else os.environ["INSPECTION_AUDIT_AFTER_WRITES"] != "0",
         AUDIT_INTERVAL=float(os.environ.get("INSPECTION_AUDIT_INTERVAL", "30")),
+        # Notices (通知) by e-mail and SMS; without MAIL_SERVER or SMS_GATEWAY_URL they stay on the recipients' pages.
+        MAIL_SERVER=os.environ.get("MAIL_SERVER", ""),
+        MAIL_PORT=int(os.environ.get("MAIL_PORT", "25")),
+        MAIL_FROM=os.environ.get("MAIL_FROM", ""),
+        MAIL_USERNAME=os.environ.get("MAIL_USERNAME", ""),
+        MAIL_PASSWORD=os.environ.get("MAIL_PASSWORD", ""),
+        MAIL_SECURITY=os.environ.get("MAIL_SECURITY", ""),
+        MAIL_TIMEOUT=float(os.environ.get("MAIL_TIMEOUT", "10")),
+        SMS_GATEWAY_URL=os.environ.get("SMS_GATEWAY_URL", ""),
+        SMS_GATEWAY_TOKEN=os.environ.get("SMS_GATEWAY_TOKEN", ""),
+        NOTICE_INTERVAL=float(os.environ.get("NOTICE_INTERVAL", "5")),
+        NOTICE_SENDER=None if "INSPECTION_NOTICE_SENDER" not in os.environ
+        else os.environ["INSPECTION_NOTICE_SENDER"] != "0",
         # The platform's public address: the QR code on each document opens its verification page there.
         PUBLIC_URL=os.environ.get("INSPECTION_PUBLIC_URL", "http://127.0.0.1:5000"),
     )
     if test_config:
         app.config.update(test_config)
+    if app.config["MAIL_SECURITY"] not in ("", "starttls", "ssl"):
+        raise ConfigurationError("MAIL_SECURITY 应为 starttls、ssl 或留空")
     if app.config["PRODUCTION"]:
         if not app.config["SECRET_KEY"]:
             raise ConfigurationError("生产模式下必须通过环境变量 SECRET_KEY 设置密钥")
@@ -131,6 +146,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limits.init_app(app)
     health.init_app(app)
     jobs.init_app(app)
+    notices.init_app(app)
     auth.init_app(app)
     views.init_app(app)
     api.init_app(app)

@@ -40,6 +40,7 @@ from inspection.operations.schedules import (
 )
 
 from .database import db
+from .notices import start_sender
 
 log = logging.getLogger(__name__)
 
@@ -230,6 +231,8 @@ def work(app: Flask, *, burst: bool = False) -> None:
     if not app.config["REDIS_URL"]:
         raise RuntimeError("REDIS_URL 未设置：后台任务在网站进程内运行，无需单独的任务进程")
     queue = queue_of(app)
+    if app.config.get("NOTICE_SENDER") is not False and not burst:
+        start_sender(app)   # notices go out every NOTICE_INTERVAL seconds from each worker
     Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=False)
 
 

@@ -23,6 +23,7 @@ from inspection.models import (
 from inspection.operations.entries import leniency_proposal, local_today
 from inspection.operations.events import format_timestamp, utcnow
 from inspection.operations.leniency import first_offence_history
+from inspection.operations.notices import gives_notice
 from inspection.operations.presence import PRESENCE_LABELS, presence
 from inspection.permissions import reads_findings
 
@@ -189,13 +190,7 @@ def announced_visits(session: Session, firm: Firm, today=None) -> list[Visit]:
     upcoming = session.scalars(select(Visit).where(Visit.firm_id == firm.id, Visit.status == "confirmed",
                                                    Visit.day >= today, Visit.day <= today + dt.timedelta(days=30))
                                .order_by(Visit.day)).all()
-    shown = []
-    for visit in upcoming:
-        plans = {t.plan for t in visit.tasks}
-        if plans and all(p.notice_days and (visit.day - today).days <= p.notice_days
-                         and all(i.advance_notice for i in p.items) for p in plans):
-            shown.append(visit)
-    return shown
+    return [visit for visit in upcoming if gives_notice(visit, today)]
 
 
 def jsonable_prompt(prompt: dict) -> dict:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 import checklists
@@ -25,6 +25,7 @@ from ..models import (
     FirmTag,
     InspectionPlan,
     InspectionTask,
+    Notice,
     Officer,
     OffsiteRequest,
     User,
@@ -120,7 +121,28 @@ def build_demo_city(session: Session, *, seed: int = 20260301, firms: int = 6000
         summary["door"] = make_door_history(session, local_today(utcnow()), firm3.firm if firm3 else None)
         # Oversight's alerts are there when the demo starts, as the running platform raises them after each write.
         summary["alerts"] = sum(refresh_alerts(session, today=local_today(utcnow())).values())
+        summary["notices"] = _keep_history_notices(session)
+    _contact_details(session)
     return summary
+
+
+def _keep_history_notices(session: Session) -> int:
+    """The notices the demo's history caused stay on the recipients' pages but are not e-mailed when the demo
+    starts: only what happens from then on is sent. Partners who waited at a door long ago have read theirs."""
+    session.flush()
+    session.execute(update(Notice).where(Notice.kind == "partner_waiting").values(read_at=utcnow()))
+    return session.execute(update(Notice).where(Notice.next_attempt_at.is_not(None))
+                           .values(email_status="none", sms_status="none", next_attempt_at=None)).rowcount
+
+
+def _contact_details(session: Session) -> None:
+    """Every demo account has an e-mail address and a mobile number (reserved, fictitious ones), so that
+    its notices are sent: to the demo's own mail server unless MAIL_SERVER says otherwise."""
+    names = [a.username for a in demo_accounts()]
+    for n, user in enumerate(session.scalars(select(User).where(User.username.in_(names)).order_by(User.id))):
+        user.email = user.email or f"{user.username}@inspection.example"
+        user.phone = user.phone or f"1390546{n:04d}"
+    session.flush()
 
 
 def _unique_names(rng: random.Random, districts, count: int):

@@ -51,6 +51,7 @@ from .leniency import (
                     LeniencyEntry,
                     LeniencyList,
 )
+from .notice import CHANNEL_STATUS_LABELS, CHANNEL_STATUSES, NOTICE_KIND_LABELS, NOTICE_KINDS, Notice
 from .offsite import OFFSITE_STATUS_LABELS, OFFSITE_STATUSES, FirmRecord, OffsiteEvidence, OffsiteRequest
 from .org import (
                     CREDIT_CLASSES,
@@ -117,7 +118,7 @@ from .visit import (
                     VisitOfficer,
 )
 
-__all__ = ["APPROVAL_DECISIONS", "DOCUMENT_KIND_MARKS", "DOCUMENT_KINDS", "TASK_SOURCES", "Document",
+__all__ = ["CHANNEL_STATUSES", "CHANNEL_STATUS_LABELS", "NOTICE_KINDS", "NOTICE_KIND_LABELS", "Notice", "APPROVAL_DECISIONS", "DOCUMENT_KIND_MARKS", "DOCUMENT_KINDS", "TASK_SOURCES", "Document",
            "DocumentCounter", "PlanApproval", "DocumentAcknowledgement", "RecordSignature", "OFFLINE_KINDS", "OFFLINE_STATUSES", "JoinInvitation", "OfficerDevice", "OfflineRecord", "RefusalReport",
            "ScanPrompt", "EMERGENCY_KINDS", "VISIT_ORIGINS", "VISIT_ORIGIN_LABELS","OFFSITE_STATUSES", "OFFSITE_STATUS_LABELS", "FirmRecord", "OffsiteEvidence", "OffsiteRequest", "ALERT_RULES", "ALERT_STATUSES", "ALERT_STATUS_LABELS", "Alert", "ENTRY_COUNT_KEY", "EntryCount", "EntryFact", "EntryFirmCount", "EntryItemCount", "EntryItemFact", "UncombinedPair", "COMPLAINTS", "COMPLAINT_LABELS", "OUTCOMES", "OUTCOME_LABELS", "RESULTS", "RESULT_LABELS", "EntryToken",
            "Evaluation", "Finding", "ItemOutcome", "Scan", "VisitEntry", "DepartmentEntry", "MissedPart",

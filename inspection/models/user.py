@@ -34,6 +34,9 @@ class User(Base):
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), unique=True)
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # Where notices (通知) reach the person: e-mail and mobile number, both optional.
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
     # Failed sign-ins are counted here, not written to the event log: the log is public and a typed
     # username is whatever the person at the keyboard chose to type.
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

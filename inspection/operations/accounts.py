@@ -1,6 +1,8 @@
 """Creating accounts, new passwords, ending sessions; counting failed sign-ins."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -66,3 +68,29 @@ def end_sessions(session: Session, user: User) -> None:
     """Sign-out: every session ``user`` holds ends, wherever its cookie has been copied to."""
     user.end_sessions()
     session.flush()
+
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def set_contact(session: Session, user: User, *, email: str, phone: str) -> dict:
+    """The account's own e-mail address and mobile number, where its notices (通知) are sent; either may be
+    left empty. Personal data: the event log, which is public, records that they changed, not what they are."""
+    email, phone = email.strip(), phone.strip().replace(" ", "").replace("-", "")
+    problems = {}
+    if email and (len(email) > 254 or not EMAIL.match(email)):
+        problems["email"] = "邮箱格式不正确"
+    if phone and not MOBILE.match(phone):
+        problems["phone"] = "应为 11 位手机号码"
+    if problems:
+        raise InvalidInput("；".join(problems.values()), fields=problems)
+    changed = {}
+    for field, value in (("email", email or None), ("phone", phone or None)):
+        if getattr(user, field) != value:
+            changed[field] = True
+            setattr(user, field, value)
+    session.flush()
+    if changed:
+        append_event(session, user, "user.contact_changed", f"user:{user.username}", {"fields": sorted(changed)})
+    return changed

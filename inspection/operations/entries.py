@@ -55,7 +55,15 @@ from .door import (
 from .events import append_event, utcnow
 from .facts import refresh_visit_facts
 from .leniency import applicable, check_fine, check_first_offence, entries_for
-from .presence import check_recorder, department_part, enter_department, leave_department, own_scan_in
+from .notices import partner_waiting, results_published
+from .presence import (
+    EVALUATION_DAYS,
+    check_recorder,
+    department_part,
+    enter_department,
+    leave_department,
+    own_scan_in,
+)
 from .quiet import quiet_days
 
 CODE_MAX_AGE = 12 * 3600                     # an inspection code is valid for the working day
@@ -253,6 +261,8 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
             refresh_visit_facts(session, visit)  # another certified officer of a department inside
         return ScanResult("already_in", visit, scanned, inspection_code(visit, entry, secret))
     if len(colleagues) < 2:
+        if already is None:
+            partner_waiting(session, visit, officer, firm, now)
         append_event(session, user, "scan.in", f"visit:{visit.id}",
                      {"firm": firm.uscc, "officer": officer.certificate_no, "department": officer.department.code,
                       "waiting_partner": True, "joining": invitation is not None})
@@ -538,12 +548,12 @@ def publish_results(session: Session, actor: User, visit: Visit) -> list[ItemOut
     session.flush()
     append_event(session, actor, "results.published", f"visit:{visit.id}",
                  {"items": [r.item.code for r in rows], "late": [r.item.code for r in rows if local_today(now) > r.publish_due]})
+    results_published(session, visit, actor.department_id)
     return rows
 
 
 # -- The firm's side (事后评价) ----------------------------------------------------------------
 
-EVALUATION_DAYS = 90   # a firm evaluates a visit within this many days of it
 
 
 def evaluation_closes(visit: Visit) -> dt.date:

@@ -36,6 +36,7 @@ from ..models import (
     OffsiteRequest,
     User,
 )
+from . import notices
 from .door import platform_lead
 from .entries import PUBLISH_WORKING_DAYS, local_today
 from .events import append_event, utcnow
@@ -174,6 +175,7 @@ def send_request(session: Session, actor: User, task: InspectionTask, *, now: dt
     append_event(session, actor, "offsite.requested", f"task:{task.id}",
                  {"request": request.id, "firm": task.firm.uscc, "items": [i.code for i in task.plan.items],
                   "deadline": request.deadline, "points": len(request_points(task)), "proved_by_data": proved})
+    notices.offsite_requested(session, request)
     return request
 
 
@@ -310,6 +312,7 @@ def submit_answers(session: Session, actor: User, request: OffsiteRequest, *,
     session.flush()
     append_event(session, actor, "offsite.answered", f"offsite:{request.id}",
                  {"late": today > request.due, "evidence": len(request.evidence)})
+    notices.offsite_answered(session, request)
     return request
 
 
@@ -444,6 +447,7 @@ def sweep_requests(session: Session, *, today: dt.date) -> dict[str, int]:
             counts["reminded"] += 1
             append_event(session, None, "offsite.reminded", f"offsite:{request.id}",
                          {"firm": request.firm.uscc, "due": request.due})
+            notices.offsite_overdue(session, request)
         after = _rule(request.task, "offsite_escalate_after", None)
         sender = session.get(User, request.sent_by_id) if request.sent_by_id else None
         if after is not None and sender is not None and today > add_working_days(request.due, after):
@@ -474,6 +478,7 @@ def publish_offsite(session: Session, actor: User, request: OffsiteRequest) -> l
     append_event(session, actor, "results.published", f"offsite:{request.id}",
                  {"items": [r.item.code for r in rows], "offsite": True,
                   "late": [r.item.code for r in rows if local_today(now) > r.publish_due]})
+    notices.results_published(session, None, request.department_id, offsite=request)
     return rows
 
 

@@ -24,6 +24,7 @@ from ..models import (
 )
 from .events import append_event, utcnow
 from .leads import lead_text, plan_lead
+from .notices import approval_due
 from .pool import pool_share
 
 LEAD_METHODS = ("key", "special")
@@ -284,6 +285,7 @@ def file_plan(session: Session, actor: User, plan: InspectionPlan) -> Inspection
                   "campaign": plan.campaign_id, "ratios": plan.ratios, "ratio_source": plan.ratio_source,
                   "share": plan.share, "weighting": plan.weighting,
                   "risk_model": plan.risk_model.version if plan.risk_model else None})
+    approval_due(session, plan)
     return plan
 
 

@@ -30,6 +30,7 @@ from ..models import (
 )
 from .events import append_event
 from .facts import refresh_visit_facts
+from .notices import evaluation_invited
 from .plans import transition
 
 
@@ -60,6 +61,8 @@ class PartOver(InvalidState):
 
 
 MIN_VISIT_MINUTES = 10      # a department's part shorter than this raises an alert (city file: min_visit_minutes)
+
+EVALUATION_DAYS = 90   # a firm evaluates a visit within this many days of it (事后评价)
 
 
 def min_visit_minutes() -> int:
@@ -229,6 +232,7 @@ def _close(session: Session, user: User, visit: Visit, entry: VisitEntry, now: d
         session.refresh(visit, ["tasks"])
         advance_plans(session, [t for tasks in missed.values() for t in tasks])
     refresh_visit_facts(session, visit)
+    evaluation_invited(session, visit, visit.day + dt.timedelta(days=EVALUATION_DAYS))
     minutes = round((entry.left_at - entry.entered_at).total_seconds() / 60)
     append_event(session, user, "visit.left", f"visit:{visit.id}",
                  {"firm": visit.firm.uscc, "minutes": minutes,

@@ -35,6 +35,7 @@ from ..models import (
     VisitOfficer,
 )
 from .events import append_event, utcnow
+from .notices import visits_confirmed
 from .plans import require_department_of, transition
 from .quiet import quiet_days
 
@@ -522,10 +523,13 @@ def confirm_schedule(session: Session, actor: User, plan: InspectionPlan) -> Ins
     for task in scheduled:
         task.status = "scheduled"
     session.flush()
-    for visit in {t.visit for t in scheduled}:
+    confirmed = []
+    for visit in sorted({t.visit for t in scheduled}, key=lambda v: v.id):
         if all(t.status == "scheduled" for t in visit.tasks):
             visit.status = "confirmed"
+            confirmed.append(visit)
     session.flush()
+    visits_confirmed(session, confirmed)
     append_event(session, actor, "schedule.confirmed", f"plan:{plan.id}",
                  {"visits": sorted({t.visit_id for t in scheduled}),
                   "unscheduled": [t.id for t in plan.tasks if t.status == "pending"]})

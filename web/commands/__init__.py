@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import catalogue, draws, log, oversight, registry, risk, schedule, setup
+from . import catalogue, draws, log, notices, oversight, registry, risk, schedule, setup
 
 COMMANDS = (
     setup.init_db_command,
@@ -33,6 +33,7 @@ COMMANDS = (
     oversight.audit_command,
     oversight.rebuild_facts_command,
     oversight.sweep_offsite_command,
+    notices.send_notices_command,
 )
 
 

@@ -17,6 +17,8 @@ from inspection.operations.reference import DEFAULT_CITY, load_city
 
 from .. import jobs
 from ..database import db
+from ..local_mail import LocalMailServer
+from ..notices import start_sender
 from ._common import progress_bar, require_schema, transactional
 
 
@@ -25,10 +27,34 @@ def _init_db(city: Path) -> dict:
     return load_city(db(), None, city)
 
 
-def _serve(app: Flask, host: str, port: int) -> None:
+def _serve(app: Flask, host: str, port: int, *, local_mail: bool = False) -> None:
     db().close()  # the command's own session must hold no transaction while the server runs
+    mail = _local_mail(app) if local_mail else None
+    if app.config["NOTICE_SENDER_WEB"]:
+        start_sender(app)
     click.echo(f"平台已启动：http://{host}:{port}/  （Ctrl+C 停止）")
-    serve(app, host=host, port=port, threads=8, ident="inspection")
+    try:
+        serve(app, host=host, port=port, threads=8, ident="inspection")
+    finally:
+        if mail is not None:
+            mail.stop()
+
+
+def _local_mail(app: Flask) -> LocalMailServer | None:
+    """Without MAIL_SERVER the demo receives its own e-mail: a local SMTP server on 127.0.0.1 keeps each
+    notice sent in the instance folder's ``mail/`` and says so on the console."""
+    if app.config["MAIL_SERVER"]:
+        return None
+    folder = Path(app.instance_path) / "mail"
+
+    def said(message) -> None:
+        click.echo(f"[演示邮件] 致 {message['To']}：{message['Subject']}")
+
+    server = LocalMailServer(folder=folder, on_message=said).start()
+    app.config.update(MAIL_SERVER=server.host, MAIL_PORT=server.port, MAIL_SECURITY="",
+                      MAIL_FROM=app.config["MAIL_FROM"] or "通知 <noreply@inspection.example>")
+    click.echo(f"演示邮件服务器：{server.host}:{server.port}，收到的通知邮件保存在 {folder}")
+    return server
 
 
 def _print_accounts() -> None:
@@ -67,14 +93,15 @@ def init_db_command(city: Path):
 @click.option("--firms", default=6000, show_default=True, help="企业数量")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
+@click.option("--no-local-mail", is_flag=True, help="不启动本机演示邮件服务器（未设置 MAIL_SERVER 时通知只显示在页面上）")
 @with_appcontext
-def demo_command(no_serve: bool, seed: int, firms: int, host: str, port: int):
+def demo_command(no_serve: bool, seed: int, firms: int, host: str, port: int, no_local_mail: bool):
     """生成演示城市（已存在则只补齐缺少的部分），然后启动服务。"""
     _build_demo(seed, firms)
     _print_accounts()
     _say_when_outside_working_hours()
     if not no_serve:
-        _serve(current_app._get_current_object(), host, port)
+        _serve(current_app._get_current_object(), host, port, local_mail=not no_local_mail)
 
 
 @transactional
@@ -94,8 +121,9 @@ def _build_demo(seed: int, firms: int):
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
+@click.option("--local-mail", is_flag=True, help="未设置 MAIL_SERVER 时，启动本机演示邮件服务器接收通知邮件")
 @with_appcontext
-def serve_command(host: str, port: int):
+def serve_command(host: str, port: int, local_mail: bool):
     """启动服务（使用已配置的数据库）。"""
     require_schema()
     current = schema_is_current(db().connection())
@@ -103,7 +131,7 @@ def serve_command(host: str, port: int):
     if not current:
         click.echo("数据库结构需要升级到当前版本：请先运行 inspection init-db", err=True)
         sys.exit(1)
-    _serve(current_app._get_current_object(), host, port)
+    _serve(current_app._get_current_object(), host, port, local_mail=local_mail)
 
 
 @click.command("worker")

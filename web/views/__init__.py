@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     firms,
     home,
     leniency,
+    notices,
     offsite,
     oversight,
     plans,

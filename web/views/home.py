@@ -30,6 +30,7 @@ from inspection.operations.events import chain_head, utcnow
 
 from ..database import db
 from .blueprint import bp
+from .notices import recent_notices
 from .offsite import offsite_for_firm
 from .visits import officer_visits
 
@@ -98,5 +99,6 @@ def home():
         context["refusals"] = session.scalars(select(Event).where(Event.kind == "refused")
                                               .order_by(Event.seq.desc()).limit(10)).all()
     # Oversight and admin read the same city-wide view.
+    context["recent_notices"] = recent_notices
     template = "home/oversight.html" if role in ("oversight", "admin") else f"home/{role}.html"
     return render_template(template, **context)
