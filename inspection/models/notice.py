@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from checklists.models import Base
+from core.db import Base
 
 NOTICE_KINDS = ("visit_announced", "offsite_requested", "offsite_deadline", "offsite_overdue", "results_published",
                 "evaluation_invited", "visit_assigned", "visit_moved", "partner_waiting", "review_due")
