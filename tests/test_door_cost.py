@@ -20,7 +20,8 @@ def statements(app):
     seen: list[str] = []
 
     def count(_conn, _cursor, statement, *_args):
-        seen.append(statement)
+        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):  # the tests' own
+            seen.append(" ".join(statement.split())[:90])
     engine = app.extensions["db_engine"]
     event.listen(engine, "before_cursor_execute", count)
     try:
