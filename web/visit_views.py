@@ -179,13 +179,13 @@ def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
         return record
     ids = [v.id for v in visits]
     parts_of = _by_visit(session.scalars(select(DepartmentEntry).where(DepartmentEntry.visit_id.in_(ids))
-                                         .options(joinedload(DepartmentEntry.department))))
+                                         .options(_PART_DEPARTMENT)))
     scans_of = _by_visit(session.scalars(select(Scan).where(Scan.visit_id.in_(ids), Scan.accepted.is_(True))
-                                         .options(joinedload(Scan.officer)).order_by(Scan.at, Scan.id)))
+                                         .options(_SCAN_OFFICER).order_by(Scan.at, Scan.id)))
     outcomes_of = _by_visit(session.scalars(select(ItemOutcome).where(ItemOutcome.visit_id.in_(ids))
-                                            .options(joinedload(ItemOutcome.item)).order_by(ItemOutcome.id)))
+                                            .options(_OUTCOME_ITEM).order_by(ItemOutcome.id)))
     findings_of = _by_visit(session.scalars(select(Finding).where(Finding.visit_id.in_(ids))
-                                            .options(joinedload(Finding.item), joinedload(Finding.point))
+                                            .options(*_FINDING_ITEM_POINT)
                                             .order_by(Finding.id)))
     for visit in visits:
         entry = entries.get(visit.id)
@@ -214,6 +214,12 @@ def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
                            "complaint_label": COMPLAINT_LABELS.get(evaluation.complaint)} if evaluation else None,
         })
     return record
+
+
+_PART_DEPARTMENT = joinedload(DepartmentEntry.department)
+_SCAN_OFFICER = joinedload(Scan.officer)
+_OUTCOME_ITEM = joinedload(ItemOutcome.item)
+_FINDING_ITEM_POINT = (joinedload(Finding.item), joinedload(Finding.point))
 
 
 def _by_visit(rows) -> dict[int, list]:
