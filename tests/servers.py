@@ -1,6 +1,7 @@
 """A real gunicorn serving the platform on loopback, for fault and load tests."""
 from __future__ import annotations
 
+import datetime as dt
 import http.cookiejar
 import json
 import os
@@ -13,6 +14,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import time_machine
+
 from core import clock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def clock_env() -> dict:
     """The environment that starts a served platform's clock where this process's clock is now, the same
     in every worker process whenever it starts."""
-    return {"INSPECTION_NOW": clock.local_now().isoformat(), "INSPECTION_NOW_FROM": clock.real_now().isoformat() + "Z"}
+    hatch = time_machine.escape_hatch    # a test's travel moves this process's clock, not the real time
+    real = hatch.datetime.datetime.now(dt.UTC) if hatch.is_travelling() else clock.real_now().replace(tzinfo=dt.UTC)
+    return {"INSPECTION_NOW": clock.local_now().isoformat(), "INSPECTION_NOW_FROM": real.isoformat()}
 
 
 def free_port() -> int:
