@@ -1,17 +1,24 @@
 """The cost of one request at the door, alone: SQL statements and milliseconds in process.
 
     python -m benchmarks.door [--firms 600] [--visits 20] [--database-url sqlite:///...]
+                              [--save after.json] [--before before.json]
 
 A scratch SQLite file (or the database given) gets a small demo city and today's confirmed visits; each
 visit's two officers scan in through the API (the first scan waits for the partner, the second makes the
 department's entry), one officer opens the sheet, and the firm reads its record page and its record API.
 Printed per kind: median and p90 of statements and of milliseconds (Flask's test client, no network),
 next to the targets (scan-in within 12 statements and 12 ms, the record page within 6 statements and
-6 ms). Outside working hours the clock starts on the next working morning.
+6 ms). The audit rules that run after writes (at most once every 30 seconds, in a thread of their own)
+are off: they are not the request's cost, and on SQLite they would hold the writer lock while a request
+waits. Outside working hours the clock starts on the next working morning. ``--save`` keeps the
+figures; ``--before`` prints a saved run (e.g. of the previous version, run from its checkout) beside
+this one, with the ratios.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
 import sys
 import tempfile
@@ -64,6 +71,8 @@ def main() -> int:
     parser.add_argument("--visits", type=int, default=20)
     parser.add_argument("--database-url")
     parser.add_argument("--show", action="store_true", help="print the statements of the first visit's requests")
+    parser.add_argument("--save", help="write the figures to this JSON file")
+    parser.add_argument("--before", help="a saved run to print beside this one")
     args = parser.parse_args()
     local = clock.local_now()
     if not is_working_time(local):
@@ -72,7 +81,7 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="door-bench-"))
     url = args.database_url or f"sqlite:///{folder / 'door.db'}"
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "door-benchmark", "FILES_FOLDER": str(folder / "files"),
-                      "RATELIMIT_ENABLED": False, "TESTING": True})
+                      "RATELIMIT_ENABLED": False, "TESTING": True, "AUDIT_AFTER_WRITES": False})
     from inspection.db import upgrade  # noqa: PLC0415 - after the app made its engine
     upgrade(app.extensions["db_engine"])
     print(f"building a demo city of {args.firms} firms in {url} ...", flush=True)
@@ -108,15 +117,28 @@ def main() -> int:
             samples["record page"].append(_measure(counter, client.get, f"/firms/{uscc}")[:2])
             samples["record API"].append(_measure(counter, client.get, f"/api/v1/firms/{uscc}/visits")[:2])
         counter.show = False
-    print(f"{'request':<24}{'statements p50/p90':>20}{'ms p50/p90':>16}{'target':>16}")
+    before = json.loads(Path(args.before).read_text()) if args.before else {}
+    figures = {}
     for kind, rows in samples.items():
         statements = sorted(s for s, _ in rows)
         ms = sorted(m for _, m in rows)
         p90 = max(0, int(len(rows) * 0.9) - 1)
+        figures[kind] = {"statements": statistics.median(statements), "statements_p90": statements[p90],
+                         "ms": statistics.median(ms), "ms_p90": ms[p90]}
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average {load}" + (f" (before: {before['_load']})" if "_load" in before else ""))
+    print(f"{'request':<24}{'statements p50/p90':>20}{'ms p50/p90':>16}{'target':>16}"
+          + (f"{'before: statements, ms':>28}{'ratio ms':>10}" if before else ""))
+    for kind, f in figures.items():
         target = TARGETS.get(kind)
-        print(f"{kind:<24}{statistics.median(statements):>10.0f} / {statements[p90]:<7}"
-              f"{statistics.median(ms):>8.1f} / {ms[p90]:<6.1f}"
-              f"{(f'{target[0]} st, {target[1]} ms' if target else ''):>16}")
+        line = (f"{kind:<24}{f['statements']:>10.0f} / {f['statements_p90']:<7}{f['ms']:>8.1f} / {f['ms_p90']:<6.1f}"
+                f"{(f'{target[0]} st, {target[1]} ms' if target else ''):>16}")
+        if kind in before:
+            old = before[kind]
+            line += f"{old['statements']:>18.0f} st, {old['ms']:>5.1f} ms{f['ms'] / old['ms']:>9.2f}"
+        print(line)
+    if args.save:
+        Path(args.save).write_text(json.dumps({**figures, "_load": load}, indent=1))
     return 0
 
 

@@ -1,26 +1,45 @@
-"""Load on the door: 200 concurrent clients against gunicorn with several workers on PostgreSQL.
+"""Load on the door, open-loop: gunicorn workers over PostgreSQL, rate limits on.
 
-    python -m benchmarks.load [--clients 200] [--workers 4] [--threads 8] [--firms 600]
-                              [--health-requests 20000] [--record-views 10]
-                              [--database-url postgresql://postgres:postgres@127.0.0.1:5432/test]
+    python -m benchmarks.load [--workers 4] [--threads 8] [--firms 1200] [--concurrency 32]
+                              [--reads-per-team 6] [--database-url postgresql://postgres@127.0.0.1:5432/DB]
+                              [--save after.json] [--before before.json] [--server-root /path/to/other/checkout]
 
 A scratch schema gets a city and today's confirmed visits (a filed, drawn, scheduled and confirmed
-plan). The clients are the visits' teams (each: both officers scan in, one scans out) and the firms
-(each: its record page and its visits API, again and again), all on loopback, bounded in requests.
-First every client hits the trivial /health as fast as it can; then the real run. Printed: requests
-per second, scans per second, the ratio of scans to health requests per second, p50/p95/max latency
-per kind, errors, and the database's check that every visit was entered exactly once.
+plan); the served platform's clock starts where this process's is (``INSPECTION_NOW``), on the next
+working morning when today is a weekend, a holiday or after hours, so it runs on any day. Every
+client signs in from its own address (``X-Forwarded-For`` behind ``TRUSTED_PROXIES=1``), so the
+rate limits stay on as in production. Then, in turn:
+
+1. ``/health`` as fast as 16 connections go (the machine's speed, for ratios);
+2. one request at a time: a few teams (both officers scan in, one scans out) and firm record reads
+   (the record page and the visits API): the single-request latency;
+3. saturation, closed loop: ``--concurrency`` connections take jobs as fast as they are answered, in
+   the mix of ``--reads-per-team`` record reads per team, until half the teams have been through;
+   scans/s and record reads/s, also per core;
+4. open loop: teams arrive (Poisson) at half the saturation's scan rate and reads at half its read
+   rate, each sent when it is due whatever is outstanding; latency counts from when it was due.
+
+Printed: throughput per phase, p50/p95/p99 per kind in the open loop and p95 against the single
+request's p50 (target: within 3×), errors, and the database's check that every visit was entered
+exactly once. ``--save`` keeps the figures, ``--before`` prints a saved run beside this one.
+``--server-root`` serves another checkout (e.g. the previous version) with this benchmark.
 """
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
+import os
+import queue
+import random
 import statistics
 import sys
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from sqlalchemy import func, select, text
 
@@ -33,17 +52,24 @@ from inspection.models import Firm, Scan, User, Visit, VisitEntry
 from inspection.operations.accounts import create_user
 from tests.servers import Gunicorn
 
+_addresses = itertools.count(1)
+
 
 class Client:
-    """One keep-alive connection with its own session cookie and the CSRF token its sign-in handed out."""
+    """One keep-alive connection from its own address, with its own session cookie and the CSRF token
+    its sign-in handed out."""
 
     def __init__(self, port: int):
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        n = next(_addresses)
+        self.address = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
         self.cookie = ""
         self.csrf_token = ""
 
     def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict | None, float]:
-        headers = {"Cookie": self.cookie} if self.cookie else {}
+        headers = {"X-Forwarded-For": self.address}
+        if self.cookie:
+            headers["Cookie"] = self.cookie
         if method != "GET" and self.csrf_token:
             headers["X-CSRFToken"] = self.csrf_token
         data = None
@@ -77,7 +103,7 @@ class Client:
             raise RuntimeError(f"sign-in of {username} failed: {status} {body}")
 
 
-def prepare(url: str, schema: str, firms: int) -> tuple[str, list, list]:
+def prepare(url: str, schema: str, firms: int, record_firms: int) -> tuple[str, list, list]:
     admin = make_engine(url)
     with admin.begin() as connection:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
@@ -90,7 +116,7 @@ def prepare(url: str, schema: str, firms: int) -> tuple[str, list, list]:
         build_demo_city(session, seed=21, firms=firms, plans=False)
         visits = todays_visits(session, ratio=0.6, days=1, time_limit=20)
         record_users = []
-        for firm in session.scalars(select(Firm).order_by(Firm.id).limit(200)):
+        for firm in session.scalars(select(Firm).order_by(Firm.id).limit(record_firms)):
             username = f"load-firm-{firm.id}"
             if session.scalar(select(User.id).where(User.username == username)) is None:
                 create_user(session, None, username=username, password=DEMO_PASSWORD, role="enterprise",
@@ -106,8 +132,66 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else 0.0
 
 
-def run_threads(targets) -> float:
-    threads = [threading.Thread(target=t) for t in targets]
+def figures(values: list[float]) -> dict:
+    return {"n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95),
+            "p99": percentile(values, 99), "max": max(values, default=0.0),
+            "mean": statistics.fmean(values) if values else 0.0}
+
+
+class Recorder:
+    def __init__(self):
+        self.latencies: dict[str, list[float]] = defaultdict(list)
+        self.errors: list[str] = []
+        self.lock = threading.Lock()
+
+    def note(self, kind: str, status: int, elapsed: float, body=None) -> None:
+        with self.lock:
+            self.latencies[kind].append(elapsed)
+            if status != 200:
+                self.errors.append(f"{kind}: {status} {body}")
+
+
+class Firms:
+    """The firm clients, each used by one request at a time."""
+
+    def __init__(self, clients: list[tuple[Client, str]]):
+        self.free: queue.Queue = queue.Queue()
+        for pair in clients:
+            self.free.put(pair)
+        self.turn = itertools.count()
+
+    def read(self, recorder: Recorder, due: float | None = None) -> None:
+        client, uscc = self.free.get()
+        try:
+            page = next(self.turn) % 2 == 0
+            kind, path = ("record-page", f"/firms/{uscc}") if page else ("record-api", f"/api/v1/firms/{uscc}/visits")
+            status, body, elapsed = client.call("GET", path)
+            recorder.note(kind, status, time.perf_counter() - due if due is not None else elapsed, body)
+        finally:
+            self.free.put((client, uscc))
+
+
+def team_run(team, pair, recorder: Recorder, due: float | None = None) -> None:
+    for n, client in enumerate(pair):
+        status, body, elapsed = client.call("POST", "/api/v1/scans", {"token": team.token})
+        recorder.note("scan-in", status, time.perf_counter() - due if due is not None and n == 0 else elapsed, body)
+    status, body, elapsed = pair[0].call("POST", f"/api/v1/visits/{team.visit_id}/leave")
+    recorder.note("scan-out", status, elapsed, body)
+
+
+def closed_loop(jobs: list, concurrency: int) -> float:
+    work: queue.Queue = queue.Queue()
+    for job in jobs:
+        work.put(job)
+
+    def worker():
+        while True:
+            try:
+                job = work.get_nowait()
+            except queue.Empty:
+                return
+            job()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -116,82 +200,102 @@ def run_threads(targets) -> float:
     return time.perf_counter() - started
 
 
-def measure(scoped: str, visits: list, record_users: list, args) -> dict:  # noqa: C901 - to split
-    server = Gunicorn({"DATABASE_URL": scoped, "SECRET_KEY": "load-secret", "SCHEDULE_WORKERS": "1"},
-                      workers=args.workers, threads=args.threads).start()
-    latencies: dict[str, list[float]] = defaultdict(list)
-    errors: list[str] = []
-    lock = threading.Lock()
+def open_loop(teams: list, team_rate: float, read_rate: float, firms: Firms, recorder: Recorder,
+              seed: int = 5) -> float:
+    """Teams and reads arrive as Poisson processes; each is sent when due, whatever is outstanding."""
+    rng = random.Random(seed)
+    duration = len(teams) / team_rate
+    arrivals, at = [], 0.0
+    for team in teams:
+        at += rng.expovariate(team_rate)
+        arrivals.append((at, "team", team))
+    at = 0.0
+    while True:
+        at += rng.expovariate(read_rate)
+        if at > duration:
+            break
+        arrivals.append((at, "read", None))
+    arrivals.sort(key=lambda a: a[0])
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=512) as pool:
+        for offset, kind, team in arrivals:
+            due = started + offset
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            if kind == "team":
+                pool.submit(team_run, team[0], team[1], recorder, due)
+            else:
+                pool.submit(firms.read, recorder, due)
+    return time.perf_counter() - started
+
+
+def measure(scoped: str, visits: list, record_users: list, args) -> dict:  # noqa: C901 - phases in turn
+    cores = os.cpu_count() or 1
+    env = {"DATABASE_URL": scoped, "SECRET_KEY": "load-secret", "SCHEDULE_WORKERS": "1", "RATE_LIMITS": "1",
+           "TRUSTED_PROXIES": "1"}
+    server = Gunicorn(env, workers=args.workers, threads=args.threads,
+                      root=Path(args.server_root) if args.server_root else None).start()
     opened: list[Client] = []
-
-    def note(kind: str, status: int, elapsed: float, ok=(200,), body=None) -> None:
-        with lock:
-            latencies[kind].append(elapsed)
-            if status not in ok:
-                errors.append(f"{kind}: {status} {body}")
-
     try:
-        teams = visits[: max(0, args.clients - min(len(record_users), args.clients // 5))]
-        firms = record_users[: args.clients - len(teams)]
         # Sign everyone in first (password hashing is deliberately slow and is not what is measured).
         team_clients = []
-        for team in teams:
+        for team in visits:
             pair = [Client(server.port), Client(server.port)]
             opened.extend(pair)
             for client, name in zip(pair, team.officers):
                 client.sign_in(name)
             team_clients.append((team, pair))
         firm_clients = []
-        for username, uscc in firms:
+        for username, uscc in record_users:
             client = Client(server.port)
             opened.append(client)
             client.sign_in(username)
             firm_clients.append((client, uscc))
-        everyone = [c for _, pair in team_clients for c in pair[:1]] + [c for c, _ in firm_clients]
-        everyone = everyone[: args.clients]
+        firms = Firms(firm_clients)
 
-        per_client = max(1, args.health_requests // len(everyone))
+        health = Recorder()
+        health_clients = [Client(server.port) for _ in range(16)]
+        opened.extend(health_clients)
 
-        def health(client):
+        def health_job(client):
             def run():
-                for _ in range(per_client):
+                for _ in range(args.health_requests // 16):
                     status, body, elapsed = client.call("GET", "/health")
-                    note("health", status, elapsed, body=body)
+                    health.note("health", status, elapsed, body)
             return run
+        health_seconds = closed_loop([health_job(c) for c in health_clients], 16)
 
-        health_seconds = run_threads([health(c) for c in everyone])
-        health_count = per_client * len(everyone)
+        single = Recorder()
+        first, rest = team_clients[:args.single_teams], team_clients[args.single_teams:]
+        for team, pair in first:
+            team_run(team, pair, single)
+        for _ in range(args.single_reads):
+            firms.read(single)
 
-        def team_run(team, pair):
-            def run():
-                first, second = pair
-                for client in (first, second):
-                    status, body, elapsed = client.call("POST", "/api/v1/scans", {"token": team.token})
-                    note("scan-in", status, elapsed, body=body)
-                status, body, elapsed = first.call("POST", f"/api/v1/visits/{team.visit_id}/leave")
-                note("scan-out", status, elapsed, body=body)
-            return run
+        saturation = Recorder()
+        half = len(rest) // 2
+        closed_teams, open_teams = rest[:half], rest[half:]
+        jobs = []
+        for team, pair in closed_teams:
+            jobs.append(lambda team=team, pair=pair: team_run(team, pair, saturation))
+            jobs.extend([lambda: firms.read(saturation)] * args.reads_per_team)
+        random.Random(3).shuffle(jobs)
+        saturation_seconds = closed_loop(jobs, args.concurrency)
+        scans_saturation = (len(saturation.latencies["scan-in"]) + len(saturation.latencies["scan-out"])) / saturation_seconds
+        reads_saturation = (len(saturation.latencies["record-page"]) + len(saturation.latencies["record-api"])) / saturation_seconds
 
-        def firm_run(client, uscc):
-            def run():
-                for _ in range(args.record_views):
-                    status, body, elapsed = client.call("GET", f"/firms/{uscc}")
-                    note("record-page", status, elapsed, body=body)
-                    status, body, elapsed = client.call("GET", f"/api/v1/firms/{uscc}/visits")
-                    note("record-api", status, elapsed, body=body)
-            return run
-
-        targets = [team_run(t, p) for t, p in team_clients] + [firm_run(c, u) for c, u in firm_clients]
-        run_seconds = run_threads(targets)
+        offered = Recorder()
+        team_rate = scans_saturation / 2 / 3          # three scans per team
+        read_rate = reads_saturation / 2
+        open_seconds = open_loop(open_teams, team_rate, read_rate, firms, offered)
     finally:
         for client in opened:
             client.close()
         server.stop()
-    scans = len(latencies["scan-in"]) + len(latencies["scan-out"])
-    requests = sum(len(v) for k, v in latencies.items() if k != "health")
     engine = make_engine(scoped)
     with make_session_factory(engine)() as session:
-        ids = [t.visit_id for t in teams]
+        ids = [t.visit_id for t, _ in team_clients]
         entries = dict(session.execute(select(VisitEntry.visit_id, func.count()).where(VisitEntry.visit_id.in_(ids))
                                        .group_by(VisitEntry.visit_id)).all())
         doubled_scans = session.scalar(select(func.count()).select_from(
@@ -201,25 +305,71 @@ def measure(scoped: str, visits: list, record_users: list, args) -> dict:  # noq
         completed = session.scalar(select(func.count()).select_from(Visit).where(Visit.id.in_(ids),
                                                                                  Visit.status == "completed"))
     engine.dispose()
-    return {"clients": len(team_clients) * 1 + len(firm_clients), "teams": len(teams), "firms": len(firms),
-            "health_rps": health_count / health_seconds, "health_requests": health_count,
-            "run_seconds": run_seconds, "requests": requests, "rps": requests / run_seconds,
-            "scans": scans, "scans_per_second": scans / run_seconds,
-            "latency": {k: {"n": len(v), "p50": percentile(v, 50), "p95": percentile(v, 95), "max": max(v),
-                            "mean": statistics.fmean(v)} for k, v in latencies.items()},
-            "errors": errors, "visits_not_entered_once": sum(1 for i in ids if entries.get(i) != 1),
+    offered_scans = len(offered.latencies["scan-in"]) + len(offered.latencies["scan-out"])
+    offered_reads = len(offered.latencies["record-page"]) + len(offered.latencies["record-api"])
+    return {"cores": cores, "load_average": os.getloadavg(), "teams": len(team_clients), "firms": len(firm_clients),
+            "health_rps": len(health.latencies["health"]) / health_seconds,
+            "health": figures(health.latencies["health"]),
+            "single": {k: figures(v) for k, v in single.latencies.items()},
+            "saturation": {"seconds": saturation_seconds, "teams": len(closed_teams), "scans_per_second": scans_saturation,
+                           "reads_per_second": reads_saturation, "scans_per_second_per_core": scans_saturation / cores,
+                           "reads_per_second_per_core": reads_saturation / cores,
+                           "latency": {k: figures(v) for k, v in saturation.latencies.items()}},
+            "open": {"seconds": open_seconds, "teams": len(open_teams), "offered_scans_per_second": team_rate * 3,
+                     "offered_reads_per_second": read_rate, "scans_per_second": offered_scans / open_seconds,
+                     "reads_per_second": offered_reads / open_seconds,
+                     "latency": {k: figures(v) for k, v in offered.latencies.items()}},
+            "errors": health.errors + single.errors + saturation.errors + offered.errors,
+            "visits_not_entered_once": sum(1 for i in ids if entries.get(i) != 1),
             "duplicate_scans": doubled_scans, "visits_completed": completed}
 
 
-def report(result: dict) -> None:
-    print(f"clients: {result['teams']} teams (2 officers each) + {result['firms']} firms, concurrently")
-    print(f"/health: {result['health_requests']} requests, {result['health_rps']:.0f} requests/s")
-    print(f"run: {result['requests']} requests in {result['run_seconds']:.1f} s = {result['rps']:.0f} requests/s; "
-          f"{result['scans']} scans = {result['scans_per_second']:.1f} scans/s "
-          f"(ratio to /health: {result['scans_per_second'] / result['health_rps']:.3f})")
-    for kind, figures in result["latency"].items():
-        print(f"  {kind:12s} n={figures['n']:6d}  p50 {figures['p50'] * 1000:7.1f} ms  "
-              f"p95 {figures['p95'] * 1000:7.1f} ms  max {figures['max'] * 1000:7.1f} ms")
+KINDS = ("scan-in", "scan-out", "record-page", "record-api")
+
+
+def report(result: dict, before: dict | None = None) -> None:
+    def side(value: float, old: float | None, unit: str = "", scale: float = 1.0, digits: int = 1) -> str:
+        now = f"{value * scale:.{digits}f}{unit}"
+        if old is None:
+            return now
+        ratio = f"×{value / old:.2f}" if old else ""
+        return f"{old * scale:.{digits}f}{unit} → {now} ({ratio})"
+
+    def get(path: str):
+        node = before
+        for key in path.split("."):
+            if not isinstance(node, dict) or key not in node:
+                return None
+            node = node[key]
+        return node
+
+    print(f"{result['teams']} teams (2 officers each), {result['firms']} firm accounts, {result['cores']} cores, "
+          f"load average {' '.join(f'{x:.1f}' for x in result['load_average'])}"
+          + (f" (before: {' '.join(f'{x:.1f}' for x in before['load_average'])})" if before else ""))
+    print(f"/health: {side(result['health_rps'], get('health_rps'), ' req/s', digits=0)}")
+    print("one request at a time, p50:")
+    for kind in KINDS:
+        if kind in result["single"]:
+            print(f"  {kind:12s} {side(result['single'][kind]['p50'], get(f'single.{kind}.p50'), ' ms', 1000)}")
+    sat = result["saturation"]
+    print(f"saturation (closed loop, {sat['teams']} teams): "
+          f"{side(sat['scans_per_second'], get('saturation.scans_per_second'), ' scans/s')}, "
+          f"{side(sat['reads_per_second'], get('saturation.reads_per_second'), ' record reads/s')}")
+    print(f"  per core: {side(sat['scans_per_second_per_core'], get('saturation.scans_per_second_per_core'), ' scans/s')}, "
+          f"{side(sat['reads_per_second_per_core'], get('saturation.reads_per_second_per_core'), ' reads/s')}; "
+          f"scans/s to /health: {side(sat['scans_per_second'] / result['health_rps'], (get('saturation.scans_per_second') or 0) / get('health_rps') if before else None, '', digits=4)}")
+    run = result["open"]
+    print(f"open loop at half of it ({run['teams']} teams, {run['seconds']:.1f} s): offered "
+          f"{run['offered_scans_per_second']:.1f} scans/s and {run['offered_reads_per_second']:.1f} reads/s, "
+          f"served {run['scans_per_second']:.1f} and {run['reads_per_second']:.1f}")
+    for kind in KINDS:
+        if kind not in run["latency"]:
+            continue
+        f = run["latency"][kind]
+        single = result["single"].get(kind, {}).get("p50")
+        line = "  ".join(f"{p} {side(f[p], get(f'open.latency.{kind}.{p}'), ' ms', 1000)}" for p in ("p50", "p95", "p99"))
+        print(f"  {kind:12s} n={f['n']:5d}  {line}"
+              + (f"  p95/single {f['p95'] / single:.1f}× (target ≤ 3×)" if single else ""))
     print(f"errors: {len(result['errors'])}; visits not entered exactly once: {result['visits_not_entered_once']}; "
           f"duplicate accepted scans: {result['duplicate_scans']}; visits completed: "
           f"{result['visits_completed']}/{result['teams']}")
@@ -229,14 +379,20 @@ def report(result: dict) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--firms", type=int, default=600)
-    parser.add_argument("--health-requests", type=int, default=20000)
-    parser.add_argument("--record-views", type=int, default=10)
+    parser.add_argument("--firms", type=int, default=1200)
+    parser.add_argument("--record-firms", type=int, default=160)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--reads-per-team", type=int, default=6)
+    parser.add_argument("--single-teams", type=int, default=3)
+    parser.add_argument("--single-reads", type=int, default=20)
+    parser.add_argument("--health-requests", type=int, default=4000)
     parser.add_argument("--database-url", default="postgresql://postgres:postgres@127.0.0.1:5432/test")
     parser.add_argument("--schema", default="bench_load")
+    parser.add_argument("--server-root", help="serve this checkout instead of this one (e.g. the previous version)")
+    parser.add_argument("--save", help="write the figures to this JSON file")
+    parser.add_argument("--before", help="a saved run to print beside this one")
     args = parser.parse_args(argv)
     local = clock.local_now()
     if not is_working_time(local):
@@ -244,10 +400,13 @@ def main(argv=None) -> int:
         # (the served platform's clock starts there too, through INSPECTION_NOW).
         clock.start_at(clock.from_local(next_working_morning(local)))
         print(f"clock set to {clock.local_now():%Y-%m-%d %H:%M} (local): {local:%Y-%m-%d %H:%M} is outside working hours")
-    scoped, visits, record_users = prepare(args.database_url, args.schema, args.firms)
-    print(f"today's confirmed visits: {len(visits)}; firm accounts: {len(record_users)}")
+    scoped, visits, record_users = prepare(args.database_url, args.schema, args.firms, args.record_firms)
+    print(f"today's confirmed visits: {len(visits)}; firm accounts: {len(record_users)}", flush=True)
     result = measure(scoped, visits, record_users, args)
-    report(result)
+    before = json.loads(Path(args.before).read_text()) if args.before else None
+    report(result, before)
+    if args.save:
+        Path(args.save).write_text(json.dumps(result, indent=1))
     ok = not result["errors"] and not result["visits_not_entered_once"] and not result["duplicate_scans"]
     return 0 if ok else 1
 

@@ -78,11 +78,16 @@ def parse_instant(text: str) -> dt.datetime:
     return at.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def start_at(instant: dt.datetime) -> None:
-    """Set the clock to ``instant`` (naive UTC) now; it runs on from there."""
+def start_at(instant: dt.datetime, *, since: dt.datetime | None = None) -> None:
+    """Set the clock to ``instant`` (naive UTC) now, or as of the real time ``since`` (naive UTC), so that
+    several processes told the same pair show the same time; it runs on from there."""
     global _offset
-    _offset = dt.timedelta(0)
-    _offset = instant - now()
+    _offset = instant - (since or real_now())
+
+
+def real_now() -> dt.datetime:
+    """The real time, as naive UTC, whatever the clock was set to."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def reset() -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .models import (
     District,
@@ -46,7 +46,8 @@ def count(stmt: Select) -> Select:
 
 
 def firm_by_uscc(uscc: str) -> Select:
-    return select(Firm).where(Firm.uscc == uscc).options(selectinload(Firm.district), selectinload(Firm.tag_rows))
+    """The firm with its district and tags, in one query."""
+    return select(Firm).where(Firm.uscc == uscc).options(joinedload(Firm.district), joinedload(Firm.tag_rows))
 
 
 def user_by_username(username: str) -> Select:

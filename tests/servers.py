@@ -1,6 +1,7 @@
 """A real gunicorn serving the platform on loopback, for fault and load tests."""
 from __future__ import annotations
 
+import datetime as dt
 import http.cookiejar
 import json
 import os
@@ -13,14 +14,19 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import time_machine
+
 from core import clock
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def clock_env() -> dict:
-    """The environment that starts a served platform's clock where this process's clock is now."""
-    return {"INSPECTION_NOW": clock.local_now().isoformat()}
+    """The environment that starts a served platform's clock where this process's clock is now, the same
+    in every worker process whenever it starts."""
+    hatch = time_machine.escape_hatch    # a test's travel moves this process's clock, not the real time
+    real = hatch.datetime.datetime.now(dt.UTC) if hatch.is_travelling() else clock.real_now().replace(tzinfo=dt.UTC)
+    return {"INSPECTION_NOW": clock.local_now().isoformat(), "INSPECTION_NOW_FROM": real.isoformat()}
 
 
 def free_port() -> int:
@@ -32,7 +38,9 @@ def free_port() -> int:
 class Gunicorn:
     """``gunicorn 'web:create_app()'`` with ``workers`` gthread workers on 127.0.0.1."""
 
-    def __init__(self, env: dict, *, workers: int = 2, threads: int = 4, port: int | None = None):
+    def __init__(self, env: dict, *, workers: int = 2, threads: int = 4, port: int | None = None,
+                 root: Path | None = None):
+        self.root = root or ROOT    # the checkout served (a benchmark may serve another version)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "RATE_LIMITS": "0", "INSPECTION_NOTICE_SENDER": "0", **clock_env(), **env}
@@ -45,7 +53,7 @@ class Gunicorn:
             [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--threads", str(self.threads),
              "--worker-class", "gthread", "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5",
              "--log-level", "warning", "web:create_app()"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log)
+            cwd=self.root, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -57,16 +57,19 @@ class RowIdConverter(IntegerConverter):
 
 
 def _start_clock(app: Flask) -> None:
-    """``INSPECTION_NOW`` starts a demo or drill platform's clock at another instant; it runs on from there."""
+    """``INSPECTION_NOW`` starts a demo or drill platform's clock at another instant; it runs on from there.
+    With ``INSPECTION_NOW_FROM`` (the real instant at which the clock read ``INSPECTION_NOW``) every worker
+    process shows the same time, however much later than another it started."""
     clock.set_zone(city_time_zone())
     if not app.config["NOW"]:
         return
     if app.config["PRODUCTION"]:
         raise ConfigurationError("生产模式下不能设置 INSPECTION_NOW：平台必须使用真实时间")
     try:
-        clock.start_at(clock.parse_instant(app.config["NOW"]))
+        since = clock.parse_instant(app.config["NOW_FROM"]) if app.config["NOW_FROM"] else None
+        clock.start_at(clock.parse_instant(app.config["NOW"]), since=since)
     except clock.ClockError as exc:
-        raise ConfigurationError(f"INSPECTION_NOW 无效：{exc}") from None
+        raise ConfigurationError(f"INSPECTION_NOW 或 INSPECTION_NOW_FROM 无效：{exc}") from None
     app.logger.warning("平台时钟从 %s 起走（INSPECTION_NOW），不是真实时间", clock.local_now().isoformat())
 
 
@@ -103,6 +106,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         JOBS_QUEUE=os.environ.get("INSPECTION_JOBS_QUEUE", "inspection"),
         TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
         NOW=os.environ.get("INSPECTION_NOW", ""),
+        NOW_FROM=os.environ.get("INSPECTION_NOW_FROM", ""),
         AUDIT_AFTER_WRITES=None if "INSPECTION_AUDIT_AFTER_WRITES" not in os.environ
         else os.environ["INSPECTION_AUDIT_AFTER_WRITES"] != "0",
         AUDIT_INTERVAL=float(os.environ.get("INSPECTION_AUDIT_INTERVAL", "30")),

@@ -17,10 +17,11 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect, generate_csrf, validate_csrf
 from marshmallow import ValidationError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms.validators import ValidationError as TokenError
 
-from inspection.models import User
+from inspection.models import Officer, User
 from inspection.operations.accounts import count_failed_sign_in, end_sessions
 from inspection.queries import user_by_username
 
@@ -43,10 +44,15 @@ CSRF_MESSAGE = "缺少或无效的安全令牌（X-CSRFToken），请刷新页�
 CROSS_ORIGIN_MESSAGE = "不接受来自其他网站或其他端口的登录请求"
 
 
+# The account with what every request of it reads (its officer and department, or its firm): one query.
+USER_WITH = (joinedload(User.officer).joinedload(Officer.department), joinedload(User.department),
+             joinedload(User.firm))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The session's user, if the account is active and the session was not ended (sign-out, new password)."""
-    user = db().get(User, int(user_id))
+    user = db().get(User, int(user_id), options=USER_WITH)
     if user is None or not user.active or session.get(SESSION_VERSION, 0) != user.session_version:
         return None
     return user

@@ -5,11 +5,14 @@ from flask import current_app, g
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from inspection.operations.events import seal_at_commit
+
 
 def db() -> Session:
-    """The session of the current request or command, opened on first use."""
+    """The session of the current request or command, opened on first use; it seals the records it
+    appends to the log when it commits."""
     if "db" not in g:
-        g.db = current_app.extensions["db_factory"]()
+        g.db = seal_at_commit(current_app.extensions["db_factory"]())
     return g.db
 
 

@@ -3,28 +3,31 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, literal, or_, select
+from sqlalchemy.orm import Session, joinedload
 
 from inspection.models import (
     COMPLAINT_LABELS,
     OUTCOME_LABELS,
     RESULT_LABELS,
     TREATMENT_LABELS,
+    DepartmentEntry,
     Evaluation,
     Finding,
     Firm,
     ItemOutcome,
     LeniencyDecision,
+    Scan,
     User,
     Visit,
     VisitEntry,
 )
+from inspection.operations.door import VISIT_WITH_TASKS
 from inspection.operations.entries import leniency_proposal, local_today
 from inspection.operations.events import format_timestamp, utcnow
 from inspection.operations.leniency import first_offence_history
 from inspection.operations.notices import gives_notice
-from inspection.operations.presence import PRESENCE_LABELS, presence
+from inspection.operations.presence import PRESENCE_LABELS, presence, presence_of
 from inspection.permissions import reads_findings
 
 STATE_MESSAGES = {"valid": "检查码有效：这是一次已备案并经扫码核验入企的检查",
@@ -52,6 +55,10 @@ def _items(visit: Visit) -> list[dict]:
 def _presence(session: Session, visit: Visit) -> list[dict]:
     """Per department: entered and left when, and the officers who scanned in (scheduled officers who never
     came are not listed)."""
+    return _presence_rows(presence(session, visit))
+
+
+def _presence_rows(rows: list[dict]) -> list[dict]:
     return [{"department": p["department"], "short_name": p["short_name"], "status": p["status"],
              "status_label": PRESENCE_LABELS[p["status"]],
              "entered_at": format_timestamp(p["entered_at"]) if p["entered_at"] else None,
@@ -61,7 +68,7 @@ def _presence(session: Session, visit: Visit) -> list[dict]:
                            "scanned_in_at": format_timestamp(o["scanned_in_at"]),
                            "left_at": format_timestamp(o["left_at"]) if o["left_at"] else None}
                           for o in p["officers"]]}
-            for p in presence(session, visit)]
+            for p in rows]
 
 
 def _present_officers(parts: list[dict]) -> list[dict]:
@@ -144,23 +151,50 @@ def sees_evaluations(viewer: User) -> bool:
 def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
     """Every entry into the firm (who, when, how long, items, results, and its evaluation where the viewer
     may see it), newest first. Visits not yet entered are not shown, except the advance notice (检查预告)
-    of a confirmed visit whose plans all give it and whose items all allow it."""
-    visits = session.scalars(select(Visit).where(Visit.firm_id == firm.id,
-                                                 Visit.status.in_(("in_progress", "completed")))
-                             .order_by(Visit.day.desc(), Visit.id.desc())).all()
+    of a confirmed visit whose plans all give it and whose items all allow it.
+
+    Read in a fixed number of queries whatever the firm's history: the visits with their tasks, plans,
+    items and departments, entries and evaluations; then, for all of them at once, departments' parts,
+    scans, outcomes and findings."""
+    today = local_today(utcnow())
+    evaluated = sees_evaluations(viewer)
+    stmt = select(Visit, VisitEntry, Evaluation if evaluated else literal(None)).outerjoin(
+        VisitEntry, VisitEntry.visit_id == Visit.id)
+    if evaluated:
+        stmt = stmt.outerjoin(Evaluation, Evaluation.visit_id == Visit.id)
+    rows = session.execute(
+        stmt.where(Visit.firm_id == firm.id,
+               or_(Visit.status.in_(("in_progress", "completed")),
+                   and_(Visit.status == "confirmed", Visit.day >= today, Visit.day <= today + dt.timedelta(days=30))))
+        .options(VISIT_WITH_TASKS).order_by(Visit.day.desc(), Visit.id.desc())).unique().all()
+    visits = [row[0] for row in rows]
+    entries = {row[0].id: row[1] for row in rows if row[1] is not None}
+    evaluations = {row[0].id: row[2] for row in rows if row[2] is not None}
+    upcoming = sorted((v for v in visits if v.status == "confirmed"), key=lambda v: (v.day, v.id))
     record = [{"visit": v.id, "day": v.day.isoformat(), "status": "notice", "origin": v.origin,
                "origin_label": v.origin_label, "departments": sorted({t.plan.department.name for t in v.tasks}),
                "officers": [], "items": _items(v), "findings": [], "outcomes": [], "evaluation": None,
-               "entered_at": None, "left_at": None, "minutes": None} for v in announced_visits(session, firm)]
+               "entered_at": None, "left_at": None, "minutes": None} for v in _announced(upcoming, today)]
+    visits = [v for v in visits if v.status != "confirmed"]
+    if not visits:
+        return record
+    ids = [v.id for v in visits]
+    parts_of = _by_visit(session.scalars(select(DepartmentEntry).where(DepartmentEntry.visit_id.in_(ids))
+                                         .options(_PART_DEPARTMENT)))
+    scans_of = _by_visit(session.scalars(select(Scan).where(Scan.visit_id.in_(ids), Scan.accepted.is_(True))
+                                         .options(_SCAN_OFFICER).order_by(Scan.at, Scan.id)))
+    outcomes_of = _by_visit(session.scalars(select(ItemOutcome).where(ItemOutcome.visit_id.in_(ids))
+                                            .options(_OUTCOME_ITEM).order_by(ItemOutcome.id)))
+    findings_of = _by_visit(session.scalars(select(Finding).where(Finding.visit_id.in_(ids))
+                                            .options(*_FINDING_ITEM_POINT)
+                                            .order_by(Finding.id)))
     for visit in visits:
-        entry = session.get(VisitEntry, visit.id)
-        parts = _presence(session, visit)
+        entry = entries.get(visit.id)
+        parts = _presence_rows(presence_of(visit, parts_of.get(visit.id, []), scans_of.get(visit.id, [])))
         reads = {t.id for t in visit.tasks if reads_findings(viewer, t.plan.department_id, visit.firm_id)}
-        outcomes = [o for o in session.scalars(select(ItemOutcome).where(ItemOutcome.visit_id == visit.id))
-                    if o.task_id in reads or o.published_at is not None]
-        findings = [f for f in session.scalars(select(Finding).where(Finding.visit_id == visit.id)) if f.task_id in reads]
-        evaluation = session.scalar(select(Evaluation).where(Evaluation.visit_id == visit.id)) \
-            if sees_evaluations(viewer) else None
+        outcomes = [o for o in outcomes_of.get(visit.id, []) if o.task_id in reads or o.published_at is not None]
+        findings = [f for f in findings_of.get(visit.id, []) if f.task_id in reads]
+        evaluation = evaluations.get(visit.id)
         record.append({
             "visit": visit.id, "day": visit.day.isoformat(), "status": visit.status, "origin": visit.origin,
             "origin_label": visit.origin_label,
@@ -183,14 +217,31 @@ def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
     return record
 
 
+_PART_DEPARTMENT = joinedload(DepartmentEntry.department)
+_SCAN_OFFICER = joinedload(Scan.officer)
+_OUTCOME_ITEM = joinedload(ItemOutcome.item)
+_FINDING_ITEM_POINT = (joinedload(Finding.item), joinedload(Finding.point))
+
+
+def _by_visit(rows) -> dict[int, list]:
+    grouped: dict[int, list] = {}
+    for row in rows:
+        grouped.setdefault(row.visit_id, []).append(row)
+    return grouped
+
+
+def _announced(upcoming: list[Visit], today: dt.date) -> list[Visit]:
+    return [visit for visit in upcoming if gives_notice(visit, today)]
+
+
 def announced_visits(session: Session, firm: Firm, today=None) -> list[Visit]:
     """Confirmed visits the firm may see ahead: every task's plan gives notice that many days before, and
     every item allows notice; anything else stays unseen until the team arrives."""
     today = today or local_today(utcnow())
     upcoming = session.scalars(select(Visit).where(Visit.firm_id == firm.id, Visit.status == "confirmed",
                                                    Visit.day >= today, Visit.day <= today + dt.timedelta(days=30))
-                               .order_by(Visit.day)).all()
-    return [visit for visit in upcoming if gives_notice(visit, today)]
+                               .options(VISIT_WITH_TASKS).order_by(Visit.day, Visit.id)).unique().all()
+    return _announced(upcoming, today)
 
 
 def jsonable_prompt(prompt: dict) -> dict:

@@ -8,7 +8,7 @@ import dataclasses
 import datetime as dt
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core import clock
 
@@ -42,6 +42,12 @@ from .leads import (
     normalise_reference,
 )
 from .plans import file_targeted_plan, transition
+
+# A visit's tasks with their plans, the plans' items and departments, loaded with the visit (one query).
+VISIT_WITH_TASKS = joinedload(Visit.tasks).joinedload(InspectionTask.plan).options(
+    joinedload(InspectionPlan.items), joinedload(InspectionPlan.department))
+TASK_WITH_PLAN = joinedload(InspectionTask.plan).options(joinedload(InspectionPlan.items),
+                                                         joinedload(InspectionPlan.department))
 
 PARTNER_WINDOW = dt.timedelta(minutes=30)   # the second officer must scan within this of the first
 BACKFILE_WORKING_DAYS = 3                    # an emergency entry's lead is back-filed within this
@@ -289,7 +295,7 @@ def recent_visits(session: Session, firm: Firm, today: dt.date, exclude: int | N
     visits = session.scalars(select(Visit).join(VisitEntry, VisitEntry.visit_id == Visit.id)
                              .where(Visit.firm_id == firm.id, Visit.day >= today - dt.timedelta(days=RECENT_DAYS),
                                     Visit.day <= today, Visit.id != (exclude or 0))
-                             .order_by(Visit.day.desc())).all()
+                             .options(VISIT_WITH_TASKS).order_by(Visit.day.desc())).unique().all()
     return [{"visit": v.id, "day": v.day, "departments": sorted({t.plan.department.short_name for t in v.tasks}),
              "items": sorted({i.code for t in v.tasks for i in t.plan.items})} for v in visits]
 
@@ -301,10 +307,10 @@ def open_tasks(session: Session, firm: Firm, officer: Officer, today: dt.date, v
                    InspectionTask.status.in_(("pending", "scheduled")),
                    InspectionTask.window_start <= today, InspectionTask.window_end >= today,
                    InspectionPlan.department_id != officer.department_id, InspectionPlan.status != "cancelled")
-            .order_by(InspectionTask.id))
+            .options(TASK_WITH_PLAN, joinedload(InspectionTask.visit)).order_by(InspectionTask.id))
     if visit is not None:
         stmt = stmt.where(or_(InspectionTask.visit_id.is_(None), InspectionTask.visit_id != visit.id))
-    return session.scalars(stmt).all()
+    return session.scalars(stmt).unique().all()
 
 
 def prompt_for(session: Session, firm: Firm, officer: Officer, today: dt.date, visit: Visit | None = None) -> dict:
@@ -315,7 +321,7 @@ def prompt_for(session: Session, firm: Firm, officer: Officer, today: dt.date, v
     same = [r for r in recent if mine & set(r["items"])]
     tasks = open_tasks(session, firm, officer, today, visit)
     invited = set(session.scalars(select(JoinInvitation.task_id).where(
-        JoinInvitation.visit_id == (visit.id if visit else 0), JoinInvitation.status == "open")))
+        JoinInvitation.visit_id == (visit.id if visit else 0), JoinInvitation.status == "open"))) if tasks else set()
     return {"recent": recent, "same_item_recently": same,
             "open_tasks": [{"task": t.id, "department": t.plan.department.name, "plan": t.plan.title,
                             "items": [i.code for i in t.plan.items], "invited": t.id in invited,

@@ -7,8 +7,9 @@ import datetime as dt
 import secrets
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from checklists.gate import require_current
 from checklists.models import ChecklistPoint
@@ -39,10 +40,12 @@ from ..models import (
     Visit,
     VisitEntry,
     VisitOfficer,
+    department_districts,
 )
 from ..short_codes import is_valid, looks_like_short_code, make_short_code, normalise
 from .door import (
     PARTNER_WINDOW,
+    VISIT_WITH_TASKS,
     Lead,
     LeadRefused,
     invited_visit,
@@ -59,10 +62,8 @@ from .notices import partner_waiting, results_published
 from .presence import (
     EVALUATION_DAYS,
     check_recorder,
-    department_part,
     enter_department,
     leave_department,
-    own_scan_in,
 )
 from .quiet import quiet_days
 
@@ -85,6 +86,7 @@ class ScanResult:
     visit: Visit
     scanned: list[str]         # certificate numbers of team members who scanned in
     code: str | None = None
+    prompt: dict | None = None  # what the officer was shown at his first scan (扫码提示), when made here
 
 
 def local_today(now: dt.datetime) -> dt.date:
@@ -127,9 +129,12 @@ def rotate_token(session: Session, actor: User, firm: Firm) -> EntryToken:
 def firm_of_token(session: Session, token: str) -> Firm | None:
     """The firm whose active code is ``token``: the QR code's token, or the short code typed by hand
     (any case, spaces or hyphens, O for 0, I or L for 1). A short code whose check fails names no firm."""
-    row = session.scalar(select(EntryToken).where(EntryToken.token == token.strip(), EntryToken.active.is_(True)))
+    with_firm = joinedload(EntryToken.firm)
+    row = session.scalar(select(EntryToken).where(EntryToken.token == token.strip(), EntryToken.active.is_(True))
+                         .options(with_firm))
     if row is None and looks_like_short_code(token) and is_valid(code := normalise(token)):
-        row = session.scalar(select(EntryToken).where(EntryToken.short_code == code, EntryToken.active.is_(True)))
+        row = session.scalar(select(EntryToken).where(EntryToken.short_code == code, EntryToken.active.is_(True))
+                             .options(with_firm))
     return row.firm if row else None
 
 
@@ -152,21 +157,58 @@ def _refuse(session: Session, user: User, kind: str, firm: Firm | None, message:
     raise refusal
 
 
-def _team_visit(session: Session, user: User, firm: Firm, today: dt.date) -> Visit | None:
+@dataclasses.dataclass
+class _Candidate:
+    visit: Visit
+    entry: VisitEntry | None        # the visit's entry, if made
+    part: DepartmentEntry | None    # the officer's department's part, if entered
+
+
+def _team_visit(session: Session, user: User, firm: Firm, today: dt.date) -> _Candidate | None:
     """A confirmed or running visit to ``firm`` whose team includes the officer, for today
-    (or, if its day has passed or not come, one whose every task window holds today)."""
+    (or, if its day has passed or not come, one whose every task window holds today), locked; then,
+    read after the lock so that a scan it waited for is seen, with its tasks, their plans and items, and
+    its entries (one query)."""
     visits = session.scalars(
         select(Visit).join(VisitOfficer, VisitOfficer.visit_id == Visit.id)
         .where(Visit.firm_id == firm.id, VisitOfficer.officer_id == user.officer_id,
                Visit.status.in_(("confirmed", "in_progress")))
-        .order_by(Visit.day).with_for_update()).all()
-    for visit in visits:
-        if visit.day == today:
-            return visit
-    for visit in visits:
-        if all(t.window_start <= today <= t.window_end for t in visit.tasks):
-            return visit
-    return None
+        .order_by(Visit.day).with_for_update(of=Visit)).all()
+    visit = next((v for v in visits if v.day == today), None) or next(
+        (v for v in visits if all(t.window_start <= today <= t.window_end for t in v.tasks)), None)
+    if visit is None:
+        return None
+    return _candidate(session, visit, user.officer.department_id)
+
+
+def _candidate(session: Session, visit: Visit, department_id: int) -> _Candidate:
+    """The visit (locked already) read again with its tasks, plans, items and entries, in one query."""
+    row = session.execute(
+        select(Visit, VisitEntry, DepartmentEntry)
+        .outerjoin(VisitEntry, VisitEntry.visit_id == Visit.id)
+        .outerjoin(DepartmentEntry, and_(DepartmentEntry.visit_id == Visit.id,
+                                         DepartmentEntry.department_id == department_id))
+        .where(Visit.id == visit.id).options(VISIT_WITH_TASKS)
+        .execution_options(populate_existing=True)).unique().one()
+    return _Candidate(*row)
+
+
+def _firm_at_door(session: Session, token: str, officer) -> tuple[Firm | None, bool, bool]:
+    """In one query: the firm whose active code is ``token`` (see :func:`firm_of_token`), whether it is in
+    the officer's department's area, and whether the officer must stand aside (回避) from it."""
+    area = exists().where(department_districts.c.department_id == officer.department_id,
+                          department_districts.c.district_id == Firm.district_id).correlate(Firm)
+    conflict = exists().where(OfficerConflict.officer_id == officer.id,
+                              OfficerConflict.firm_id == Firm.id).correlate(Firm)
+
+    def find(where):
+        return session.execute(select(Firm, area.label("area"), conflict.label("conflict"))
+                               .join(EntryToken, EntryToken.firm_id == Firm.id)
+                               .where(where, EntryToken.active.is_(True))).first()
+    row = find(EntryToken.token == token.strip())
+    if row is None and looks_like_short_code(token) and is_valid(code := normalise(token)):
+        row = find(EntryToken.short_code == code)
+    return (row[0], bool(row.area), bool(row.conflict)) if row else (None, False, False)
 
 
 def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None = None, secret: str,  # noqa: C901 - to split
@@ -175,13 +217,18 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
 
     The scan is for the officer's confirmed visit here today; or for a visit that invited his department
     (扫码提示); or for an entry on a lead that a colleague opened moments ago; or, with ``lead``, it opens
-    an entry on a recorded lead or an emergency entry. ``synced_at`` marks a scan recorded offline."""
+    an entry on a recorded lead or an emergency entry. ``synced_at`` marks a scan recorded offline.
+
+    What it reads, in order: the code's firm, whether it is in the department's area and whether the
+    officer must stand aside (one query); the visit, locked; the visit again after the lock, with its
+    tasks, plans, items and entries (one query); the visit's scans with their officers. Then it writes the scan, and, at the first
+    scan, what the officer was shown (the prompt, kept on the result for the answer)."""
     now = now or utcnow()
     today = local_today(now)
     if user.role != "inspector" or user.officer is None:
         raise NotPermitted("只有执法人员账号可以扫码入企")
     officer = user.officer
-    firm = firm_of_token(session, token)
+    firm, in_area, stands_aside = _firm_at_door(session, token, officer)
     if firm is None:
         check_typed_code(token)
         _refuse(session, user, "in", None, "企业码无效或已更换：请扫描企业张贴的最新企业码", now)
@@ -190,13 +237,14 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
     if not officer.certified_on(today):
         _refuse(session, user, "in", firm,
                 f"您的执法证今日无效（有效期 {officer.valid_from} 至 {officer.valid_to}），不能参与入企检查", now)
-    if firm.district_id not in {d.id for d in officer.department.districts}:
+    if not in_area:
         _refuse(session, user, "in", firm, f"{firm.name}不在{officer.department.name}的管辖区域，禁止违规异地执法", now,
                 OutsideJurisdiction)
     invitation = None
-    visit = _team_visit(session, user, firm, today)
-    if visit is None and (found := invited_visit(session, officer, firm, today)) is not None:
-        visit, invitation = found
+    found = _team_visit(session, user, firm, today)
+    visit = found.visit if found else None
+    if visit is None and (invited := invited_visit(session, officer, firm, today)) is not None:
+        visit, invitation = invited
     if visit is None:
         visit = lead_visit_awaiting_partner(session, officer, firm, now)
     if visit is None and lead is not None:
@@ -208,6 +256,9 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
         _refuse(session, user, "in", firm,
                 f"{firm.name}今天没有您参与的已确认检查：扫码入企必须与备案计划排定的检查相符"
                 "（因投诉举报、转办线索或事故报告入企的，请填写已登记的线索；紧急情况可先入企、事后补录）", now)
+    if found is None or found.visit is not visit:
+        found = _candidate(session, visit, officer.department_id)
+    set_committed_value(visit, "firm", firm)   # held by the result: its answer names the firm unread again
     try:
         for task in visit.tasks:
             require_current(task.plan.items, department=task.plan.department, on=today)
@@ -234,52 +285,56 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
         if closed:
             _refuse(session, user, "in", firm, f"{firm.name}今天处于宁静期，不能把 {visit.day} 的检查改到今天", now)
         visit.day = today
-    if session.scalar(select(OfficerConflict.officer_id).where(OfficerConflict.officer_id == officer.id,
-                                                              OfficerConflict.firm_id == firm.id)) is not None:
+    if stands_aside:
         _refuse(session, user, "in", firm, f"您与{firm.name}存在应当回避的情形，不能参与本次检查", now)
-    part = department_part(session, visit, officer.department_id)
+    part, entry = found.part, found.entry
     if part is not None and part.left_at is not None:
         _refuse(session, user, "in", firm, f"{officer.department.short_name}已于 {clock.to_local(part.left_at):%H:%M} "
                 "扫码离开本次检查，不能再次入企：如需再次检查，须另行排定", now)
-    already = own_scan_in(session, visit, officer.id)
+    # The visit's accepted scans-in, in order, with their officers: the officer's own first one, and his
+    # department's colleagues within the partner window.
+    scans = session.scalars(select(Scan).where(Scan.visit_id == visit.id, Scan.kind == "in", Scan.accepted.is_(True))
+                            .options(joinedload(Scan.officer)).order_by(Scan.at, Scan.id)).all()
+    already = next((s for s in scans if s.officer_id == officer.id), None)
+    prompt = None
     if already is None:
-        session.add(Scan(kind="in", firm_id=firm.id, officer_id=officer.id, visit_id=visit.id, at=now, accepted=True,
-                         synced_at=synced_at))
+        scan = Scan(kind="in", firm_id=firm.id, officer_id=officer.id, visit_id=visit.id, at=now, accepted=True,
+                    synced_at=synced_at)
+        session.add(scan)
         session.flush()
+        scans = [*scans, scan]
         if invitation is None:
-            record_prompt(session, visit, officer, prompt_for(session, firm, officer, today, visit), now)
+            prompt = prompt_for(session, firm, officer, today, visit)
+            record_prompt(session, visit, officer, prompt, now)
     # Only the department's own officers, certified on the day, within the partner window make its entry.
-    recent = [s for s in session.scalars(select(Scan).where(Scan.visit_id == visit.id, Scan.kind == "in",
-                                                            Scan.accepted.is_(True), Scan.at >= now - PARTNER_WINDOW,
-                                                            Scan.at <= now + PARTNER_WINDOW))
-              if s.officer.department_id == officer.department_id and s.officer.certified_on(visit.day)]
+    recent = [s for s in scans if now - PARTNER_WINDOW <= s.at <= now + PARTNER_WINDOW
+              and s.officer.department_id == officer.department_id and s.officer.certified_on(visit.day)]
     colleagues = {s.officer_id: s.officer for s in recent}
     scanned = sorted(o.certificate_no for o in colleagues.values())
-    entry = session.get(VisitEntry, visit.id)
     if part is not None:
         if already is None:
             refresh_visit_facts(session, visit)  # another certified officer of a department inside
-        return ScanResult("already_in", visit, scanned, inspection_code(visit, entry, secret))
+        return ScanResult("already_in", visit, scanned, inspection_code(visit, entry, secret), prompt)
     if len(colleagues) < 2:
         if already is None:
             partner_waiting(session, visit, officer, firm, now)
         append_event(session, user, "scan.in", f"visit:{visit.id}",
                      {"firm": firm.uscc, "officer": officer.certificate_no, "department": officer.department.code,
                       "waiting_partner": True, "joining": invitation is not None})
-        return ScanResult("waiting_partner", visit, scanned)
+        return ScanResult("waiting_partner", visit, scanned, prompt=prompt)
     if invitation is not None:
         join(session, user, visit, invitation, list(colleagues.values()), now)
     entered_at = max(s.at for s in recent)
     if visit.entered_before is not None:
         entered_at = min(entered_at, visit.entered_before)  # an emergency team went in first, scans before leaving
     part, entry, first = enter_department(session, user, visit, officer.department_id, list(colleagues.values()),
-                                          entered_at, offline=synced_at is not None)
+                                          entered_at, offline=synced_at is not None, entry=entry)
     if first:
         append_event(session, user, "visit.entered", f"visit:{visit.id}",
                      {"firm": firm.uscc, "officers": scanned, "departments": [officer.department.code],
                       "origin": visit.origin, "offline": synced_at is not None})
     return ScanResult("joined" if invitation is not None else "entered", visit, scanned,
-                      inspection_code(visit, entry, secret))
+                      inspection_code(visit, entry, secret), prompt)
 
 
 def _accompany(session: Session, user: User, firm: Firm, today: dt.date, now: dt.datetime) -> ScanResult:

@@ -7,6 +7,7 @@ import json
 import secrets
 from collections.abc import Iterator
 
+from sqlalchemy import event as orm_events
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -88,26 +89,75 @@ def _jsonable(value):
     return value
 
 
+SEAL_AT_COMMIT = "seal_events_at_commit"
+_PENDING = "events_to_seal"
+
+
+def seal_at_commit(session: Session) -> Session:
+    """Let ``session`` seal its records into the chain when it commits (or when it reads the log first),
+    all at once: the chain head is locked only for the moment of the commit, not from the first record on,
+    and a request writing several records takes the head once."""
+    session.info[SEAL_AT_COMMIT] = True
+    return session
+
+
 def append_event(session: Session, actor, kind: str, subject: str, payload: dict | None = None,
                  *, at: dt.datetime | None = None) -> Event:
-    """Append one record. The head row is locked, so concurrent writers append in turn."""
+    """Append one record. The head row is locked, so concurrent writers append in turn. In a session
+    that seals at commit (:func:`seal_at_commit`) the record gets its place in the chain (``seq``,
+    ``prev``, ``hash``) then, in the order the records were appended."""
+    event = Event(v=VERSION, at=at, kind=kind, actor=actor_label(actor), subject=subject,
+                  payload=_jsonable(payload or {}), salt=secrets.token_bytes(16).hex())
+    if session.info.get(SEAL_AT_COMMIT):
+        session.info.setdefault(_PENDING, []).append(event)
+        return event
+    _seal(session, [event])
+    return event
+
+
+def seal_pending(session: Session) -> None:
+    """Seal the records the session appended and has not sealed yet."""
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        _seal(session, pending)
+
+
+def _seal(session: Session, events: list[Event]) -> None:
     head = session.get(EventHead, HEAD_ID, with_for_update=True)
     if head is None:
         head = EventHead(id=HEAD_ID, seq=0, hash=GENESIS)
         session.add(head)
-    at = (at or utcnow())
-    record = {"v": VERSION, "seq": head.seq + 1, "at": format_timestamp(at), "kind": kind,
-              "actor": actor_label(actor), "subject": subject, "payload": _jsonable(payload or {}),
-              "salt": secrets.token_bytes(16).hex(), "prev": head.hash}
-    record["digest"] = content_digest(record)
-    record["hash"] = record_hash(record)
-    event = Event(v=VERSION, seq=record["seq"], at=at, kind=kind, actor=record["actor"], subject=subject,
-                  payload=record["payload"], salt=record["salt"], digest=record["digest"], prev=record["prev"],
-                  hash=record["hash"])
-    session.add(event)
-    head.seq, head.hash = event.seq, event.hash
+    now = None
+    for event in events:
+        if event.at is None:
+            event.at = now = now or utcnow()
+        record = {"v": VERSION, "seq": head.seq + 1, "at": format_timestamp(event.at), "kind": event.kind,
+                  "actor": event.actor, "subject": event.subject, "payload": event.payload, "salt": event.salt,
+                  "prev": head.hash}
+        record["digest"] = content_digest(record)
+        record["hash"] = record_hash(record)
+        event.seq, event.digest, event.prev, event.hash = record["seq"], record["digest"], record["prev"], record["hash"]
+        head.seq, head.hash = event.seq, event.hash
+    session.add_all(events)
     session.flush()
-    return event
+
+
+@orm_events.listens_for(Session, "before_commit")
+def _seal_before_commit(session: Session) -> None:
+    seal_pending(session)
+
+
+@orm_events.listens_for(Session, "do_orm_execute")
+def _seal_before_reading_the_log(state) -> None:
+    """A query of the log in the session that appended sees its own records, as without sealing at commit."""
+    session = state.session
+    if session.info.get(_PENDING) and any(m.class_ in (Event, EventHead) for m in state.all_mappers):
+        seal_pending(session)
+
+
+@orm_events.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def iter_records(session: Session, since: int = 0, batch: int = 5000) -> Iterator[dict]:

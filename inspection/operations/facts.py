@@ -6,9 +6,11 @@ visit's tasks calls :func:`refresh_visit_facts`; :func:`rebuild_facts` makes bot
 again from the records (after a bulk import, or to check that they are in step)."""
 from __future__ import annotations
 
+import functools
+import types
 from collections import Counter, defaultdict
 
-from sqlalchemy import Integer, Select, String, and_, case, cast, delete, func, insert, literal, or_, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, case, cast, delete, func, insert, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
@@ -153,58 +155,78 @@ def _count_groups(session: Session, items: set[tuple[int, str, str]], firm_years
             .group_by(EntryFact.firm_id, EntryFact.year)))
 
 
-def refresh_visit_facts(session: Session, visit: Visit) -> None:
+def refresh_visit_facts(session: Session, visit: Visit, *, first_entry: bool = False) -> None:
     """Make the rows of ``visit`` again: one per department that entered (and per item); the counts of
     ``EntryCount`` lose the old rows and gain the new, and the item groups and firm-years the visit was
-    or is in are counted again."""
+    or is in are counted again. ``first_entry``: the visit was entered just now, so it has no rows yet
+    (nothing to read or take away first)."""
     session.flush()
     # The firm's counts are counted again from its facts: refreshes of the same firm's visits take
     # turns (PostgreSQL; SQLite has one writer), so that each counts the other's committed rows.
     session.execute(select(Firm.id).where(Firm.id == visit.firm_id).with_for_update(key_share=True))
-    before = _count_keys(session, visit.id)
-    items, firm_years = _item_groups(session, visit.id), _firm_years(session, visit.id)
-    _make_visit_facts(session, visit)
-    delta = _count_keys(session, visit.id)
+    if first_entry:
+        before, items, firm_years = Counter(), set(), set()
+    else:
+        before = _count_keys(session, visit.id)
+        items, firm_years = _item_groups(session, visit.id), _firm_years(session, visit.id)
+    facts, item_facts = _make_visit_facts(session, visit, first_entry=first_entry)
+    # What was just written is known: its keys are not read back.
+    delta = Counter(tuple(getattr(f, name) for name in ENTRY_COUNT_KEY) for f in facts)
     delta.subtract(before)
     _add_counts(session, delta)
-    _count_groups(session, items | _item_groups(session, visit.id), firm_years | _firm_years(session, visit.id))
-    session.execute(delete(UncombinedPair).where(or_(UncombinedPair.first_visit_id == visit.id,
-                                                     UncombinedPair.second_visit_id == visit.id)))
-    session.execute(insert(UncombinedPair).from_select(PAIR_COLUMNS, uncombined_pairs(visit=visit)))
+    _count_groups(session, items | {(f.firm_id, f.item_code, f.period) for f in item_facts},
+                  firm_years | {(f.firm_id, f.year) for f in facts})
+    if not first_entry:
+        session.execute(delete(UncombinedPair).where(or_(UncombinedPair.first_visit_id == visit.id,
+                                                         UncombinedPair.second_visit_id == visit.id)))
+    session.execute(_insert_pairs_of_visit(), {"pair_firm": visit.firm_id, "pair_visit": visit.id})
 
 
-def _make_visit_facts(session: Session, visit: Visit) -> None:
-    session.execute(delete(EntryFact).where(EntryFact.visit_id == visit.id))
-    session.execute(delete(EntryItemFact).where(EntryItemFact.visit_id == visit.id))
+@functools.cache
+def _insert_pairs_of_visit():
+    """The insert of one visit's pairs, made once (building it anew each time costs more than running it)."""
+    one = types.SimpleNamespace(id=bindparam("pair_visit"), firm_id=bindparam("pair_firm"))
+    return insert(UncombinedPair.__table__).from_select(PAIR_COLUMNS, uncombined_pairs(visit=one))
+
+
+def _make_visit_facts(session: Session, visit: Visit, *, first_entry: bool = False
+                      ) -> tuple[list[EntryFact], list[EntryItemFact]]:
+    """The visit's fact rows made again, returned (none when it was not entered)."""
+    if not first_entry:
+        session.execute(delete(EntryFact).where(EntryFact.visit_id == visit.id))
+        session.execute(delete(EntryItemFact).where(EntryItemFact.visit_id == visit.id))
     if session.get(VisitEntry, visit.id) is None:
-        return
+        return [], []
     entered = set(session.scalars(select(DepartmentEntry.department_id).where(DepartmentEntry.visit_id == visit.id)))
     tasks_of: dict[int, list[InspectionTask]] = defaultdict(list)
     for task in session.scalars(select(InspectionTask).where(InspectionTask.visit_id == visit.id)):
         if task.plan.department_id in entered:
             tasks_of[task.plan.department_id].append(task)
     if not tasks_of:
-        return
+        return [], []
     firm, day = visit.firm, visit.day
     certified_of = _certified_counts(session, visit)
     first = min(tasks_of)
     items: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
+    facts, item_facts = [], []
     for department_id, tasks in sorted(tasks_of.items()):
-        session.add(EntryFact(visit_id=visit.id, department_id=department_id, firm_id=firm.id,
-                              district_id=firm.district_id, credit_class=firm.credit_class, day=day,
-                              day_number=day.toordinal(), year=day.year, month=day.month,
-                              visit_row=department_id == first, departments=len(tasks_of),
-                              window_start=min(t.window_start for t in tasks), window_end=max(t.window_end for t in tasks),
-                              certified=certified_of.get(department_id, 0), origin=visit.origin))
+        facts.append(EntryFact(visit_id=visit.id, department_id=department_id, firm_id=firm.id,
+                               district_id=firm.district_id, credit_class=firm.credit_class, day=day,
+                               day_number=day.toordinal(), year=day.year, month=day.month,
+                               visit_row=department_id == first, departments=len(tasks_of),
+                               window_start=min(t.window_start for t in tasks), window_end=max(t.window_end for t in tasks),
+                               certified=certified_of.get(department_id, 0), origin=visit.origin))
         for task in tasks:
             for item in task.plan.items:
                 items[item.code].append((department_id, cap_period(item.frequency_period, day.year, day.month),
                                          item.frequency_cap))
     for code, rows in sorted(items.items()):
-        session.add(EntryItemFact(visit_id=visit.id, item_code=code, department_id=min(r[0] for r in rows),
-                                  firm_id=firm.id, year=day.year, period=min(r[1] for r in rows),
-                                  frequency_cap=max(r[2] for r in rows)))
+        item_facts.append(EntryItemFact(visit_id=visit.id, item_code=code, department_id=min(r[0] for r in rows),
+                                        firm_id=firm.id, year=day.year, period=min(r[1] for r in rows),
+                                        frequency_cap=max(r[2] for r in rows)))
+    session.add_all(facts + item_facts)
     session.flush()
+    return facts, item_facts
 
 
 def count_item_groups():

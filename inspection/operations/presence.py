@@ -103,11 +103,12 @@ def own_scan_in(session: Session, visit: Visit, officer_id: int) -> Scan | None:
 
 
 def enter_department(session: Session, user: User, visit: Visit, department_id: int, officers: list,
-                     entered_at: dt.datetime, *, offline: bool) -> tuple[DepartmentEntry, VisitEntry, bool]:
+                     entered_at: dt.datetime, *, offline: bool, entry: VisitEntry | None | type[Ellipsis] = ...,
+                     ) -> tuple[DepartmentEntry, VisitEntry, bool]:
     """Record the department's entry (its two certified officers scanned in); the visit's own entry is
-    made with the first department's. Returns the part, the visit's entry and whether the visit was
-    entered just now."""
-    entry = session.get(VisitEntry, visit.id)
+    made with the first department's (``entry``: the visit's entry as the caller read it with the visit
+    locked, if it did). Returns the part, the visit's entry and whether the visit was entered just now."""
+    entry = session.get(VisitEntry, visit.id) if entry is ... else entry
     first = entry is None
     if first:
         entry = VisitEntry(visit_id=visit.id, entered_at=entered_at, code_nonce=secrets.token_hex(8),
@@ -122,7 +123,7 @@ def enter_department(session: Session, user: User, visit: Visit, department_id: 
     session.flush()
     own = [t for t in visit.tasks if t.plan.department_id == department_id]
     advance_plans(session, own)
-    refresh_visit_facts(session, visit)
+    refresh_visit_facts(session, visit, first_entry=first)
     department = own[0].plan.department if own else None
     append_event(session, user, "department.entered", f"visit:{visit.id}",
                  {"firm": visit.firm.uscc, "department": department.code if department else None,
@@ -242,9 +243,15 @@ def _close(session: Session, user: User, visit: Visit, entry: VisitEntry, now: d
 def presence(session: Session, visit: Visit) -> list[dict]:
     """Per department of the visit: its entry and exit, and the officers who scanned in (when, and when
     they left). Scheduled officers who never scanned in are not listed."""
-    parts = {p.department_id: p for p in session.scalars(select(DepartmentEntry).where(DepartmentEntry.visit_id == visit.id))}
+    parts = session.scalars(select(DepartmentEntry).where(DepartmentEntry.visit_id == visit.id)).all()
     scans = session.scalars(select(Scan).where(Scan.visit_id == visit.id, Scan.accepted.is_(True))
                             .order_by(Scan.at, Scan.id)).all()
+    return presence_of(visit, parts, scans)
+
+
+def presence_of(visit: Visit, parts: list[DepartmentEntry], scans: list[Scan]) -> list[dict]:
+    """:func:`presence` from the visit's department entries and accepted scans (in order) read already."""
+    parts = {p.department_id: p for p in parts}
     departments = {t.plan.department_id: t.plan.department for t in visit.tasks}
     departments.update({p.department_id: p.department for p in parts.values()})
     out = []

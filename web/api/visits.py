@@ -152,7 +152,8 @@ def scan(body):
         lead = Lead(kind=body["emergency"]["kind"], item=body["emergency"]["item"], emergency=True,
                     entered_at=entered.astimezone(dt.UTC).replace(tzinfo=None) if entered else None)
     result = scan_in(db(), current_user, body["token"], secret=_secret(), lead=lead)
-    prompt = prompt_for(db(), result.visit.firm, current_user.officer, result.visit.day, result.visit)
+    prompt = result.prompt if result.prompt is not None else prompt_for(
+        db(), result.visit.firm, current_user.officer, result.visit.day, result.visit)
     return {"state": result.state, "visit": result.visit.id, "firm": result.visit.firm.uscc, "scanned": result.scanned,
             "code": result.code, "origin": result.visit.origin, "prompt": jsonable_prompt(prompt),
             "verify_url": url_for("views.verify", code=result.code, _external=True) if result.code else None}

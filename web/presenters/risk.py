@@ -28,8 +28,8 @@ def model_summary(model: RiskModel) -> dict:
 def firm_risk(session: Session, firm: Firm, user: User) -> dict | None:
     """The firm's scores that ``user`` may read, or ``None`` when he may read none or no model is in force."""
     scope = risk_departments(user)
-    model = session.scalar(queries.published_risk_model())
-    if scope is None or model is None:
+    model = session.scalar(queries.published_risk_model()) if scope is not None else None
+    if model is None:
         return None
     departments = {d.id: d for d in session.scalars(select(Department))}
     rows = session.scalars(queries.firm_risk_scores(model.id, firm.id)).all()

@@ -1,0 +1,76 @@
+"""What the door costs in SQL statements: the scan that waits for the partner stays within twelve, the
+entry within its own bound, and the firm's record reads the same number of statements however long its
+history (benchmarks/door.py measures the time)."""
+import contextlib
+import datetime as dt
+
+import pytest
+from sqlalchemy import event, select
+
+from inspection.models import Event
+from inspection.operations.accounts import create_user
+from inspection.operations.events import verify_chain
+from tests.at_the_door import as_user
+
+pytestmark = pytest.mark.usefixtures("door_open")
+
+
+@contextlib.contextmanager
+def statements(app):
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):  # the tests' own
+            seen.append(" ".join(statement.split())[:90])
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_a_scan_in_reads_and_writes_in_a_few_statements(app, client, login, visit_today, db_session):
+    as_user(client, login, visit_today["users"][0])
+    with statements(app) as waiting:
+        first = client.post("/api/v1/scans", json={"token": visit_today["token"]})
+    assert first.status_code == 200 and first.get_json()["state"] == "waiting_partner"
+    as_user(client, login, visit_today["users"][1])
+    with statements(app) as entry:
+        second = client.post("/api/v1/scans", json={"token": visit_today["token"]})
+    assert second.status_code == 200 and second.get_json()["state"] == "entered"
+    assert len(waiting) <= 12, waiting
+    assert len(entry) <= 30, entry
+    # The chain head is read and written once per request, however many records the request appends.
+    assert sum("event_head" in s for s in entry) == 2, entry
+    assert verify_chain(db_session)[0] is True
+    kinds = [e.kind for e in db_session.scalars(select(Event).order_by(Event.seq.desc()).limit(2))]
+    assert kinds == ["visit.entered", "department.entered"]
+
+
+def test_the_firms_record_costs_the_same_whatever_its_history(app, client, login, db_session, make_firm, entered):
+    firm = make_firm()
+    create_user(db_session, None, username="record-firm", password="demo1234", role="enterprise",
+                display_name=firm.name, firm=firm)
+    entered(firm, day=dt.date(2026, 3, 2))
+    db_session.commit()
+    login("record-firm")
+
+    def cost(path):
+        with statements(app) as seen:
+            response = client.get(path)
+        assert response.status_code == 200
+        return len(seen), response
+
+    short_api, answer = cost(f"/api/v1/firms/{firm.uscc}/visits")
+    short_page, _ = cost(f"/firms/{firm.uscc}")
+    assert len(answer.get_json()) == 1
+    for day, department, item in ((dt.date(2026, 4, 6), "market", "SC-003"), (dt.date(2026, 5, 11), "fire", "XF-002"),
+                                  (dt.date(2026, 6, 8), "health", "WJ-001")):
+        entered(firm, day=day, department=department, item=item)
+    db_session.commit()
+    long_api, answer = cost(f"/api/v1/firms/{firm.uscc}/visits")
+    long_page, _ = cost(f"/firms/{firm.uscc}")
+    assert len(answer.get_json()) == 4
+    assert long_api == short_api <= 8
+    assert long_page == short_page <= 10
