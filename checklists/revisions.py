@@ -123,3 +123,24 @@ def revision_of(item: CatalogueItem, on: dt.date) -> dict | None:
 def next_revision(item: CatalogueItem, on: dt.date) -> CatalogueItem | None:
     """A published row continuing ``item`` whose checklist takes over after ``on``."""
     return next((row for row in lineage(item)[1:] if row.effective_from > on), None)
+
+
+def same_point(point: ChecklistPoint) -> set[int]:
+    """The ids of ``point`` and of the points of the item's other versions that the recorded mappings
+    make the same point (earlier points that became it, later points it became): a firm's record of a
+    point reads across revisions."""
+    session = object_session(point)
+    item = point.item
+    earlier = session.scalars(select(CatalogueItem).where(CatalogueItem.code == item.code,
+                                                          CatalogueItem.department_id == item.department_id,
+                                                          CatalogueItem.id < item.id,
+                                                          CatalogueItem.status.in_(("published", "superseded")))
+                              .order_by(CatalogueItem.id)).all()
+    same = {point.id}
+    for row in earlier:
+        same |= {p.id for p in row.points if map_point(p, item) is point}
+    for row in lineage(item)[1:]:
+        mapped = map_point(point, row)
+        if mapped is not None:
+            same.add(mapped.id)
+    return same

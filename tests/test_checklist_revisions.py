@@ -15,6 +15,7 @@ from inspection.models import Event, Finding, InspectionPlan, OfflineRecord, Use
 from inspection.operations.accounts import create_user
 from inspection.operations.entries import firm_token
 from inspection.operations.events import verify_chain
+from inspection.operations.leniency import first_offence_history
 from tests.approvals import approve
 from tests.at_the_door import Phone, as_user, enter, sync
 from tests.catalogue_files import write
@@ -215,3 +216,30 @@ def test_a_revision_applies_to_plans_visits_and_offline_records_from_its_effecti
     assert [p["result"] for p in item["points"]] == ["non_compliant"] + ["compliant"] * (len(old_points) - 1)
     assert item["outcome"] == "rectify"
     assert verify_chain(db_session)[0]
+
+
+def test_a_firms_record_of_a_point_reads_across_the_revision(runner, tmp_path, db_session, make_firm, entered):
+    """首违不罚 against history: a non-compliance found on the earlier version's point counts for the point
+    it became; a point the revision dropped is another point."""
+    today = clock.today()
+    firm = make_firm("修订前违法记录餐厅有限公司", industry="餐饮服务")
+    visit = entered(firm, item="SC-003", day=today - dt.timedelta(days=40))
+    filed = visit.tasks[0].plan.items[0]
+    for point in filed.points[:2]:
+        db_session.add(Finding(visit_id=visit.id, task_id=visit.tasks[0].id, item_id=filed.id, point_id=point.id,
+                               result="non_compliant", note="现场发现问题", recorded_at=clock.now()))
+    db_session.commit()
+    document = exported(runner, tmp_path)
+    document["version"] = "2026.21"
+    revised = next(i for i in document["items"] if i["code"] == "SC-003")
+    revised["checklist"] = revised["checklist"][1:]
+    publish(runner, tmp_path, document, "revised.yaml")
+    db_session.expire_all()
+    row = db_session.scalar(select(CatalogueItem).where(CatalogueItem.code == "SC-003",
+                                                        CatalogueItem.version == "2026.21"))
+    first_new, second_new = row.points[0], row.points[1]
+    assert first_new.text == filed.points[1].text
+    history = first_offence_history(db_session, firm.id, first_new.id, row.department_id, today)
+    assert not history["first_offence"]
+    assert history["earlier"] == [{"visit": visit.id, "day": visit.day.isoformat(), "item": "SC-003", "point": 2}]
+    assert first_offence_history(db_session, firm.id, second_new.id, row.department_id, today)["first_offence"]
