@@ -256,6 +256,59 @@ def entries_per_firm(session: Session, scope: Scope) -> dict[str, Counter]:
 
 
 @dataclasses.dataclass
+class CreditClassFigures:
+    """One credit class against the city's credit policy (信用风险分类监管)."""
+
+    credit_class: str
+    firms: int                 # firms of the class (in the scope's district)
+    entered: int               # of them, firms entered at least once in the scope
+    entries: int               # entries into firms of the class
+    policy: float | None       # the policy's sampling ratio for the class (``credit_ratios`` in the city file)
+
+    @property
+    def per_firm(self) -> float | None:
+        """Entries per firm of the class."""
+        return self.entries / self.firms if self.firms else None
+
+    @property
+    def entered_share(self) -> float | None:
+        """The share of the class's firms entered at least once."""
+        return self.entered / self.firms if self.firms else None
+
+    @property
+    def against_policy(self) -> float | None:
+        """Entries per firm as a multiple of the policy's ratio (1: as the policy samples)."""
+        if self.per_firm is None or not self.policy:
+            return None
+        return self.per_firm / self.policy
+
+
+def entries_by_credit_class(session: Session, scope: Scope, policy: dict[str, float]) -> list[CreditClassFigures]:
+    """Entries per firm by credit class beside the city's credit policy: a class the policy samples more
+    (D) should see more entries per firm than one it samples less (A)."""
+    sub = facts(scope).subquery()
+    per_firm = select(sub.c.firm_id, func.count().label("n")).group_by(sub.c.firm_id).subquery()
+    entered = {c: (int(f), int(n or 0)) for c, f, n in session.execute(
+        select(Firm.credit_class, func.count(), func.sum(per_firm.c.n))
+        .join(per_firm, per_firm.c.firm_id == Firm.id).group_by(Firm.credit_class))}
+    firms = select(Firm.credit_class, func.count()).group_by(Firm.credit_class)
+    if scope.district:
+        firms = firms.where(Firm.district_id == _district_id(scope.district))
+    totals = dict(session.execute(firms).all())
+    classes = sorted(set(totals) | set(policy) | set(entered))
+    return [CreditClassFigures(c, int(totals.get(c, 0)), entered.get(c, (0, 0))[0], entered.get(c, (0, 0))[1],
+                               policy.get(c)) for c in classes]
+
+
+def policy_inversions(rows: list[CreditClassFigures]) -> list[tuple[str, str]]:
+    """Pairs of classes whose entries per firm run against the policy: ``(low, high)`` where the policy
+    samples ``low`` less than ``high`` yet its firms were entered more often."""
+    ranked = [r for r in rows if r.policy is not None and r.per_firm is not None]
+    return [(a.credit_class, b.credit_class) for a in ranked for b in ranked
+            if a.policy < b.policy and a.per_firm > b.per_firm]
+
+
+@dataclasses.dataclass
 class DepartmentFigures:
     code: str
     name: str

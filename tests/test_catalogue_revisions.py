@@ -109,21 +109,26 @@ def test_revision_keeps_changes_and_removes_items_while_plans_and_visits_are_und
     assert mapping["added"] == [len(old_points)]
     assert [r["code"] for r in version.changes["removed"]] == ["SC-002"]
 
-    # The changed item's plan goes on: the confirmed visit's team scans in and records on its checklist.
+    # The changed item's plan goes on: the confirmed visit's team scans in and records on the revised
+    # checklist, in force since the version's date.
     first, second = enter(client, login, visit_today)
     assert second["state"] == "entered", second
     visit = db_session.get(Visit, visit_today["visit"].id)
     task = visit.tasks[0]
-    point = task.plan.items[0].points[0]
+    sheet = client.get(f"/api/v1/visits/{visit.id}/sheet").get_json()["tasks"][0]["items"][0]
+    assert [p["text"] for p in sheet["points"]] == old_points[1:] + ["是否公示食品安全量化分级等级"]
     response = client.post(f"/api/v1/visits/{visit.id}/findings",
-                           json={"task": task.id, "point": point.id, "result": "compliant"})
+                           json={"task": task.id, "point": sheet["points"][0]["id"], "result": "compliant"})
     assert response.status_code in (200, 201), response.get_json()
+    dropped = client.post(f"/api/v1/visits/{visit.id}/findings",
+                          json={"task": task.id, "point": task.plan.items[0].points[0].id, "result": "compliant"})
+    assert dropped.status_code == 422 and "已删除" in dropped.get_json()["message"]
 
     # The kept item's filed plan still draws.
     as_user(client, login, "market")
     assert client.post(f"/api/v1/plans/{kept_plan}/draw").status_code == 200
     page = client.get(f"/plans/{visit_today['plan']}").get_data(as_text=True)
-    assert "清单已发布新版本，本事项延续" in page
+    assert "检查要点自 2026-01-01 起按 2026.10 版清单：原第 1 项" in page
     assert "已从清单撤销" in client.get(f"/plans/{removed_plan}").get_data(as_text=True)
 
     # The removed item's plan has ended; its tasks are cancelled; the department's event and oversight's alert.

@@ -6,6 +6,7 @@ import datetime as dt
 from sqlalchemy import and_, literal, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from checklists.revisions import checklist_on, revision_of
 from inspection.models import (
     COMPLAINT_LABELS,
     OUTCOME_LABELS,
@@ -25,6 +26,7 @@ from inspection.models import (
 from inspection.operations.door import VISIT_WITH_TASKS
 from inspection.operations.entries import leniency_proposal, local_today
 from inspection.operations.events import format_timestamp, utcnow
+from inspection.operations.findings import checklist_results
 from inspection.operations.leniency import first_offence_history
 from inspection.operations.notices import gives_notice
 from inspection.operations.presence import PRESENCE_LABELS, presence, presence_of
@@ -47,7 +49,8 @@ def _items(visit: Visit) -> list[dict]:
         for item in task.plan.items:
             if item.id not in seen:
                 seen.add(item.id)
-                items.append({"code": item.code, "name": item.name, "legal_basis": item.legal_basis_text,
+                row = checklist_on(item, visit.day)   # the item as the list in force on the visit's day has it
+                items.append({"code": item.code, "name": row.name, "legal_basis": row.legal_basis_text,
                               "department": task.plan.department.name})
     return items
 
@@ -95,6 +98,10 @@ def _decision(row: LeniencyDecision | None) -> dict | None:
             "treatment_label": row.treatment_label, "conditions": row.conditions, "reason": row.reason}
 
 
+def _revision_json(revision: dict) -> dict:
+    return {**revision, "effective_from": revision["effective_from"].isoformat()}
+
+
 def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
     findings = {(f.task_id, f.point_id): f for f in session.scalars(select(Finding).where(Finding.visit_id == visit.id))}
     outcomes = {(o.task_id, o.item_id): o for o in session.scalars(select(ItemOutcome)
@@ -113,8 +120,9 @@ def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
             if not reads and (outcome is None or outcome.published_at is None):
                 outcome = None   # another department's result: shown once published (一公开)
             points = []
-            for p in item.points:
-                finding = findings.get((task.id, p.id)) if reads else None
+            row, sheet, apart = checklist_results(session, visit, task, item)
+            for p, finding in sheet:
+                finding = finding if reads else None
                 proposal = leniency_proposal(session, task, p.id, today) if mine else None
                 asks_first = proposal is not None and any(c["code"] == "first_offence" for c in proposal["conditions"])
                 points.append({"id": p.id, "position": p.position, "text": p.text, "legal_basis": p.legal_basis,
@@ -125,7 +133,14 @@ def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
                                                                       task.plan.department_id, visit.day,
                                                                       exclude_visit=visit.id) if asks_first else None,
                                "decision": _decision(decisions.get(finding.id)) if finding else None})
-            items.append({"code": item.code, "name": item.name, "legal_basis": item.legal_basis_text,
+            revision = revision_of(item, visit.day)
+            earlier = [{"version": f.point.item.version, "position": f.point.position, "text": f.point.text,
+                        "result": f.result, "result_label": f.result_label, "note": f.note}
+                       for f in apart] if reads else []
+            items.append({"code": item.code, "name": row.name, "legal_basis": row.legal_basis_text,
+                          "version": row.version,
+                          "revision": _revision_json(revision) if revision and revision["changed"] else None,
+                          "earlier_findings": earlier,
                           "outcome": outcome.outcome if outcome else None,
                           "outcome_label": OUTCOME_LABELS[outcome.outcome] if outcome else None,
                           "rectify_by": outcome.rectify_by.isoformat() if outcome and outcome.rectify_by else None,

@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 
 from checklists.loader import parse_catalogue
 from checklists.operations import PublishResult, publish_catalogue
+from checklists.revisions import revision_of
 
-from ..models import Alert, CatalogueItem, Department, InspectionPlan, plan_items
+from ..models import Alert, CatalogueItem, CatalogueVersion, Department, InspectionPlan, plan_items
 from .events import append_event, utcnow
 
 OPEN_PLAN_STATUSES = ("draft", "filed", "drawn", "scheduled", "in_progress")
@@ -24,14 +25,52 @@ def load_catalogue_file(session: Session, actor, path: str | Path, *, publish: b
     known = set(session.scalars(select(Department.code)))
     parsed = parse_catalogue(path, known)
     result = publish_catalogue(session, parsed, now=utcnow(), publish=publish)
+    version = session.scalar(select(CatalogueVersion).where(CatalogueVersion.version == parsed.version))
+    revised = [c for c in ((version.changes or {}).get("changed", []) if result.status == "published" else [])
+               if c.get("point_map")]
     if result.status != "unchanged":
         append_event(session, actor, f"catalogue.{result.status}", f"catalogue:{parsed.version}",
                      {"file": parsed.path, "sha256": parsed.sha256, "items": result.items,
                       "revoked": result.revoked, "removed": result.removed, "changed": result.changed,
-                      "added": result.added})
+                      "added": result.added,
+                      "checklists": {c["code"]: c["point_map"] for c in revised}})
     if result.removed:
         result.plans_ended = len(end_plans_of_removed_items(session, actor, parsed.version, result.removed))
+    if revised:
+        revise_plans_under_way(session, actor, version, [c["code"] for c in revised])
     return result
+
+
+def revise_plans_under_way(session: Session, actor, version: CatalogueVersion, codes: list[str]) -> list:
+    """Plans under way on an item whose checklist the new version revises take the revised checklist from
+    the version's effective date (before it, the checklist they were filed with): each plan's event records
+    the date and the mapping of points, from the points it was filed with to the revised ones (old point ->
+    new point, points dropped, points added)."""
+    rows = session.scalars(select(CatalogueItem).where(CatalogueItem.catalogue_version_id == version.id,
+                                                       CatalogueItem.code.in_(codes))).all()
+    revised = []
+    for row in rows:
+        earlier = select(CatalogueItem.id).where(CatalogueItem.code == row.code,
+                                                 CatalogueItem.department_id == row.department_id,
+                                                 CatalogueItem.id < row.id)
+        on_item = select(plan_items.c.plan_id).where(plan_items.c.item_id.in_(earlier))
+        plans = session.scalars(select(InspectionPlan).where(InspectionPlan.id.in_(on_item),
+                                                             InspectionPlan.status.in_(OPEN_PLAN_STATUSES))
+                                .order_by(InspectionPlan.id)).all()
+        for plan in plans:
+            filed = next(i for i in plan.items if i.code == row.code and i.department_id == row.department_id)
+            mapping = revision_of(filed, row.effective_from)
+            if mapping is None:
+                continue
+            append_event(session, actor, "plan.checklist_revised", f"plan:{plan.id}",
+                         {"department": plan.department.code, "item": row.code, "from": filed.version,
+                          "to": row.version, "effective_from": row.effective_from,
+                          "points": [{"from": m["from"], "to": m["to"]} for m in mapping["points"]],
+                          "dropped": [m["from"] for m in mapping["points"] if m["to"] is None],
+                          "added": mapping["added"]})
+            revised.append(plan)
+    session.flush()
+    return revised
 
 
 def end_plans_of_removed_items(session: Session, actor, version: str, codes: list[str]) -> list[InspectionPlan]:

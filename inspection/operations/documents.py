@@ -33,7 +33,6 @@ from ..models import (
     Document,
     DocumentAcknowledgement,
     DocumentCounter,
-    Finding,
     InspectionTask,
     ItemOutcome,
     PlanApproval,
@@ -43,6 +42,7 @@ from ..models import (
 )
 from ..pdf import PdfDocument, render
 from .events import append_event, utcnow
+from .findings import checklist_results
 
 CITY_MARK = "东"   # 东营
 # The department's mark in a document number (东市监检通〔2026〕第0001号); others use their short name.
@@ -374,10 +374,10 @@ def sign_record(session: Session, actor: User, visit: Visit, *, signer_name: str
         raise InvalidState("本部门尚未入企，不能制作现场检查记录", fields={"visit": visit.id})
     if _live(session, "record", visit.id, department.id) is not None:
         raise InvalidState("本部门这次检查的现场检查记录已经签署", fields={"visit": visit.id})
-    findings = {(f.task_id, f.point_id): f for f in session.scalars(
-        select(Finding).where(Finding.visit_id == visit.id, Finding.task_id.in_([t.id for t in tasks])))}
-    missing = [f"{i.code} 第 {p.position} 项" for t in tasks for i in t.plan.items for p in i.points
-               if (t.id, p.id) not in findings]
+    # Each item's checklist in force on the visit's day, with its findings (a catalogue revision applies
+    # from its effective date; results on points it dropped are read back too).
+    sheets = [(item, checklist_results(session, visit, t, item)) for t in tasks for item in t.plan.items]
+    missing = [f"{i.code} 第 {p.position} 项" for i, (_row, points, _apart) in sheets for p, f in points if f is None]
     if missing:
         raise InvalidState("以下检查要点尚未记录结果，不能宣读签署：" + "、".join(missing), fields={"points": missing})
     signer_name, witness, note = (signer_name or "").strip() or None, (witness or "").strip() or None, (note or "").strip()
@@ -396,12 +396,13 @@ def sign_record(session: Session, actor: User, visit: Visit, *, signer_name: str
 
     def build(number: str, url: str) -> PdfDocument:
         rows = []
-        for t in tasks:
-            for item in t.plan.items:
-                for point in item.points:
-                    finding = findings[(t.id, point.id)]
-                    rows.append([f"{item.code}-{point.position} {point.text}", RESULT_LABELS[finding.result],
-                                 finding.note or ""])
+        for item, (_row, points, apart) in sheets:
+            for point, finding in points:
+                rows.append([f"{item.code}-{point.position} {point.text}", RESULT_LABELS[finding.result],
+                             finding.note or ""])
+            for finding in apart:
+                rows.append([f"{item.code}（{finding.point.item.version} 版原第 {finding.point.position} 项）"
+                             f"{finding.point.text}", RESULT_LABELS[finding.result], finding.note or ""])
         fields = [("被检查单位", firm.name), ("统一社会信用代码", firm.uscc), ("地址", firm.address or "（未登记）"),
                   ("检查时间", _local(entry.entered_at) + (f" 至 {_local(entry.left_at)}" if entry.left_at else "")),
                   ("执法人员", "\n".join(f"{o.name}（执法证号 {o.certificate_no}）" for o in officers)),

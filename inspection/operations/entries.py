@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from checklists.gate import require_current
 from checklists.models import ChecklistPoint
+from checklists.revisions import point_for
 from core import clock
 
 from ..calendar import is_working_time, working_days, working_hours
@@ -57,6 +58,7 @@ from .door import (
 )
 from .events import append_event, utcnow
 from .facts import refresh_visit_facts
+from .findings import checklist_results
 from .leniency import applicable, check_fine, check_first_offence, entries_for
 from .notices import partner_waiting, results_published
 from .presence import (
@@ -417,15 +419,20 @@ def record_finding(session: Session, user: User, visit: Visit, task_id: int, poi
     if result not in RESULTS:
         raise InvalidInput("检查结果应为符合、不符合或不适用", fields={"result": "取值无效"})
     point = session.get(ChecklistPoint, point_id)
-    if point is None or point.item_id not in {i.id for i in task.plan.items}:
+    item = next((i for i in task.plan.items if point is not None and i.code == point.item.code
+                 and i.department_id == point.item.department_id), None)
+    if item is None:
         raise OutsideCatalogue("该检查要点不在本次检查事项的检查清单中（清单之外无检查）", fields={"point": point_id})
-    require_current([point.item], department=task.plan.department, on=local_today(now))
+    require_current([item], department=task.plan.department, on=local_today(now))
+    # The checklist in force on the visit's day: an earlier version's point maps onto it, or is refused.
+    point, given = point_for(point, item, visit.day)
     if result == "non_compliant" and not note.strip():
         raise InvalidInput("不符合项须写明具体情况", fields={"note": "必填"})
     finding = session.scalar(select(Finding).where(Finding.visit_id == visit.id, Finding.task_id == task.id,
                                                    Finding.point_id == point.id))
     if finding is None:
-        finding = Finding(visit_id=visit.id, task_id=task.id, item_id=point.item_id, point_id=point.id)
+        # The finding names the plan's item (its identity across versions) and the point of the checklist in force.
+        finding = Finding(visit_id=visit.id, task_id=task.id, item_id=item.id, point_id=point.id)
         session.add(finding)
     finding.result, finding.note, finding.recorded_by_id, finding.recorded_at = result, note.strip(), user.officer_id, now
     if photo:
@@ -433,8 +440,12 @@ def record_finding(session: Session, user: User, visit: Visit, task_id: int, poi
     session.flush()
     if result != "non_compliant":  # a decision on leniency only stands for a non-compliant point
         session.execute(LeniencyDecision.__table__.delete().where(LeniencyDecision.finding_id == finding.id))
-    append_event(session, user, "finding.recorded", f"visit:{visit.id}",
-                 {"task": task.id, "item": point.item.code, "point": point.position, "result": result})
+    payload = {"task": task.id, "item": point.item.code, "point": point.position, "result": result}
+    if point.item_id != item.id:
+        payload["version"] = point.item.version
+    if given is not None:
+        payload["mapped_from"] = {"version": given.item.version, "point": given.position}
+    append_event(session, user, "finding.recorded", f"visit:{visit.id}", payload)
     return finding
 
 
@@ -456,10 +467,10 @@ def record_outcome(session: Session, user: User, visit: Visit, task_id: int, ite
         raise InvalidInput("处理结果应为未发现问题、责令限期整改或立案查处", fields={"outcome": "取值无效"})
     if outcome == "rectify" and rectify_by is None:
         raise InvalidInput("责令整改须写明整改期限", fields={"rectify_by": "必填"})
-    points = {p.id for p in item.points}
-    done = set(session.scalars(select(Finding.point_id).where(Finding.visit_id == visit.id, Finding.task_id == task.id)))
-    if not points <= done:
-        raise InvalidState(f"事项 {item.code} 还有 {len(points - done)} 个检查要点未记录结果")
+    _current, rows, _dropped = checklist_results(session, visit, task, item)
+    missing = [p for p, finding in rows if finding is None]
+    if missing:
+        raise InvalidState(f"事项 {item.code} 还有 {len(missing)} 个检查要点未记录结果")
     today = local_today(now)
     treatment = _outcome_treatment(session, visit, task, item, outcome, treatment, today)
     if fine_amount is not None:

@@ -48,6 +48,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from checklists.gate import refusal
+from checklists.revisions import same_point
 from core import clock, yamlfile
 from core.errors import Problem
 from core.yamlfile import YamlFileError, read_yaml
@@ -476,7 +477,9 @@ def first_offence_history(session: Session, firm_id: int, point_id: int, departm
     entries = entries_for(session, department_id, [point_id], day).get(point_id, [])
     months = max((e.list.lookback_months for e in entries), default=12 * FIRST_OFFENCE_YEARS)
     since = months_before(day, months)
-    points = {point_id} | _offence_points(session, entries)
+    point = session.get(ChecklistPoint, point_id)
+    # The same point across catalogue revisions (the recorded mappings), and the offence it belongs to.
+    points = (same_point(point) if point is not None else {point_id}) | _offence_points(session, entries)
     rows = session.execute(
         select(Finding.visit_id, Visit.day, CatalogueItem.code, ChecklistPoint.position)
         .join(Visit, Visit.id == Finding.visit_id)

@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from checklists.models import ChecklistPoint
+
 from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted
 from ..models import OFFLINE_KINDS, OfficerDevice, OfflineRecord, User, Visit
 from ..timestamps import parse_day, parse_instant
@@ -112,8 +114,11 @@ def _row_id(data: dict, name: str) -> int:
     return value
 
 
-def _apply(session: Session, user: User, record: dict, *, secret: str, received: dt.datetime) -> Visit | None:
-    """Carry out one record as of its own time."""
+def _apply(session: Session, user: User, record: dict, *, secret: str, received: dt.datetime,
+           notes: list[str] | None = None) -> Visit | None:
+    """Carry out one record as of its own time; what the sender should know of how it was taken goes in
+    ``notes``."""
+    notes = notes if notes is not None else []
     data, at = record["data"], record["at_time"]
 
     def visit_of() -> Visit:
@@ -134,8 +139,13 @@ def _apply(session: Session, user: User, record: dict, *, secret: str, received:
                        synced_at=received).visit
     visit = visit_of()
     if record["kind"] == "finding":
-        record_finding(session, user, visit, _row_id(data, "task"), _row_id(data, "point"), str(data["result"]),
-                       str(data.get("note", "")), now=at)
+        asked = _row_id(data, "point")
+        finding = record_finding(session, user, visit, _row_id(data, "task"), asked, str(data["result"]),
+                                 str(data.get("note", "")), now=at)
+        if finding.point_id != asked:   # an earlier version's point, mapped onto the checklist in force
+            given = session.get(ChecklistPoint, asked)
+            notes.append(f"检查事项清单已修订：原 {given.item.version} 版第 {given.position} 项的结果已记入 "
+                         f"{finding.point.item.version} 版第 {finding.point.position} 项「{finding.point.text}」")
     elif record["kind"] == "outcome":
         rectify = parse_day(data["rectify_by"], "rectify_by", "整改期限") if data.get("rectify_by") else None
         record_outcome(session, user, visit, _row_id(data, "task"), str(data["item"]), str(data["outcome"]), rectify,
@@ -220,9 +230,10 @@ def _receive(session: Session, actor: User, record: dict, payload: str, signatur
 def _attempt(session: Session, actor: User, row: OfflineRecord, record: dict, *, secret: str) -> None:
     """Apply a record in a savepoint: done, waiting for the partner's records, or refused with the reason."""
     try:
+        notes: list[str] = []
         with session.begin_nested():
-            visit = _apply(session, actor, record, secret=secret, received=row.received_at)
-        row.status, row.message = "applied", ""
+            visit = _apply(session, actor, record, secret=secret, received=row.received_at, notes=notes)
+        row.status, row.message = "applied", "；".join(notes)
         row.visit_id = visit.id if visit else row.visit_id
     except InvalidState as err:
         if getattr(err, "final", False):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from core import clock
 from inspection import kpis
+from inspection.calendar import credit_policy
 from inspection.kpis import Drill, Scope
 from inspection.models import (
     ALERT_RULES,
@@ -133,7 +134,9 @@ def dashboard():
         "evaluation": kpis.average_evaluation(session, scope), "per_firm": kpis.entries_per_firm(session, scope),
         "avoided": kpis.entries_avoided(session, scope), "offsite": kpis.offsite_figures(session, scope),
         "origins": kpis.entries_by_origin(session, scope), "prompts": kpis.prompt_figures(session, scope),
-        "offline": kpis.offline_entries(session, scope)}
+        "offline": kpis.offline_entries(session, scope),
+        "credit": kpis.entries_by_credit_class(session, scope, credit_policy())}
+    figures["inversions"] = kpis.policy_inversions(figures["credit"])
     figures["department_entries"] = sum(n for _, _, n in figures["by_department"])
     figures["offsite_share"] = kpis.offsite_share(figures["offsite"].total, figures["department_entries"])
     figures["offsite_monthly"] = [a + b for a, b in zip(figures["offsite"].closed, figures["offsite"].escalated)]

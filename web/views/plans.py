@@ -9,12 +9,15 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from checklists import queries as catalogue_queries
+from checklists.revisions import next_revision, revision_of
 from inspection import queries
 from inspection.calendar import credit_policy
 from inspection.errors import DomainError
 from inspection.models import WEIGHTING_LABELS, CampaignProposal, Firm, InspectionPlan
 from inspection.operations.campaigns import proposals_for, respond
 from inspection.operations.draws import EXCLUSION_LABELS, draw_plan
+from inspection.operations.entries import local_today
+from inspection.operations.events import utcnow
 from inspection.operations.plans import cancel_plan, create_plan, file_plan, update_plan
 from inspection.operations.pool import share_text
 
@@ -148,7 +151,39 @@ def _detail(plan: InspectionPlan, status: int = 200):
                      for p in proposals_for(db(), plan)]
     approval = db().scalar(queries.latest_approval(plan.id))
     return render_template("plans/detail.html", plan=plan, summary=draw_summary(plan), proposals=proposals,
-                           share=share_text(plan.share), approval=approval), status
+                           share=share_text(plan.share), approval=approval,
+                           revisions={i.id: checklist_revisions(i) for i in plan.items}), status
+
+
+def _mapping_text(revision: dict) -> str:
+    moves = [f"原第 {m['from']} 项" + (f"现为第 {m['to']} 项" if m["to"] else f"「{m['text']}」删除")
+             for m in revision["points"]]
+    if revision["added"]:
+        moves.append(f"新增第 {'、'.join(map(str, revision['added']))} 项")
+    return "；".join(moves)
+
+
+def checklist_revisions(item) -> list[str]:
+    """What the plan's item has become in later versions of the list: the checklist in force today and the
+    one a version published ahead of its date brings, each with the mapping from the points filed with."""
+    today = local_today(utcnow())
+    lines = []
+    current = revision_of(item, today)
+    if current is not None:
+        if current["changed"]:
+            lines.append(f"检查要点自 {current['effective_from']:%Y-%m-%d} 起按 {current['version']} 版清单："
+                         + _mapping_text(current))
+        else:
+            lines.append(f"清单已发布新版本，本事项延续；检查要点未变（{current['version']} 版）")
+    upcoming = next_revision(item, today)
+    if upcoming is not None:
+        later = revision_of(item, upcoming.effective_from)
+        if later["changed"]:
+            lines.append(f"{later['version']} 版清单自 {later['effective_from']:%Y-%m-%d} 起施行，届时检查要点："
+                         + _mapping_text(later) + "；此前按现行检查要点实施")
+        else:
+            lines.append(f"{later['version']} 版清单自 {later['effective_from']:%Y-%m-%d} 起施行，本事项延续，检查要点未变")
+    return lines
 
 
 @bp.get("/plans/<int:plan_id>")

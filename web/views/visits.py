@@ -13,6 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import or_, select
 
 from checklists.queries import published_items
+from checklists.revisions import checklist_on
 from core import clock
 from inspection import queries
 from inspection.errors import DomainError, InvalidInput
@@ -218,7 +219,7 @@ def record_item(visit_id: int):
         if item is None:
             raise InvalidInput("请从检查单中选择事项", fields={"item": "未知事项"})
         today = local_today(utcnow())
-        for point in item.points:
+        for point in checklist_on(item, visit.day).points:   # the checklist in force on the visit's day
             result = form.get(f"result_{point.id}")
             if result:
                 record_finding(db(), current_user, visit, task.id, point.id, result, form.get(f"note_{point.id}", ""),
