@@ -63,6 +63,17 @@ def test_department_files_a_plan(screen, live_server, sign_in):
     assert "备案" in page.locator(".alert.success").inner_text()
     assert page.locator("h1", has_text=body["title"]).is_visible() and "已备案" in page.locator("main").inner_text()
     shot("department-plan-filed")
+    # The leniency list, entry by entry: a new version with one entry's guidance rewritten.
+    page.click("header >> text=本部门清单")
+    page.click("main >> text=逐条填写并发布新版本")
+    page.fill("#version", f"W-{name}")
+    page.fill("#e0_guidance", f"责令改正，当场说明（{name}）")
+    shot("department-leniency-form")
+    page.click("main form button[type=submit]")
+    assert f"版本 W-{name}已发布" in page.locator(".alert.success").inner_text()
+    page.goto(f"{live_server}/leniency/form")            # the form now starts from the version just published
+    assert page.input_value("#e0_guidance") == f"责令改正，当场说明（{name}）"
+    assert f"现行清单（版本 W-{name}）" in page.locator("main").inner_text()
 
 
 def test_department_head_approves_a_filed_plan(screen, browser, live_server, sign_in):
