@@ -1,6 +1,7 @@
 """The city's rules and the leniency lists in forms: the owners' pages refuse bad input naming the field
 with nothing written, record who changed what, and later checks follow what was saved."""
 import datetime as dt
+import html as html_text
 import re
 
 from sqlalchemy import func, select
@@ -110,7 +111,7 @@ def test_yearly_cap_set_in_the_form_excludes_firms_from_the_next_draw(client, lo
 
 
 def _form_of(html: str) -> dict:
-    """The leniency form's fields as the page fills them (inputs, selected options, checked boxes)."""
+    """The leniency form's fields as the page fills them (inputs, text areas, selected options, checked boxes)."""
     data: dict[str, list[str]] = {}
     for tag in re.findall(r"<input[^>]*>", html):
         name = re.search(r'name="([^"]+)"', tag)
@@ -118,10 +119,13 @@ def _form_of(html: str) -> dict:
         if not name or name.group(1) == "csrf_token" or "type=\"checkbox\"" in tag and "checked" not in tag:
             continue
         data.setdefault(name.group(1), []).append(value.group(1) if value else "")
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
+        if body:
+            data[name] = [body]
     for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
         chosen = re.search(r'<option value="([^"]*)" selected', body) or re.search(r'<option value="([^"]*)"', body)
         data[name] = [chosen.group(1)]
-    return {k: [v.replace("&#34;", '"').replace("&amp;", "&") for v in vs] for k, vs in data.items()}
+    return {k: [html_text.unescape(v) for v in vs] for k, vs in data.items()}
 
 
 def test_the_leniency_list_in_a_form_is_checked_as_a_file_and_published(client, login, db_session):
@@ -141,7 +145,7 @@ def test_the_leniency_list_in_a_form_is_checked_as_a_file_and_published(client, 
     text = page(refused)
     assert refused.status_code == 422 and "未作任何更改" in text
     assert "版本号" in text and "第 1 条·检查要点" in text and "第 2 条·检查事项" in text
-    assert 'value="未按规定查验进货票证"' in text     # the form comes back as typed
+    assert ">未按规定查验进货票证</textarea>" in text     # the form comes back as typed
     db_session.expire_all()
     assert db_session.scalar(select(func.count()).select_from(LeniencyList)) == lists
     assert client.post("/leniency/form", data=first, follow_redirects=True).status_code == 200
