@@ -18,6 +18,7 @@ from tests.browser.steps import leave, record_item_compliant
 
 pytestmark = pytest.mark.browser
 
+LABELS = {"desktop": "电脑", "phone": "手机"}     # what the walks' titles say of the screen they were made on
 VIEWPORTS = {"desktop": {"viewport": {"width": 1280, "height": 860}},
              "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}}
 
@@ -49,7 +50,7 @@ def test_department_files_a_plan(screen, live_server, sign_in):
     page, name, shot = screen
     sign_in(page, "market")
     page.goto(f"{live_server}/plans/new")
-    body = _plan_body(f"年终食品安全抽查（{name}）")
+    body = _plan_body(f"年终食品安全抽查（{LABELS[name]}）")
     page.fill("#title", body["title"])
     page.fill("#period_start", body["period_start"])
     page.fill("#period_end", body["period_end"])
@@ -67,18 +68,18 @@ def test_department_files_a_plan(screen, live_server, sign_in):
     page.click("header >> text=本部门清单")
     page.click("main >> text=逐条填写并发布新版本")
     page.fill("#version", f"W-{name}")
-    page.fill("#e0_guidance", f"责令改正，当场说明（{name}）")
+    page.fill("#e0_guidance", f"责令改正，当场说明（{LABELS[name]}）")
     shot("department-leniency-form")
     page.click("main form button[type=submit]")
     assert f"版本 W-{name}已发布" in page.locator(".alert.success").inner_text()
     page.goto(f"{live_server}/leniency/form")            # the form now starts from the version just published
-    assert page.input_value("#e0_guidance") == f"责令改正，当场说明（{name}）"
+    assert page.input_value("#e0_guidance") == f"责令改正，当场说明（{LABELS[name]}）"
     assert f"现行清单（版本 W-{name}）" in page.locator("main").inner_text()
 
 
 def test_department_head_approves_a_filed_plan(screen, browser, live_server, sign_in):
     page, name, shot = screen
-    title = f"审批测试计划（{name}）"
+    title = f"审批测试计划（{LABELS[name]}）"
     filer = browser.new_page()
     sign_in(filer, "market")
     plan = filer.request.post(f"{live_server}/api/v1/plans", data=_plan_body(title)).json()
@@ -190,7 +191,7 @@ def _visit_today(live_app, live_server, browser, sign_in, title: str) -> dict:
 
 def test_inspector_enters_records_and_leaves(screen, browser, live_app, live_server, sign_in):
     page, name, shot = screen
-    v = _visit_today(live_app, live_server, browser, sign_in, f"本周餐饮抽查（{name}）")
+    v = _visit_today(live_app, live_server, browser, sign_in, f"本周餐饮抽查（{LABELS[name]}）")
     partner_context = browser.new_context(locale="zh-CN", **VIEWPORTS[name])
     partner_context.on("page", lambda p: p.on("dialog", lambda dialog: dialog.accept()))
     partner = partner_context.new_page()
