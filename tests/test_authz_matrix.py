@@ -261,6 +261,15 @@ MATRIX: dict[str, Spec] = {
     # -- flexible enforcement, risk, admin
     "GET /leniency": S(*DEPT_PAGE),
     "POST /leniency": S(*DEPT_PAGE),
+    "GET /leniency/form": S(*DEPT_PAGE),
+    "POST /leniency/form": S(LOGIN, 403, 403, RAN, 403, 403),
+    "GET /rules": S(LOGIN, 403, 403, OK, OK, OK),
+    "POST /rules/city": S(*ADMIN_PAGE, body=form_body(lambda w, s: {
+        "hours_start": "07:00", "hours_end": "21:00", "quiet_period_max_days": "30", "min_visit_minutes": "10"})),
+    "POST /rules/yearly-cap": S(*DEPT_PAGE, body=form_body(lambda w, s: {"yearly_cap": "4"})),
+    "POST /rules/quiet-periods": S(LOGIN, 403, 403, OK, OK, OK, body=form_body(lambda w, s: {
+        "scope": "city", "firm": w["A"]["uscc"], "reason": "企业申请", "evidence": "审批文件 2026-1 号",
+        "start": (TODAY + dt.timedelta(days=30)).isoformat(), "end": (TODAY + dt.timedelta(days=35)).isoformat()})),
     "GET /admin/risk": S(LOGIN, 403, 403, 403, OK, OK),
     "POST /admin/risk": S(LOGIN, 403, 403, 403, OK, OK),
     "GET /admin/imports": S(*ADMIN_PAGE),

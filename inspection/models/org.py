@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Date, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from checklists.models import Department
@@ -171,3 +171,17 @@ class QuietPeriod(Base):
 
 # A department's jurisdiction (管辖区域), declared here so that ``checklists`` knows nothing of districts.
 Department.districts = relationship(District, secondary=department_districts, order_by=District.id)
+
+
+class CityRule(Base):
+    """A rule of the city set on the platform (``working_hours``, ``quiet_period_max_days``,
+    ``min_visit_minutes``): it takes precedence over the city file's value, which stays the default.
+    ``value`` is written as the city file writes it; who set it last, and when, is kept here and in the
+    event log."""
+
+    __tablename__ = "city_rules"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[object] = mapped_column(JSON)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, aliased
 
 from core import clock
 
-from ..calendar import city_limit
 from ..errors import InvalidInput, NotPermitted
 from ..models import (
     ALERT_STATUSES,
@@ -42,13 +41,13 @@ from ..models import (
 )
 from .approvals import unapproved_entries
 from .bulk import copy_rows
+from .city_rules import city_rule_limit
 from .documents import numbering_gaps, unsigned_records
 from .events import append_event, utcnow
 from .facts import UNCOMBINED_DAYS, uncombined_pairs
 from .leads import LEAD_QUICK_USE, reference_problem
 from .leniency import fine_disparities, fines_outside_range, first_offence_conflicts
 from .plans import LEAD_METHODS
-from .presence import min_visit_minutes
 
 TOTAL_ENTRIES_CAP = 6        # entries into one firm a year, all departments together
 PROFIT_GROWTH = 0.5          # cases or fines up by half on the same span of the year before (趋利性执法)...
@@ -111,7 +110,7 @@ def under_staffed(session: Session, since: dt.date):
 
 def short_visits(session: Session, since: dt.date, minimum: int | None = None):
     """Departments' parts of a visit that lasted less than the city's minimum (default 10 minutes)."""
-    minimum = min_visit_minutes() if minimum is None else minimum
+    minimum = city_rule_limit(session, "min_visit_minutes") if minimum is None else minimum
     rows = session.execute(select(DepartmentEntry, Visit.firm_id).join(Visit, Visit.id == DepartmentEntry.visit_id)
                            .where(DepartmentEntry.left_at.is_not(None), Visit.day >= since)).all()
     for part, firm_id in rows:
@@ -432,7 +431,7 @@ def _year_days(period: QuietPeriod, year: int) -> set[dt.date]:
 def quiet_periods(session: Session, since: dt.date, notice_days: int = QUIET_NOTICE_DAYS):
     """Firms' quiet periods (企业宁静期) longer than the city's cap, declared fewer than ``notice_days``
     days before they start, and firms whose periods (of all departments) cover more than the cap in a year."""
-    cap = city_limit("quiet_period_max_days", 30)
+    cap = city_rule_limit(session, "quiet_period_max_days")
     periods = session.scalars(select(QuietPeriod).where(
         QuietPeriod.scope == "firm", (QuietPeriod.end.is_(None)) | (QuietPeriod.end >= since))
         .order_by(QuietPeriod.id)).all()

@@ -16,7 +16,7 @@ from checklists.models import ChecklistPoint
 from checklists.revisions import point_for
 from core import clock
 
-from ..calendar import is_working_time, working_days, working_hours
+from ..calendar import is_working_time, working_days
 from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted, OutsideCatalogue, OutsideJurisdiction
 from ..models import (
     COMPLAINTS,
@@ -44,6 +44,7 @@ from ..models import (
     department_districts,
 )
 from ..short_codes import is_valid, looks_like_short_code, make_short_code, normalise
+from .city_rules import city_working_hours
 from .door import (
     PARTNER_WINDOW,
     VISIT_WITH_TASKS,
@@ -276,8 +277,9 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
                    DepartmentEntry.visit_id != visit.id, func.extract("year", DepartmentEntry.entered_at) == today.year))
         if entries >= cap:
             _refuse(session, user, "in", firm, f"{officer.department.name}本年度对该企业的检查已达 {cap} 次上限", now)
-    if visit.origin != "emergency" and not is_working_time(clock.to_local(now)):
-        start, end = working_hours()
+    hours = city_working_hours(session)
+    if visit.origin != "emergency" and not is_working_time(clock.to_local(now), hours):
+        start, end = hours
         _refuse(session, user, "in", firm,
                 f"扫码入企只在工作日 {start:%H:%M}–{end:%H:%M} 受理（现在是 {clock.to_local(now):%m月%d日 %H:%M}）："
                 "紧急情况请按紧急入企办理", now)

@@ -225,11 +225,13 @@ def publish_list(session: Session, actor: User | None, data, *, label: str, sha2
         raise InvalidState(f"{department.name}的包容审慎清单版本 {version} 已经发布，内容不同的清单须使用新的版本号",
                            fields={"version": "已存在"})
     now = utcnow()
-    superseded = []
+    superseded, changes = [], None
     for older in session.scalars(select(LeniencyList).where(LeniencyList.department_id == department.id,
-                                                            LeniencyList.status == "published")):
+                                                            LeniencyList.status == "published")
+                                 .options(selectinload(LeniencyList.entries))):
         older.status = "superseded"
         superseded.append(older.version)
+        changes = _changes([_entry_data(e) for e in older.entries], [_parsed_data(e) for e in parsed])
     published = LeniencyList(department=department, version=version, title=title, effective_from=effective_from,
                              effective_to=effective_to, status="published", source_sha256=sha256, published_at=now,
                              published_by_id=actor.id if actor is not None else None, lookback_months=12 * years,
@@ -241,8 +243,63 @@ def publish_list(session: Session, actor: User | None, data, *, label: str, sha2
         counts[entry["treatment"]] += 1
     append_event(session, actor, "leniency.published", f"leniency:{department.code}:{version}",
                  {"title": title, "effective_from": effective_from, "effective_to": effective_to, "sha256": sha256,
-                  "entries": dict(counts), "superseded": superseded})
+                  "entries": dict(counts), "superseded": superseded, **({"changes": changes} if changes else {})})
     return published, "published"
+
+
+# The fields of an entry as a file (and the list's form) writes them, beside ``item``, ``point``, ``treatment``.
+ENTRY_TEXTS = ("code", "offence", "legal_basis", "penalty_basis", "conditions_text", "guidance")
+
+
+def _entry_data(entry: LeniencyEntry) -> dict:
+    """One published entry as a file writes it."""
+    return _as_file(lambda key: getattr(entry, key))
+
+
+def _parsed_data(entry: dict) -> dict:
+    """One checked entry (``_entry``'s answer) as a file writes it."""
+    return _as_file(entry.get)
+
+
+def _as_file(get) -> dict:
+    data = {"treatment": get("treatment"), "conditions": list(get("conditions"))}
+    if get("point") is not None:
+        data.update(item=get("item").code, point=get("point").position)
+    for key in ENTRY_TEXTS:
+        if get(key):
+            data[key] = get(key)
+    if get("basis") and get("basis") != get("penalty_basis"):
+        data["basis"] = get("basis")
+    for key in ("fine_min", "fine_max"):
+        if get(key) is not None:
+            data[key] = get(key)
+    return data
+
+
+def list_data(found: LeniencyList) -> dict:
+    """A published list as its file would write it: what the list's form starts from."""
+    data = {"department": found.department.code, "version": found.version, "title": found.title,
+            "effective_from": found.effective_from.isoformat(), "first_offence_years": max(1, found.lookback_months // 12),
+            "entries": [_entry_data(e) for e in found.entries]}
+    if found.effective_to is not None:
+        data["effective_to"] = found.effective_to.isoformat()
+    return data
+
+
+def _changes(before: list[dict], after: list[dict]) -> dict:
+    """What a new version adds, removes and rewrites (entries known by their point, or offence, and
+    treatment), each by its offence or point: the event log says what changed."""
+    def key(e: dict) -> tuple:
+        return (e.get("item"), e.get("point"), "" if e.get("point") else e.get("offence"), e["treatment"])
+
+    def name(e: dict) -> str:
+        where = f"{e['item']} 第 {e['point']} 项" if e.get("point") else e.get("offence", "")
+        return f"{TREATMENT_LABELS[e['treatment']]}：{where}"[:80]
+    old, new = {key(e): e for e in before}, {key(e): e for e in after}
+    changes = {"added": [name(new[k]) for k in new if k not in old],
+               "removed": [name(old[k]) for k in old if k not in new],
+               "rewritten": [name(new[k]) for k in new if k in old and new[k] != old[k]]}
+    return {k: v for k, v in changes.items() if v}
 
 
 def _items(session: Session, codes) -> dict[str, CatalogueItem]:

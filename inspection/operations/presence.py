@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from core import clock
 
-from ..calendar import city_limit
 from ..errors import InvalidInput, InvalidState, NotPermitted
 from ..models import (
     DepartmentEntry,
@@ -60,13 +59,7 @@ class PartOver(InvalidState):
     final = True
 
 
-MIN_VISIT_MINUTES = 10      # a department's part shorter than this raises an alert (city file: min_visit_minutes)
-
 EVALUATION_DAYS = 90   # a firm evaluates a visit within this many days of it (事后评价)
-
-
-def min_visit_minutes() -> int:
-    return city_limit("min_visit_minutes", MIN_VISIT_MINUTES)
 
 
 def _hm(at: dt.datetime) -> str:

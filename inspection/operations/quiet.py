@@ -9,18 +9,19 @@ from sqlalchemy.orm import Session
 
 from core import clock
 
-from ..calendar import city_limit, working_days
+from ..calendar import working_days
 from ..errors import InvalidInput, NotPermitted
 from ..models import District, Firm, QuietPeriod, User
+from .city_rules import city_rule_limit
 from .events import append_event
 
 
-def max_days() -> int:
-    """The most days of quiet a firm may have in a year, and so the longest one period (city file)."""
-    return city_limit("quiet_period_max_days", 30)
+def max_days(session: Session) -> int:
+    """The most days of quiet a firm may have in a year, and so the longest one period (the city's rules)."""
+    return city_rule_limit(session, "quiet_period_max_days")
 
 
-def _check_firm_period(actor: User, firm: Firm | None, start: dt.date | None, end: dt.date | None,
+def _check_firm_period(session: Session, actor: User, firm: Firm | None, start: dt.date | None, end: dt.date | None,
                        days_of_month: list[int] | None, evidence: str | None) -> int | None:
     """Who may declare a firm's period and its shape; returns the department it binds (None: every one)."""
     if firm is None:
@@ -37,7 +38,7 @@ def _check_firm_period(actor: User, firm: Firm | None, start: dt.date | None, en
         raise NotPermitted("企业宁静期由执法部门（仅约束本部门）或监督机构（约束所有部门）设定")
     if days_of_month is not None or start is None or end is None:
         raise InvalidInput("企业宁静期须给出起止日期", fields={"end": "必填"})
-    cap = max_days()
+    cap = max_days(session)
     if end >= start and (end - start).days + 1 > cap:
         raise InvalidInput(f"企业宁静期不得超过 {cap} 天", fields={"end": f"不得超过 {cap} 天"})
     return binds
@@ -55,7 +56,7 @@ def declare_quiet_period(session: Session, actor: User, *, scope: str, reason: s
     if scope in ("city", "district") and actor.role not in ("oversight", "admin"):
         raise NotPermitted("全市或区县宁静期由监督机构或管理员设定")
     if scope == "firm":
-        binds = _check_firm_period(actor, firm, start, end, days_of_month, evidence)
+        binds = _check_firm_period(session, actor, firm, start, end, days_of_month, evidence)
     if scope == "district" and district is None:
         raise InvalidInput("区县宁静期须指定区县", fields={"district": "必填"})
     if days_of_month is None and (start is None or end is None):

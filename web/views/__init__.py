@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     plans,
     public,
     risk,
+    rules,
     schedules,  # each adds its routes to bp
     visits,
 )
