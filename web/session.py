@@ -10,6 +10,7 @@ def db() -> Session:
     """The session of the current request or command, opened on first use."""
     if "db" not in g:
         g.db = current_app.extensions["db_factory"]()
+        g.db.info["web_app"] = current_app._get_current_object()   # its commits issue entry notices (web.jobs)
     return g.db
 
 
