@@ -106,11 +106,12 @@ def next_serial(session: Session, department_id: int, kind: str, year: int) -> i
 def issue(session: Session, actor: User | None, *, department: Department, kind: str, title: str,
           build: Callable[[str, str], PdfDocument], plan_id: int | None = None, visit_id: int | None = None,
           firm_id: int | None = None, corrects: Document | None = None, reason: str | None = None,
-          content: dict | None = None) -> Document:
-    """Number, render and store one document; its SHA-256 goes into the event log."""
+          content: dict | None = None, at: dt.datetime | None = None) -> Document:
+    """Number, render and store one document (issued now, or ``at`` for a record of the past); its SHA-256 goes
+    into the event log."""
     if kind not in DOCUMENT_KINDS:
         raise InvalidInput(f"未知的文书种类 {kind}", fields={"kind": "未知种类"})
-    now = utcnow()
+    now = at or utcnow()
     year = clock.local_day(now).year
     serial = next_serial(session, department.id, kind, year)
     number = format_number(department, kind, year, serial)
@@ -125,7 +126,7 @@ def issue(session: Session, actor: User | None, *, department: Department, kind:
     session.flush()
     append_event(session, actor, "document.issued", f"document:{document.id}",
                  {"kind": kind, "number": number, "sha256": document.sha256, "department": department.code,
-                  "plan": plan_id, "visit": visit_id, "corrects": corrects.number if corrects else None})
+                  "plan": plan_id, "visit": visit_id, "corrects": corrects.number if corrects else None}, at=at)
     return document
 
 
@@ -146,7 +147,7 @@ def _correction_line(corrects: Document | None, reason: str | None) -> list[str]
 # -- 行政检查审批表 ----------------------------------------------------------------------------------
 
 def issue_approval_form(session: Session, actor: User, approval: PlanApproval, *, corrects: Document | None = None,
-                        reason: str | None = None) -> Document:
+                        reason: str | None = None, at: dt.datetime | None = None) -> Document:
     plan = approval.plan
     department = approval.department
 
@@ -168,7 +169,7 @@ def issue_approval_form(session: Session, actor: User, approval: PlanApproval, *
                            footer=f"计划编号 {plan.id}")
 
     document = issue(session, actor, department=department, kind="approval", title=f"行政检查审批表：{plan.title}",
-                     build=build, plan_id=plan.id, corrects=corrects, reason=reason)
+                     build=build, plan_id=plan.id, corrects=corrects, reason=reason, at=at)
     approval.document_id = document.id
     session.flush()
     return document
@@ -204,7 +205,8 @@ def live_document(session: Session, kind: str, visit_id: int, department_id: int
 
 
 def issue_entry_notice(session: Session, visit: Visit, department: Department, *, actor: User | None = None,
-                       corrects: Document | None = None, reason: str | None = None) -> Document:
+                       corrects: Document | None = None, reason: str | None = None,
+                       at: dt.datetime | None = None) -> Document:
     """The inspection notice (行政检查通知书) of ``department``'s entry into the visit's firm: who inspects,
     on what items and legal basis, under which approval, with the firm's rights (陈述申辩、申请回避...) and
     the inspection discipline. Called once the department has entered (two of its officers scanned in);
@@ -244,7 +246,7 @@ def issue_entry_notice(session: Session, visit: Visit, department: Department, *
 
     return issue(session, actor, department=department, kind="notice", title=f"行政检查通知书：{firm.name}",
                  build=build, visit_id=visit.id, firm_id=firm.id, plan_id=tasks[0].plan_id, corrects=corrects,
-                 reason=reason)
+                 reason=reason, at=at)
 
 
 def notify_entry(session: Session, visit: Visit) -> list[Document]:
@@ -264,7 +266,8 @@ def require_department_official(actor: User, department: Department) -> None:
 
 
 def issue_result_notice(session: Session, actor: User, visit: Visit, department: Department, *,
-                        corrects: Document | None = None, reason: str | None = None) -> Document:
+                        corrects: Document | None = None, reason: str | None = None,
+                        at: dt.datetime | None = None) -> Document:
     """The result notice (行政检查结果告知书) from the outcomes recorded for the department's items on the
     visit; refused while an item has no outcome. Issuing it again returns the notice already issued
     (a changed result is told by a correction)."""
@@ -288,7 +291,7 @@ def issue_result_notice(session: Session, actor: User, visit: Visit, department:
     order = None
     if any(o.outcome == "rectify" for o in outcomes):
         order = _live(session, "order", visit.id, department.id) or issue_rectification_order(
-            session, actor, visit, department, outcomes=outcomes)
+            session, actor, visit, department, outcomes=outcomes, at=at)
 
     def build(number: str, url: str) -> PdfDocument:
         rows = []
@@ -319,14 +322,14 @@ def issue_result_notice(session: Session, actor: User, visit: Visit, department:
 
     return issue(session, actor, department=department, kind="result", title=f"行政检查结果告知书：{firm.name}",
                  build=build, visit_id=visit.id, firm_id=firm.id, plan_id=tasks[0].plan_id, corrects=corrects,
-                 reason=reason)
+                 reason=reason, at=at)
 
 
 # -- 责令改正通知书 ----------------------------------------------------------------------------------
 
 def issue_rectification_order(session: Session, actor: User, visit: Visit, department: Department, *,
                               outcomes: list[ItemOutcome] | None = None, corrects: Document | None = None,
-                              reason: str | None = None) -> Document:
+                              reason: str | None = None, at: dt.datetime | None = None) -> Document:
     """The order to rectify (责令改正通知书) of the items whose outcome is 责令限期整改, each with its deadline;
     issued with the result notice (:func:`issue_result_notice`) and named in it. Issuing it again returns the
     order already issued."""
@@ -371,7 +374,7 @@ def issue_rectification_order(session: Session, actor: User, visit: Visit, depar
 
     return issue(session, actor, department=department, kind="order", title=f"责令改正通知书：{firm.name}",
                  build=build, visit_id=visit.id, firm_id=firm.id, plan_id=tasks[0].plan_id, corrects=corrects,
-                 reason=reason)
+                 reason=reason, at=at)
 
 
 # -- 陈述、申辩 --------------------------------------------------------------------------------------
@@ -465,7 +468,7 @@ def _check_signature(png: bytes | None) -> bytes:
 
 def sign_record(session: Session, actor: User, visit: Visit, *, signer_name: str | None = None,
                 signature_png: bytes | None = None, refused: bool = False, witness: str | None = None,
-                note: str = "") -> Document:
+                note: str = "", at: dt.datetime | None = None) -> Document:
     """The on-site record (现场检查记录) of the actor's department, read back to the firm's person on the
     officer's phone: every checklist point's result, then the person's signature drawn on the screen, or
     their refusal to sign before a named witness. The signed record is issued as a numbered document."""
@@ -495,7 +498,7 @@ def sign_record(session: Session, actor: User, visit: Visit, *, signer_name: str
                              .order_by(Document.id)).all()
     firm = visit.firm
     officers = [o.officer for o in visit.officers if o.department_id == department.id]
-    now = utcnow()
+    now = at or utcnow()
 
     def build(number: str, url: str) -> PdfDocument:
         rows = []
@@ -517,7 +520,7 @@ def sign_record(session: Session, actor: User, visit: Visit, *, signer_name: str
                            verify_url=url, footer=f"检查编号 {visit.id}", signature_png=png, signature_caption=caption)
 
     document = issue(session, actor, department=department, kind="record", title=f"现场检查记录：{firm.name}",
-                     build=build, visit_id=visit.id, firm_id=firm.id, plan_id=tasks[0].plan_id)
+                     build=build, visit_id=visit.id, firm_id=firm.id, plan_id=tasks[0].plan_id, at=now)
     _store_answer(session, actor, document, answer, now)
     return document
 
@@ -553,7 +556,7 @@ def _store_answer(session: Session, actor: User, document: Document, answer: _An
     session.flush()
     append_event(session, actor, "record.signed", f"document:{document.id}",
                  {"number": document.number, "kind": document.kind, "refused": answer.refused,
-                  "signature_sha256": signature.signature_sha256, "witness": signature.witness})
+                  "signature_sha256": signature.signature_sha256, "witness": signature.witness}, at=now)
 
 
 # -- 抽样记录、勘验笔录、询问笔录 ------------------------------------------------------------------------
@@ -599,7 +602,7 @@ def called_for(session: Session, visit: Visit, department: Department) -> list[d
 
 def sign_field_record(session: Session, actor: User, visit: Visit, kind: str, content: dict, *,
                       signer_name: str | None = None, signature_png: bytes | None = None, refused: bool = False,
-                      witness: str | None = None, note: str = "") -> Document:
+                      witness: str | None = None, note: str = "", at: dt.datetime | None = None) -> Document:
     """A sampling (抽样记录), premises (勘验笔录) or questioning (询问笔录) record of one of the department's items,
     composed by an officer on the phone, read back and signed by the firm's person (or refused before a named
     witness), and issued as a numbered PDF naming the officers."""
@@ -631,7 +634,7 @@ def sign_field_record(session: Session, actor: User, visit: Visit, kind: str, co
     answer = _answer(signer_name, signature_png, refused, witness, note)
     firm, item = visit.firm, items[code]
     officers = [o.officer for o in visit.officers if o.department_id == department.id]
-    now = utcnow()
+    now = at or utcnow()
     title = DOCUMENT_KINDS[kind]
 
     def build(number: str, url: str) -> PdfDocument:
@@ -645,22 +648,24 @@ def sign_field_record(session: Session, actor: User, visit: Visit, kind: str, co
                            signature_png=answer.png, signature_caption=answer.caption)
 
     document = issue(session, actor, department=department, kind=kind, title=f"{title}：{firm.name}", build=build,
-                     visit_id=visit.id, firm_id=firm.id, plan_id=tasks[0].plan_id, content=values)
+                     visit_id=visit.id, firm_id=firm.id, plan_id=tasks[0].plan_id, content=values, at=now)
     _store_answer(session, actor, document, answer, now)
     return document
 
 
-def acknowledge_document(session: Session, actor: User, document: Document) -> DocumentAcknowledgement:
+def acknowledge_document(session: Session, actor: User, document: Document,
+                         at: dt.datetime | None = None) -> DocumentAcknowledgement:
     """The firm acknowledges (签收) a notice, record or result notice issued to it."""
     if actor.role != "enterprise" or document.firm_id != actor.firm_id or document.kind == "approval":
         raise NotPermitted("只有文书送达的企业可以签收")
     if document.acknowledgement is not None:
         raise InvalidState(f"{document.number} 已于 {_local(document.acknowledgement.at)} 签收",
                            fields={"document": document.number})
-    receipt = DocumentAcknowledgement(document=document, user_id=actor.id, at=utcnow())
+    receipt = DocumentAcknowledgement(document=document, user_id=actor.id, at=at or utcnow())
     session.add(receipt)
     session.flush()
-    append_event(session, actor, "document.acknowledged", f"document:{document.id}", {"number": document.number})
+    append_event(session, actor, "document.acknowledged", f"document:{document.id}", {"number": document.number},
+                 at=receipt.at)
     return receipt
 
 
