@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 
 from core import clock
 from inspection.calendar import add_working_days
-from inspection.models import Alert, Document, Event, Finding, User, Visit
+from inspection.models import Alert, Document, Event, Finding, InspectionTask, User, Visit
 from inspection.operations.accounts import create_user
 from inspection.operations.alerts import refresh_alerts
 from inspection.operations.documents import RESULT_WORKING_DAYS, STATEMENT_DAYS
 from inspection.operations.entries import record_finding, record_outcome
+from tests.approvals import approve
 from tests.at_the_door import as_user
 from tests.signatures import signature_png
 from tests.test_documents import pdf_text, qr_of
@@ -236,3 +237,45 @@ def test_entries_without_a_notice_and_overdue_result_notices_are_alerted(db_sess
     assert db_session.scalar(select(Alert).where(Alert.key == key)) is None
     refresh_alerts(db_session, today=due + dt.timedelta(days=1))
     assert "仍未开具行政检查结果告知书" in db_session.scalar(select(Alert).where(Alert.key == key)).title
+
+
+def test_a_visit_announced_ahead_gets_its_notice_ahead(client, login, db_session, door_open, runner, make_user):
+    login("market")
+    body = {"title": "预告检查", "period_start": door_open.isoformat(),
+            "period_end": (door_open + dt.timedelta(days=10)).isoformat(), "items": ["SC-003"],
+            "ratios": {c: 0.2 for c in "ABCD"}, "target_districts": ["370502"], "notice_days": 10}
+    plan = client.post("/api/v1/plans", json=body).get_json()
+    silent = client.post("/api/v1/plans", json={**body, "title": "不预告", "items": ["SC-002"], "notice_days": None}).get_json()
+    for p in (plan, silent):
+        for action in ("file", "draw", "schedule", "confirm"):
+            if action == "draw":
+                approve(client, p["id"])
+            assert client.post(f"/api/v1/plans/{p['id']}/{action}").status_code in (200, 202)
+
+    def confirmed(plan_id):
+        return db_session.scalars(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
+                                  .where(InspectionTask.plan_id == plan_id, Visit.status == "confirmed")
+                                  .order_by(Visit.day, Visit.id)).all()
+    near, quiet = confirmed(plan["id"])[0], confirmed(silent["id"])
+    early = dt.datetime.combine(near.day - dt.timedelta(days=11), dt.time(9), tzinfo=clock.zone())
+    with time_machine.travel(early, tick=False):
+        result = runner.invoke(args=["advance-notices"])
+    assert result.exit_code == 0, result.output
+    assert _notices(db_session, near.id) == []                       # the notice period has not begun
+    with time_machine.travel(early + dt.timedelta(days=1), tick=False):
+        result = runner.invoke(args=["advance-notices"])
+        again = runner.invoke(args=["advance-notices"])
+    assert result.exit_code == 0, result.output
+    db_session.expire_all()
+    [notice] = _notices(db_session, near.id)
+    assert notice.number in result.output and "已提前开具检查通知书 0 份" in again.output
+    text = pdf_text(notice.pdf)
+    assert f"{near.day.year}年{near.day.month}月{near.day.day}日（检查预告，提前告知）" in text
+    assert near.firm.name in text and "有权申请其回避" in text
+    for member in near.officers:
+        assert member.officer.certificate_no in text
+    assert quiet and all(_notices(db_session, v.id) == [] for v in quiet)    # no notice ahead without 检查预告
+    firm_user = make_user("enterprise", firm=near.firm)
+    db_session.commit()
+    as_user(client, login, firm_user.username)
+    assert notice.number in client.get(f"/firms/{near.firm.uscc}").get_data(as_text=True)

@@ -206,17 +206,19 @@ def live_document(session: Session, kind: str, visit_id: int, department_id: int
 
 def issue_entry_notice(session: Session, visit: Visit, department: Department, *, actor: User | None = None,
                        corrects: Document | None = None, reason: str | None = None,
-                       at: dt.datetime | None = None) -> Document:
+                       at: dt.datetime | None = None, ahead: bool = False) -> Document:
     """The inspection notice (行政检查通知书) of ``department``'s entry into the visit's firm: who inspects,
     on what items and legal basis, under which approval, with the firm's rights (陈述申辩、申请回避...) and
     the inspection discipline. Called once the department has entered (two of its officers scanned in);
-    calling it again returns the notice already issued."""
+    calling it again returns the notice already issued. ``ahead``: the notice of a visit announced in advance
+    (检查预告), issued before the entry with the visit's day and its scheduled officers."""
     tasks = _department_tasks(visit, department)
     if corrects is None and (existing := _live(session, "notice", visit.id, department.id)) is not None:
         return existing
     entry = session.get(DepartmentEntry, (visit.id, department.id))
-    if entry is None:
+    if entry is None and not ahead:
         raise InvalidState("本部门尚未入企（本部门两名执法人员扫码后才开具检查通知书）", fields={"visit": visit.id})
+    when = _local(entry.entered_at) if entry is not None else f"{_day(visit.day)}（检查预告，提前告知）"
     firm = visit.firm
     officers = [o.officer for o in visit.officers if o.department_id == department.id]
     items = {i.code: i for t in tasks for i in t.plan.items}
@@ -231,7 +233,7 @@ def issue_entry_notice(session: Session, visit: Visit, department: Department, *
 
     def build(number: str, url: str) -> PdfDocument:
         fields = [("被检查单位", firm.name), ("统一社会信用代码", firm.uscc), ("地址", firm.address or "（未登记）"),
-                  ("检查时间", _local(entry.entered_at)), ("检查依据", basis),
+                  ("检查时间", when), ("检查依据", basis),
                   ("审批文书", "、".join(approvals) or "（尚未审批：须于规定期限内补办）"),
                   ("检查事项", "\n".join(f"{c} {i.name}" for c, i in sorted(items.items()))),
                   ("法律依据", "\n".join(dict.fromkeys(f"{b['law']}{b['articles']}" for i in items.values()
@@ -247,6 +249,30 @@ def issue_entry_notice(session: Session, visit: Visit, department: Department, *
     return issue(session, actor, department=department, kind="notice", title=f"行政检查通知书：{firm.name}",
                  build=build, visit_id=visit.id, firm_id=firm.id, plan_id=tasks[0].plan_id, corrects=corrects,
                  reason=reason, at=at)
+
+
+def announced(visit: Visit, today: dt.date) -> bool:
+    """The visit is announced ahead (检查预告): every plan of its tasks gives notice at least that many days
+    before, and every item allows notice."""
+    plans = {t.plan for t in visit.tasks}
+    return bool(plans) and all(p.notice_days and (visit.day - today).days <= p.notice_days
+                               and all(i.advance_notice for i in p.items) for p in plans)
+
+
+def issue_advance_notices(session: Session, today: dt.date) -> list[Document]:
+    """The inspection notices of confirmed visits announced ahead whose notice period has begun, one per
+    department and visit (at the entry, the notice issued ahead is the notice of the entry)."""
+    visits = session.scalars(select(Visit).where(Visit.status == "confirmed", Visit.day >= today,
+                                                 Visit.day <= today + dt.timedelta(days=30))
+                             .order_by(Visit.day, Visit.id)).all()
+    issued = []
+    for visit in visits:
+        if not announced(visit, today):
+            continue
+        for department in sorted({t.plan.department for t in visit.tasks}, key=lambda d: d.id):
+            if _live(session, "notice", visit.id, department.id) is None:
+                issued.append(issue_entry_notice(session, visit, department, ahead=True))
+    return issued
 
 
 def notify_entry(session: Session, visit: Visit) -> list[Document]:
@@ -428,7 +454,8 @@ def correct_document(session: Session, actor: User, document: Document, reason: 
         return issue_approval_form(session, actor, approval, corrects=document, reason=reason)
     visit = session.get(Visit, document.visit_id)
     if document.kind == "notice":
-        return issue_entry_notice(session, visit, department, actor=actor, corrects=document, reason=reason)
+        return issue_entry_notice(session, visit, department, actor=actor, corrects=document, reason=reason,
+                                  ahead=True)
     if document.kind == "result":
         return issue_result_notice(session, actor, visit, department, corrects=document, reason=reason)
     if document.kind == "order":

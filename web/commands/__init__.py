@@ -33,6 +33,7 @@ COMMANDS = (
     oversight.audit_command,
     oversight.rebuild_facts_command,
     oversight.sweep_offsite_command,
+    oversight.advance_notices_command,
 )
 
 
