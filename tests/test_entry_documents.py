@@ -20,8 +20,8 @@ from inspection.operations.documents import RESULT_WORKING_DAYS, STATEMENT_DAYS
 from inspection.operations.entries import record_finding, record_outcome
 from tests.approvals import approve
 from tests.at_the_door import as_user
+from tests.document_pdfs import pdf_text, qr_of
 from tests.signatures import signature_png
-from tests.test_documents import pdf_text, qr_of
 from web.jobs import run_entry_notices
 
 SIGNATURE = "data:image/png;base64," + base64.b64encode(signature_png()).decode()

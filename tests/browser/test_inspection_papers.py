@@ -17,7 +17,7 @@ from inspection.operations.accounts import create_user
 from inspection.operations.entries import firm_token, local_today
 from inspection.operations.events import utcnow
 from tests.browser.steps import leave, record_item_compliant
-from tests.test_documents import pdf_text, qr_of
+from tests.document_pdfs import pdf_text, qr_of
 
 pytestmark = pytest.mark.browser
 
