@@ -27,7 +27,7 @@ def can_view_plan(user: User, plan: InspectionPlan) -> bool:
     return user.role in ("department", "department_head", "inspector") and user.department_id == plan.department_id
 
 
-FIRM_DOCUMENT_KINDS = ("notice", "record", "result")
+FIRM_DOCUMENT_KINDS = ("notice", "record", "sampling", "premises", "questioning", "result", "order")
 
 
 def can_view_document(user: User, document) -> bool:

@@ -35,7 +35,7 @@ from inspection.models import (
     VisitEntry,
     VisitOfficer,
 )
-from inspection.operations.documents import issue_result_notice
+from inspection.operations.documents import issue_entry_notice, issue_result_notice
 from inspection.operations.draws import draw_plan
 from inspection.operations.entries import (
     evaluate_visit,
@@ -217,6 +217,16 @@ MATRIX: dict[str, Spec] = {
                                                    args=lambda w, s: {"visit_id": w[s]["done"]}),
     "POST /visits/<int:visit_id>/record": S(LOGIN, 403, MINE, 403, 403, 403, head=403, body=form_body(lambda w, s: {
         "signer_name": "张三", "signature": "data:image/png;base64," + base64.b64encode(SIGNATURE).decode()})),
+    "GET /visits/<int:visit_id>/field-records/<kind>": S(LOGIN, 403, MINE, 403, 403, 403, head=403,
+                                                         args=lambda w, s: {"kind": "questioning"}),
+    "POST /visits/<int:visit_id>/field-records/<kind>": S(LOGIN, 403, MINE, 403, 403, 403, head=403,
+                                                          args=lambda w, s: {"kind": "questioning"},
+                                                          body=form_body(lambda w, s: {
+                                                              "item": w[s]["item"], "person": "张三 店长",
+                                                              "questions": "问：台账由谁记录？答：店长。",
+                                                              "refused": "yes", "witness": "王五"})),
+    "POST /documents/<int:document_id>/statement": S(LOGIN, MINE, 403, 403, 403, 403, head=403,
+                                                     body=form_body(lambda w, s: {"text": "对检查结果有异议，请复核。"})),
     # -- plans, schedules
     "GET /plans": S(*DEPT_PAGE),
     "GET /plans/new": S(*DEPT_PAGE),
@@ -395,6 +405,12 @@ MATRIX: dict[str, Spec] = {
     "POST /api/v1/visits/<int:visit_id>/record": S(401, 403, MINE, 403, 403, 403, head=403, body=json_body(
         lambda w, s: {"signer_name": "张三", "signature": base64.b64encode(SIGNATURE).decode()})),
     "POST /api/v1/documents/<int:document_id>/acknowledgement": S(401, MINE, 403, 403, 403, 403, head=403),
+    "POST /api/v1/documents/<int:document_id>/statement": S(401, MINE, 403, 403, 403, 403, head=403, body=json_body(
+        lambda w, s: {"text": "对检查结果有异议，请复核。"})),
+    "GET /api/v1/visits/<int:visit_id>/notice": S(401, 403, MINE, 403, 403, 403, head=403),
+    "POST /api/v1/visits/<int:visit_id>/field-records": S(401, 403, MINE, 403, 403, 403, head=403, body=json_body(
+        lambda w, s: {"kind": "premises", "content": {"item": w[s]["item"], "place": "后厨", "situation": "地面整洁"},
+                      "refused": True, "witness": "王五"})),
     "POST /api/v1/visits/<int:visit_id>/result-notice": S(401, 403, 403, MINE, 403, 403, head=403,
                                                           args=lambda w, s: {"visit_id": w[s]["done"]}),
     # A firm's quiet period is approved by a department (binding its own plans) or, binding every department,
@@ -498,6 +514,7 @@ def _side(db_session, app, make_firm, make_user, entered, *, code, item, offsite
         return row
 
     running = visit()
+    issue_entry_notice(db_session, running, department)   # issued after the entry, as the scan's job does
     task = running.tasks[0]
     points = task.plan.items[0].points
     for point in points:

@@ -1,4 +1,5 @@
 """The command line: init-db, demo and the catalogue, as people run them."""
+import datetime as dt
 from collections import Counter
 
 from click.testing import CliRunner
@@ -9,7 +10,9 @@ from inspection.demo.city import build_demo_city, demo_accounts
 from inspection.draws import verify_record
 from inspection.models import (
     Department,
+    DepartmentEntry,
     District,
+    Document,
     Evaluation,
     Finding,
     Firm,
@@ -17,6 +20,8 @@ from inspection.models import (
     Officer,
     OffsiteEvidence,
     OffsiteRequest,
+    PlanApproval,
+    RecordSignature,
     RiskModel,
     ScheduleRun,
     User,
@@ -105,6 +110,18 @@ def test_demo_has_plans_at_every_stage_with_a_combined_schedule():
             assert session.scalar(select(func.count()).select_from(Finding)) > 0
             firm_user = session.scalar(select(User).where(User.username == "firm"))
             assert session.scalar(select(Visit).where(Visit.firm_id == firm_user.firm_id, Visit.status == "completed"))
+            # Each November entry has its papers: the notice of each department's entry, the on-site record
+            # signed (one refused before a witness) and, for most, the result notice; the emergency and lead
+            # entries were approved afterwards.
+            kinds = Counter(session.scalars(select(Document.kind)))
+            entered = session.scalar(select(func.count()).select_from(DepartmentEntry).join(
+                Visit, Visit.id == DepartmentEntry.visit_id).where(Visit.day.between(dt.date(2026, 11, 1),
+                                                                                     dt.date(2026, 11, 30))))
+            assert kinds["notice"] == kinds["record"] == entered and 0 < kinds["result"] <= entered
+            assert session.scalar(select(func.count()).select_from(RecordSignature).where(RecordSignature.refused)) >= 1
+            late = session.scalars(select(PlanApproval).where(PlanApproval.afterwards)).all()
+            assert {a.task_source for a in late} == {"accident", "complaint"}
+            assert summary["acknowledged"] > 0
         assert verify_chain(session)[0]
     engine.dispose()
 

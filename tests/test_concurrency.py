@@ -13,7 +13,7 @@ from inspection.db import upgrade
 from inspection.demo.approvals import approve_filed
 from inspection.demo.city import DEMO_PASSWORD, build_demo_city
 from inspection.demo.today import todays_visits
-from inspection.models import Evaluation, Event, Firm, InspectionTask, ScheduleRun, User, Visit, VisitEntry
+from inspection.models import Document, Evaluation, Event, Firm, InspectionTask, ScheduleRun, User, Visit, VisitEntry
 from inspection.operations.accounts import create_user
 from inspection.operations.draws import draw_plan
 from inspection.operations.entries import local_today
@@ -73,12 +73,30 @@ def test_simultaneous_scans_make_one_entry_each(city):
                                   .where(VisitEntry.visit_id == team.visit_id)) == 1
             assert session.get(Visit, team.visit_id).status == "in_progress"
         assert verify_chain(session)[0]
+    # Each entry's inspection notice is issued once by a job after the scan, whichever scans raced.
+    notices = wait_for_notices(city, [t.visit_id for t in teams])
+    assert sorted(visit_id for visit_id, _ in notices) == sorted(t.visit_id for t in teams)
+    assert len({number for _, number in notices}) == len(teams)
+
+
+def wait_for_notices(app, visit_ids: list[int], seconds: float = 60) -> list[tuple[int, str]]:
+    """The (visit, number) of the visits' inspection notices, once there is one per entry (``visit_ids`` holds
+    a visit once per department that entered it; the jobs that issue them run in threads of the app)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with app.extensions["db_factory"]() as session:
+            rows = session.execute(select(Document.visit_id, Document.number).where(
+                Document.kind == "notice", Document.visit_id.in_(visit_ids))).all()
+        if len(rows) >= len(visit_ids) or time.monotonic() > deadline:
+            return [tuple(row) for row in rows]
+        time.sleep(0.2)
 
 
 def test_simultaneous_evaluations_count_once(city):
     team = city.today[0]
     for name in team.officers:
         assert signed_in(city, name).post("/api/v1/scans", json={"token": team.token}).status_code == 200
+    assert len(wait_for_notices(city, [team.visit_id])) == 1
     assert signed_in(city, team.officers[0]).post(f"/api/v1/visits/{team.visit_id}/leave").status_code == 200
     with city.extensions["db_factory"]() as session:
         firm = session.scalar(select(Firm).where(Firm.uscc == team.firm_uscc))

@@ -10,9 +10,7 @@ import io
 from urllib.parse import urlparse
 
 import pypdf
-import pypdfium2
 import pytest
-import zxingcpp
 from sqlalchemy import delete, select
 
 from core import clock
@@ -22,21 +20,10 @@ from inspection.operations.alerts import refresh_alerts
 from inspection.operations.documents import RECORD_WORKING_DAYS, issue_entry_notice, notify_entry
 from inspection.operations.entries import record_finding, record_outcome
 from tests.at_the_door import as_user, enter
+from tests.document_pdfs import pdf_text, qr_of
 from tests.signatures import signature_png
 
 SIGNATURE = signature_png()
-
-
-def pdf_text(data: bytes) -> str:
-    """The document's text as a reader extracts it, lines joined (the layout wraps long values)."""
-    return "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages).replace("\n", "")
-
-
-def qr_of(data: bytes) -> str:
-    """The text of the QR code on the document's first page, rendered as a reader would draw it."""
-    image = pypdfium2.PdfDocument(data)[0].render(scale=3).to_pil()
-    [code] = zxingcpp.read_barcodes(image)
-    return code.text
 
 
 @pytest.fixture

@@ -20,12 +20,15 @@ from flask_login import current_user
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from inspection.db import serialise
 from inspection.errors import DomainError
 from inspection.models import ImportRun, RiskModel, ScheduleRun, User
 from inspection.operations.alerts import refresh_alerts
 from inspection.operations.entries import local_today
+from inspection.operations.entry_notices import issue_due, take_due
 from inspection.operations.events import utcnow
 from inspection.operations.import_runs import fail_import, run_import
 from inspection.operations.risk import fail_training, train
@@ -46,6 +49,7 @@ log = logging.getLogger(__name__)
 
 # What an RQ worker runs for a queued schedule build, by its dotted path (see web/worker.py).
 SCHEDULE_JOB = "web.worker.run_schedule_job"
+NOTICE_JOB = "web.worker.run_notice_job"
 
 
 def options_from(app: Flask) -> BuildOptions:
@@ -297,6 +301,62 @@ def _audit_loop(app: Flask, state: dict) -> None:
                 session.commit()
         except Exception:  # noqa: BLE001 - logged (the database may be gone); the next write audits again
             log.exception("audit rules failed")
+
+
+# -- Inspection notices after an entry -------------------------------------------------------------------
+# A scan that records a department's entry only notes it on the session (``entry_notices.entry_recorded``);
+# the notice (a numbered PDF: the department's number lock and the rendering) is issued once the scan is
+# committed: by a job on the queue (rq), in a thread (thread), or within the same commit (inline: tests).
+# Only the sessions of requests (``web.session.db``) carry the app that says how.
+
+APP_KEY = "web_app"
+
+
+@event.listens_for(Session, "before_commit")
+def _notices_within_commit(session: Session) -> None:
+    app = session.info.get(APP_KEY)
+    if app is not None and app.config["JOBS"] == "inline" and session.info.get("entry_notices_due"):
+        issue_due(session, take_due(session))
+
+
+@event.listens_for(Session, "after_commit")
+def _notices_after_commit(session: Session) -> None:
+    app = session.info.get(APP_KEY)
+    if app is None or app.config["JOBS"] == "inline":
+        return
+    due = take_due(session)
+    if due:
+        submit_entry_notices(app, due)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_notices(session: Session) -> None:
+    session.info.pop("entry_notices_due", None)
+
+
+def submit_entry_notices(app: Flask, due: list[tuple[int, int]]) -> None:
+    """Issue the notices of the entries just committed: on the queue, or in a thread of this process."""
+    if app.config["JOBS"] == "rq":
+        try:
+            queue_of(app).enqueue(NOTICE_JOB, due, description="检查通知书 " + "、".join(f"{v}/{d}" for v, d in due))
+            return
+        except RedisError as exc:
+            log.warning("job queue unavailable (%s): inspection notices are issued in this process", exc)
+    threading.Thread(target=run_entry_notices, args=(app, due), name="entry-notices", daemon=True).start()
+
+
+def run_entry_notices(app: Flask, due: list[tuple[int, int]]) -> None:
+    """Issue the notices with a session of their own; a failure is logged, the entry stays without its notice
+    and the oversight rule 入企未开具检查通知书 names it."""
+    session = app.extensions["db_factory"]()
+    try:
+        issue_due(session, due)
+        session.commit()
+    except Exception:  # noqa: BLE001 - logged; oversight sees the entry without a notice
+        log.exception("inspection notices of %s failed", due)
+        session.rollback()
+    finally:
+        session.close()
 
 
 def init_app(app: Flask) -> None:

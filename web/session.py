@@ -13,6 +13,7 @@ def db() -> Session:
     appends to the log when it commits."""
     if "db" not in g:
         g.db = seal_at_commit(current_app.extensions["db_factory"]())
+        g.db.info["web_app"] = current_app._get_current_object()   # its commits issue entry notices (web.jobs)
     return g.db
 
 

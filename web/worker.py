@@ -24,3 +24,8 @@ def worker_app() -> Flask:
 def run_schedule_job(run_id: int) -> None:
     """What an RQ worker runs: the build of one queued run, on the worker's own app."""
     jobs.run_schedule(worker_app(), run_id)
+
+
+def run_notice_job(due: list) -> None:
+    """What an RQ worker runs after an entry: the inspection notices of the departments that entered."""
+    jobs.run_entry_notices(worker_app(), [tuple(pair) for pair in due])

@@ -36,6 +36,7 @@ from ..models import (
 from ..operations.accounts import create_user
 from ..operations.alerts import refresh_alerts
 from ..operations.catalogue import load_catalogue_file
+from ..operations.documents import APPROVALS_IN_FORCE_FROM
 from ..operations.draws import draw_campaign, draw_plan
 from ..operations.entries import (
     decide_leniency,
@@ -62,6 +63,7 @@ from .approvals import approve_filed
 from .door import make_door_history
 from .history import Truth, generate_history
 from .offsite import make_firm_records, make_offsite_checks
+from .papers import acknowledge_at_the_door, notify, sign, tell
 from .vocabulary import BRAND_CHARS, CREDIT_WEIGHTS, FORMS, GIVEN, INDUSTRIES, OFFICER_COUNTS, ROADS, SURNAMES
 
 DEMO_PASSWORD = "demo1234"
@@ -119,6 +121,7 @@ def build_demo_city(session: Session, *, seed: int = 20260301, firms: int = 6000
     if building:
         firm3 = session.scalar(select(User).where(User.username == "firm3"))
         summary["door"] = make_door_history(session, local_today(utcnow()), firm3.firm if firm3 else None)
+        summary["acknowledged"] = acknowledge_at_the_door(session, APPROVALS_IN_FORCE_FROM)
         # Oversight's alerts are there when the demo starts, as the running platform raises them after each write.
         summary["alerts"] = sum(refresh_alerts(session, today=local_today(utcnow())).values())
         summary["notices"] = _keep_history_notices(session)
@@ -451,6 +454,7 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
         team = [_officer_account(o.officer) for o in visit.officers]
         for member in team:
             scan_in(session, member, firm_token(session, visit.firm).token, now=entered, secret=secret)
+        notify(session, visit, entered + dt.timedelta(minutes=2))
         firm = visit.firm
         last = last_entries.get(firm.id)
         years_since = (HISTORY_PERIOD[0] - last).days / 365.25 if last else 3.0
@@ -513,8 +517,11 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
                                visit.day + dt.timedelta(days=15) if outcome == "rectify" else None, fine_amount=fine,
                                now=entered + dt.timedelta(minutes=30))
         left = entered + dt.timedelta(minutes=rng.randint(35, 150))
+        sign(session, visit, team, rng, left - dt.timedelta(minutes=5), refuse=n % 9 == 4)
         for department_id in sorted({t.plan.department_id for t in visit.tasks}):   # each department scans out its part
             scan_out(session, next(m for m in team if m.department_id == department_id), visit, now=left)
+        if rng.random() < 0.9:   # the rest are told later (a few days late, as oversight would see)
+            tell(session, visit, left + dt.timedelta(days=1))
         for department in {t.plan.department.code for t in visit.tasks}:
             if rng.random() < 0.85:
                 publish_results(session, users[department], visit)

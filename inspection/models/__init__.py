@@ -6,10 +6,14 @@ from .documents import (
                     APPROVAL_DECISIONS,
                     DOCUMENT_KIND_MARKS,
                     DOCUMENT_KINDS,
+                    FIELD_RECORD_KINDS,
+                    SIGNED_KINDS,
+                    STATEMENT_KINDS,
                     TASK_SOURCES,
                     Document,
                     DocumentAcknowledgement,
                     DocumentCounter,
+                    DocumentStatement,
                     PlanApproval,
                     RecordSignature,
 )
@@ -120,7 +124,8 @@ from .visit import (
 )
 
 __all__ = ["CHANNEL_STATUSES", "CHANNEL_STATUS_LABELS", "NOTICE_KINDS", "NOTICE_KIND_LABELS", "Notice", "APPROVAL_DECISIONS", "DOCUMENT_KIND_MARKS", "DOCUMENT_KINDS", "TASK_SOURCES", "Document",
-           "DocumentCounter", "PlanApproval", "DocumentAcknowledgement", "RecordSignature", "OFFLINE_KINDS", "OFFLINE_STATUSES", "JoinInvitation", "OfficerDevice", "OfflineRecord", "RefusalReport",
+           "DocumentCounter", "PlanApproval", "DocumentAcknowledgement", "DocumentStatement", "RecordSignature", "SIGNED_KINDS",
+           "FIELD_RECORD_KINDS", "STATEMENT_KINDS", "OFFLINE_KINDS", "OFFLINE_STATUSES", "JoinInvitation", "OfficerDevice", "OfflineRecord", "RefusalReport",
            "ScanPrompt", "EMERGENCY_KINDS", "VISIT_ORIGINS", "VISIT_ORIGIN_LABELS","OFFSITE_STATUSES", "OFFSITE_STATUS_LABELS", "FirmRecord", "OffsiteEvidence", "OffsiteRequest", "ALERT_RULES", "ALERT_STATUSES", "ALERT_STATUS_LABELS", "Alert", "ENTRY_COUNT_KEY", "EntryCount", "EntryFact", "EntryFirmCount", "EntryItemCount", "EntryItemFact", "UncombinedPair", "COMPLAINTS", "COMPLAINT_LABELS", "OUTCOMES", "OUTCOME_LABELS", "RESULTS", "RESULT_LABELS", "EntryToken",
            "Evaluation", "Finding", "ItemOutcome", "Scan", "VisitEntry", "DepartmentEntry", "MissedPart",
            "Base", "CatalogueItem", "CatalogueVersion", "ChecklistPoint", "Department", "District", "Event",

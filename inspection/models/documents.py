@@ -29,9 +29,17 @@ TASK_SOURCES = {"annual_plan": "年度检查计划", "random": "双随机抽查"
                 "referral": "上级交办或部门移送", "accident": "事故或重大安全隐患", "other": "其他"}
 APPROVAL_DECISIONS = {"approved": "批准", "refused": "不予批准"}
 DOCUMENT_KINDS = {"approval": "行政检查审批表", "notice": "行政检查通知书", "record": "现场检查记录",
-                  "result": "行政检查结果告知书"}
+                  "sampling": "抽样记录", "premises": "勘验笔录", "questioning": "询问笔录",
+                  "result": "行政检查结果告知书", "order": "责令改正通知书"}
 # The character of each kind in a document number: 东市监检审〔2026〕第0001号.
-DOCUMENT_KIND_MARKS = {"approval": "审", "notice": "通", "record": "记", "result": "告"}
+DOCUMENT_KIND_MARKS = {"approval": "审", "notice": "通", "record": "记", "sampling": "样", "premises": "勘",
+                       "questioning": "询", "result": "告", "order": "改"}
+# The records that the firm's person signs on the officer's phone (or refuses before a witness).
+SIGNED_KINDS = ("record", "sampling", "premises", "questioning")
+# The records an officer composes beside the on-site record, where an item or a finding calls for them.
+FIELD_RECORD_KINDS = ("sampling", "premises", "questioning")
+# The documents the firm may answer with its statement (陈述、申辩).
+STATEMENT_KINDS = ("result", "order")
 
 
 class PlanApproval(Base):
@@ -111,6 +119,8 @@ class Document(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # What the officer composed for a sampling, premises or questioning record (as printed in its PDF).
+    content: Mapped[dict | None] = mapped_column(JSON)
 
     department: Mapped[Department] = relationship()
     firm: Mapped[Firm | None] = relationship()
@@ -121,7 +131,8 @@ class Document(Base):
 
     __table_args__ = (
         UniqueConstraint("department_id", "kind", "year", "serial"),
-        CheckConstraint("kind in ('approval','notice','record','result')", name="kind"),
+        CheckConstraint("kind in ('approval','notice','record','sampling','premises','questioning','result','order')",
+                        name="kind"),
         CheckConstraint("serial >= 1", name="serial_positive"),
     )
 
@@ -173,3 +184,18 @@ class RecordSignature(Base):
         CheckConstraint("refused or (signature_png is not null and signer_name is not null)", name="signed"),
         CheckConstraint("not refused or witness is not null", name="refusal_witnessed"),
     )
+
+
+class DocumentStatement(Base):
+    """The firm's statement (陈述、申辩) on a result notice or an order to rectify, kept beside the unchanged
+    document; the department reads it and answers in the records it keeps (a correction, a case)."""
+
+    __tablename__ = "document_statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    document: Mapped[Document] = relationship(backref=backref("statements", order_by="DocumentStatement.id"))

@@ -34,7 +34,9 @@ ALERT_RULES = {
     "fine_outside_range": "罚款超出裁量基准",
     "fine_disparity": "同一违法行为罚款差异悬殊",
     "unapproved_entry": "未经负责人审批的入企（含逾期未补办审批）",
+    "entry_without_notice": "入企未开具行政检查通知书",
     "unsigned_record": "离开企业后无签署的现场检查记录",
+    "result_overdue": "逾期未开具检查结果告知书",
     "document_gap": "检查文书编号缺失",
 }
 ALERT_STATUSES = ("open", "explained", "closed")

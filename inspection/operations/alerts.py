@@ -42,7 +42,7 @@ from ..models import (
 from .approvals import unapproved_entries
 from .bulk import copy_rows
 from .city_rules import city_rule_limit
-from .documents import numbering_gaps, unsigned_records
+from .documents import entries_without_notice, numbering_gaps, overdue_results, unsigned_records
 from .events import append_event, utcnow
 from .facts import UNCOMBINED_DAYS, uncombined_pairs
 from .leads import LEAD_QUICK_USE, reference_problem
@@ -530,7 +530,9 @@ def refresh_alerts(session: Session, *, today: dt.date, since: dt.date | None = 
              "fine_outside_range": fines_outside_range(session, since),
              "fine_disparity": fine_disparities(session, since),
              "unapproved_entry": unapproved_entries(session, today, since),
-             "unsigned_record": unsigned_records(session, today, since), "document_gap": numbering_gaps(session)}
+             "entry_without_notice": entries_without_notice(session, today, since),
+             "unsigned_record": unsigned_records(session, today, since),
+             "result_overdue": overdue_results(session, today, since), "document_gap": numbering_gaps(session)}
     known = set(session.scalars(select(Alert.key)))
     raised: dict[str, int] = {}
     now = utcnow()

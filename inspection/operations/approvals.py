@@ -110,7 +110,7 @@ def _check_decidable(session: Session, plan: InspectionPlan) -> None:
 
 
 def approve_plan(session: Session, actor: User, plan: InspectionPlan, *, task_source: str,
-                 opinion: str = "") -> PlanApproval:
+                 opinion: str = "", at: dt.datetime | None = None) -> PlanApproval:
     """The responsible person approves ``plan``; refused, naming each missing field of the approval form
     (task source, a lead for a lead's source, each item's legal basis, target firms). The approval form
     (行政检查审批表) is issued as a numbered PDF."""
@@ -138,14 +138,14 @@ def approve_plan(session: Session, actor: User, plan: InspectionPlan, *, task_so
     afterwards = _entered(session, plan)
     approval = PlanApproval(plan=plan, department=plan.department, decision="approved", task_source=task_source,
                             opinion=(opinion or "").strip(), afterwards=afterwards, decided_by=actor,
-                            decided_at=utcnow(), **form)
+                            decided_at=at or utcnow(), **form)
     session.add(approval)
     session.flush()
-    document = issue_approval_form(session, actor, approval)
+    document = issue_approval_form(session, actor, approval, at=at)
     append_event(session, actor, "plan.approved", f"plan:{plan.id}",
                  {"task_source": task_source, "items": [i["code"] for i in form["items"]],
                   "officers": [o["certificate_no"] for o in form["officers"]], "afterwards": afterwards,
-                  "document": document.number, "sha256": document.sha256})
+                  "document": document.number, "sha256": document.sha256}, at=at)
     return approval
 
 

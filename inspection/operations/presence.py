@@ -27,6 +27,7 @@ from ..models import (
     Visit,
     VisitEntry,
 )
+from .entry_notices import entry_recorded
 from .events import append_event
 from .facts import refresh_visit_facts
 from .notices import evaluation_invited
@@ -114,6 +115,7 @@ def enter_department(session: Session, user: User, visit: Visit, department_id: 
                            recorded_offline=offline)
     session.add(part)
     session.flush()
+    entry_recorded(session, visit.id, department_id)   # its inspection notice is issued after the commit
     own = [t for t in visit.tasks if t.plan.department_id == department_id]
     advance_plans(session, own)
     refresh_visit_facts(session, visit, first_entry=first)

@@ -13,14 +13,26 @@ from sqlalchemy import select
 
 from inspection import queries
 from inspection.errors import InvalidInput
-from inspection.models import TASK_SOURCES, Department, Document, InspectionPlan, Visit
+from inspection.models import (
+    FIELD_RECORD_KINDS,
+    STATEMENT_KINDS,
+    TASK_SOURCES,
+    Department,
+    Document,
+    InspectionPlan,
+    Visit,
+)
 from inspection.operations.approvals import approval_form, approve_plan, refuse_plan
 from inspection.operations.documents import (
     acknowledge_document,
     correct_document,
     issue_result_notice,
+    live_document,
     public_record,
+    record_statement,
+    sign_field_record,
     sign_record,
+    statement_due,
 )
 from inspection.permissions import can_view_document, can_view_plan, on_visit_team, visit_of_department
 
@@ -57,6 +69,26 @@ class DocumentSchema(BaseSchema):
     corrects = fields.Function(lambda d: d.corrects.number if d.corrects else None)
     corrected_by = fields.Function(lambda d: d.corrected_by.number if d.corrected_by else None)
     acknowledged_at = fields.Function(lambda d: _z(d.acknowledgement.at) if d.acknowledgement else None)
+    content = fields.Dict(allow_none=True, metadata={"description": "what a sampling, premises or questioning record says"})
+    statement_due = fields.Function(lambda d: statement_due(d).isoformat() if d.kind in STATEMENT_KINDS else None)
+    statements = fields.Function(lambda d: [{"text": s.text, "at": _z(s.at)} for s in d.statements])
+
+
+class FieldRecordBodySchema(BaseSchema):
+    kind = Str(required=True, validate=one_of(FIELD_RECORD_KINDS))
+    content = fields.Dict(keys=fields.Str(), values=fields.Str(), required=True,
+                          metadata={"description": "item (the item's code) and the kind's fields: sampling: sample, "
+                                    "batch, quantity, place, handling; premises: place, situation; questioning: "
+                                    "person, questions"})
+    signer_name = Str(load_default=None, allow_none=True, validate=length(0, 64))
+    signature = Str(load_default=None, allow_none=True)
+    refused = fields.Bool(load_default=False)
+    witness = Str(load_default=None, allow_none=True, validate=length(0, 64))
+    note = Str(load_default="", validate=length(0, 500))
+
+
+class StatementBodySchema(BaseSchema):
+    text = Str(required=True, validate=length(1, 2000))
 
 
 class RecordBodySchema(BaseSchema):
@@ -224,6 +256,47 @@ def sign(body, visit_id: int):
     return sign_record(db(), current_user, visit, signer_name=body["signer_name"],
                        signature_png=signature_bytes(body["signature"]), refused=body["refused"],
                        witness=body["witness"], note=body["note"])
+
+
+@blp.post("/visits/<int:visit_id>/field-records")
+@roles_required("inspector")
+@blp.arguments(FieldRecordBodySchema)
+@blp.response(201, DocumentSchema)
+def field_record(body, visit_id: int):
+    """A sampling (抽样记录), premises (勘验笔录) or questioning (询问笔录) record of one of the department's items,
+    composed on the phone and signed by the firm's person (or refused before a witness)."""
+    visit = db().get(Visit, visit_id)
+    if visit is None or not on_visit_team(current_user, visit):
+        abort(404)
+    return sign_field_record(db(), current_user, visit, body["kind"], body["content"],
+                             signer_name=body["signer_name"], signature_png=signature_bytes(body["signature"]),
+                             refused=body["refused"], witness=body["witness"], note=body["note"])
+
+
+@blp.get("/visits/<int:visit_id>/notice")
+@roles_required("inspector")
+@blp.response(200, DocumentSchema)
+def entry_notice(visit_id: int):
+    """The inspection notice (行政检查通知书) of the inspector's department on the visit, to hand over at the
+    door; 404 until it is issued (moments after the department's entry)."""
+    visit = db().get(Visit, visit_id)
+    if visit is None or not on_visit_team(current_user, visit):
+        abort(404)
+    notice = live_document(db(), "notice", visit.id, current_user.department_id)
+    if notice is None:
+        abort(404, description="本部门的检查通知书尚未开具")
+    return notice
+
+
+@blp.post("/documents/<int:document_id>/statement")
+@roles_required("enterprise")
+@blp.arguments(StatementBodySchema)
+@blp.response(201, DocumentSchema)
+def statement(body, document_id: int):
+    """The firm's statement (陈述、申辩) on a result notice or an order to rectify issued to it."""
+    document = _document(document_id)
+    record_statement(db(), current_user, document, body["text"])
+    return document
 
 
 @blp.post("/documents/<int:document_id>/acknowledgement")

@@ -34,6 +34,7 @@ COMMANDS = (
     oversight.rebuild_facts_command,
     oversight.sweep_offsite_command,
     notices.send_notices_command,
+    oversight.advance_notices_command,
 )
 
 

@@ -1,4 +1,4 @@
-"""Oversight runs, for cron: audit, rebuild-facts, sweep-offsite."""
+"""Oversight runs, for cron: audit, rebuild-facts, sweep-offsite, advance-notices."""
 from __future__ import annotations
 
 import click
@@ -6,6 +6,7 @@ from flask.cli import with_appcontext
 
 from inspection.models import ALERT_RULES
 from inspection.operations.alerts import audit_start, refresh_alerts
+from inspection.operations.documents import issue_advance_notices
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.facts import rebuild_facts
@@ -48,3 +49,15 @@ def sweep_offsite_command():
     require_schema()
     counts = sweep_requests(db(), today=local_today(utcnow()))
     click.echo(f"已提醒逾期企业 {counts['reminded']} 家，按规则转现场检查 {counts['escalated']} 项")
+
+
+@click.command("advance-notices")
+@with_appcontext
+@transactional
+def advance_notices_command():
+    """开具检查预告的检查通知书：计划规定提前告知的已确认入企，进入预告期后提前向企业送达（可由 cron 每日运行）。"""
+    require_schema()
+    issued = issue_advance_notices(db(), local_today(utcnow()))
+    click.echo(f"已提前开具检查通知书 {len(issued)} 份")
+    for document in issued:
+        click.echo(f"  {document.number} {document.title}")

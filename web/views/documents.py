@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from inspection import queries
 from inspection.models import (
+    DOCUMENT_KINDS,
+    FIELD_RECORD_KINDS,
     RESULT_LABELS,
     TASK_SOURCES,
     Department,
@@ -19,7 +21,16 @@ from inspection.models import (
     Visit,
 )
 from inspection.operations.approvals import approval_form, approval_of, approve_plan, pending_plans, refuse_plan
-from inspection.operations.documents import acknowledge_document, issue_result_notice, public_record, sign_record
+from inspection.operations.documents import (
+    FIELD_RECORD_FIELDS,
+    acknowledge_document,
+    called_for,
+    issue_result_notice,
+    public_record,
+    record_statement,
+    sign_field_record,
+    sign_record,
+)
 from inspection.permissions import can_view_document, on_visit_team, visit_of_department
 
 from ..api.documents import signature_bytes
@@ -101,8 +112,12 @@ def record(visit_id: int):
     findings = {(f.task_id, f.point_id): f for f in db().scalars(select(Finding).where(Finding.visit_id == visit.id))}
     signed = db().scalar(select(Document).where(Document.kind == "record", Document.visit_id == visit.id,
                                                 Document.department_id == current_user.department_id))
+    department = db().get(Department, current_user.department_id)
+    made = db().scalars(select(Document).where(Document.kind.in_(FIELD_RECORD_KINDS), Document.visit_id == visit.id,
+                                               Document.department_id == department.id).order_by(Document.id)).all()
     return render_template("documents/record.html", visit=visit, tasks=tasks, findings=findings,
-                           results=RESULT_LABELS, signed=signed,
+                           results=RESULT_LABELS, signed=signed, wanted=called_for(db(), visit, department) if tasks
+                           else [], made=made, field_kinds={k: DOCUMENT_KINDS[k] for k in FIELD_RECORD_KINDS},
                            entry=db().get(DepartmentEntry, (visit.id, current_user.department_id)))
 
 
@@ -119,6 +134,54 @@ def sign_record_page(visit_id: int):
                                        refused=refused_to_sign, witness=request.form.get("witness"),
                                        note=request.form.get("note", "")),
                    lambda document: f"现场检查记录 {document.number} 已签署", back)
+
+
+def _field_kind(kind: str) -> str:
+    if kind not in FIELD_RECORD_KINDS:
+        abort(404)
+    return kind
+
+
+@bp.get("/visits/<int:visit_id>/field-records/<kind>")
+@roles_required("inspector")
+def field_record(visit_id: int, kind: str):
+    """A sampling, premises or questioning record composed on the phone, read back and signed."""
+    visit = db().get(Visit, visit_id)
+    if visit is None or not on_visit_team(current_user, visit):
+        abort(404)
+    kind = _field_kind(kind)
+    items = [i for t in visit.tasks if t.plan.department_id == current_user.department_id for i in t.plan.items]
+    return render_template("documents/field_record.html", visit=visit, kind=kind, title=DOCUMENT_KINDS[kind],
+                           fields=FIELD_RECORD_FIELDS[kind], items=items, chosen=request.args.get("item", ""),
+                           entry=db().get(DepartmentEntry, (visit.id, current_user.department_id)))
+
+
+@bp.post("/visits/<int:visit_id>/field-records/<kind>")
+@roles_required("inspector")
+def sign_field_record_page(visit_id: int, kind: str):
+    visit = db().get(Visit, visit_id)
+    if visit is None or not on_visit_team(current_user, visit):
+        abort(404)
+    kind = _field_kind(kind)
+    content = {key: request.form.get(key, "") for key, _label in FIELD_RECORD_FIELDS[kind]}
+    content["item"] = request.form.get("item", "")
+    return attempt(lambda: sign_field_record(db(), current_user, visit, kind, content,
+                                             signer_name=request.form.get("signer_name"),
+                                             signature_png=signature_bytes(request.form.get("signature")),
+                                             refused=request.form.get("refused") == "yes",
+                                             witness=request.form.get("witness"), note=request.form.get("note", "")),
+                   lambda document: f"{document.kind_label} {document.number} 已签署",
+                   url_for("views.record", visit_id=visit.id))
+
+
+@bp.post("/documents/<int:document_id>/statement")
+@roles_required("enterprise")
+def statement_page(document_id: int):
+    document = db().get(Document, document_id)
+    if document is None or not can_view_document(current_user, document):
+        abort(404)
+    return attempt(lambda: record_statement(db(), current_user, document, request.form.get("text", "")),
+                   f"已就 {document.number} 提出陈述、申辩", url_for("views.documents"))
 
 
 @bp.post("/documents/<int:document_id>/acknowledge")

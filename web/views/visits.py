@@ -34,6 +34,7 @@ from inspection.models import (
     VisitEntry,
     VisitOfficer,
 )
+from inspection.operations.documents import live_document, verify_url
 from inspection.operations.door import Lead, prompt_for
 from inspection.operations.entries import (
     decide_leniency,
@@ -178,8 +179,10 @@ def visit(visit_id: int):
     my_part = department_part(db(), visit, officer.department_id)
     present = bool(on_team and my_part is not None and my_part.left_at is None and officer.certified_on(visit.day)
                    and own_scan_in(db(), visit, officer.id) is not None)
+    notice = live_document(db(), "notice", visit.id, officer.department_id) if my_part else None
     return render_template("visits/visit.html", visit=visit, sheet=visit_sheet(db(), visit, current_user),
-                           my_part=my_part, present=present, code=code, entry=entry, scans=scans, results=RESULT_LABELS, outcomes=OUTCOME_LABELS,
+                           notice=notice, notice_qr=qr_svg(verify_url(notice.verify_token), "检查通知书核验")
+                           if notice else None, my_part=my_part, present=present, code=code, entry=entry, scans=scans, results=RESULT_LABELS, outcomes=OUTCOME_LABELS,
                            treatments=TREATMENT_LABELS, prompt=prompt, lead_kinds=LEAD_KIND_LABELS,
                            lead=db().get(FirmLead, visit.lead_id) if visit.lead_id else None,
                            code_qr=qr_svg(url_for("views.verify", code=code, _external=True), "检查码") if code
