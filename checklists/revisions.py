@@ -11,29 +11,55 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
-from sqlalchemy.orm import object_session
+from sqlalchemy import event, select, tuple_
+from sqlalchemy.orm import Session, object_session
 
 from .errors import OutsideCatalogue
 from .models import CatalogueItem, ChecklistPoint
 
 
+_LINEAGES = "catalogue_lineages"
+_CONTINUING = ("published", "superseded", "revoked")
+
+
 def lineage(item: CatalogueItem) -> list[CatalogueItem]:
     """``item`` and the rows that continue it (same code and department, in order of loading), up to the
-    newest one the list has published; a removal (revoked row) ends the line."""
+    newest one the list has published; a removal (revoked row) ends the line. Lines read once are kept on
+    the session until it next writes (see :func:`preload_lineages`)."""
     session = object_session(item)
-    rows = session.scalars(select(CatalogueItem).where(CatalogueItem.code == item.code,
-                                                       CatalogueItem.department_id == item.department_id,
-                                                       CatalogueItem.id > item.id,
-                                                       CatalogueItem.status.in_(("published", "superseded",
-                                                                                 "revoked")))
+    known = session.info.setdefault(_LINEAGES, {})
+    if item.id not in known:
+        preload_lineages(session, [item])
+    return known[item.id]
+
+
+def preload_lineages(session, items) -> None:
+    """Read the lines of ``items`` in one query (a page listing many visits asks for all of them at once)."""
+    known = session.info.setdefault(_LINEAGES, {})
+    wanted = {item.id: item for item in items if item.id not in known}
+    if not wanted:
+        return
+    keys = {(item.code, item.department_id) for item in wanted.values()}
+    rows = session.scalars(select(CatalogueItem).where(tuple_(CatalogueItem.code, CatalogueItem.department_id).in_(keys),
+                                                       CatalogueItem.status.in_(_CONTINUING))
                            .order_by(CatalogueItem.id)).all()
-    line = [item]
-    for row in rows:
-        if row.status == "revoked":
-            break
-        line.append(row)
-    return line
+    for item in wanted.values():
+        line = [item]
+        for row in rows:
+            if row.code != item.code or row.department_id != item.department_id or row.id <= item.id:
+                continue
+            if row.status == "revoked":
+                break
+            line.append(row)
+        known[item.id] = line
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_lineages(session, *_args) -> None:
+    """A write may publish a version: lines are read again after it."""
+    session.info.pop(_LINEAGES, None)
 
 
 def checklist_on(item: CatalogueItem, on: dt.date) -> CatalogueItem:

@@ -29,7 +29,7 @@ from inspection.models import ImportRun, RiskModel, ScheduleRun, User
 from inspection.operations.alerts import refresh_alerts
 from inspection.operations.entries import local_today
 from inspection.operations.entry_notices import issue_due, take_due
-from inspection.operations.events import utcnow
+from inspection.operations.events import seal_pending, utcnow
 from inspection.operations.import_runs import fail_import, run_import
 from inspection.operations.risk import fail_training, train
 from inspection.operations.schedules import (
@@ -317,6 +317,9 @@ def _notices_within_commit(session: Session) -> None:
     app = session.info.get(APP_KEY)
     if app is not None and app.config["JOBS"] == "inline" and session.info.get("entry_notices_due"):
         issue_due(session, take_due(session))
+        # The log's own before-commit hook may already have sealed the request's records: seal the
+        # notices' records too, or they would never reach the chain.
+        seal_pending(session)
 
 
 @event.listens_for(Session, "after_commit")

@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import and_, literal, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from checklists.revisions import checklist_on, revision_of
+from checklists.revisions import checklist_on, preload_lineages, revision_of
 from inspection.models import (
     COMPLAINT_LABELS,
     OUTCOME_LABELS,
@@ -183,6 +183,7 @@ def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
                    and_(Visit.status == "confirmed", Visit.day >= today, Visit.day <= today + dt.timedelta(days=30))))
         .options(VISIT_WITH_TASKS).order_by(Visit.day.desc(), Visit.id.desc())).unique().all()
     visits = [row[0] for row in rows]
+    preload_lineages(session, {item for visit in visits for task in visit.tasks for item in task.plan.items})
     entries = {row[0].id: row[1] for row in rows if row[1] is not None}
     evaluations = {row[0].id: row[2] for row in rows if row[2] is not None}
     upcoming = sorted((v for v in visits if v.status == "confirmed"), key=lambda v: (v.day, v.id))
