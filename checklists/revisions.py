@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, object_session
 from .errors import OutsideCatalogue
 from .models import CatalogueItem, ChecklistPoint
 
-
 _LINEAGES = "catalogue_lineages"
 _CONTINUING = ("published", "superseded", "revoked")
 
