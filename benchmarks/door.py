@@ -29,11 +29,11 @@ from pathlib import Path
 from sqlalchemy import event, select
 
 from core import clock
-from inspection.calendar import is_working_time, next_working_morning
 from inspection.demo.city import DEMO_PASSWORD, build_demo_city
 from inspection.demo.today import todays_visits
 from inspection.models import Firm, User
 from inspection.operations.accounts import create_user
+from inspection.pure.calendar import is_working_time, next_working_morning
 from web.app import create_app
 
 TARGETS = {"scan-in (waiting)": (12, 12), "scan-in (entry)": (12, 12), "record page": (6, 6), "record API": (6, 6)}

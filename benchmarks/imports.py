@@ -24,11 +24,11 @@ from sqlalchemy import func, select, text
 from tqdm import tqdm
 
 from inspection.db import make_engine, make_session_factory, upgrade
-from inspection.imports import FIRM_COLUMNS
 from inspection.models import District, Firm, FirmTag
 from inspection.operations.imports import import_firms
 from inspection.operations.reference import load_city
-from inspection.uscc import ALPHABET, make_uscc
+from inspection.pure.imports import FIRM_COLUMNS
+from inspection.pure.uscc import ALPHABET, make_uscc
 
 INDUSTRIES = {"食品制造": ["食品生产"], "餐饮服务": ["餐饮", "人员密集"], "化工": ["危化品", "重点排污"],
               "建筑施工": ["建筑工地"], "批发零售": [], "住宿": ["人员密集", "公共场所"], "交通运输": ["道路运输"],

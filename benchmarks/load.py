@@ -44,12 +44,12 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from core import clock
-from inspection.calendar import is_working_time, next_working_morning
 from inspection.db import make_engine, make_session_factory, upgrade
 from inspection.demo.city import DEMO_PASSWORD, build_demo_city
 from inspection.demo.today import todays_visits
 from inspection.models import Firm, Scan, User, Visit, VisitEntry
 from inspection.operations.accounts import create_user
+from inspection.pure.calendar import is_working_time, next_working_morning
 from tests.servers import Gunicorn
 
 _addresses = itertools.count(1)

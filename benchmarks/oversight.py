@@ -33,13 +33,13 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from inspection import kpis
 from inspection.db import make_engine, make_session_factory, upgrade
 from inspection.demo.city import catalogue_path
 from inspection.operations import alerts
 from inspection.operations.catalogue import load_catalogue_file
 from inspection.operations.facts import rebuild_facts
 from inspection.operations.reference import load_city
+from inspection.queries import kpis
 
 PERIOD_START = "make_date(2017 + {p} / 40, 1 + (7 * ({p} % 40)) % 12, 1)"
 PERIOD_END = "cast(" + PERIOD_START + " + interval '1 month' - interval '1 day' as date)"

@@ -36,13 +36,13 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select
 
-from inspection import draws, risk
-from inspection.calendar import working_days
 from inspection.db import make_engine, make_session_factory, upgrade
 from inspection.demo.city import build_demo_city
 from inspection.demo.history import HISTORY_RATIOS, Truth, city_snapshot, generate_history
 from inspection.models import Department
 from inspection.operations.risk import load_history, train
+from inspection.pure import draws, risk
+from inspection.pure.calendar import working_days
 
 ANNUAL = {c: 2 * r for c, r in HISTORY_RATIOS.items()}
 

@@ -13,7 +13,7 @@ import functools
 import time_machine
 
 from core import clock
-from inspection.calendar import is_working_time, next_working_morning
+from inspection.pure.calendar import is_working_time, next_working_morning
 
 
 @functools.cache

@@ -41,7 +41,7 @@ from inspection.models import (
 from inspection.operations.accounts import create_user
 from inspection.operations.entries import firm_token
 from inspection.operations.facts import refresh_visit_facts
-from inspection.uscc import make_uscc
+from inspection.pure.uscc import make_uscc
 from tests.approvals import approve
 from tests.at_the_door import Phone, as_user
 from tests.clients import CsrfClient

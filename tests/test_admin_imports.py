@@ -5,7 +5,7 @@ import openpyxl
 from sqlalchemy import select
 
 from inspection.models import Firm, ImportRun
-from inspection.uscc import make_uscc
+from inspection.pure.uscc import make_uscc
 
 HEADER = "uscc,name,district,industry,credit_class,tags,address\n"
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from core import clock
-from inspection.calendar import add_working_days
 from inspection.models import Alert, Department, Document, Event, PlanApproval, User
 from inspection.operations.alerts import refresh_alerts
 from inspection.operations.approvals import AFTERWARDS_WORKING_DAYS, approve_plan
+from inspection.pure.calendar import add_working_days
 from tests.at_the_door import as_user
 
 PLAN = {"title": "审批测试抽查", "period_start": "2026-12-14", "period_end": "2026-12-25", "items": ["SC-003"],

@@ -19,7 +19,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
-from inspection import risk
 from inspection.demo.approvals import approve_filed
 from inspection.demo.city import LENIENCY_FILES
 from inspection.models import (
@@ -53,6 +52,7 @@ from inspection.operations.plans import (
     file_plan,
     file_targeted_plan,
 )
+from inspection.pure import risk
 from tests.clocks import door_open_day
 from tests.signatures import signature_png
 from web.presenters.offsite import evidence_folder

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from checklists.models import CatalogueItem, CatalogueVersion
 from checklists.operations.publish import revoke_item
-from inspection.calendar import CITY_FILE
 from inspection.models import Alert, Event, InspectionPlan, InspectionTask, Visit
 from inspection.operations.alerts import refresh_alerts
 from inspection.operations.leniency import entries_for
+from inspection.pure.calendar import CITY_FILE
 from tests.approvals import approve
 from tests.at_the_door import as_user, enter
 from tests.catalogue_files import valid, write

@@ -5,8 +5,8 @@ import yaml
 
 from checklists.loader import parse_catalogue, parse_ratio
 from checklists.phrases import parse_frequency, parse_legal_basis, parse_modes, parse_ratio_phrase
-from inspection.calendar import CITY_FILE
 from inspection.demo.city import catalogue_path
+from inspection.pure.calendar import CITY_FILE
 from tests.approvals import approve
 from tests.catalogue_files import valid, write
 from tests.leads import recorded_lead

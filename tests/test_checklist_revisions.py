@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from checklists.models import CatalogueItem
 from core import clock
-from inspection.calendar import next_working_morning
 from inspection.models import Event, Finding, InspectionPlan, OfflineRecord, User, Visit
 from inspection.operations.accounts import create_user
 from inspection.operations.entries import firm_token
 from inspection.operations.events import verify_chain
 from inspection.operations.leniency import first_offence_history
+from inspection.pure.calendar import next_working_morning
 from tests.approvals import approve
 from tests.at_the_door import Phone, as_user, enter, sync
 from tests.catalogue_files import write

@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 
 from inspection.db import make_engine, make_session_factory, upgrade
 from inspection.demo.city import build_demo_city, demo_accounts
-from inspection.draws import verify_record
 from inspection.models import (
     Department,
     DepartmentEntry,
@@ -28,6 +27,7 @@ from inspection.models import (
     Visit,
 )
 from inspection.operations.events import verify_chain
+from inspection.pure.draws import verify_record
 from web import create_app
 from web.console import main
 

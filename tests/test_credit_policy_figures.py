@@ -6,9 +6,9 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from inspection.calendar import CITY_FILE
-from inspection.kpis import Scope, entries_by_credit_class, policy_inversions
 from inspection.models import Event, Firm
+from inspection.pure.calendar import CITY_FILE
+from inspection.queries.kpis import Scope, entries_by_credit_class, policy_inversions
 
 YEAR = 2031   # a year no other record reaches: the counts are this test's own
 

@@ -264,7 +264,7 @@ def test_no_page_refers_to_files_outside_the_repository(page):
 
 
 def test_the_import_file_examples_are_valid():
-    from inspection.imports import FIRM_COLUMNS, district_lookup, validate_firms
+    from inspection.pure.imports import FIRM_COLUMNS, district_lookup, validate_firms
 
     page = (DOCS / "file-formats.md").read_text(encoding="utf-8")
     lines = re.findall(r"^```csv\n(.*?)^```$", page, re.S | re.M)[0].splitlines()

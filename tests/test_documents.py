@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import delete, select
 
 from core import clock
-from inspection.calendar import add_working_days
 from inspection.models import Alert, Department, DepartmentEntry, Document, Event, User, Visit
 from inspection.operations.alerts import refresh_alerts
 from inspection.operations.documents import RECORD_WORKING_DAYS, issue_entry_notice, notify_entry
 from inspection.operations.entries import record_finding, record_outcome
+from inspection.pure.calendar import add_working_days
 from tests.at_the_door import as_user, enter
 from tests.document_pdfs import pdf_text, qr_of
 from tests.signatures import signature_png

@@ -7,9 +7,6 @@ import pytest
 from sqlalchemy import func, select
 
 from core import clock
-from inspection import kpis
-from inspection.calendar import add_working_days
-from inspection.kpis import evaluation_summary
 from inspection.models import (
     Alert,
     EntryFact,
@@ -29,11 +26,14 @@ from inspection.operations.accounts import create_user
 from inspection.operations.alerts import refresh_alerts
 from inspection.operations.entries import firm_token
 from inspection.operations.events import utcnow, verify_chain
+from inspection.pure.calendar import add_working_days
+from inspection.queries import kpis
+from inspection.queries.kpis import evaluation_summary
 from tests.approvals import approve
 from tests.at_the_door import as_user, enter
 from tests.clocks import door_open_day
 from tests.leads import recorded_lead
-from web.visit_views import announced_visits
+from web.presenters.visits import announced_visits
 
 TODAY = door_open_day()
 pytestmark = pytest.mark.usefixtures("door_open")  # these tests walk the door

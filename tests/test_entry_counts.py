@@ -7,15 +7,6 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from inspection.kpis import (
-    Scope,
-    department_figures,
-    entries_by_department,
-    entries_by_district,
-    entries_by_origin,
-    joint_share,
-    monthly_entries,
-)
 from inspection.models import (
     ENTRY_COUNT_KEY,
     Department,
@@ -35,6 +26,15 @@ from inspection.operations.facts import (
     rebuild_facts,
     refresh_visit_facts,
     uncombined_pairs,
+)
+from inspection.queries.kpis import (
+    Scope,
+    department_figures,
+    entries_by_department,
+    entries_by_district,
+    entries_by_origin,
+    joint_share,
+    monthly_entries,
 )
 from tests.at_the_door import join_visit
 

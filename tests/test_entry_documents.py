@@ -12,12 +12,12 @@ import time_machine
 from sqlalchemy import func, select
 
 from core import clock
-from inspection.calendar import add_working_days
 from inspection.models import Alert, Document, Event, Finding, InspectionTask, User, Visit
 from inspection.operations.accounts import create_user
 from inspection.operations.alerts import refresh_alerts
 from inspection.operations.documents import RESULT_WORKING_DAYS, STATEMENT_DAYS
 from inspection.operations.entries import record_finding, record_outcome
+from inspection.pure.calendar import add_working_days
 from tests.approvals import approve
 from tests.at_the_door import as_user
 from tests.document_pdfs import pdf_text, qr_of

@@ -21,7 +21,7 @@ from inspection.models import (
     VisitOfficer,
 )
 from inspection.operations.entries import firm_of_token, firm_token, rotate_token, scan_in
-from inspection.short_codes import (
+from inspection.pure.short_codes import (
     ALPHABET,
     format_short_code,
     is_valid,

@@ -12,16 +12,6 @@ from sqlalchemy import func, select
 
 from core.errors import Problem
 from inspection.errors import ImportFileInvalid
-from inspection.imports import (
-    FIRM_COLUMNS,
-    OFFICER_COLUMNS,
-    cell_text,
-    district_lookup,
-    import_invalid,
-    read_rows,
-    validate_firms,
-    validate_officers,
-)
 from inspection.models import Event, Firm, Officer
 from inspection.operations.imports import (
     export_firms,
@@ -31,7 +21,17 @@ from inspection.operations.imports import (
     import_officers,
     officer_records,
 )
-from inspection.uscc import make_uscc
+from inspection.pure.imports import (
+    FIRM_COLUMNS,
+    OFFICER_COLUMNS,
+    cell_text,
+    district_lookup,
+    import_invalid,
+    read_rows,
+    validate_firms,
+    validate_officers,
+)
+from inspection.pure.uscc import make_uscc
 
 # --------------------------------------------------------------------------- files as people make them
 
@@ -559,9 +559,9 @@ def test_an_xlsx_that_unpacks_too_big_is_refused_before_it_is_parsed(db_session,
 
 
 def test_a_file_over_the_row_cap_is_refused(db_session, counts, tmp_path, monkeypatch):
-    import inspection.imports
+    import inspection.pure.imports
 
-    monkeypatch.setattr(inspection.imports, "max_rows", lambda: 3)
+    monkeypatch.setattr(inspection.pure.imports, "max_rows", lambda: 3)
     rows = [[make_uscc("9", "1", "370502", f"RC{n:06d}"), f"行数测试{n}", "东营区", "餐饮服务", "B", "", ""]
             for n in range(4)]
     path = write_csv(tmp_path / "firms.csv", FIRM_COLUMNS, rows)

@@ -5,7 +5,8 @@ import io
 import openpyxl
 from sqlalchemy import select
 
-from inspection.kpis import (
+from inspection.models import Evaluation, ItemOutcome, ScheduleRun, User
+from inspection.queries.kpis import (
     Scope,
     average_evaluation,
     department_figures,
@@ -15,7 +16,6 @@ from inspection.kpis import (
     monthly_entries,
     publication_rate,
 )
-from inspection.models import Evaluation, ItemOutcome, ScheduleRun, User
 from tests.at_the_door import join_visit
 
 

@@ -6,8 +6,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from inspection.calendar import add_working_days
-from inspection.kpis import Scope, department_figures, monthly_entries, offsite_figures
 from inspection.models import (
     EntryFact,
     Event,
@@ -26,6 +24,8 @@ from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.offsite import sweep_requests
 from inspection.operations.plans import file_targeted_plan
+from inspection.pure.calendar import add_working_days
+from inspection.queries.kpis import Scope, department_figures, monthly_entries, offsite_figures
 from tests.approvals import approve
 from tests.offsite_steps import PDF, PNG, points, send, upload
 

@@ -22,13 +22,13 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 
-from inspection import draws
 from inspection.demo.city import DEMO_PASSWORD
 from inspection.errors import ImportFileInvalid
-from inspection.imports import FIRM_COLUMNS, OFFICER_COLUMNS, parse_firms, parse_officers
 from inspection.models import EntryToken, OffsiteEvidence, User
 from inspection.operations.entries import firm_token
-from inspection.uscc import ALPHABET, check_character, is_valid_uscc, make_uscc, uscc_problem
+from inspection.pure import draws
+from inspection.pure.imports import FIRM_COLUMNS, OFFICER_COLUMNS, parse_firms, parse_officers
+from inspection.pure.uscc import ALPHABET, check_character, is_valid_uscc, make_uscc, uscc_problem
 from scheduler import Instance, SolverConfig, check_solution, solve
 from tests.draw_checks import independent_selection
 from tests.fuzzing import AUDITED, assert_error_shape, assert_nothing_written, has_chinese, row_counts

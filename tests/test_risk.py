@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from inspection import risk
 from inspection.demo.history import Truth, generate_history
 from inspection.models import (
     Department,
@@ -26,6 +25,7 @@ from inspection.models import (
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.risk import load_history, train
+from inspection.pure import risk
 from tests.approvals import approve
 from tests.draw_checks import independent_selection
 

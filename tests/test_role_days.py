@@ -5,11 +5,11 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from inspection.kpis import Scope, monthly_entries, year_before
 from inspection.models import Alert, Event, InspectionPlan, OffsiteEvidence, User
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.plans import file_targeted_plan
+from inspection.queries.kpis import Scope, monthly_entries, year_before
 from tests.offsite_steps import PDF, points, send, upload
 
 TODAY = local_today(utcnow())

@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import select
 
 from inspection.models import Firm
-from inspection.uscc import is_valid_uscc, make_uscc, uscc_problem
+from inspection.pure.uscc import is_valid_uscc, make_uscc, uscc_problem
 
 CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 

@@ -23,7 +23,7 @@ from inspection.operations.accounts import create_user
 from inspection.operations.entries import firm_token, verify_code
 from inspection.operations.events import utcnow
 from inspection.operations.facts import rebuild_facts
-from inspection.short_codes import format_short_code
+from inspection.pure.short_codes import format_short_code
 from tests.at_the_door import as_user, enter
 from tests.clocks import door_open_day
 

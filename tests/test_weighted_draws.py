@@ -7,8 +7,8 @@ import math
 import pytest
 from sqlalchemy import select
 
-from inspection import draws
 from inspection.models import Draw, Event, Firm, InspectionPlan, RiskModel
+from inspection.pure import draws
 from tests.approvals import approve
 from tests.draw_checks import independent_selection
 from tests.risk_models import WEIGHTED_PLAN as PLAN

@@ -11,8 +11,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from core import clock
-from inspection.calendar import city_time_zone
 from inspection.operations.documents import set_public_url
+from inspection.pure.calendar import city_time_zone
 
 from . import api, auth, commands, database, errors, health, jobs, json_bodies, limits, notices, views
 from .schemas import ROW_ID_MAX

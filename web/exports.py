@@ -1,5 +1,5 @@
 """Any table of the pages as a CSV (UTF-8 with BOM, which Excel opens correctly) or an Excel file; a text
-that a spreadsheet would run as a formula is written as text (``inspection.cells``)."""
+that a spreadsheet would run as a formula is written as text (``inspection.pure.cells``)."""
 from __future__ import annotations
 
 import csv
@@ -8,7 +8,7 @@ import io
 import openpyxl
 from flask import abort, send_file
 
-from inspection.cells import as_text, csv_row
+from inspection.pure.cells import as_text, csv_row
 
 FORMATS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 

@@ -15,7 +15,7 @@ from flask import request
 from werkzeug.datastructures import MultiDict
 
 from inspection.errors import InvalidInput
-from inspection.timestamps import YEAR_MAX, YEAR_MIN, parse_day
+from inspection.pure.timestamps import YEAR_MAX, YEAR_MIN, parse_day
 
 from .schemas import PAGE_MAX, ROW_ID_MAX
 
@@ -59,6 +59,6 @@ def id_arg(name: str, default: int | None = None, *, label: str | None = None,
 
 def day_arg(name: str = "day", default: dt.date | None = None, *, label: str = "日期",
             source: MultiDict | None = None) -> dt.date | None:
-    """A date written YYYY-MM-DD in the platform's range of years (``inspection.timestamps``)."""
+    """A date written YYYY-MM-DD in the platform's range of years (``inspection.pure.timestamps``)."""
     raw = _raw(name, source)
     return parse_day(raw, name, label) if raw else default

@@ -8,7 +8,7 @@ import datetime as dt
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from inspection.timestamps import DATE_SHAPE, YEAR_MAX, YEAR_MIN, YEARS_MESSAGE, year_in_range
+from inspection.pure.timestamps import DATE_SHAPE, YEAR_MAX, YEAR_MIN, YEARS_MESSAGE, year_in_range
 
 ROW_ID_MAX = 2**31 - 1                        # ids are the database's INTEGER (32 bits on PostgreSQL)
 PAGE_MAX = 10_000                             # page numbers of lists, pages and API alike
@@ -32,7 +32,7 @@ class Id(Int):
 
 
 class Year(Int):
-    """A calendar year the platform can reason about (``inspection.timestamps``: 2000 to 2100)."""
+    """A calendar year the platform can reason about (``inspection.pure.timestamps``: 2000 to 2100)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("validate", between(YEAR_MIN, YEAR_MAX))

@@ -57,8 +57,8 @@ from ..operations.plans import create_campaign, create_plan, file_plan
 from ..operations.reference import DEFAULT_CITY, load_city
 from ..operations.risk import train
 from ..operations.schedules import BuildOptions, confirm_schedule, execute_run, start_build
+from ..pure.uscc import ALPHABET, make_uscc
 from ..queries import published_risk_model
-from ..uscc import ALPHABET, make_uscc
 from .approvals import approve_filed
 from .door import make_door_history
 from .history import Truth, generate_history

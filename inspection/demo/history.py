@@ -24,8 +24,6 @@ from sqlalchemy.orm import Session
 
 from core import clock
 
-from .. import draws
-from ..calendar import working_days
 from ..models import (
     CatalogueItem,
     ChecklistPoint,
@@ -47,6 +45,8 @@ from ..models import (
     plan_items,
 )
 from ..operations.events import append_event, utcnow
+from ..pure import draws
+from ..pure.calendar import working_days
 
 Progress = Callable[[str, int, int], None]
 HISTORY_RATIOS = {"A": 0.03, "B": 0.04, "C": 0.08, "D": 0.16}   # per half-year

@@ -10,7 +10,6 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from ..calendar import add_working_days
 from ..models import Firm, FirmRecord, InspectionPlan, InspectionTask, Officer, User
 from ..operations.accounts import create_user
 from ..operations.draws import draw_plan
@@ -26,6 +25,7 @@ from ..operations.offsite import (
     sweep_requests,
 )
 from ..operations.plans import create_plan, file_plan
+from ..pure.calendar import add_working_days
 from .approvals import approve_filed
 
 Progress = Callable[[str, int, int], None]

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from core import clock
 
-from ..calendar import add_working_days
 from ..errors import InvalidInput, InvalidState, NotPermitted
 from ..models import (
     TASK_SOURCES,
@@ -22,6 +21,7 @@ from ..models import (
     User,
     Visit,
 )
+from ..pure.calendar import add_working_days
 from .documents import APPROVALS_IN_FORCE_FROM, issue_approval_form
 from .events import append_event, utcnow
 

@@ -1,7 +1,7 @@
 """The city's rules set on the platform: the hours in which scans into firms are accepted, the longest
 quiet period of a firm and the shortest department part of a visit. The city file gives each its default;
 a value set here (by an administrator, 系统管理员) takes precedence for every later check. A value is read
-by the same parser as the city file's (``inspection.calendar``), so the form accepts exactly what the file
+by the same parser as the city file's (``inspection.pure.calendar``), so the form accepts exactly what the file
 accepts."""
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..calendar import LIMITS, city_limit, parse_limit, parse_working_hours, working_hours
 from ..errors import InvalidInput, NotPermitted
 from ..models import CityRule, User
+from ..pure.calendar import LIMITS, city_limit, parse_limit, parse_working_hours, working_hours
 from .events import append_event, utcnow
 
 # The rules that may be set, with their labels; defaults come from the city file.

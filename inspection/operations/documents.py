@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from core import clock
 
-from ..calendar import add_working_days
 from ..errors import InvalidInput, InvalidState, NotPermitted
 from ..models import (
     DOCUMENT_KIND_MARKS,
@@ -44,7 +43,8 @@ from ..models import (
     User,
     Visit,
 )
-from ..pdf import PdfDocument, render
+from ..pure.calendar import add_working_days
+from ..pure.pdf import PdfDocument, render
 from .events import append_event, utcnow
 from .findings import checklist_results
 

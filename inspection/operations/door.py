@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, joinedload
 
 from core import clock
 
-from ..calendar import add_working_days
 from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted
 from ..models import (
     EMERGENCY_KINDS,
@@ -31,6 +30,7 @@ from ..models import (
     VisitEntry,
     VisitOfficer,
 )
+from ..pure.calendar import add_working_days
 from .events import append_event, utcnow
 from .facts import refresh_visit_facts
 from .leads import (

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 from checklists.errors import OutsideCatalogue
 from checklists.gate import require_current
 
-from .. import draws, queries
-from ..calendar import working_days
+from .. import queries
 from ..errors import InvalidState, NotPermitted
 from ..models import (
     CatalogueItem,
@@ -22,6 +21,8 @@ from ..models import (
     User,
     plan_items,
 )
+from ..pure import draws
+from ..pure.calendar import working_days
 from .approvals import require_approved
 from .events import append_event, format_timestamp, utcnow
 from .plans import check_jurisdiction, transition

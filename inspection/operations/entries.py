@@ -16,7 +16,6 @@ from checklists.models import ChecklistPoint
 from checklists.revisions import point_for
 from core import clock
 
-from ..calendar import is_working_time, working_days
 from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted, OutsideCatalogue, OutsideJurisdiction
 from ..models import (
     COMPLAINTS,
@@ -43,7 +42,8 @@ from ..models import (
     VisitOfficer,
     department_districts,
 )
-from ..short_codes import is_valid, looks_like_short_code, make_short_code, normalise
+from ..pure.calendar import is_working_time, working_days
+from ..pure.short_codes import is_valid, looks_like_short_code, make_short_code, normalise
 from .city_rules import city_working_hours
 from .door import (
     PARTNER_WINDOW,

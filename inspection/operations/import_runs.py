@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from ..errors import DomainError, InvalidInput, NotPermitted
-from ..imports import MAX_KEPT
 from ..models import ImportRun, User
+from ..pure.imports import MAX_KEPT
 from .events import append_event, utcnow
 from .imports import import_firms, import_officers
 

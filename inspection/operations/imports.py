@@ -36,7 +36,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..imports import (
+from ..models import Department, District, Firm, FirmTag, Officer, officer_districts
+from ..pure.imports import (
     FirmRecord,
     OfficerRecord,
     district_lookup,
@@ -45,7 +46,6 @@ from ..imports import (
     write_firms,
     write_officers,
 )
-from ..models import Department, District, Firm, FirmTag, Officer, officer_districts
 from .bulk import copy_rows
 from .events import append_event
 

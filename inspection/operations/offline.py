@@ -27,7 +27,7 @@ from checklists.models import ChecklistPoint
 
 from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted
 from ..models import OFFLINE_KINDS, OfficerDevice, OfflineRecord, User, Visit
-from ..timestamps import parse_day, parse_instant
+from ..pure.timestamps import parse_day, parse_instant
 from .door import Lead
 from .entries import local_today, record_finding, record_outcome, scan_in, scan_out
 from .events import append_event, format_timestamp, utcnow

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from checklists.gate import require_current
 from checklists.models import ChecklistPoint
 
-from ..calendar import add_working_days, working_days
 from ..errors import InvalidInput, InvalidState, NotPermitted, OutsideJurisdiction
 from ..models import (
     OUTCOMES,
@@ -36,6 +35,7 @@ from ..models import (
     OffsiteRequest,
     User,
 )
+from ..pure.calendar import add_working_days, working_days
 from . import notices
 from .door import platform_lead
 from .entries import PUBLISH_WORKING_DAYS, local_today

@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session
 from checklists.gate import require_current, require_items
 from core import clock
 
-from .. import draws, queries
-from ..calendar import credit_policy
+from .. import queries
 from ..errors import InvalidInput, InvalidState, NotPermitted, OutsideJurisdiction
 from ..models import (
     CREDIT_CLASSES,
@@ -22,6 +21,8 @@ from ..models import (
     Officer,
     User,
 )
+from ..pure import draws
+from ..pure.calendar import credit_policy
 from .events import append_event, utcnow
 from .leads import lead_text, plan_lead
 from .notices import approval_due

@@ -11,8 +11,8 @@ from collections import Counter
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..draws import CLASSES, sample_size
 from ..models import District, Firm, FirmTag, InspectionPlan
+from ..pure.draws import CLASSES, sample_size
 
 
 def target_filters(plan: InspectionPlan) -> tuple[list[str], list[str], list[str]]:

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from core import clock
 
-from ..calendar import working_days
 from ..errors import InvalidInput, NotPermitted
 from ..models import District, Firm, QuietPeriod, User
+from ..pure.calendar import working_days
 from .city_rules import city_rule_limit
 from .events import append_event
 

@@ -1,5 +1,5 @@
 """Training, evaluating and publishing the early-warning model (预警模型), and recording the complaints
-and leads about firms that it reads. The model itself is in ``inspection.risk``."""
+and leads about firms that it reads. The model itself is in ``inspection.pure.risk``."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +10,6 @@ import numpy as np
 from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from .. import risk
 from ..errors import InvalidInput, InvalidState, NotPermitted
 from ..models import (
     CatalogueItem,
@@ -28,6 +27,7 @@ from ..models import (
     Visit,
     VisitEntry,
 )
+from ..pure import risk
 from . import door
 from .entries import local_today
 from .events import append_event, utcnow

@@ -18,8 +18,6 @@ from sqlalchemy.orm import Session, selectinload
 import scheduler
 from core import clock
 
-from .. import draws
-from ..calendar import working_days
 from ..db import serialise
 from ..errors import InvalidInput, InvalidState, NotPermitted
 from ..models import (
@@ -34,6 +32,8 @@ from ..models import (
     Visit,
     VisitOfficer,
 )
+from ..pure import draws
+from ..pure.calendar import working_days
 from .events import append_event, utcnow
 from .notices import visits_confirmed
 from .plans import require_department_of, transition

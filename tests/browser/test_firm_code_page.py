@@ -14,7 +14,7 @@ from sqlalchemy import select
 from inspection.models import Department, Firm, Officer, User
 from inspection.operations.accounts import create_user
 from inspection.operations.entries import firm_token
-from inspection.short_codes import format_short_code
+from inspection.pure.short_codes import format_short_code
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser

@@ -2,7 +2,7 @@
 import openpyxl
 import pytest
 
-from inspection.uscc import make_uscc
+from inspection.pure.uscc import make_uscc
 
 pytestmark = pytest.mark.browser
 HEADER = ["uscc", "name", "district", "industry", "credit_class", "tags", "address"]

@@ -26,7 +26,7 @@ from inspection.models import (
 from inspection.operations.accounts import create_user
 from inspection.operations.entries import local_today, record_finding
 from inspection.operations.events import utcnow
-from inspection.uscc import make_uscc
+from inspection.pure.uscc import make_uscc
 
 pytestmark = pytest.mark.browser
 

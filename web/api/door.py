@@ -12,20 +12,20 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy import select
 
-from inspection.kpis import evaluation_summary
 from inspection.models import EntryToken, InspectionTask, Visit, VisitOfficer
 from inspection.operations.door import backfile, invite, postpone, prompt_for, report_no_code
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.offline import register_device, sync_records
+from inspection.queries.kpis import evaluation_summary
 
 from ..auth import roles_required
 from ..database import db
 from ..limits import device_limit
 from ..loading import firm_or_404
+from ..presenters.visits import jsonable_prompt, visit_sheet
 from ..schemas import Instant, Year
 from ..views.door import MIN_GROUP
-from ..visit_views import jsonable_prompt, visit_sheet
 from .schemas import BaseSchema, Id, Str, length, one_of
 
 PREFIX = ""
@@ -146,7 +146,7 @@ def no_code(body, uscc: str):
 def evaluations(args):
     """匿名评价: the department's evaluations by the month they were made, a month only once a full calendar
     month has passed since its end and only when at least five firms evaluated in it (see
-    ``inspection.kpis.evaluation_summary``)."""
+    ``inspection.queries.kpis.evaluation_summary``)."""
     today = local_today(utcnow())
     year = args.get("year") or today.year
     months = evaluation_summary(db(), current_user.department_id, year, today, MIN_GROUP)

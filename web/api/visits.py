@@ -27,14 +27,14 @@ from inspection.operations.entries import (
 )
 from inspection.operations.events import utcnow
 from inspection.permissions import on_visit_team, visit_of_department
-from inspection.short_codes import format_short_code
+from inspection.pure.short_codes import format_short_code
 
 from ..auth import roles_required
 from ..database import db
 from ..limits import scan_limit, verify_limit
 from ..loading import firm_or_404
+from ..presenters.visits import firm_record, jsonable_prompt, verification, visit_sheet
 from ..schemas import Instant
-from ..visit_views import firm_record, jsonable_prompt, verification, visit_sheet
 from .schemas import BaseSchema, Day, Id, Int, Str, between, length, one_of
 
 PREFIX = ""

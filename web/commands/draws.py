@@ -9,9 +9,9 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from inspection.draws import verify_record
 from inspection.models import Draw, InspectionPlan
 from inspection.operations.events import canonical_json
+from inspection.pure.draws import verify_record
 
 from ..database import db
 from ._common import require_schema

@@ -10,10 +10,11 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 from tqdm import tqdm
 
-from inspection import queries, risk
+from inspection import queries
 from inspection.models import Department
 from inspection.operations.door import import_hotline
 from inspection.operations.risk import fresh_model, train
+from inspection.pure import risk
 
 from ..database import db
 from ..presenters.risk import model_summary

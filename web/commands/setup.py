@@ -10,10 +10,10 @@ from flask.cli import with_appcontext
 from waitress import serve
 
 from core import clock
-from inspection.calendar import is_working_time, next_working_morning, working_hours
 from inspection.db import schema_is_current, upgrade
 from inspection.demo.city import DEMO_PASSWORD, HISTORY_YEARS, build_demo_city, demo_accounts
 from inspection.operations.reference import DEFAULT_CITY, load_city
+from inspection.pure.calendar import is_working_time, next_working_morning, working_hours
 
 from .. import jobs
 from ..database import db

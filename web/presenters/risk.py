@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inspection import queries, risk
+from inspection import queries
 from inspection.models import Department, Firm, RiskModel, User
 from inspection.operations.events import format_timestamp
 from inspection.permissions import risk_departments
+from inspection.pure import risk
 
 
 def model_summary(model: RiskModel) -> dict:

@@ -18,13 +18,13 @@ from flask_login import current_user
 
 from core import clock
 from inspection.errors import DomainError
-from inspection.kpis import evaluation_summary
 from inspection.models import InspectionTask, Visit
 from inspection.operations.door import backfile, invite, postpone, report_no_code
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.risk import record_lead
-from inspection.timestamps import parse_day, parse_instant
+from inspection.pure.timestamps import parse_day, parse_instant
+from inspection.queries.kpis import evaluation_summary
 
 from ..auth import roles_required
 from ..database import db

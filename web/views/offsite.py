@@ -35,7 +35,7 @@ from inspection.operations.offsite import (
     submit_answers,
 )
 from inspection.permissions import can_view_request
-from inspection.timestamps import parse_day
+from inspection.pure.timestamps import parse_day
 
 from ..auth import roles_required
 from ..database import db

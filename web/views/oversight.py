@@ -10,9 +10,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core import clock
-from inspection import kpis
-from inspection.calendar import credit_policy
-from inspection.kpis import Drill, Scope
 from inspection.models import (
     ALERT_RULES,
     ALERT_STATUS_LABELS,
@@ -31,6 +28,9 @@ from inspection.models import (
 from inspection.operations.alerts import handle_alert, refresh_alerts
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
+from inspection.pure.calendar import credit_policy
+from inspection.queries import kpis
+from inspection.queries.kpis import Drill, Scope
 
 from ..auth import roles_required
 from ..database import db

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from checklists import queries as catalogue_queries
 from checklists.revisions import next_revision, revision_of
 from inspection import queries
-from inspection.calendar import credit_policy
 from inspection.errors import DomainError
 from inspection.models import WEIGHTING_LABELS, CampaignProposal, Firm, InspectionPlan
 from inspection.operations.campaigns import proposals_for, respond
@@ -20,6 +19,7 @@ from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.plans import cancel_plan, create_plan, file_plan, update_plan
 from inspection.operations.pool import share_text
+from inspection.pure.calendar import credit_policy
 
 from ..auth import roles_required
 from ..database import db

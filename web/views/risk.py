@@ -6,10 +6,11 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from inspection import queries, risk
+from inspection import queries
 from inspection.errors import DomainError
 from inspection.models import RiskModel
 from inspection.operations.risk import queue_training
+from inspection.pure import risk
 
 from ..auth import roles_required
 from ..database import db

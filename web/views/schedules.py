@@ -14,7 +14,7 @@ from core import clock
 from inspection.errors import DomainError
 from inspection.models import InspectionPlan, InspectionTask, ScheduleRun, Visit
 from inspection.operations.schedules import PASS_REASONS, confirm_schedule, lock_visit, move_visit, start_build
-from inspection.timestamps import parse_day
+from inspection.pure.timestamps import parse_day
 
 from ..auth import roles_required
 from ..database import db

@@ -54,15 +54,15 @@ from inspection.operations.entries import (
 )
 from inspection.operations.events import utcnow
 from inspection.operations.presence import department_part, own_scan_in
-from inspection.short_codes import format_short_code
+from inspection.pure.short_codes import format_short_code
 
 from .. import files
 from ..auth import roles_required
 from ..database import db
 from ..limits import scan_limit, verify_limit
 from ..loading import firm_or_404
+from ..presenters.visits import firm_record, verification, visit_sheet
 from ..query_args import day_arg, id_arg, page_arg
-from ..visit_views import firm_record, verification, visit_sheet
 from .blueprint import bp
 from .outcomes import attempt, refused, undo
 from .plans import department_plan

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .models import (
+from ..models import (
     District,
     Document,
     Firm,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 
-from .models import (
+from ..models import (
     Department,
     District,
     EntryCount,

@@ -25,10 +25,10 @@ from pathlib import Path
 
 from core.errors import Problem
 
+from ..errors import ImportFileInvalid
+from ..models.org import CREDIT_CLASSES
 from .calendar import city_limit
 from .cells import as_text, csv_row, csv_value, formula_like
-from .errors import ImportFileInvalid
-from .models.org import CREDIT_CLASSES
 from .uscc import uscc_problem
 
 FIRM_COLUMNS = ("uscc", "name", "district", "industry", "credit_class", "tags", "address")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .errors import InvalidInput
+from ..errors import InvalidInput
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-CITY_FILE = Path(__file__).resolve().parent / "data" / "city.yaml"
+CITY_FILE = Path(__file__).resolve().parent.parent / "data" / "city.yaml"
 
 
 @functools.lru_cache(maxsize=4)
