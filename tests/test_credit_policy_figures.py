@@ -6,9 +6,14 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from inspection.models import Event, Firm
+from inspection.demo.approvals import approve_filed
+from inspection.models import Event, Firm, User
+from inspection.operations.draws import draw_plan
+from inspection.operations.entries import local_today
+from inspection.operations.events import utcnow
+from inspection.operations.plans import create_plan, file_plan
 from inspection.pure.calendar import CITY_FILE
-from inspection.queries.kpis import Scope, entries_by_credit_class, policy_inversions
+from inspection.queries.kpis import Scope, entries_by_credit_class, frequency_obligations, policy_inversions
 
 YEAR = 2031   # a year no other record reaches: the counts are this test's own
 
@@ -86,3 +91,36 @@ def test_filing_shows_the_plans_overall_share_beside_each_items_bound(client, lo
                                               "ratios": {c: 0.01 for c in "ABCD"}})
     assert low.status_code == 422
     assert "要求抽查比例不低于 3%（针对全部检查对象），本计划各类比例合计为抽取池" in low.get_json()["message"]
+
+
+def test_the_lists_frequency_floor_is_shown_met_or_not(client, login, db_session, make_firm):
+    """每年不少于1次 (SC-012) is market's yearly obligation: under way until a plan of the item is drawn,
+    met after, and a year that ended without one is missed."""
+    today = local_today(utcnow())
+    market = db_session.scalar(select(User).where(User.username == "market"))
+
+    def sc012(year):
+        rows = [o for o in frequency_obligations(db_session, Scope(year), today) if o.item == "SC-012"]
+        assert len(rows) == 1, rows
+        return rows[0]
+
+    before = sc012(today.year)
+    assert (before.required, before.words, before.department) == (1, "每年不少于1次", "市场监管")
+    for _ in range(2):
+        make_firm(industry="机械制造")
+    plan = create_plan(db_session, market, title="产品质量监督抽查", period_start=today,
+                       period_end=dt.date(today.year, 12, 31), item_codes=["SC-012"], ratios={c: 0.5 for c in "ABCD"})
+    file_plan(db_session, market, plan)
+    approve_filed(db_session, plan)
+    draw_plan(db_session, market, plan)
+    db_session.commit()
+    after = sc012(today.year)
+    assert (after.runs, after.state, after.state_label) == (before.runs + 1, "met", "已完成")
+    # A year that has ended without a run of the item is missed (the catalogue is in force from 2026).
+    later = frequency_obligations(db_session, Scope(today.year), dt.date(today.year + 1, 1, 5))
+    assert {o.item for o in later} >= {"SC-012", "SC-013-01"}
+    for o in later:   # the year is over: every floor is met or missed, none under way
+        assert o.state == ("met" if o.runs >= o.required else "missed"), o
+    login("oversight")
+    page = client.get(f"/oversight/dashboard?year={today.year}").get_data(as_text=True)
+    assert "清单规定的抽查频次" in page and "SC-012 产品质量监督抽查" in page and "已完成" in page

@@ -39,6 +39,7 @@ from ..models import (
     VisitEntry,
     plan_items,
 )
+from ..queries.kpis import PERIOD_NAMES, calendar_periods, runs_of
 from .approvals import unapproved_entries
 from .bulk import copy_rows
 from .city_rules import city_rule_limit
@@ -377,23 +378,6 @@ def no_code_reports(session: Session, since: dt.date):
                 "description": report.description}, None, report.firm_id)
 
 
-PERIOD_MONTHS = {"year": 12, "half_year": 6, "quarter": 3, "month": 1}
-PERIOD_NAMES = {"year": "年度", "half_year": "半年", "quarter": "季度", "month": "月度"}
-
-
-def _finished_periods(period: str, start: dt.date, today: dt.date):
-    """The calendar periods (year, half-year, quarter, month) from ``start``'s that ended before ``today``."""
-    months = PERIOD_MONTHS[period]
-    first = dt.date(start.year, (start.month - 1) // months * months + 1, 1)
-    while True:
-        month = first.month - 1 + months
-        after = dt.date(first.year + month // 12, month % 12 + 1, 1)
-        if after > today:
-            return
-        yield first, after - dt.timedelta(days=1)
-        first = after
-
-
 def missed_runs(session: Session, today: dt.date, since: dt.date):
     """A list's 抽查频次 floor ("每年不少于1次", "1次/年") is the department's obligation: each finished
     period in which the department drew fewer plans of the item than the list says is a case."""
@@ -401,16 +385,10 @@ def missed_runs(session: Session, today: dt.date, since: dt.date):
                                                         CatalogueItem.runs_min.is_not(None))).all()
     for item in items:
         start = max(since, item.effective_from)
-        for first, last in _finished_periods(item.frequency_period, start, today):
-            if item.effective_to is not None and first > item.effective_to:
+        for first, last in calendar_periods(item.frequency_period, start, today):
+            if last >= today or (item.effective_to is not None and first > item.effective_to):
                 break
-            runs = session.scalar(
-                select(func.count(func.distinct(InspectionPlan.id)))
-                .join(plan_items, plan_items.c.plan_id == InspectionPlan.id)
-                .join(CatalogueItem, CatalogueItem.id == plan_items.c.item_id)
-                .where(CatalogueItem.code == item.code, InspectionPlan.department_id == item.department_id,
-                       InspectionPlan.status.in_(("drawn", "scheduled", "in_progress", "completed")),
-                       InspectionPlan.period_start >= first, InspectionPlan.period_start <= last))
+            runs = runs_of(session, item, first, last)
             if runs < item.runs_min:
                 label = f"{first:%Y}年" if item.frequency_period == "year" else f"{first} 至 {last}"
                 yield (f"missed_runs:{item.code}:{item.department_id}:{first.isoformat()}",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from core import clock
 
 from ..models import (
+    CatalogueItem,
     Department,
     District,
     EntryCount,
@@ -28,6 +29,7 @@ from ..models import (
     ScheduleRun,
     Visit,
     VisitEntry,
+    plan_items,
 )
 
 
@@ -468,3 +470,73 @@ def evaluation_summary(session: Session, department_id: int, year: int, today: d
              "average": round(sum(r.score for r in g) / len(g), 2),
              "low": sum(1 for r in g if r.score <= 2), "complaints": sum(1 for r in g if r.complaint)}
             for month, g in sorted(groups.items()) if len({r.firm_id for r in g}) >= minimum]
+
+
+# -- The list's frequency floors (抽查频次) --------------------------------------------------------------
+
+PERIOD_MONTHS = {"year": 12, "half_year": 6, "quarter": 3, "month": 1}
+PERIOD_NAMES = {"year": "年度", "half_year": "半年", "quarter": "季度", "month": "月度"}
+
+
+def calendar_periods(period: str, start: dt.date, until: dt.date):
+    """The calendar periods (year, half-year, quarter, month) from ``start``'s on that begin by ``until``,
+    as ``(first, last)`` days."""
+    months = PERIOD_MONTHS[period]
+    first = dt.date(start.year, (start.month - 1) // months * months + 1, 1)
+    while first <= until:
+        month = first.month - 1 + months
+        after = dt.date(first.year + month // 12, month % 12 + 1, 1)
+        yield first, after - dt.timedelta(days=1)
+        first = after
+
+
+def runs_of(session: Session, item: CatalogueItem, first: dt.date, last: dt.date) -> int:
+    """The department's drawn plans of the item (any version of it) that start within ``first``..``last``:
+    the runs a list's 抽查频次 counts."""
+    return session.scalar(
+        select(func.count(func.distinct(InspectionPlan.id)))
+        .join(plan_items, plan_items.c.plan_id == InspectionPlan.id)
+        .join(CatalogueItem, CatalogueItem.id == plan_items.c.item_id)
+        .where(CatalogueItem.code == item.code, InspectionPlan.department_id == item.department_id,
+               InspectionPlan.status.in_(("drawn", "scheduled", "in_progress", "completed")),
+               InspectionPlan.period_start >= first, InspectionPlan.period_start <= last))
+
+
+@dataclasses.dataclass(frozen=True)
+class Obligation:
+    """One period of a list's frequency floor: how many runs the department made against how many it owes."""
+
+    item: str
+    name: str
+    department: str
+    period: str
+    runs: int
+    required: int
+    words: str | None
+    state: str          # met | missed (the period is over) | open (under way, not met yet)
+
+    @property
+    def state_label(self) -> str:
+        return {"met": "已完成", "missed": "未完成", "open": "进行中"}[self.state]
+
+
+def frequency_obligations(session: Session, scope: Scope, today: dt.date) -> list[Obligation]:
+    """Each period of the scope's year (up to today) of every published item whose list sets a floor
+    (每年不少于1次, 1次/年): the department's runs against the floor, met or not."""
+    stmt = select(CatalogueItem).where(CatalogueItem.status == "published", CatalogueItem.runs_min.is_not(None))
+    if scope.department:
+        stmt = stmt.join(Department, Department.id == CatalogueItem.department_id).where(
+            Department.code == scope.department)
+    rows = []
+    year_start, year_end = dt.date(scope.year, 1, 1), dt.date(scope.year, 12, 31)
+    for item in session.scalars(stmt.order_by(CatalogueItem.code)).all():
+        start = max(year_start, item.effective_from)
+        for first, last in calendar_periods(item.frequency_period, start, min(today, year_end)):
+            if item.effective_to is not None and first > item.effective_to:
+                break
+            runs = runs_of(session, item, first, last)
+            state = "met" if runs >= item.runs_min else ("missed" if last < today else "open")
+            label = f"{first:%Y}年" if item.frequency_period == "year" else f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d}"
+            rows.append(Obligation(item.code, item.name, item.department.short_name, label, runs, item.runs_min,
+                                   item.frequency_words, state))
+    return rows

@@ -135,7 +135,8 @@ def dashboard():
         "avoided": kpis.entries_avoided(session, scope), "offsite": kpis.offsite_figures(session, scope),
         "origins": kpis.entries_by_origin(session, scope), "prompts": kpis.prompt_figures(session, scope),
         "offline": kpis.offline_entries(session, scope),
-        "credit": kpis.entries_by_credit_class(session, scope, credit_policy())}
+        "credit": kpis.entries_by_credit_class(session, scope, credit_policy()),
+        "obligations": kpis.frequency_obligations(session, scope, today)}
     figures["inversions"] = kpis.policy_inversions(figures["credit"])
     figures["department_entries"] = sum(n for _, _, n in figures["by_department"])
     figures["offsite_share"] = kpis.offsite_share(figures["offsite"].total, figures["department_entries"])
