@@ -68,6 +68,7 @@ from .presence import (
     enter_department,
     leave_department,
 )
+from .publication import publish_outcomes
 from .quiet import quiet_days
 
 CODE_MAX_AGE = 12 * 3600                     # an inspection code is valid for the working day
@@ -610,12 +611,7 @@ def publish_results(session: Session, actor: User, visit: Visit) -> list[ItemOut
                                                      ItemOutcome.task_id.in_(task_ids))).all()
     if not rows:
         raise InvalidState("本部门在本次检查中还没有处理结果可以公示")
-    now = utcnow()
-    for row in rows:
-        row.published_at = row.published_at or now
-    session.flush()
-    append_event(session, actor, "results.published", f"visit:{visit.id}",
-                 {"items": [r.item.code for r in rows], "late": [r.item.code for r in rows if local_today(now) > r.publish_due]})
+    publish_outcomes(session, actor, rows, f"visit:{visit.id}")
     results_published(session, visit, actor.department_id)
     return rows
 

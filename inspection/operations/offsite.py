@@ -42,6 +42,7 @@ from .entries import PUBLISH_WORKING_DAYS, local_today
 from .events import append_event, utcnow
 from .plans import file_targeted_plan, transition
 from .presence import advance_plans
+from .publication import publish_outcomes
 
 DEFAULT_DEADLINE = 10          # working days to answer, unless the item publishes its own rule
 DEFAULT_EXTENSION = 5
@@ -471,13 +472,7 @@ def publish_offsite(session: Session, actor: User, request: OffsiteRequest) -> l
     rows = session.scalars(select(ItemOutcome).where(ItemOutcome.request_id == request.id)).all()
     if not rows:
         raise InvalidState("本次核查还没有处理结果可以公示")
-    now = utcnow()
-    for row in rows:
-        row.published_at = row.published_at or now
-    session.flush()
-    append_event(session, actor, "results.published", f"offsite:{request.id}",
-                 {"items": [r.item.code for r in rows], "offsite": True,
-                  "late": [r.item.code for r in rows if local_today(now) > r.publish_due]})
+    publish_outcomes(session, actor, rows, f"offsite:{request.id}", offsite=True)
     notices.results_published(session, None, request.department_id, offsite=request)
     return rows
 
