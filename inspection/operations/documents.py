@@ -494,19 +494,26 @@ def _check_signature(png: bytes | None) -> bytes:
     return png
 
 
+def _recording_department(session: Session, actor: User, visit: Visit, what: str):
+    """The department (its tasks and its entry) of an officer of the visit who makes a record (``what``):
+    refused unless the department has entered."""
+    if actor.role != "inspector" or actor.officer_id not in {o.officer_id for o in visit.officers}:
+        raise NotPermitted(f"只有本次检查的执法人员可以制作{what}")
+    department = session.get(Department, actor.department_id)
+    tasks = _department_tasks(visit, department)
+    entry = session.get(DepartmentEntry, (visit.id, department.id))
+    if entry is None:
+        raise InvalidState(f"本部门尚未入企，不能制作{what}", fields={"visit": visit.id})
+    return department, tasks, entry
+
+
 def sign_record(session: Session, actor: User, visit: Visit, *, signer_name: str | None = None,
                 signature_png: bytes | None = None, refused: bool = False, witness: str | None = None,
                 note: str = "", at: dt.datetime | None = None) -> Document:
     """The on-site record (现场检查记录) of the actor's department, read back to the firm's person on the
     officer's phone: every checklist point's result, then the person's signature drawn on the screen, or
     their refusal to sign before a named witness. The signed record is issued as a numbered document."""
-    if actor.role != "inspector" or actor.officer_id not in {o.officer_id for o in visit.officers}:
-        raise NotPermitted("只有本次检查的执法人员可以制作现场检查记录")
-    department = session.get(Department, actor.department_id)
-    tasks = _department_tasks(visit, department)
-    entry = session.get(DepartmentEntry, (visit.id, department.id))
-    if entry is None:
-        raise InvalidState("本部门尚未入企，不能制作现场检查记录", fields={"visit": visit.id})
+    department, tasks, entry = _recording_department(session, actor, visit, "现场检查记录")
     if _live(session, "record", visit.id, department.id) is not None:
         raise InvalidState("本部门这次检查的现场检查记录已经签署", fields={"visit": visit.id})
     # Each item's checklist in force on the visit's day, with its findings (a catalogue revision applies
@@ -637,13 +644,7 @@ def sign_field_record(session: Session, actor: User, visit: Visit, kind: str, co
     witness), and issued as a numbered PDF naming the officers."""
     if kind not in FIELD_RECORD_KINDS:
         raise InvalidInput(f"未知的记录种类 {kind}", fields={"kind": "应为抽样记录、勘验笔录或询问笔录"})
-    if actor.role != "inspector" or actor.officer_id not in {o.officer_id for o in visit.officers}:
-        raise NotPermitted("只有本次检查的执法人员可以制作检查记录")
-    department = session.get(Department, actor.department_id)
-    tasks = _department_tasks(visit, department)
-    entry = session.get(DepartmentEntry, (visit.id, department.id))
-    if entry is None:
-        raise InvalidState("本部门尚未入企，不能制作检查记录", fields={"visit": visit.id})
+    department, tasks, _entry = _recording_department(session, actor, visit, "检查记录")
     items = {i.code: i for t in tasks for i in t.plan.items}
     code = str((content or {}).get("item") or "").strip()
     if code not in items:
