@@ -66,7 +66,7 @@ def test_a_day_of_inspection(browser, page, phones, live_app, live_server, sign_
     second.goto(f"{live_server}/scan/{token}")
     second.click("main button[type=submit]")
     assert "入企登记完成" in second.locator(".alert.success").inner_text()
-    assert second.locator(".qr svg").is_visible()
+    assert second.locator("#inspection-code .qr svg").is_visible()
     shot(second, "day-2-entered-with-code")
     verify_url = second.locator("#verify-link").get_attribute("href")
 
