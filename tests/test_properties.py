@@ -578,8 +578,9 @@ def test_bad_off_site_answers_are_refused(client, db_session, fuzz_city, point, 
     body = response.get_json()
     assert_error_shape(response.status_code, body)
     assert_nothing_written(before, row_counts(db_session), body["error"])
-    assert db_session.scalar(select(OffsiteEvidence.id).where(OffsiteEvidence.kind == "answer",
-                                                              OffsiteEvidence.text == answer)) is None
+    if answer is None or "\x00" not in answer:   # PostgreSQL cannot even compare a text holding NUL
+        assert db_session.scalar(select(OffsiteEvidence.id).where(OffsiteEvidence.kind == "answer",
+                                                                  OffsiteEvidence.text == answer)) is None
 
 
 # -- every page's query string ------------------------------------------------------------------------
