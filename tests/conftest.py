@@ -49,6 +49,7 @@ from tests.clocks import door_open_day, to_door_open
 from tests.fuzzing import build_world
 from web import create_app
 from web.limits import limiter
+from web.notices import stop_all_senders
 
 TEST_FIRMS = 300
 DEFAULT_TEST_NOW = "2026-12-02T10:00+08:00"
@@ -70,6 +71,13 @@ def pytest_unconfigure(config):
 
 def pytest_report_header(config):
     return f"clock: {clock.local_now():%Y-%m-%d %H:%M %A} (city time; TEST_NOW sets it)"
+
+
+@pytest.fixture(autouse=True)
+def _senders_stop_with_their_test():
+    """A test's app with ``thread`` jobs starts a notice sender; it must not outlive the test's database."""
+    yield
+    stop_all_senders()
 
 
 def _test_database_url(tmp_path_factory) -> str:

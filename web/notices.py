@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import select
@@ -71,6 +72,9 @@ def remind_now(session: Session) -> int:
 
 # -- The background sender ------------------------------------------------------------------------------
 
+_apps: weakref.WeakSet[Flask] = weakref.WeakSet()   # apps of this process whose sender has started
+
+
 def _state(app: Flask) -> dict:
     return app.extensions.setdefault("notice_sender", {"lock": threading.Lock(), "wake": threading.Event(),
                                                        "thread": None, "stop": threading.Event()})
@@ -85,6 +89,7 @@ def start_sender(app: Flask) -> threading.Thread | None:
         state["stop"].clear()
         state["thread"] = threading.Thread(target=_loop, args=(app, state), name="notices", daemon=True)
         state["thread"].start()
+        _apps.add(app)
         return state["thread"]
 
 
@@ -95,6 +100,13 @@ def stop_sender(app: Flask) -> None:
     if state["thread"] is not None:
         state["thread"].join(timeout=10)
         state["thread"] = None
+
+
+def stop_all_senders() -> None:
+    """Stop the sender of every app of this process (an app's next write starts its own again)."""
+    for app in list(_apps):
+        stop_sender(app)
+    _apps.clear()
 
 
 def wake_sender(app: Flask) -> None:

@@ -102,6 +102,14 @@ class Visit(Base):
     def joint(self) -> bool:
         return len({t.plan.department_id for t in self.tasks}) > 1
 
+    @property
+    def awaiting(self) -> list:
+        """The departments of a proposed joint visit that have not yet confirmed their part."""
+        if self.status != "proposed" or not any(t.status == "scheduled" for t in self.tasks):
+            return []
+        waiting = {t.plan.department_id: t.plan.department for t in self.tasks if t.status == "pending"}
+        return list(waiting.values())
+
 
 class VisitOfficer(Base):
     """An officer on a visit's team, for one department."""
