@@ -18,6 +18,13 @@ class InvalidState(DomainError):
     code = "invalid_state"
 
 
+class Settled(InvalidState):
+    """A state that no record still to arrive can change (already signed, read back otherwise): an
+    offline record refused with it does not wait for its partner's records."""
+
+    final = True
+
+
 class InvalidInput(DomainError):
     """Input that is well-formed but breaks a business rule."""
 

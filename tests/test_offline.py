@@ -1,14 +1,19 @@
 """断网补录: records signed on the phone while offline are accepted once, within the deadline, when the
 phone's registered key signed them and the certificate held on their day; forged ones are refused."""
+import base64
 import datetime as dt
 import json
 
 import pytest
 from sqlalchemy import func, select
 
-from inspection.models import Event, Finding, OfflineRecord, Scan, Visit, VisitEntry
+from inspection.models import Document, Event, Finding, OfflineRecord, Scan, Visit, VisitEntry
 from inspection.operations.events import utcnow, verify_chain
 from tests.at_the_door import Phone, as_user, sync
+from tests.document_pdfs import pdf_text
+from tests.signatures import signature_png
+
+SIGNATURE = "data:image/png;base64," + base64.b64encode(signature_png()).decode()
 
 pytestmark = pytest.mark.usefixtures("door_open")  # these tests walk the door
 
@@ -98,3 +103,54 @@ def test_devices_need_a_real_key_and_an_inspector(client, login, visit_today):
     as_user(client, login, "market")
     assert client.post("/api/v1/devices", json={"public_key": Phone("x").jwk}).status_code == 403
     assert client.post("/api/v1/offline/sync", json={"records": []}).status_code == 403
+
+
+def test_papers_read_back_and_signed_offline_are_issued_as_of_their_time(client, login, visit_today, team_phones,
+                                                                          db_session):
+    v = visit_today
+    (first, phone1), (second, phone2) = team_phones
+    visit_id, task = v["visit"].id, v["visit"].tasks[0]
+    item = task.plan.items[0]
+    start = utcnow() - dt.timedelta(hours=2)
+
+    def at(minutes):
+        return start + dt.timedelta(minutes=minutes)
+    results = ["non_compliant"] + ["compliant"] * (len(item.points) - 1)
+    heard = [{"point": p.id, "result": r} for p, r in zip(item.points, results, strict=True)]
+    made = [phone1.record("scan_in", at(0), token=v["token"])]
+    made += [phone1.record("finding", at(5 + n), visit=visit_id, task=task.id, point=h["point"], result=h["result"],
+                           note="台账缺两周记录" if h["result"] == "non_compliant" else "") for n, h in enumerate(heard)]
+    questions = "问：台账由谁负责记录？答：店长张三，近两周未记录。"
+    asked = phone1.record("field_record", at(30), visit=visit_id, paper="questioning", signer_name="张三",
+                          signature=SIGNATURE, content={"item": item.code, "person": "张三 店长", "questions": questions})
+    misread = phone1.record("record", at(35), visit=visit_id, signer_name="张三", signature=SIGNATURE,
+                            read_back=[{**h, "result": "compliant"} for h in heard])
+    refused = phone1.record("record", at(40), visit=visit_id, refused=True, witness="王五（社区网格员）", read_back=heard)
+    # Without the partner's scan nobody has entered: every paper waits.
+    answers = sync(client, login, first, [*made, asked, misread, refused])
+    assert answers[0]["status"] == "applied" and {a["status"] for a in answers[1:]} == {"pending"}
+    assert sync(client, login, second, [phone2.record("scan_in", at(1), token=v["token"])])[0]["status"] == "applied"
+    db_session.expire_all()
+    rows = {r.client_id: r for r in db_session.scalars(select(OfflineRecord))}
+
+    def row(record):
+        return rows[json.loads(record["payload"])["id"]]
+    assert row(asked).status == "applied" and row(refused).status == "applied"
+    assert row(misread).status == "refused" and "离线宣读的结果与平台记录不一致" in row(misread).message
+    assert f"{item.code} 第 1 项（宣读：符合，平台记录：不符合）" in row(misread).message
+    papers = {d.kind: d for d in db_session.scalars(select(Document).where(Document.visit_id == visit_id))}
+    assert papers["questioning"].issued_at == at(30) and papers["record"].issued_at == at(40)
+    as_user(client, login, v["users"][0])
+    record_text = pdf_text(client.get(f"/api/v1/documents/{papers['record'].id}/pdf").data)
+    assert "离线制作" in record_text and "宣读签署" in record_text
+    assert "当事人拒绝签名。见证人：王五（社区网格员）" in record_text and papers["questioning"].number in record_text
+    asked_text = pdf_text(client.get(f"/api/v1/documents/{papers['questioning'].id}/pdf").data)
+    assert questions in asked_text and "当事人签名（张三）" in asked_text and "离线制作" in asked_text
+    signed = db_session.scalars(select(Event).where(Event.kind == "record.signed")).all()
+    assert sorted(e.payload["number"] for e in signed) == sorted(d.number for d in papers.values()
+                                                                 if d.kind in ("record", "questioning"))
+    # Sending the papers again issues nothing more.
+    assert {a["status"] for a in sync(client, login, first, [asked, refused])} == {"duplicate"}
+    assert db_session.scalar(select(func.count()).select_from(Document).where(Document.visit_id == visit_id,
+                                                                             Document.kind != "notice")) == 2
+    assert verify_chain(db_session)[0]

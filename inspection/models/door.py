@@ -12,7 +12,7 @@ from core.db import Base
 
 from .org import Officer
 
-OFFLINE_KINDS = ("scan_in", "finding", "outcome", "scan_out")
+OFFLINE_KINDS = ("scan_in", "finding", "outcome", "scan_out", "record", "field_record")
 OFFLINE_STATUSES = ("applied", "pending", "refused")
 
 
@@ -33,8 +33,8 @@ class OfficerDevice(Base):
 
 
 class OfflineRecord(Base):
-    """One signed record made on a phone without network (scan in, a finding, an outcome, scan out),
-    received later. Its id is the phone's: sending it again creates nothing."""
+    """One signed record made on a phone without network (scan in, a finding, an outcome, scan out, an
+    on-site or field record read back and signed), received later. Its id is the phone's: sending it again creates nothing."""
 
     __tablename__ = "offline_records"
 
@@ -52,7 +52,7 @@ class OfflineRecord(Base):
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
 
     __table_args__ = (
-        CheckConstraint("kind in ('scan_in','finding','outcome','scan_out')", name="kind"),
+        CheckConstraint("kind in ('scan_in','finding','outcome','scan_out','record','field_record')", name="kind"),
         CheckConstraint("status in ('applied','pending','refused')", name="status"),
     )
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 
-from ..errors import InvalidInput, InvalidState, NotPermitted
+from ..errors import InvalidInput, InvalidState, NotPermitted, Settled
 from ..models import (
     DOCUMENT_KIND_MARKS,
     DOCUMENT_KINDS,
@@ -507,21 +507,53 @@ def _recording_department(session: Session, actor: User, visit: Visit, what: str
     return department, tasks, entry
 
 
+def _offline_line(at: dt.datetime, synced_at: dt.datetime | None) -> list[tuple[str, str]]:
+    if synced_at is None:
+        return []
+    return [("离线制作", f"无网络时于 {_local(at)} 宣读签署，{_local(synced_at)} 上传")]
+
+
+def _check_read_back(sheets: list, read_back: list[dict]) -> None:
+    """An on-site record signed offline: the results read back to the firm's person on the phone must be
+    the ones the platform holds for every point, or the signed paper would say what was not read."""
+    heard = {}
+    for entry in read_back:
+        if not isinstance(entry, dict) or type(entry.get("point")) is not int or entry.get("result") not in RESULT_LABELS:
+            raise InvalidInput("宣读记录应为每个检查要点的编号和结果", fields={"read_back": "格式无效"})
+        heard[entry["point"]] = entry["result"]
+    wrong = []
+    for item, (_row, points, _apart) in sheets:
+        for point, finding in points:
+            said = heard.get(point.id, heard.get(finding.point_id))
+            if said != finding.result:
+                wrong.append(f"{item.code} 第 {point.position} 项（宣读：{RESULT_LABELS.get(said, '未宣读')}，"
+                             f"平台记录：{RESULT_LABELS[finding.result]}）")
+    if wrong:
+        raise Settled("离线宣读的结果与平台记录不一致，现场检查记录未生成，请重新宣读签署：" + "、".join(wrong),
+                      fields={"read_back": wrong})
+
+
 def sign_record(session: Session, actor: User, visit: Visit, *, signer_name: str | None = None,
                 signature_png: bytes | None = None, refused: bool = False, witness: str | None = None,
-                note: str = "", at: dt.datetime | None = None) -> Document:
+                note: str = "", at: dt.datetime | None = None, read_back: list[dict] | None = None,
+                synced_at: dt.datetime | None = None) -> Document:
     """The on-site record (现场检查记录) of the actor's department, read back to the firm's person on the
     officer's phone: every checklist point's result, then the person's signature drawn on the screen, or
-    their refusal to sign before a named witness. The signed record is issued as a numbered document."""
+    their refusal to sign before a named witness. The signed record is issued as a numbered document.
+
+    A record signed on a phone without network arrives later (``synced_at``) with the results that were
+    read back (``read_back``: point and result); it is issued only if they are the platform's."""
     department, tasks, entry = _recording_department(session, actor, visit, "现场检查记录")
     if _live(session, "record", visit.id, department.id) is not None:
-        raise InvalidState("本部门这次检查的现场检查记录已经签署", fields={"visit": visit.id})
+        raise Settled("本部门这次检查的现场检查记录已经签署", fields={"visit": visit.id})
     # Each item's checklist in force on the visit's day, with its findings (a catalogue revision applies
     # from its effective date; results on points it dropped are read back too).
     sheets = [(item, checklist_results(session, visit, t, item)) for t in tasks for item in t.plan.items]
     missing = [f"{i.code} 第 {p.position} 项" for i, (_row, points, _apart) in sheets for p, f in points if f is None]
     if missing:
         raise InvalidState("以下检查要点尚未记录结果，不能宣读签署：" + "、".join(missing), fields={"points": missing})
+    if read_back is not None:
+        _check_read_back(sheets, read_back)
     missing = [f"{i.code} {i.name}" for t in tasks for i in t.plan.items if "sampling" in (i.modes or [])
                and not _field_records(session, "sampling", visit.id, department.id, i.code)]
     if missing:
@@ -547,7 +579,7 @@ def sign_record(session: Session, actor: User, visit: Visit, *, signer_name: str
         fields = [("被检查单位", firm.name), ("统一社会信用代码", firm.uscc), ("地址", firm.address or "（未登记）"),
                   ("检查时间", _local(entry.entered_at) + (f" 至 {_local(entry.left_at)}" if entry.left_at else "")),
                   ("执法人员", "\n".join(f"{o.name}（执法证号 {o.certificate_no}）" for o in officers)),
-                  ("记录时间", _local(now))]
+                  ("记录时间", _local(now)), *_offline_line(now, synced_at)]
         if others:
             fields.append(("其他记录", "\n".join(f"{d.kind_label} {d.number}" for d in others)))
         return PdfDocument(department=department.name, title="现场检查记录", number=number, fields=fields,
@@ -638,7 +670,8 @@ def called_for(session: Session, visit: Visit, department: Department) -> list[d
 
 def sign_field_record(session: Session, actor: User, visit: Visit, kind: str, content: dict, *,
                       signer_name: str | None = None, signature_png: bytes | None = None, refused: bool = False,
-                      witness: str | None = None, note: str = "", at: dt.datetime | None = None) -> Document:
+                      witness: str | None = None, note: str = "", at: dt.datetime | None = None,
+                      synced_at: dt.datetime | None = None) -> Document:
     """A sampling (抽样记录), premises (勘验笔录) or questioning (询问笔录) record of one of the department's items,
     composed by an officer on the phone, read back and signed by the firm's person (or refused before a named
     witness), and issued as a numbered PDF naming the officers."""
@@ -671,7 +704,7 @@ def sign_field_record(session: Session, actor: User, visit: Visit, kind: str, co
         fields = [("被检查单位", firm.name), ("统一社会信用代码", firm.uscc), ("地址", firm.address or "（未登记）"),
                   ("检查事项", f"{item.code} {item.name}"),
                   ("执法人员", "\n".join(f"{o.name}（执法证号 {o.certificate_no}）" for o in officers)),
-                  ("记录时间", _local(now))]
+                  ("记录时间", _local(now)), *_offline_line(now, synced_at)]
         fields += [(label, values[key]) for key, label in FIELD_RECORD_FIELDS[kind]]
         return PdfDocument(department=department.name, title=title, number=number, fields=fields,
                            paragraphs=[FIELD_RECORD_LEADS[kind]], verify_url=url, footer=f"检查编号 {visit.id}",

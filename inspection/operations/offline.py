@@ -1,5 +1,6 @@
-"""断网补录: a phone without network keeps signed records of scan-in, findings, outcomes and scan-out, and
-sends them when the network returns. A record is accepted only if the phone's registered key signed it,
+"""断网补录: a phone without network keeps signed records of scan-in, findings, outcomes, scan-out and the
+papers read back and signed at the door (the on-site record; sampling, premises and questioning records),
+and sends them when the network returns. A record is accepted only if the phone's registered key signed it,
 the officer's certificate held on its day and it arrives within the deadline; it is applied as of its own
 time and marked as recorded offline. Sending the same record again creates nothing.
 
@@ -28,6 +29,7 @@ from checklists.models import ChecklistPoint
 from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted
 from ..models import OFFLINE_KINDS, OfficerDevice, OfflineRecord, User, Visit
 from ..pure.timestamps import parse_day, parse_instant
+from .documents import sign_field_record, sign_record
 from .door import Lead
 from .entries import local_today, record_finding, record_outcome, scan_in, scan_out
 from .events import append_event, format_timestamp, utcnow
@@ -150,9 +152,40 @@ def _apply(session: Session, user: User, record: dict, *, secret: str, received:
         rectify = parse_day(data["rectify_by"], "rectify_by", "整改期限") if data.get("rectify_by") else None
         record_outcome(session, user, visit, _row_id(data, "task"), str(data["item"]), str(data["outcome"]), rectify,
                        now=at)
+    elif record["kind"] in ("record", "field_record"):
+        _sign_paper(session, user, visit, record["kind"], data, at=at, received=received)
     else:
         scan_out(session, user, visit, now=at, synced_at=received)
     return visit
+
+
+def _png(data: dict) -> bytes | None:
+    """The signature drawn on the phone, as the canvas gives it (a ``data:image/png;base64,`` URL)."""
+    text = str(data.get("signature") or "")
+    if not text:
+        return None
+    try:
+        return base64.b64decode(text.split(",", 1)[1] if text.startswith("data:") else text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidInput("签名图片应为 base64 编码的 PNG", fields={"signature": "无效"}) from exc
+
+
+def _sign_paper(session: Session, user: User, visit: Visit, kind: str, data: dict, *, at: dt.datetime,
+                received: dt.datetime) -> None:
+    """An on-site record or a sampling, premises or questioning record read back to the firm's person and
+    signed (or refused before a witness) on the phone without network: issued now, as of its own time."""
+    answer = {"signer_name": str(data.get("signer_name") or ""), "signature_png": _png(data),
+              "refused": data.get("refused") is True, "witness": str(data.get("witness") or ""),
+              "note": str(data.get("note") or ""), "at": at, "synced_at": received}
+    if kind == "record":
+        read_back = data.get("read_back")
+        if not isinstance(read_back, list):
+            raise InvalidInput("离线签署的现场检查记录应附宣读的结果", fields={"read_back": "必填"})
+        sign_record(session, user, visit, read_back=read_back, **answer)
+    else:
+        content = data.get("content")
+        sign_field_record(session, user, visit, str(data.get("paper", "")), content if isinstance(content, dict) else {},
+                          **answer)
 
 
 def sync_records(session: Session, actor: User, items: list[dict], *, secret: str, now: dt.datetime | None = None,

@@ -1,57 +1,20 @@
 """The whole day on phones: the inspector sees today's visit, scans in with a partner, records findings and
 scans out; the firm verifies the inspection code, reads its record and evaluates; the result is published."""
-import datetime as dt
 import re
-import time
 
 import pytest
-from sqlalchemy import select
 
-from inspection.models import InspectionTask, User, Visit
-from inspection.operations.accounts import create_user
-from inspection.operations.entries import firm_token, local_today
-from inspection.operations.events import utcnow
-from tests.approvals import approve_on
-from tests.browser.steps import leave, record_item_compliant
+from inspection.models import Visit
+from tests.browser.steps import leave, plan_of_the_week, record_item_compliant, team_of
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_day_of_inspection(browser, page, phones, live_app, live_server, sign_in, shot):
-    today = local_today(utcnow())
     sign_in(page, "market")
-    api = page.request
-    plan = api.post(f"{live_server}/api/v1/plans", data={
-        "title": "本周餐饮服务单位双随机检查", "period_start": today.isoformat(),
-        "period_end": (today + dt.timedelta(days=6)).isoformat(), "items": ["SC-003"],
-        "ratios": {c: 0.2 for c in "ABCD"}, "target_districts": ["370502"]}).json()
-    for action in ("file", "draw"):
-        if action == "draw":
-            approve_on(live_app, plan["id"])
-        assert api.post(f"{live_server}/api/v1/plans/{plan['id']}/{action}").ok
-    run = api.post(f"{live_server}/api/v1/plans/{plan['id']}/schedule").json()
-    for _ in range(120):
-        if api.get(f"{live_server}/api/v1/schedule-runs/{run['id']}").json()["status"] == "done":
-            break
-        time.sleep(0.5)
-    assert api.post(f"{live_server}/api/v1/plans/{plan['id']}/confirm").ok
-
-    with live_app.extensions["db_factory"]() as session:
-        visit = session.scalars(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
-                                .where(InspectionTask.plan_id == plan["id"])
-                                .order_by((Visit.day == today).desc(), Visit.id)).first()
-        users = []
-        for n, member in enumerate(visit.officers):
-            user = session.scalar(select(User).where(User.officer_id == member.officer_id)) or create_user(
-                session, None, username=f"day-officer-{n}", password="demo1234", role="inspector",
-                display_name=member.officer.name, officer=member.officer)
-            users.append(user.username)
-        firm_user = session.scalar(select(User).where(User.firm_id == visit.firm_id)) or create_user(
-            session, None, username="day-firm", password="demo1234", role="enterprise", display_name=visit.firm.name,
-            firm=visit.firm)
-        token, firm_name, visit_id = firm_token(session, visit.firm).token, visit.firm.name, visit.id
-        firm_username = firm_user.username
-        session.commit()
+    plan = {"id": plan_of_the_week(live_app, page.request, live_server, "本周餐饮服务单位双随机检查")}
+    v = team_of(live_app, plan["id"], "day-officer", firm_account=True)
+    users, token, firm_name, visit_id, firm_username = v["users"], v["token"], v["firm"], v["visit"], v["firm_user"]
 
     first, second, firm = phones(), phones(), phones()
     sign_in(first, users[0])

@@ -2,7 +2,6 @@
 on the officer's phone with its QR once the department has entered; a questioning record is signed on the
 screen and a premises record refused before a witness; the on-site record is signed; the department issues
 the result notice and the firm acknowledges it; every document's QR opens its verification page."""
-import datetime as dt
 import io
 import time
 from urllib.parse import urlparse
@@ -12,11 +11,8 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import select
 
-from inspection.models import Document, InspectionTask, User, Visit
-from inspection.operations.accounts import create_user
-from inspection.operations.entries import firm_token, local_today
-from inspection.operations.events import utcnow
-from tests.browser.steps import leave, record_item_compliant
+from inspection.models import Document
+from tests.browser.steps import draw_and_confirm, draw_signature, file_plan, leave, record_item_compliant, team_of
 from tests.document_pdfs import pdf_text, qr_of
 
 pytestmark = pytest.mark.browser
@@ -24,43 +20,13 @@ pytestmark = pytest.mark.browser
 
 def _sign_on_pad(phone, name: str) -> None:
     phone.fill("#signer-name", name)
-    phone.locator("#signature-pad").scroll_into_view_if_needed()
-    pad = phone.locator("#signature-pad").bounding_box()
-    phone.mouse.move(pad["x"] + 20, pad["y"] + pad["height"] * 0.7)
-    phone.mouse.down()
-    for n in range(1, 12):
-        phone.mouse.move(pad["x"] + 20 + n * 25, pad["y"] + pad["height"] * (0.7 - 0.4 * (n % 2)))
-    phone.mouse.up()
-
-
-def _plan_visit(live_app, plan_id: int, today: dt.date):
-    with live_app.extensions["db_factory"]() as session:
-        visit = session.scalars(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
-                                .where(InspectionTask.plan_id == plan_id)
-                                .order_by((Visit.day == today).desc(), Visit.id)).first()
-        users = []
-        for n, member in enumerate(visit.officers):
-            user = session.scalar(select(User).where(User.officer_id == member.officer_id)) or create_user(
-                session, None, username=f"papers-officer-{n}", password="demo1234", role="inspector",
-                display_name=member.officer.name, officer=member.officer)
-            users.append(user.username)
-        firm_user = session.scalar(select(User).where(User.firm_id == visit.firm_id)) or create_user(
-            session, None, username="papers-firm", password="demo1234", role="enterprise",
-            display_name=visit.firm.name, firm=visit.firm)
-        found = (visit.id, visit.firm.name, firm_token(session, visit.firm).token, users, firm_user.username)
-        session.commit()
-    return found
+    draw_signature(phone, phone.locator("#signature-pad"))
 
 
 def test_approval_notice_records_and_result_on_phones(browser, page, phones, live_app, live_server, sign_in, shot):
-    today = local_today(utcnow())
     sign_in(page, "market")
     api = page.request
-    plan = api.post(f"{live_server}/api/v1/plans", data={
-        "title": "本周餐饮服务单位检查（文书演练）", "period_start": today.isoformat(),
-        "period_end": (today + dt.timedelta(days=6)).isoformat(), "items": ["SC-003"],
-        "ratios": {c: 0.2 for c in "ABCD"}, "target_districts": ["370502"]}).json()
-    assert api.post(f"{live_server}/api/v1/plans/{plan['id']}/file").ok
+    plan = file_plan(api, live_server, "本周餐饮服务单位检查（文书演练）")
 
     head = phones()
     sign_in(head, "market-head")
@@ -72,14 +38,9 @@ def test_approval_notice_records_and_result_on_phones(browser, page, phones, liv
     assert "审批表 东市监检审〔" in approved, head.locator("main").inner_text()
     shot(head, "papers-1-head-approves")
 
-    assert api.post(f"{live_server}/api/v1/plans/{plan['id']}/draw").ok
-    run = api.post(f"{live_server}/api/v1/plans/{plan['id']}/schedule").json()
-    for _ in range(120):
-        if api.get(f"{live_server}/api/v1/schedule-runs/{run['id']}").json()["status"] == "done":
-            break
-        time.sleep(0.5)
-    assert api.post(f"{live_server}/api/v1/plans/{plan['id']}/confirm").ok
-    visit_id, firm_name, token, users, firm_username = _plan_visit(live_app, plan["id"], today)
+    draw_and_confirm(api, live_server, plan["id"])
+    v = team_of(live_app, plan["id"], "papers-officer", firm_account=True)
+    visit_id, firm_name, token, users, firm_username = v["visit"], v["firm"], v["token"], v["users"], v["firm_user"]
 
     first, second, firm = phones(), phones(), phones()
     sign_in(first, users[0])

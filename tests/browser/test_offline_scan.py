@@ -1,51 +1,22 @@
 """断网补录 in a real browser: two inspectors' phones lose the network at the firm, scan in, record the
 checklist and scan out offline; when the network returns the records are synced and the visit appears
 once, marked as recorded offline."""
-import time
 
 import pytest
 from sqlalchemy import func, select
 
-from inspection.models import Finding, InspectionTask, OfflineRecord, User, Visit, VisitEntry
-from inspection.operations.accounts import create_user
-from inspection.operations.entries import firm_token, local_today
-from inspection.operations.events import utcnow
-from tests.approvals import approve_on
+from inspection.models import Document, Finding, OfflineRecord, User, Visit, VisitEntry
+from tests.browser.steps import draw_signature, plan_of_the_week, team_of
 
 pytestmark = pytest.mark.browser
 
 
 def test_scan_in_findings_and_scan_out_without_network(page, phones, live_app, live_server, sign_in, shot):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415 - only when chromium is there
-    today = local_today(utcnow())
     sign_in(page, "market")
-    api = page.request
-    plan = api.post(f"{live_server}/api/v1/plans", data={
-        "title": "断网补录测试检查", "period_start": today.isoformat(), "period_end": today.isoformat(),
-        "items": ["SC-003"], "ratios": {c: 0.1 for c in "ABCD"}, "target_districts": ["370502"]}).json()
-    for action in ("file", "draw"):
-        if action == "draw":
-            approve_on(live_app, plan["id"])
-        assert api.post(f"{live_server}/api/v1/plans/{plan['id']}/{action}").ok
-    run = api.post(f"{live_server}/api/v1/plans/{plan['id']}/schedule").json()
-    for _ in range(120):
-        if api.get(f"{live_server}/api/v1/schedule-runs/{run['id']}").json()["status"] == "done":
-            break
-        time.sleep(0.5)
-    assert api.post(f"{live_server}/api/v1/plans/{plan['id']}/confirm").ok
-    with live_app.extensions["db_factory"]() as session:
-        visit = session.scalars(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
-                                .where(InspectionTask.plan_id == plan["id"], Visit.day == today,
-                                       Visit.status == "confirmed")).first()
-        names = []
-        for n, member in enumerate(visit.officers):
-            user = session.scalar(select(User).where(User.officer_id == member.officer_id)) or create_user(
-                session, None, username=f"offline-officer-{n}", password="demo1234", role="inspector",
-                display_name=member.officer.name, officer=member.officer)
-            names.append(user.username)
-        token, visit_id, firm_name = firm_token(session, visit.firm).token, visit.id, visit.firm.name
-        points = len(visit.tasks[0].plan.items[0].points)
-        session.commit()
+    plan_id = plan_of_the_week(live_app, page.request, live_server, "断网补录测试检查", days=1, ratio=0.1)
+    v = team_of(live_app, plan_id, "offline-officer", today_only=True)
+    names, token, visit_id, firm_name, points = v["users"], v["token"], v["visit"], v["firm"], v["points"]
 
     first, second = phones(), phones()
     for phone, name in ((first, names[0]), (second, names[1])):
@@ -67,10 +38,31 @@ def test_scan_in_findings_and_scan_out_without_network(page, phones, live_app, l
     form.locator("select[name=outcome]").select_option("no_problem")
     form.locator("button[type=submit]").click()
     first.wait_for_selector("#offline-status:has-text('已离线保存')")
+    # A premises record the firm's person refuses to sign, before a witness.
+    paper = first.locator(f"#offline-visit-{visit_id} .offline-paper")
+    paper.locator("select[name=paper]").select_option("premises")
+    paper.locator("button:has-text('签署本记录')").click()
+    assert "勘验笔录缺少：勘验场所、勘验情况" in paper.locator("p.error").first.inner_text()
+    paper.locator("textarea[name=place]").fill("后厨操作间")
+    paper.locator("textarea[name=situation]").fill("消毒柜正常使用，台账齐全")
+    paper.locator("input[name=refused]").check()
+    paper.locator("input[name=witness]").fill("王五（社区网格员）")
+    paper.locator("button:has-text('签署本记录')").click()
+    first.wait_for_selector("#offline-status:has-text('勘验笔录已离线签署')")
+    # The on-site record: the results kept on the phone are read back and the firm's person signs.
+    record = first.locator(f"#offline-visit-{visit_id} .offline-record")
+    record.locator("button:has-text('宣读本机记录的检查结果')").click()
+    record.locator("ol li").first.wait_for()
+    assert record.locator("ol li").count() == points and "符合" in record.locator("ol").inner_text()
+    record.locator("input[name=signer_name]").fill("张三")
+    draw_signature(first, record.locator("canvas"))
+    shot(first, "offline-2-record-signed-on-the-phone")
+    record.locator("button:has-text('签署现场检查记录')").click()
+    first.wait_for_selector("#offline-status:has-text('现场检查记录已离线签署')")
     first.click("#offline-leave")
     first.wait_for_selector("#offline-status:has-text('已离线登记离开')")
     assert "待上传" in first.locator("#offline-status").inner_text()
-    shot(first, "offline-2-checklist-kept-on-the-phone")
+    shot(first, "offline-3-checklist-kept-on-the-phone")
     with live_app.extensions["db_factory"]() as session:
         assert session.get(VisitEntry, visit_id) is None  # nothing reached the platform yet
 
@@ -86,6 +78,11 @@ def test_scan_in_findings_and_scan_out_without_network(page, phones, live_app, l
         assert session.scalar(select(func.count()).select_from(Finding).where(Finding.visit_id == visit_id)) == points
         assert set(session.scalars(select(OfflineRecord.status).join(User, User.officer_id == OfflineRecord.officer_id)
                                    .where(User.username.in_(names)))) == {"applied"}
+        papers = {d.kind: d for d in session.scalars(select(Document).where(Document.visit_id == visit_id))}
+        assert papers["record"].signature.signer_name == "张三" and papers["premises"].signature.refused
+        record_number = papers["record"].number
     first.goto(f"{live_server}/visits/{visit_id}")
     assert "断网补录" in first.locator("h1").inner_text()
-    shot(first, "offline-3-synced-once-marked")
+    first.goto(f"{live_server}/visits/{visit_id}/record")
+    assert record_number in first.locator("main").inner_text()
+    shot(first, "offline-4-synced-once-marked")

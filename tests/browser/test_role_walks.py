@@ -4,17 +4,12 @@ record and evaluates, oversight follows an alert to the visit behind it, the adm
 of the city. Screenshots go to a temporary folder; on a phone no page may be wider than the screen."""
 import datetime as dt
 import re
-import time
 
 import pytest
-from sqlalchemy import select
 
-from inspection.models import InspectionTask, User, Visit
-from inspection.operations.accounts import create_user
-from inspection.operations.entries import firm_token, local_today
+from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
-from tests.approvals import approve_on
-from tests.browser.steps import leave, record_item_compliant
+from tests.browser.steps import leave, plan_of_the_week, record_item_compliant, team_of
 
 pytestmark = pytest.mark.browser
 
@@ -157,40 +152,13 @@ def test_admin_changes_a_rule_of_the_city(screen, live_server, sign_in):
 
 
 def _visit_today(live_app, live_server, browser, sign_in, title: str, district: str) -> dict:
-    """A market plan filed, approved, drawn, scheduled and confirmed for this week; its visit of today
-    (else the earliest) with an account for each officer of the team."""
-    today = local_today(utcnow())
+    """A market plan of this week brought to confirmed visits; its visit of today (else the earliest)
+    with an account for each officer of the team."""
     office = browser.new_page()
     sign_in(office, "market")
-    api = office.request
-    plan = api.post(f"{live_server}/api/v1/plans", data={
-        "title": title, "period_start": today.isoformat(), "period_end": (today + dt.timedelta(days=6)).isoformat(),
-        "items": ["SC-003"], "ratios": {c: 0.2 for c in "ABCD"}, "target_districts": [district]}).json()
-    assert api.post(f"{live_server}/api/v1/plans/{plan['id']}/file").ok
-    approve_on(live_app, plan["id"])
-    assert api.post(f"{live_server}/api/v1/plans/{plan['id']}/draw").ok
-    run = api.post(f"{live_server}/api/v1/plans/{plan['id']}/schedule").json()
-    for _ in range(120):
-        if api.get(f"{live_server}/api/v1/schedule-runs/{run['id']}").json()["status"] == "done":
-            break
-        time.sleep(0.5)
-    confirmed = api.post(f"{live_server}/api/v1/plans/{plan['id']}/confirm")
-    assert confirmed.ok, confirmed.text()
+    plan_id = plan_of_the_week(live_app, office.request, live_server, title, district=district)
     office.context.close()
-    with live_app.extensions["db_factory"]() as session:
-        visit = session.scalars(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
-                                .where(InspectionTask.plan_id == plan["id"])
-                                .order_by((Visit.day == today).desc(), Visit.id)).first()
-        users = []
-        for member in visit.officers:
-            user = session.scalar(select(User).where(User.officer_id == member.officer_id)) or create_user(
-                session, None, username=f"walk-{member.officer.certificate_no}", password="demo1234",
-                role="inspector", display_name=member.officer.name, officer=member.officer)
-            users.append(user.username)
-        found = {"users": users, "token": firm_token(session, visit.firm).token, "visit": visit.id,
-                 "firm": visit.firm.name}
-        session.commit()
-    return found
+    return team_of(live_app, plan_id, "walk")
 
 
 def test_inspector_enters_records_and_leaves(screen, browser, live_app, live_server, sign_in):

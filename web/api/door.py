@@ -12,7 +12,8 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy import select
 
-from inspection.models import EntryToken, InspectionTask, Visit, VisitOfficer
+from inspection.models import DOCUMENT_KINDS, FIELD_RECORD_KINDS, EntryToken, InspectionTask, Visit, VisitOfficer
+from inspection.operations.documents import FIELD_RECORD_FIELDS
 from inspection.operations.door import backfile, invite, postpone, prompt_for, report_no_code
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
@@ -65,7 +66,8 @@ class DeviceSchema(BaseSchema):
 
 
 class SignedRecordSchema(BaseSchema):
-    payload = Str(required=True, validate=length(2, 20000))
+    # a paper signed offline carries the signature drawn on the screen (a PNG of at most 300 KB, in base64)
+    payload = Str(required=True, validate=length(2, 450_000))
     signature = Str(required=True, validate=length(2, 200))
 
 
@@ -183,6 +185,8 @@ def bundle():
     def sha256(firm_id: int, field: str) -> str | None:
         return hashlib.sha256(getattr(tokens[firm_id], field).encode()).hexdigest() if firm_id in tokens else None
     return {"officer": current_user.officer.certificate_no, "day": today.isoformat(),
+            "papers": {kind: {"label": DOCUMENT_KINDS[kind], "fields": [list(f) for f in FIELD_RECORD_FIELDS[kind]]}
+                       for kind in FIELD_RECORD_KINDS},
             "visits": [{**visit_sheet(session, v, current_user), "token_sha256": sha256(v.firm_id, "token"),
                         "short_code_sha256": sha256(v.firm_id, "short_code")} for v in visits]}
 

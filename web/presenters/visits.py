@@ -138,7 +138,7 @@ def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
                         "result": f.result, "result_label": f.result_label, "note": f.note}
                        for f in apart] if reads else []
             items.append({"code": item.code, "name": row.name, "legal_basis": row.legal_basis_text,
-                          "version": row.version,
+                          "version": row.version, "sampling": "sampling" in (row.modes or []),
                           "revision": _revision_json(revision) if revision and revision["changed"] else None,
                           "earlier_findings": earlier,
                           "outcome": outcome.outcome if outcome else None,

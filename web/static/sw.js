@@ -1,6 +1,6 @@
 // The inspector's service worker: keeps the offline page and its scripts, and answers for the inspector's
 // pages with it when the network is gone (断网补录). API calls are never answered from the cache.
-const CACHE = "inspection-offline-v1";
+const CACHE = "inspection-offline-v2";
 const SHELL = ["/offline", "/static/app.css", "/static/offline.js", "/static/offline-page.js"];
 
 self.addEventListener("install", (event) => {
