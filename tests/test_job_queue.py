@@ -21,7 +21,18 @@ from sqlalchemy import func, select
 from inspection.db import upgrade
 from inspection.demo.approvals import approve_filed
 from inspection.demo.city import DEMO_PASSWORD, build_demo_city
-from inspection.models import InspectionPlan, InspectionTask, User
+from inspection.models import (
+    DepartmentEntry,
+    Document,
+    InspectionPlan,
+    InspectionTask,
+    Officer,
+    Scan,
+    User,
+    Visit,
+    VisitEntry,
+    VisitOfficer,
+)
 from inspection.operations.draws import draw_plan
 from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
@@ -256,3 +267,66 @@ def test_builds_of_two_periods_run_at_once_on_two_workers(database, redis_url):
                 worker.wait(timeout=30)
         redis.Redis.from_url(redis_url).delete(f"rq:queue:{queue}")
         app.extensions["db_engine"].dispose()
+
+
+def _entered_visit(url: str, plan_id: int) -> tuple[int, int]:
+    """One of the plan's firms entered by two of the department's officers (as a scan leaves it, without the
+    notice): ``(visit id, department id)``."""
+    app = _app(url)
+    with app.extensions["db_factory"]() as session:
+        plan = session.get(InspectionPlan, plan_id)
+        task = plan.tasks[0]
+        day = plan.period_start
+        visit = Visit(firm=task.firm, day=day, status="in_progress", locked=False, created_at=utcnow())
+        session.add(visit)
+        session.flush()
+        task.visit_id = visit.id
+        at = dt.datetime.combine(day, dt.time(2, 0))
+        team = session.scalars(select(Officer).where(Officer.department_id == plan.department_id)
+                               .order_by(Officer.id)).all()[:2]
+        for officer in team:
+            session.add(VisitOfficer(visit_id=visit.id, officer_id=officer.id, department_id=plan.department_id))
+            session.add(Scan(kind="in", firm_id=visit.firm_id, officer_id=officer.id, visit_id=visit.id, at=at,
+                             accepted=True))
+        session.add(VisitEntry(visit_id=visit.id, entered_at=at, code_nonce="x"))
+        session.add(DepartmentEntry(visit_id=visit.id, department_id=plan.department_id, entered_at=at))
+        session.commit()
+        found = visit.id, plan.department_id
+    app.extensions["db_engine"].dispose()
+    return found
+
+
+def _notices_of(app, visit_id: int) -> list[str]:
+    with app.extensions["db_factory"]() as session:
+        return list(session.scalars(select(Document.number).where(Document.kind == "notice",
+                                                                  Document.visit_id == visit_id)))
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)   # rq runs beside PostgreSQL in production
+def test_a_worker_issues_the_inspection_notice_of_an_entry_once(database, redis_url):
+    """凡检查必通知 with rq: the entry's notice is a job on the queue; a worker issues it, and the same job
+    delivered again issues nothing more."""
+    url, plan_id = database
+    visit_id, department_id = _entered_visit(url, plan_id)
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    app = _app(url, JOBS="rq", REDIS_URL=redis_url, JOBS_QUEUE=queue)
+    with app.app_context():
+        jobs.submit_entry_notices(app, [(visit_id, department_id)])
+    assert _notices_of(app, visit_id) == []           # queued, not issued by the web process
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": "jobs",
+           "INSPECTION_JOBS_QUEUE": queue, **clock_env()}
+
+    def work():
+        worker = subprocess.run([sys.executable, "-m", "web.console", "worker", "--burst"], cwd=ROOT, timeout=300,
+                                env=env, capture_output=True, text=True, check=False)
+        assert worker.returncode == 0, worker.stderr[-2000:]
+
+    work()
+    [number] = _notices_of(app, visit_id)
+    assert "〔" in number and "〕" in number
+    with app.app_context():
+        jobs.submit_entry_notices(app, [(visit_id, department_id)])
+    work()
+    assert _notices_of(app, visit_id) == [number]
+    redis.Redis.from_url(redis_url).delete(f"rq:queue:{queue}")
+    app.extensions["db_engine"].dispose()
