@@ -135,6 +135,7 @@ def test_questioning_and_premises_records_are_signed_or_refused_before_a_witness
     asked_text = pdf_text(client.get(f"/api/v1/documents/{asked['id']}/pdf").data)
     assert asked["number"] in asked_text and "询问笔录" in asked_text and visit.firm.name in asked_text
     assert questions in asked_text and "当事人签名（张三）" in asked_text and f"{item.code} {item.name}" in asked_text
+    assert "执法人员签名：" in asked_text and "以本人账号签署" in asked_text
     for member in visit.officers:
         assert member.officer.name in asked_text
     seen_pdf = client.get(f"/api/v1/documents/{seen['id']}/pdf").data

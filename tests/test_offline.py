@@ -143,6 +143,7 @@ def test_papers_read_back_and_signed_offline_are_issued_as_of_their_time(client,
     as_user(client, login, v["users"][0])
     record_text = pdf_text(client.get(f"/api/v1/documents/{papers['record'].id}/pdf").data)
     assert "离线制作" in record_text and "宣读签署" in record_text
+    assert "以本人执法终端密钥离线签署" in record_text
     assert "当事人拒绝签名。见证人：王五（社区网格员）" in record_text and papers["questioning"].number in record_text
     asked_text = pdf_text(client.get(f"/api/v1/documents/{papers['questioning'].id}/pdf").data)
     assert questions in asked_text and "当事人签名（张三）" in asked_text and "离线制作" in asked_text

@@ -507,6 +507,13 @@ def _recording_department(session: Session, actor: User, visit: Visit, what: str
     return department, tasks, entry
 
 
+def _officer_signs(actor: User, at: dt.datetime, synced_at: dt.datetime | None) -> str:
+    """The recording officer's signature: his own act, by his account online or his phone's key offline."""
+    officer = actor.officer
+    how = "以本人执法终端密钥离线签署" if synced_at is not None else "以本人账号签署"
+    return f"执法人员签名：{officer.name}（执法证号 {officer.certificate_no}），{_local(at)} {how}。"
+
+
 def _offline_line(at: dt.datetime, synced_at: dt.datetime | None) -> list[tuple[str, str]]:
     if synced_at is None:
         return []
@@ -585,7 +592,8 @@ def sign_record(session: Session, actor: User, visit: Visit, *, signer_name: str
         return PdfDocument(department=department.name, title="现场检查记录", number=number, fields=fields,
                            rows=rows, row_header=["检查要点", "结果", "情况说明"],
                            paragraphs=["执法人员已出示执法证件，告知当事人享有陈述、申辩和申请回避的权利。"],
-                           verify_url=url, footer=f"检查编号 {visit.id}", signature_png=png, signature_caption=caption)
+                           verify_url=url, footer=f"检查编号 {visit.id}", signature_png=png, signature_caption=caption,
+                           officer_caption=_officer_signs(actor, now, synced_at))
 
     document = issue(session, actor, department=department, kind="record", title=f"现场检查记录：{firm.name}",
                      build=build, visit_id=visit.id, firm_id=firm.id, plan_id=tasks[0].plan_id, at=now)
@@ -708,7 +716,8 @@ def sign_field_record(session: Session, actor: User, visit: Visit, kind: str, co
         fields += [(label, values[key]) for key, label in FIELD_RECORD_FIELDS[kind]]
         return PdfDocument(department=department.name, title=title, number=number, fields=fields,
                            paragraphs=[FIELD_RECORD_LEADS[kind]], verify_url=url, footer=f"检查编号 {visit.id}",
-                           signature_png=answer.png, signature_caption=answer.caption)
+                           signature_png=answer.png, signature_caption=answer.caption,
+                           officer_caption=_officer_signs(actor, now, synced_at))
 
     document = issue(session, actor, department=department, kind=kind, title=f"{title}：{firm.name}", build=build,
                      visit_id=visit.id, firm_id=firm.id, plan_id=tasks[0].plan_id, content=values, at=now)

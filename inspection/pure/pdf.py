@@ -46,6 +46,7 @@ class PdfDocument:
     row_header: list[str] = dataclasses.field(default_factory=list)
     signature_png: bytes | None = None      # the firm's person's signature drawn on the phone
     signature_caption: str = ""             # who signed, or who refused before which witness
+    officer_caption: str = ""               # the officer who made the record and signed it with his account
 
 
 class QrCode(Flowable):
@@ -104,6 +105,8 @@ def render(doc: PdfDocument) -> bytes:
         story += [_p(doc.signature_caption, BODY), image]
     elif doc.signature_caption:
         story += [_p(doc.signature_caption, BODY)]
+    if doc.officer_caption:
+        story += [Spacer(1, 2 * mm), _p(doc.officer_caption, BODY)]
     story += [Spacer(1, 6 * mm)]
     check = Table([[QrCode(doc.verify_url, 30 * mm),
                     _p(f"扫描二维码或访问下列地址核验本文书的真实性与状态：\n{doc.verify_url}\n{doc.footer}", SMALL)]],
