@@ -15,6 +15,7 @@ from inspection.queries.kpis import (
     joint_share,
     monthly_entries,
     publication_rate,
+    year_before,
 )
 from tests.at_the_door import join_visit
 
@@ -179,3 +180,29 @@ def test_alerts_plans_and_department_tables_export(client, login, db_session, ma
     assert late.plan.title in plans and "逾期未完成" in plans
     table = client.get("/oversight/departments.csv?year=2026").data.decode("utf-8-sig")
     assert table.splitlines()[0].startswith("部门,入企次数") and "消防" in table
+
+
+def test_a_period_of_the_year_is_compared_with_the_same_months_of_the_year_before(client, login, db_session,
+                                                                                 make_firm, entered):
+    firm, other = make_firm("期间统计企业有限公司"), make_firm()
+    for day in (dt.date(2026, 2, 10), dt.date(2026, 5, 12), dt.date(2026, 8, 4)):
+        entered(firm, day=day)
+    entered(other, department="fire", item="XF-002", day=dt.date(2025, 4, 1))
+    entered(other, department="fire", item="XF-002", day=dt.date(2025, 9, 1))
+    db_session.commit()
+    spring = Scope(2026, months=(2, 6))
+    assert sum(monthly_entries(db_session, spring)) == 2
+    assert monthly_entries(db_session, spring)[7] == 0           # August is outside the period
+    assert sum(monthly_entries(db_session, year_before(spring, dt.date(2026, 12, 2)))) == 1
+    # While the period runs, last year's same months are cut at today's date.
+    running = year_before(Scope(2026, months=(3, 12)), dt.date(2026, 8, 20))
+    assert running.until == dt.date(2025, 8, 20) and sum(monthly_entries(db_session, running)) == 1
+    login("oversight")
+    page = client.get("/oversight/dashboard?year=2026&from=2&to=6").get_data(as_text=True)
+    assert "行政执法监督看板 · 2026 年 2—6 月" in page and 'value="2" selected' in page
+    assert "from=2" in page and "to=6" in page                   # every figure's link keeps the period
+    drill = client.get("/oversight/visits?year=2026&from=7&to=12").get_data(as_text=True)
+    assert "2026 年 7—12 月" in drill and "期间统计企业有限公司" in drill
+    assert "期间统计企业有限公司" not in client.get("/oversight/visits?year=2026&from=9&to=12").get_data(as_text=True)
+    backwards = client.get("/oversight/dashboard?year=2026&from=6&to=2")
+    assert backwards.status_code == 422 and "起始月份（6 月）不能晚于截止月份（2 月）" in backwards.get_data(as_text=True)

@@ -39,6 +39,27 @@ class Scope:
     department: str | None = None     # department code
     district: str | None = None       # district code
     until: dt.date | None = None      # the last day counted (the same span of an earlier year); None: all of it
+    months: tuple[int, int] = (1, 12)  # the period of the year: first and last month
+
+    @property
+    def whole_year(self) -> bool:
+        return self.months == (1, 12)
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.months[0], 1)
+
+    @property
+    def end(self) -> dt.date:
+        """The day after the period (or after ``until``)."""
+        after = dt.date(self.year + (self.months[1] == 12), self.months[1] % 12 + 1, 1)
+        return min(after, self.until + dt.timedelta(days=1)) if self.until else after
+
+    def at_start(self) -> dt.datetime:
+        return dt.datetime.combine(self.first_day, dt.time(0, 0))
+
+    def at_end(self) -> dt.datetime:
+        return dt.datetime.combine(self.end, dt.time(0, 0))
 
 
 def same_day(day: dt.date, year: int) -> dt.date:
@@ -50,10 +71,11 @@ def same_day(day: dt.date, year: int) -> dt.date:
 
 
 def year_before(scope: Scope, today: dt.date) -> Scope:
-    """The year before ``scope`` over the same span: while ``scope`` is the running year, from 1 January to
+    """The year before ``scope`` over the same span: the same months, and while ``scope``'s period runs, up to
     today's date a year ago (a comparison of a part of this year with all of last year says nothing)."""
-    until = same_day(today, scope.year - 1) if scope.year == today.year else None
-    return Scope(scope.year - 1, scope.department, scope.district, until)
+    running = scope.year == today.year and scope.first_day <= today < scope.end
+    until = same_day(today, scope.year - 1) if running else None
+    return Scope(scope.year - 1, scope.department, scope.district, until, scope.months)
 
 
 TIMES = ("1", "2", "3+")
@@ -90,6 +112,8 @@ def facts(scope: Scope, month: int | None = None, *, per_department: bool = Fals
     stmt = select(EntryFact).where(EntryFact.year == scope.year)
     if scope.until:
         stmt = stmt.where(EntryFact.day <= scope.until)
+    if not scope.whole_year:
+        stmt = stmt.where(EntryFact.month.between(*scope.months))
     if month:
         stmt = stmt.where(EntryFact.month == month)
     if scope.department:
@@ -111,6 +135,8 @@ def counted(scope: Scope, *, per_department: bool = False) -> Select:
         return (facts(scope, per_department=per_department).with_only_columns(*keys, func.count().label("entries"))
                 .group_by(*keys))
     stmt = select(EntryCount).where(EntryCount.year == scope.year)
+    if not scope.whole_year:
+        stmt = stmt.where(EntryCount.month.between(*scope.months))
     if scope.department:
         stmt = stmt.where(EntryCount.department_id == _department_id(scope.department))
     elif not per_department:
@@ -179,8 +205,8 @@ def entries_by_origin(session: Session, scope: Scope) -> dict[str, int]:
 def prompt_figures(session: Session, scope: Scope) -> dict[str, int]:
     """扫码提示: how often officers were shown the firm's recent visits or other departments' open tasks,
     and how often that led to a department joining the visit or to a visit avoided."""
-    stmt = select(ScanPrompt.outcome, func.count()).where(ScanPrompt.at >= dt.datetime(scope.year, 1, 1),
-                                                          ScanPrompt.at < dt.datetime(scope.year + 1, 1, 1))
+    stmt = select(ScanPrompt.outcome, func.count()).where(ScanPrompt.at >= scope.at_start(),
+                                                          ScanPrompt.at < scope.at_end())
     if scope.department:
         stmt = stmt.where(ScanPrompt.department_id == _department_id(scope.department))
     counts = dict(session.execute(stmt.group_by(ScanPrompt.outcome)).all())
@@ -209,7 +235,7 @@ def publication_rate(session: Session, scope: Scope, today: dt.date) -> tuple[in
         select(func.count(), func.count().filter(ItemOutcome.published_at.is_not(None)))
         .join(sub, sub.c.visit_id == ItemOutcome.visit_id)
         # A result falls due after its visit: the bound lets the database skip earlier years' results.
-        .where(ItemOutcome.publish_due >= dt.date(scope.year, 1, 1),
+        .where(ItemOutcome.publish_due >= scope.first_day,
                (ItemOutcome.publish_due <= today) | ItemOutcome.published_at.is_not(None))).one()
     return int(published or 0), int(due or 0)
 
@@ -217,7 +243,8 @@ def publication_rate(session: Session, scope: Scope, today: dt.date) -> tuple[in
 def ended_plans(scope: Scope, today: dt.date) -> Select:
     """Plans of the year whose period has ended (the base of 按时完成率)."""
     stmt = (select(InspectionPlan).where(InspectionPlan.period_end < today,
-                                         func.extract("year", InspectionPlan.period_end) == scope.year,
+                                         InspectionPlan.period_end >= scope.first_day,
+                                         InspectionPlan.period_end < scope.end,
                                          InspectionPlan.status.not_in(("draft", "cancelled"))))
     if scope.department:
         stmt = stmt.where(InspectionPlan.department_id == _department_id(scope.department))
@@ -355,9 +382,8 @@ def department_figures(session: Session, scope: Scope, today: dt.date | None = N
     the year's builds (each department alone)."""
     now = _department_counts(session, scope)
     before = _department_counts(session, year_before(scope, today) if today else
-                                Scope(scope.year - 1, scope.department, scope.district))
-    runs = session.scalars(select(ScheduleRun).where(ScheduleRun.status == "done",
-                                                     func.extract("year", ScheduleRun.period_start) == scope.year)).all()
+                                Scope(scope.year - 1, scope.department, scope.district, months=scope.months))
+    runs = session.scalars(_runs(scope)).all()
     offsite = offsite_figures(session, scope).by_department
     stmt = select(Department).order_by(Department.id)
     if scope.department:
@@ -377,10 +403,15 @@ def department_figures(session: Session, scope: Scope, today: dt.date | None = N
     return figures
 
 
+def _runs(scope: Scope) -> Select:
+    """The finished schedule builds of periods that start in the scope's period."""
+    return select(ScheduleRun).where(ScheduleRun.status == "done", ScheduleRun.period_start >= scope.first_day,
+                                     ScheduleRun.period_start < scope.end)
+
+
 def entries_avoided(session: Session, scope: Scope) -> tuple[int, int]:
     """(visits the schedule builds made, visits each department alone would have made) in the year."""
-    runs = session.scalars(select(ScheduleRun).where(ScheduleRun.status == "done",
-                                                     func.extract("year", ScheduleRun.period_start) == scope.year)).all()
+    runs = session.scalars(_runs(scope)).all()
     return (sum(int(r.stats.get("visits", 0)) for r in runs),
             sum(int(r.stats.get("separate_visits", 0)) for r in runs))
 
@@ -402,9 +433,12 @@ class OffsiteFigures:
 def offsite_requests(scope: Scope, month: int | None = None) -> Select:
     """Off-site requests of the scope concluded in the year (and month)."""
     stmt = select(OffsiteRequest).where(OffsiteRequest.status.in_(("closed", "escalated")),
-                                        OffsiteRequest.closed_at >= dt.datetime(scope.year, month or 1, 1),
-                                        OffsiteRequest.closed_at < (dt.datetime(scope.year, month + 1, 1) if month and month < 12
-                                                                    else dt.datetime(scope.year + 1, 1, 1)))
+                                        OffsiteRequest.closed_at >= scope.at_start(),
+                                        OffsiteRequest.closed_at < scope.at_end())
+    if month:
+        stmt = stmt.where(OffsiteRequest.closed_at >= dt.datetime(scope.year, month, 1),
+                          OffsiteRequest.closed_at < (dt.datetime(scope.year, month + 1, 1) if month < 12
+                                                      else dt.datetime(scope.year + 1, 1, 1)))
     if scope.department:
         stmt = stmt.where(OffsiteRequest.department_id == _department_id(scope.department))
     if scope.district:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core import clock
+from inspection.errors import InvalidInput
 from inspection.models import (
     ALERT_RULES,
     ALERT_STATUS_LABELS,
@@ -97,7 +98,10 @@ def _scope() -> Scope:
     year = year_arg(default=local_today(utcnow()).year)
     department = request.args.get("department") or None
     district = request.args.get("district") or None
-    return Scope(year=year, department=department, district=district)
+    first, last = month_arg("from", 1, label="起始月份"), month_arg("to", 12, label="截止月份")
+    if first > last:
+        raise InvalidInput(f"起始月份（{first} 月）不能晚于截止月份（{last} 月）", fields={"from": "晚于截止月份"})
+    return Scope(year=year, department=department, district=district, months=(first, last))
 
 
 def _drill() -> Drill:
@@ -111,8 +115,17 @@ def _drill() -> Drill:
 
 
 def _scope_args(scope: Scope, **extra) -> dict:
+    period = {} if scope.whole_year else {"from": scope.months[0], "to": scope.months[1]}
     return {k: v for k, v in {"year": scope.year, "department": scope.department, "district": scope.district,
-                              **extra}.items() if v}
+                              **period, **extra}.items() if v}
+
+
+def period_label(scope: Scope) -> str:
+    """年 and, for a part of the year, its months: 2026 年 1—6 月."""
+    if scope.whole_year:
+        return f"{scope.year} 年"
+    first, last = scope.months
+    return f"{scope.year} 年 {first} 月" if first == last else f"{scope.year} 年 {first}—{last} 月"
 
 
 @bp.get("/oversight/dashboard")
@@ -123,7 +136,7 @@ def dashboard():
     by credit class; every number leads to the visits (or plans) behind it."""
     session, scope = db(), _scope()
     today = local_today(utcnow())
-    last_year = Scope(scope.year - 1, scope.department, scope.district)
+    last_year = Scope(scope.year - 1, scope.department, scope.district, months=scope.months)
     figures = {
         "monthly": kpis.monthly_entries(session, scope), "last_year": kpis.monthly_entries(session, last_year),
         "same_span": sum(kpis.monthly_entries(session, kpis.year_before(scope, today))),
@@ -142,6 +155,7 @@ def dashboard():
     figures["offsite_share"] = kpis.offsite_share(figures["offsite"].total, figures["department_entries"])
     figures["offsite_monthly"] = [a + b for a, b in zip(figures["offsite"].closed, figures["offsite"].escalated)]
     return render_template("oversight/dashboard.html", scope=scope, f=figures, args=_scope_args(scope),
+                           period=period_label(scope),
                            months=[f"{m}月" for m in range(1, 13)],
                            departments=session.scalars(select(Department).order_by(Department.id)).all(),
                            districts=session.scalars(select(District).order_by(District.code)).all())
@@ -152,7 +166,7 @@ DRILL_TITLES = {"joint": "联合检查", "evaluated": "企业已评价", "publis
 
 
 def _drill_title(scope: Scope, drill: Drill) -> str:
-    parts = [f"{scope.year} 年" + (f" {drill.month} 月" if drill.month else "")]
+    parts = [f"{scope.year} 年 {drill.month} 月" if drill.month else period_label(scope)]
     if scope.department:
         parts.append(next((d.short_name for d in db().scalars(select(Department).where(Department.code == scope.department))),
                           scope.department))
@@ -235,7 +249,8 @@ def drill_plans():
         select(InspectionTask.plan_id, func.count(),
                func.count().filter(InspectionTask.status.in_(("pending", "scheduled"))))
         .where(InspectionTask.plan_id.in_([p.id for p in plans])).group_by(InspectionTask.plan_id))}
-    return render_template("oversight/plans.html", plans=plans, tasks=tasks, scope=scope, args=_scope_args(scope))
+    return render_template("oversight/plans.html", plans=plans, tasks=tasks, scope=scope, args=_scope_args(scope),
+                           period=period_label(scope))
 
 
 @bp.get("/oversight/offsite")
@@ -243,7 +258,7 @@ def drill_plans():
 def drill_offsite():
     """The off-site checks behind a figure: concluded in the year (and month), closed or escalated."""
     scope, rows = _scope(), _offsite_rows()
-    return render_template("oversight/offsite.html", rows=rows, scope=scope, month=_drill().month,
+    return render_template("oversight/offsite.html", rows=rows, scope=scope, month=_drill().month, period=period_label(scope),
                            args=_scope_args(scope, month=_drill().month, status=request.args.get("status")))
 
 
