@@ -5,6 +5,7 @@ from collections import Counter
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from core import clock
 from inspection.db import make_engine, make_session_factory, upgrade
 from inspection.demo.city import build_demo_city, demo_accounts
 from inspection.models import (
@@ -26,8 +27,10 @@ from inspection.models import (
     User,
     Visit,
 )
-from inspection.operations.events import verify_chain
+from inspection.operations.events import utcnow, verify_chain
 from inspection.pure.draws import verify_record
+from inspection.queries import kpis
+from inspection.queries.kpis import Scope
 from web import create_app
 from web.console import main
 
@@ -122,6 +125,14 @@ def test_demo_has_plans_at_every_stage_with_a_combined_schedule():
             late = session.scalars(select(PlanApproval).where(PlanApproval.afterwards)).all()
             assert {a.task_source for a in late} == {"accident", "complaint"}
             assert summary["acknowledged"] > 0
+            # A year that adds up: before the platform each department entered alone; from January 2026 the
+            # joint campaigns combine them, so the same span of the year has fewer entries, most of them joint.
+            today = clock.local_day(utcnow())
+            now, before = Scope(2026), kpis.year_before(Scope(2026), today)
+            assert kpis.joint_share(session, Scope(2025))[0] == 0
+            joint, entries = kpis.joint_share(session, now)
+            assert entries < sum(kpis.monthly_entries(session, before)) and joint / entries > 0.3
+            assert all(kpis.monthly_entries(session, now)[m] > 0 for m in range(10))   # January to October
         assert verify_chain(session)[0]
     engine.dispose()
 

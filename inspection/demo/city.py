@@ -69,6 +69,8 @@ from .vocabulary import BRAND_CHARS, CREDIT_WEIGHTS, FORMS, GIVEN, INDUSTRIES, O
 DEMO_PASSWORD = "demo1234"
 Progress = Callable[[str, int, int], None]
 HISTORY_YEARS = [2022, 2023, 2024, 2025]     # the years before the platform (the catalogue is 2026's)
+PLATFORM_YEAR = 2026                          # from January the departments' visits are combined (综合查一次)
+PLATFORM_BULK_UNTIL = dt.date(2026, 10, 31)   # January-October in bulk; November through the operations
 LENIENCY_FILES = Path(__file__).resolve().parents[1] / "data" / "leniency"
 
 
@@ -107,7 +109,10 @@ def build_demo_city(session: Session, *, seed: int = 20260301, firms: int = 6000
     summary["accounts"] = _make_accounts(session, departments, ("admin", "oversight", "department", "department_head"))
     building = plans and session.scalar(select(func.count(InspectionPlan.id))) == 0
     if building:
-        summary["past_years"] = generate_history(session, seed=seed, years=HISTORY_YEARS, progress=progress)
+        until = min(PLATFORM_BULK_UNTIL, local_today(utcnow()) - dt.timedelta(days=1))
+        years = HISTORY_YEARS + ([PLATFORM_YEAR] if until >= dt.date(PLATFORM_YEAR, 1, 1) else [])
+        summary["past_years"] = generate_history(session, seed=seed, years=years, progress=progress, until=until,
+                                                 combined_from=PLATFORM_YEAR)
         rebuild_facts(session)  # the past years were written in bulk, past the operations that keep the facts
         summary["leniency"] = _publish_leniency_lists(session)
         summary["risk_model"] = _train_risk_model(session, progress)

@@ -62,6 +62,9 @@ FIRM_WEIGHT = 1.1           # the firm's own hidden trait (standard normal)
 LAPSE_WEIGHT = 0.25         # per year without an entry, up to 3 years
 YEAR_NOISE = 0.35
 CASE_SHARE = 0.12           # problems found that become a case
+# On the platform, the share of the departments whose half-year plans join the joint campaign: more join
+# once the first half-year has shown what combining saves.
+CAMPAIGN_SHARE = {"上半年": 0.6, "下半年": 1.0}
 FINES = (2000, 3000, 5000, 8000, 10000, 20000, 30000, 50000)
 
 
@@ -140,8 +143,11 @@ def _returning_ids(model):
     return insert(table).returning(table.c.id, sort_by_parameter_order=True)
 
 
-def _halves(year: int) -> list[tuple[str, dt.date, dt.date]]:
-    return [("上半年", dt.date(year, 1, 1), dt.date(year, 6, 30)), ("下半年", dt.date(year, 7, 1), dt.date(year, 12, 31))]
+def _halves(year: int, until: dt.date | None = None) -> list[tuple[str, dt.date, dt.date]]:
+    """The year's two half-year plan periods, cut at ``until``."""
+    halves = [("上半年", dt.date(year, 1, 1), dt.date(year, 6, 30)), ("下半年", dt.date(year, 7, 1), dt.date(year, 12, 31))]
+    return [(name, first, min(last, until) if until else last) for name, first, last in halves
+            if until is None or first <= until]
 
 
 def city_snapshot(session: Session) -> tuple[list[_Firm], list[_Department]]:
@@ -173,11 +179,18 @@ def city_snapshot(session: Session) -> tuple[list[_Firm], list[_Department]]:
 
 
 def generate_history(session: Session, *, seed: int, years: list[int], progress: Progress | None = None,
-                     staged: bool = True, ratios: dict[str, float] | None = None) -> dict:
-    """Insert ``years`` of past inspections and the complaints of ``years`` and the current year to date.
+                     staged: bool = True, ratios: dict[str, float] | None = None, until: dt.date | None = None,
+                     combined_from: int | None = None) -> dict:
+    """Insert ``years`` of past inspections (the last one up to ``until``) and the complaints of ``years``
+    and the current year to date.
+
+    ``combined_from`` is the first year of the platform (综合查一次): before it every department visits
+    the firms it drew on its own day, each visit its own entry; from it most departments of a half-year
+    (``CAMPAIGN_SHARE``, more in the second half-year) draw with one shared seed (a joint campaign, so that their samples overlap as
+    far as their ratios allow), the others alone, and a firm drawn by several is entered once, jointly. Without it every year is combined.
 
     ``staged`` adds what the demo shows oversight: one department whose cases and fines jump in the
-    last year (趋利性执法) and one of its officers who treats three cases heavier (从重)."""
+    last year before the platform (趋利性执法) and one of its officers who treats three cases heavier (从重)."""
     progress = progress or (lambda stage, done, total: None)
     ratios = ratios or HISTORY_RATIOS
     truth = Truth(seed)
@@ -189,16 +202,24 @@ def generate_history(session: Session, *, seed: int, years: list[int], progress:
     now = utcnow()
     staged_department = next((d for d in departments if d.code == "transport"), None) if staged else None
     concerned = {d.id: [f for f in firms if d.items_for(f.industry, f.tags)] for d in departments}
+    before_platform = [y for y in sorted(years) if combined_from is None or y < combined_from]
+    staged_year = before_platform[-1] if before_platform else None
     for n_year, year in enumerate(sorted(years), start=1):
         year_start = dt.date(year, 1, 1)
         since = {f.id: ((year_start - last_entry[f.id]).days / 365.25 if f.id in last_entry else 3.0) for f in firms}
         drawn_this_year: dict[int, set[int]] = defaultdict(set)
-        for half, first, last in _halves(year):
+        combined = combined_from is None or year >= combined_from
+        for half, first, last in _halves(year, until if year == max(years) else None):
             plans, chosen = [], defaultdict(list)            # firm id -> [(department, plan index)]
+            campaign = set()
+            if combined_from is not None and combined:
+                order = sorted(departments, key=lambda d: _uniforms(seed, f"joins:{year}:{half}:{d.code}", 1)[0])
+                campaign = {d.code for d in order[:round(CAMPAIGN_SHARE[half] * len(order))]}
             for department in departments:
                 pool = [f for f in concerned[department.id] if f.id not in drawn_this_year[department.id]]
-                plan_seed = hmac.new(str(seed).encode(), f"plan:{year}:{half}:{department.code}".encode(),
-                                     "sha256").hexdigest()
+                label = (f"campaign:{year}:{half}" if department.code in campaign
+                         else f"plan:{year}:{half}:{department.code}")
+                plan_seed = hmac.new(str(seed).encode(), label.encode(), "sha256").hexdigest()
                 committed = dt.datetime.combine(first - dt.timedelta(days=20), dt.time(1, 0))
                 drawn = committed + dt.timedelta(days=10)
                 selected = draws.select([{"uscc": f.uscc, "class": f.credit_class} for f in pool], ratios, plan_seed)
@@ -217,7 +238,7 @@ def generate_history(session: Session, *, seed: int, years: list[int], progress:
             session.execute(insert(plan_items), [{"plan_id": pid, "item_id": item[0]}
                                                  for pid, (d, *_rest) in zip(plan_ids, plans) for item in d.items])
             counts = _visits(session, rng, truth, by_id, chosen, plan_ids, year, first, last, since, last_entry,
-                             now, staged_department if n_year == len(years) else None)
+                             now, staged_department if year == staged_year else None, combined=combined)
             for key, value in counts.items():
                 totals[key] += value
             totals["plans"] += len(plans)
@@ -239,15 +260,18 @@ def _team(rng: random.Random, department: _Department, day: dt.date, lead: int |
 
 
 def _visits(session, rng, truth, firms, chosen, plan_ids, year, first, last, since, last_entry, now,
-            staged_department) -> dict:
-    """One joint visit per drawn firm and half-year, with every department that drew it. In the staged
-    department, one officer leads every team he can and treats all his cases heavier."""
+            staged_department, *, combined: bool = True) -> dict:
+    """One joint visit per drawn firm and half-year, with every department that drew it (``combined``), or
+    else one visit per department that drew the firm, each on its own day. In the staged department, one
+    officer leads every team he can and treats all his cases heavier."""
     visits, groups = [], []
     days = working_days(first, last) or [first]
     lead = None
     if staged_department is not None:
         lead = next((oid for oid, start, end in staged_department.officers if start <= first and last <= end), None)
-    for firm_id, parts in sorted(chosen.items()):
+    units = sorted(chosen.items()) if combined else [(firm_id, [part]) for firm_id, parts in sorted(chosen.items())
+                                                     for part in parts]
+    for firm_id, parts in units:
         day = rng.choice(days)
         teams = [(department, plan, _team(rng, department, day, lead if department is staged_department else None))
                  for department, plan in parts]
@@ -275,7 +299,7 @@ def _visits(session, rng, truth, firms, chosen, plan_ids, year, first, last, sin
                               "at": entered, "accepted": True})
         scans.append({"kind": "out", "firm_id": firm_id, "officer_id": teams[0][2][0], "visit_id": visit_id,
                       "at": left, "accepted": True})
-        last_entry[firm_id] = day
+        last_entry[firm_id] = max(day, last_entry.get(firm_id, day))
     session.execute(insert(VisitEntry.__table__), entries)
     session.execute(insert(DepartmentEntry.__table__), parts)
     task_ids = session.scalars(_returning_ids(InspectionTask), tasks).all()
