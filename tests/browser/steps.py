@@ -43,16 +43,20 @@ def plan_of_the_week(live_app, api, live_server: str, title: str, **plan) -> int
     return plan_id
 
 
-def team_of(live_app, plan_id: int, prefix: str, *, today_only: bool = False, firm_account: bool = False) -> dict:
-    """The plan's visit of today (else its earliest; ``today_only`` asks for a confirmed one today) with
+def team_of(live_app, plan_id: int, prefix: str, *, today_only: bool = False, firm_account: bool = False,
+            accept=None) -> dict:
+    """The plan's confirmed visit of today (else its earliest; ``today_only`` asks for one today) with
     an account for each officer of the team (and the firm's, with ``firm_account``), created where
-    missing: ``{"visit", "firm", "token", "users", "firm_user", "points"}``."""
+    missing; ``accept(session, visit)`` may pass over some: ``{"visit", "firm", "token", "users", "firm_user", "points"}``."""
     today = local_today(utcnow())
     with live_app.extensions["db_factory"]() as session:
-        query = select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id).where(InspectionTask.plan_id == plan_id)
+        # Confirmed: a visit the plan shares with another department's plan not yet confirmed waits for it.
+        query = (select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
+                 .where(InspectionTask.plan_id == plan_id, Visit.status == "confirmed"))
         if today_only:
-            query = query.where(Visit.day == today, Visit.status == "confirmed")
-        visit = session.scalars(query.order_by((Visit.day == today).desc(), Visit.id)).first()
+            query = query.where(Visit.day == today)
+        visit = next((v for v in session.scalars(query.order_by((Visit.day == today).desc(), Visit.id)).unique()
+                      if accept is None or accept(session, v)), None)
         assert visit is not None, f"plan {plan_id} has no visit" + (" today" if today_only else "")
         users = []
         for member in visit.officers:

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 def test_scan_in_findings_and_scan_out_without_network(page, phones, live_app, live_server, sign_in, shot):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415 - only when chromium is there
     sign_in(page, "market")
-    plan_id = plan_of_the_week(live_app, page.request, live_server, "断网补录测试检查", days=1, ratio=0.1)
+    plan_id = plan_of_the_week(live_app, page.request, live_server, "断网补录测试检查", district="370505", days=1)
     v = team_of(live_app, plan_id, "offline-officer", today_only=True)
     names, token, visit_id, firm_name, points = v["users"], v["token"], v["visit"], v["firm"], v["points"]
 

@@ -3,11 +3,8 @@ with its factors on the oversight page, the model page, and a leniency proposal 
 import pytest
 from sqlalchemy import select
 
-from inspection.demo.city import DEMO_PASSWORD
-from inspection.models import Department, Firm, InspectionPlan, InspectionTask, RiskScore, User, Visit
-from inspection.operations.accounts import create_user
-from inspection.operations.entries import firm_token, local_today
-from inspection.operations.events import utcnow
+from inspection.models import CatalogueItem, Finding, Firm, InspectionPlan, RiskScore, Visit
+from tests.browser.steps import plan_of_the_week, team_of
 
 pytestmark = pytest.mark.browser
 
@@ -43,26 +40,21 @@ def test_oversight_reads_a_firms_score_and_the_model(page, live_app, live_server
 
 
 def test_the_phone_proposes_the_listed_treatment(phones, live_app, live_server, sign_in, shot):
-    # A team of this week's market plan with a visit still to come; other browser tests may have used the
-    # demo inspectors' visits, so the team signs in with accounts of its own.
-    with live_app.extensions["db_factory"]() as session:
-        market = session.scalar(select(Department).where(Department.code == "market"))
-        candidates = session.scalars(
-            select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
-            .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
-            .where(InspectionPlan.title == "本周餐饮服务单位双随机检查", Visit.status == "confirmed",
-                   Visit.day >= local_today(utcnow()))
-            .order_by(Visit.day, Visit.id)).unique().all()
-        visit, team = next((v, members) for v in candidates
-                           if len(members := [m for m in v.officers if m.department_id == market.id]) >= 2)
-        names = []
-        for member in team[:2]:
-            user = session.scalar(select(User).where(User.officer_id == member.officer_id)) or create_user(
-                session, None, username=f"o{member.officer.certificate_no}", password=DEMO_PASSWORD,
-                role="inspector", display_name=member.officer.name, officer=member.officer)
-            names.append(user.username)
-        token = firm_token(session, visit.firm).token
-        session.commit()
+    # A visit of today of a market plan of its own (other browser tests use the demo's), at a firm never
+    # found in breach of the restaurant checklist, so that 首违不罚 applies.
+    office = phones()
+    sign_in(office, "market")
+    plan_id = plan_of_the_week(live_app, office.request, live_server, "今日餐饮抽查（包容审慎）", district="370522",
+                               days=1, ratio=1.0)
+
+    def first_time(session, visit) -> bool:
+        return not visit.joint and session.scalar(
+            select(Finding.id).join(Visit, Visit.id == Finding.visit_id)
+            .join(CatalogueItem, CatalogueItem.id == Finding.item_id)
+            .where(Visit.firm_id == visit.firm_id, CatalogueItem.code == "SC-003", Finding.result == "non_compliant")
+            .limit(1)) is None
+    v = team_of(live_app, plan_id, "lenient", today_only=True, accept=first_time)
+    names, token = v["users"][:2], v["token"]
     phone_a, phone_b = phones(), phones()
     for phone, username in zip((phone_a, phone_b), names, strict=True):
         sign_in(phone, username)
