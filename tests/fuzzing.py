@@ -8,6 +8,7 @@ import os
 from hypothesis import settings
 from sqlalchemy import func, select
 
+from core import clock
 from inspection.demo.approvals import approve_filed
 from inspection.models import (
     Alert,
@@ -30,8 +31,6 @@ from inspection.models import (
     VisitEntry,
 )
 from inspection.operations.draws import draw_plan
-from inspection.operations.entries import local_today
-from inspection.operations.events import utcnow
 from inspection.operations.offsite import send_request
 from inspection.operations.plans import create_plan, file_plan, file_targeted_plan
 
@@ -76,7 +75,7 @@ def assert_error_shape(status: int, body) -> None:
 def build_world(session, entered) -> dict[str, list]:
     """A drawn plan of market regulation, a completed visit to the firm of the account ``firm``, an
     off-site request sent to it; returns the known values of the API's path parameters."""
-    today = local_today(utcnow())
+    today = clock.today()
     year_end = dt.date(today.year, 12, 31)
     market = session.scalar(select(User).where(User.username == "market"))
     inspector = session.scalar(select(User).where(User.username == "inspector1"))

@@ -9,6 +9,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from core import clock
 from inspection.db import upgrade
 from inspection.demo.approvals import approve_filed
 from inspection.demo.city import DEMO_PASSWORD, build_demo_city
@@ -16,8 +17,7 @@ from inspection.demo.today import todays_visits
 from inspection.models import Document, Evaluation, Event, Firm, InspectionTask, ScheduleRun, User, Visit, VisitEntry
 from inspection.operations.accounts import create_user
 from inspection.operations.draws import draw_plan
-from inspection.operations.entries import local_today
-from inspection.operations.events import utcnow, verify_chain
+from inspection.operations.events import verify_chain
 from inspection.operations.plans import create_plan, file_plan
 from tests.backends import fresh_database
 from tests.clients import CsrfClient
@@ -134,7 +134,7 @@ def test_simultaneous_schedule_builds_make_one_run(city, monkeypatch):
     monkeypatch.setattr(jobs, "_guarded", build_once_all_have_asked)
     with city.extensions["db_factory"]() as session:
         market = session.scalar(select(User).where(User.username == "market"))
-        today = local_today(utcnow())
+        today = clock.today()
         start = min(today + dt.timedelta(days=8), dt.date(today.year, 12, 31))  # the catalogue's year
         plan = create_plan(session, market, title="并发排程", period_start=start,
                            period_end=min(start + dt.timedelta(days=6), dt.date(today.year, 12, 31)), item_codes=["SC-001"],

@@ -6,11 +6,10 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
+from core import clock
 from inspection.demo.approvals import approve_filed
 from inspection.models import Event, Firm, User
 from inspection.operations.draws import draw_plan
-from inspection.operations.entries import local_today
-from inspection.operations.events import utcnow
 from inspection.operations.plans import create_plan, file_plan
 from inspection.pure.calendar import CITY_FILE
 from inspection.queries.kpis import Scope, entries_by_credit_class, frequency_obligations, policy_inversions
@@ -96,7 +95,7 @@ def test_filing_shows_the_plans_overall_share_beside_each_items_bound(client, lo
 def test_the_lists_frequency_floor_is_shown_met_or_not(client, login, db_session, make_firm):
     """每年不少于1次 (SC-012) is market's yearly obligation: under way until a plan of the item is drawn,
     met after, and a year that ended without one is missed."""
-    today = local_today(utcnow())
+    today = clock.today()
     market = db_session.scalar(select(User).where(User.username == "market"))
 
     def sc012(year):

@@ -9,11 +9,11 @@ import re
 import pytest
 from sqlalchemy import select
 
+from core import clock
 from inspection.db import upgrade
 from inspection.demo.city import build_demo_city
 from inspection.models import Document, User
-from inspection.operations.entries import local_today
-from inspection.operations.events import utcnow, verify_chain
+from inspection.operations.events import verify_chain
 from inspection.operations.plans import create_plan, file_plan
 from tests.backends import fresh_database
 from tests.clients import CsrfClient
@@ -34,7 +34,7 @@ def city(request, tmp_path):
         with app.extensions["db_factory"]() as session:
             build_demo_city(session, seed=5, firms=150, plans=False)
             market = session.scalar(select(User).where(User.username == "market"))
-            start = local_today(utcnow()) + dt.timedelta(days=1)
+            start = clock.today() + dt.timedelta(days=1)
             app.plans = []
             for n in range(PLANS):
                 plan = create_plan(session, market, title=f"并发审批 {n + 1}", period_start=start,

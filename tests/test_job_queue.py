@@ -18,6 +18,7 @@ import redis
 import rq
 from sqlalchemy import func, select
 
+from core import clock
 from inspection.db import upgrade
 from inspection.demo.approvals import approve_filed
 from inspection.demo.city import DEMO_PASSWORD, build_demo_city
@@ -34,7 +35,6 @@ from inspection.models import (
     VisitOfficer,
 )
 from inspection.operations.draws import draw_plan
-from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.plans import create_plan, file_plan
 from tests.backends import fresh_database
@@ -87,7 +87,7 @@ def database(request, tmp_path):
         with app.extensions["db_factory"]() as session:
             build_demo_city(session, seed=3, firms=150, plans=False)
             market = session.scalar(select(User).where(User.username == "market"))
-            today = local_today(utcnow())
+            today = clock.today()
             plan = create_plan(session, market, title="后台排程", period_start=today,
                                period_end=min(today + dt.timedelta(days=10), dt.date(today.year, 12, 31)),
                                item_codes=["SC-001"], ratios={c: 0.3 for c in "ABCD"})

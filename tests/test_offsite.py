@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from core import clock
 from inspection.models import (
     EntryFact,
     Event,
@@ -20,7 +21,6 @@ from inspection.models import (
     User,
     VisitEntry,
 )
-from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.offsite import sweep_requests
 from inspection.operations.plans import file_targeted_plan
@@ -29,7 +29,7 @@ from inspection.queries.kpis import Scope, department_figures, monthly_entries, 
 from tests.approvals import approve
 from tests.offsite_steps import PDF, PNG, points, send, upload
 
-TODAY = local_today(utcnow())
+TODAY = clock.today()
 @pytest.fixture
 def offsite(db_session, make_firm, make_user):
     """An off-site task of market regulation for SC-011 at a restaurant whose licence the platform holds,

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
+from core import clock
 from inspection.demo.history import Truth, generate_history
 from inspection.models import (
     Department,
@@ -22,7 +23,6 @@ from inspection.models import (
     Visit,
     VisitEntry,
 )
-from inspection.operations.entries import local_today
 from inspection.operations.events import utcnow
 from inspection.operations.risk import load_history, train
 from inspection.pure import risk
@@ -174,7 +174,7 @@ def test_no_geography_moves_a_score(history, db_session):
 
 def test_complaints_and_leads_feed_the_features(history, client, login, db_session):
     firm = db_session.scalars(select(Firm).order_by(Firm.id)).first()
-    today = local_today(utcnow())
+    today = clock.today()
     before = load_history(db_session).features(firm.id, "market", today + dt.timedelta(days=1))["leads"]
     login("market")
     for n in range(3):

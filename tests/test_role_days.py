@@ -5,14 +5,13 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from core import clock
 from inspection.models import Alert, Event, InspectionPlan, OffsiteEvidence, User
-from inspection.operations.entries import local_today
-from inspection.operations.events import utcnow
 from inspection.operations.plans import file_targeted_plan
 from inspection.queries.kpis import Scope, monthly_entries, year_before
 from tests.offsite_steps import PDF, points, send, upload
 
-TODAY = local_today(utcnow())
+TODAY = clock.today()
 
 
 def _draft(client, title="十二月餐饮抽查"):

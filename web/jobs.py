@@ -23,13 +23,13 @@ from rq import Queue
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from core import clock
 from inspection.db import serialise
 from inspection.errors import DomainError
 from inspection.models import ImportRun, RiskModel, ScheduleRun, User
 from inspection.operations.alerts import refresh_alerts
-from inspection.operations.entries import local_today
 from inspection.operations.entry_notices import issue_due, take_due
-from inspection.operations.events import seal_pending, utcnow
+from inspection.operations.events import seal_pending
 from inspection.operations.import_runs import fail_import, run_import
 from inspection.operations.risk import fail_training, train
 from inspection.operations.schedules import (
@@ -267,7 +267,7 @@ def audit_soon(app: Flask) -> None:
     if app.config["JOBS"] == "inline":
         session = db()
         try:
-            refresh_alerts(session, today=local_today(utcnow()))
+            refresh_alerts(session, today=clock.today())
             session.commit()
         except Exception:  # noqa: BLE001 - the write itself succeeded; the next one audits again
             log.exception("audit after a write failed")
@@ -297,7 +297,7 @@ def _audit_loop(app: Flask, state: dict) -> None:
         try:
             with app.extensions["db_factory"]() as session:
                 serialise(session, "audit-rules")
-                refresh_alerts(session, today=local_today(utcnow()))
+                refresh_alerts(session, today=clock.today())
                 session.commit()
         except Exception:  # noqa: BLE001 - logged (the database may be gone); the next write audits again
             log.exception("audit rules failed")

@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 import checklists
+from core import clock
 
 from ..errors import InvalidState
 from ..models import (
@@ -43,7 +44,6 @@ from ..operations.entries import (
     evaluate_visit,
     firm_token,
     leniency_proposal,
-    local_today,
     publish_results,
     record_finding,
     record_outcome,
@@ -109,7 +109,7 @@ def build_demo_city(session: Session, *, seed: int = 20260301, firms: int = 6000
     summary["accounts"] = _make_accounts(session, departments, ("admin", "oversight", "department", "department_head"))
     building = plans and session.scalar(select(func.count(InspectionPlan.id))) == 0
     if building:
-        until = min(PLATFORM_BULK_UNTIL, local_today(utcnow()) - dt.timedelta(days=1))
+        until = min(PLATFORM_BULK_UNTIL, clock.today() - dt.timedelta(days=1))
         years = HISTORY_YEARS + ([PLATFORM_YEAR] if until >= dt.date(PLATFORM_YEAR, 1, 1) else [])
         summary["past_years"] = generate_history(session, seed=seed, years=years, progress=progress, until=until,
                                                  combined_from=PLATFORM_YEAR)
@@ -120,15 +120,15 @@ def build_demo_city(session: Session, *, seed: int = 20260301, firms: int = 6000
         summary["history"] = _make_history(session, rng, progress, schedule_seconds, Truth(seed))
         summary["offsite"] = make_offsite_checks(session, random.Random(seed + 2),
                                                  evidence_folder or Path(tempfile.mkdtemp(prefix="evidence-")),
-                                                 local_today(utcnow()), progress)
+                                                 clock.today(), progress)
         summary["plans"] += _make_this_week(session, schedule_seconds)
     summary["accounts"] += _make_accounts(session, departments, ("inspector", "enterprise"))
     if building:
         firm3 = session.scalar(select(User).where(User.username == "firm3"))
-        summary["door"] = make_door_history(session, local_today(utcnow()), firm3.firm if firm3 else None)
+        summary["door"] = make_door_history(session, clock.today(), firm3.firm if firm3 else None)
         summary["acknowledged"] = acknowledge_at_the_door(session, APPROVALS_IN_FORCE_FROM)
         # Oversight's alerts are there when the demo starts, as the running platform raises them after each write.
-        summary["alerts"] = sum(refresh_alerts(session, today=local_today(utcnow())).values())
+        summary["alerts"] = sum(refresh_alerts(session, today=clock.today()).values())
         summary["notices"] = _keep_history_notices(session)
     _contact_details(session)
     return summary
@@ -377,7 +377,7 @@ def _make_plans(session: Session, progress: Progress, schedule_seconds: float) -
 def _this_week_teams(session: Session, market: Department) -> dict[str, list[Officer]]:
     """The teams, per department, of the confirmed market visit of the coming week that most departments
     share (a joint visit of market, fire and health where the schedule made one), the earliest first."""
-    today = local_today(utcnow())
+    today = clock.today()
     visits = session.scalars(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
                              .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
                              .where(InspectionPlan.department_id == market.id, Visit.status == "confirmed",
@@ -401,7 +401,7 @@ def _this_week_teams(session: Session, market: Department) -> dict[str, list[Off
 
 def _make_this_week(session: Session, schedule_seconds: float) -> int:
     """A market plan for this week, so that the demo inspectors have a visit to scan into."""
-    today = local_today(utcnow())
+    today = clock.today()
     market = session.scalar(select(User).where(User.username == "market"))
     plan = create_plan(session, market, title="本周餐饮服务单位双随机检查", period_start=today,
                        period_end=today + dt.timedelta(days=6), item_codes=["SC-003"],
@@ -429,7 +429,7 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
     """November, done: a joint campaign of market regulation and health drawn, scheduled, entered by scan,
     checked point by point (what is found follows the city's hidden truth; listed points get the
     inspector's leniency decision), left, mostly published, and evaluated by many of the firms."""
-    if local_today(utcnow()) <= HISTORY_PERIOD[1]:
+    if clock.today() <= HISTORY_PERIOD[1]:
         return 0
     users = {u.department.code: u for u in session.scalars(select(User).where(User.role == "department"))}
     campaign = create_campaign(session, users["market"], title="11月食品销售与公共场所联合抽查",

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import clock
+
 from ..models import User, Visit
 from ..operations.accounts import create_user
 from ..operations.draws import draw_plan
-from ..operations.entries import firm_token, local_today
-from ..operations.events import utcnow
+from ..operations.entries import firm_token
 from ..operations.plans import create_plan, file_plan
 from ..operations.schedules import BuildOptions, confirm_schedule, execute_run, start_build
 from .approvals import approve_filed
@@ -31,7 +32,7 @@ class TodayVisit:
 def todays_visits(session: Session, *, department: str = "market", item: str = "SC-003", ratio: float = 0.3,
                   days: int = 7, time_limit: float = 5) -> list[TodayVisit]:
     """File, draw, schedule and confirm a plan whose window starts today; the visits on today."""
-    today = local_today(utcnow())
+    today = clock.today()
     planner = session.scalar(select(User).where(User.username == department))
     plan = create_plan(session, planner, title=f"{today} 现场演练", period_start=today,
                        period_end=min(today + dt.timedelta(days=days - 1), dt.date(today.year, 12, 31)), item_codes=[item],

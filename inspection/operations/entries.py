@@ -93,11 +93,6 @@ class ScanResult:
     prompt: dict | None = None  # what the officer was shown at his first scan (扫码提示), when made here
 
 
-def local_today(now: dt.datetime) -> dt.date:
-    """The city's local day of a stored (naive UTC) time."""
-    return clock.local_day(now)
-
-
 # -- The firm's code ---------------------------------------------------------------------------
 
 def _new_token(session: Session, firm: Firm) -> EntryToken:
@@ -228,7 +223,7 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
     tasks, plans, items and entries (one query); the visit's scans with their officers. Then it writes the scan, and, at the first
     scan, what the officer was shown (the prompt, kept on the result for the answer)."""
     now = now or utcnow()
-    today = local_today(now)
+    today = clock.local_day(now)
     if user.role != "inspector" or user.officer is None:
         raise NotPermitted("只有执法人员账号可以扫码入企")
     officer = user.officer
@@ -426,7 +421,7 @@ def record_finding(session: Session, user: User, visit: Visit, task_id: int, poi
                  and i.department_id == point.item.department_id), None)
     if item is None:
         raise OutsideCatalogue("该检查要点不在本次检查事项的检查清单中（清单之外无检查）", fields={"point": point_id})
-    require_current([item], department=task.plan.department, on=local_today(now))
+    require_current([item], department=task.plan.department, on=clock.local_day(now))
     # The checklist in force on the visit's day: an earlier version's point maps onto it, or is refused.
     point, given = point_for(point, item, visit.day)
     if result == "non_compliant" and not note.strip():
@@ -474,7 +469,7 @@ def record_outcome(session: Session, user: User, visit: Visit, task_id: int, ite
     missing = [p for p, finding in rows if finding is None]
     if missing:
         raise InvalidState(f"事项 {item.code} 还有 {len(missing)} 个检查要点未记录结果")
-    today = local_today(now)
+    today = clock.local_day(now)
     treatment = _outcome_treatment(session, visit, task, item, outcome, treatment, today)
     if fine_amount is not None:
         if outcome != "case":
@@ -558,7 +553,7 @@ def decide_leniency(session: Session, user: User, visit: Visit, task_id: int, po
                                                    Finding.point_id == point_id))
     if finding is None or finding.result != "non_compliant":
         raise InvalidState("须先将该检查要点记录为不符合，才能按包容审慎清单作出决定", fields={"point": point_id})
-    today = local_today(utcnow())
+    today = clock.today()
     entries = entries_for(session, task.plan.department_id, [point_id], today).get(point_id)
     if not entries:
         raise InvalidInput("该检查要点不在本部门现行的包容审慎清单中", fields={"point": point_id})
@@ -631,7 +626,7 @@ def evaluate_visit(session: Session, user: User, visit: Visit, score: int, comme
         raise NotPermitted("只有被检查企业可以评价本次检查")
     if visit.status != "completed":
         raise InvalidState("检查结束后才能评价")
-    if local_today(utcnow()) > evaluation_closes(visit):
+    if clock.today() > evaluation_closes(visit):
         raise InvalidState(f"评价期限已过：检查结束后 {EVALUATION_DAYS} 天内可以评价（本次检查截至 "
                            f"{evaluation_closes(visit):%Y-%m-%d}）；如有意见，可向监督机构反映")
     if not 1 <= score <= 5:

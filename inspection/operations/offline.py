@@ -25,13 +25,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checklists.models import ChecklistPoint
+from core import clock
 
 from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted
 from ..models import OFFLINE_KINDS, OfficerDevice, OfflineRecord, User, Visit
 from ..pure.timestamps import parse_day, parse_instant
 from .documents import sign_field_record, sign_record
 from .door import Lead
-from .entries import local_today, record_finding, record_outcome, scan_in, scan_out
+from .entries import record_finding, record_outcome, scan_in, scan_out
 from .events import append_event, format_timestamp, utcnow
 
 SYNC_DAYS = 10                          # a record older than this is refused
@@ -246,7 +247,7 @@ def _receive(session: Session, actor: User, record: dict, payload: str, signatur
         row.status, row.message = "refused", "记录时间晚于上传时间"
     elif now - at > dt.timedelta(days=deadline_days):
         row.status, row.message = "refused", f"超过 {deadline_days} 天的补录期限（记录于 {format_timestamp(at)}）"
-    elif not actor.officer.certified_on(local_today(at)):
+    elif not actor.officer.certified_on(clock.local_day(at)):
         row.status, row.message = "refused", "记录当日执法证无效"
     session.add(row)
     session.flush()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from checklists.gate import require_current
 from checklists.models import ChecklistPoint
+from core import clock
 
 from ..errors import InvalidInput, InvalidState, NotPermitted, OutsideJurisdiction
 from ..models import (
@@ -38,7 +39,7 @@ from ..models import (
 from ..pure.calendar import add_working_days, working_days
 from . import notices
 from .door import platform_lead
-from .entries import PUBLISH_WORKING_DAYS, local_today
+from .entries import PUBLISH_WORKING_DAYS
 from .events import append_event, utcnow
 from .plans import file_targeted_plan, transition
 from .presence import advance_plans
@@ -138,7 +139,7 @@ def send_request(session: Session, actor: User, task: InspectionTask, *, now: dt
     """Turn an off-site task into a request on the firm's page, and check at once what the platform's
     records prove."""
     now = now or utcnow()
-    today = local_today(now)
+    today = clock.local_day(now)
     department_id = task.plan.department_id
     if actor.role == "department":
         if actor.department_id != department_id:
@@ -301,7 +302,7 @@ def submit_answers(session: Session, actor: User, request: OffsiteRequest, *,
                    now: dt.datetime | None = None) -> OffsiteRequest:
     """The firm hands its evidence in for review."""
     now = now or utcnow()
-    today = local_today(now)
+    today = clock.local_day(now)
     _require_firm(actor, request)
     if request.status != "sent":
         raise InvalidState("材料已提交审核或核查已结束")
@@ -320,7 +321,7 @@ def submit_answers(session: Session, actor: User, request: OffsiteRequest, *,
 def extend_deadline(session: Session, actor: User, request: OffsiteRequest, reason: str, *,
                     today: dt.date | None = None) -> OffsiteRequest:
     """The firm may ask once, before the deadline, for the extension the item publishes."""
-    today = today or local_today(utcnow())
+    today = today or clock.today()
     _require_firm(actor, request)
     if request.status != "sent":
         raise InvalidState("材料已提交审核或核查已结束，不需要延期")
@@ -346,7 +347,7 @@ def review_request(session: Session, actor: User, request: OffsiteRequest, decis
     """The inspector records a result per point like an on-site finding, or escalates points whose evidence
     does not suffice; items fully checked get their outcome (published like on-site results)."""
     now = now or utcnow()
-    today = local_today(now)
+    today = clock.local_day(now)
     _require_officer_for(actor, request.department_id, request.firm, today)
     task = request.task
     proved = proved_points(session, request)

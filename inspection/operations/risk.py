@@ -10,6 +10,8 @@ import numpy as np
 from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from core import clock
+
 from ..errors import InvalidInput, InvalidState, NotPermitted
 from ..models import (
     CatalogueItem,
@@ -29,7 +31,6 @@ from ..models import (
 )
 from ..pure import risk
 from . import door
-from .entries import local_today
 from .events import append_event, utcnow
 
 Progress = Callable[[float, str], None]
@@ -105,7 +106,7 @@ def queue_training(session: Session, actor: User | None) -> RiskModel:
     if running is not None:
         raise InvalidState(f"预警模型版本 {running.version} 正在训练，请等待其完成")
     now = utcnow()
-    model = RiskModel(version=_next_version(session, local_today(now)), status="queued", progress=0.0, message="排队中",
+    model = RiskModel(version=_next_version(session, clock.local_day(now)), status="queued", progress=0.0, message="排队中",
                       created_by_id=actor.id if actor else None, created_at=now, features=list(risk.FEATURES),
                       params={}, metrics={})
     session.add(model)
@@ -119,7 +120,7 @@ def train(session: Session, actor: User | None, model: RiskModel | None = None, 
     """Train on earlier years, test on ``test_year`` (default: the last complete year), refit on every year,
     score every firm for every department, and publish the version (the previous one retires)."""
     now = now or utcnow()
-    today = local_today(now)
+    today = clock.local_day(now)
     if model is None:
         model = queue_training(session, actor)
     model.status, model.message = "running", "读取检查历史"

@@ -5,17 +5,17 @@ import time
 
 from sqlalchemy import select
 
+from core import clock
 from inspection.models import InspectionTask, User, Visit
 from inspection.operations.accounts import create_user
-from inspection.operations.entries import firm_token, local_today
-from inspection.operations.events import utcnow
+from inspection.operations.entries import firm_token
 from tests.approvals import approve_on
 
 
 def file_plan(api, live_server: str, title: str, *, district: str = "370502", days: int = 7,
               ratio: float = 0.2) -> dict:
     """The market department files a plan of SC-003 restaurant checks from today for ``days`` days."""
-    today = local_today(utcnow())
+    today = clock.today()
     plan = api.post(f"{live_server}/api/v1/plans", data={
         "title": title, "period_start": today.isoformat(), "period_end": (today + dt.timedelta(days=days - 1)).isoformat(),
         "items": ["SC-003"], "ratios": {c: ratio for c in "ABCD"}, "target_districts": [district]}).json()
@@ -48,7 +48,7 @@ def team_of(live_app, plan_id: int, prefix: str, *, today_only: bool = False, fi
     """The plan's confirmed visit of today (else its earliest; ``today_only`` asks for one today) with
     an account for each officer of the team (and the firm's, with ``firm_account``), created where
     missing; ``accept(session, visit)`` may pass over some: ``{"visit", "firm", "token", "users", "firm_user", "points"}``."""
-    today = local_today(utcnow())
+    today = clock.today()
     with live_app.extensions["db_factory"]() as session:
         # Confirmed: a visit the plan shares with another department's plan not yet confirmed waits for it.
         query = (select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)

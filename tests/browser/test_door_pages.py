@@ -4,16 +4,16 @@ reads its evaluations only in aggregate."""
 import pytest
 from sqlalchemy import select
 
+from core import clock
 from inspection.models import Firm, Officer, OfficerConflict, User
 from inspection.operations.accounts import create_user
-from inspection.operations.entries import firm_token, local_today
-from inspection.operations.events import utcnow
+from inspection.operations.entries import firm_token
 
 pytestmark = pytest.mark.browser
 
 
 def test_entry_on_a_lead_and_the_firms_report(page, phones, live_app, live_server, sign_in, shot):
-    today = local_today(utcnow())
+    today = clock.today()
     with live_app.extensions["db_factory"]() as session:
         firm = session.scalars(select(Firm).where(Firm.industry == "餐饮服务", Firm.district.has(code="370502"),
                                                   Firm.id.not_in(select(User.firm_id).where(User.firm_id.is_not(None))))

@@ -4,9 +4,8 @@ import re
 import pytest
 from sqlalchemy import select
 
+from core import clock
 from inspection.models import Firm
-from inspection.operations.entries import local_today
-from inspection.operations.events import utcnow
 from tests.approvals import approve_on
 
 pytestmark = pytest.mark.browser
@@ -51,7 +50,7 @@ def test_department_files_a_draft_plan_through_the_form(page, live_app, live_ser
     page.select_option("#lead-kind", "assignment")
     page.fill("#lead-reference", "东市监督〔2026〕21号")
     page.fill("#lead-source", "山东省市场监督管理局")
-    page.fill("#lead-received", local_today(utcnow()).isoformat())
+    page.fill("#lead-received", clock.today().isoformat())
     page.fill("#lead-summary", "部署开展电梯等特种设备安全专项检查")
     page.click("#lead button[type=submit]")
     assert "已登记" in page.locator(".alert.success").inner_text()

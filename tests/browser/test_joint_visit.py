@@ -6,9 +6,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from core import clock
 from inspection.models import Firm, InspectionPlan, InspectionTask, Officer, User, Visit, VisitOfficer
 from inspection.operations.accounts import create_user
-from inspection.operations.entries import firm_token, local_today
+from inspection.operations.entries import firm_token
 from inspection.operations.events import utcnow
 from tests.approvals import approve_on
 from tests.browser.steps import leave, record_item_compliant
@@ -29,7 +30,7 @@ def _plan(api, live_app, live_server, item, today):
 
 
 def test_three_departments_at_one_door(browser, page, phones, live_app, live_server, sign_in, shot):
-    today = local_today(utcnow())
+    today = clock.today()
     plans = {}
     for department, item in (("market", "SC-003"), ("fire", "XF-002"), ("health", "WJ-001")):
         page.context.clear_cookies()

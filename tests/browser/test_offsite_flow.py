@@ -5,10 +5,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from core import clock
 from inspection.models import FirmRecord, InspectionTask, Officer, User
 from inspection.operations.accounts import create_user
-from inspection.operations.entries import local_today
-from inspection.operations.events import utcnow
 from tests.approvals import approve_on
 
 pytestmark = pytest.mark.browser
@@ -16,7 +15,7 @@ PDF = b"%PDF-1.4\n% evidence\n%%EOF\n"
 
 
 def test_offsite_check_escalates_into_the_schedule(browser, page, phones, live_app, live_server, sign_in, shot):
-    today = local_today(utcnow())
+    today = clock.today()
     sign_in(page, "market")
     api = page.request
     plan = api.post(f"{live_server}/api/v1/plans", data={

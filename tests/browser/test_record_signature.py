@@ -7,6 +7,7 @@ import pypdf
 import pytest
 from sqlalchemy import select
 
+from core import clock
 from inspection.models import (
     CatalogueItem,
     Department,
@@ -24,7 +25,7 @@ from inspection.models import (
     VisitOfficer,
 )
 from inspection.operations.accounts import create_user
-from inspection.operations.entries import local_today, record_finding
+from inspection.operations.entries import record_finding
 from inspection.operations.events import utcnow
 from inspection.pure.uscc import make_uscc
 
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.browser
 def _entered_visit(session) -> tuple[int, str]:
     """A market visit entered an hour ago by two officers, every point of its item recorded; the visit and
     the username of its first officer."""
-    today, now = local_today(utcnow()), utcnow()
+    today, now = clock.today(), utcnow()
     market = session.scalar(select(Department).where(Department.code == "market"))
     item = session.scalar(select(CatalogueItem).where(CatalogueItem.code == "SC-003",
                                                       CatalogueItem.status == "published"))

@@ -7,8 +7,7 @@ import re
 
 import pytest
 
-from inspection.operations.entries import local_today
-from inspection.operations.events import utcnow
+from core import clock
 from tests.browser.steps import leave, plan_of_the_week, record_item_compliant, team_of
 
 pytestmark = pytest.mark.browser
@@ -38,7 +37,7 @@ def screen(request, browser):
 
 
 def _plan_body(title: str) -> dict:
-    today = local_today(utcnow())
+    today = clock.today()
     return {"title": title, "period_start": (today + dt.timedelta(days=20)).isoformat(),
             "period_end": (today + dt.timedelta(days=40)).isoformat(), "items": ["SC-003"],
             "ratios": {c: 0.1 for c in "ABCD"}, "target_districts": ["370502"]}

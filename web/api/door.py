@@ -12,11 +12,10 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy import select
 
+from core import clock
 from inspection.models import DOCUMENT_KINDS, FIELD_RECORD_KINDS, EntryToken, InspectionTask, Visit, VisitOfficer
 from inspection.operations.documents import FIELD_RECORD_FIELDS
 from inspection.operations.door import backfile, invite, postpone, prompt_for, report_no_code
-from inspection.operations.entries import local_today
-from inspection.operations.events import utcnow
 from inspection.operations.offline import register_device, sync_records
 from inspection.queries.kpis import evaluation_summary
 
@@ -149,7 +148,7 @@ def evaluations(args):
     """匿名评价: the department's evaluations by the month they were made, a month only once a full calendar
     month has passed since its end and only when at least five firms evaluated in it (see
     ``inspection.queries.kpis.evaluation_summary``)."""
-    today = local_today(utcnow())
+    today = clock.today()
     year = args.get("year") or today.year
     months = evaluation_summary(db(), current_user.department_id, year, today, MIN_GROUP)
     return {"year": year, "minimum": MIN_GROUP, "by_month": months,
@@ -173,7 +172,7 @@ def device(body):
 def bundle():
     """What the phone keeps for a day without network: the officer's confirmed and running visits of
     today and the next days, with their sheets and the hash of each firm's posted code."""
-    session, today = db(), local_today(utcnow())
+    session, today = db(), clock.today()
     visits = session.scalars(select(Visit).join(VisitOfficer, VisitOfficer.visit_id == Visit.id)
                              .where(VisitOfficer.officer_id == current_user.officer_id,
                                     Visit.status.in_(("confirmed", "in_progress")),

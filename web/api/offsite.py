@@ -6,11 +6,10 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from marshmallow import fields
 
+from core import clock
 from inspection import queries
 from inspection.errors import InvalidInput
 from inspection.models import OFFSITE_STATUSES, InspectionTask, ItemOutcome, OffsiteRequest
-from inspection.operations.entries import local_today
-from inspection.operations.events import utcnow
 from inspection.operations.offsite import (
     Decision,
     add_evidence,
@@ -81,7 +80,7 @@ def _request(request_id: int) -> OffsiteRequest:
 
 
 def _sheet(found: OffsiteRequest) -> dict:
-    return request_sheet(db(), found, current_user, local_today(utcnow()))
+    return request_sheet(db(), found, current_user, clock.today())
 
 
 @blp.get("/offsite")

@@ -7,10 +7,9 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy import select
 
+from core import clock
 from inspection.models import Alert
 from inspection.operations.alerts import handle_alert, refresh_alerts
-from inspection.operations.entries import local_today
-from inspection.operations.events import utcnow
 
 from ..auth import roles_required
 from ..database import db
@@ -46,7 +45,7 @@ class AlertUpdateSchema(BaseSchema):
 @roles_required("oversight", "admin")
 @blp.response(200)
 def refresh():
-    return refresh_alerts(db(), today=local_today(utcnow()))
+    return refresh_alerts(db(), today=clock.today())
 
 
 @blp.get("/alerts")

@@ -16,7 +16,6 @@ from inspection.operations.entries import (
     decide_leniency,
     evaluate_visit,
     leniency_proposal,
-    local_today,
     publish_results,
     record_finding,
     record_outcome,
@@ -25,7 +24,6 @@ from inspection.operations.entries import (
     scan_out,
     verify_code,
 )
-from inspection.operations.events import utcnow
 from inspection.permissions import on_visit_team, visit_of_department
 from inspection.pure.short_codes import format_short_code
 
@@ -188,7 +186,7 @@ def finding(body, visit_id: int):
     visit = _team_visit(visit_id)
     row = record_finding(db(), current_user, visit, body["task"], body["point"], body["result"], body["note"])
     task = next(t for t in visit.tasks if t.id == body["task"])
-    proposal = (leniency_proposal(db(), task, row.point_id, local_today(utcnow()))
+    proposal = (leniency_proposal(db(), task, row.point_id, clock.today())
                 if row.result == "non_compliant" else None)
     return {"id": row.id, "result": row.result, "leniency": proposal}
 

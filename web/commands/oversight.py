@@ -4,11 +4,10 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from core import clock
 from inspection.models import ALERT_RULES
 from inspection.operations.alerts import audit_start, refresh_alerts
 from inspection.operations.documents import issue_advance_notices
-from inspection.operations.entries import local_today
-from inspection.operations.events import utcnow
 from inspection.operations.facts import rebuild_facts
 from inspection.operations.offsite import sweep_requests
 
@@ -24,7 +23,7 @@ from ._common import require_schema, transactional
 def audit_command(since):
     """运行全部监督审查规则，为新发现的情形生成预警（可由 cron 定时运行）。"""
     require_schema()
-    today = local_today(utcnow())
+    today = clock.today()
     raised = refresh_alerts(db(), today=today, since=since.date() if since else None)
     click.echo(f"审查窗口自 {since.date() if since else audit_start(today)} 起；新增预警 {sum(raised.values())} 条")
     for rule, n in raised.items():
@@ -47,7 +46,7 @@ def rebuild_facts_command():
 def sweep_offsite_command():
     """非现场核查到期处理：逾期未提交材料的提醒企业并标记，达到事项公布规则的转为现场检查（可由 cron 每日运行）。"""
     require_schema()
-    counts = sweep_requests(db(), today=local_today(utcnow()))
+    counts = sweep_requests(db(), today=clock.today())
     click.echo(f"已提醒逾期企业 {counts['reminded']} 家，按规则转现场检查 {counts['escalated']} 项")
 
 
@@ -57,7 +56,7 @@ def sweep_offsite_command():
 def advance_notices_command():
     """开具检查预告的检查通知书：计划规定提前告知的已确认入企，进入预告期后提前向企业送达（可由 cron 每日运行）。"""
     require_schema()
-    issued = issue_advance_notices(db(), local_today(utcnow()))
+    issued = issue_advance_notices(db(), clock.today())
     click.echo(f"已提前开具检查通知书 {len(issued)} 份")
     for document in issued:
         click.echo(f"  {document.number} {document.title}")

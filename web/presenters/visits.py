@@ -7,6 +7,7 @@ from sqlalchemy import and_, literal, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from checklists.revisions import checklist_on, preload_lineages, revision_of
+from core import clock
 from inspection.models import (
     COMPLAINT_LABELS,
     OUTCOME_LABELS,
@@ -24,8 +25,8 @@ from inspection.models import (
     VisitEntry,
 )
 from inspection.operations.door import VISIT_WITH_TASKS
-from inspection.operations.entries import leniency_proposal, local_today
-from inspection.operations.events import format_timestamp, utcnow
+from inspection.operations.entries import leniency_proposal
+from inspection.operations.events import format_timestamp
 from inspection.operations.findings import checklist_results
 from inspection.operations.leniency import first_offence_history
 from inspection.operations.notices import gives_notice
@@ -108,7 +109,7 @@ def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
                                                                     .where(ItemOutcome.visit_id == visit.id))}
     decisions = {d.finding_id: d for d in session.scalars(select(LeniencyDecision).where(
         LeniencyDecision.finding_id.in_([f.id for f in findings.values()])))} if findings else {}
-    today = local_today(utcnow())
+    today = clock.today()
     tasks = []
     on_team = user.officer_id in {o.officer_id for o in visit.officers}
     for task in visit.tasks:
@@ -171,7 +172,7 @@ def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
     Read in a fixed number of queries whatever the firm's history: the visits with their tasks, plans,
     items and departments, entries and evaluations; then, for all of them at once, departments' parts,
     scans, outcomes and findings."""
-    today = local_today(utcnow())
+    today = clock.today()
     evaluated = sees_evaluations(viewer)
     stmt = select(Visit, VisitEntry, Evaluation if evaluated else literal(None)).outerjoin(
         VisitEntry, VisitEntry.visit_id == Visit.id)
@@ -253,7 +254,7 @@ def _announced(upcoming: list[Visit], today: dt.date) -> list[Visit]:
 def announced_visits(session: Session, firm: Firm, today=None) -> list[Visit]:
     """Confirmed visits the firm may see ahead: every task's plan gives notice that many days before, and
     every item allows notice; anything else stays unseen until the team arrives."""
-    today = today or local_today(utcnow())
+    today = today or clock.today()
     upcoming = session.scalars(select(Visit).where(Visit.firm_id == firm.id, Visit.status == "confirmed",
                                                    Visit.day >= today, Visit.day <= today + dt.timedelta(days=30))
                                .options(VISIT_WITH_TASKS).order_by(Visit.day, Visit.id)).unique().all()

@@ -20,8 +20,6 @@ from core import clock
 from inspection.errors import DomainError
 from inspection.models import InspectionTask, Visit
 from inspection.operations.door import backfile, invite, postpone, report_no_code
-from inspection.operations.entries import local_today
-from inspection.operations.events import utcnow
 from inspection.operations.risk import record_lead
 from inspection.pure.timestamps import parse_day, parse_instant
 from inspection.queries.kpis import evaluation_summary
@@ -112,7 +110,7 @@ def firm_lead(uscc: str):
 @roles_required("department")
 def evaluations_summary():
     """匿名评价: the department's evaluations by closed month, only months with five firms or more."""
-    session, today = db(), local_today(utcnow())
+    session, today = db(), clock.today()
     year = year_arg(default=today.year)
     months = evaluation_summary(session, current_user.department_id, year, today, MIN_GROUP)
     return render_template("home/evaluations.html", months=months, year=year, minimum=MIN_GROUP)

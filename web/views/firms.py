@@ -6,10 +6,10 @@ import datetime as dt
 from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
+from core import clock
 from inspection import queries
 from inspection.models import CREDIT_CLASSES, LEAD_KIND_LABELS
-from inspection.operations.entries import EVALUATION_DAYS, local_today
-from inspection.operations.events import utcnow
+from inspection.operations.entries import EVALUATION_DAYS
 from inspection.permissions import can_list_firms, can_view_document, can_view_request
 
 from ..database import db
@@ -52,7 +52,7 @@ def firm(uscc: str):
     context = firm_visits_context(firm)
     closes = {v["visit"]: dt.date.fromisoformat(v["day"]) + dt.timedelta(days=EVALUATION_DAYS)
               for v in context["record"]}
-    return render_template("firms/detail.html", firm=firm, offsite=offsite, today=local_today(utcnow()),
+    return render_template("firms/detail.html", firm=firm, offsite=offsite, today=clock.today(),
                            lead_kinds=LEAD_KIND_LABELS, evaluation_days=EVALUATION_DAYS, closes=closes,
                            risk=firm_risk(db(), firm, current_user),
                            documents=[d for d in db().scalars(queries.documents_of_firm(firm.id))

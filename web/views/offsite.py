@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from core import clock
 from inspection import queries
 from inspection.errors import DomainError, InvalidInput
 from inspection.models import (
@@ -19,8 +20,6 @@ from inspection.models import (
     OffsiteEvidence,
     OffsiteRequest,
 )
-from inspection.operations.entries import local_today
-from inspection.operations.events import utcnow
 from inspection.operations.offsite import (
     Decision,
     add_evidence,
@@ -48,7 +47,7 @@ from .outcomes import attempt, refused
 @login_required
 def offsite_list():
     """The worklist: tasks to send, requests waiting for the firm, answers to review, concluded checks."""
-    session, today = db(), local_today(utcnow())
+    session, today = db(), clock.today()
     status = request.args.get("status") if request.args.get("status") in OFFSITE_STATUS_LABELS else None
     pending, pending_total = [], 0
     if current_user.role in ("department", "inspector"):
@@ -84,7 +83,7 @@ def offsite_send(task_id: int):
 @roles_required("department")
 def offsite_send_all():
     """Send every pending off-site task of the department at once."""
-    session, today = db(), local_today(utcnow())
+    session, today = db(), clock.today()
     tasks = session.scalars(queries.pending_offsite_tasks(current_user.department_id, today).limit(2000)).all()
     try:
         for task in tasks:
@@ -107,7 +106,7 @@ def _visible_request(request_id: int) -> OffsiteRequest:
 @login_required
 def offsite_request(request_id: int):
     found = _visible_request(request_id)
-    today = local_today(utcnow())
+    today = clock.today()
     return render_template("offsite/request.html", r=found, sheet=request_sheet(db(), found, current_user, today),
                            decisions=DECISION_LABELS, results=RESULT_LABELS, outcomes=OUTCOME_LABELS, today=today,
                            max_mb=current_app.config["OFFSITE_MAX_MB"])

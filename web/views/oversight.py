@@ -17,20 +17,15 @@ from inspection.models import (
     CREDIT_CLASSES,
     Alert,
     Department,
-    DepartmentEntry,
     District,
-    Firm,
     InspectionPlan,
     InspectionTask,
     OffsiteRequest,
-    Visit,
-    VisitEntry,
 )
 from inspection.operations.alerts import handle_alert, refresh_alerts
-from inspection.operations.entries import local_today
-from inspection.operations.events import utcnow
 from inspection.pure.calendar import credit_policy
 from inspection.queries import kpis
+from inspection.queries import oversight as oversight_queries
 from inspection.queries.kpis import Drill, Scope
 
 from ..auth import roles_required
@@ -48,25 +43,13 @@ def _alert_selection() -> dict:
     return {"rule": rule, "status": status if status in ALERT_STATUS_LABELS else None}
 
 
-def _alert_filter(stmt):
-    selected = _alert_selection()
-    if selected["rule"]:
-        stmt = stmt.where(Alert.rule == selected["rule"])
-    if selected["status"]:
-        stmt = stmt.where(Alert.status == selected["status"])
-    return stmt
-
-
 @bp.get("/oversight/alerts")
 @roles_required("oversight", "admin")
 def alerts():
     selected = _alert_selection()
     session = db()
-    rows = session.scalars(_alert_filter(select(Alert).order_by(Alert.id.desc())).limit(300)).all()
-    counts = dict(session.execute(select(Alert.rule, func.count()).where(Alert.status == "open")
-                                  .group_by(Alert.rule)).all())
-    firms = {f.id: f for f in session.scalars(select(Firm).where(Firm.id.in_({a.firm_id for a in rows if a.firm_id})))}
-    departments = {d.id: d for d in session.scalars(select(Department))}
+    rows, firms, departments = oversight_queries.alerts(session, **selected, limit=300)
+    counts = oversight_queries.open_alerts_by_rule(session)
     evidence = {a.id: evidence_rows(a, firms[a.firm_id].uscc if a.firm_id in firms else None) for a in rows}
     return render_template("oversight/alerts.html", evidence=evidence, alerts=rows, rules=ALERT_RULES, statuses=ALERT_STATUS_LABELS,
                            selected=selected, counts=counts, firms=firms,
@@ -77,7 +60,7 @@ def alerts():
 @bp.post("/oversight/alerts/refresh")
 @roles_required("oversight", "admin")
 def refresh():
-    raised = refresh_alerts(db(), today=local_today(utcnow()))
+    raised = refresh_alerts(db(), today=clock.today())
     flash(f"已运行全部审查规则，新增预警 {sum(raised.values())} 条", "success")
     return redirect(url_for("views.alerts"))
 
@@ -95,7 +78,7 @@ def handle(alert_id: int):
 
 
 def _scope() -> Scope:
-    year = year_arg(default=local_today(utcnow()).year)
+    year = year_arg(default=clock.today().year)
     department = request.args.get("department") or None
     district = request.args.get("district") or None
     first, last = month_arg("from", 1, label="起始月份"), month_arg("to", 12, label="截止月份")
@@ -135,7 +118,7 @@ def dashboard():
     baseline) and district, joint share, publication, on-time completion, evaluations, entries per firm
     by credit class; every number leads to the visits (or plans) behind it."""
     session, scope = db(), _scope()
-    today = local_today(utcnow())
+    today = clock.today()
     last_year = Scope(scope.year - 1, scope.department, scope.district, months=scope.months)
     figures = {
         "monthly": kpis.monthly_entries(session, scope), "last_year": kpis.monthly_entries(session, last_year),
@@ -185,24 +168,7 @@ def _drill_title(scope: Scope, drill: Drill) -> str:
 
 def _drill_rows(scope: Scope, drill: Drill):
     """The visits behind a figure (at most 5,000), loaded in a few queries whatever their number."""
-    stmt = kpis.drilled_visits(scope, drill, local_today(utcnow()))
-    visits = db().scalars(stmt.order_by(Visit.day, Visit.id).limit(5000)
-                          .options(selectinload(Visit.firm).selectinload(Firm.district),
-                                   selectinload(Visit.tasks).selectinload(InspectionTask.plan)
-                                   .selectinload(InspectionPlan.department))).all()
-    ids = [v.id for v in visits]
-    entries = {e.visit_id: e for e in db().scalars(select(VisitEntry).where(VisitEntry.visit_id.in_(ids)))} if visits else {}
-    present: dict[int, list[str]] = {}
-    if visits:   # only the departments that entered: one scheduled but never come is not credited
-        for part in db().scalars(select(DepartmentEntry).where(DepartmentEntry.visit_id.in_(ids))
-                                 .options(selectinload(DepartmentEntry.department))):
-            present.setdefault(part.visit_id, []).append(part.department.short_name)
-    rows = []
-    for visit in visits:
-        entry = entries[visit.id]
-        rows.append({"visit": visit, "departments": "、".join(sorted(present.get(visit.id, []))),
-                     "minutes": round((entry.left_at - entry.entered_at).total_seconds() / 60) if entry.left_at else None})
-    return rows
+    return oversight_queries.drill_rows(db(), kpis.drilled_visits(scope, drill, clock.today()))
 
 
 @bp.get("/oversight/visits")
@@ -232,7 +198,7 @@ def export_departments(fmt: str):
     header = ["部门", "入企次数", "其中联合", "折合入企", "上年同期", "同比", "排程基线（单独检查）", "排程折合", "联合减少"]
     table = [[r.name, r.entries, r.joint, round(r.shared, 1), r.last_year,
               f"{r.change:+.0%}" if r.change is not None else "", r.scheduled_alone, round(r.scheduled_shared, 1),
-              f"{r.saved:.0%}" if r.saved is not None else ""] for r in kpis.department_figures(db(), scope, local_today(utcnow()))]
+              f"{r.saved:.0%}" if r.saved is not None else ""] for r in kpis.department_figures(db(), scope, clock.today())]
     return table_file("部门", header, table, fmt, f"部门入企-{scope.year}")
 
 
@@ -241,7 +207,7 @@ def export_departments(fmt: str):
 def drill_plans():
     """The plans behind 按时完成率: every plan of the year whose period has ended, late ones first."""
     scope = _scope()
-    plans = db().scalars(kpis.ended_plans(scope, local_today(utcnow()))
+    plans = db().scalars(kpis.ended_plans(scope, clock.today())
                          .options(selectinload(InspectionPlan.department))
                          .order_by(InspectionPlan.period_end, InspectionPlan.id)).all()
     plans = sorted(plans, key=lambda p: (p.status == "completed", p.period_end, p.id))
@@ -285,10 +251,7 @@ ALERT_HEADER = ["编号", "规则", "状态", "内容", "部门", "企业", "统
 @bp.get("/oversight/alerts.<fmt>")
 @roles_required("oversight", "admin")
 def export_alerts(fmt: str):
-    session = db()
-    rows = session.scalars(_alert_filter(select(Alert).order_by(Alert.id.desc()))).all()
-    firms = {f.id: f for f in session.scalars(select(Firm).where(Firm.id.in_({a.firm_id for a in rows if a.firm_id})))}
-    departments = {d.id: d for d in session.scalars(select(Department))}
+    rows, firms, departments = oversight_queries.alerts(db(), **_alert_selection())
     table = [[a.id, a.rule_label, a.status_label, a.title, departments[a.department_id].name if a.department_id else "",
               firms[a.firm_id].name if a.firm_id else "", firms[a.firm_id].uscc if a.firm_id else "",
               clock.to_local(a.raised_at).strftime("%Y-%m-%d %H:%M"), a.note] for a in rows]
@@ -300,7 +263,7 @@ def export_alerts(fmt: str):
 def monthly_report():
     """A month on one printable page: entries by department, joint share, publication, evaluations, alerts."""
     session = db()
-    today = local_today(utcnow())
+    today = clock.today()
     year = year_arg(default=today.year)
     month = month_arg(default=today.month)
     rows = []
@@ -312,9 +275,7 @@ def monthly_report():
     city = Scope(year)
     first = dt.datetime(year, month, 1)
     following = dt.datetime(year + (month == 12), month % 12 + 1, 1)
-    raised = session.execute(select(Alert.rule, func.count()).where(Alert.raised_at >= first,
-                                                                    Alert.raised_at < following)
-                             .group_by(Alert.rule)).all()
+    raised = oversight_queries.alerts_raised(session, first, following)
     running = (year, month) == (today.year, today.month)
     return render_template("oversight/report.html", year=year, month=month, rows=rows, running=running,
                            years=range(today.year, today.year - 6, -1),

@@ -10,13 +10,12 @@ from sqlalchemy import select
 
 from checklists import queries as catalogue_queries
 from checklists.revisions import next_revision, revision_of
+from core import clock
 from inspection import queries
 from inspection.errors import DomainError
 from inspection.models import WEIGHTING_LABELS, CampaignProposal, Firm, InspectionPlan
 from inspection.operations.campaigns import proposals_for, respond
 from inspection.operations.draws import EXCLUSION_LABELS, draw_plan
-from inspection.operations.entries import local_today
-from inspection.operations.events import utcnow
 from inspection.operations.plans import cancel_plan, create_plan, file_plan, update_plan
 from inspection.operations.pool import share_text
 from inspection.pure.calendar import credit_policy
@@ -166,7 +165,7 @@ def _mapping_text(revision: dict) -> str:
 def checklist_revisions(item) -> list[str]:
     """What the plan's item has become in later versions of the list: the checklist in force today and the
     one a version published ahead of its date brings, each with the mapping from the points filed with."""
-    today = local_today(utcnow())
+    today = clock.today()
     lines = []
     current = revision_of(item, today)
     if current is not None:

@@ -32,7 +32,6 @@ from inspection.models import (
     Scan,
     Visit,
     VisitEntry,
-    VisitOfficer,
 )
 from inspection.operations.documents import live_document, verify_url
 from inspection.operations.door import Lead, prompt_for
@@ -43,7 +42,6 @@ from inspection.operations.entries import (
     firm_token,
     inspection_code,
     leniency_proposal,
-    local_today,
     publish_results,
     record_finding,
     record_outcome,
@@ -52,7 +50,6 @@ from inspection.operations.entries import (
     scan_out,
     verify_code,
 )
-from inspection.operations.events import utcnow
 from inspection.operations.presence import department_part, own_scan_in
 from inspection.pure.short_codes import format_short_code
 
@@ -79,14 +76,6 @@ def qr_svg(url: str, title: str) -> Markup:
 
 
 # -- Inspector ----------------------------------------------------------------------------------
-
-def officer_visits(officer_id: int, first: dt.date, last: dt.date) -> list[Visit]:
-    """The officer's confirmed, running and finished visits from ``first`` to ``last``."""
-    return db().scalars(select(Visit).join(VisitOfficer, VisitOfficer.visit_id == Visit.id)
-                        .where(VisitOfficer.officer_id == officer_id, Visit.day >= first, Visit.day <= last,
-                               Visit.status.in_(("confirmed", "in_progress", "completed")))
-                        .order_by(Visit.day, Visit.id)).all()
-
 
 def lead_from_form(form) -> Lead | None:
     """The lead typed on the scan page, if the officer gave one (依线索入企 or 紧急入企)."""
@@ -116,7 +105,7 @@ SCAN_MESSAGES = {"waiting_partner": ("已扫码，等待同组另一名持证执
 def _scan_page(token: str, **extra):
     """The scan page with what the officer should know before entering (扫码提示)."""
     firm = firm_of_token(db(), token) if token else None
-    prompt = prompt_for(db(), firm, current_user.officer, local_today(utcnow())) if firm else None
+    prompt = prompt_for(db(), firm, current_user.officer, clock.today()) if firm else None
     items = db().scalars(published_items(current_user.department.code)).all()
     return render_template("visits/scan.html", token=token, firm=firm, prompt=prompt, items=items,
                            lead_kinds=LEAD_KIND_LABELS, emergency_kinds=EMERGENCY_KINDS, **extra)
@@ -221,7 +210,7 @@ def record_item(visit_id: int):
         item = next((i for i in task.plan.items if i.code == item_code), None) if task else None
         if item is None:
             raise InvalidInput("请从检查单中选择事项", fields={"item": "未知事项"})
-        today = local_today(utcnow())
+        today = clock.today()
         for point in checklist_on(item, visit.day).points:   # the checklist in force on the visit's day
             result = form.get(f"result_{point.id}")
             if result:
@@ -366,7 +355,7 @@ def plan_results(plan_id: int):
         outcomes.setdefault(row.visit_id, []).append(row)
     notices = {d.visit_id: d for d in db().scalars(queries.result_notices_of_plan(plan.id))}  # newest wins
     return render_template("visits/plan_results.html", plan=plan, visits=visits, outcomes=outcomes,
-                           today=local_today(utcnow()), notices=notices)
+                           today=clock.today(), notices=notices)
 
 
 @bp.get("/plans/<int:plan_id>/visits/<int:visit_id>")
@@ -380,7 +369,7 @@ def plan_visit(plan_id: int, visit_id: int):
     outcomes = db().scalars(select(ItemOutcome).where(ItemOutcome.visit_id == visit.id)
                             .order_by(ItemOutcome.id)).all()
     return render_template("visits/plan_visit.html", plan=plan, visit=visit, entry=db().get(VisitEntry, visit.id),
-                           outcomes=outcomes, today=local_today(utcnow()))
+                           outcomes=outcomes, today=clock.today())
 
 
 @bp.post("/visits/<int:visit_id>/publish")
