@@ -28,7 +28,7 @@ from inspection.queries import user_by_username
 from .database import db
 from .errors import error_response, wants_json
 from .limits import login_limits
-from .schemas import LoginSchema
+from .schemas import LoginFormSchema
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -166,7 +166,7 @@ def login():
     if request.method == "GET":
         return render_template("login.html", next=request.args.get("next", ""))
     try:
-        form = LoginSchema().load(request.form.to_dict())
+        form = LoginFormSchema().load(request.form.to_dict())
     except ValidationError as err:
         return render_template("login.html", errors=err.messages, next=request.form.get("next", "")), 422
     user = authenticate(form["username"], form["password"])

@@ -127,8 +127,12 @@ class BaseSchema(Schema):
 
 
 class LoginSchema(BaseSchema):
+    """A sign-in: the API's body; the page's form adds where to go next and its CSRF token."""
     username = Str(required=True, validate=length(1, 64))
     password = Str(required=True, validate=length(1, 128))
+
+
+class LoginFormSchema(LoginSchema):
     next = Str(load_default=None)
     csrf_token = Str(load_only=True)
 

@@ -74,11 +74,6 @@ class ItemQuerySchema(BaseSchema):
     q = Str(validate=length(1, 50))
 
 
-class LoginBodySchema(BaseSchema):
-    username = Str(required=True, validate=length(1, 64))
-    password = Str(required=True, validate=length(1, 128))
-
-
 class UserSchema(BaseSchema):
     username = Str()
     display_name = Str()

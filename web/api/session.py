@@ -11,7 +11,8 @@ from inspection.operations.accounts import count_failed_sign_in
 from ..auth import api_csrf_token, authenticate, end_session, start_session
 from ..database import db
 from ..limits import login_limits
-from .schemas import LoginBodySchema, UserSchema
+from ..schemas import LoginSchema
+from .schemas import UserSchema
 
 PREFIX = ""
 blp = Blueprint("api_session", __name__, description="登录与当前用户")
@@ -24,7 +25,7 @@ class BadCredentials(DomainError):
 
 @blp.post("/session")
 @login_limits
-@blp.arguments(LoginBodySchema)
+@blp.arguments(LoginSchema)
 @blp.response(200, UserSchema)
 def sign_in(body):
     user = authenticate(body["username"], body["password"])
