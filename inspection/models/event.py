@@ -7,8 +7,9 @@ from sqlalchemy import JSON, CheckConstraint, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base
+from core.eventlog import GENESIS
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "Event", "EventHead"]
 
 
 class Event(Base):
