@@ -68,150 +68,159 @@ RULES = (
 )
 
 
-def check_solution(instance: Instance, solution: Solution) -> list[str]:  # noqa: C901 - to split
+def check_solution(instance: Instance, solution: Solution) -> list[str]:
     """Every rule of the exchange format that ``solution`` breaks, as readable lines."""
-    errors: list[str] = []
-    horizon = set(instance.days)
-    firms = {f.id: f for f in instance.firms}
-    tasks = {t.id: t for t in instance.tasks}
-    officers = {o.id: o for o in instance.officers}
-    officer_days = {o.id: set(o.days) for o in instance.officers}
+    return _Checker(instance).check(solution)
 
-    if solution.status not in ("OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN"):
-        errors.append(f"status: unknown status {solution.status!r}")
 
-    visits_per_firm: Counter[str] = Counter()
-    firm_days: Counter[tuple[str, str]] = Counter()
-    officer_load: Counter[tuple[str, str]] = Counter()
-    scheduled: Counter[str] = Counter()
+class _Checker:
+    """The checks of one solution against its instance: each visit (its firm and day, its tasks, its
+    officers and their teams), then the counts across visits, then the unscheduled tasks."""
 
-    for number, visit in enumerate(solution.visits):
+    def __init__(self, instance: Instance):
+        self.instance = instance
+        self.horizon = set(instance.days)
+        self.firms = {f.id: f for f in instance.firms}
+        self.tasks = {t.id: t for t in instance.tasks}
+        self.officers = {o.id: o for o in instance.officers}
+        self.officer_days = {o.id: set(o.days) for o in instance.officers}
+        self.errors: list[str] = []
+        self.visits_per_firm: Counter[str] = Counter()
+        self.firm_days: Counter[tuple[str, str]] = Counter()
+        self.officer_load: Counter[tuple[str, str]] = Counter()
+        self.scheduled: Counter[str] = Counter()
+        self.unscheduled: Counter[str] = Counter()
+
+    def check(self, solution: Solution) -> list[str]:
+        if solution.status not in ("OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN"):
+            self.errors.append(f"status: unknown status {solution.status!r}")
+        for number, visit in enumerate(solution.visits):
+            self._visit(number, visit)
+        self._counts()
+        self._unscheduled(solution)
+        self._every_task_once()
+        if "visits" in solution.stats and solution.stats["visits"] != len(solution.visits):
+            self.errors.append(f"stats: stats.visits is {solution.stats['visits']} but there are "
+                               f"{len(solution.visits)} visits")
+        return self.errors
+
+    def _visit(self, number: int, visit) -> None:
         where = f"visit {number} ({visit.firm} on {visit.day})"
-        firm = firms.get(visit.firm)
+        firm = self.firms.get(visit.firm)
         if firm is None:
-            errors.append(f"unknown_firm: {where} names an unknown firm")
-        if visit.day not in horizon:
-            errors.append(f"day_not_in_horizon: {where} is not on a working day of the horizon")
+            self.errors.append(f"unknown_firm: {where} names an unknown firm")
+        if visit.day not in self.horizon:
+            self.errors.append(f"day_not_in_horizon: {where} is not on a working day of the horizon")
         if firm is not None and visit.day in firm.closed_days:
-            errors.append(f"closed_day: {where} is on a day the firm is closed")
-        firm_days[(visit.firm, visit.day)] += 1
-        visits_per_firm[visit.firm] += 1
+            self.errors.append(f"closed_day: {where} is on a day the firm is closed")
+        self.firm_days[(visit.firm, visit.day)] += 1
+        self.visits_per_firm[visit.firm] += 1
         if not visit.tasks:
-            errors.append(f"empty_visit: {where} has no tasks")
+            self.errors.append(f"empty_visit: {where} has no tasks")
+        by_department = self._tasks_of(visit, where)
+        team = self._officers_of(visit, where, firm, by_department)
+        self._teams(where, by_department, team)
 
-        # Tasks of the visit, grouped by department.
+    def _tasks_of(self, visit, where: str) -> dict[str, list]:
+        """The visit's tasks, grouped by department."""
         by_department: dict[str, list] = defaultdict(list)
         for task_id in visit.tasks:
-            scheduled[task_id] += 1
-            task = tasks.get(task_id)
+            self.scheduled[task_id] += 1
+            task = self.tasks.get(task_id)
             if task is None:
-                errors.append(f"unknown_task: {where} names unknown task {task_id!r}")
+                self.errors.append(f"unknown_task: {where} names unknown task {task_id!r}")
                 continue
             if task.firm != visit.firm:
-                errors.append(f"task_firm: task {task_id} of firm {task.firm} is in {where}")
+                self.errors.append(f"task_firm: task {task_id} of firm {task.firm} is in {where}")
             if not task.on_site:
-                errors.append(f"off_site_task: off-site task {task_id} is in {where}")
+                self.errors.append(f"off_site_task: off-site task {task_id} is in {where}")
             if not (task.window[0] <= visit.day <= task.window[1]):
-                errors.append(
-                    f"window: task {task_id} is in {where}, outside its window "
-                    f"[{task.window[0]}, {task.window[1]}]"
-                )
+                self.errors.append(f"window: task {task_id} is in {where}, outside its window "
+                                   f"[{task.window[0]}, {task.window[1]}]")
             by_department[task.department].append(task)
+        return by_department
 
-        # The officers of each department on the visit.
+    def _officers_of(self, visit, where: str, firm, by_department: dict[str, list]) -> dict[str, list]:
+        """The officers of each department on the visit who may be there."""
         seen_on_visit: set[str] = set()
         team: dict[str, list] = defaultdict(list)
         for department, officer_ids in visit.officers.items():
             if department not in by_department:
-                errors.append(
-                    f"department_without_task: {where} lists officers of department "
-                    f"{department} but none of its tasks"
-                )
+                self.errors.append(f"department_without_task: {where} lists officers of department "
+                                   f"{department} but none of its tasks")
             for officer_id in officer_ids:
-                officer = officers.get(officer_id)
+                officer = self.officers.get(officer_id)
                 if officer is None:
-                    errors.append(f"unknown_officer: {where} names unknown officer {officer_id!r}")
+                    self.errors.append(f"unknown_officer: {where} names unknown officer {officer_id!r}")
                     continue
                 if officer_id in seen_on_visit:
-                    errors.append(f"duplicate_officer: officer {officer_id} is listed twice in {where}")
+                    self.errors.append(f"duplicate_officer: officer {officer_id} is listed twice in {where}")
                     continue
                 seen_on_visit.add(officer_id)
                 if officer.department != department:
-                    errors.append(
-                        f"wrong_department: officer {officer_id} of department {officer.department} "
-                        f"is listed for department {department} in {where}"
-                    )
+                    self.errors.append(f"wrong_department: officer {officer_id} of department {officer.department} "
+                                       f"is listed for department {department} in {where}")
                     continue
-                if visit.day not in officer_days[officer_id]:
-                    errors.append(f"officer_day: officer {officer_id} does not work on {visit.day} ({where})")
-                if (
-                    firm is not None
-                    and officer.districts is not None
-                    and firm.district not in officer.districts
-                ):
-                    errors.append(
-                        f"officer_district: officer {officer_id} does not cover district "
-                        f"{firm.district} ({where})"
-                    )
-                officer_load[(officer_id, visit.day)] += 1
+                if visit.day not in self.officer_days[officer_id]:
+                    self.errors.append(f"officer_day: officer {officer_id} does not work on {visit.day} ({where})")
+                if firm is not None and officer.districts is not None and firm.district not in officer.districts:
+                    self.errors.append(f"officer_district: officer {officer_id} does not cover district "
+                                       f"{firm.district} ({where})")
+                self.officer_load[(officer_id, visit.day)] += 1
                 team[department].append(officer)
+        return team
 
-        # Each task needs officers_needed officers of its department (qualified ones if it
-        # names a qualification); a department's team serves all its tasks on the visit.
+    def _teams(self, where: str, by_department: dict[str, list], team: dict[str, list]) -> None:
+        """Each task needs officers_needed officers of its department (qualified ones if it names a
+        qualification); a department's team serves all its tasks on the visit."""
         for department, department_tasks in by_department.items():
             members = team.get(department, [])
             for task in department_tasks:
                 if len(members) < task.officers_needed:
-                    errors.append(
-                        f"officers_needed: task {task.id} needs {task.officers_needed} officers of "
-                        f"department {department} but {where} has {len(members)}"
-                    )
+                    self.errors.append(f"officers_needed: task {task.id} needs {task.officers_needed} officers of "
+                                       f"department {department} but {where} has {len(members)}")
                 if task.qualification is not None:
                     qualified = sum(1 for o in members if task.qualification in o.qualifications)
                     if qualified < task.officers_needed:
-                        errors.append(
-                            f"qualification: task {task.id} needs {task.officers_needed} officers "
-                            f"qualified for {task.qualification} but {where} has {qualified}"
-                        )
+                        self.errors.append(f"qualification: task {task.id} needs {task.officers_needed} officers "
+                                           f"qualified for {task.qualification} but {where} has {qualified}")
 
-    for (firm_id, day), count in sorted(firm_days.items()):
-        if count > 1:
-            errors.append(f"duplicate_visit: firm {firm_id} has {count} visits on {day}")
-    for firm_id, count in sorted(visits_per_firm.items()):
-        firm = firms.get(firm_id)
-        if firm is not None and firm.max_visits is not None and count > firm.max_visits:
-            errors.append(f"max_visits: firm {firm_id} has {count} visits, more than its max_visits {firm.max_visits}")
-    for (officer_id, day), count in sorted(officer_load.items()):
-        capacity = officers[officer_id].capacity
-        if count > capacity:
-            errors.append(
-                f"officer_capacity: officer {officer_id} is on {count} visits on {day} (capacity {capacity})"
-            )
+    def _counts(self) -> None:
+        for (firm_id, day), count in sorted(self.firm_days.items()):
+            if count > 1:
+                self.errors.append(f"duplicate_visit: firm {firm_id} has {count} visits on {day}")
+        for firm_id, count in sorted(self.visits_per_firm.items()):
+            firm = self.firms.get(firm_id)
+            if firm is not None and firm.max_visits is not None and count > firm.max_visits:
+                self.errors.append(f"max_visits: firm {firm_id} has {count} visits, more than its max_visits "
+                                   f"{firm.max_visits}")
+        for (officer_id, day), count in sorted(self.officer_load.items()):
+            capacity = self.officers[officer_id].capacity
+            if count > capacity:
+                self.errors.append(f"officer_capacity: officer {officer_id} is on {count} visits on {day} "
+                                   f"(capacity {capacity})")
 
-    unscheduled: Counter[str] = Counter()
-    for item in solution.unscheduled:
-        unscheduled[item.task] += 1
-        task = tasks.get(item.task)
-        if task is None:
-            errors.append(f"unknown_task: unscheduled names unknown task {item.task!r}")
-            continue
-        if not task.on_site:
-            errors.append(f"off_site_task: off-site task {item.task} is listed as unscheduled")
-        if not item.reason or not item.reason.strip():
-            errors.append(f"unscheduled_reason: task {item.task} is unscheduled without a reason")
+    def _unscheduled(self, solution: Solution) -> None:
+        for item in solution.unscheduled:
+            self.unscheduled[item.task] += 1
+            task = self.tasks.get(item.task)
+            if task is None:
+                self.errors.append(f"unknown_task: unscheduled names unknown task {item.task!r}")
+                continue
+            if not task.on_site:
+                self.errors.append(f"off_site_task: off-site task {item.task} is listed as unscheduled")
+            if not item.reason or not item.reason.strip():
+                self.errors.append(f"unscheduled_reason: task {item.task} is unscheduled without a reason")
 
-    for task_id, count in sorted(scheduled.items()):
-        if count > 1:
-            errors.append(f"task_twice: task {task_id} is in {count} visit slots")
-    for task_id, count in sorted(unscheduled.items()):
-        if count > 1:
-            errors.append(f"task_twice: task {task_id} is listed {count} times as unscheduled")
-        if scheduled.get(task_id):
-            errors.append(f"scheduled_and_unscheduled: task {task_id} is in a visit and in unscheduled")
-    for task in instance.tasks:
-        if task.on_site and not scheduled.get(task.id) and not unscheduled.get(task.id):
-            errors.append(f"missing_task: on-site task {task.id} is neither in a visit nor unscheduled")
-
-    if "visits" in solution.stats and solution.stats["visits"] != len(solution.visits):
-        errors.append(f"stats: stats.visits is {solution.stats['visits']} but there are {len(solution.visits)} visits")
-    return errors
+    def _every_task_once(self) -> None:
+        for task_id, count in sorted(self.scheduled.items()):
+            if count > 1:
+                self.errors.append(f"task_twice: task {task_id} is in {count} visit slots")
+        for task_id, count in sorted(self.unscheduled.items()):
+            if count > 1:
+                self.errors.append(f"task_twice: task {task_id} is listed {count} times as unscheduled")
+            if self.scheduled.get(task_id):
+                self.errors.append(f"scheduled_and_unscheduled: task {task_id} is in a visit and in unscheduled")
+        for task in self.instance.tasks:
+            if task.on_site and not self.scheduled.get(task.id) and not self.unscheduled.get(task.id):
+                self.errors.append(f"missing_task: on-site task {task.id} is neither in a visit nor unscheduled")
