@@ -424,7 +424,7 @@ def _officer_account(officer: Officer) -> User:
                 officer_id=officer.id, officer=officer, department_id=officer.department_id, active=True)
 
 
-def _make_history(session: Session, rng: random.Random, progress: Progress, schedule_seconds: float,  # noqa: C901 - to split
+def _make_history(session: Session, rng: random.Random, progress: Progress, schedule_seconds: float,
                   truth: Truth) -> int:
     """November, done: a joint campaign of market regulation and health drawn, scheduled, entered by scan,
     checked point by point (what is found follows the city's hidden truth; listed points get the
@@ -432,6 +432,16 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
     if clock.today() <= HISTORY_PERIOD[1]:
         return 0
     users = {u.department.code: u for u in session.scalars(select(User).where(User.role == "department"))}
+    visits = _november_campaign(session, users, schedule_seconds)
+    month = _November(session, rng, truth, users)
+    for n, visit in enumerate(visits, start=1):
+        month.visit(n, visit)
+        progress("历史检查", n, len(visits))
+    return len(visits)
+
+
+def _november_campaign(session: Session, users: dict[str, User], schedule_seconds: float) -> list[Visit]:
+    """The campaign's plans filed, approved, drawn together, scheduled and confirmed: its visits by day."""
     campaign = create_campaign(session, users["market"], title="11月食品销售与公共场所联合抽查",
                                period_start=HISTORY_PERIOD[0], period_end=HISTORY_PERIOD[1])
     plans = []
@@ -446,81 +456,39 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
     execute_run(session, start_build(session, users["market"], plans[0]), BuildOptions(time_limit=schedule_seconds))
     for plan in plans:
         confirm_schedule(session, plan.created_by, plan)
-    visits = session.scalars(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
-                             .where(InspectionTask.plan_id.in_([p.id for p in plans])).distinct()
-                             .order_by(Visit.day, Visit.id)).all()
-    secret = "demo-history"  # codes of past visits are never shown again
-    last_entries = dict(session.execute(select(Visit.firm_id, func.max(Visit.day))
-                                        .join(VisitEntry, VisitEntry.visit_id == Visit.id)
-                                        .group_by(Visit.firm_id)).all())
-    departed = False
-    for n, visit in enumerate(visits, start=1):
+    return session.scalars(select(Visit).join(InspectionTask, InspectionTask.visit_id == Visit.id)
+                           .where(InspectionTask.plan_id.in_([p.id for p in plans])).distinct()
+                           .order_by(Visit.day, Visit.id)).all()
+
+
+class _November:
+    """One visit of the November campaign after another, through the platform's operations."""
+
+    SECRET = "demo-history"  # codes of past visits are never shown again
+
+    def __init__(self, session: Session, rng: random.Random, truth: Truth, users: dict[str, User]):
+        self.session, self.rng, self.truth, self.users = session, rng, truth, users
+        self.last_entries = dict(session.execute(select(Visit.firm_id, func.max(Visit.day))
+                                                 .join(VisitEntry, VisitEntry.visit_id == Visit.id)
+                                                 .group_by(Visit.firm_id)).all())
+        self.departed = False   # once in the month an inspector departs from the leniency list
+
+    def visit(self, n: int, visit: Visit) -> None:
+        session, rng = self.session, self.rng
         entered = dt.datetime.combine(visit.day, dt.time(1, 0)) + dt.timedelta(minutes=rng.randint(0, 420))
         team = [_officer_account(o.officer) for o in visit.officers]
         for member in team:
-            scan_in(session, member, firm_token(session, visit.firm).token, now=entered, secret=secret)
+            scan_in(session, member, firm_token(session, visit.firm).token, now=entered, secret=self.SECRET)
         notify(session, visit, entered + dt.timedelta(minutes=2))
         firm = visit.firm
-        last = last_entries.get(firm.id)
+        last = self.last_entries.get(firm.id)
         years_since = (HISTORY_PERIOD[0] - last).days / 365.25 if last else 3.0
         for task in visit.tasks:
             member = next(m for m in team if m.department_id == task.plan.department_id)
-            violated = truth.violates(firm.uscc, firm.industry, firm.credit_class, task.plan.department.code,
-                                      visit.day.year, years_since)
+            violated = self.truth.violates(firm.uscc, firm.industry, firm.credit_class, task.plan.department.code,
+                                           visit.day.year, years_since)
             for item in task.plan.items:
-                failing = set()
-                if violated:
-                    failing = {rng.choice(item.points).id} | {p.id for p in item.points if rng.random() < 0.15}
-                followed = set()
-                # Once in the month, an inspector opens a case although every problem of the item is on the
-                # no-penalty list and its conditions hold: he departs from the list, with his reason.
-                listed = entries_for(session, task.plan.department_id, failing, visit.day) if failing else {}
-                depart = not departed and failing and all(
-                    any(e.treatment == "no_penalty" for e in listed.get(p, ())) for p in failing)
-                for point in item.points:
-                    bad = point.id in failing
-                    record_finding(session, member, visit, task.id, point.id,
-                                   "non_compliant" if bad else "compliant",
-                                   "现场发现台账记录不完整，已当场告知" if bad else "",
-                                   now=entered + dt.timedelta(minutes=15))
-                    proposal = leniency_proposal(session, task, point.id, visit.day) if bad else None
-                    if proposal is None:
-                        continue
-                    if depart:
-                        spared = next(e for e in proposal["entries"] if e["treatment"] == "no_penalty")
-                        decide_leniency(session, member, visit, task.id, point.id, spared["conditions"], "depart",
-                                        "该企业同类问题曾被群众多次投诉，存在食品安全隐患，依法立案调查")
-                        departed = True
-                        followed.add("departed")
-                        continue
-                    # The inspector takes first offence from the firm's record (首违不罚 against history).
-                    met = [c["code"] for c in proposal["conditions"]
-                           if (first_offence_history(session, visit.firm_id, point.id, task.plan.department_id,
-                                                     visit.day, visit.id)["first_offence"]
-                               if c["code"] == "first_offence"
-                               else c["code"] in ("no_harm", "corrected", "minor") and rng.random() < 0.85)]
-                    applies = any(set(e["conditions"]) <= set(met) for e in proposal["entries"])
-                    decision = decide_leniency(session, member, visit, task.id, point.id, met,
-                                               "follow" if applies else None)
-                    if decision.decision == "follow":
-                        followed.add(decision.treatment)
-                if followed & {"departed", "reduced", "lighter", "heavier"}:
-                    outcome = "case"
-                elif not failing:
-                    outcome = "no_problem"
-                elif "no_penalty" in followed:
-                    outcome = "rectify"
-                else:
-                    outcome = "case" if rng.random() < 0.1 else "rectify"
-                fine = rng.choice((2000, 5000, 10000)) if outcome == "case" else None
-                if fine is not None:   # within the discretion standard (裁量基准) of the offences found
-                    treatment = next((t for t in ("heavier", "lighter", "reduced") if t in followed), None)
-                    bounds = fine_range(listed, treatment)
-                    if bounds is not None:
-                        fine = max(fine, bounds.low) if bounds.high is None else min(max(fine, bounds.low), bounds.high)
-                record_outcome(session, member, visit, task.id, item.code, outcome,
-                               visit.day + dt.timedelta(days=15) if outcome == "rectify" else None, fine_amount=fine,
-                               now=entered + dt.timedelta(minutes=30))
+                self._item(visit, task, item, member, entered, violated)
         left = entered + dt.timedelta(minutes=rng.randint(35, 150))
         sign(session, visit, team, rng, left - dt.timedelta(minutes=5), refuse=n % 9 == 4)
         for department_id in sorted({t.plan.department_id for t in visit.tasks}):   # each department scans out its part
@@ -529,7 +497,7 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
             tell(session, visit, left + dt.timedelta(days=1))
         for department in {t.plan.department.code for t in visit.tasks}:
             if rng.random() < 0.85:
-                publish_results(session, users[department], visit)
+                publish_results(session, self.users[department], visit)
         evaluated = rng.random() < 0.5
         if evaluated or n == 1:  # the first always, so that even a small city's figures have an evaluation
             firm_user = create_user(session, None, username=f"qiye-{visit.firm.uscc}", password=DEMO_PASSWORD,
@@ -537,5 +505,67 @@ def _make_history(session: Session, rng: random.Random, progress: Progress, sche
             score = rng.choice(SCORES) if evaluated else 4
             evaluate_visit(session, firm_user, visit, score, "检查规范，效率较高" if score >= 4 else "检查时间较长",
                            "excessive" if score <= 2 else None)
-        progress("历史检查", n, len(visits))
-    return len(visits)
+
+    def _item(self, visit: Visit, task: InspectionTask, item, member: User, entered: dt.datetime,
+              violated: bool) -> None:
+        """The item's points found as the truth says, the leniency decisions on the listed ones, the outcome."""
+        session, rng = self.session, self.rng
+        failing = set()
+        if violated:
+            failing = {rng.choice(item.points).id} | {p.id for p in item.points if rng.random() < 0.15}
+        # Once in the month, an inspector opens a case although every problem of the item is on the
+        # no-penalty list and its conditions hold: he departs from the list, with his reason.
+        listed = entries_for(session, task.plan.department_id, failing, visit.day) if failing else {}
+        depart = not self.departed and failing and all(
+            any(e.treatment == "no_penalty" for e in listed.get(p, ())) for p in failing)
+        followed = set()
+        for point in item.points:
+            bad = point.id in failing
+            record_finding(session, member, visit, task.id, point.id, "non_compliant" if bad else "compliant",
+                           "现场发现台账记录不完整，已当场告知" if bad else "", now=entered + dt.timedelta(minutes=15))
+            if bad:
+                followed |= self._leniency(visit, task, point, member, depart)
+        outcome, fine = self._outcome(failing, followed, listed)
+        record_outcome(session, member, visit, task.id, item.code, outcome,
+                       visit.day + dt.timedelta(days=15) if outcome == "rectify" else None, fine_amount=fine,
+                       now=entered + dt.timedelta(minutes=30))
+
+    def _leniency(self, visit: Visit, task: InspectionTask, point, member: User, depart: bool) -> set[str]:
+        """The inspector's decision on a listed point found in breach: what was followed."""
+        session = self.session
+        proposal = leniency_proposal(session, task, point.id, visit.day)
+        if proposal is None:
+            return set()
+        if depart:
+            spared = next(e for e in proposal["entries"] if e["treatment"] == "no_penalty")
+            decide_leniency(session, member, visit, task.id, point.id, spared["conditions"], "depart",
+                            "该企业同类问题曾被群众多次投诉，存在食品安全隐患，依法立案调查")
+            self.departed = True
+            return {"departed"}
+        # The inspector takes first offence from the firm's record (首违不罚 against history).
+        met = [c["code"] for c in proposal["conditions"]
+               if (first_offence_history(session, visit.firm_id, point.id, task.plan.department_id,
+                                         visit.day, visit.id)["first_offence"]
+                   if c["code"] == "first_offence"
+                   else c["code"] in ("no_harm", "corrected", "minor") and self.rng.random() < 0.85)]
+        applies = any(set(e["conditions"]) <= set(met) for e in proposal["entries"])
+        decision = decide_leniency(session, member, visit, task.id, point.id, met, "follow" if applies else None)
+        return {decision.treatment} if decision.decision == "follow" else set()
+
+    def _outcome(self, failing: set, followed: set, listed: dict) -> tuple[str, int | None]:
+        """The item's outcome, and a fine within the discretion standard (裁量基准) of the offences found."""
+        if followed & {"departed", "reduced", "lighter", "heavier"}:
+            outcome = "case"
+        elif not failing:
+            outcome = "no_problem"
+        elif "no_penalty" in followed:
+            outcome = "rectify"
+        else:
+            outcome = "case" if self.rng.random() < 0.1 else "rectify"
+        fine = self.rng.choice((2000, 5000, 10000)) if outcome == "case" else None
+        if fine is not None:
+            treatment = next((t for t in ("heavier", "lighter", "reduced") if t in followed), None)
+            bounds = fine_range(listed, treatment)
+            if bounds is not None:
+                fine = max(fine, bounds.low) if bounds.high is None else min(max(fine, bounds.low), bounds.high)
+        return outcome, fine
