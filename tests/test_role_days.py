@@ -6,7 +6,18 @@ import datetime as dt
 from sqlalchemy import select
 
 from core import clock
-from inspection.models import Alert, Event, InspectionPlan, OffsiteEvidence, User
+from inspection.models import (
+    Alert,
+    CatalogueItem,
+    Department,
+    Event,
+    InspectionPlan,
+    InspectionTask,
+    OffsiteEvidence,
+    User,
+    Visit,
+    VisitOfficer,
+)
 from inspection.operations.plans import file_targeted_plan
 from inspection.queries.kpis import Scope, monthly_entries, year_before
 from tests.offsite_steps import PDF, points, send, upload
@@ -183,3 +194,36 @@ def test_comparisons_take_the_same_span_of_the_year_before(client, login, make_f
     login("oversight")
     report = client.get("/oversight/report?year=2025&month=12").get_data(as_text=True)
     assert 'name="month"' in report and "<option value=\"12\" selected>" in report and "去年同月" in report
+
+
+def test_the_inspectors_home_shows_a_joint_visit_still_waiting_for_the_other_department(
+        client, login, db_session, make_firm, make_user):
+    """The market has confirmed its part of a joint visit, fire not yet: the market's officer sees the visit
+    and why it cannot be entered."""
+    firm, inspector = make_firm("待确认联合检查企业"), make_user("inspector", department="market")
+    admin = db_session.scalar(select(User).where(User.username == "admin"))
+    day = TODAY + dt.timedelta(days=3)
+    visit = Visit(firm=firm, day=day, status="proposed", locked=False, created_at=dt.datetime(2026, 1, 1))
+    db_session.add(visit)
+    db_session.flush()
+    for code, item, status in (("market", "SC-003", "scheduled"), ("fire", "XF-002", "pending")):
+        department = db_session.scalar(select(Department).where(Department.code == code))
+        plan = InspectionPlan(department=department, title=f"{code} 联合", period_start=day, period_end=day,
+                              status="scheduled", created_by=admin, created_at=dt.datetime(2026, 1, 1),
+                              items=[db_session.scalar(select(CatalogueItem).where(CatalogueItem.code == item,
+                                                                                   CatalogueItem.status == "published"))],
+                              ratios={"A": 0.1})
+        db_session.add(plan)
+        db_session.flush()
+        db_session.add(InspectionTask(plan=plan, firm=firm, status=status, on_site=True, window_start=day,
+                                      window_end=day, visit_id=visit.id))
+    db_session.add(VisitOfficer(visit_id=visit.id, officer_id=inspector.officer_id,
+                                department_id=inspector.department_id))
+    db_session.commit()
+    login(inspector.username)
+    home = client.get("/home").get_data(as_text=True)
+    assert "待确认联合检查企业" in home and "待消防救援确认排程，暂不能入企" in home
+    db_session.scalar(select(InspectionTask).where(InspectionTask.visit_id == visit.id,
+                                                   InspectionTask.status == "scheduled")).status = "pending"
+    db_session.commit()          # the market has not confirmed either: nothing of it is the officer's yet
+    assert "待确认联合检查企业" not in client.get("/home").get_data(as_text=True)

@@ -35,11 +35,13 @@ def department_home(session: Session, department: Department, today: dt.date) ->
 
 
 def officer_visits(session: Session, officer_id: int, first: dt.date, last: dt.date) -> list[Visit]:
-    """The officer's confirmed, running and finished visits from ``first`` to ``last``."""
-    return session.scalars(select(Visit).join(VisitOfficer, VisitOfficer.visit_id == Visit.id)
-                           .where(VisitOfficer.officer_id == officer_id, Visit.day >= first, Visit.day <= last,
-                                  Visit.status.in_(("confirmed", "in_progress", "completed")))
-                           .order_by(Visit.day, Visit.id)).all()
+    """The officer's visits from ``first`` to ``last``: confirmed, running and finished ones, and joint ones
+    his department has confirmed while another department has not yet (``Visit.awaiting``)."""
+    visits = session.scalars(select(Visit).join(VisitOfficer, VisitOfficer.visit_id == Visit.id)
+                             .where(VisitOfficer.officer_id == officer_id, Visit.day >= first, Visit.day <= last,
+                                    Visit.status.in_(("proposed", "confirmed", "in_progress", "completed")))
+                             .order_by(Visit.day, Visit.id)).all()
+    return [v for v in visits if v.status != "proposed" or v.awaiting]
 
 
 def inspector_home(session: Session, officer_id: int, department_id: int, today: dt.date) -> dict:
