@@ -8,6 +8,8 @@ Documents issued here: the approval form (行政检查审批表) when a plan is 
 (:func:`correct_document`)."""
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import io
@@ -477,6 +479,18 @@ def public_record(document: Document) -> dict:
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_SIGNATURE_BYTES = 300 * 1024
+
+
+def signature_bytes(text: str | None) -> bytes | None:
+    """The PNG of a signature sent as base64 or as a ``data:image/png;base64,`` URL (as the phone's canvas
+    gives it); refused when unreadable."""
+    if not text:
+        return None
+    payload = text.split(",", 1)[1] if text.startswith("data:") else text
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("签名数据无法读取（应为 PNG 图片的 base64）", fields={"signature": "格式无效"}) from None
 
 
 def _check_signature(png: bytes | None) -> bytes:

@@ -30,7 +30,7 @@ from core import clock
 from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted
 from ..models import OFFLINE_KINDS, OfficerDevice, OfflineRecord, User, Visit
 from ..pure.timestamps import parse_day, parse_instant
-from .documents import sign_field_record, sign_record
+from .documents import sign_field_record, sign_record, signature_bytes
 from .door import Lead
 from .entries import record_finding, record_outcome, scan_in, scan_out
 from .events import append_event, format_timestamp, utcnow
@@ -160,22 +160,11 @@ def _apply(session: Session, user: User, record: dict, *, secret: str, received:
     return visit
 
 
-def _png(data: dict) -> bytes | None:
-    """The signature drawn on the phone, as the canvas gives it (a ``data:image/png;base64,`` URL)."""
-    text = str(data.get("signature") or "")
-    if not text:
-        return None
-    try:
-        return base64.b64decode(text.split(",", 1)[1] if text.startswith("data:") else text, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidInput("签名图片应为 base64 编码的 PNG", fields={"signature": "无效"}) from exc
-
-
 def _sign_paper(session: Session, user: User, visit: Visit, kind: str, data: dict, *, at: dt.datetime,
                 received: dt.datetime) -> None:
     """An on-site record or a sampling, premises or questioning record read back to the firm's person and
     signed (or refused before a witness) on the phone without network: issued now, as of its own time."""
-    answer = {"signer_name": str(data.get("signer_name") or ""), "signature_png": _png(data),
+    answer = {"signer_name": str(data.get("signer_name") or ""), "signature_png": signature_bytes(str(data.get("signature") or "")),
               "refused": data.get("refused") is True, "witness": str(data.get("witness") or ""),
               "note": str(data.get("note") or ""), "at": at, "synced_at": received}
     if kind == "record":

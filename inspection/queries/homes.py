@@ -36,7 +36,7 @@ def department_home(session: Session, department: Department, today: dt.date) ->
 
 def officer_visits(session: Session, officer_id: int, first: dt.date, last: dt.date) -> list[Visit]:
     """The officer's visits from ``first`` to ``last``: confirmed, running and finished ones, and joint ones
-    his department has confirmed while another department has not yet (``Visit.awaiting``)."""
+    some department has confirmed while another has not yet (``Visit.awaiting`` names those still to)."""
     visits = session.scalars(select(Visit).join(VisitOfficer, VisitOfficer.visit_id == Visit.id)
                              .where(VisitOfficer.officer_id == officer_id, Visit.day >= first, Visit.day <= last,
                                     Visit.status.in_(("proposed", "confirmed", "in_progress", "completed")))

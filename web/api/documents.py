@@ -2,9 +2,6 @@
 (each a numbered PDF) and their public verification."""
 from __future__ import annotations
 
-import base64
-import binascii
-
 from flask import Response, abort
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
@@ -12,7 +9,6 @@ from marshmallow import fields
 from sqlalchemy import select
 
 from inspection import queries
-from inspection.errors import InvalidInput
 from inspection.models import (
     FIELD_RECORD_KINDS,
     STATEMENT_KINDS,
@@ -32,6 +28,7 @@ from inspection.operations.documents import (
     record_statement,
     sign_field_record,
     sign_record,
+    signature_bytes,
     statement_due,
 )
 from inspection.permissions import can_view_document, can_view_plan, on_visit_team, visit_of_department
@@ -230,17 +227,6 @@ def verify(token: str):
     if document is None:
         abort(404)
     return public_record(document)
-
-
-def signature_bytes(text: str | None) -> bytes | None:
-    """The PNG of a signature sent as base64 or as a ``data:image/png;base64,`` URL; refused when unreadable."""
-    if not text:
-        return None
-    payload = text.split(",", 1)[1] if text.startswith("data:") else text
-    try:
-        return base64.b64decode(payload, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidInput("签名数据无法读取（应为 PNG 图片的 base64）", fields={"signature": "格式无效"}) from None
 
 
 @blp.post("/visits/<int:visit_id>/record")

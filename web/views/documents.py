@@ -30,10 +30,10 @@ from inspection.operations.documents import (
     record_statement,
     sign_field_record,
     sign_record,
+    signature_bytes,
 )
 from inspection.permissions import can_view_document, on_visit_team, visit_of_department
 
-from ..api.documents import signature_bytes
 from ..auth import roles_required
 from ..database import db
 from .blueprint import bp
