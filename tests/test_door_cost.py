@@ -34,8 +34,11 @@ def statements(app):
 def test_a_scan_in_reads_and_writes_in_a_few_statements(app, client, login, visit_today, db_session, monkeypatch):
     # The entry's inspection notice is issued off the scan's path in production (a job after the commit);
     # the tests issue it within the commit. Here it is only noted, so that the scan's own cost is counted.
+    # So are the visit's facts for oversight.
     due: list = []
+    refreshed: list = []
     monkeypatch.setattr(jobs, "issue_due", lambda _session, entries: due.extend(entries))
+    monkeypatch.setattr(jobs.facts, "refresh_due", lambda _session, visits: refreshed.extend(visits))
     as_user(client, login, visit_today["users"][0])
     with statements(app) as waiting:
         first = client.post("/api/v1/scans", json={"token": visit_today["token"]})
@@ -48,6 +51,7 @@ def test_a_scan_in_reads_and_writes_in_a_few_statements(app, client, login, visi
     assert len(waiting) <= 13, "\n".join(waiting)
     assert len(entry) <= 30, "\n".join(entry)
     assert due == [(visit_today["visit"].id, visit_today["visit"].tasks[0].plan.department_id)]
+    assert refreshed == [visit_today["visit"].id]
     # The chain head is read and written once per request, however many records the request appends.
     assert sum("event_head" in s for s in entry) == 2, entry
     assert verify_chain(db_session)[0] is True

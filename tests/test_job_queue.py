@@ -25,6 +25,7 @@ from inspection.demo.city import DEMO_PASSWORD, build_demo_city
 from inspection.models import (
     DepartmentEntry,
     Document,
+    EntryFact,
     InspectionPlan,
     InspectionTask,
     Officer,
@@ -302,17 +303,26 @@ def _notices_of(app, visit_id: int) -> list[str]:
                                                                   Document.visit_id == visit_id)))
 
 
+def _facts_of(app, visit_id: int) -> list[tuple[int, int]]:
+    """The visit's facts for oversight: (department, certified officers) per department that entered."""
+    with app.extensions["db_factory"]() as session:
+        return [tuple(row) for row in session.execute(
+            select(EntryFact.department_id, EntryFact.certified).where(EntryFact.visit_id == visit_id))]
+
+
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)   # rq runs beside PostgreSQL in production
 def test_a_worker_issues_the_inspection_notice_of_an_entry_once(database, redis_url):
-    """凡检查必通知 with rq: the entry's notice is a job on the queue; a worker issues it, and the same job
-    delivered again issues nothing more."""
+    """凡检查必通知 with rq: the entry's notice and the visit's facts for oversight are a job on the queue; a
+    worker issues the notice and makes the facts, and the same job delivered again issues nothing more and
+    leaves the same facts."""
     url, plan_id = database
     visit_id, department_id = _entered_visit(url, plan_id)
     queue = f"test-{uuid.uuid4().hex[:8]}"
     app = _app(url, JOBS="rq", REDIS_URL=redis_url, JOBS_QUEUE=queue)
     with app.app_context():
-        jobs.submit_entry_notices(app, [(visit_id, department_id)])
+        jobs.submit_after_entry(app, [visit_id], [(visit_id, department_id)])
     assert _notices_of(app, visit_id) == []           # queued, not issued by the web process
+    assert _facts_of(app, visit_id) == []
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": "jobs",
            "INSPECTION_JOBS_QUEUE": queue, **clock_env()}
 
@@ -324,9 +334,11 @@ def test_a_worker_issues_the_inspection_notice_of_an_entry_once(database, redis_
     work()
     [number] = _notices_of(app, visit_id)
     assert "〔" in number and "〕" in number
+    assert _facts_of(app, visit_id) == [(department_id, 2)]
     with app.app_context():
-        jobs.submit_entry_notices(app, [(visit_id, department_id)])
+        jobs.submit_after_entry(app, [visit_id], [(visit_id, department_id)])
     work()
     assert _notices_of(app, visit_id) == [number]
+    assert _facts_of(app, visit_id) == [(department_id, 2)]
     redis.Redis.from_url(redis_url).delete(f"rq:queue:{queue}")
     app.extensions["db_engine"].dispose()

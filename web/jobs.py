@@ -27,6 +27,7 @@ from core import clock
 from inspection.db import serialise
 from inspection.errors import DomainError
 from inspection.models import ImportRun, RiskModel, ScheduleRun, User
+from inspection.operations import facts
 from inspection.operations.alerts import refresh_alerts
 from inspection.operations.entry_notices import issue_due, take_due
 from inspection.operations.events import seal_pending
@@ -49,7 +50,7 @@ log = logging.getLogger(__name__)
 
 # What an RQ worker runs for a queued schedule build, by its dotted path (see web/worker.py).
 SCHEDULE_JOB = "web.worker.run_schedule_job"
-NOTICE_JOB = "web.worker.run_notice_job"
+AFTER_ENTRY_JOB = "web.worker.run_after_entry_job"
 
 
 def options_from(app: Flask) -> BuildOptions:
@@ -303,61 +304,75 @@ def _audit_loop(app: Flask, state: dict) -> None:
             log.exception("audit rules failed")
 
 
-# -- Inspection notices after an entry -------------------------------------------------------------------
-# A scan that records a department's entry only notes it on the session (``entry_notices.entry_recorded``);
-# the notice (a numbered PDF: the department's number lock and the rendering) is issued once the scan is
-# committed: by a job on the queue (rq), in a thread (thread), or within the same commit (inline: tests).
-# Only the sessions of requests (``web.session.db``) carry the app that says how.
+# -- After a scan: oversight's facts and the inspection notices -----------------------------------------
+# A request that enters a visit (or changes an entered one) only notes it on the session: the visit's
+# facts for oversight (``facts.refresh_after_commit``) and, for each department's entry, its inspection
+# notice (``entry_notices.entry_recorded``: a numbered PDF, the department's number lock and the
+# rendering). Both are made once the request is committed: by a job on the queue (rq), in a thread (thread),
+# or within the same commit (inline: tests). Only the sessions of requests (``web.session.db``) carry the
+# app that says how.
 
 APP_KEY = "web_app"
 
 
 @event.listens_for(Session, "before_commit")
-def _notices_within_commit(session: Session) -> None:
+def _within_commit(session: Session) -> None:
     app = session.info.get(APP_KEY)
-    if app is not None and app.config["JOBS"] == "inline" and session.info.get("entry_notices_due"):
+    if app is None or app.config["JOBS"] != "inline":
+        return
+    if session.info.get(facts.DUE):
+        facts.refresh_due(session, facts.take_due(session))
+    if session.info.get("entry_notices_due"):
         issue_due(session, take_due(session))
-        # The log's own before-commit hook may already have sealed the request's records: seal the
-        # notices' records too, or they would never reach the chain.
-        seal_pending(session)
+    # The log's own before-commit hook may already have sealed the request's records: seal the facts'
+    # and notices' records too, or they would never reach the chain.
+    seal_pending(session)
 
 
 @event.listens_for(Session, "after_commit")
-def _notices_after_commit(session: Session) -> None:
+def _after_commit(session: Session) -> None:
     app = session.info.get(APP_KEY)
     if app is None or app.config["JOBS"] == "inline":
         return
-    due = take_due(session)
-    if due:
-        submit_entry_notices(app, due)
+    visits, due = facts.take_due(session), take_due(session)
+    if visits or due:
+        submit_after_entry(app, visits, due)
 
 
 @event.listens_for(Session, "after_rollback")
-def _forget_notices(session: Session) -> None:
+def _forget(session: Session) -> None:
     session.info.pop("entry_notices_due", None)
+    session.info.pop(facts.DUE, None)
 
 
-def submit_entry_notices(app: Flask, due: list[tuple[int, int]]) -> None:
-    """Issue the notices of the entries just committed: on the queue, or in a thread of this process."""
+def submit_after_entry(app: Flask, visits: list[int], due: list[tuple[int, int]]) -> None:
+    """Make the facts of the visits just committed and issue their entries' notices: on the queue, or in a
+    thread of this process."""
     if app.config["JOBS"] == "rq":
         try:
-            queue_of(app).enqueue(NOTICE_JOB, due, description="检查通知书 " + "、".join(f"{v}/{d}" for v, d in due))
+            queue_of(app).enqueue(AFTER_ENTRY_JOB, visits, due,
+                                  description="入企之后 " + "、".join(f"{v}/{d}" for v, d in due) if due else "入企之后")
             return
         except RedisError as exc:
-            log.warning("job queue unavailable (%s): inspection notices are issued in this process", exc)
-    threading.Thread(target=run_entry_notices, args=(app, due), name="entry-notices", daemon=True).start()
+            log.warning("job queue unavailable (%s): facts and inspection notices are made in this process", exc)
+    threading.Thread(target=run_after_entry, args=(app, visits, due), name="after-entry", daemon=True).start()
 
 
-def run_entry_notices(app: Flask, due: list[tuple[int, int]]) -> None:
-    """Issue the notices with a session of their own; a failure is logged, the entry stays without its notice
-    and the oversight rule 入企未开具检查通知书 names it."""
+def run_after_entry(app: Flask, visits: list[int], due: list[tuple[int, int]]) -> None:
+    """With a session of its own: the visits' facts (one commit), then the notices (another). A failure is
+    logged: a visit without its facts is counted again by ``inspection rebuild-facts``, and an entry
+    without its notice is named by the oversight rule 入企未开具检查通知书."""
     session = app.extensions["db_factory"]()
     try:
-        issue_due(session, due)
-        session.commit()
-    except Exception:  # noqa: BLE001 - logged; oversight sees the entry without a notice
-        log.exception("inspection notices of %s failed", due)
-        session.rollback()
+        for step, work, args in (("facts", facts.refresh_due, visits), ("inspection notices", issue_due, due)):
+            if not args:
+                continue
+            try:
+                work(session, args)
+                session.commit()
+            except Exception:  # noqa: BLE001 - logged; see above
+                log.exception("%s of %s failed", step, args)
+                session.rollback()
     finally:
         session.close()
 

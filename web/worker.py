@@ -26,6 +26,7 @@ def run_schedule_job(run_id: int) -> None:
     jobs.run_schedule(worker_app(), run_id)
 
 
-def run_notice_job(due: list) -> None:
-    """What an RQ worker runs after an entry: the inspection notices of the departments that entered."""
-    jobs.run_entry_notices(worker_app(), [tuple(pair) for pair in due])
+def run_after_entry_job(visits: list, due: list) -> None:
+    """What an RQ worker runs after a scan: the facts of the visits it changed and the inspection notices
+    of the departments that entered."""
+    jobs.run_after_entry(worker_app(), list(visits), [tuple(pair) for pair in due])

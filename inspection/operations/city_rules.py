@@ -27,10 +27,20 @@ def _stored(session: Session, name: str):
     return None if row is None else row.value
 
 
+def stored_rule(name: str):
+    """The value set on the platform for rule ``name`` (null when unset), as a scalar subquery: a query that
+    reads other rows can bring the rule along (the scan at the door reads the firm and its hours at once)."""
+    return select(CityRule.value).where(CityRule.name == name).scalar_subquery()
+
+
+def hours_of(value) -> tuple[dt.time, dt.time]:
+    """The working hours a stored value gives (``None``: the city file's)."""
+    return parse_working_hours(value) if value is not None else working_hours()
+
+
 def city_working_hours(session: Session) -> tuple[dt.time, dt.time]:
     """The hours in which scans into firms are accepted: as set on the platform, else the city file's."""
-    value = _stored(session, "working_hours")
-    return parse_working_hours(value) if value is not None else working_hours()
+    return hours_of(_stored(session, "working_hours"))
 
 
 def city_rule_limit(session: Session, name: str) -> int:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import defaultdict
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from core import clock
 
@@ -290,42 +291,50 @@ def backfile(session: Session, actor: User, visit: Visit, *, kind: str, referenc
 
 # -- Scan-time prompts (扫码提示) -------------------------------------------------------------------
 
-def recent_visits(session: Session, firm: Firm, today: dt.date, exclude: int | None = None) -> list[dict]:
-    """The firm's entered visits of the last 90 days: when, which departments, which items."""
-    visits = session.scalars(select(Visit).join(VisitEntry, VisitEntry.visit_id == Visit.id)
-                             .where(Visit.firm_id == firm.id, Visit.day >= today - dt.timedelta(days=RECENT_DAYS),
-                                    Visit.day <= today, Visit.id != (exclude or 0))
-                             .options(VISIT_WITH_TASKS).order_by(Visit.day.desc())).unique().all()
-    return [{"visit": v.id, "day": v.day, "departments": sorted({t.plan.department.short_name for t in v.tasks}),
-             "items": sorted({i.code for t in v.tasks for i in t.plan.items})} for v in visits]
-
-
-def open_tasks(session: Session, firm: Firm, officer: Officer, today: dt.date, visit: Visit | None = None) -> list[InspectionTask]:
-    """Other departments' on-site tasks at this firm that could be done today, not in this visit."""
-    stmt = (select(InspectionTask).join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
-            .where(InspectionTask.firm_id == firm.id, InspectionTask.on_site.is_(True),
-                   InspectionTask.status.in_(("pending", "scheduled")),
-                   InspectionTask.window_start <= today, InspectionTask.window_end >= today,
-                   InspectionPlan.department_id != officer.department_id, InspectionPlan.status != "cancelled")
-            .options(TASK_WITH_PLAN, joinedload(InspectionTask.visit)).order_by(InspectionTask.id))
-    if visit is not None:
-        stmt = stmt.where(or_(InspectionTask.visit_id.is_(None), InspectionTask.visit_id != visit.id))
-    return session.scalars(stmt).unique().all()
+def _prompt_tasks(session: Session, firm: Firm, officer: Officer, today: dt.date, visit: Visit | None):
+    """In one query, the firm's tasks that the prompt shows, with their plans and visits: the tasks of its
+    visits entered in the last 90 days (other than ``visit``), and other departments' on-site tasks that
+    could be done today outside ``visit``; each row says which it is, and whether ``visit`` invited it."""
+    here = visit.id if visit else 0
+    recent = and_(VisitEntry.visit_id.is_not(None), Visit.day >= today - dt.timedelta(days=RECENT_DAYS),
+                  Visit.day <= today, Visit.id != here)
+    open_ = and_(InspectionTask.on_site.is_(True), InspectionTask.status.in_(("pending", "scheduled")),
+                 InspectionTask.window_start <= today, InspectionTask.window_end >= today,
+                 InspectionPlan.department_id != officer.department_id, InspectionPlan.status != "cancelled",
+                 or_(InspectionTask.visit_id.is_(None), InspectionTask.visit_id != here))
+    invited = exists().where(JoinInvitation.visit_id == here, JoinInvitation.task_id == InspectionTask.id,
+                             JoinInvitation.status == "open")
+    return session.execute(
+        select(InspectionTask, recent.label("recent"), open_.label("open"), invited.label("invited"))
+        .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+        .outerjoin(Visit, Visit.id == InspectionTask.visit_id)
+        .outerjoin(VisitEntry, VisitEntry.visit_id == Visit.id)
+        .where(InspectionTask.firm_id == firm.id, or_(recent, open_))
+        .options(TASK_WITH_PLAN, contains_eager(InspectionTask.visit))
+        .order_by(InspectionTask.id)).unique().all()
 
 
 def prompt_for(session: Session, firm: Firm, officer: Officer, today: dt.date, visit: Visit | None = None) -> dict:
-    """What the officer sees at scan-in, and whether his own items were checked here recently."""
-    recent = recent_visits(session, firm, today, exclude=visit.id if visit else None)
+    """What the officer sees at scan-in (one query): the firm's entered visits of the last 90 days (when,
+    which departments, which items), whether his own items were checked here recently, and other
+    departments' on-site tasks here that could be done today."""
+    rows = _prompt_tasks(session, firm, officer, today, visit)
+    by_visit: dict[int, list[InspectionTask]] = defaultdict(list)
+    for row in rows:
+        if row.recent:
+            by_visit[row.InspectionTask.visit_id].append(row.InspectionTask)
+    recent = [{"visit": tasks[0].visit.id, "day": tasks[0].visit.day,
+               "departments": sorted({t.plan.department.short_name for t in tasks}),
+               "items": sorted({i.code for t in tasks for i in t.plan.items})}
+              for tasks in sorted(by_visit.values(), key=lambda ts: (ts[0].visit.day, ts[0].visit.id), reverse=True)]
     mine = {i.code for t in (visit.tasks if visit else []) if t.plan.department_id == officer.department_id
             for i in t.plan.items}
     same = [r for r in recent if mine & set(r["items"])]
-    tasks = open_tasks(session, firm, officer, today, visit)
-    invited = set(session.scalars(select(JoinInvitation.task_id).where(
-        JoinInvitation.visit_id == (visit.id if visit else 0), JoinInvitation.status == "open"))) if tasks else set()
     return {"recent": recent, "same_item_recently": same,
             "open_tasks": [{"task": t.id, "department": t.plan.department.name, "plan": t.plan.title,
-                            "items": [i.code for i in t.plan.items], "invited": t.id in invited,
-                            "scheduled_day": t.visit.day if t.visit else None} for t in tasks]}
+                            "items": [i.code for i in t.plan.items], "invited": bool(row.invited),
+                            "scheduled_day": t.visit.day if t.visit else None}
+                           for row in rows if row.open for t in [row.InspectionTask]]}
 
 
 def record_prompt(session: Session, visit: Visit, officer: Officer, prompt: dict, now: dt.datetime) -> ScanPrompt | None:

@@ -44,7 +44,7 @@ from ..models import (
 )
 from ..pure.calendar import is_working_time, working_days
 from ..pure.short_codes import is_valid, looks_like_short_code, make_short_code, normalise
-from .city_rules import city_working_hours
+from .city_rules import hours_of, stored_rule
 from .door import (
     PARTNER_WINDOW,
     VISIT_WITH_TASKS,
@@ -192,22 +192,34 @@ def _candidate(session: Session, visit: Visit, department_id: int) -> _Candidate
     return _Candidate(*row)
 
 
-def _firm_at_door(session: Session, token: str, officer) -> tuple[Firm | None, bool, bool]:
+@dataclasses.dataclass
+class _AtDoor:
+    firm: Firm | None
+    in_area: bool = False         # in the officer's department's area
+    stands_aside: bool = False    # the officer must stand aside (回避) from the firm
+    hours: tuple[dt.time, dt.time] | None = None   # the city's hours for scans
+
+
+def _firm_at_door(session: Session, token: str, officer) -> _AtDoor:
     """In one query: the firm whose active code is ``token`` (see :func:`firm_of_token`), whether it is in
-    the officer's department's area, and whether the officer must stand aside (回避) from it."""
+    the officer's department's area, whether the officer must stand aside (回避) from it, and the city's
+    hours for scans."""
     area = exists().where(department_districts.c.department_id == officer.department_id,
                           department_districts.c.district_id == Firm.district_id).correlate(Firm)
     conflict = exists().where(OfficerConflict.officer_id == officer.id,
                               OfficerConflict.firm_id == Firm.id).correlate(Firm)
 
     def find(where):
-        return session.execute(select(Firm, area.label("area"), conflict.label("conflict"))
+        return session.execute(select(Firm, area.label("area"), conflict.label("conflict"),
+                                      stored_rule("working_hours").label("hours"))
                                .join(EntryToken, EntryToken.firm_id == Firm.id)
                                .where(where, EntryToken.active.is_(True))).first()
     row = find(EntryToken.token == token.strip())
     if row is None and looks_like_short_code(token) and is_valid(code := normalise(token)):
         row = find(EntryToken.short_code == code)
-    return (row[0], bool(row.area), bool(row.conflict)) if row else (None, False, False)
+    if row is None:
+        return _AtDoor(None)
+    return _AtDoor(row[0], bool(row.area), bool(row.conflict), hours_of(row.hours))
 
 
 def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None = None, secret: str,  # noqa: C901 - to split
@@ -227,7 +239,8 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
     if user.role != "inspector" or user.officer is None:
         raise NotPermitted("只有执法人员账号可以扫码入企")
     officer = user.officer
-    firm, in_area, stands_aside = _firm_at_door(session, token, officer)
+    door = _firm_at_door(session, token, officer)
+    firm, in_area, stands_aside = door.firm, door.in_area, door.stands_aside
     if firm is None:
         check_typed_code(token)
         _refuse(session, user, "in", None, "企业码无效或已更换：请扫描企业张贴的最新企业码", now)
@@ -273,7 +286,7 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
                    DepartmentEntry.visit_id != visit.id, func.extract("year", DepartmentEntry.entered_at) == today.year))
         if entries >= cap:
             _refuse(session, user, "in", firm, f"{officer.department.name}本年度对该企业的检查已达 {cap} 次上限", now)
-    hours = city_working_hours(session)
+    hours = door.hours
     if visit.origin != "emergency" and not is_working_time(clock.to_local(now), hours):
         start, end = hours
         _refuse(session, user, "in", firm,

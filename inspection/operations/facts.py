@@ -3,7 +3,13 @@ which counts the first).
 
 Every operation that enters a visit, adds a scan to an entered visit or changes an entered
 visit's tasks calls :func:`refresh_visit_facts`; :func:`rebuild_facts` makes both tables
-again from the records (after a bulk import, or to check that they are in step)."""
+again from the records (after a bulk import, or to check that they are in step).
+
+A session may put its refreshes off until it commits (:func:`refresh_after_commit`): the scan at the
+door then only notes the visit, and whoever commits the session hands the noted visits to
+:func:`refresh_due` (the web runs it as a job after the commit, or within the commit when jobs run
+inline). A refresh makes a visit's rows from what is committed, so a visit refreshed twice, or late,
+ends with the same rows."""
 from __future__ import annotations
 
 import functools
@@ -155,7 +161,41 @@ def _count_groups(session: Session, items: set[tuple[int, str, str]], firm_years
             .group_by(EntryFact.firm_id, EntryFact.year)))
 
 
+DEFER = "visit_facts_after_commit"
+DUE = "visit_facts_due"
+
+
+def refresh_after_commit(session: Session) -> Session:
+    """Let ``session`` note the visits whose facts are to be made again rather than make them at once
+    (:func:`take_due` hands them over)."""
+    session.info[DEFER] = True
+    return session
+
+
+def take_due(session: Session) -> list[int]:
+    """The visits noted since the last call, each once, in the order they were noted."""
+    return list(dict.fromkeys(session.info.pop(DUE, [])))
+
+
+def refresh_due(session: Session, visit_ids: list[int]) -> None:
+    """Make the rows of each noted visit again, the visit locked first (refreshes of one visit take
+    turns with each other and with the scans at its door, and each reads what the other committed)."""
+    for visit_id in visit_ids:
+        visit = session.get(Visit, visit_id, with_for_update=True, populate_existing=True)
+        if visit is not None:
+            _refresh(session, visit)
+
+
 def refresh_visit_facts(session: Session, visit: Visit, *, first_entry: bool = False) -> None:
+    """Make the rows of ``visit`` again now, or note it for after the commit in a session that says so
+    (:func:`refresh_after_commit`)."""
+    if session.info.get(DEFER):
+        session.info.setdefault(DUE, []).append(visit.id)
+        return
+    _refresh(session, visit, first_entry=first_entry)
+
+
+def _refresh(session: Session, visit: Visit, *, first_entry: bool = False) -> None:
     """Make the rows of ``visit`` again: one per department that entered (and per item); the counts of
     ``EntryCount`` lose the old rows and gain the new, and the item groups and firm-years the visit was
     or is in are counted again. ``first_entry``: the visit was entered just now, so it has no rows yet

@@ -117,7 +117,11 @@ def enter_department(session: Session, user: User, visit: Visit, department_id: 
     session.flush()
     entry_recorded(session, visit.id, department_id)   # its inspection notice is issued after the commit
     own = [t for t in visit.tasks if t.plan.department_id == department_id]
-    advance_plans(session, own)
+    for plan in {t.plan for t in own}:
+        # The plan's task in this visit has begun: a scheduled plan is in progress (and none is completed
+        # by an entry, which leaves its tasks open), known without asking the database.
+        if plan.status in ("scheduled", "drawn"):
+            transition(plan, "in_progress")
     refresh_visit_facts(session, visit, first_entry=first)
     department = own[0].plan.department if own else None
     append_event(session, user, "department.entered", f"visit:{visit.id}",
