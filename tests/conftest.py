@@ -50,6 +50,7 @@ from tests.fuzzing import build_world
 from web import create_app
 from web.limits import limiter
 from web.notices import stop_all_senders
+from web.sealer import stop_all_sealers
 
 TEST_FIRMS = 300
 DEFAULT_TEST_NOW = "2026-12-02T10:00+08:00"
@@ -75,9 +76,11 @@ def pytest_report_header(config):
 
 @pytest.fixture(autouse=True)
 def _senders_stop_with_their_test():
-    """A test's app with ``thread`` jobs starts a notice sender; it must not outlive the test's database."""
+    """A test's app with ``thread`` jobs starts a notice sender and a log sealer; they must not outlive the
+    test's database."""
     yield
     stop_all_senders()
+    stop_all_sealers()
 
 
 def _test_database_url(tmp_path_factory) -> str:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from inspection.demo.city import DEMO_PASSWORD
+from inspection.operations.events import queued_count
 
 
 def race(n: int, work) -> list:
@@ -30,3 +32,15 @@ def signed_in(app, username):
     response = client.post("/api/v1/session", json={"username": username, "password": DEMO_PASSWORD})
     assert response.status_code == 200, response.get_json()
     return client
+
+
+def sealed(app, seconds: float = 30) -> None:
+    """Wait until the app's sealer has given every queued record of the log its place in the chain (the
+    requests commit their records to the queue; a thread of the app seals them just after)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with app.extensions["db_factory"]() as session:
+            if queued_count(session) == 0:
+                return
+        assert time.monotonic() < deadline, "the log's sealer left records queued"
+        time.sleep(0.1)

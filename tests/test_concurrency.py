@@ -22,7 +22,7 @@ from inspection.operations.plans import create_plan, file_plan
 from tests.backends import fresh_database
 from tests.clients import CsrfClient
 from tests.clocks import to_door_open
-from tests.races import race, signed_in
+from tests.races import race, sealed, signed_in
 from web import create_app, jobs
 
 pytestmark = pytest.mark.own_database  # makes its own SQLite and PostgreSQL databases
@@ -67,11 +67,16 @@ def test_simultaneous_scans_make_one_entry_each(city):
     results = race(len(jobs), work)
     assert all(status == 200 for status, _ in results), results
     assert sum(state == "entered" for _, state in results) == len(teams)
+    # The racing requests queued their records; the app's sealer chains them, none lost or doubled.
+    sealed(city)
     with city.extensions["db_factory"]() as session:
         for team in teams:
             assert session.scalar(select(func.count()).select_from(VisitEntry)
                                   .where(VisitEntry.visit_id == team.visit_id)) == 1
             assert session.get(Visit, team.visit_id).status == "in_progress"
+        kinds = dict(session.execute(select(Event.kind, func.count()).where(
+            Event.kind.in_(("department.entered", "visit.entered"))).group_by(Event.kind)).all())
+        assert kinds == {"department.entered": len(teams), "visit.entered": len(teams)}, kinds
         assert verify_chain(session)[0]
     # Each entry's inspection notice is issued once by a job after the scan, whichever scans raced.
     notices = wait_for_notices(city, [t.visit_id for t in teams])
@@ -112,6 +117,7 @@ def test_simultaneous_evaluations_count_once(city):
 
     results = race(6, work)
     assert sorted(status for status, _ in results) == [201] + [409] * 5, results
+    sealed(city)
     assert all(body["message"] for status, body in results if status == 409)
     with city.extensions["db_factory"]() as session:
         assert session.scalar(select(func.count()).select_from(Evaluation)

@@ -9,7 +9,7 @@ from sqlalchemy import event, select
 
 from inspection.models import Event
 from inspection.operations.accounts import create_user
-from inspection.operations.events import verify_chain
+from inspection.operations.events import queued_count, seal_all_queued, verify_chain
 from tests.at_the_door import as_user
 from web import jobs
 
@@ -32,13 +32,15 @@ def statements(app):
 
 
 def test_a_scan_in_reads_and_writes_in_a_few_statements(app, client, login, visit_today, db_session, monkeypatch):
-    # The entry's inspection notice is issued off the scan's path in production (a job after the commit);
-    # the tests issue it within the commit. Here it is only noted, so that the scan's own cost is counted.
-    # So are the visit's facts for oversight.
+    # Off the scan's path in production, each a job after the commit, and within the commit in the tests:
+    # the entry's inspection notice, the visit's facts for oversight, and the sealing of the request's
+    # records into the chain. Here they are only noted, so that the scan's own cost is counted.
     due: list = []
     refreshed: list = []
+    sealed: list = []
     monkeypatch.setattr(jobs, "issue_due", lambda _session, entries: due.extend(entries))
     monkeypatch.setattr(jobs.facts, "refresh_due", lambda _session, visits: refreshed.extend(visits))
+    monkeypatch.setattr(jobs, "seal_all_queued", lambda session: sealed.append(queued_count(session)))
     as_user(client, login, visit_today["users"][0])
     with statements(app) as waiting:
         first = client.post("/api/v1/scans", json={"token": visit_today["token"]})
@@ -47,16 +49,20 @@ def test_a_scan_in_reads_and_writes_in_a_few_statements(app, client, login, visi
     with statements(app) as entry:
         second = client.post("/api/v1/scans", json={"token": visit_today["token"]})
     assert second.status_code == 200 and second.get_json()["state"] == "entered"
-    # Twelve for the scan (with the city's scan hours), and one insert that tells the partners someone waits (通知).
-    assert len(waiting) <= 13, "\n".join(waiting)
-    assert len(entry) <= 30, "\n".join(entry)
+    # Within twelve each, the insert that tells the partners someone waits (通知) included.
+    assert len(waiting) <= 12, "\n".join(waiting)
+    assert len(entry) <= 12, "\n".join(entry)
     assert due == [(visit_today["visit"].id, visit_today["visit"].tasks[0].plan.department_id)]
     assert refreshed == [visit_today["visit"].id]
-    # The chain head is read and written once per request, however many records the request appends.
-    assert sum("event_head" in s for s in entry) == 2, entry
+    # The request's records go to the queue in one insert; the request never touches the chain's head.
+    for request in (waiting, entry):
+        assert sum("INSERT INTO event_queue" in s for s in request) == 1, request
+        assert not any("event_head" in s or "INSERT INTO events" in s for s in request), request
+    assert sealed[-1] >= 3     # the first scan's record, and the entry's two, wait for the sealer
+    assert seal_all_queued(db_session) == sealed[-1] and queued_count(db_session) == 0
     assert verify_chain(db_session)[0] is True
-    kinds = [e.kind for e in db_session.scalars(select(Event).order_by(Event.seq.desc()).limit(2))]
-    assert kinds == ["visit.entered", "department.entered"]
+    kinds = [e.kind for e in db_session.scalars(select(Event).order_by(Event.seq.desc()).limit(3))]
+    assert kinds == ["visit.entered", "department.entered", "scan.in"]
 
 
 def test_the_firms_record_costs_the_same_whatever_its_history(app, client, login, db_session, make_firm, entered):

@@ -177,7 +177,7 @@ def test_version_1_records_of_an_older_database_verify_alongside_version_2(clien
     assert independent_verify([json.dumps(r).encode() for r in public], public=True) == (True, None)
     login("oversight")
     assert client.get("/api/v1/log/verify").get_json() == {"ok": True, "records": 6, "problem": None,
-                                                          "first_bad_seq": None}
+                                                          "first_bad_seq": None, "queued": 0}
 
 
 @pytest.mark.own_database

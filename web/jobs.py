@@ -30,7 +30,7 @@ from inspection.models import ImportRun, RiskModel, ScheduleRun, User
 from inspection.operations import facts
 from inspection.operations.alerts import refresh_alerts
 from inspection.operations.entry_notices import issue_due, take_due
-from inspection.operations.events import seal_pending
+from inspection.operations.events import QUEUED, seal_all_queued, seal_pending
 from inspection.operations.import_runs import fail_import, run_import
 from inspection.operations.risk import fail_training, train
 from inspection.operations.schedules import (
@@ -45,6 +45,7 @@ from inspection.operations.schedules import (
 
 from .database import db
 from .notices import start_sender
+from .sealer import wake_sealer
 
 log = logging.getLogger(__name__)
 
@@ -324,9 +325,11 @@ def _within_commit(session: Session) -> None:
         facts.refresh_due(session, facts.take_due(session))
     if session.info.get("entry_notices_due"):
         issue_due(session, take_due(session))
-    # The log's own before-commit hook may already have sealed the request's records: seal the facts'
-    # and notices' records too, or they would never reach the chain.
+    # The log's own before-commit hook may already have queued the request's records: queue the facts'
+    # and notices' records too, then seal the queue within the commit (no sealer thread runs inline).
     seal_pending(session)
+    if session.info.pop(QUEUED, None):
+        seal_all_queued(session)
 
 
 @event.listens_for(Session, "after_commit")
@@ -334,6 +337,8 @@ def _after_commit(session: Session) -> None:
     app = session.info.get(APP_KEY)
     if app is None or app.config["JOBS"] == "inline":
         return
+    if session.info.pop(QUEUED, None):
+        wake_sealer(app)
     visits, due = facts.take_due(session), take_due(session)
     if visits or due:
         submit_after_entry(app, visits, due)
@@ -343,6 +348,7 @@ def _after_commit(session: Session) -> None:
 def _forget(session: Session) -> None:
     session.info.pop("entry_notices_due", None)
     session.info.pop(facts.DUE, None)
+    session.info.pop(QUEUED, None)
 
 
 def submit_after_entry(app: Flask, visits: list[int], due: list[tuple[int, int]]) -> None:

@@ -42,7 +42,7 @@ from .entry import (
                     Scan,
                     VisitEntry,
 )
-from .event import GENESIS, Event, EventHead
+from .event import GENESIS, Event, EventHead, QueuedEvent
 from .leniency import (
                     CONDITIONS,
                     DECISION_LABELS,
@@ -129,7 +129,7 @@ __all__ = ["CHANNEL_STATUSES", "CHANNEL_STATUS_LABELS", "NOTICE_KINDS", "NOTICE_
            "ScanPrompt", "EMERGENCY_KINDS", "VISIT_ORIGINS", "VISIT_ORIGIN_LABELS","OFFSITE_STATUSES", "OFFSITE_STATUS_LABELS", "FirmRecord", "OffsiteEvidence", "OffsiteRequest", "ALERT_RULES", "ALERT_STATUSES", "ALERT_STATUS_LABELS", "Alert", "ENTRY_COUNT_KEY", "EntryCount", "EntryFact", "EntryFirmCount", "EntryItemCount", "EntryItemFact", "UncombinedPair", "COMPLAINTS", "COMPLAINT_LABELS", "OUTCOMES", "OUTCOME_LABELS", "RESULTS", "RESULT_LABELS", "EntryToken",
            "Evaluation", "Finding", "ItemOutcome", "Scan", "VisitEntry", "DepartmentEntry", "MissedPart",
            "Base", "CatalogueItem", "CatalogueVersion", "ChecklistPoint", "Department", "District", "Event",
-           "EventHead", "CampaignProposal", "Draw", "Firm", "FirmTag", "InspectionPlan", "InspectionTask", "OfficerConflict", "QuietPeriod", "CityRule", "OFFICER_KINDS", "OFFICER_KIND_LABELS",
+           "EventHead", "QueuedEvent", "CampaignProposal", "Draw", "Firm", "FirmTag", "InspectionPlan", "InspectionTask", "OfficerConflict", "QuietPeriod", "CityRule", "OFFICER_KINDS", "OFFICER_KIND_LABELS",
            "QUIET_EXCEPTIONS", "JointCampaign", "ImportRun", "OfficerRanking", "ScheduleRun", "Visit", "VisitOfficer",
            "VISIT_STATUSES", "VISIT_STATUS_LABELS", "Officer", "User", "CREDIT_CLASSES", "CREDIT_LABELS",
            "GENESIS", "PLAN_STATUSES", "PLAN_STATUS_LABELS", "TASK_STATUSES", "ROLES", "ROLE_LABELS", "department_districts",

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.db import Base
 from core.eventlog import GENESIS
 
-__all__ = ["GENESIS", "Event", "EventHead"]
+__all__ = ["GENESIS", "Event", "EventHead", "QueuedEvent"]
 
 
 class Event(Base):
@@ -48,3 +48,20 @@ class EventHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class QueuedEvent(Base):
+    """A record committed with the work it records and waiting for its place in the chain: the sealer
+    (``operations.events.seal_queued``) gives queued records their ``seq``, ``prev`` and ``hash`` in the
+    order of ``id`` and moves them into ``events``, so that a request never waits on the chain's head.
+    ``at``, the salt and the content are fixed here, when the work is done."""
+
+    __tablename__ = "event_queue"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    kind: Mapped[str] = mapped_column(String(48))
+    actor: Mapped[str] = mapped_column(String(96))
+    subject: Mapped[str] = mapped_column(String(96))
+    payload: Mapped[dict] = mapped_column(JSON)
+    salt: Mapped[str] = mapped_column(String(32))

@@ -167,17 +167,32 @@ def _team_visit(session: Session, user: User, firm: Firm, today: dt.date) -> _Ca
     """A confirmed or running visit to ``firm`` whose team includes the officer, for today
     (or, if its day has passed or not come, one whose every task window holds today), locked; then,
     read after the lock so that a scan it waited for is seen, with its tasks, their plans and items, and
-    its entries (one query)."""
+    its entries (one query). SQLite has one writer at a time (the request began with BEGIN IMMEDIATE):
+    what is read there stays true until the commit, so the visits are read once, with all of that."""
+    team = (Visit.firm_id == firm.id, VisitOfficer.officer_id == user.officer_id,
+            Visit.status.in_(("confirmed", "in_progress")))
+
+    def choose(visits):
+        return next((v for v in visits if v.day == today), None) or next(
+            (v for v in visits if all(t.window_start <= today <= t.window_end for t in v.tasks)), None)
+    department_id = user.officer.department_id
+    if session.get_bind().dialect.name == "sqlite":
+        rows = session.execute(
+            select(Visit, VisitEntry, DepartmentEntry).join(VisitOfficer, VisitOfficer.visit_id == Visit.id)
+            .outerjoin(VisitEntry, VisitEntry.visit_id == Visit.id)
+            .outerjoin(DepartmentEntry, and_(DepartmentEntry.visit_id == Visit.id,
+                                             DepartmentEntry.department_id == department_id))
+            .where(*team).options(VISIT_WITH_TASKS).order_by(Visit.day, Visit.id)).unique().all()
+        found = {row[0].id: _Candidate(*row) for row in rows}
+        visit = choose([row[0] for row in rows])
+        return found[visit.id] if visit is not None else None
     visits = session.scalars(
         select(Visit).join(VisitOfficer, VisitOfficer.visit_id == Visit.id)
-        .where(Visit.firm_id == firm.id, VisitOfficer.officer_id == user.officer_id,
-               Visit.status.in_(("confirmed", "in_progress")))
-        .order_by(Visit.day).with_for_update(of=Visit)).all()
-    visit = next((v for v in visits if v.day == today), None) or next(
-        (v for v in visits if all(t.window_start <= today <= t.window_end for t in v.tasks)), None)
+        .where(*team).order_by(Visit.day).with_for_update(of=Visit)).all()
+    visit = choose(visits)
     if visit is None:
         return None
-    return _candidate(session, visit, user.officer.department_id)
+    return _candidate(session, visit, department_id)
 
 
 def _candidate(session: Session, visit: Visit, department_id: int) -> _Candidate:

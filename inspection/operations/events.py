@@ -6,8 +6,8 @@ import datetime as dt
 import secrets
 from collections.abc import Iterator
 
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy import event as orm_events
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -27,7 +27,7 @@ from core.eventlog import (  # noqa: F401 - the log's format, used here and re-e
     verify_records,
 )
 
-from ..models import Event, EventHead
+from ..models import Event, EventHead, QueuedEvent
 
 HEAD_ID = 1
 
@@ -57,7 +57,10 @@ def actor_label(actor) -> str:
 
 
 SEAL_AT_COMMIT = "seal_events_at_commit"
+QUEUE_AT_COMMIT = "queue_events_at_commit"
+QUEUED = "events_queued"
 _PENDING = "events_to_seal"
+SEAL_BATCH = 200
 
 
 def seal_at_commit(session: Session) -> Session:
@@ -65,6 +68,16 @@ def seal_at_commit(session: Session) -> Session:
     all at once: the chain head is locked only for the moment of the commit, not from the first record on,
     and a request writing several records takes the head once."""
     session.info[SEAL_AT_COMMIT] = True
+    return session
+
+
+def queue_at_commit(session: Session) -> Session:
+    """Let ``session`` commit its records to the queue (one insert) instead of sealing them, so that it never
+    waits on the chain's head: a sealer (:func:`seal_queued`) gives them their place soon after, in the order
+    they were queued. A session that reads the log seals its own records first, as without the queue.
+    ``session.info[QUEUED]`` says that its transaction queued records (the sealer has work)."""
+    session.info[SEAL_AT_COMMIT] = True
+    session.info[QUEUE_AT_COMMIT] = True
     return session
 
 
@@ -82,15 +95,60 @@ def append_event(session: Session, actor, kind: str, subject: str, payload: dict
     return event
 
 
-def seal_pending(session: Session) -> None:
-    """Seal the records the session appended and has not sealed yet."""
+def seal_pending(session: Session, *, reading: bool = False) -> None:
+    """Seal the records the session appended and has not sealed yet (or queue them, in a session that
+    queues, unless it is ``reading`` the log)."""
     pending = session.info.pop(_PENDING, None)
-    if pending:
+    if not pending:
+        return
+    if session.info.get(QUEUE_AT_COMMIT) and not reading:
+        _queue(session, pending)
+    else:
         _seal(session, pending)
 
 
-def _seal(session: Session, events: list[Event]) -> None:
-    head = session.get(EventHead, HEAD_ID, with_for_update=True)
+def _queue(session: Session, events: list[Event]) -> None:
+    now = utcnow()
+    session.execute(insert(QueuedEvent), [
+        {"at": event.at or now, "kind": event.kind, "actor": event.actor, "subject": event.subject,
+         "payload": event.payload, "salt": event.salt} for event in events])
+    session.info[QUEUED] = True
+
+
+def seal_queued(session: Session, batch: int = SEAL_BATCH) -> int:
+    """Give up to ``batch`` queued records their place in the chain, oldest first, and move them into the
+    log; returns how many. The head is locked first, so sealers take turns and each reads the queue as the
+    other left it."""
+    head = session.get(EventHead, HEAD_ID, with_for_update=True, populate_existing=True)
+    rows = session.scalars(select(QueuedEvent).order_by(QueuedEvent.id).limit(batch)).all()
+    if not rows:
+        return 0
+    _seal(session, [Event(v=VERSION, at=row.at, kind=row.kind, actor=row.actor, subject=row.subject,
+                          payload=row.payload, salt=row.salt) for row in rows], head)
+    session.execute(delete(QueuedEvent).where(QueuedEvent.id.in_([row.id for row in rows])))
+    for row in rows:
+        session.expunge(row)
+    return len(rows)
+
+
+def seal_all_queued(session: Session, batch: int = SEAL_BATCH) -> int:
+    """Seal everything queued, in batches, within the session's transaction; returns how many."""
+    sealed = 0
+    while True:
+        n = seal_queued(session, batch)
+        sealed += n
+        if n < batch:
+            return sealed
+
+
+def queued_count(session: Session) -> int:
+    """Records committed and not yet sealed into the chain."""
+    return session.scalar(select(func.count()).select_from(QueuedEvent))
+
+
+def _seal(session: Session, events: list[Event], head: EventHead | None = None) -> None:
+    """Give ``events`` their places after the head (locked here, unless the caller holds it) and add them."""
+    head = head or session.get(EventHead, HEAD_ID, with_for_update=True)
     if head is None:
         head = EventHead(id=HEAD_ID, seq=0, hash=GENESIS)
         session.add(head)
@@ -119,7 +177,7 @@ def _seal_before_reading_the_log(state) -> None:
     """A query of the log in the session that appended sees its own records, as without sealing at commit."""
     session = state.session
     if session.info.get(_PENDING) and any(m.class_ in (Event, EventHead) for m in state.all_mappers):
-        seal_pending(session)
+        seal_pending(session, reading=True)
 
 
 @orm_events.listens_for(Session, "after_rollback")

@@ -9,7 +9,14 @@ from flask import Response, current_app
 from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
-from inspection.operations.events import canonical_json, chain_head, iter_records, public_record, verify_chain
+from inspection.operations.events import (
+    canonical_json,
+    chain_head,
+    iter_records,
+    public_record,
+    queued_count,
+    verify_chain,
+)
 
 from ..auth import roles_required
 from ..database import db
@@ -65,4 +72,4 @@ def records(args):
 @blp.response(200, LogVerifySchema)
 def verify():
     ok, count, problem, bad_seq = verify_chain(db())
-    return {"ok": ok, "records": count, "problem": problem, "first_bad_seq": bad_seq}
+    return {"ok": ok, "records": count, "problem": problem, "first_bad_seq": bad_seq, "queued": queued_count(db())}

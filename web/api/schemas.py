@@ -194,6 +194,7 @@ class LogVerifySchema(BaseSchema):
     records = Int()
     problem = Str(allow_none=True)
     first_bad_seq = Int(allow_none=True)
+    queued = Int(metadata={"description": "已提交、尚待封入哈希链的记录数（由网站进程在提交后随即封入）"})
 
 
 class ScheduleRunSchema(BaseSchema):

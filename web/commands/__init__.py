@@ -30,6 +30,7 @@ COMMANDS = (
     risk.import_hotline_command,
     catalogue.leniency_group,
     log.log_head_command,
+    log.seal_log_command,
     oversight.audit_command,
     oversight.rebuild_facts_command,
     oversight.sweep_offsite_command,

@@ -1,4 +1,4 @@
-"""The event log: export-log, verify-log, log-head."""
+"""The event log: export-log, verify-log, log-head, seal-log."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,15 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from inspection.operations.events import canonical_json, chain_head, iter_records, verify_chain
+from inspection.operations.events import (
+    SEAL_BATCH,
+    canonical_json,
+    chain_head,
+    iter_records,
+    queued_count,
+    seal_queued,
+    verify_chain,
+)
 
 from ..database import db
 from ._common import require_schema
@@ -36,7 +44,9 @@ def verify_log_command():
     require_schema()
     ok, count, problem, bad_seq = verify_chain(db())
     if ok:
-        click.echo(f"事件日志完整：共 {count} 条记录，哈希链无断点")
+        queued = queued_count(db())
+        click.echo(f"事件日志完整：共 {count} 条记录，哈希链无断点"
+                   + (f"；另有 {queued} 条记录已提交、待入链（inspection seal-log）" if queued else ""))
         return
     click.echo(f"事件日志校验失败：{problem}（第一条问题记录：序号 {bad_seq}）", err=True)
     sys.exit(1)
@@ -49,3 +59,19 @@ def log_head_command():
     require_schema()
     seq, digest = chain_head(db())
     click.echo(json.dumps({"seq": seq, "hash": digest}))
+
+
+@click.command("seal-log")
+@with_appcontext
+def seal_log_command():
+    """把已提交、待入链的记录按提交顺序封入哈希链（网站进程会自动完成；停机维护或降级前运行）。"""
+    require_schema()
+    session, sealed = db(), 0
+    while True:
+        n = seal_queued(session, SEAL_BATCH)
+        session.commit()
+        sealed += n
+        if n < SEAL_BATCH:
+            break
+    seq, _digest = chain_head(session)
+    click.echo(f"已封入 {sealed} 条记录；链头序号 {seq}")
