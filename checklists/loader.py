@@ -28,7 +28,9 @@ INHERITED_KEYS = ("department", "category", "method", "target_type", "legal_basi
                   "offsite", "advance_notice")
 MODES = ("on_site", "online", "records", "sampling")
 PERIODS = {"year": "每年", "half_year": "每半年", "quarter": "每季度", "month": "每月"}
-POINT_KEYS = {"text", "legal_basis", "verify", "offsite"}
+POINT_KEYS = {"text", "legal_basis", "verify", "offsite", "replaces"}
+# Chinese keys a point may use for the same fields.
+POINT_ALIASES = {"原要点": "replaces"}
 # 非现场监管: the evidence a point can be proved by, and the platform's own data that can prove it.
 EVIDENCE_KINDS = ("document", "photo", "record", "answer")
 DATA_CHECKS = ("licence", "annual_report", "rectification_closed")
@@ -44,6 +46,10 @@ class ParsedPoint:
     offsite_evidence: list[str] | None = None   # what proves the point off-site; None: on site only
     offsite_ask: str = ""                       # what the firm is asked to provide
     offsite_data: str | None = None             # "licence:食品经营许可证", "annual_report", "rectification_closed"
+    # The point of the item's previous version this one continues (its position, or its exact text), and the
+    # line that says so; checked against the published list when the file is loaded.
+    replaces: int | str | None = None
+    replaces_line: int | None = None
 
 
 def parse_ratio(value) -> tuple[float | None, float | None] | str:
@@ -85,6 +91,7 @@ class ParsedItem:
     ratio_source: str = "item"                  # item | plan | higher
     ratio_options: list[dict] | None = None
     is_group: bool = False                      # a heading whose sub-items carry the substance
+    ratio_period: str | None = None             # "year": the bound holds for the year's plans of the item together
 
 
 @dataclasses.dataclass
@@ -118,8 +125,9 @@ def _text(value) -> str | None:
     return None
 
 
-def parse_catalogue(path: str | Path, known_departments: set[str]) -> ParsedCatalogue:
-    """Parse and validate ``path``; raise :class:`CatalogueFileInvalid` listing every problem."""
+def parse_catalogue(path: str | Path, known_departments: set[str], *, default_cap: int | None = None) -> ParsedCatalogue:
+    """Parse and validate ``path``; raise :class:`CatalogueFileInvalid` listing every problem. An item that
+    states no cap per firm of its own gets ``default_cap`` (the city's; :data:`DEFAULT_CAP` when not given)."""
     path = Path(path)
     label = path.name
     try:
@@ -130,10 +138,11 @@ def parse_catalogue(path: str | Path, known_departments: set[str]) -> ParsedCata
         doc = read_yaml(raw)
     except YamlFileError as exc:
         raise CatalogueFileInvalid(label, [Problem(label, exc.line, "file", exc.message)]) from exc
-    return validate_catalogue(doc.data, doc.root, label, doc.sha256, known_departments)
+    return validate_catalogue(doc.data, doc.root, label, doc.sha256, known_departments, default_cap=default_cap)
 
 
-def validate_catalogue(data, root_node, label: str, sha256: str, known_departments: set[str]) -> ParsedCatalogue:  # noqa: C901 - to split
+def validate_catalogue(data, root_node, label: str, sha256: str, known_departments: set[str], *,  # noqa: C901
+                       default_cap: int | None = None) -> ParsedCatalogue:
     problems: list[Problem] = []
     if not isinstance(data, dict):
         raise CatalogueFileInvalid(label, [Problem(label, 1, "file", "文件顶层应为包含 version、title、items 的映射")])
@@ -186,7 +195,8 @@ def validate_catalogue(data, root_node, label: str, sha256: str, known_departmen
     for raw, node, index, parent in entries:
         line = yamlfile.line(node)
         item = _validate_item(raw, node, label, line, index, known_departments, eff_from, eff_to, problems,
-                              has_subs=parent is None and isinstance(raw, dict) and bool(raw.get("sub_items")))
+                              has_subs=parent is None and isinstance(raw, dict) and bool(raw.get("sub_items")),
+                              default_cap=default_cap or DEFAULT_CAP)
         if item is None:
             continue
         if parent is not None:
@@ -208,7 +218,7 @@ def validate_catalogue(data, root_node, label: str, sha256: str, known_departmen
 
 
 def _validate_item(raw, node, label, line, index, known_departments, eff_from, eff_to, problems,  # noqa: C901
-                   has_subs=False):
+                   has_subs=False, default_cap=None):
     if not isinstance(raw, dict):
         problems.append(Problem(label, line, f"items[{index}]", "每个事项应为一个映射"))
         return None
@@ -272,7 +282,7 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
         if not industries and not tags and not is_group:
             bad("scope", "检查范围至少需要一个行业或标签")
 
-    sampling = _sampling(raw, bad)
+    sampling = _sampling(raw, bad, default_cap or DEFAULT_CAP)
     period, cap = sampling["period"], sampling["cap"]
     if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
         bad("frequency_cap", f"年度检查频次上限应为正整数，收到 {cap!r}")
@@ -314,6 +324,10 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
             if not isinstance(point, dict):
                 bad(f"checklist[{i}]", "检查要点应为包含 text、legal_basis、verify 的映射，或一段检查内容", point_node)
                 continue
+            point = {POINT_ALIASES.get(k, k): v for k, v in point.items()}
+            replaces_node = yamlfile.child(point_node, "replaces") or yamlfile.child(point_node, "原要点")
+            replaces = _replaces(point.get("replaces"), lambda message, where=f"checklist[{i}].replaces",
+                                 at=replaces_node or point_node: bad(where, message, at))
             for key in sorted(set(point) - POINT_KEYS, key=str):
                 bad(f"checklist[{i}].{key}", "未知字段", yamlfile.child(point_node, key) or point_node)
             values = {}
@@ -325,7 +339,8 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
                                      lambda message, where=f"checklist[{i}].offsite", node=point_node: bad(
                                          where, message, yamlfile.child(node, "offsite") or node))
             if all(values.values()):
-                points.append(ParsedPoint(**values, **offsite))
+                points.append(ParsedPoint(**values, **offsite, replaces=replaces,
+                                          replaces_line=yamlfile.line(replaces_node) if replaces is not None else None))
     offsite_rule = _offsite_rule(raw.get("offsite"), lambda message: bad("offsite", message))
     advance_notice = raw.get("advance_notice", method not in ("key", "special"))
     if not isinstance(advance_notice, bool):
@@ -343,17 +358,21 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
                       advance_notice=advance_notice is True, frequency_words=sampling["frequency_words"],
                       ratio_words=sampling["ratio_words"], runs_min=sampling["runs_min"],
                       runs_max=sampling["runs_max"], ratio_source=sampling["ratio"].source,
-                      ratio_options=sampling["ratio"].options, is_group=is_group)
+                      ratio_options=sampling["ratio"].options, is_group=is_group,
+                      ratio_period=sampling["ratio"].per if ratio != (None, None) else None)
 
 
 MODE_WORDS_DEFAULT = {"on_site": "现场检查", "online": "网络检查", "records": "书面检查", "sampling": "抽样送检"}
-# 原则上每年1次: a list that says nothing of frequency inspects a firm at most once a year.
+# 原则上每年1次: a list that says nothing of a cap per firm inspects a firm at most once a period, unless the
+# city's file says otherwise (``item_yearly_cap``, passed in as ``default_cap``).
 DEFAULT_CAP = 1
 
 
-def _sampling(raw, bad) -> dict:
+def _sampling(raw, bad, default_cap: int = DEFAULT_CAP) -> dict:
     """抽查频次 and 抽查比例 as published and as meant: ``frequency`` (a phrase) and ``frequency_cap`` /
-    ``frequency_period`` (numbers), ``ratio`` (a phrase, possibly with the frequency: "3%;2次/年")."""
+    ``frequency_period`` (numbers), ``ratio`` (a phrase, possibly with the frequency: "3%;2次/年"). A floor
+    (每年不少于N次) is the department's obligation only; the cap per firm is the item's own (a cap phrase or
+    ``frequency_cap``), else ``default_cap``."""
     frequency_words = _text(raw.get("frequency")) if not isinstance(raw.get("frequency"), int) else None
     period = raw.get("frequency_period", "year")
     cap = raw.get("frequency_cap")
@@ -377,18 +396,38 @@ def _sampling(raw, bad) -> dict:
     if isinstance(ratio, str):
         bad(ratio_field, ratio)
         ratio = parse_ratio_phrase(None)
-    elif ratio.runs is not None and runs_min is None:
-        runs_min = runs_max = ratio.runs
+    elif (ratio.runs is not None or ratio.cap is not None) and runs_min is None:
+        runs_min, runs_max = ratio.runs, ratio.runs_max
         if raw.get("frequency") is None and raw.get("frequency_period") is None:
             period = ratio.period or period
-        cap = cap if cap is not None else ratio.runs
+        cap = cap if cap is not None else ratio.cap
     if ratio.options:
         runs_min = runs_min or min(o["runs"] for o in ratio.options)
         cap = cap if cap is not None else max(o["runs"] for o in ratio.options)
     if cap is None and "frequency_cap" not in raw:
-        cap = DEFAULT_CAP
+        cap = default_cap
     return {"period": period, "cap": cap, "runs_min": runs_min, "runs_max": runs_max, "ratio": ratio,
             "frequency_words": frequency_words, "ratio_words": ratio_words}
+
+
+def _replaces(raw, bad) -> int | str | None:
+    """``replaces`` (原要点): the earlier version's point this one continues, by position (1, 2 ...) or by its
+    exact text."""
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or isinstance(raw, float):
+        bad("原要点（replaces）应为上一版检查要点的序号或原文")
+        return None
+    if isinstance(raw, int):
+        if raw < 1:
+            bad("原要点（replaces）的序号应从 1 起")
+            return None
+        return raw
+    text = str(raw).strip()
+    if not text:
+        bad("原要点（replaces）为空：应为上一版检查要点的序号或原文")
+        return None
+    return int(text) if text.isdigit() else text
 
 
 def _point_offsite(raw, method: str, verify: str | None, bad) -> dict:

@@ -4,11 +4,15 @@ Real lists say the same thing many ways. Each parser here returns the meaning, o
 when the words are truly ambiguous; the loader keeps the published words beside the meaning.
 
 - 抽查频次 (:func:`parse_frequency`): a cap per firm ("对同一单位同一年度内不超过2次"), the department's
-  obligation to run the check ("每年不少于1次", "1次/年", "每年两次", ">=1"), or nothing fixed
-  ("根据实际情况确定", "不定期").
+  obligation to run the check ("每年不少于1次", "1次/年", "每年两次", ">=1"), both ("每年不少于2次；对同一单位
+  同一年度内不超过1次"), or nothing fixed ("根据实际情况确定", "不定期"). A floor ("不少于") is the department's
+  obligation only: it says nothing of how often one firm may be inspected, which is the item's own cap or,
+  where the list states none, the city's default.
 - 抽查比例 (:func:`parse_ratio_phrase`): a bound on the share of the whole pool ("不低于3%", "≥20%",
   "不超过总数的5%", "抽查比例不少于5‰", "10-20%", "一般不超过10%/年"), set by each plan ("根据实际情况确定")
-  or by a higher level ("按上级部署确定"), or alternatives ("5%每年1次或2%每年2次").
+  or by a higher level ("按上级部署确定"), or alternatives ("5%每年1次或2%每年2次"). A bound said per year
+  ("/年", "每年", "全年合计", "年度") holds for the sum of the department's plans of the item in a year
+  (``per == "year"``); any other bound holds for each plan.
 - 检查依据 (:func:`parse_legal_basis`): "《食品安全法》第一百一十条", "《成品油市场管理办法》（国务院令第412号）
   第三十条", "《食品安全法》等相关规定", "总局令第89号": a law or order named, with or without articles.
 - 检查方式 (:func:`parse_modes`): 现场检查, 网络检查, 书面检查, 监督抽查 (product sampling sent to a lab).
@@ -45,8 +49,9 @@ def _clean(text) -> str:
 
 @dataclasses.dataclass
 class Frequency:
-    """What a 抽查频次 phrase means: per ``period``, at most ``cap`` inspections of one firm (None: the list
-    sets none), and the department's rounds of the check (``runs_min`` .. ``runs_max``)."""
+    """What a 抽查频次 phrase means: per ``period``, at most ``cap`` inspections of one firm (None: the phrase
+    sets none; a floor such as 每年不少于2次 never does), and the department's rounds of the check
+    (``runs_min`` .. ``runs_max``)."""
 
     period: str = "year"
     cap: int | None = None
@@ -62,7 +67,7 @@ _CAP_RES = [
     re.compile(rf"^{_PERIOD}(?:对)?同一(?:企业|单位|对象|检查对象|市场主体|经营者|主体)(?:检查|抽查)?(?:不超过|不多于|最多|至多){NUMBER}次$"),
 ]
 _FLOOR_RES = [
-    re.compile(rf"^{_PERIOD}(?:开展|检查|抽查)?(?:不少于|不低于|至少|≥|>=){NUMBER}次$"),
+    re.compile(rf"^{_PERIOD}(?:开展|检查|抽查)?(?:不少于|不低于|至少|≥|>=)(?:开展|检查|抽查)?{NUMBER}次$"),
     re.compile(rf"^(?:不少于|不低于|至少|≥|>=){NUMBER}次/{_PERIOD}$"),
 ]
 _EXACT_RES = [
@@ -82,13 +87,17 @@ def parse_frequency(value) -> Frequency | str:
     text = _FILLER.sub("", _clean(value))
     if not text:
         return "检查频次为空"
+    parts = [p for p in re.split(r"[;,、]", text) if p]
+    if len(parts) > 1:
+        return _combined(value, parts)
     if text in _NO_FIXED:
         return Frequency()
     # "=1" / ">=1" / "≥2" (a table column headed 抽查频次, per year)
     match = re.fullmatch(r"(=|>=|≥)?(\d+)(?:次)?", text)
     if match and match.group(1):
         n = int(match.group(2))
-        return Frequency(cap=n, runs_min=n, runs_max=None if match.group(1) != "=" else n)
+        # "=1": exactly N rounds, a firm at most N times; ">=1": a floor, the department's obligation only.
+        return Frequency(cap=n, runs_min=n, runs_max=n) if match.group(1) == "=" else Frequency(runs_min=n)
     for pattern in _CAP_RES:
         match = pattern.match(text)
         if match:
@@ -96,7 +105,7 @@ def parse_frequency(value) -> Frequency | str:
     for pattern in _FLOOR_RES:
         match = pattern.match(text)
         if match:
-            return _with_period(match, lambda n: Frequency(cap=n, runs_min=n))
+            return _with_period(match, lambda n: Frequency(runs_min=n))
     for pattern in _EXACT_RES:
         match = pattern.match(text)
         if match:
@@ -105,6 +114,31 @@ def parse_frequency(value) -> Frequency | str:
         return f"检查频次 {value!r} 的周期为周或日：清单频次只能按每年、每半年、每季度或每月计"
     return (f"无法识别的检查频次 {value!r}（可写 每年不少于1次、1次/年、每年2次、每年不超过2次、"
             "对同一单位同一年度内不超过2次、根据实际情况确定）")
+
+
+def _combined(value, parts: list[str]) -> Frequency | str:
+    """Several phrases in one cell ("每年不少于2次；对同一单位同一年度内不超过1次"): the cap of one, the rounds of
+    the other, over one period."""
+    result = Frequency()
+    periods = set()
+    for part in parts:
+        meaning = parse_frequency(part)
+        if isinstance(meaning, str):
+            return f"检查频次 {value!r} 中的 {part!r}：{meaning}"
+        if meaning.cap is None and meaning.runs_min is None and meaning.runs_max is None:
+            continue
+        periods.add(meaning.period)
+        for field in ("cap", "runs_min", "runs_max"):
+            mine = getattr(meaning, field)
+            if mine is None:
+                continue
+            if getattr(result, field) not in (None, mine):
+                return f"检查频次 {value!r} 对同一事项写了两个不同的次数，无法确定以哪个为准"
+            setattr(result, field, mine)
+    if len(periods) > 1:
+        return f"检查频次 {value!r} 的各部分周期不同（如一个按年、一个按季度），请写明同一周期"
+    result.period = periods.pop() if periods else "year"
+    return result
 
 
 def _with_period(match, make) -> Frequency | str:
@@ -129,8 +163,11 @@ class Ratio:
     max: float | None = None
     source: str = "item"
     options: list[dict] | None = None
-    runs: int | None = None          # rounds said beside the ratio ("3%;2次/年")
-    period: str | None = None
+    runs: int | None = None          # rounds said beside the ratio ("3%;2次/年"), at least
+    period: str | None = None        # ...their period
+    runs_max: int | None = None      # ...at most (exactly: "2次/年"; a floor "不少于2次/年" sets none)
+    cap: int | None = None           # a cap per firm said beside the ratio
+    per: str | None = None           # "year": the bound holds for the year's plans together ("一般不超过10%/年")
 
 
 _PERCENT = r"(\d+(?:\.\d+)?)\s*(%|‰)"
@@ -179,8 +216,11 @@ def parse_ratio_phrase(value) -> Ratio | str:  # noqa: C901 - one phrase shape p
             frequency = parse_frequency(part)
             if isinstance(frequency, str):
                 return f"抽查比例 {value!r} 中的频次：{frequency}"
-            result.runs, result.period = frequency.runs_min or frequency.cap, frequency.period
+            result.runs, result.period = frequency.runs_min, frequency.period
+            result.runs_max, result.cap = frequency.runs_max, frequency.cap
             continue
+        if re.search(_PERCENT, part) and re.search(r"全年|每年|年度|/年|每一年", part):
+            result.per = "year"
         part_text = re.sub(r"^(?:全年|年度|每年)?(?:合计|总体|累计|总)?(?:之和|总和)?", "", _FILLER.sub("", part))
         part_text = re.sub(r"/(?:年|年度)$|每年$", "", part_text)
         if part_text in _NO_FIXED:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from checklists.models import CatalogueItem, CatalogueVersion
 from checklists.operations.publish import revoke_item
-from inspection.models import Alert, Event, InspectionPlan, InspectionTask, Visit
+from inspection.models import Alert, Event, InspectionPlan, InspectionTask, Notice, User, Visit
 from inspection.operations.alerts import refresh_alerts
 from inspection.operations.leniency import entries_for
 from inspection.pure.calendar import CITY_FILE
@@ -221,3 +221,81 @@ def test_a_version_published_ahead_of_its_date_leaves_the_current_one_in_force(c
     later = plan("2027-02-01", "2027-02-26")
     assert later.status_code == 201 and later.get_json()["items"][0]["version"] == "2027.1"
     assert client.post(f"/api/v1/plans/{now.get_json()['id']}/file").status_code == 200
+
+
+def test_each_department_is_told_of_its_plans_that_a_removal_ends(client, login, runner, tmp_path, db_session):
+    login("market")
+    ended = filed_plan(client, ["SC-002"])
+    kept = filed_plan(client, ["SC-001"])
+    client.delete("/api/v1/session")
+    document = exported(runner, tmp_path)
+    document["version"] = "2026.12"
+    document["items"] = [i for i in document["items"] if i["code"] != "SC-002"]
+    publish(runner, tmp_path, document, "removed.yaml")
+    db_session.expire_all()
+    notices = db_session.scalars(select(Notice).where(Notice.kind == "plan_ended").order_by(Notice.id)).all()
+    accounts = {u.username for u in db_session.scalars(select(User).where(User.id.in_([n.user_id for n in notices])))}
+    assert accounts == {"market", "market-head"}
+    assert {n.link for n in notices} == {f"/plans/{ended}"} and f"/plans/{kept}" not in {n.link for n in notices}
+    notice = notices[0]
+    assert notice.subject == "计划终止：在办计划"
+    assert "已终止（取消任务 0 项）" in notice.body
+    assert "检查事项清单 2026.12 版已删除事项 SC-002" in notice.body and "清单之外无检查" in notice.body
+    # The department reads it on its notices page; oversight has its alert beside it.
+    login("market")
+    page = client.get("/notices").get_data(as_text=True)
+    assert "计划终止：在办计划" in page
+    assert db_session.scalar(select(Alert).where(Alert.rule == "item_removed", Alert.key.like(f"item_removed:{ended}:%")))
+    # Publishing again notifies no one twice.
+    before = db_session.scalar(select(func.count()).select_from(Notice))
+    publish(runner, tmp_path, document, "removed.yaml")
+    assert db_session.scalar(select(func.count()).select_from(Notice)) == before
+
+
+def test_a_point_says_which_earlier_point_it_continues(runner, tmp_path, db_session, client, counts):
+    document = exported(runner, tmp_path)
+    document["version"] = "2026.13"
+    item = item_of(document, "SC-003")
+    old = [p["text"] for p in item["checklist"]]
+    # Point 2 reworded (named by position), point 4 reworded (named by its earlier text, with the Chinese key),
+    # point 5 dropped, a new point added.
+    item["checklist"][1] = {**item["checklist"][1], "text": "从事接触直接入口食品工作的从业人员是否取得有效健康证明并每年体检",
+                            "replaces": 2}
+    item["checklist"][3] = {**item["checklist"][3], "text": "餐具饮具是否按规定清洗消毒、保洁，消毒记录是否完整",
+                            "原要点": old[3]}
+    item["checklist"][4] = {"text": "是否公示食品安全量化分级等级", "legal_basis": "《中华人民共和国食品安全法》第一百一十条",
+                            "verify": "现场查看公示牌"}
+    publish(runner, tmp_path, document, "reworded.yaml")
+    db_session.expire_all()
+    version = db_session.scalar(select(CatalogueVersion).where(CatalogueVersion.version == "2026.13"))
+    mapping = next(c for c in version.changes["changed"] if c["code"] == "SC-003")["point_map"]
+    assert [(m["from"], m["to"]) for m in mapping["points"]] == [(1, 1), (2, 2), (3, 3), (4, 4), (5, None)]
+    assert mapping["added"] == [5]
+    row = db_session.scalar(select(CatalogueItem).where(CatalogueItem.code == "SC-003",
+                                                        CatalogueItem.version == "2026.13"))
+    assert row.points[1].replaces == "2" and row.points[3].replaces == old[3] and row.points[0].replaces is None
+    assert "检查要点" in client.get("/catalogue").get_data(as_text=True)
+
+    # A replaces that names no earlier point is refused, naming the line; nothing is written.
+    bad = exported(runner, tmp_path)
+    bad["version"] = "2026.14"
+    wrong = item_of(bad, "SC-003")
+    wrong["checklist"][0] = {**wrong["checklist"][0], "text": "是否持证经营", "replaces": 9}
+    wrong["checklist"][2] = {**wrong["checklist"][2], "text": "原料控制是否到位", "原要点": "没有这一条检查要点"}
+    new_item = {**item_of(bad, "SC-001"), "code": "SC-099", "name": "新增检查事项"}
+    new_item["checklist"] = [{**new_item["checklist"][0], "replaces": 1}]
+    bad["items"].append(new_item)
+    text = yaml.safe_dump(bad, allow_unicode=True, sort_keys=False)
+    before = counts()
+    result = runner.invoke(args=["load-catalogue", str(write(tmp_path, text, "bad-replaces.yaml"))])
+    assert result.exit_code == 1
+    lines = text.splitlines()
+    nine = next(n + 1 for n, line in enumerate(lines) if line.strip() == "replaces: 9")
+    missing = next(n + 1 for n, line in enumerate(lines) if "原要点: 没有这一条检查要点" in line)
+    assert (f"bad-replaces.yaml:{nine} 事项 SC-003 字段 checklist[0].replaces：事项 SC-003 的上一版（2026.13 版）"
+            "没有检查要点第 9 项") in result.output
+    assert f"bad-replaces.yaml:{missing} 事项 SC-003 字段 checklist[2].replaces：" in result.output
+    assert "没有检查要点「没有这一条检查要点」" in result.output
+    assert "事项 SC-099 在现行清单中没有上一版" in result.output
+    assert counts() == before
+    assert db_session.scalar(select(CatalogueVersion).where(CatalogueVersion.version == "2026.14")) is None

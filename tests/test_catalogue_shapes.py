@@ -39,9 +39,13 @@ def test_ratio_texts_not_understood(text):
 FREQUENCIES = [
     ("5次/年", ("year", 5, 5, 5)), ("1次/年", ("year", 1, 1, 1)), ("每年一次", ("year", 1, 1, 1)),
     ("每年2次", ("year", 2, 2, 2)), ("一年两次", ("year", 2, 2, 2)), ("=1", ("year", 1, 1, 1)),
-    (">=1", ("year", 1, 1, None)), ("每年不少于1次", ("year", 1, 1, None)),
-    ("抽查频率原则上每年不少于2次", ("year", 2, 2, None)), ("抽查频次原则上每年1次", ("year", 1, 1, 1)),
-    ("每半年至少一次", ("half_year", 1, 1, None)), ("1次/季度", ("quarter", 1, 1, 1)), ("每月", None),
+    # A floor is the department's obligation: it sets no cap per firm (that is the item's own or the city's).
+    (">=1", ("year", None, 1, None)), ("每年不少于1次", ("year", None, 1, None)),
+    ("抽查频率原则上每年不少于2次", ("year", None, 2, None)), ("抽查频次原则上每年1次", ("year", 1, 1, 1)),
+    ("每半年至少一次", ("half_year", None, 1, None)), ("1次/季度", ("quarter", 1, 1, 1)), ("每月", None),
+    ("每年不少于2次；对同一单位同一年度内不超过1次", ("year", 1, 2, None)),
+    ("每年至少开展2次，同一企业每年不超过1次", ("year", 1, 2, None)),
+    ("每季度不少于1次，每年不超过2次", None), ("每年不少于1次；每年不少于2次", None),
     ("每年不超过2次", ("year", 2, None, None)), ("每季度不超过1次", ("quarter", 1, None, None)),
     ("对同一单位同一年度内不超过2次", ("year", 2, None, None)), ("同一企业每年不超过1次", ("year", 1, None, None)),
     ("根据实际情况确定", ("year", None, None, None)), ("不定期", ("year", None, None, None)),
@@ -79,7 +83,9 @@ def test_published_ratios(text, meaning):
 
 def test_ratios_with_frequencies_and_alternatives():
     both = parse_ratio_phrase("3%;2次/年")
-    assert (both.min, both.runs, both.period) == (0.03, 2, "year")
+    assert (both.min, both.runs, both.period, both.runs_max, both.cap) == (0.03, 2, "year", 2, 2)
+    floor = parse_ratio_phrase("3%;不少于2次/年")     # a floor beside the share: rounds only, no cap per firm
+    assert (floor.runs, floor.runs_max, floor.cap) == (2, None, None)
     either = parse_ratio_phrase("5%的企业每年检查1次或2%的企业每年检查2次")
     assert either.options == [{"ratio": 0.05, "runs": 1}, {"ratio": 0.02, "runs": 2}] and either.min == 0.02
 
@@ -410,3 +416,86 @@ def test_the_api_gives_the_published_words_beside_their_meaning(client):
     assert heading["is_group"] is True and heading["points"] == []
     sampling = client.get("/api/v1/catalogue/items/SC-012").get_json()
     assert sampling["modes"] == ["sampling"] and sampling["runs_min"] == 1 and sampling["ratio_min"] == 0.05
+
+
+def test_a_floor_is_the_departments_obligation_and_the_cap_is_the_items_or_the_citys(tmp_path, runner, client):
+    """每年不少于2次 obliges the department to run the check twice a year; how often one firm may be
+    inspected is the item's own cap, else the city's default (item_yearly_cap in the city file)."""
+    city_cap = yaml.safe_load(CITY_FILE.read_text(encoding="utf-8"))["item_yearly_cap"]
+    text = valid("T-floors").replace("    frequency_cap: 1\n", "    frequency: 每年不少于2次\n", 1) \
+        .replace("    frequency_cap: 2\n", "    frequency: 每年不少于2次；对同一单位同一年度内不超过1次\n", 1)
+    result = runner.invoke(args=["load-catalogue", str(write(tmp_path, text))])
+    assert result.exit_code == 0, result.output
+    floor_only = client.get("/api/v1/catalogue/items/SC-901").get_json()
+    assert (floor_only["frequency_words"], floor_only["runs_min"], floor_only["runs_max"]) == ("每年不少于2次", 2, None)
+    assert floor_only["frequency_cap"] == city_cap == 1      # not 2: the floor is no cap per firm
+    page = client.get("/catalogue/SC-901").get_data(as_text=True)
+    assert f"每年不超过 {city_cap} 次；部门每年开展不少于 2 次" in page
+    both = client.get("/api/v1/catalogue/items/XF-901").get_json()
+    assert (both["frequency_cap"], both["runs_min"], both["frequency_period"]) == (1, 2, "year")
+    # An explicit cap beside a floor stands; the loader takes the city's default from its caller.
+    explicit = text.replace("    frequency: 每年不少于2次\n", "    frequency: 每年不少于2次\n    frequency_cap: 3\n", 1)
+    items = {i.code: i for i in parse_catalogue(write(tmp_path, explicit, "explicit.yaml"), DEPARTMENTS,
+                                                default_cap=4).items}
+    assert (items["SC-901"].frequency_cap, items["SC-901"].runs_min) == (3, 2)
+    assert items["XF-901"].frequency_cap == 1
+    defaulted = parse_catalogue(write(tmp_path, text, "defaulted.yaml"), DEPARTMENTS, default_cap=4).items
+    assert next(i for i in defaulted if i.code == "SC-901").frequency_cap == 4
+
+
+@pytest.mark.parametrize("text, per", [
+    ("一般不超过10%/年", "year"), ("全年合计抽取比例不低于10%，不高于30%", "year"), ("年度抽查比例不低于5%", "year"),
+    ("市级医疗保障部门每年对市级及以下经办机构抽查比例之和≥20%", "year"), ("不低于3%", None),
+    ("不超过总数的5%", None), ("3%;2次/年", None), ("5%的企业每年检查1次或2%的企业每年检查2次", None),
+])
+def test_a_ratio_said_per_year_keeps_its_scope(text, per):
+    assert parse_ratio_phrase(text).per == per
+
+
+def test_a_ratio_bound_said_per_year_is_on_the_years_plans_together(runner, tmp_path, client, login, counts):
+    out = tmp_path / "current.yaml"
+    assert runner.invoke(args=["export-catalogue", "--out", str(out)]).exit_code == 0
+    document = yaml.safe_load(out.read_text(encoding="utf-8"))
+    document["version"] = "2026.7"
+    item = next(i for i in document["items"] if i["code"] == "SC-001")
+    item["ratio"] = "全年合计抽取比例不低于5%，不高于30%"
+    result = runner.invoke(args=["load-catalogue", str(write(tmp_path, yaml.safe_dump(document, allow_unicode=True),
+                                                               "per-year.yaml"))])
+    assert result.exit_code == 0, result.output
+    published = client.get("/api/v1/catalogue/items/SC-001").get_json()
+    assert (published["ratio_min"], published["ratio_max"], published["ratio_period"]) == (0.05, 0.3, "year")
+    login("market")
+
+    def plan(ratio, start="2026-04-01", end="2026-04-30"):
+        return client.post("/api/v1/plans", json={"title": f"食品生产抽查 {ratio:.0%}", "period_start": start,
+                                                  "period_end": end, "items": ["SC-001"],
+                                                  "ratios": {c: ratio for c in "ABCD"}})
+
+    # Under the year's floor alone: not refused, the year's total shown against the floor.
+    small = plan(0.02)
+    assert small.status_code == 201, small.get_json()
+    assert client.post(f"/api/v1/plans/{small.get_json()['id']}/file").status_code == 200
+    bound = client.get(f"/api/v1/plans/{small.get_json()['id']}").get_json()["share"]["bounds"][0]
+    assert (bound["per"], bound["year"], bound["year_total"], bound["floor_met"], bound["ok"]) == (
+        "year", 2026, 0.02, False, True)
+    page = client.get(f"/plans/{small.get_json()['id']}").get_data(as_text=True)
+    assert "2026 年本部门该事项各计划合计 2.00%" in page and "尚未达到下限 5%" in page
+    # Drafts do not count; filed plans do.
+    large, more = plan(0.2, "2026-06-01", "2026-06-30"), plan(0.1, "2026-09-01", "2026-09-30")
+    assert large.status_code == 201 and more.status_code == 201
+    assert client.post(f"/api/v1/plans/{large.get_json()['id']}/file").status_code == 200
+    large_bound = client.get(f"/api/v1/plans/{large.get_json()['id']}").get_json()["share"]["bounds"][0]
+    assert (large_bound["year_total"], large_bound["floor_met"], large_bound["other_plans"]) == (
+        0.22, True, [small.get_json()["id"]])
+    before = counts()
+    refused = client.post(f"/api/v1/plans/{more.get_json()['id']}/file")
+    assert refused.status_code == 422, refused.get_json()
+    message = refused.get_json()["message"]
+    assert "事项 SC-001" in message and "按全年各计划合计" in message
+    assert "2026 年合计为 32.00%，超过上限 30%" in message and "其他 2 个计划（合计 22.00%）" in message
+    assert counts() == before
+    # Another year's plans are another total; a cancelled plan no longer counts.
+    assert plan(0.1, "2027-03-01", "2027-03-31").status_code == 201
+    cancelled = client.post(f"/api/v1/plans/{large.get_json()['id']}/cancel", json={"reason": "改为专项检查"})
+    assert cancelled.status_code == 200, cancelled.get_json()
+    assert client.post(f"/api/v1/plans/{more.get_json()['id']}/file").status_code == 200

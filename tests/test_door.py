@@ -96,6 +96,32 @@ def test_an_entry_on_a_recorded_lead(client, login, pair, db_session):
     assert "依线索入企" in page
 
 
+def test_a_lead_entry_naming_an_item_outside_the_list_is_kept_as_a_refused_scan(client, login, pair, db_session):
+    p = pair
+    record_lead(client, login, p["firm"])
+    as_user(client, login, p["users"][0])
+    lead = {"kind": "complaint", "reference": "12345-2026-0088"}
+    logged = select(func.count()).select_from(Event).where(Event.kind == "refused")
+    before = db_session.scalar(logged)
+    reasons = []
+    for item in ("SC-999", "XF-002"):   # in no list at all; another department's item
+        refused = client.post("/api/v1/scans", json={"token": p["token"], "lead": {**lead, "item": item}})
+        assert refused.status_code == 422 and item in refused.get_json()["message"], refused.get_json()
+        reasons.append(refused.get_json()["message"])
+    assert db_session.scalar(select(func.count()).select_from(Visit).where(Visit.firm_id == p["firm"].id)) == 0
+    kept = db_session.scalars(select(Scan).where(Scan.firm_id == p["firm"].id, Scan.accepted.is_(False))
+                              .order_by(Scan.id)).all()
+    assert [s.reason for s in kept] == reasons
+    assert {s.officer_id for s in kept} == {p["officers"][0].id}
+    assert db_session.scalar(logged) == before + 2
+    as_user(client, login, "oversight")
+    client.post("/api/v1/oversight/alerts/refresh")
+    alerts = [a for a in client.get("/api/v1/oversight/alerts?rule=refused_scan").get_json()
+              if a["evidence"]["scan"] in {s.id for s in kept}]
+    assert sorted(a["evidence"]["reason"] for a in alerts) == sorted(reasons)
+    assert all(a["title"] == f"扫码被拒：{a['evidence']['reason']}" for a in alerts)
+
+
 def test_an_old_lead_or_another_firms_lead_is_refused(client, login, pair, make_firm):
     p = pair
     old = record_lead(client, login, p["firm"], reference="12345-2026-0001", received=TODAY - dt.timedelta(days=120),

@@ -285,3 +285,137 @@ def test_fines_outside_the_range_and_unlike_fines_alert_oversight(client, login,
     assert "相差悬殊" in unlike["officer"].title
     page = client.get("/oversight/alerts?rule=fine_disparity").get_data(as_text=True)
     assert "同一违法行为罚款差异悬殊" in page
+
+
+BY_OFFENCE = textwrap.dedent("""\
+    department: market
+    version: "F-9"
+    title: 东营市市场监管领域按违法行为编写的清单（测试）
+    effective_from: 2026-01-01
+    不予处罚清单:
+      - 序号: BY-11
+        违法行为: 餐饮服务提供者未按规定履行食品安全管理制度
+        法律依据: 《中华人民共和国食品安全法》第四十四条
+        处罚依据: 《中华人民共和国食品安全法》第一百二十六条
+        适用条件: 初次违法，危害后果轻微并及时改正的
+        处理方式: 责令改正，不予行政处罚
+        检查事项: SC-003
+        检查要点: 2
+    从轻处罚清单:
+      - 序号: CQ-11
+        违法行为: 餐饮服务提供者未按规定履行食品安全管理制度
+        法律依据: 《中华人民共和国食品安全法》第四十四条
+        处罚依据: 《中华人民共和国食品安全法》第一百二十六条
+        适用条件: 违法情节轻微并及时改正的
+        裁量基准: 5000元以上2万元以下
+        检查事项: SC-003
+        检查要点: 3
+    减轻处罚清单:
+      - 序号: JQ-11
+        违法行为: 超范围使用食品添加剂
+        法律依据: 《中华人民共和国食品安全法》第四十条
+        处罚依据: 《中华人民共和国食品安全法》第一百二十四条
+        适用条件: 违法情节轻微，主动改正的
+        处理方式: 责令改正，减轻处罚
+        裁量基准: 1000元以上5000元以下
+        检查事项: SC-003
+        检查要点: 5
+    """)
+
+
+@pytest.fixture
+def by_offence(runner, tmp_path):
+    result = publish(runner, tmp_path, text=BY_OFFENCE)
+    assert result.exit_code == 0, result.output
+
+
+def test_an_earlier_breach_of_another_point_of_the_same_offence_is_prior(client, login, visit_today, by_offence,
+                                                                         entered, db_session):
+    v = visit_today
+    visit, point = v["visit"], point_of(db_session, 2)
+    task = visit.tasks[0]
+    # No record: the sheet ticks first offence for the inspector.
+    enter(client, login, v)
+    as_user(client, login, v["users"][0])
+    sheet = client.get(f"/api/v1/visits/{visit.id}/sheet").get_json()
+    listed = sheet["tasks"][0]["items"][0]["points"][1]
+    assert listed["first_offence"]["first_offence"] is True and listed["first_offence"]["earlier"] == []
+    page = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert f'name="conditions_{point.id}" value="first_offence" checked' in page
+    assert "无同一违法行为记录，可认定为初次违法" in page
+    # An earlier breach of point 3, which the list maps to the same 违法行为, makes the firm's offence prior.
+    recent = visit.day - dt.timedelta(days=45)
+    earlier_offence(db_session, entered, visit.firm, recent, position=3)
+    db_session.commit()
+    history = first_offence_history(db_session, visit.firm_id, point.id, task.plan.department_id, visit.day, visit.id)
+    assert history["first_offence"] is False
+    assert history["earlier"] == [{"visit": history["earlier"][0]["visit"], "day": recent.isoformat(), "item": "SC-003",
+                                   "point": 3}]
+    with pytest.raises(InvalidInput, match=r"同一违法行为（SC-003 第 3 项）不符合"):
+        check_first_offence(db_session, visit, task, point.id, ["first_offence", "no_harm", "corrected"])
+    page = client.get(f"/visits/{visit.id}").get_data(as_text=True)
+    assert f'name="conditions_{point.id}" value="first_offence" checked' not in page
+    assert f"{recent.isoformat()} 已认定同一违法行为不符合" in page
+    # A breach of a point of another offence is not prior.
+    other = point_of(db_session, 5)
+    assert first_offence_history(db_session, visit.firm_id, other.id, task.plan.department_id, visit.day,
+                                 visit.id)["first_offence"] is True
+
+
+def test_a_reduced_penalty_entry_is_followed_as_a_reduced_case(client, login, visit_today, by_offence, db_session):
+    published = db_session.scalar(select(LeniencyList).where(LeniencyList.version == "F-9"))
+    reduced = next(e for e in published.entries if e.code == "JQ-11")
+    assert (reduced.treatment, reduced.conditions) == ("reduced", ["corrected", "minor"])
+    assert (reduced.fine_min, reduced.fine_max, reduced.point.position) == (1000, 5000, 5)
+    v = visit_today
+    visit, task = v["visit"], v["visit"].tasks[0].id
+    enter(client, login, v)
+    as_user(client, login, v["users"][0])
+    for p in item_of(db_session).points:
+        bad = p.position == 5
+        answer = client.post(f"/api/v1/visits/{visit.id}/findings", json={
+            "task": task, "point": p.id, "result": "non_compliant" if bad else "compliant",
+            "note": "超范围使用食品添加剂" if bad else ""})
+        assert answer.status_code == 201, answer.get_json()
+        if bad:
+            assert [(e["treatment"], e["treatment_label"]) for e in answer.get_json()["leniency"]["entries"]] == [
+                ("reduced", "减轻处罚")]
+    decided = client.post(f"/api/v1/visits/{visit.id}/leniency-decisions", json={
+        "task": task, "point": point_of(db_session, 5).id, "decision": "follow", "conditions": ["corrected", "minor"]})
+    assert decided.status_code == 201, decided.get_json()
+    assert decided.get_json()["treatment"] == "reduced" and decided.get_json()["decision"] == "follow"
+    outcomes = f"/api/v1/visits/{visit.id}/outcomes"
+    rectify = client.post(outcomes, json={"task": task, "item": "SC-003", "outcome": "rectify", "rectify_by": "2026-12-31"})
+    assert rectify.status_code == 422 and "已决定按清单减轻处罚，处理结果应为立案查处" in rectify.get_json()["message"]
+    lighter = client.post(outcomes, json={"task": task, "item": "SC-003", "outcome": "case", "treatment": "lighter"})
+    assert lighter.status_code == 422 and "（减轻处罚）不一致" in lighter.get_json()["message"]
+    too_much = client.post(outcomes, json={"task": task, "item": "SC-003", "outcome": "case", "fine_amount": 8000})
+    assert too_much.status_code == 422 and "1,000 元至 5,000 元" in too_much.get_json()["message"]
+    case = client.post(outcomes, json={"task": task, "item": "SC-003", "outcome": "case", "fine_amount": 3000})
+    assert case.status_code == 201, case.get_json()
+    assert case.get_json()["treatment"] == "reduced" and case.get_json()["fine_amount"] == 3000
+    row = db_session.scalar(select(ItemOutcome).where(ItemOutcome.visit_id == visit.id))
+    assert (row.outcome, row.treatment, row.fine_amount, row.fine_reason) == ("case", "reduced", 3000, None)
+
+
+def test_the_same_offence_fined_unlike_across_districts_alerts_oversight(client, login, four_lists, entered,
+                                                                          make_firm, db_session):
+    officer = db_session.scalars(select(Officer).join(Officer.department).where(
+        Officer.valid_to > dt.date(2027, 1, 1), Officer.department.has(code="market")).order_by(Officer.id)).first()
+    for n, fine in enumerate((5000, 6000)):
+        case_on_point_4(db_session, entered, make_firm(district_code="370502"), day=dt.date(2026, 5, 11 + n),
+                        fine=fine, treatment="lighter", officer=officer.id)
+    for n, fine in enumerate((18000, 20000)):
+        case_on_point_4(db_session, entered, make_firm(district_code="370523"), day=dt.date(2026, 6, 1 + n),
+                        fine=fine, treatment="lighter", officer=officer.id)
+    db_session.commit()
+    login("oversight")
+    client.post("/api/v1/oversight/alerts/refresh")
+    unlike = {a.evidence["dimension"]: a for a in db_session.scalars(select(Alert).where(Alert.rule == "fine_disparity"))}
+    assert set(unlike) == {"district"}   # one officer: only the districts differ
+    alert = unlike["district"]
+    assert alert.evidence["item"] == "SC-003" and alert.evidence["point"] == 4 and alert.evidence["year"] == 2026
+    assert alert.evidence["medians"] == {"东营区": 5500, "广饶县": 19000}
+    assert alert.evidence["cases"] == {"东营区": 2, "广饶县": 2}
+    assert "区县之间相差悬殊：东营区 中位 5,500 元，广饶县 中位 19,000 元" in alert.title
+    assert alert.department_id == officer.department_id

@@ -121,6 +121,9 @@ class CatalogueItem(Base):
     # The department's obligation per period (每年不少于 N 次 / N次/年): rounds of this check it runs.
     runs_min: Mapped[int | None] = mapped_column(Integer)
     runs_max: Mapped[int | None] = mapped_column(Integer)
+    # Where the bound holds: null for each plan alone; "year" for the sum of the department's plans of the item
+    # in a year (a bound said per year: "一般不超过10%/年", "全年合计抽取比例不低于10%，不高于30%").
+    ratio_period: Mapped[str | None] = mapped_column(String(8))
     # Who sets the ratio: the list (item), each plan (plan: 根据实际情况确定), or a higher level (higher).
     ratio_source: Mapped[str] = mapped_column(String(8), default="item", server_default="item")
     # Alternatives the list allows ("5%的对象每年1次或2%的对象每年2次"): [{"ratio": 0.05, "runs": 1}, ...].
@@ -145,6 +148,7 @@ class CatalogueItem(Base):
         UniqueConstraint("code", "version"),
         CheckConstraint("status in ('draft','published','superseded','revoked')", name="status"),
         CheckConstraint("ratio_source in ('item','plan','higher')", name="ratio_source"),
+        CheckConstraint("ratio_period is null or ratio_period = 'year'", name="ratio_period"),
         CheckConstraint("method in ('random','key','special','offsite')", name="method"),
         CheckConstraint("category in ('general','key')", name="category"),
         CheckConstraint("frequency_cap >= 1", name="frequency_cap_positive"),
@@ -182,13 +186,14 @@ class CatalogueItem(Base):
         low, high = self.ratio_min, self.ratio_max
         if low is None and high is None:
             return RATIO_SOURCE_LABELS["higher" if self.ratio_source == "higher" else "plan"]
+        per = "每年各计划合计" if self.ratio_period == "year" else ""
         if low is not None and low == high:
-            return f"{low:.0%}"
+            return f"{per}{low:.0%}"
         if high is None:
-            return f"不低于 {low * 100:g}%"
+            return f"{per}不低于 {low * 100:g}%"
         if low is None:
-            return f"不超过 {high * 100:g}%"
-        return f"{low * 100:g}% 至 {high * 100:g}%"
+            return f"{per}不超过 {high * 100:g}%"
+        return f"{per}{low * 100:g}% 至 {high * 100:g}%"
 
     @property
     def ratio_published(self) -> str:
@@ -244,6 +249,9 @@ class ChecklistPoint(Base):
     offsite_evidence: Mapped[list | None] = mapped_column(JSON)
     offsite_ask: Mapped[str] = mapped_column(Text, default="", server_default="")
     offsite_data: Mapped[str | None] = mapped_column(String(80))
+    # The point of the previous version this one continues, as the file says it (``replaces``: a position or
+    # the earlier text); null where the file says nothing and identical text is matched.
+    replaces: Mapped[str | None] = mapped_column(Text)
 
     item: Mapped[CatalogueItem] = relationship(back_populates="points")
 

@@ -7,9 +7,9 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core.errors import DomainError
+from core.errors import DomainError, Problem
 
-from ..errors import CatalogueConflict
+from ..errors import CatalogueConflict, CatalogueFileInvalid
 from ..loader import ParsedCatalogue
 from ..models import CatalogueItem, CatalogueVersion, ChecklistPoint, Department
 
@@ -35,7 +35,7 @@ ITEM_FIELDS = ("name", "category", "method", "target_type", "legal_basis", "scop
                "frequency_cap", "frequency_period", "ratio_min", "ratio_max", "modes", "parent_code",
                "qualification", "effective_from", "effective_to", "advance_notice", "offsite_deadline",
                "offsite_extension", "offsite_escalate_after", "frequency_words", "ratio_words", "runs_min",
-               "runs_max", "ratio_source", "ratio_options", "is_group")
+               "runs_max", "ratio_source", "ratio_options", "is_group", "ratio_period")
 FIELD_LABELS = {"name": "名称", "category": "类别", "method": "检查方式", "target_type": "检查对象",
                 "legal_basis": "检查依据", "scope_industries": "行业范围", "scope_tags": "标签范围",
                 "frequency_cap": "频次上限", "frequency_period": "频次周期", "ratio_min": "抽查比例下限",
@@ -45,7 +45,7 @@ FIELD_LABELS = {"name": "名称", "category": "类别", "method": "检查方式"
                 "offsite_extension": "非现场延期", "offsite_escalate_after": "逾期转现场",
                 "frequency_words": "抽查频次", "ratio_words": "抽查比例", "runs_min": "年度开展次数",
                 "runs_max": "年度开展次数", "ratio_source": "比例确定方式", "ratio_options": "比例选项",
-                "is_group": "分类标题", "checklist": "检查要点"}
+                "is_group": "分类标题", "ratio_period": "比例计算期间", "checklist": "检查要点"}
 
 
 def _point_key(point) -> tuple:
@@ -61,20 +61,79 @@ def item_differences(old: CatalogueItem, new: CatalogueItem) -> list[str]:
     return fields
 
 
+def replaced_point(old: CatalogueItem, reference: int | str | None):
+    """The point of ``old`` that a ``replaces`` reference names (a position, or the exact text), or None."""
+    if reference is None:
+        return None
+    if isinstance(reference, int) or str(reference).isdigit():
+        return next((p for p in old.points if p.position == int(reference)), None)
+    return next((p for p in old.points if p.text == str(reference).strip()), None)
+
+
+def _replaces_problem(old: CatalogueItem | None, code: str, position: int, reference, claimed: dict) -> str | None:
+    """Why a point's ``replaces`` does not name a point of the item's previous version, or None."""
+    what = f"第 {reference} 项" if isinstance(reference, int) or str(reference).isdigit() else f"「{reference}」"
+    if old is None:
+        return f"事项 {code} 在现行清单中没有上一版，第 {position} 项检查要点不能写原要点 {what}"
+    earlier = replaced_point(old, reference)
+    if earlier is None:
+        return (f"事项 {code} 的上一版（{old.version} 版）没有检查要点{what}（共 {len(old.points)} 项），"
+                f"第 {position} 项检查要点的原要点无法对应")
+    if earlier.position in claimed:
+        return (f"{old.version} 版第 {earlier.position} 项检查要点已由第 {claimed[earlier.position]} 项接续，"
+                f"第 {position} 项不能再接续它")
+    claimed[earlier.position] = position
+    return None
+
+
 def point_mapping(old: CatalogueItem, new: CatalogueItem) -> dict:
-    """Each earlier point's position and the position of the same point (same text) in the new checklist,
-    or null where it was dropped; and the new positions that continue no earlier point."""
+    """Each earlier point's position and the position of the point that continues it in the new checklist:
+    the one whose ``replaces`` names it (a reworded point), else the one with the same text; null where it
+    was dropped. And the new positions that continue no earlier point."""
+    mapped_to: dict[int, int] = {}
+    for point in new.points:
+        earlier = replaced_point(old, point.replaces)
+        if earlier is not None and earlier.position not in mapped_to:
+            mapped_to[earlier.position] = point.position
+    used = set(mapped_to.values())
     by_text: dict[str, list[int]] = {}
     for point in new.points:
-        by_text.setdefault(point.text, []).append(point.position)
-    mapped, used = [], set()
+        if point.position not in used:
+            by_text.setdefault(point.text, []).append(point.position)
+    mapped = []
     for point in old.points:
-        target = next((pos for pos in by_text.get(point.text, []) if pos not in used), None)
-        if target is not None:
-            used.add(target)
+        target = mapped_to.get(point.position)
+        if target is None:
+            target = next((pos for pos in by_text.get(point.text, []) if pos not in used), None)
+            if target is not None:
+                used.add(target)
         mapped.append({"from": point.position, "to": target, "text": point.text})
     added = [p.position for p in new.points if p.position not in used]
     return {"previous": old.version, "points": mapped, "added": added}
+
+
+def check_replaces(session: Session, parsed: ParsedCatalogue) -> None:
+    """Each point's ``replaces`` names a point of its item's published version; else the file is refused
+    with the line of each that does not."""
+    wanted = [item for item in parsed.items if any(p.replaces is not None for p in item.points)]
+    if not wanted:
+        return
+    departments = {d.code: d.id for d in session.scalars(select(Department))}
+    current = {(row.code, row.department_id): row
+               for row in session.scalars(select(CatalogueItem).where(
+                   CatalogueItem.status == "published", CatalogueItem.code.in_([i.code for i in wanted])))}
+    problems = []
+    for item in wanted:
+        old, claimed = current.get((item.code, departments.get(item.department))), {}
+        for position, point in enumerate(item.points, start=1):
+            if point.replaces is None:
+                continue
+            message = _replaces_problem(old, item.code, position, point.replaces, claimed)
+            if message:
+                problems.append(Problem(parsed.path, point.replaces_line, f"checklist[{position - 1}].replaces",
+                                        message, item.code))
+    if problems:
+        raise CatalogueFileInvalid(parsed.path, problems)
 
 
 def publish_catalogue(session: Session, parsed: ParsedCatalogue, *, now: dt.datetime,
@@ -95,6 +154,7 @@ def publish_catalogue(session: Session, parsed: ParsedCatalogue, *, now: dt.date
         if publish and existing.status == "draft":
             return publish_version(session, parsed.version, now=now)
         return PublishResult(parsed.version, "unchanged", len(existing.items), 0)
+    check_replaces(session, parsed)
 
     departments = {d.code: d for d in session.scalars(select(Department))}
     version = CatalogueVersion(version=parsed.version, title=parsed.title, effective_from=parsed.effective_from,
@@ -115,10 +175,12 @@ def publish_catalogue(session: Session, parsed: ParsedCatalogue, *, now: dt.date
             advance_notice=parsed_item.advance_notice, frequency_words=parsed_item.frequency_words,
             ratio_words=parsed_item.ratio_words, runs_min=parsed_item.runs_min, runs_max=parsed_item.runs_max,
             ratio_source=parsed_item.ratio_source, ratio_options=parsed_item.ratio_options,
-            is_group=parsed_item.is_group, **_offsite_columns(parsed_item.offsite_rule))
+            is_group=parsed_item.is_group, ratio_period=parsed_item.ratio_period,
+            **_offsite_columns(parsed_item.offsite_rule))
         item.points = [ChecklistPoint(position=i + 1, text=p.text, legal_basis=p.legal_basis, verify=p.verify,
                                       offsite_evidence=p.offsite_evidence, offsite_ask=p.offsite_ask,
-                                      offsite_data=p.offsite_data)
+                                      offsite_data=p.offsite_data,
+                                      replaces=str(p.replaces) if p.replaces is not None else None)
                        for i, p in enumerate(parsed_item.points)]
         session.add(item)
     session.flush()
@@ -156,6 +218,12 @@ def publish_version(session: Session, version: str, *, now: dt.datetime) -> Publ
         if old is None:
             added.append(item.code)
             continue
+        claimed: dict[int, int] = {}
+        for point in item.points:
+            message = point.replaces and _replaces_problem(old, item.code, point.position, point.replaces, claimed)
+            if message:
+                raise CatalogueConflict(f"清单版本 {version} 不能发布：{message}（现行清单已变化，请按现行清单修改原要点）",
+                                        fields={"item": item.code, "point": point.position})
         differences = item_differences(old, item)
         if "checklist" in differences:
             item.point_map = point_mapping(old, item)

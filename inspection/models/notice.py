@@ -11,11 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.db import Base
 
 NOTICE_KINDS = ("visit_announced", "offsite_requested", "offsite_deadline", "offsite_overdue", "results_published",
-                "evaluation_invited", "visit_assigned", "visit_moved", "partner_waiting", "review_due")
+                "evaluation_invited", "visit_assigned", "visit_moved", "partner_waiting", "review_due", "plan_ended")
 NOTICE_KIND_LABELS = {"visit_announced": "检查预告", "offsite_requested": "非现场核查", "offsite_deadline": "提交期限",
                       "offsite_overdue": "逾期提醒", "results_published": "结果公示", "evaluation_invited": "邀请评价",
                       "visit_assigned": "检查任务", "visit_moved": "检查改期", "partner_waiting": "同伴待扫码",
-                      "review_due": "待审核"}
+                      "review_due": "待审核", "plan_ended": "计划终止"}
 # A channel is pending until sent; failed after its last attempt; none when the recipient has no address for
 # it or the platform has no server for it.
 CHANNEL_STATUSES = ("pending", "sent", "failed", "none")

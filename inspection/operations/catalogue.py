@@ -6,12 +6,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from checklists.loader import parse_catalogue
+from checklists.loader import DEFAULT_CAP, parse_catalogue
 from checklists.operations import PublishResult, publish_catalogue
 from checklists.revisions import revision_of
 
 from ..models import Alert, CatalogueItem, CatalogueVersion, Department, InspectionPlan, plan_items
+from ..pure.calendar import city_limit
 from .events import append_event, utcnow
+from .notices import plan_ended
 
 OPEN_PLAN_STATUSES = ("draft", "filed", "drawn", "scheduled", "in_progress")
 
@@ -20,10 +22,11 @@ def load_catalogue_file(session: Session, actor, path: str | Path, *, publish: b
     """Validate ``path`` and store it as a catalogue version (published unless ``publish`` is false).
 
     A file with any problem raises before anything is written. Items the new version continues (same
-    code and department, changed or not) keep their plans going; the plans of an item it drops end.
+    code and department, changed or not) keep their plans going; the plans of an item it drops end. An item
+    that states no cap per firm of its own takes the city's (``item_yearly_cap`` in the city file).
     """
     known = set(session.scalars(select(Department.code)))
-    parsed = parse_catalogue(path, known)
+    parsed = parse_catalogue(path, known, default_cap=city_limit("item_yearly_cap", DEFAULT_CAP))
     result = publish_catalogue(session, parsed, now=utcnow(), publish=publish)
     version = session.scalar(select(CatalogueVersion).where(CatalogueVersion.version == parsed.version))
     revised = [c for c in ((version.changes or {}).get("changed", []) if result.status == "published" else [])
@@ -75,8 +78,8 @@ def revise_plans_under_way(session: Session, actor, version: CatalogueVersion, c
 
 def end_plans_of_removed_items(session: Session, actor, version: str, codes: list[str]) -> list[InspectionPlan]:
     """Plans under way on an item the list no longer has end: the plan is cancelled (or, once visits have
-    begun, its remaining tasks are), the department is told through the plan's event, and oversight
-    gets an alert for each plan."""
+    begun, its remaining tasks are), the department is told through the plan's event and a notice to its
+    accounts naming the plan and why, and oversight gets an alert for each plan."""
     removed = session.scalars(select(CatalogueItem).where(CatalogueItem.code.in_(codes),
                                                           CatalogueItem.status == "revoked")).all()
     by_key = {(row.code, row.department_id): row for row in removed}
@@ -106,6 +109,7 @@ def end_plans_of_removed_items(session: Session, actor, version: str, codes: lis
         append_event(session, actor, "plan.ended_by_catalogue", f"plan:{plan.id}",
                      {"department": plan.department.code, "version": version, "items": gone, "from": old,
                       "to": plan.status, "tasks_cancelled": cancelled, "reason": reason})
+        plan_ended(session, plan, version, reason, cancelled)
         key = f"item_removed:{plan.id}:{version}"
         if session.scalar(select(Alert.id).where(Alert.key == key)) is None:
             session.add(Alert(rule="item_removed", key=key,

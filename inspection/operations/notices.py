@@ -197,6 +197,20 @@ def approval_due(session: Session, plan: InspectionPlan) -> None:
                       "link": f"/approvals/{plan.id}"} for head in heads])
 
 
+def plan_ended(session: Session, plan: InspectionPlan, version: str, reason: str, tasks_cancelled: int) -> None:
+    """A catalogue revision removed an item a plan rests on and the plan ended: the department's accounts
+    (its officers who keep plans, and its heads) hear which plan and why."""
+    accounts = session.scalars(select(User.id).where(User.role.in_(("department", "department_head")),
+                                                     User.active.is_(True), User.department_id == plan.department_id)
+                               .order_by(User.id)).all()
+    ended = "已终止" if plan.status == "cancelled" else "尚未开始的任务已取消"
+    notify(session, [{"key": f"plan:{plan.id}:ended:{version}:{account}", "kind": "plan_ended", "user_id": account,
+                      "subject": f"计划终止：{plan.title}",
+                      "body": f"本部门的检查计划“{plan.title}”（{plan.period_start:%Y年%m月%d日}至{plan.period_end:%Y年%m月%d日}）"
+                              f"{ended}（取消任务 {tasks_cancelled} 项）：{reason}。",
+                      "link": f"/plans/{plan.id}"} for account in accounts])
+
+
 # -- Reminders that come with the days ---------------------------------------------------------------------
 
 def remind(session: Session, today: dt.date) -> int:

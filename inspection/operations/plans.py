@@ -226,12 +226,22 @@ def check_share(session: Session, plan: InspectionPlan) -> dict:
     ("抽查比例为全年总体抽查比例"): the classes vary freely within it. Returns the share to record."""
     with session.no_autoflush:   # a plan being created is not in the session yet
         share = pool_share(session, plan, plan.ratios)
-    bad = {b["item"]: (f"事项 {b['item']}「{b['name']}」要求抽查比例{b['text']}（针对全部检查对象），"
-                       f"本计划各类比例合计为抽取池 {share['pool_size']} 家的 {share['share'] * 100:.2f}%")
-           for b in share["bounds"] if b["ok"] is False}
+    bad = {b["item"]: _over(b, share) for b in share["bounds"] if b["ok"] is False}
     if bad:
         raise InvalidInput("；".join(bad.values()), fields={"ratios": bad})
     return share
+
+
+def _over(bound: dict, share: dict) -> str:
+    """Why a plan's share breaks an item's bound, in Chinese: per plan, or (a bound said per year) the year's
+    total of the department's plans of the item."""
+    label = f"事项 {bound['item']}「{bound['name']}」要求抽查比例{bound['text']}"
+    mine = f"本计划各类比例合计为抽取池 {share['pool_size']} 家的 {share['share'] * 100:.2f}%"
+    if bound.get("per") != "year":
+        return f"{label}（针对全部检查对象），{mine}"
+    return (f"{label}（按全年各计划合计），{mine}，加上本部门 {bound['year']} 年该事项已备案的其他 "
+            f"{len(bound['other_plans'])} 个计划（合计 {bound['other_share'] * 100:.2f}%），"
+            f"{bound['year']} 年合计为 {bound['year_total'] * 100:.2f}%，超过上限 {bound['max'] * 100:g}%")
 
 
 def _check_officer_pool(session: Session, actor: User, numbers: list[str], needed: int) -> list[str]:

@@ -27,7 +27,8 @@ DEFAULT_WORKING_HOURS = ("07:00", "21:00")
 # The city's numeric limits that may be set: (label, lowest, highest).
 LIMITS = {"quiet_period_max_days": ("企业宁静期最多天数", 1, 366),
           "min_visit_minutes": ("入企检查最短分钟数", 1, 480),
-          "import_max_rows": ("导入文件最多行数", 1, 10_000_000)}
+          "import_max_rows": ("导入文件最多行数", 1, 10_000_000),
+          "item_yearly_cap": ("清单事项未规定频次上限时每年对同一企业的检查次数上限", 1, 12)}
 
 
 def parse_working_hours(value) -> tuple[dt.time, dt.time]:

@@ -59,6 +59,8 @@ class ItemSummarySchema(BaseSchema):
     runs_max = Int(allow_none=True)
     ratio_source = Str(metadata={"description": "item: the bounds above; plan: set by each plan; higher: by a higher level"})
     ratio_options = fields.List(fields.Dict(), allow_none=True)
+    ratio_period = Str(allow_none=True, metadata={"description": "year: the bounds hold for the sum of the department's "
+                                                                 "plans of the item in a year; null: for each plan"})
     is_group = fields.Bool(metadata={"description": "a heading: plans name its sub-items"})
 
 
