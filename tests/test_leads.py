@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from core import clock
-from inspection.models import Alert, District, Firm, FirmLead, InspectionPlan, User
+from inspection.models import Alert, District, Finding, Firm, FirmLead, InspectionPlan, RiskModel, RiskScore, User
 from inspection.operations.door import backfile, record_lead
 from tests.leads import recorded_lead
 
@@ -58,6 +58,37 @@ def test_each_channel_with_its_own_reference(client, login, make_firm, db_sessio
     assert "DY2026120100012" in rows and rows["东司督〔2026〕3号"].kind == "assignment"
     again = post_lead(client, firm, reference="12345-2026-3002")   # the same work order again: the same lead
     assert again.status_code == 201 and again.get_json()["id"] == rows["12345-2026-3002"].id
+
+
+def test_a_platform_lead_names_a_record_of_the_firm_that_supports_it(client, login, make_firm, entered,
+                                                                    db_session):
+    """The platform's own findings as leads: a 检查记录 with a point found 不符合, a 风险预警 (the risk model's
+    score) or a 非现场核查 of this firm; a number that names nothing, another firm's record, or a visit where all was well is refused."""
+    firm, other = make_firm(), make_firm()
+    clean = entered(firm)
+    breach = entered(firm, day=dt.date(2026, 6, 8))
+    task = breach.tasks[0]
+    point = task.plan.items[0].points[0]
+    db_session.add(Finding(visit_id=breach.id, task_id=task.id, item_id=point.item_id, point_id=point.id,
+                           result="non_compliant", note="消毒记录缺失", recorded_at=dt.datetime(2026, 6, 8, 3, 0)))
+    elsewhere = entered(other)
+    model = RiskModel(version="lead-test", status="published", progress=1.0, created_at=dt.datetime(2026, 3, 1),
+                      features=[], params={}, metrics={})
+    db_session.add(model)
+    db_session.flush()
+    warning = RiskScore(model_id=model.id, firm_id=firm.id, department_id=task.plan.department_id, score=0.83)
+    db_session.add(warning)
+    db_session.commit()
+    login("market")
+    summary = "平台检查发现消毒记录缺失，需复查整改情况"
+    for reference, why in ((f"检查记录#{clean.id}", "没有发现不符合"), (f"检查记录#{elsewhere.id}", "平台上没有"),
+                           ("风险预警#999999", "平台上没有"), ("非现场核查#999999", "平台上没有")):
+        refused = post_lead(client, firm, kind="platform", reference=reference, summary=summary)
+        assert refused.status_code == 422 and why in refused.get_json()["fields"]["reference"], (reference, refused.get_json())
+    for reference in (f"检查记录#{breach.id}", f"风险预警#{warning.id}"):
+        accepted = post_lead(client, firm, kind="platform", reference=reference, summary=summary)
+        assert accepted.status_code == 201, (reference, accepted.get_json())
+        assert accepted.get_json()["source"] == "本平台"
 
 
 def test_only_firms_of_the_jurisdiction(client, login, make_firm, db_session):

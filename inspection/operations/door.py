@@ -18,13 +18,16 @@ from ..models import (
     EMERGENCY_KINDS,
     LEAD_KIND_LABELS,
     Department,
+    Finding,
     Firm,
     FirmLead,
     InspectionPlan,
     InspectionTask,
     JoinInvitation,
     Officer,
+    OffsiteRequest,
     RefusalReport,
+    RiskScore,
     ScanPrompt,
     User,
     Visit,
@@ -79,7 +82,12 @@ def record_lead(session: Session, actor: User, firm: Firm, *, kind: str, receive
 def _record(session: Session, actor: User | None, department: Department, firm: Firm, *, kind: str,
             received_on, reference: str, summary: str, source: str, via: str) -> FirmLead:
     source = (source or "").strip() or DEFAULT_SOURCES.get(kind, "")
-    _refuse_lead(check_lead(department, firm, kind, reference, summary, source, received_on, clock.today()))
+    problems = check_lead(department, firm, kind, reference, summary, source, received_on, clock.today())
+    if kind == "platform" and "reference" not in problems:
+        problem = platform_record_problem(session, firm, normalise_reference(reference))
+        if problem:
+            problems["reference"] = problem
+    _refuse_lead(problems)
     reference = normalise_reference(reference)
     existing = session.scalar(select(FirmLead).where(FirmLead.firm_id == firm.id, FirmLead.kind == kind,
                                                      FirmLead.reference == reference,
@@ -134,6 +142,27 @@ def import_hotline(session: Session, actor: User | None, department: Department,
             f"第 {line} 条：{text}" for line, text in list(problems.items())[:5]), fields=problems)
     return [_record(session, actor, department, firm, kind="complaint", received_on=received, reference=number,
                     summary=summary, source=HOTLINE, via="hotline") for firm, received, number, summary in parsed]
+
+
+def platform_record_problem(session: Session, firm: Firm, reference: str) -> str | None:
+    """Why the platform record a lead names (非现场核查#N, 检查记录#N, 风险预警#N) does not support a lead about
+    ``firm``, or ``None``: the record (an off-site check, a visit, a risk model's score) must exist and be
+    about the firm, and a 检查记录 must hold a point found 不符合."""
+    kind, _, number = reference.partition("#")
+    record_id = int(number)
+    if kind == "非现场核查":
+        found = session.scalar(select(OffsiteRequest.id).where(OffsiteRequest.id == record_id,
+                                                               OffsiteRequest.firm_id == firm.id))
+    elif kind == "检查记录":
+        found = session.scalar(select(Finding.id).join(Visit, Visit.id == Finding.visit_id).where(
+            Visit.id == record_id, Visit.firm_id == firm.id, Finding.result == "non_compliant").limit(1))
+        if found is None and session.scalar(select(Visit.id).where(Visit.id == record_id, Visit.firm_id == firm.id)):
+            return f"平台{reference}没有发现不符合的检查要点，不能作为线索"
+    else:
+        found = session.scalar(select(RiskScore.id).where(RiskScore.id == record_id, RiskScore.firm_id == firm.id))
+    if found is None:
+        return f"平台上没有{firm.name}的{reference}：平台线索须指向本企业的非现场核查、检查记录或风险预警"
+    return None
 
 
 def platform_lead(session: Session, actor: User | None, department: Department, firm: Firm, *, reference: str,
