@@ -2,12 +2,15 @@
 department; only removed items end their plans; an identical re-publication changes nothing but the
 version; a filed plan whose item is revoked cannot draw, and says why."""
 import datetime as dt
+from pathlib import Path
 
 import yaml
 from sqlalchemy import func, select
 
+import inspection
 from checklists.models import CatalogueItem, CatalogueVersion
 from checklists.operations.publish import revoke_item
+from core import clock
 from inspection.models import Alert, Event, InspectionPlan, InspectionTask, Notice, User, Visit
 from inspection.operations.alerts import refresh_alerts
 from inspection.operations.leniency import entries_for
@@ -253,6 +256,9 @@ def test_each_department_is_told_of_its_plans_that_a_removal_ends(client, login,
 
 
 def test_a_point_says_which_earlier_point_it_continues(runner, tmp_path, db_session, client, counts):
+    # The market's shipped leniency list, written against the checklist in force.
+    loaded = runner.invoke(args=["leniency", "load", str(Path(inspection.__file__).parent / "data/leniency/market.yaml")])
+    assert loaded.exit_code == 0, loaded.output
     document = exported(runner, tmp_path)
     document["version"] = "2026.13"
     item = item_of(document, "SC-003")
@@ -275,6 +281,11 @@ def test_a_point_says_which_earlier_point_it_continues(runner, tmp_path, db_sess
                                                         CatalogueItem.version == "2026.13"))
     assert row.points[1].replaces == "2" and row.points[3].replaces == old[3] and row.points[0].replaces is None
     assert "检查要点" in client.get("/catalogue").get_data(as_text=True)
+    # The leniency list's entries written against the earlier points 2 and 4 (不予处罚, 从轻, 从重) cover the
+    # reworded points that continue them; the new point has none.
+    covered = entries_for(db_session, row.department_id, [p.id for p in row.points], clock.today())
+    assert {p.position for p in row.points if covered.get(p.id)} == {2, 3, 4}
+    assert {e.treatment for e in covered[row.points[1].id]} == {"no_penalty"}
 
     # A replaces that names no earlier point is refused, naming the line; nothing is written.
     bad = exported(runner, tmp_path)

@@ -48,7 +48,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from checklists.gate import refusal
-from checklists.revisions import same_point
+from checklists.revisions import preload_lineages, same_point
 from core import clock, yamlfile
 from core.errors import Problem
 from core.yamlfile import YamlFileError, read_yaml
@@ -452,8 +452,9 @@ def _fine(raw: dict) -> tuple[tuple[int | None, int | None], str | None]:
 
 def entries_for(session: Session, department_id: int, point_ids, day: dt.date) -> dict[int, list[LeniencyEntry]]:
     """The entries of the department's lists in force on ``day`` that cover each of ``point_ids``. A point
-    is the same point in every catalogue version where its item (code and department) keeps its text, so
-    an entry written against an earlier version still covers it."""
+    is the same point in every catalogue version where its item (code and department) keeps its text or a
+    revision says it continues it (``replaces``), so an entry written against an earlier version still
+    covers it."""
     point_ids = list(point_ids)
     if not point_ids:
         return {}
@@ -472,25 +473,17 @@ def entries_for(session: Session, department_id: int, point_ids, day: dt.date) -
 
 
 def _same_points(session: Session, point_ids: list[int]) -> dict[int, set[int]]:
-    """Every version's id of each point (same item code, department and text) -> the asked ids it stands for."""
-    asked = session.execute(select(ChecklistPoint.id, CatalogueItem.code, CatalogueItem.department_id,
-                                   ChecklistPoint.text)
-                            .join(CatalogueItem, CatalogueItem.id == ChecklistPoint.item_id)
-                            .where(ChecklistPoint.id.in_(point_ids))).all()
-    keys: dict[tuple, set[int]] = defaultdict(set)
-    for point_id, code, department_id, text in asked:
-        keys[(code, department_id, text)].add(point_id)
+    """Every version's id of each point (the point the recorded mappings of the item's revisions make the
+    same: the same text, or a point that says which earlier point it continues) -> the asked ids it stands
+    for."""
     same: dict[int, set[int]] = defaultdict(set)
+    points = session.scalars(select(ChecklistPoint).where(ChecklistPoint.id.in_(point_ids))).all()
+    preload_lineages(session, {point.item for point in points})
     for point_id in point_ids:
         same[point_id].add(point_id)
-    if not keys:
-        return same
-    for point_id, code, department_id, text in session.execute(
-            select(ChecklistPoint.id, CatalogueItem.code, CatalogueItem.department_id, ChecklistPoint.text)
-            .join(CatalogueItem, CatalogueItem.id == ChecklistPoint.item_id)
-            .where(CatalogueItem.code.in_({k[0] for k in keys}))):
-        if (code, department_id, text) in keys:
-            same[point_id] |= keys[(code, department_id, text)]
+    for point in points:
+        for other in same_point(point):
+            same[other].add(point.id)
     return same
 
 
