@@ -33,8 +33,13 @@ def lineage(item: CatalogueItem) -> list[CatalogueItem]:
 
 
 def preload_lineages(session, items) -> None:
-    """Read the lines of ``items`` in one query (a page listing many visits asks for all of them at once)."""
+    """Read the lines of ``items`` in one query (a page listing many visits asks for all of them at once);
+    none when every item is the list's current row."""
     known = session.info.setdefault(_LINEAGES, {})
+    # A published row is the newest of its line (publishing a later version supersedes it): nothing to read.
+    for item in items:
+        if item.status == "published" and item.id not in known:
+            known[item.id] = [item]
     wanted = {item.id: item for item in items if item.id not in known}
     if not wanted:
         return

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import functools
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect, generate_csrf, validate_csrf
 from marshmallow import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms.validators import ValidationError as TokenError
 
 from inspection.models import Officer, User
 from inspection.operations.accounts import count_failed_sign_in, end_sessions
+from inspection.operations.notices import unread_of_account
 from inspection.queries import user_by_username
 
 from .database import db
@@ -51,10 +53,20 @@ USER_WITH = (joinedload(User.officer).joinedload(Officer.department), joinedload
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The session's user, if the account is active and the session was not ended (sign-out, new password)."""
-    user = db().get(User, int(user_id), options=USER_WITH)
-    if user is None or not user.active or session.get(SESSION_VERSION, 0) != user.session_version:
+    """The session's user, if the account is active and the session was not ended (sign-out, new password),
+    read with the account's unread notices for the pages' menu (one statement)."""
+    try:
+        key = int(user_id)
+    except (TypeError, ValueError):
         return None
+    row = db().execute(select(User, unread_of_account().label("unread")).where(User.id == key)
+                       .options(*USER_WITH)).unique().first()
+    if row is None:
+        return None
+    user = row[0]
+    if not user.active or session.get(SESSION_VERSION, 0) != user.session_version:
+        return None
+    g.unread_notices = row.unread
     return user
 
 

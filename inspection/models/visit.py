@@ -81,6 +81,10 @@ class Visit(Base):
                                                           order_by="VisitOfficer.id")
     rankings: Mapped[list[OfficerRanking]] = relationship(cascade="all, delete-orphan",
                                                             order_by="OfficerRanking.id")
+    # Each department's part (read with the visit where a page lists many: the firm's record); written by
+    # ``operations.presence`` as rows of their own.
+    department_entries: Mapped[list[DepartmentEntry]] = relationship(  # noqa: F821
+        viewonly=True, order_by="DepartmentEntry.department_id")
 
     __table_args__ = (
         CheckConstraint("status in ('proposed','confirmed','in_progress','completed','cancelled')", name="status"),

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Protocol
 
-from sqlalchemy import DateTime, Integer, String, cast, func, insert, literal, or_, select, update
+from sqlalchemy import DateTime, Integer, String, and_, cast, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -257,6 +257,16 @@ def notices_for(user: User, *, unread: bool = False):
     """The account's notices, newest first (a firm's accounts share the firm's)."""
     statement = select(Notice).where(_mine(user)).order_by(Notice.created_at.desc(), Notice.id.desc())
     return statement.where(Notice.read_at.is_(None)) if unread else statement
+
+
+def unread_of_account():
+    """The unread count of the account in the row, as a correlated subquery (the same notices as
+    :func:`unread_count`): a page loads its user with it, in one statement."""
+    mine = or_(Notice.user_id == User.id,
+               and_(User.role == "enterprise", User.firm_id.is_not(None), Notice.firm_id == User.firm_id),
+               and_(User.officer_id.is_not(None), Notice.officer_id == User.officer_id))
+    return (select(func.count(Notice.id)).where(mine, Notice.read_at.is_(None))
+            .correlate(User).scalar_subquery())
 
 
 def unread_count(session: Session, user: User) -> int:

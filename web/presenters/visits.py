@@ -170,7 +170,7 @@ def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
     of a confirmed visit whose plans all give it and whose items all allow it.
 
     Read in a fixed number of queries whatever the firm's history: the visits with their tasks, plans,
-    items and departments, entries and evaluations; then, for all of them at once, departments' parts,
+    items and departments, entries, departments' parts and evaluations; then, for all of them at once,
     scans, outcomes and findings."""
     today = clock.today()
     evaluated = sees_evaluations(viewer)
@@ -182,7 +182,7 @@ def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
         stmt.where(Visit.firm_id == firm.id,
                or_(Visit.status.in_(("in_progress", "completed")),
                    and_(Visit.status == "confirmed", Visit.day >= today, Visit.day <= today + dt.timedelta(days=30))))
-        .options(VISIT_WITH_TASKS).order_by(Visit.day.desc(), Visit.id.desc())).unique().all()
+        .options(VISIT_WITH_TASKS, _WITH_PARTS).order_by(Visit.day.desc(), Visit.id.desc())).unique().all()
     visits = [row[0] for row in rows]
     preload_lineages(session, {item for visit in visits for task in visit.tasks for item in task.plan.items})
     entries = {row[0].id: row[1] for row in rows if row[1] is not None}
@@ -196,8 +196,6 @@ def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
     if not visits:
         return record
     ids = [v.id for v in visits]
-    parts_of = _by_visit(session.scalars(select(DepartmentEntry).where(DepartmentEntry.visit_id.in_(ids))
-                                         .options(_PART_DEPARTMENT)))
     scans_of = _by_visit(session.scalars(select(Scan).where(Scan.visit_id.in_(ids), Scan.accepted.is_(True))
                                          .options(_SCAN_OFFICER).order_by(Scan.at, Scan.id)))
     outcomes_of = _by_visit(session.scalars(select(ItemOutcome).where(ItemOutcome.visit_id.in_(ids))
@@ -207,7 +205,7 @@ def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
                                             .order_by(Finding.id)))
     for visit in visits:
         entry = entries.get(visit.id)
-        parts = _presence_rows(presence_of(visit, parts_of.get(visit.id, []), scans_of.get(visit.id, [])))
+        parts = _presence_rows(presence_of(visit, visit.department_entries, scans_of.get(visit.id, [])))
         reads = {t.id for t in visit.tasks if reads_findings(viewer, t.plan.department_id, visit.firm_id)}
         outcomes = [o for o in outcomes_of.get(visit.id, []) if o.task_id in reads or o.published_at is not None]
         findings = [f for f in findings_of.get(visit.id, []) if f.task_id in reads]
@@ -234,7 +232,7 @@ def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
     return record
 
 
-_PART_DEPARTMENT = joinedload(DepartmentEntry.department)
+_WITH_PARTS = joinedload(Visit.department_entries).joinedload(DepartmentEntry.department)
 _SCAN_OFFICER = joinedload(Scan.officer)
 _OUTCOME_ITEM = joinedload(ItemOutcome.item)
 _FINDING_ITEM_POINT = (joinedload(Finding.item), joinedload(Finding.point))

@@ -1,7 +1,7 @@
 """通知 pages: the account's notices, read and unread, and the section of them on the home page."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from inspection.errors import InvalidInput
@@ -23,6 +23,8 @@ def notice_helpers():
     def unread_notices() -> int:
         if not current_user.is_authenticated or current_user.role not in NOTICE_ROLES:
             return 0
+        if "unread_notices" in g:      # read with the account when the request loaded it
+            return g.unread_notices
         return unread_count(db(), current_user)
     return {"unread_notices": unread_notices, "NOTICE_ROLES": NOTICE_ROLES}
 
