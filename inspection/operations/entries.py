@@ -33,7 +33,9 @@ from ..models import (
     InspectionPlan,
     InspectionTask,
     ItemOutcome,
+    JoinInvitation,
     LeniencyDecision,
+    Officer,
     OfficerConflict,
     Scan,
     User,
@@ -237,7 +239,7 @@ def _firm_at_door(session: Session, token: str, officer) -> _AtDoor:
     return _AtDoor(row[0], bool(row.area), bool(row.conflict), hours_of(row.hours))
 
 
-def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None = None, secret: str,  # noqa: C901 - to split
+def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None = None, secret: str,
             lead: Lead | None = None, synced_at: dt.datetime | None = None) -> ScanResult:
     """Check every rule of 扫码入企; two certified officers within the window make the entry.
 
@@ -245,124 +247,180 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
     (扫码提示); or for an entry on a lead that a colleague opened moments ago; or, with ``lead``, it opens
     an entry on a recorded lead or an emergency entry. ``synced_at`` marks a scan recorded offline.
 
-    What it reads, in order: the code's firm, whether it is in the department's area and whether the
-    officer must stand aside (one query); the visit, locked; the visit again after the lock, with its
-    tasks, plans, items and entries (one query); the visit's scans with their officers. Then it writes the scan, and, at the first
-    scan, what the officer was shown (the prompt, kept on the result for the answer)."""
+    What it reads, in order: the code's firm, whether it is in the department's area, whether the officer
+    must stand aside and the city's hours (one query); the visit with its tasks, plans, items and entries
+    (locked first on PostgreSQL, then read again); the visit's scans with their officers; what the officer
+    is shown (the prompt, one query). Then it writes the scan, the entry when it is made, and the records
+    for the log's queue."""
     now = now or utcnow()
     today = clock.local_day(now)
     if user.role != "inspector" or user.officer is None:
         raise NotPermitted("只有执法人员账号可以扫码入企")
-    officer = user.officer
-    door = _firm_at_door(session, token, officer)
-    firm, in_area, stands_aside = door.firm, door.in_area, door.stands_aside
-    if firm is None:
+    door = _firm_at_door(session, token, user.officer)
+    if door.firm is None:
         check_typed_code(token)
         _refuse(session, user, "in", None, "企业码无效或已更换：请扫描企业张贴的最新企业码", now)
-    if officer.kind != "enforcement":
-        return _accompany(session, user, firm, today, now)
-    if not officer.certified_on(today):
-        _refuse(session, user, "in", firm,
-                f"您的执法证今日无效（有效期 {officer.valid_from} 至 {officer.valid_to}），不能参与入企检查", now)
-    if not in_area:
-        _refuse(session, user, "in", firm, f"{firm.name}不在{officer.department.name}的管辖区域，禁止违规异地执法", now,
-                OutsideJurisdiction)
-    invitation = None
-    found = _team_visit(session, user, firm, today)
-    visit = found.visit if found else None
-    if visit is None and (invited := invited_visit(session, officer, firm, today)) is not None:
-        visit, invitation = invited
-    if visit is None:
-        visit = lead_visit_awaiting_partner(session, officer, firm, now)
-    if visit is None and lead is not None:
+    if user.officer.kind != "enforcement":
+        return _accompany(session, user, door.firm, today, now)
+    scan = _DoorScan(session, user, user.officer, door, now, today, synced_at)
+    scan.check_officer()
+    found, invitation = scan.visit_for(lead)
+    scan.check_visit(found)
+    scans, already, prompt = scan.record(found.visit, with_prompt=invitation is None)
+    return scan.finish(found, invitation, scans, already, prompt, secret)
+
+
+@dataclasses.dataclass
+class _DoorScan:
+    """One officer's scan-in at one firm's door, checked rule by rule (``scan_in`` calls the steps in turn);
+    each refusal is kept as a refused scan."""
+
+    session: Session
+    user: User
+    officer: Officer
+    door: _AtDoor
+    now: dt.datetime
+    today: dt.date
+    synced_at: dt.datetime | None
+
+    @property
+    def firm(self) -> Firm:
+        return self.door.firm
+
+    def refuse(self, message: str, error: type[DomainError] | None = None) -> None:
+        _refuse(self.session, self.user, "in", self.firm, message, self.now, error)
+
+    def check_officer(self) -> None:
+        """His certificate is valid today and the firm lies in his department's area."""
+        officer = self.officer
+        if not officer.certified_on(self.today):
+            self.refuse(f"您的执法证今日无效（有效期 {officer.valid_from} 至 {officer.valid_to}），不能参与入企检查")
+        if not self.door.in_area:
+            self.refuse(f"{self.firm.name}不在{officer.department.name}的管辖区域，禁止违规异地执法", OutsideJurisdiction)
+
+    def visit_for(self, lead: Lead | None) -> tuple[_Candidate, JoinInvitation | None]:
+        """The visit the scan is for, with the invitation it answers (if it joins another's visit)."""
+        session, officer, firm = self.session, self.officer, self.firm
+        invitation = None
+        found = _team_visit(session, self.user, firm, self.today)
+        visit = found.visit if found else None
+        if visit is None and (invited := invited_visit(session, officer, firm, self.today)) is not None:
+            visit, invitation = invited
+        if visit is None:
+            visit = lead_visit_awaiting_partner(session, officer, firm, self.now)
+        if visit is None and lead is not None:
+            try:
+                visit = open_lead_visit(session, self.user, firm, lead, self.now, self.today)
+            except DomainError as err:
+                self.refuse(err.message, LeadRefused if isinstance(err, LeadRefused) else type(err))
+        if visit is None:
+            self.refuse(f"{firm.name}今天没有您参与的已确认检查：扫码入企必须与备案计划排定的检查相符"
+                        "（因投诉举报、转办线索或事故报告入企的，请填写已登记的线索；紧急情况可先入企、事后补录）")
+        if found is None or found.visit is not visit:
+            found = _candidate(session, visit, officer.department_id)
+        set_committed_value(visit, "firm", firm)   # held by the result: its answer names the firm unread again
+        return found, invitation
+
+    def check_visit(self, found: _Candidate) -> None:
+        """The visit's items are still listed, the department's yearly cap holds, it is working time, today
+        is not a quiet day if the visit moves onto it, the officer need not stand aside, and his department
+        has not left already."""
+        visit, officer, firm, today = found.visit, self.officer, self.firm, self.today
         try:
-            visit = open_lead_visit(session, user, firm, lead, now, today)
-        except DomainError as err:
-            _refuse(session, user, "in", firm, err.message, now, LeadRefused if isinstance(err, LeadRefused) else type(err))
-    if visit is None:
-        _refuse(session, user, "in", firm,
-                f"{firm.name}今天没有您参与的已确认检查：扫码入企必须与备案计划排定的检查相符"
-                "（因投诉举报、转办线索或事故报告入企的，请填写已登记的线索；紧急情况可先入企、事后补录）", now)
-    if found is None or found.visit is not visit:
-        found = _candidate(session, visit, officer.department_id)
-    set_committed_value(visit, "firm", firm)   # held by the result: its answer names the firm unread again
-    try:
-        for task in visit.tasks:
-            require_current(task.plan.items, department=task.plan.department, on=today)
-    except OutsideCatalogue as err:
-        _refuse(session, user, "in", firm, f"检查事项已不在清单中：{err.message}", now)
-    cap = officer.department.yearly_cap
-    own = [t for t in visit.tasks if t.plan.department_id == officer.department_id]
-    if cap and visit.origin == "planned" and not any(t.plan.quiet_exception for t in own):
-        entries = session.scalar(
+            for task in visit.tasks:
+                require_current(task.plan.items, department=task.plan.department, on=today)
+        except OutsideCatalogue as err:
+            self.refuse(f"检查事项已不在清单中：{err.message}")
+        self._check_cap(visit)
+        local = clock.to_local(self.now)
+        if visit.origin != "emergency" and not is_working_time(local, self.door.hours):
+            start, end = self.door.hours
+            self.refuse(f"扫码入企只在工作日 {start:%H:%M}–{end:%H:%M} 受理（现在是 {local:%m月%d日 %H:%M}）："
+                        "紧急情况请按紧急入企办理")
+        if visit.day != today:
+            closed = quiet_days(self.session, [(firm.id, firm.district_id)], today, today,
+                                {t.plan.department_id for t in visit.tasks}).get(firm.id)
+            if closed:
+                self.refuse(f"{firm.name}今天处于宁静期，不能把 {visit.day} 的检查改到今天")
+            visit.day = today
+        if self.door.stands_aside:
+            self.refuse(f"您与{firm.name}存在应当回避的情形，不能参与本次检查")
+        if found.part is not None and found.part.left_at is not None:
+            self.refuse(f"{officer.department.short_name}已于 {clock.to_local(found.part.left_at):%H:%M} "
+                        "扫码离开本次检查，不能再次入企：如需再次检查，须另行排定")
+
+    def _check_cap(self, visit: Visit) -> None:
+        """A planned visit stays within the department's yearly cap of entries into the firm (a quiet-period
+        exception of its plan aside)."""
+        officer = self.officer
+        cap = officer.department.yearly_cap
+        own = [t for t in visit.tasks if t.plan.department_id == officer.department_id]
+        if not cap or visit.origin != "planned" or any(t.plan.quiet_exception for t in own):
+            return
+        entries = self.session.scalar(
             select(func.count()).select_from(DepartmentEntry)
             .join(Visit, Visit.id == DepartmentEntry.visit_id)
-            .where(Visit.firm_id == firm.id, DepartmentEntry.department_id == officer.department_id,
-                   DepartmentEntry.visit_id != visit.id, func.extract("year", DepartmentEntry.entered_at) == today.year))
+            .where(Visit.firm_id == self.firm.id, DepartmentEntry.department_id == officer.department_id,
+                   DepartmentEntry.visit_id != visit.id,
+                   func.extract("year", DepartmentEntry.entered_at) == self.today.year))
         if entries >= cap:
-            _refuse(session, user, "in", firm, f"{officer.department.name}本年度对该企业的检查已达 {cap} 次上限", now)
-    hours = door.hours
-    if visit.origin != "emergency" and not is_working_time(clock.to_local(now), hours):
-        start, end = hours
-        _refuse(session, user, "in", firm,
-                f"扫码入企只在工作日 {start:%H:%M}–{end:%H:%M} 受理（现在是 {clock.to_local(now):%m月%d日 %H:%M}）："
-                "紧急情况请按紧急入企办理", now)
-    if visit.day != today:
-        closed = quiet_days(session, [(firm.id, firm.district_id)], today, today,
-                            {t.plan.department_id for t in visit.tasks}).get(firm.id)
-        if closed:
-            _refuse(session, user, "in", firm, f"{firm.name}今天处于宁静期，不能把 {visit.day} 的检查改到今天", now)
-        visit.day = today
-    if stands_aside:
-        _refuse(session, user, "in", firm, f"您与{firm.name}存在应当回避的情形，不能参与本次检查", now)
-    part, entry = found.part, found.entry
-    if part is not None and part.left_at is not None:
-        _refuse(session, user, "in", firm, f"{officer.department.short_name}已于 {clock.to_local(part.left_at):%H:%M} "
-                "扫码离开本次检查，不能再次入企：如需再次检查，须另行排定", now)
-    # The visit's accepted scans-in, in order, with their officers: the officer's own first one, and his
-    # department's colleagues within the partner window.
-    scans = session.scalars(select(Scan).where(Scan.visit_id == visit.id, Scan.kind == "in", Scan.accepted.is_(True))
-                            .options(joinedload(Scan.officer)).order_by(Scan.at, Scan.id)).all()
-    already = next((s for s in scans if s.officer_id == officer.id), None)
-    prompt = None
-    if already is None:
-        scan = Scan(kind="in", firm_id=firm.id, officer_id=officer.id, visit_id=visit.id, at=now, accepted=True,
-                    synced_at=synced_at)
+            self.refuse(f"{officer.department.name}本年度对该企业的检查已达 {cap} 次上限")
+
+    def record(self, visit: Visit, *, with_prompt: bool) -> tuple[list[Scan], Scan | None, dict | None]:
+        """The visit's accepted scans-in, in order, with their officers; the officer's own earlier one; and,
+        at his first scan, the new scan written and what he is shown (the prompt, kept for the answer)."""
+        session, officer = self.session, self.officer
+        scans = session.scalars(select(Scan).where(Scan.visit_id == visit.id, Scan.kind == "in",
+                                                   Scan.accepted.is_(True))
+                                .options(joinedload(Scan.officer)).order_by(Scan.at, Scan.id)).all()
+        already = next((s for s in scans if s.officer_id == officer.id), None)
+        if already is not None:
+            return scans, already, None
+        scan = Scan(kind="in", firm_id=self.firm.id, officer_id=officer.id, visit_id=visit.id, at=self.now,
+                    accepted=True, synced_at=self.synced_at)
         session.add(scan)
         session.flush()
-        scans = [*scans, scan]
-        if invitation is None:
-            prompt = prompt_for(session, firm, officer, today, visit)
-            record_prompt(session, visit, officer, prompt, now)
-    # Only the department's own officers, certified on the day, within the partner window make its entry.
-    recent = [s for s in scans if now - PARTNER_WINDOW <= s.at <= now + PARTNER_WINDOW
-              and s.officer.department_id == officer.department_id and s.officer.certified_on(visit.day)]
-    colleagues = {s.officer_id: s.officer for s in recent}
-    scanned = sorted(o.certificate_no for o in colleagues.values())
-    if part is not None:
-        if already is None:
-            refresh_visit_facts(session, visit)  # another certified officer of a department inside
-        return ScanResult("already_in", visit, scanned, inspection_code(visit, entry, secret), prompt)
-    if len(colleagues) < 2:
-        if already is None:
-            partner_waiting(session, visit, officer, firm, now)
-        append_event(session, user, "scan.in", f"visit:{visit.id}",
-                     {"firm": firm.uscc, "officer": officer.certificate_no, "department": officer.department.code,
-                      "waiting_partner": True, "joining": invitation is not None})
-        return ScanResult("waiting_partner", visit, scanned, prompt=prompt)
-    if invitation is not None:
-        join(session, user, visit, invitation, list(colleagues.values()), now)
-    entered_at = max(s.at for s in recent)
-    if visit.entered_before is not None:
-        entered_at = min(entered_at, visit.entered_before)  # an emergency team went in first, scans before leaving
-    part, entry, first = enter_department(session, user, visit, officer.department_id, list(colleagues.values()),
-                                          entered_at, offline=synced_at is not None, entry=entry)
-    if first:
-        append_event(session, user, "visit.entered", f"visit:{visit.id}",
-                     {"firm": firm.uscc, "officers": scanned, "departments": [officer.department.code],
-                      "origin": visit.origin, "offline": synced_at is not None})
-    return ScanResult("joined" if invitation is not None else "entered", visit, scanned,
-                      inspection_code(visit, entry, secret), prompt)
+        prompt = None
+        if with_prompt:
+            prompt = prompt_for(session, self.firm, officer, self.today, visit)
+            record_prompt(session, visit, officer, prompt, self.now)
+        return [*scans, scan], None, prompt
+
+    def finish(self, found: _Candidate, invitation: JoinInvitation | None, scans: list[Scan], already: Scan | None,
+               prompt: dict | None, secret: str) -> ScanResult:
+        """Already inside, waiting for a partner, or the department's entry: only its own officers, certified
+        on the day, within the partner window make it."""
+        session, user, officer, firm, now = self.session, self.user, self.officer, self.firm, self.now
+        visit, part, entry = found.visit, found.part, found.entry
+        recent = [s for s in scans if now - PARTNER_WINDOW <= s.at <= now + PARTNER_WINDOW
+                  and s.officer.department_id == officer.department_id and s.officer.certified_on(visit.day)]
+        colleagues = {s.officer_id: s.officer for s in recent}
+        scanned = sorted(o.certificate_no for o in colleagues.values())
+        if part is not None:
+            if already is None:
+                refresh_visit_facts(session, visit)  # another certified officer of a department inside
+            return ScanResult("already_in", visit, scanned, inspection_code(visit, entry, secret), prompt)
+        if len(colleagues) < 2:
+            if already is None:
+                partner_waiting(session, visit, officer, firm, now)
+            append_event(session, user, "scan.in", f"visit:{visit.id}",
+                         {"firm": firm.uscc, "officer": officer.certificate_no, "department": officer.department.code,
+                          "waiting_partner": True, "joining": invitation is not None})
+            return ScanResult("waiting_partner", visit, scanned, prompt=prompt)
+        if invitation is not None:
+            join(session, user, visit, invitation, list(colleagues.values()), now)
+        entered_at = max(s.at for s in recent)
+        if visit.entered_before is not None:
+            entered_at = min(entered_at, visit.entered_before)  # an emergency team went in first, scans before leaving
+        offline = self.synced_at is not None
+        part, entry, first = enter_department(session, user, visit, officer.department_id, list(colleagues.values()),
+                                              entered_at, offline=offline, entry=entry)
+        if first:
+            append_event(session, user, "visit.entered", f"visit:{visit.id}",
+                         {"firm": firm.uscc, "officers": scanned, "departments": [officer.department.code],
+                          "origin": visit.origin, "offline": offline})
+        return ScanResult("joined" if invitation is not None else "entered", visit, scanned,
+                          inspection_code(visit, entry, secret), prompt)
 
 
 def _accompany(session: Session, user: User, firm: Firm, today: dt.date, now: dt.datetime) -> ScanResult:
