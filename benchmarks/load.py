@@ -47,8 +47,9 @@ from core import clock
 from inspection.db import make_engine, make_session_factory, upgrade
 from inspection.demo.city import DEMO_PASSWORD, build_demo_city
 from inspection.demo.today import todays_visits
-from inspection.models import Firm, Scan, User, Visit, VisitEntry
+from inspection.models import Event, Firm, Scan, User, Visit, VisitEntry
 from inspection.operations.accounts import create_user
+from inspection.operations.events import verify_chain
 from inspection.pure.calendar import is_working_time, next_working_morning
 from tests.servers import Gunicorn
 
@@ -304,6 +305,12 @@ def measure(scoped: str, visits: list, record_users: list, args) -> dict:  # noq
             .group_by(Scan.visit_id, Scan.officer_id).having(func.count() > 1).subquery()))
         completed = session.scalar(select(func.count()).select_from(Visit).where(Visit.id.in_(ids),
                                                                                  Visit.status == "completed"))
+        # The log after the run (the workers stopped in order): nothing left queued, the chain whole, and a
+        # record of every entry.
+        queued = session.scalar(text("select count(*) from event_queue")) if _has_queue(session) else 0
+        chain_ok = verify_chain(session)[0]
+        entered_records = session.scalar(select(func.count()).select_from(Event).where(Event.kind == "visit.entered",
+                                                                                       Event.subject.in_([f"visit:{i}" for i in ids])))
     engine.dispose()
     offered_scans = len(offered.latencies["scan-in"]) + len(offered.latencies["scan-out"])
     offered_reads = len(offered.latencies["record-page"]) + len(offered.latencies["record-api"])
@@ -321,7 +328,14 @@ def measure(scoped: str, visits: list, record_users: list, args) -> dict:  # noq
                      "latency": {k: figures(v) for k, v in offered.latencies.items()}},
             "errors": health.errors + single.errors + saturation.errors + offered.errors,
             "visits_not_entered_once": sum(1 for i in ids if entries.get(i) != 1),
-            "duplicate_scans": doubled_scans, "visits_completed": completed}
+            "duplicate_scans": doubled_scans, "visits_completed": completed,
+            "log": {"queued": queued, "chain_ok": chain_ok, "entered_records": entered_records}}
+
+
+def _has_queue(session) -> bool:
+    """Whether the served version queues its log records (an older one seals them at commit)."""
+    return session.scalar(text("select count(*) from information_schema.tables where table_name = 'event_queue' "
+                               "and table_schema = current_schema()")) > 0
 
 
 KINDS = ("scan-in", "scan-out", "record-page", "record-api")
@@ -373,6 +387,10 @@ def report(result: dict, before: dict | None = None) -> None:
     print(f"errors: {len(result['errors'])}; visits not entered exactly once: {result['visits_not_entered_once']}; "
           f"duplicate accepted scans: {result['duplicate_scans']}; visits completed: "
           f"{result['visits_completed']}/{result['teams']}")
+    if "log" in result:
+        log = result["log"]
+        print(f"event log after the run: chain {'whole' if log['chain_ok'] else 'BROKEN'}, {log['queued']} records "
+              f"still queued, {log['entered_records']} visit.entered records for {result['teams']} teams")
     for line in result["errors"][:10]:
         print("  ", line)
 
@@ -407,7 +425,9 @@ def main(argv=None) -> int:
     report(result, before)
     if args.save:
         Path(args.save).write_text(json.dumps(result, indent=1))
-    ok = not result["errors"] and not result["visits_not_entered_once"] and not result["duplicate_scans"]
+    log = result["log"]
+    ok = (not result["errors"] and not result["visits_not_entered_once"] and not result["duplicate_scans"]
+          and log["chain_ok"] and not log["queued"])
     return 0 if ok else 1
 
 
