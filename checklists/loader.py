@@ -141,12 +141,39 @@ def parse_catalogue(path: str | Path, known_departments: set[str], *, default_ca
     return validate_catalogue(doc.data, doc.root, label, doc.sha256, known_departments, default_cap=default_cap)
 
 
-def validate_catalogue(data, root_node, label: str, sha256: str, known_departments: set[str], *,  # noqa: C901
+def validate_catalogue(data, root_node, label: str, sha256: str, known_departments: set[str], *,
                        default_cap: int | None = None) -> ParsedCatalogue:
+    """Validate a catalogue already read from YAML (``data`` and its ``root_node`` for line numbers); raise
+    :class:`CatalogueFileInvalid` listing every problem."""
     problems: list[Problem] = []
     if not isinstance(data, dict):
         raise CatalogueFileInvalid(label, [Problem(label, 1, "file", "文件顶层应为包含 version、title、items 的映射")])
 
+    version, title, eff_from, eff_to = _header(data, root_node, label, problems)
+    items_node = yamlfile.child(root_node, "items")
+    raw_items = data.get("items")
+    if not isinstance(raw_items, list) or not raw_items:
+        problems.append(Problem(label, yamlfile.line(items_node) or 1, "items", "清单没有任何检查事项"))
+        raw_items = []
+
+    items: list[ParsedItem] = []
+    first_line_of_code: dict[str, int | None] = {}
+    for raw, node, index, parent in _entries(raw_items, items_node, label, problems):
+        line = yamlfile.line(node)
+        item = _validate_item(raw, node, label, line, index, known_departments, eff_from, eff_to, problems,
+                              has_subs=parent is None and isinstance(raw, dict) and bool(raw.get("sub_items")),
+                              default_cap=default_cap or DEFAULT_CAP)
+        if item is not None and _place(item, node, line, parent, label, first_line_of_code, problems):
+            items.append(item)
+
+    if problems:
+        raise CatalogueFileInvalid(label, problems)
+    return ParsedCatalogue(label, sha256, version, title, eff_from, eff_to, items)
+
+
+def _header(data: dict, root_node, label: str, problems: list[Problem]):
+    """The list's own fields: ``(version, title, effective_from, effective_to)``; unknown top-level keys and
+    missing or bad values are appended to ``problems``."""
     for key in sorted(set(data) - TOP_KEYS, key=str):
         problems.append(Problem(label, yamlfile.line(yamlfile.child(root_node, key)), str(key), "未知字段"))
     version = _text(data.get("version"))
@@ -164,15 +191,12 @@ def validate_catalogue(data, root_node, label: str, sha256: str, known_departmen
         if eff_from and eff_to and eff_to < eff_from:
             problems.append(Problem(label, yamlfile.line(yamlfile.child(root_node, "effective_to")), "effective_to",
                                     "失效日期早于生效日期"))
+    return version, title, eff_from, eff_to
 
-    items_node = yamlfile.child(root_node, "items")
-    raw_items = data.get("items")
-    if not isinstance(raw_items, list) or not raw_items:
-        problems.append(Problem(label, yamlfile.line(items_node) or 1, "items", "清单没有任何检查事项"))
-        raw_items = []
 
-    items: list[ParsedItem] = []
-    first_line_of_code: dict[str, int | None] = {}
+def _entries(raw_items: list, items_node, label: str, problems: list[Problem]) -> list[tuple]:
+    """The items of the list and their sub-items (子项), in file order, as ``(raw, node, index, parent code)``;
+    a sub-item's ``raw`` already holds what it inherits from its parent (``parent`` is None for an item)."""
     entries = []
     for index, raw in enumerate(raw_items):
         node = yamlfile.child(items_node, index)
@@ -192,33 +216,31 @@ def validate_catalogue(data, root_node, label: str, sha256: str, known_departmen
                 continue
             merged = {**{k: raw[k] for k in INHERITED_KEYS if k in raw}, **sub}
             entries.append((merged, sub_node, sub_index, _text(raw.get("code"))))
-    for raw, node, index, parent in entries:
-        line = yamlfile.line(node)
-        item = _validate_item(raw, node, label, line, index, known_departments, eff_from, eff_to, problems,
-                              has_subs=parent is None and isinstance(raw, dict) and bool(raw.get("sub_items")),
-                              default_cap=default_cap or DEFAULT_CAP)
-        if item is None:
-            continue
-        if parent is not None:
-            if not item.code.startswith(parent + "-"):
-                problems.append(Problem(label, yamlfile.line(yamlfile.child(node, "code")) or line, "code",
-                                        f"子项编码应以上级事项编码 {parent}- 开头", item.code))
-                continue
-            item.parent_code = parent
-        if item.code in first_line_of_code:
-            problems.append(Problem(label, yamlfile.line(yamlfile.child(node, "code")), "code",
-                                    f"事项编码重复，与第 {first_line_of_code[item.code]} 行相同", item.code))
-            continue
-        first_line_of_code[item.code] = yamlfile.line(yamlfile.child(node, "code"))
-        items.append(item)
-
-    if problems:
-        raise CatalogueFileInvalid(label, problems)
-    return ParsedCatalogue(label, sha256, version, title, eff_from, eff_to, items)
+    return entries
 
 
-def _validate_item(raw, node, label, line, index, known_departments, eff_from, eff_to, problems,  # noqa: C901
+def _place(item: ParsedItem, node, line, parent: str | None, label: str, first_line_of_code: dict[str, int | None],
+           problems: list[Problem]) -> bool:
+    """Whether a valid item takes its place in the list: a sub-item's code starts with its parent's (and the
+    item learns its parent), and no code is used twice (``first_line_of_code`` remembers those seen)."""
+    if parent is not None:
+        if not item.code.startswith(parent + "-"):
+            problems.append(Problem(label, yamlfile.line(yamlfile.child(node, "code")) or line, "code",
+                                    f"子项编码应以上级事项编码 {parent}- 开头", item.code))
+            return False
+        item.parent_code = parent
+    if item.code in first_line_of_code:
+        problems.append(Problem(label, yamlfile.line(yamlfile.child(node, "code")), "code",
+                                f"事项编码重复，与第 {first_line_of_code[item.code]} 行相同", item.code))
+        return False
+    first_line_of_code[item.code] = yamlfile.line(yamlfile.child(node, "code"))
+    return True
+
+
+def _validate_item(raw, node, label, line, index, known_departments, eff_from, eff_to, problems,
                    has_subs=False, default_cap=None):
+    """One item (or a sub-item with what it inherits) as a :class:`ParsedItem`, or None when it has problems
+    (each appended to ``problems``, naming the item by its code or its position)."""
     if not isinstance(raw, dict):
         problems.append(Problem(label, line, f"items[{index}]", "每个事项应为一个映射"))
         return None
@@ -232,21 +254,7 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
 
     for key in sorted(set(raw) - ITEM_KEYS, key=str):
         bad(str(key), "未知字段")
-    if not code:
-        bad("code", "缺少事项编码")
-    elif not CODE_RE.match(code):
-        bad("code", f"事项编码 {code} 格式不正确，应如 SC-001")
-    department = _text(raw.get("department"))
-    if not department:
-        bad("department", "缺少实施部门")
-    elif department not in known_departments:
-        bad("department", f"未知部门 {department}（已知：{'、'.join(sorted(known_departments))}）")
-    name = _text(raw.get("name"))
-    if not name:
-        bad("name", "缺少事项名称")
-    category = raw.get("category", "general")
-    if category not in CATEGORIES:
-        bad("category", f"事项类别应为 general（一般）或 key（重点），收到 {category!r}")
+    department, name, category = _identity(raw, code, known_departments, bad)
     # A parent row of a real list often carries only a name: its sub-items carry the substance.
     is_group = has_subs and not raw.get("checklist")
     method = parse_method(raw.get("method", "random" if is_group else None))
@@ -256,31 +264,8 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
     target_type = _text(raw.get("target_type")) or ("" if not is_group else name or "")
     if not target_type:
         bad("target_type", "缺少检查对象")
-
-    bases: list[dict] = []
-    if not (is_group and not raw.get("legal_basis")):
-        bases_or_reason = parse_legal_basis(raw.get("legal_basis"))
-        if isinstance(bases_or_reason, str):
-            bad("legal_basis", bases_or_reason)
-        else:
-            bases = bases_or_reason
-
-    scope = raw.get("scope") or {}
-    industries: list[str] = []
-    tags: list[str] = []
-    if not isinstance(scope, dict):
-        bad("scope", "检查范围应包含 industries 与 tags")
-    else:
-        industries = scope.get("industries") or []
-        tags = scope.get("tags") or []
-        if not (isinstance(industries, list) and all(isinstance(x, str) and x.strip() for x in industries)):
-            bad("scope.industries", "行业应为文字列表")
-            industries = []
-        if not (isinstance(tags, list) and all(isinstance(x, str) and x.strip() for x in tags)):
-            bad("scope.tags", "标签应为文字列表")
-            tags = []
-        if not industries and not tags and not is_group:
-            bad("scope", "检查范围至少需要一个行业或标签")
+    bases = _legal_bases(raw, is_group, bad)
+    industries, tags = _scope(raw, is_group, bad)
 
     sampling = _sampling(raw, bad, default_cap or DEFAULT_CAP)
     period, cap = sampling["period"], sampling["cap"]
@@ -289,58 +274,17 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
     if period not in PERIODS:
         bad("frequency_period", f"频次周期应为 {'/'.join(PERIODS)} 之一，收到 {period!r}")
     ratio = (sampling["ratio"].min, sampling["ratio"].max)
-    default_modes = ["records"] if method == "offsite" else ["on_site"]
-    modes = parse_modes(raw.get("modes", default_modes))
-    if isinstance(modes, str):
-        bad("modes", f"检查形式应为 {'/'.join(MODES)} 的列表（现场检查、网络检查、书面检查、监督抽查）：{modes}")
-        modes = default_modes
+    modes = _item_modes(raw, method, bad)
     qualification = raw.get("qualification")
     if qualification is not None and not _text(qualification):
         bad("qualification", "资质要求应为文字或留空（null）")
+    item_from, item_to = _item_dates(raw, node, label, ref, eff_from, eff_to, problems)
 
-    item_from, item_to = eff_from, eff_to
-    if raw.get("effective_from") is not None:
-        item_from = _as_date(raw["effective_from"], "effective_from", problems, label,
-                             yamlfile.line(yamlfile.child(node, "effective_from")), ref)
-    if raw.get("effective_to") is not None:
-        item_to = _as_date(raw["effective_to"], "effective_to", problems, label,
-                           yamlfile.line(yamlfile.child(node, "effective_to")), ref)
-
-    checklist = raw.get("checklist")
-    checklist_node = yamlfile.child(node, "checklist")
-    points: list[ParsedPoint] = []
     # A point that names no basis or method of its own takes the item's (real lists say them per item).
     point_defaults = {"legal_basis": "；".join(b.get("text") or f"{b['law']}{b['articles']}" for b in bases),
                       "verify": "、".join(MODE_WORDS_DEFAULT[m] for m in (modes if isinstance(modes, list) else []))}
-    if is_group:
-        pass
-    elif not isinstance(checklist, list) or not checklist:
-        bad("checklist", "检查要点清单为空")
-    else:
-        for i, point in enumerate(checklist):
-            point_node = yamlfile.child(checklist_node, i)
-            if isinstance(point, str) and point.strip():
-                point = {"text": point.strip()}
-            if not isinstance(point, dict):
-                bad(f"checklist[{i}]", "检查要点应为包含 text、legal_basis、verify 的映射，或一段检查内容", point_node)
-                continue
-            point = {POINT_ALIASES.get(k, k): v for k, v in point.items()}
-            replaces_node = yamlfile.child(point_node, "replaces") or yamlfile.child(point_node, "原要点")
-            replaces = _replaces(point.get("replaces"), lambda message, where=f"checklist[{i}].replaces",
-                                 at=replaces_node or point_node: bad(where, message, at))
-            for key in sorted(set(point) - POINT_KEYS, key=str):
-                bad(f"checklist[{i}].{key}", "未知字段", yamlfile.child(point_node, key) or point_node)
-            values = {}
-            for key, what in (("text", "检查内容"), ("legal_basis", "检查依据"), ("verify", "检查方法")):
-                values[key] = _text(point.get(key)) if key in point or key == "text" else point_defaults[key]
-                if not values[key]:
-                    bad(f"checklist[{i}].{key}", f"检查要点缺少{what}", yamlfile.child(point_node, key) or point_node)
-            offsite = _point_offsite(point.get("offsite"), method, values.get("verify"),
-                                     lambda message, where=f"checklist[{i}].offsite", node=point_node: bad(
-                                         where, message, yamlfile.child(node, "offsite") or node))
-            if all(values.values()):
-                points.append(ParsedPoint(**values, **offsite, replaces=replaces,
-                                          replaces_line=yamlfile.line(replaces_node) if replaces is not None else None))
+    points = [] if is_group else _points(raw.get("checklist"), yamlfile.child(node, "checklist"), method,
+                                         point_defaults, bad)
     offsite_rule = _offsite_rule(raw.get("offsite"), lambda message: bad("offsite", message))
     advance_notice = raw.get("advance_notice", method not in ("key", "special"))
     if not isinstance(advance_notice, bool):
@@ -361,6 +305,117 @@ def _validate_item(raw, node, label, line, index, known_departments, eff_from, e
                       ratio_options=sampling["ratio"].options, is_group=is_group,
                       ratio_period=sampling["ratio"].per if ratio != (None, None) else None)
 
+
+def _identity(raw: dict, code: str | None, known_departments: set[str], bad) -> tuple:
+    """Who and what the item is: its code checked, and ``(department, name, category)``."""
+    if not code:
+        bad("code", "缺少事项编码")
+    elif not CODE_RE.match(code):
+        bad("code", f"事项编码 {code} 格式不正确，应如 SC-001")
+    department = _text(raw.get("department"))
+    if not department:
+        bad("department", "缺少实施部门")
+    elif department not in known_departments:
+        bad("department", f"未知部门 {department}（已知：{'、'.join(sorted(known_departments))}）")
+    name = _text(raw.get("name"))
+    if not name:
+        bad("name", "缺少事项名称")
+    category = raw.get("category", "general")
+    if category not in CATEGORIES:
+        bad("category", f"事项类别应为 general（一般）或 key（重点），收到 {category!r}")
+    return department, name, category
+
+
+def _legal_bases(raw: dict, is_group: bool, bad) -> list[dict]:
+    """The item's 检查依据 as ``{law, articles, text}`` entries; a group heading may state none."""
+    if is_group and not raw.get("legal_basis"):
+        return []
+    bases_or_reason = parse_legal_basis(raw.get("legal_basis"))
+    if isinstance(bases_or_reason, str):
+        bad("legal_basis", bases_or_reason)
+        return []
+    return bases_or_reason
+
+
+def _scope(raw: dict, is_group: bool, bad) -> tuple[list, list]:
+    """The item's 检查范围: ``(industries, tags)``, at least one of them unless the item is a group heading."""
+    scope = raw.get("scope") or {}
+    if not isinstance(scope, dict):
+        bad("scope", "检查范围应包含 industries 与 tags")
+        return [], []
+    industries = scope.get("industries") or []
+    tags = scope.get("tags") or []
+    if not (isinstance(industries, list) and all(isinstance(x, str) and x.strip() for x in industries)):
+        bad("scope.industries", "行业应为文字列表")
+        industries = []
+    if not (isinstance(tags, list) and all(isinstance(x, str) and x.strip() for x in tags)):
+        bad("scope.tags", "标签应为文字列表")
+        tags = []
+    if not industries and not tags and not is_group:
+        bad("scope", "检查范围至少需要一个行业或标签")
+    return industries, tags
+
+
+def _item_modes(raw: dict, method: str | None, bad) -> list[str]:
+    """The item's 检查形式 as codes; an off-site item is done on records unless it says otherwise."""
+    default_modes = ["records"] if method == "offsite" else ["on_site"]
+    modes = parse_modes(raw.get("modes", default_modes))
+    if isinstance(modes, str):
+        bad("modes", f"检查形式应为 {'/'.join(MODES)} 的列表（现场检查、网络检查、书面检查、监督抽查）：{modes}")
+        modes = default_modes
+    return modes
+
+
+def _item_dates(raw: dict, node, label: str, ref: str, eff_from, eff_to, problems: list[Problem]) -> tuple:
+    """The item's own ``(effective_from, effective_to)``, the list's where it states none."""
+    item_from, item_to = eff_from, eff_to
+    if raw.get("effective_from") is not None:
+        item_from = _as_date(raw["effective_from"], "effective_from", problems, label,
+                             yamlfile.line(yamlfile.child(node, "effective_from")), ref)
+    if raw.get("effective_to") is not None:
+        item_to = _as_date(raw["effective_to"], "effective_to", problems, label,
+                           yamlfile.line(yamlfile.child(node, "effective_to")), ref)
+    return item_from, item_to
+
+
+def _points(checklist, checklist_node, method: str | None, point_defaults: dict, bad) -> list[ParsedPoint]:
+    """The item's 检查要点 that are complete; each problem is reported against its ``checklist[i]``."""
+    if not isinstance(checklist, list) or not checklist:
+        bad("checklist", "检查要点清单为空")
+        return []
+    points: list[ParsedPoint] = []
+    for i, point in enumerate(checklist):
+        parsed = _point(point, i, yamlfile.child(checklist_node, i), method, point_defaults, bad)
+        if parsed is not None:
+            points.append(parsed)
+    return points
+
+
+def _point(point, i: int, point_node, method: str | None, point_defaults: dict, bad) -> ParsedPoint | None:
+    """One 检查要点 (a mapping or just its text) as a :class:`ParsedPoint`, or None when it is incomplete."""
+    if isinstance(point, str) and point.strip():
+        point = {"text": point.strip()}
+    if not isinstance(point, dict):
+        bad(f"checklist[{i}]", "检查要点应为包含 text、legal_basis、verify 的映射，或一段检查内容", point_node)
+        return None
+    point = {POINT_ALIASES.get(k, k): v for k, v in point.items()}
+    replaces_node = yamlfile.child(point_node, "replaces") or yamlfile.child(point_node, "原要点")
+    replaces = _replaces(point.get("replaces"), lambda message, where=f"checklist[{i}].replaces",
+                         at=replaces_node or point_node: bad(where, message, at))
+    for key in sorted(set(point) - POINT_KEYS, key=str):
+        bad(f"checklist[{i}].{key}", "未知字段", yamlfile.child(point_node, key) or point_node)
+    values = {}
+    for key, what in (("text", "检查内容"), ("legal_basis", "检查依据"), ("verify", "检查方法")):
+        values[key] = _text(point.get(key)) if key in point or key == "text" else point_defaults[key]
+        if not values[key]:
+            bad(f"checklist[{i}].{key}", f"检查要点缺少{what}", yamlfile.child(point_node, key) or point_node)
+    offsite = _point_offsite(point.get("offsite"), method, values.get("verify"),
+                             lambda message, where=f"checklist[{i}].offsite", node=point_node: bad(
+                                 where, message, yamlfile.child(node, "offsite") or node))
+    if not all(values.values()):
+        return None
+    return ParsedPoint(**values, **offsite, replaces=replaces,
+                       replaces_line=yamlfile.line(replaces_node) if replaces is not None else None)
 
 MODE_WORDS_DEFAULT = {"on_site": "现场检查", "online": "网络检查", "records": "书面检查", "sampling": "抽样送检"}
 # 原则上每年1次: a list that says nothing of a cap per firm inspects a firm at most once a period, unless the

@@ -179,18 +179,12 @@ def _fraction(number_text: str, unit: str) -> float:
     return float(number_text) / (1000 if unit == "‰" else 100)
 
 
-def parse_ratio_phrase(value) -> Ratio | str:  # noqa: C901 - one phrase shape per branch
+def parse_ratio_phrase(value) -> Ratio | str:
     """A 抽查比例 phrase (or ``{min, max}`` fractions). Returns the meaning or the reason it is not understood."""
     if value is None:
         return Ratio(source="plan")
     if isinstance(value, dict):
-        low, high = value.get("min"), value.get("max")
-        for bound in (low, high):
-            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float)) or not 0 <= bound <= 1):
-                return "min、max 应为 0 至 1 之间的小数"
-        if low is not None and high is not None and low > high:
-            return "比例下限大于上限"
-        return Ratio(low, high, "item" if low is not None or high is not None else "plan")
+        return _ratio_bounds(value)
     raw = _clean(value)
     text = raw.replace(" ", "")
     if text in ("全覆盖", "全部", "100%"):
@@ -199,69 +193,115 @@ def parse_ratio_phrase(value) -> Ratio | str:  # noqa: C901 - one phrase shape p
         return f"抽查比例 {value!r} 按家数规定：平台按比例抽取，请换算为比例（如 不低于5%）"
     # Alternatives: "5%的企业每年检查1次或2%的企业每年检查2次"
     if re.search(r"或(?:者)?", text) and len(re.findall(_PERCENT, text)) >= 2 and "次" in text:
-        options = []
-        for part in re.split(r"或者?|;", text):
-            percent = re.search(_PERCENT, part)
-            runs = re.search(NUMBER + r"次", part)
-            if not (percent and runs and number(runs.group(1))):
-                return f"抽查比例 {value!r} 的备选方案应各写明比例与次数（如 5%每年1次或2%每年2次）"
-            options.append({"ratio": _fraction(*percent.groups()), "runs": number(runs.group(1))})
-        return Ratio(min=min(o["ratio"] for o in options), options=options)
+        return _ratio_options(value, text)
     parts = [p for p in re.split(r"[;,]", text) if p]
     result = Ratio()
     said = False
     for part in parts:
-        frequency_only = "次" in part and not re.search(_PERCENT, part)
-        if frequency_only:
-            frequency = parse_frequency(part)
-            if isinstance(frequency, str):
-                return f"抽查比例 {value!r} 中的频次：{frequency}"
-            result.runs, result.period = frequency.runs_min, frequency.period
-            result.runs_max, result.cap = frequency.runs_max, frequency.cap
-            continue
-        if re.search(_PERCENT, part) and re.search(r"全年|每年|年度|/年|每一年", part):
-            result.per = "year"
-        part_text = re.sub(r"^(?:全年|年度|每年)?(?:合计|总体|累计|总)?(?:之和|总和)?", "", _FILLER.sub("", part))
-        part_text = re.sub(r"/(?:年|年度)$|每年$", "", part_text)
-        if part_text in _NO_FIXED:
-            result.source = "plan"
-            said = True
-            continue
-        if not re.search(_PERCENT, part_text):
-            if any(word in part_text for word in _HIGHER) and "确定" in part_text or part_text.endswith("要求"):
-                result.source = "higher" if not said else result.source
-                said = True
-                continue
-            return (f"无法识别的抽查比例 {value!r}（可写 不低于3%、不超过总数的5%、不少于5‰、10-20%、"
-                    "根据实际情况确定 或 按上级部署确定）")
-        # "不低于5%或按专项计划确定": the bound holds, the alternative is kept in the words
-        part_text = re.split(r"或(?=按|由|根据|视|经)", part_text)[0]
-        match = re.fullmatch(rf".*?{_MIN_WORDS}[^\d]*?{_PERCENT}", part_text)
+        said_or_reason = _ratio_part(value, part, result, said)
+        if isinstance(said_or_reason, str):
+            return said_or_reason
+        said = said_or_reason
+    return _ratio_settled(result, said)
+
+
+def _ratio_bounds(value: dict) -> Ratio | str:
+    """A ratio given as ``{min, max}`` fractions (either may be left out: then each plan sets it)."""
+    low, high = value.get("min"), value.get("max")
+    for bound in (low, high):
+        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float)) or not 0 <= bound <= 1):
+            return "min、max 应为 0 至 1 之间的小数"
+    if low is not None and high is not None and low > high:
+        return "比例下限大于上限"
+    return Ratio(low, high, "item" if low is not None or high is not None else "plan")
+
+
+def _ratio_options(value, text: str) -> Ratio | str:
+    """Alternatives of share and yearly rounds ("5%的企业每年检查1次或2%的企业每年检查2次"); the smallest share
+    is the bound."""
+    options = []
+    for part in re.split(r"或者?|;", text):
+        percent = re.search(_PERCENT, part)
+        runs = re.search(NUMBER + r"次", part)
+        if not (percent and runs and number(runs.group(1))):
+            return f"抽查比例 {value!r} 的备选方案应各写明比例与次数（如 5%每年1次或2%每年2次）"
+        options.append({"ratio": _fraction(*percent.groups()), "runs": number(runs.group(1))})
+    return Ratio(min=min(o["ratio"] for o in options), options=options)
+
+
+def _ratio_unknown(value) -> str:
+    """Why a 抽查比例 phrase is not understood, with the shapes that are."""
+    return (f"无法识别的抽查比例 {value!r}（可写 不低于3%、不超过总数的5%、不少于5‰、10-20%、"
+            "根据实际情况确定 或 按上级部署确定）")
+
+
+def _at_least(match, result: Ratio) -> None:
+    """A floor on the share: "不低于3%", "≥20%"."""
+    result.min = _fraction(match.group(1), match.group(2))
+
+
+def _at_most(match, result: Ratio) -> None:
+    """A ceiling on the share: "不超过总数的5%", "≤10%"."""
+    result.max = _fraction(match.group(1), match.group(2))
+
+
+def _between(match, result: Ratio) -> None:
+    """A floor and a ceiling: "10-20%", "3%至5%" (the first number may borrow the second's unit)."""
+    unit = match.group(4)
+    result.min, result.max = _fraction(match.group(1), match.group(2) or unit), _fraction(match.group(3), unit)
+
+
+def _share(match, result: Ratio) -> None:
+    """A bare share ("5%") is the share to reach (全覆盖 when it is 100%)."""
+    share = _fraction(*match.groups())
+    result.min = share
+    result.max = 1.0 if share == 1.0 else result.max
+
+
+# The shapes of a bound on the share, tried in order: each a pattern the whole part matches and what it sets.
+_BOUND_SHAPES = (
+    (re.compile(rf".*?{_MIN_WORDS}[^\d]*?{_PERCENT}"), _at_least),
+    (re.compile(rf".*?{_MAX_WORDS}[^\d]*?{_PERCENT}"), _at_most),
+    (re.compile(r"(\d+(?:\.\d+)?)\s*(%|‰)?(?:-|—|～|~|至|到)(\d+(?:\.\d+)?)\s*(%|‰)"), _between),
+    (re.compile(rf"(?:=|约)?{_PERCENT}"), _share),
+)
+
+
+def _ratio_part(value, part: str, result: Ratio, said: bool) -> bool | str:
+    """One part of a 抽查比例 cell (parts are split at ";" and ","), read into ``result``: rounds said beside
+    the ratio, a ratio set by each plan or by a higher level, or a bound. Returns whether a ratio has been said
+    so far, or the reason the part is not understood."""
+    if "次" in part and not re.search(_PERCENT, part):
+        frequency = parse_frequency(part)
+        if isinstance(frequency, str):
+            return f"抽查比例 {value!r} 中的频次：{frequency}"
+        result.runs, result.period = frequency.runs_min, frequency.period
+        result.runs_max, result.cap = frequency.runs_max, frequency.cap
+        return said
+    if re.search(_PERCENT, part) and re.search(r"全年|每年|年度|/年|每一年", part):
+        result.per = "year"
+    part_text = re.sub(r"^(?:全年|年度|每年)?(?:合计|总体|累计|总)?(?:之和|总和)?", "", _FILLER.sub("", part))
+    part_text = re.sub(r"/(?:年|年度)$|每年$", "", part_text)
+    if part_text in _NO_FIXED:
+        result.source = "plan"
+        return True
+    if not re.search(_PERCENT, part_text):
+        if any(word in part_text for word in _HIGHER) and "确定" in part_text or part_text.endswith("要求"):
+            result.source = "higher" if not said else result.source
+            return True
+        return _ratio_unknown(value)
+    # "不低于5%或按专项计划确定": the bound holds, the alternative is kept in the words
+    part_text = re.split(r"或(?=按|由|根据|视|经)", part_text)[0]
+    for pattern, read in _BOUND_SHAPES:
+        match = pattern.fullmatch(part_text)
         if match:
-            result.min = _fraction(match.group(1), match.group(2))
-            said = True
-            continue
-        match = re.fullmatch(rf".*?{_MAX_WORDS}[^\d]*?{_PERCENT}", part_text)
-        if match:
-            result.max = _fraction(match.group(1), match.group(2))
-            said = True
-            continue
-        match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(%|‰)?(?:-|—|～|~|至|到)(\d+(?:\.\d+)?)\s*(%|‰)", part_text)
-        if match:
-            unit = match.group(4)
-            result.min, result.max = _fraction(match.group(1), match.group(2) or unit), _fraction(match.group(3), unit)
-            said = True
-            continue
-        match = re.fullmatch(rf"(?:=|约)?{_PERCENT}", part_text)
-        if match:
-            # A bare share is the share to reach (全覆盖 when it is 100%).
-            share = _fraction(*match.groups())
-            result.min = share
-            result.max = 1.0 if share == 1.0 else result.max
-            said = True
-            continue
-        return (f"无法识别的抽查比例 {value!r}（可写 不低于3%、不超过总数的5%、不少于5‰、10-20%、"
-                "根据实际情况确定 或 按上级部署确定）")
+            read(match, result)
+            return True
+    return _ratio_unknown(value)
+
+
+def _ratio_settled(result: Ratio, said: bool) -> Ratio | str:
+    """The meaning of a whole 抽查比例 cell once every part is read: checked, and who sets the ratio."""
     if not said:
         result.source = "plan"
     for bound in (result.min, result.max):

@@ -139,7 +139,7 @@ def _date(value) -> dt.date | None:
         return None
 
 
-def publish_list(session: Session, actor: User | None, data, *, label: str, sha256: str,  # noqa: C901 - to split
+def publish_list(session: Session, actor: User | None, data, *, label: str, sha256: str,
                  node=None) -> tuple[LeniencyList, str]:
     """Validate ``data`` (every problem at once, nothing written on any) and publish it.
     Returns the list and ``"published"``, or the same version already published and ``"unchanged"``."""
@@ -159,18 +159,59 @@ def publish_list(session: Session, actor: User | None, data, *, label: str, sha2
     node_of = {k: yamlfile.child(node, original) for k, original in names.items()}
     for key in sorted(set(data) - TOP_KEYS, key=str):
         problem(str(names[key]), "未知字段", node_of[key])
-    code = _text(data.get("department")) or (actor.department.code if actor is not None else None)
-    department = session.scalar(select(Department).where(Department.code == code)) if code else None
-    if department is None:
-        problem("department", f"未知部门 {code}" if code else "缺少发布部门", node_of.get("department"))
-    elif actor is not None and department.id != actor.department_id:
-        problem("department", f"只能发布本部门（{actor.department.name}）的清单", node_of.get("department"))
+    department = _publishing_department(session, actor, data, node_of, problem)
     version = _text(data.get("version"))
     if not version or len(version) > 32:
         problem("version", "缺少版本号（不超过 32 个字符）", node_of.get("version"))
     title = _text(data.get("title"))
     if not title or len(title) > 200:
         problem("title", "缺少清单名称（不超过 200 个字符）", node_of.get("title"))
+    effective_from, effective_to = _list_dates(data, node_of, problem)
+    years = _first_offence_years(data, node_of, problem)
+    located = _located(data, sections, names, node_of, problem)
+    items = _items(session, [e.get("item") for e, _, _ in located if isinstance(e, dict)])
+    parsed = _checked_entries(located, items, department, effective_from or clock.today(), problem)
+    if problems:
+        raise LeniencyFileInvalid(label, problems)
+    existing = session.scalar(select(LeniencyList).where(LeniencyList.department_id == department.id,
+                                                         LeniencyList.version == version))
+    if existing is not None:
+        if existing.source_sha256 == sha256:
+            return existing, "unchanged"
+        raise InvalidState(f"{department.name}的包容审慎清单版本 {version} 已经发布，内容不同的清单须使用新的版本号",
+                           fields={"version": "已存在"})
+    now = utcnow()
+    superseded, changes = _supersede(session, department, parsed)
+    published = LeniencyList(department=department, version=version, title=title, effective_from=effective_from,
+                             effective_to=effective_to, status="published", source_sha256=sha256, published_at=now,
+                             published_by_id=actor.id if actor is not None else None, lookback_months=12 * years,
+                             entries=[LeniencyEntry(**e) for e in parsed])
+    session.add(published)
+    session.flush()
+    counts = defaultdict(int)
+    for entry in parsed:
+        counts[entry["treatment"]] += 1
+    append_event(session, actor, "leniency.published", f"leniency:{department.code}:{version}",
+                 {"title": title, "effective_from": effective_from, "effective_to": effective_to, "sha256": sha256,
+                  "entries": dict(counts), "superseded": superseded, **({"changes": changes} if changes else {})})
+    return published, "published"
+
+
+def _publishing_department(session: Session, actor: User | None, data: dict, node_of: dict,
+                           problem) -> Department | None:
+    """The department that publishes the list: the file's, else the acting account's; a department account
+    publishes only its own department's list."""
+    code = _text(data.get("department")) or (actor.department.code if actor is not None else None)
+    department = session.scalar(select(Department).where(Department.code == code)) if code else None
+    if department is None:
+        problem("department", f"未知部门 {code}" if code else "缺少发布部门", node_of.get("department"))
+    elif actor is not None and department.id != actor.department_id:
+        problem("department", f"只能发布本部门（{actor.department.name}）的清单", node_of.get("department"))
+    return department
+
+
+def _list_dates(data: dict, node_of: dict, problem) -> tuple[dt.date | None, dt.date | None]:
+    """The list's ``(effective_from, effective_to)``; ``effective_to`` is optional."""
     effective_from = _date(data.get("effective_from"))
     if effective_from is None:
         problem("effective_from", "生效日期格式应为 YYYY-MM-DD", node_of.get("effective_from"))
@@ -181,11 +222,22 @@ def publish_list(session: Session, actor: User | None, data, *, label: str, sha2
             problem("effective_to", "失效日期格式应为 YYYY-MM-DD", node_of.get("effective_to"))
         elif effective_from and effective_to < effective_from:
             problem("effective_to", "失效日期早于生效日期", node_of.get("effective_to"))
+    return effective_from, effective_to
+
+
+def _first_offence_years(data: dict, node_of: dict, problem) -> int:
+    """首违认定期限: how many years back an earlier offence counts (1 to 5; :data:`FIRST_OFFENCE_YEARS` when
+    the list says nothing or says it wrongly)."""
     years = data.get("first_offence_years", FIRST_OFFENCE_YEARS)
     if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 5:
         problem("first_offence_years", "首违认定期限应为 1 至 5 的整数（年）", node_of.get("first_offence_years"))
         years = FIRST_OFFENCE_YEARS
-    # Every entry with where it stands: the ``entries`` list, then each of the four lists.
+    return years
+
+
+def _located(data: dict, sections: dict, names: dict, node_of: dict, problem) -> list[tuple]:
+    """Every entry with where it stands, as ``(entry, node, field)``: the ``entries`` list, then each of the
+    four lists (an entry of one of them takes its treatment unless it says otherwise)."""
     located = []
     for key, raw in [("entries", data.get("entries"))] + list(sections.items()):
         if raw is None and key == "entries":
@@ -202,10 +254,16 @@ def publish_list(session: Session, actor: User | None, data, *, label: str, sha2
             located.append((entry, yamlfile.child(section_node, index), f"{names[key]}[{index}]"))
     if not located:
         problem("entries", "清单没有任何条目", node_of.get("entries"))
-    items = _items(session, [e.get("item") for e, _, _ in located if isinstance(e, dict)])
+    return located
+
+
+def _checked_entries(located: list[tuple], items: dict[str, CatalogueItem], department: Department | None,
+                     day: dt.date, problem) -> list[dict]:
+    """The entries that pass their checks (``_entry``'s answers), each point (or offence) listed once per
+    treatment."""
     parsed, seen = [], set()
     for raw, at, field in located:
-        entry = _entry(raw, at, field, items, department, effective_from or clock.today(), problem)
+        entry = _entry(raw, at, field, items, department, day, problem)
         if entry is None:
             continue
         key = (entry["point"].id if entry["point"] else entry["offence"], entry["treatment"])
@@ -215,16 +273,12 @@ def publish_list(session: Session, actor: User | None, data, *, label: str, sha2
             continue
         seen.add(key)
         parsed.append(entry)
-    if problems:
-        raise LeniencyFileInvalid(label, problems)
-    existing = session.scalar(select(LeniencyList).where(LeniencyList.department_id == department.id,
-                                                         LeniencyList.version == version))
-    if existing is not None:
-        if existing.source_sha256 == sha256:
-            return existing, "unchanged"
-        raise InvalidState(f"{department.name}的包容审慎清单版本 {version} 已经发布，内容不同的清单须使用新的版本号",
-                           fields={"version": "已存在"})
-    now = utcnow()
+    return parsed
+
+
+def _supersede(session: Session, department: Department, parsed: list[dict]) -> tuple[list[str], dict | None]:
+    """Mark the department's published lists superseded; returns their versions and what the new entries
+    change against them (None when there was none)."""
     superseded, changes = [], None
     for older in session.scalars(select(LeniencyList).where(LeniencyList.department_id == department.id,
                                                             LeniencyList.status == "published")
@@ -232,19 +286,7 @@ def publish_list(session: Session, actor: User | None, data, *, label: str, sha2
         older.status = "superseded"
         superseded.append(older.version)
         changes = _changes([_entry_data(e) for e in older.entries], [_parsed_data(e) for e in parsed])
-    published = LeniencyList(department=department, version=version, title=title, effective_from=effective_from,
-                             effective_to=effective_to, status="published", source_sha256=sha256, published_at=now,
-                             published_by_id=actor.id if actor is not None else None, lookback_months=12 * years,
-                             entries=[LeniencyEntry(**e) for e in parsed])
-    session.add(published)
-    session.flush()
-    counts = defaultdict(int)
-    for entry in parsed:
-        counts[entry["treatment"]] += 1
-    append_event(session, actor, "leniency.published", f"leniency:{department.code}:{version}",
-                 {"title": title, "effective_from": effective_from, "effective_to": effective_to, "sha256": sha256,
-                  "entries": dict(counts), "superseded": superseded, **({"changes": changes} if changes else {})})
-    return published, "published"
+    return superseded, changes
 
 
 # The fields of an entry as a file (and the list's form) writes them, beside ``item``, ``point``, ``treatment``.
@@ -314,86 +356,38 @@ def _items(session: Session, codes) -> dict[str, CatalogueItem]:
     return found
 
 
-def _entry(raw, at, field, items, department, day, problem) -> dict | None:  # noqa: C901 - to split
+def _entry(raw, at, field, items, department, day, problem) -> dict | None:
+    """One entry of the list checked against the catalogue in force on ``day``: the row's fields, or None
+    when it has problems (each reported against ``field``)."""
     if not isinstance(raw, dict):
         problem(field, "每个条目应为一个映射", at)
         return None
     code = _text(raw.get("item"))
+
+    def bad(key: str, message: str) -> None:
+        problem(f"{field}.{key}", message, at, code)
+
     for key in sorted(set(raw) - ENTRY_KEYS, key=str):
-        problem(f"{field}.{key}", "未知字段", at, code)
-    ok = True
+        bad(key, "未知字段")
     offence = _text(raw.get("offence"))
-    item = point = None
-    position = raw.get("point")
-    if code is None and position is None:
-        if offence is None:
-            problem(f"{field}.offence", "须写明违法行为，或对应的检查事项编码和检查要点序号", at)
-            ok = False
-    else:
-        item = items.get(code) if code else None
-        reason = refusal(item, code or "（空）", department, day) if department is not None else None
-        if code is None:
-            problem(f"{field}.item", "写了检查要点须同时写检查事项编码", at)
-            ok = False
-        elif reason:
-            problem(f"{field}.item", reason, at, code)
-            ok = False
-        if isinstance(position, bool) or not isinstance(position, int) or position < 1:
-            problem(f"{field}.point", "检查要点应为事项检查清单中的序号（从 1 开始）", at, code)
-            ok = False
-        elif item is not None and not reason:
-            point = next((p for p in item.points if p.position == position), None)
-            if point is None:
-                problem(f"{field}.point", f"事项 {code} 没有第 {position} 个检查要点（共 {len(item.points)} 个）", at, code)
-                ok = False
+    item, point, ok = _entry_point(raw, code, offence, items, department, day, bad)
     treatment = raw.get("treatment")
     if treatment not in TREATMENTS:
-        problem(f"{field}.treatment", "处理方式应为 " + "、".join(f"{k}（{v}）" for k, v in TREATMENT_LABELS.items()),
-                at, code)
+        bad("treatment", "处理方式应为 " + "、".join(f"{k}（{v}）" for k, v in TREATMENT_LABELS.items()))
         ok = False
-    conditions_text = _text(raw.get("conditions_text")) or ""
-    conditions = raw.get("conditions")
-    unread = False
-    if conditions is None and conditions_text:
-        conditions = conditions_from_text(conditions_text)
-        if not conditions:
-            ok, unread = False, True
-            problem(f"{field}.conditions_text", f"无法从适用条件「{conditions_text[:30]}」读出条件，请用 conditions 列出："
-                    + "、".join(f"{k}（{v}）" for k, v in CONDITIONS.items()), at, code)
-            ok = False
-    if not (isinstance(conditions, list) and conditions and all(isinstance(c, str) for c in conditions)):
-        if not unread:
-            problem(f"{field}.conditions", "须列出适用条件（全部满足时适用）", at, code)
-        ok = False
-    else:
-        unknown = [c for c in conditions if c not in CONDITIONS]
-        if unknown:
-            problem(f"{field}.conditions", f"未知条件 {'、'.join(map(str, unknown))}；可用："
-                    + "、".join(f"{k}（{v}）" for k, v in CONDITIONS.items()), at, code)
-            ok = False
-        clash = [f"{a} 与 {b}" for a, b in EXCLUSIVE_CONDITIONS if a in conditions and b in conditions]
-        if clash:
-            problem(f"{field}.conditions", f"条件相互矛盾：{'；'.join(clash)}", at, code)
-            ok = False
-        aggravating = [c for c in conditions if c in AGGRAVATING]
-        if treatment == "heavier" and not aggravating:
-            problem(f"{field}.conditions", "从重处罚须以加重情节为条件（repeated、refused 或 serious_harm）", at, code)
-            ok = False
-        if treatment in LENIENT and aggravating:
-            problem(f"{field}.conditions", f"{TREATMENT_LABELS[treatment]}不能以加重情节为条件：{'、'.join(aggravating)}",
-                    at, code)
-            ok = False
+    conditions, conditions_text, conditions_ok = _entry_conditions(raw, treatment, bad)
+    ok = ok and conditions_ok
     penalty_basis = _text(raw.get("penalty_basis"))
     basis = _text(raw.get("basis")) or penalty_basis
     if basis is None:
-        problem(f"{field}.basis", "须写明法律依据", at, code)
+        bad("basis", "须写明法律依据")
         ok = False
     fine, message = _fine(raw)
     if message:
-        problem(f"{field}.fine", message, at, code)
+        bad("fine", message)
         ok = False
     elif treatment == "no_penalty" and fine[1]:
-        problem(f"{field}.fine", "不予处罚的条目不能规定罚款幅度", at, code)
+        bad("fine", "不予处罚的条目不能规定罚款幅度")
         ok = False
     if not ok:
         return None
@@ -402,6 +396,77 @@ def _entry(raw, at, field, items, department, day, problem) -> dict | None:  # n
             "offence": offence or "", "legal_basis": _text(raw.get("legal_basis")) or "",
             "penalty_basis": penalty_basis or "", "conditions_text": conditions_text,
             "fine_min": fine[0], "fine_max": fine[1]}
+
+
+def _entry_point(raw: dict, code: str | None, offence: str | None, items: dict[str, CatalogueItem],
+                 department: Department | None, day: dt.date, bad) -> tuple:
+    """The checklist point an entry is about (检查事项 and 检查要点, together), as ``(item, point, ok)``; an
+    entry that names no point must name its offence (违法行为)."""
+    position = raw.get("point")
+    if code is None and position is None:
+        if offence is None:
+            bad("offence", "须写明违法行为，或对应的检查事项编码和检查要点序号")
+            return None, None, False
+        return None, None, True
+    ok = True
+    point = None
+    item = items.get(code) if code else None
+    reason = refusal(item, code or "（空）", department, day) if department is not None else None
+    if code is None:
+        bad("item", "写了检查要点须同时写检查事项编码")
+        ok = False
+    elif reason:
+        bad("item", reason)
+        ok = False
+    if isinstance(position, bool) or not isinstance(position, int) or position < 1:
+        bad("point", "检查要点应为事项检查清单中的序号（从 1 开始）")
+        ok = False
+    elif item is not None and not reason:
+        point = next((p for p in item.points if p.position == position), None)
+        if point is None:
+            bad("point", f"事项 {code} 没有第 {position} 个检查要点（共 {len(item.points)} 个）")
+            ok = False
+    return item, point, ok
+
+
+def _entry_conditions(raw: dict, treatment, bad) -> tuple[list | None, str, bool]:
+    """An entry's 适用条件 as ``(condition codes, the published text, ok)``: the codes listed, else read from
+    the text; they must be known, agree with each other and with the treatment."""
+    conditions_text = _text(raw.get("conditions_text")) or ""
+    conditions = raw.get("conditions")
+    if conditions is None and conditions_text:
+        conditions = conditions_from_text(conditions_text)
+        if not conditions:
+            bad("conditions_text", f"无法从适用条件「{conditions_text[:30]}」读出条件，请用 conditions 列出："
+                + "、".join(f"{k}（{v}）" for k, v in CONDITIONS.items()))
+            return conditions, conditions_text, False
+    if not (isinstance(conditions, list) and conditions and all(isinstance(c, str) for c in conditions)):
+        bad("conditions", "须列出适用条件（全部满足时适用）")
+        return conditions, conditions_text, False
+    return conditions, conditions_text, _conditions_agree(conditions, treatment, bad)
+
+
+def _conditions_agree(conditions: list[str], treatment, bad) -> bool:
+    """Whether an entry's conditions are known codes, none excludes another, and aggravating ones (加重情节)
+    go with 从重处罚 and never with a lenient treatment."""
+    ok = True
+    unknown = [c for c in conditions if c not in CONDITIONS]
+    if unknown:
+        bad("conditions", f"未知条件 {'、'.join(map(str, unknown))}；可用："
+            + "、".join(f"{k}（{v}）" for k, v in CONDITIONS.items()))
+        ok = False
+    clash = [f"{a} 与 {b}" for a, b in EXCLUSIVE_CONDITIONS if a in conditions and b in conditions]
+    if clash:
+        bad("conditions", f"条件相互矛盾：{'；'.join(clash)}")
+        ok = False
+    aggravating = [c for c in conditions if c in AGGRAVATING]
+    if treatment == "heavier" and not aggravating:
+        bad("conditions", "从重处罚须以加重情节为条件（repeated、refused 或 serious_harm）")
+        ok = False
+    if treatment in LENIENT and aggravating:
+        bad("conditions", f"{TREATMENT_LABELS[treatment]}不能以加重情节为条件：{'、'.join(aggravating)}")
+        ok = False
+    return ok
 
 
 def conditions_from_text(text: str) -> list[str]:

@@ -384,7 +384,7 @@ def _department_baseline(visits) -> dict[str, dict]:
     return dict(sorted(baseline.items()))
 
 
-def assign_teams(session: Session, adapted: Adapted, visits) -> dict[int, dict[str, list[str]]]:  # noqa: C901 - to split
+def assign_teams(session: Session, adapted: Adapted, visits) -> dict[int, dict[str, list[str]]]:
     """Teams by the officer ranking of docs/protocols/draws.md: for each visit and department, officers ranked by
     HMAC(seed, "officer:" + uscc + ":" + certificate_no); the first ones the day can use are chosen, and
     everyone passed over is recorded with the reason. Where the ranking cannot staff a department's day
@@ -404,66 +404,88 @@ def assign_teams(session: Session, adapted: Adapted, visits) -> dict[int, dict[s
     conflicted = {(officer_id, firm_id) for officer_id, firm_id in session.execute(
         select(OfficerConflict.officer_id, OfficerConflict.firm_id).where(OfficerConflict.firm_id.in_(firm_ids)))}
     for (department, day), group in sorted(by_department_day.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-        iso = day.isoformat()
-        used: dict[str, int] = defaultdict(int)
-        rankings = []
-        for visit, tasks, solver_team in group:
-            plan = tasks[0].plan
-            seed = plan.campaign.seed if plan.campaign else plan.seed
-            firm = visit.firm
-            need = max(t.plan.officers_needed for t in tasks)
-            qualification = next((_requirement(t.plan) for t in tasks if _requirement(t.plan)), None)
-            candidates = sorted(officers_of[department],
-                                key=lambda o: draws.officer_rank_key(seed, firm.uscc, o["id"]))
-            rows = []
-            for rank, officer in enumerate(candidates, start=1):
-                if (adapted.officers[officer["id"]].id, firm.id) in conflicted:
-                    reason = "conflict"
-                elif iso not in officer["days"]:
-                    reason = "certificate" if not adapted.officers[officer["id"]].certified_on(day) else "unavailable"
-                elif officer["districts"] and firm.district.code not in officer["districts"]:
-                    reason = "district"
-                elif qualification and qualification not in officer["qualifications"]:
-                    reason = "qualification"
-                else:
-                    reason = None
-                rows.append([officer["id"], rank, reason,
-                             draws.officer_rank_key(seed, firm.uscc, officer["id"]).hex()])
-            rankings.append((visit, need, rows, solver_team))
-        chosen_by_visit: dict[int, list[str]] = {}
-        feasible = True
-        # Most constrained visits first, then each takes its best-ranked free officers.
-        for visit, need, rows, _ in sorted(rankings, key=lambda r: (sum(1 for x in r[2] if x[2] is None), r[0].id)):
-            team = []
-            for row in rows:
-                if row[2] is None and used[row[0]] < capacity[row[0]] and len(team) < need:
-                    team.append(row[0])
-            if len(team) < need:
-                feasible = False
-                break
-            for officer_id in team:
-                used[officer_id] += 1
-            chosen_by_visit[visit.id] = team
-        for visit, _need, rows, solver_team in rankings:
-            if feasible:
-                team = chosen_by_visit[visit.id]
-            else:  # the solver's team, less anyone who must withdraw (回避)
-                barred = {row[0] for row in rows if row[2] == "conflict"}
-                team = [officer_id for officer_id in solver_team if officer_id not in barred]
-            teams[visit.id][department] = team
-            for officer_id in team:
-                officer = adapted.officers[officer_id]
-                session.add(VisitOfficer(visit_id=visit.id, officer_id=officer.id,
-                                         department_id=officer.department_id))
-            for officer_id, rank, reason, key in rows:
-                chosen = officer_id in team
-                if not chosen and reason is None:
-                    reason = "capacity" if feasible else "schedule"
-                session.add(OfficerRanking(visit_id=visit.id, department_id=adapted.officers[officer_id].department_id,
-                                           officer_id=adapted.officers[officer_id].id, rank=rank, key=key,
-                                           chosen=chosen, reason=None if chosen else reason))
+        rankings = [_ranking(adapted, officers_of[department], conflicted, day, visit, tasks, solver_team)
+                    for visit, tasks, solver_team in group]
+        chosen_by_visit = _ranked_teams(rankings, capacity)
+        _record_teams(session, adapted, department, rankings, chosen_by_visit, teams)
     session.flush()
     return teams
+
+
+def _ranking(adapted: Adapted, officers: list[dict], conflicted: set, day: dt.date, visit: Visit, tasks,
+             solver_team: list[str]) -> tuple:
+    """One visit's officers of one department in rank order, as ``(visit, officers needed, rows, solver's
+    team)``; each row is ``[officer id, rank, reason passed over (None: usable), rank key]``."""
+    plan = tasks[0].plan
+    seed = plan.campaign.seed if plan.campaign else plan.seed
+    firm = visit.firm
+    need = max(t.plan.officers_needed for t in tasks)
+    qualification = next((_requirement(t.plan) for t in tasks if _requirement(t.plan)), None)
+    candidates = sorted(officers, key=lambda o: draws.officer_rank_key(seed, firm.uscc, o["id"]))
+    rows = []
+    for rank, officer in enumerate(candidates, start=1):
+        reason = _passed_over(adapted, officer, conflicted, day, firm, qualification)
+        rows.append([officer["id"], rank, reason, draws.officer_rank_key(seed, firm.uscc, officer["id"]).hex()])
+    return visit, need, rows, solver_team
+
+
+def _passed_over(adapted: Adapted, officer: dict, conflicted: set, day: dt.date, firm, qualification) -> str | None:
+    """Why an officer cannot go to the firm on the day (回避, certificate, availability, district,
+    qualification), or None."""
+    if (adapted.officers[officer["id"]].id, firm.id) in conflicted:
+        return "conflict"
+    if day.isoformat() not in officer["days"]:
+        return "certificate" if not adapted.officers[officer["id"]].certified_on(day) else "unavailable"
+    if officer["districts"] and firm.district.code not in officer["districts"]:
+        return "district"
+    if qualification and qualification not in officer["qualifications"]:
+        return "qualification"
+    return None
+
+
+def _ranked_teams(rankings: list[tuple], capacity: dict[str, int]) -> dict[int, list[str]] | None:
+    """Each visit's team of one department's day from the ranking, the most constrained visits first, each
+    taking its best-ranked usable officers with capacity left; None when some visit cannot be staffed."""
+    used: dict[str, int] = defaultdict(int)
+    chosen_by_visit: dict[int, list[str]] = {}
+    # Most constrained visits first, then each takes its best-ranked free officers.
+    for visit, need, rows, _ in sorted(rankings, key=lambda r: (sum(1 for x in r[2] if x[2] is None), r[0].id)):
+        team = []
+        for row in rows:
+            if row[2] is None and used[row[0]] < capacity[row[0]] and len(team) < need:
+                team.append(row[0])
+        if len(team) < need:
+            return None
+        for officer_id in team:
+            used[officer_id] += 1
+        chosen_by_visit[visit.id] = team
+    return chosen_by_visit
+
+
+def _record_teams(session: Session, adapted: Adapted, department: str, rankings: list[tuple],
+                  chosen_by_visit: dict[int, list[str]] | None, teams: dict[int, dict[str, list[str]]]) -> None:
+    """Store one department's day: each visit's team (the ranking's, or when it could not staff the day the
+    solver's) in ``teams`` and as rows, and every officer's rank with the reason anyone was passed over."""
+    feasible = chosen_by_visit is not None
+    for visit, _need, rows, solver_team in rankings:
+        if feasible:
+            team = chosen_by_visit[visit.id]
+        else:  # the solver's team, less anyone who must withdraw (回避)
+            barred = {row[0] for row in rows if row[2] == "conflict"}
+            team = [officer_id for officer_id in solver_team if officer_id not in barred]
+        teams[visit.id][department] = team
+        for officer_id in team:
+            officer = adapted.officers[officer_id]
+            session.add(VisitOfficer(visit_id=visit.id, officer_id=officer.id,
+                                     department_id=officer.department_id))
+        for officer_id, rank, reason, key in rows:
+            chosen = officer_id in team
+            if not chosen and reason is None:
+                reason = "capacity" if feasible else "schedule"
+            session.add(OfficerRanking(visit_id=visit.id, department_id=adapted.officers[officer_id].department_id,
+                                       officer_id=adapted.officers[officer_id].id, rank=rank, key=key,
+                                       chosen=chosen, reason=None if chosen else reason))
+
 
 
 

@@ -3,6 +3,7 @@ codes as their names, visits and plans as links (the stored evidence keeps the r
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from flask import url_for
 
@@ -47,62 +48,62 @@ def _period(text) -> str:
     return f"{text} 年" if text.isdigit() else text
 
 
-def _value(key: str, value, evidence: dict) -> str:  # noqa: C901, PLR0911 - one case a key
+def _counted(unit: str) -> Callable[[object, dict], str]:
+    """A formatter that writes a number with its unit ("3 次")."""
+    return lambda value, evidence: f"{value} {unit}"
+
+
+def _metric_amount(value, evidence: dict) -> str:
+    """本期 or 上年同期: an amount in the unit of the evidence's metric (件, 元)."""
+    unit = METRICS.get(evidence.get("metric"), ("", ""))[1]
+    return f"{value:,} {unit}".strip() if isinstance(value, int | float) else str(value)
+
+
+def _yuan(value, evidence: dict) -> str:
+    """An amount of money in yuan (罚款金额, 裁量下限 and 上限)."""
+    return f"{value:,} 元" if isinstance(value, int) else str(value)
+
+
+# key -> how its value reads; a formatter also gets the whole evidence, for a unit that depends on another key.
+FORMATS: dict[str, Callable[[object, dict], str]] = {
+    "at": lambda value, evidence: _local(str(value)),
+    "year": _counted("年"),
+    "period": lambda value, evidence: _period(value),
+    "entries": _counted("次"), "entries_previous": _counted("次"), "count": _counted("次"),
+    "pending": _counted("项"),
+    "certified": _counted("人"),
+    "cap": lambda value, evidence: f"{value} 天" if "days" in evidence else f"{value} 次",
+    "days": lambda value, evidence: "、".join(value) if isinstance(value, list) else f"{value} 天",
+    "score": _counted("分"),
+    "complaint": lambda value, evidence: COMPLAINT_LABELS.get(value, str(value)),
+    "lead_kind": lambda value, evidence: LEAD_KIND_LABELS.get(value, str(value)),
+    "metric": lambda value, evidence: METRICS.get(value, (str(value),))[0],
+    "current": _metric_amount, "previous": _metric_amount,
+    "growth": lambda value, evidence: f"{value * 100:.1f}%" if isinstance(value, int | float) else str(value),
+    "points": lambda value, evidence: "第 " + "、".join(map(str, value)) + " 个" if isinstance(value, list) else str(value),
+    "decisions": lambda value, evidence: ("；".join(DECISION_LABELS.get(v, str(v)) for v in value)
+                                          if isinstance(value, list) else str(value)),
+    "hours_late": _counted("小时"),
+    "minutes": _counted("分钟"), "minimum": _counted("分钟"),
+    "tasks": lambda value, evidence: f"{value} 项" if isinstance(value, int) else f"{len(value)} 项",
+    "runs": _counted("次"), "required": _counted("次"),
+    "same_account": lambda value, evidence: "是" if value else "否",
+    "fine_amount": _yuan, "low": _yuan, "high": _yuan,
+    "lookback_months": _counted("个月"),
+    "point": lambda value, evidence: f"第 {value} 项",
+    "decision": lambda value, evidence: DECISION_LABELS.get(value, str(value)),
+    "dimension": lambda value, evidence: {"officer": "执法人员之间", "district": "区县之间"}.get(value, str(value)),
+}
+
+
+def _value(key: str, value, evidence: dict) -> str:
+    """How one fact of the evidence reads: by its key's formatter in :data:`FORMATS`, else as plain text (a
+    mapping as "key：value" pairs, a list joined)."""
     if value is None or value == "" or value == []:
         return {"backfiled": "尚未补录", "end": "不限", "complaint": "无"}.get(key, "无")
-    unit = METRICS.get(evidence.get("metric"), ("", ""))[1]
-    if key == "at":
-        return _local(str(value))
-    if key == "year":
-        return f"{value} 年"
-    if key == "period":
-        return _period(value)
-    if key in ("entries", "entries_previous", "count"):
-        return f"{value} 次"
-    if key in ("pending",):
-        return f"{value} 项"
-    if key == "certified":
-        return f"{value} 人"
-    if key == "cap":
-        return f"{value} 天" if "days" in evidence else f"{value} 次"
-    if key == "days":
-        return "、".join(value) if isinstance(value, list) else f"{value} 天"
-    if key == "score":
-        return f"{value} 分"
-    if key == "complaint":
-        return COMPLAINT_LABELS.get(value, str(value))
-    if key == "lead_kind":
-        return LEAD_KIND_LABELS.get(value, str(value))
-    if key == "metric":
-        return METRICS.get(value, (str(value),))[0]
-    if key in ("current", "previous"):
-        return f"{value:,} {unit}".strip() if isinstance(value, int | float) else str(value)
-    if key == "growth":
-        return f"{value * 100:.1f}%" if isinstance(value, int | float) else str(value)
-    if key == "points":
-        return "第 " + "、".join(map(str, value)) + " 个" if isinstance(value, list) else str(value)
-    if key == "decisions":
-        return "；".join(DECISION_LABELS.get(v, str(v)) for v in value) if isinstance(value, list) else str(value)
-    if key == "hours_late":
-        return f"{value} 小时"
-    if key in ("minutes", "minimum"):
-        return f"{value} 分钟"
-    if key == "tasks":
-        return f"{value} 项" if isinstance(value, int) else f"{len(value)} 项"
-    if key in ("runs", "required"):
-        return f"{value} 次"
-    if key == "same_account":
-        return "是" if value else "否"
-    if key in ("fine_amount", "low", "high"):
-        return f"{value:,} 元" if isinstance(value, int) else str(value)
-    if key == "lookback_months":
-        return f"{value} 个月"
-    if key == "point":
-        return f"第 {value} 项"
-    if key == "decision":
-        return DECISION_LABELS.get(value, str(value))
-    if key == "dimension":
-        return {"officer": "执法人员之间", "district": "区县之间"}.get(value, str(value))
+    format_value = FORMATS.get(key)
+    if format_value is not None:
+        return format_value(value, evidence)
     if isinstance(value, dict):
         return "；".join(f"{k}：{v:,}" if isinstance(v, int | float) else f"{k}：{v}" for k, v in value.items())
     if key == "earlier" and isinstance(value, list):
