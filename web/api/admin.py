@@ -3,30 +3,16 @@ from __future__ import annotations
 
 from flask import abort
 from flask_smorest import Blueprint
-from marshmallow import fields
 
 from inspection.models import ImportRun
 
 from ..auth import roles_required
 from ..database import db
 from ..jobs import live_progress
-from .schemas import BaseSchema, Int, Str
+from .schemas import ImportRunSchema
 
 PREFIX = ""
 blp = Blueprint("api_admin", __name__, description="数据导入")
-
-
-class ImportRunSchema(BaseSchema):
-    id = Int()
-    kind = Str()
-    filename = Str()
-    status = Str()
-    progress = fields.Float()
-    message = Str()
-    counts = fields.Dict()
-    problems = fields.List(fields.Dict())
-    problem_count = Int()
-    problems_note = Str()
 
 
 @blp.get("/import-runs/<int:run_id>")

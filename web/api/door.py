@@ -9,7 +9,6 @@ import hashlib
 from flask import abort, current_app
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import fields
 from sqlalchemy import select
 
 from core import clock
@@ -24,58 +23,19 @@ from ..database import db
 from ..limits import device_limit
 from ..loading import firm_or_404
 from ..presenters.visits import jsonable_prompt, visit_sheet
-from ..schemas import Instant, Year
 from ..views.door import MIN_GROUP
-from .schemas import BaseSchema, Id, Str, length, one_of
+from .schemas import (
+    BackfileSchema,
+    DeviceSchema,
+    NoCodeSchema,
+    ReasonInSchema,
+    SyncSchema,
+    TaskRefSchema,
+    YearQuerySchema,
+)
 
 PREFIX = ""
 blp = Blueprint("api_door", __name__, description="扫码提示、依线索与紧急入企、断网补录、匿名评价、未亮码反映")
-
-
-class TaskRefSchema(BaseSchema):
-    task = Id(required=True)
-
-
-class ReasonInSchema(BaseSchema):
-    reason = Str(required=True, validate=length(2, 500))
-
-
-class BackfileSchema(BaseSchema):
-    kind = Str(required=True, validate=one_of(["complaint", "referral", "accident"]))
-    reference = Str(required=True, validate=length(1, 64))
-    summary = Str(load_default="", validate=length(max_=1000))
-
-
-class NoCodeSchema(BaseSchema):
-    occurred_at = Instant(required=True)
-    officers = Str(required=True, validate=length(1, 500))
-    department = Str(load_default="", validate=length(max_=100))
-    description = Str(load_default="", validate=length(max_=2000))
-
-
-class JwkSchema(BaseSchema):
-    kty = Str(required=True)
-    crv = Str(required=True)
-    x = Str(required=True, validate=length(1, 64))
-    y = Str(required=True, validate=length(1, 64))
-
-
-class DeviceSchema(BaseSchema):
-    public_key = fields.Nested(JwkSchema, required=True)
-
-
-class SignedRecordSchema(BaseSchema):
-    # a paper signed offline carries the signature drawn on the screen (a PNG of at most 300 KB, in base64)
-    payload = Str(required=True, validate=length(2, 450_000))
-    signature = Str(required=True, validate=length(2, 200))
-
-
-class SyncSchema(BaseSchema):
-    records = fields.List(fields.Nested(SignedRecordSchema), required=True)
-
-
-class YearQuerySchema(BaseSchema):
-    year = Year(load_default=None)
 
 
 def _own_visit(visit_id: int) -> Visit:

@@ -4,12 +4,11 @@ from __future__ import annotations
 from flask import abort, current_app, request
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
-from marshmallow import fields
 
 from core import clock
 from inspection import queries
 from inspection.errors import InvalidInput
-from inspection.models import OFFSITE_STATUSES, InspectionTask, ItemOutcome, OffsiteRequest
+from inspection.models import InspectionTask, ItemOutcome, OffsiteRequest
 from inspection.operations.offsite import (
     Decision,
     add_evidence,
@@ -25,51 +24,10 @@ from inspection.permissions import can_view_request
 from ..auth import roles_required
 from ..database import db
 from ..presenters.offsite import evidence_folder, request_sheet
-from .schemas import BaseSchema, Day, Id, Int, Str, length, one_of
+from .schemas import ExtensionSchema, RectifiedSchema, RequestQuerySchema, RequestSummarySchema, ReviewSchema
 
 PREFIX = ""
 blp = Blueprint("api_offsite", __name__, description="非现场核查：材料清单、企业提交、远程审核、转现场检查")
-
-
-class RequestSummarySchema(BaseSchema):
-    id = Int()
-    task = fields.Function(lambda r: r.task_id)
-    firm = fields.Function(lambda r: r.firm.uscc)
-    department = fields.Function(lambda r: r.department.code)
-    status = Str()
-    deadline = Day()
-    due = Day()
-    escalated_task = fields.Function(lambda r: r.escalated_task_id)
-
-
-class RequestQuerySchema(BaseSchema):
-    status = Str(validate=one_of(OFFSITE_STATUSES))
-
-
-class ExtensionSchema(BaseSchema):
-    reason = Str(required=True, validate=length(2, 500))
-
-
-class DecisionInSchema(BaseSchema):
-    point = Id(required=True)
-    result = Str(required=True, validate=one_of(["compliant", "non_compliant", "not_applicable", "escalate"]))
-    note = Str(load_default="", validate=length(max_=1000))
-
-
-class OutcomeChoiceSchema(BaseSchema):
-    item = Str(required=True, validate=length(1, 32))
-    outcome = Str(required=True, validate=one_of(["no_problem", "rectify", "case"]))
-    rectify_by = Day(load_default=None, allow_none=True)
-
-
-class ReviewSchema(BaseSchema):
-    decisions = fields.List(fields.Nested(DecisionInSchema), required=True)
-    outcomes = fields.List(fields.Nested(OutcomeChoiceSchema), load_default=list)
-    escalation_reason = Str(load_default="", validate=length(max_=1000))
-
-
-class RectifiedSchema(BaseSchema):
-    note = Str(load_default="", validate=length(max_=500))
 
 
 def _request(request_id: int) -> OffsiteRequest:

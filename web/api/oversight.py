@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import abort
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import fields
 from sqlalchemy import select
 
 from core import clock
@@ -13,32 +12,10 @@ from inspection.operations.alerts import handle_alert, refresh_alerts
 
 from ..auth import roles_required
 from ..database import db
-from .schemas import BaseSchema, Int, Str, length, one_of
+from .schemas import AlertQuerySchema, AlertSchema, AlertUpdateSchema
 
 PREFIX = "/oversight"
 blp = Blueprint("api_oversight", __name__, description="行政执法监督：预警")
-
-
-class AlertSchema(BaseSchema):
-    id = Int()
-    rule = Str()
-    rule_label = Str()
-    title = Str()
-    evidence = fields.Dict()
-    department = fields.Function(lambda a: a.department_id)
-    firm = fields.Function(lambda a: a.firm_id)
-    status = Str()
-    note = Str()
-
-
-class AlertQuerySchema(BaseSchema):
-    rule = Str(validate=length(1, 24))
-    status = Str(validate=one_of(["open", "explained", "closed"]))
-
-
-class AlertUpdateSchema(BaseSchema):
-    status = Str(required=True, validate=one_of(["open", "explained", "closed"]))
-    note = Str(required=True, validate=length(1, 1000))
 
 
 @blp.post("/alerts/refresh")

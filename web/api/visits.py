@@ -6,7 +6,6 @@ import datetime as dt
 from flask import abort, current_app, url_for
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
-from marshmallow import fields
 
 from core import clock
 from inspection import queries
@@ -32,79 +31,17 @@ from ..database import db
 from ..limits import scan_limit, verify_limit
 from ..loading import firm_or_404
 from ..presenters.visits import firm_record, jsonable_prompt, verification, visit_sheet
-from ..schemas import Instant
-from .schemas import BaseSchema, Day, Id, Int, Str, between, length, one_of
+from .schemas import (
+    EvaluationInSchema,
+    FindingInSchema,
+    LeniencyDecisionInSchema,
+    OutcomeInSchema,
+    ScanInSchema,
+    ScanOutSchema,
+)
 
 PREFIX = ""
 blp = Blueprint("api_visits", __name__, description="扫码入企、检查结果、亮码核验与事后评价")
-
-
-class ScanLeadSchema(BaseSchema):
-    kind = Str(required=True, validate=one_of(["complaint", "referral", "accident"]))
-    reference = Str(required=True, validate=length(1, 64))
-    item = Str(required=True, validate=length(1, 32))
-
-
-class EmergencyInSchema(BaseSchema):
-    kind = Str(required=True, validate=one_of(["accident", "hazard"]))
-    item = Str(required=True, validate=length(1, 32))
-    entered_at = Instant(load_default=None, allow_none=True,
-                         metadata={"description": "when the team went in (ISO 8601)"})
-
-
-class ScanInSchema(BaseSchema):
-    token = Str(required=True, validate=length(8, 64),
-                metadata={"description": "the token of the firm's QR code, or its short code typed by hand "
-                                         "(7KQ4-M2XD-9: any case, spaces or hyphens)"})
-    lead = fields.Nested(ScanLeadSchema, load_default=None, allow_none=True,
-                         metadata={"description": "依线索入企: a lead recorded for this firm"})
-    emergency = fields.Nested(EmergencyInSchema, load_default=None, allow_none=True,
-                              metadata={"description": "紧急入企: the lead is back-filed within 3 working days"})
-
-
-class FindingInSchema(BaseSchema):
-    task = Id(required=True)
-    point = Id(required=True)
-    result = Str(required=True, validate=one_of(["compliant", "non_compliant", "not_applicable"]))
-    note = Str(load_default="", validate=length(max_=1000))
-
-
-class OutcomeInSchema(BaseSchema):
-    task = Id(required=True)
-    item = Str(required=True, validate=length(1, 32))
-    outcome = Str(required=True, validate=one_of(["no_problem", "rectify", "case"]))
-    rectify_by = Day(load_default=None, allow_none=True)
-    treatment = Str(load_default=None, allow_none=True, validate=one_of(["no_penalty", "reduced", "lighter", "heavier"]))
-    fine_amount = Int(load_default=None, allow_none=True, validate=between(0, 10**10))
-    fine_reason = Str(load_default="", validate=length(0, 500),
-                      metadata={"description": "why a fine lies outside the discretion standard's range"})
-
-
-class LeniencyDecisionInSchema(BaseSchema):
-    task = Id(required=True)
-    point = Id(required=True)
-    conditions = fields.List(Str(validate=length(1, 32)), load_default=list,
-                             metadata={"description": "the conditions that hold"})
-    decision = Str(load_default=None, allow_none=True, validate=one_of(["follow", "depart"]))
-    reason = Str(load_default="", validate=length(max_=500))
-
-
-class EvaluationInSchema(BaseSchema):
-    score = Int(required=True)
-    comment = Str(load_default="", validate=length(max_=1000))
-    complaint = Str(load_default=None, allow_none=True,
-                    validate=one_of(["without_cause", "excessive", "improper_conduct"]))
-
-
-class ScanOutSchema(BaseSchema):
-    state = Str()
-    visit = Int()
-    firm = Str()
-    scanned = fields.List(Str())
-    code = Str(allow_none=True)
-    verify_url = Str(allow_none=True)
-    origin = Str()
-    prompt = fields.Dict()
 
 
 def _visit(visit_id: int) -> Visit:
