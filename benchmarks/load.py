@@ -156,6 +156,7 @@ class Firms:
     """The firm clients, each used by one request at a time."""
 
     def __init__(self, clients: list[tuple[Client, str]]):
+        self.clients = clients
         self.free: queue.Queue = queue.Queue()
         for pair in clients:
             self.free.put(pair)
@@ -231,7 +232,8 @@ def open_loop(teams: list, team_rate: float, read_rate: float, firms: Firms, rec
     return time.perf_counter() - started
 
 
-def measure(scoped: str, visits: list, record_users: list, args) -> dict:  # noqa: C901 - phases in turn
+def measure(scoped: str, visits: list, record_users: list, args) -> dict:
+    """The phases in turn on one served platform, then the database's check of what they left."""
     cores = os.cpu_count() or 1
     env = {"DATABASE_URL": scoped, "SECRET_KEY": "load-secret", "SCHEDULE_WORKERS": "1", "RATE_LIMITS": "1",
            "TRUSTED_PROXIES": "1"}
@@ -239,53 +241,19 @@ def measure(scoped: str, visits: list, record_users: list, args) -> dict:  # noq
                       root=Path(args.server_root) if args.server_root else None).start()
     opened: list[Client] = []
     try:
-        # Sign everyone in first (password hashing is deliberately slow and is not what is measured).
-        team_clients = []
-        for team in visits:
-            pair = [Client(server.port), Client(server.port)]
-            opened.extend(pair)
-            for client, name in zip(pair, team.officers):
-                client.sign_in(name)
-            team_clients.append((team, pair))
-        firm_clients = []
-        for username, uscc in record_users:
-            client = Client(server.port)
-            opened.append(client)
-            client.sign_in(username)
-            firm_clients.append((client, uscc))
-        firms = Firms(firm_clients)
-
-        health = Recorder()
-        health_clients = [Client(server.port) for _ in range(16)]
-        opened.extend(health_clients)
-
-        def health_job(client):
-            def run():
-                for _ in range(args.health_requests // 16):
-                    status, body, elapsed = client.call("GET", "/health")
-                    health.note("health", status, elapsed, body)
-            return run
-        health_seconds = closed_loop([health_job(c) for c in health_clients], 16)
-
+        team_clients, firms = _sign_in_everyone(server.port, visits, record_users, opened)
+        health, health_seconds = _health(server.port, args.health_requests, opened)
         single = Recorder()
         first, rest = team_clients[:args.single_teams], team_clients[args.single_teams:]
         for team, pair in first:
             team_run(team, pair, single)
         for _ in range(args.single_reads):
             firms.read(single)
-
-        saturation = Recorder()
         half = len(rest) // 2
         closed_teams, open_teams = rest[:half], rest[half:]
-        jobs = []
-        for team, pair in closed_teams:
-            jobs.append(lambda team=team, pair=pair: team_run(team, pair, saturation))
-            jobs.extend([lambda: firms.read(saturation)] * args.reads_per_team)
-        random.Random(3).shuffle(jobs)
-        saturation_seconds = closed_loop(jobs, args.concurrency)
+        saturation, saturation_seconds = _saturation(closed_teams, firms, args)
         scans_saturation = (len(saturation.latencies["scan-in"]) + len(saturation.latencies["scan-out"])) / saturation_seconds
         reads_saturation = (len(saturation.latencies["record-page"]) + len(saturation.latencies["record-api"])) / saturation_seconds
-
         offered = Recorder()
         team_rate = scans_saturation / 2 / 3          # three scans per team
         read_rate = reads_saturation / 2
@@ -294,27 +262,9 @@ def measure(scoped: str, visits: list, record_users: list, args) -> dict:  # noq
         for client in opened:
             client.close()
         server.stop()
-    engine = make_engine(scoped)
-    with make_session_factory(engine)() as session:
-        ids = [t.visit_id for t, _ in team_clients]
-        entries = dict(session.execute(select(VisitEntry.visit_id, func.count()).where(VisitEntry.visit_id.in_(ids))
-                                       .group_by(VisitEntry.visit_id)).all())
-        doubled_scans = session.scalar(select(func.count()).select_from(
-            select(Scan.visit_id, Scan.officer_id).where(Scan.visit_id.in_(ids), Scan.kind == "in",
-                                                         Scan.accepted.is_(True))
-            .group_by(Scan.visit_id, Scan.officer_id).having(func.count() > 1).subquery()))
-        completed = session.scalar(select(func.count()).select_from(Visit).where(Visit.id.in_(ids),
-                                                                                 Visit.status == "completed"))
-        # The log after the run (the workers stopped in order): nothing left queued, the chain whole, and a
-        # record of every entry.
-        queued = session.scalar(text("select count(*) from event_queue")) if _has_queue(session) else 0
-        chain_ok = verify_chain(session)[0]
-        entered_records = session.scalar(select(func.count()).select_from(Event).where(Event.kind == "visit.entered",
-                                                                                       Event.subject.in_([f"visit:{i}" for i in ids])))
-    engine.dispose()
     offered_scans = len(offered.latencies["scan-in"]) + len(offered.latencies["scan-out"])
     offered_reads = len(offered.latencies["record-page"]) + len(offered.latencies["record-api"])
-    return {"cores": cores, "load_average": os.getloadavg(), "teams": len(team_clients), "firms": len(firm_clients),
+    return {"cores": cores, "load_average": os.getloadavg(), "teams": len(team_clients), "firms": len(firms.clients),
             "health_rps": len(health.latencies["health"]) / health_seconds,
             "health": figures(health.latencies["health"]),
             "single": {k: figures(v) for k, v in single.latencies.items()},
@@ -327,8 +277,74 @@ def measure(scoped: str, visits: list, record_users: list, args) -> dict:  # noq
                      "reads_per_second": offered_reads / open_seconds,
                      "latency": {k: figures(v) for k, v in offered.latencies.items()}},
             "errors": health.errors + single.errors + saturation.errors + offered.errors,
-            "visits_not_entered_once": sum(1 for i in ids if entries.get(i) != 1),
-            "duplicate_scans": doubled_scans, "visits_completed": completed,
+            **_what_was_left(scoped, [t.visit_id for t, _ in team_clients])}
+
+
+def _sign_in_everyone(port: int, visits: list, record_users: list, opened: list) -> tuple[list, Firms]:
+    """Every team's two officers and every firm account signed in first (password hashing is deliberately
+    slow and is not what is measured)."""
+    team_clients = []
+    for team in visits:
+        pair = [Client(port), Client(port)]
+        opened.extend(pair)
+        for client, name in zip(pair, team.officers):
+            client.sign_in(name)
+        team_clients.append((team, pair))
+    firm_clients = []
+    for username, uscc in record_users:
+        client = Client(port)
+        opened.append(client)
+        client.sign_in(username)
+        firm_clients.append((client, uscc))
+    return team_clients, Firms(firm_clients)
+
+
+def _health(port: int, requests: int, opened: list) -> tuple[Recorder, float]:
+    """``/health`` as fast as 16 connections go: the machine's speed, for ratios."""
+    health = Recorder()
+    clients = [Client(port) for _ in range(16)]
+    opened.extend(clients)
+
+    def job(client):
+        def run():
+            for _ in range(requests // 16):
+                status, body, elapsed = client.call("GET", "/health")
+                health.note("health", status, elapsed, body)
+        return run
+    return health, closed_loop([job(c) for c in clients], 16)
+
+
+def _saturation(teams: list, firms: Firms, args) -> tuple[Recorder, float]:
+    """A closed loop of ``--concurrency`` connections through the teams in the mix of reads per team."""
+    saturation = Recorder()
+    jobs = []
+    for team, pair in teams:
+        jobs.append(lambda team=team, pair=pair: team_run(team, pair, saturation))
+        jobs.extend([lambda: firms.read(saturation)] * args.reads_per_team)
+    random.Random(3).shuffle(jobs)
+    return saturation, closed_loop(jobs, args.concurrency)
+
+
+def _what_was_left(scoped: str, ids: list[int]) -> dict:
+    """The database after the run: every visit entered exactly once, no scan counted twice, and the log with
+    nothing left queued (the workers stopped in order), its chain whole and a record of every entry."""
+    engine = make_engine(scoped)
+    with make_session_factory(engine)() as session:
+        entries = dict(session.execute(select(VisitEntry.visit_id, func.count()).where(VisitEntry.visit_id.in_(ids))
+                                       .group_by(VisitEntry.visit_id)).all())
+        doubled_scans = session.scalar(select(func.count()).select_from(
+            select(Scan.visit_id, Scan.officer_id).where(Scan.visit_id.in_(ids), Scan.kind == "in",
+                                                         Scan.accepted.is_(True))
+            .group_by(Scan.visit_id, Scan.officer_id).having(func.count() > 1).subquery()))
+        completed = session.scalar(select(func.count()).select_from(Visit).where(Visit.id.in_(ids),
+                                                                                 Visit.status == "completed"))
+        queued = session.scalar(text("select count(*) from event_queue")) if _has_queue(session) else 0
+        chain_ok = verify_chain(session)[0]
+        entered_records = session.scalar(select(func.count()).select_from(Event).where(
+            Event.kind == "visit.entered", Event.subject.in_([f"visit:{i}" for i in ids])))
+    engine.dispose()
+    return {"visits_not_entered_once": sum(1 for i in ids if entries.get(i) != 1), "duplicate_scans": doubled_scans,
+            "visits_completed": completed,
             "log": {"queued": queued, "chain_ok": chain_ok, "entered_records": entered_records}}
 
 
