@@ -5,6 +5,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..models import (
+    Department,
     District,
     Document,
     Firm,
@@ -77,6 +78,18 @@ def public_plans() -> Select:
 
 def districts() -> Select:
     return select(District).order_by(District.code)
+
+
+def departments() -> Select:
+    return select(Department).order_by(Department.id)
+
+
+def department_by_code(code: str) -> Select:
+    return select(Department).where(Department.code == code)
+
+
+def district_by_code(code: str) -> Select:
+    return select(District).where(District.code == code)
 
 
 def published_results() -> Select:

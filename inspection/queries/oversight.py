@@ -65,3 +65,11 @@ def drill_rows(session: Session, drilled: Select) -> list[dict]:
         rows.append({"visit": visit, "departments": "、".join(sorted(present.get(visit.id, []))),
                      "minutes": round((entry.left_at - entry.entered_at).total_seconds() / 60) if entry.left_at else None})
     return rows
+
+
+def task_counts_of_plans(session: Session, plan_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Each plan's tasks: ``(all, still open)`` (pending or scheduled)."""
+    return {plan_id: (int(n), int(open_n or 0)) for plan_id, n, open_n in session.execute(
+        select(InspectionTask.plan_id, func.count(),
+               func.count().filter(InspectionTask.status.in_(("pending", "scheduled"))))
+        .where(InspectionTask.plan_id.in_(plan_ids)).group_by(InspectionTask.plan_id))}

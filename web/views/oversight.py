@@ -6,20 +6,17 @@ import datetime as dt
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core import clock
+from inspection import queries
 from inspection.errors import InvalidInput
 from inspection.models import (
     ALERT_RULES,
     ALERT_STATUS_LABELS,
     CREDIT_CLASSES,
     Alert,
-    Department,
-    District,
     InspectionPlan,
-    InspectionTask,
     OffsiteRequest,
 )
 from inspection.operations.alerts import handle_alert, refresh_alerts
@@ -140,8 +137,8 @@ def dashboard():
     return render_template("oversight/dashboard.html", scope=scope, f=figures, args=_scope_args(scope),
                            period=period_label(scope),
                            months=[f"{m}月" for m in range(1, 13)],
-                           departments=session.scalars(select(Department).order_by(Department.id)).all(),
-                           districts=session.scalars(select(District).order_by(District.code)).all())
+                           departments=session.scalars(queries.departments()).all(),
+                           districts=session.scalars(queries.districts()).all())
 
 
 DRILL_TITLES = {"joint": "联合检查", "evaluated": "企业已评价", "published": "结果已公示", "late": "结果逾期未公示",
@@ -151,10 +148,10 @@ DRILL_TITLES = {"joint": "联合检查", "evaluated": "企业已评价", "publis
 def _drill_title(scope: Scope, drill: Drill) -> str:
     parts = [f"{scope.year} 年 {drill.month} 月" if drill.month else period_label(scope)]
     if scope.department:
-        parts.append(next((d.short_name for d in db().scalars(select(Department).where(Department.code == scope.department))),
+        parts.append(next((d.short_name for d in db().scalars(queries.department_by_code(scope.department))),
                           scope.department))
     if scope.district:
-        parts.append(next((d.name for d in db().scalars(select(District).where(District.code == scope.district))),
+        parts.append(next((d.name for d in db().scalars(queries.district_by_code(scope.district))),
                           scope.district))
     parts += [DRILL_TITLES[k] for k in ("joint", "evaluated") if getattr(drill, k)]
     if drill.results:
@@ -211,10 +208,7 @@ def drill_plans():
                          .options(selectinload(InspectionPlan.department))
                          .order_by(InspectionPlan.period_end, InspectionPlan.id)).all()
     plans = sorted(plans, key=lambda p: (p.status == "completed", p.period_end, p.id))
-    tasks = {plan_id: (int(n), int(open_n or 0)) for plan_id, n, open_n in db().execute(
-        select(InspectionTask.plan_id, func.count(),
-               func.count().filter(InspectionTask.status.in_(("pending", "scheduled"))))
-        .where(InspectionTask.plan_id.in_([p.id for p in plans])).group_by(InspectionTask.plan_id))}
+    tasks = oversight_queries.task_counts_of_plans(db(), [p.id for p in plans])
     return render_template("oversight/plans.html", plans=plans, tasks=tasks, scope=scope, args=_scope_args(scope),
                            period=period_label(scope))
 
@@ -267,7 +261,7 @@ def monthly_report():
     year = year_arg(default=today.year)
     month = month_arg(default=today.month)
     rows = []
-    for department in session.scalars(select(Department).order_by(Department.id)):
+    for department in session.scalars(queries.departments()):
         scope = Scope(year, department.code)
         # The same days of last year's month: while the month runs, up to today's date.
         rows.append({"department": department, "entries": kpis.monthly_entries(session, scope)[month - 1],
