@@ -27,6 +27,21 @@ def approve(client, plan_id: int, task_source: str = "random") -> dict:
     return response.get_json()
 
 
+def drawn_plan(client, **fields) -> tuple[int, dict]:
+    """A plan of April 2026 on SC-003 (``fields`` override any of it) created, filed, approved and drawn
+    through the API by the official ``client`` is signed in as; returns its id and public draw record."""
+    body = {"period_start": "2026-04-01", "period_end": "2026-04-30", "title": "测试计划", "items": ["SC-003"],
+            "ratios": {"A": 0.5, "B": 0.5, "C": 0.5, "D": 0.5}, **fields}
+    plan = client.post("/api/v1/plans", json=body)
+    assert plan.status_code == 201, plan.get_json()
+    plan_id = plan.get_json()["id"]
+    assert client.post(f"/api/v1/plans/{plan_id}/file").status_code == 200
+    approve(client, plan_id)
+    response = client.post(f"/api/v1/plans/{plan_id}/draw")
+    assert response.status_code == 200, response.get_json()
+    return plan_id, client.get(f"/api/v1/public/plans/{plan_id}/draw").get_json()
+
+
 approve_in = approve_filed  # approve through the operation, for tests that work on a session
 
 

@@ -22,7 +22,7 @@ from tests.approvals import approve
 from tests.at_the_door import as_user
 from tests.document_pdfs import pdf_text, qr_of
 from tests.signatures import signature_png
-from web.jobs import run_entry_notices
+from web.jobs import run_after_entry
 
 SIGNATURE = "data:image/png;base64," + base64.b64encode(signature_png()).decode()
 
@@ -73,8 +73,8 @@ def test_the_notice_job_issues_each_entry_once_and_skips_entries_not_on_record(
     department_id = visit.tasks[0].plan.department_id
     db_session.commit()
     assert _notices(db_session, visit.id) == []
-    run_entry_notices(app, [(visit.id, department_id), (visit.id, department_id), (visit.id + 1000, department_id)])
-    run_entry_notices(app, [(visit.id, department_id)])
+    run_after_entry(app, [], [(visit.id, department_id), (visit.id, department_id), (visit.id + 1000, department_id)])
+    run_after_entry(app, [], [(visit.id, department_id)])
     db_session.expire_all()
     [notice] = _notices(db_session, visit.id)
     assert notice.department_id == department_id
@@ -225,7 +225,7 @@ def test_entries_without_a_notice_and_overdue_result_notices_are_alerted(db_sess
     bare, noticed = entered(make_firm(), day=today), entered(make_firm(), day=today)
     department_id = bare.tasks[0].plan.department_id
     db_session.commit()
-    run_entry_notices(app, [(noticed.id, department_id)])
+    run_after_entry(app, [], [(noticed.id, department_id)])
     db_session.expire_all()
     refresh_alerts(db_session, today=today + dt.timedelta(days=1))
     flagged = {a.evidence["visit"] for a in db_session.scalars(select(Alert).where(Alert.rule == "entry_without_notice"))}

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from core import clock
 from inspection.models import CityRule, Event, LeniencyList, QuietPeriod
+from tests.approvals import drawn_plan
 from tests.at_the_door import as_user
-from tests.test_rules import drawn_plan
 
 
 def events(db_session, kind):

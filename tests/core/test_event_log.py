@@ -9,7 +9,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import MetaData, Table, func, insert, select, text, update
@@ -17,11 +16,12 @@ from sqlalchemy import MetaData, Table, func, insert, select, text, update
 from inspection.db import make_engine, make_session_factory, upgrade
 from inspection.models import Event, EventHead, User
 from inspection.operations.events import append_event, verify_chain
+from tests.servers import ROOT
 
 ZEROS = "0" * 64
 PUBLIC_V2 = {"v", "seq", "at", "kind", "digest", "prev", "hash"}
 PUBLIC_V1 = {"seq", "at", "kind", "prev", "hash"}
-PROTOCOLS = Path(__file__).resolve().parent.parent / "docs" / "protocols" / "event-log.md"
+PROTOCOLS = ROOT / "docs" / "protocols" / "event-log.md"
 
 
 def sha256_hex(obj) -> str:

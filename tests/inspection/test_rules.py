@@ -6,22 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from inspection.models import Department, District, Firm, Officer, Visit
-from tests.approvals import approve
+from tests.approvals import approve, drawn_plan
 from tests.leads import recorded_lead
 
 APRIL = {"period_start": "2026-04-01", "period_end": "2026-04-30"}
-
-
-def drawn_plan(client, **fields):
-    body = {**APRIL, "title": "测试计划", "items": ["SC-003"], "ratios": {"A": 0.5, "B": 0.5, "C": 0.5, "D": 0.5}, **fields}
-    plan = client.post("/api/v1/plans", json=body)
-    assert plan.status_code == 201, plan.get_json()
-    plan_id = plan.get_json()["id"]
-    assert client.post(f"/api/v1/plans/{plan_id}/file").status_code == 200
-    approve(client, plan_id)
-    response = client.post(f"/api/v1/plans/{plan_id}/draw")
-    assert response.status_code == 200, response.get_json()
-    return plan_id, client.get(f"/api/v1/public/plans/{plan_id}/draw").get_json()
 
 
 def test_department_yearly_cap_excludes_firms_it_already_inspects(client, login):

@@ -13,7 +13,6 @@ import stat
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -24,7 +23,7 @@ from inspection.demo.city import DEMO_PASSWORD, build_demo_city
 from inspection.models import EntryToken, User
 from inspection.operations.accounts import change_password
 from tests.backends import fresh_database
-from tests.servers import Browser, Gunicorn, free_port
+from tests.servers import ROOT, Browser, Gunicorn, free_port
 from web import ConfigurationError, auth, create_app
 from web.exports import table_file
 
@@ -225,7 +224,7 @@ def test_without_a_configured_key_each_instance_makes_and_keeps_its_own(tmp_path
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert "SECRET_KEY 未设置" in caplog.text and str(key_file) in caplog.text
     assert sorted(p.name for p in (tmp_path / "one").iterdir()) == ["secret_key"]  # no draft left behind
-    source = (Path(__file__).resolve().parent.parent / "web" / "app.py").read_text()
+    source = (ROOT / "web" / "app.py").read_text()
     assert "dev-only" not in source and "DEFAULT_SECRET" not in source
 
 

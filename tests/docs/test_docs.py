@@ -17,8 +17,8 @@ import scheduler
 from scheduler.generate import small_instance
 from tests.approvals import approve
 from tests.risk_models import WEIGHTED_PLAN, publish_model, spread
+from tests.servers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 MARKDOWN = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
 
