@@ -13,14 +13,26 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ortools.linear_solver import pywraplp
 
 from .model import Instance
 from .prepare import Prepared
 
-__all__ = ["lower_bound", "unscheduled_lower_bound", "LowerBounds", "compute_bounds", "firm_lost_tasks"]
+__all__ = [
+    "lower_bound",
+    "unscheduled_lower_bound",
+    "LowerBounds",
+    "compute_bounds",
+    "quick_bounds",
+    "with_capacity",
+    "firm_lost_tasks",
+]
+
+# Seconds one (firm, department) group of tasks costs the capacity LP, built and
+# solved (measured at 100,000 tasks: 1 to 2 seconds for a department of 10,000 firms).
+LP_SECONDS_PER_GROUP = 1.5e-4
 
 
 @dataclass
@@ -33,7 +45,7 @@ class LowerBounds:
     forced: int
     firm_lost: int
     capacity_lost: int
-    capacity_skipped: bool = False  # the deadline passed before the capacity LPs
+    capacity_skipped: bool = False  # the deadline cut some department's capacity LP
 
 
 def _stab_count(windows: list[tuple[int, int]]) -> int:
@@ -120,7 +132,7 @@ def firm_lost_tasks(P: Prepared, f: int) -> int:
     return len(tasks) - _max_coverage(intervals, cap)
 
 
-def _capacity_scheduled_upper_bound(P: Prepared, deadline: float | None = None) -> int | None:  # noqa: C901 - to split
+def _capacity_scheduled_upper_bound(P: Prepared, deadline: float | None = None) -> tuple[int, bool]:
     """Upper bound on schedulable tasks from officer capacity, by one LP per department.
 
     For department k, each (firm, k) group g of tasks with a feasible day has variables
@@ -134,105 +146,150 @@ def _capacity_scheduled_upper_bound(P: Prepared, deadline: float | None = None) 
     counts once per visit however many tasks it serves and holds at least
     cost[g, d] officers; qualifications and the distinctness of officers are relaxed.
     Identical groups are merged.  The floor of the LP optimum bounds schedulable tasks.
-    None when ``deadline`` (time.monotonic()) passes first: no bound from capacity.
+
+    Returns (bound, skipped).  A department whose LP would not be done by ``deadline``
+    (time.monotonic(); judged by its size) or is not solved to optimality counts every
+    one of its tasks as schedulable, and ``skipped`` is True: the bound stays valid.
     """
     total = 0
+    skipped = False
     by_department: list[dict[int, list[int]]] = [defaultdict(list) for _ in P.departments]
     for t in range(P.n_tasks):
         if P.feasible_mask[t]:
             by_department[P.task_dept[t]][P.task_firm[t]].append(t)
-    for k in range(len(P.departments)):
-        if deadline is not None and time.monotonic() > deadline:
-            return None
-        # Merge identical (district, visit cap, size, day profile) groups.
-        classes: dict[tuple, int] = defaultdict(int)
-        groups = by_department[k]
+    for k, groups in enumerate(by_department):
         if not groups:
             continue
-        for f, tasks in groups.items():
-            count: dict[int, int] = {}
-            cheapest: dict[int, int] = {}
-            for t in tasks:
-                need = P.task_need[t]
-                for d in P.feasible_days[t]:
-                    count[d] = count.get(d, 0) + 1
-                    if need < cheapest.get(d, need + 1):
-                        cheapest[d] = need
-            profile = tuple((d, count[d], cheapest[d]) for d in sorted(count))
-            key = (P.firm_district[f], min(P.firm_cap[f], len(tasks)), len(tasks), profile)
-            classes[key] += 1
-        solver = pywraplp.Solver.CreateSolver("GLOP")
-        if solver is None:  # pragma: no cover - GLOP ships with ortools
-            return P.n_tasks
-        infinity = solver.infinity()
-        demand: dict[tuple[int, str | None], list] = defaultdict(list)
-        objective = solver.Objective()
-        for i, ((district, visits, size, profile), count) in enumerate(classes.items()):
-            x = [solver.NumVar(0.0, float(count), f"x_{i}_{d}") for d, _, _ in profile]
-            served = solver.NumVar(0.0, float(count * size), f"s_{i}")
-            objective.SetCoefficient(served, 1.0)
-            days_row = solver.Constraint(-infinity, float(count * visits))
-            cover_row = solver.Constraint(-infinity, 0.0)
-            cover_row.SetCoefficient(served, 1.0)
-            for var, (d, cover, cost) in zip(x, profile):
-                days_row.SetCoefficient(var, 1.0)
-                cover_row.SetCoefficient(var, -float(cover))
-                demand[(d, district)].append((var, cost))
-        objective.SetMaximization()
-        # Officer capacity: groups of equal districts flow to the districts they cover.
-        supply: dict[tuple[frozenset | None, int], int] = defaultdict(int)
-        for group in P.dept_groups[k]:
-            for d in range(P.n_days):
-                if group.supply[d]:
-                    supply[(group.districts, d)] += group.supply[d]
-        inflow: dict[tuple[int, str | None], list] = defaultdict(list)
-        demand_districts: dict[int, list[str | None]] = defaultdict(list)
-        for (d, r) in demand:
-            demand_districts[d].append(r)
-        for (districts, d), amount in supply.items():
-            targets = [r for r in demand_districts.get(d, ()) if districts is None or r in districts]
-            if not targets:
-                continue
-            row = solver.Constraint(-infinity, float(amount))
-            for r in targets:
-                flow = solver.NumVar(0.0, infinity, "")
-                row.SetCoefficient(flow, 1.0)
-                inflow[(d, r)].append(flow)
-        for key, terms in demand.items():
-            row = solver.Constraint(-infinity, 0.0)
-            for var, cost in terms:
-                row.SetCoefficient(var, float(cost))
-            for flow in inflow.get(key, ()):
-                row.SetCoefficient(flow, -1.0)
-        if deadline is not None:
-            solver.SetTimeLimit(max(1, int(1000 * (deadline - time.monotonic()))))
-        status = solver.Solve()
-        if status != pywraplp.Solver.OPTIMAL:
-            total += sum(len(tasks) for tasks in groups.values())
+        if deadline is not None and time.monotonic() + LP_SECONDS_PER_GROUP * len(groups) > deadline:
+            found = None  # building and solving this LP would overrun the deadline
+        else:
+            found = _department_lp(P, k, groups, deadline)
+        if found is None:
+            skipped = True
+            found = sum(len(tasks) for tasks in groups.values())
+        total += found
+    return total, skipped
+
+
+def _group_classes(P: Prepared, groups: dict[int, list[int]]) -> dict[tuple, int]:
+    """Department groups merged when their (district, visit cap, size, day profile)
+    agree; the profile lists (day, tasks feasible that day, cheapest team that day)."""
+    classes: dict[tuple, int] = defaultdict(int)
+    for f, tasks in groups.items():
+        count: dict[int, int] = {}
+        cheapest: dict[int, int] = {}
+        for t in tasks:
+            need = P.task_need[t]
+            for d in P.feasible_days[t]:
+                count[d] = count.get(d, 0) + 1
+                if need < cheapest.get(d, need + 1):
+                    cheapest[d] = need
+        profile = tuple((d, count[d], cheapest[d]) for d in sorted(count))
+        key = (P.firm_district[f], min(P.firm_cap[f], len(tasks)), len(tasks), profile)
+        classes[key] += 1
+    return classes
+
+
+def _department_lp(P: Prepared, k: int, groups: dict[int, list[int]], deadline: float | None) -> int | None:
+    """The capacity LP of department k (see ``_capacity_scheduled_upper_bound``): the
+    floor of its optimum, or None when it is not solved to optimality in time."""
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    if solver is None:  # pragma: no cover - GLOP ships with ortools
+        return None
+    infinity = solver.infinity()
+    demand: dict[tuple[int, str | None], list] = defaultdict(list)
+    objective = solver.Objective()
+    for i, ((district, visits, size, profile), count) in enumerate(_group_classes(P, groups).items()):
+        x = [solver.NumVar(0.0, float(count), f"x_{i}_{d}") for d, _, _ in profile]
+        served = solver.NumVar(0.0, float(count * size), f"s_{i}")
+        objective.SetCoefficient(served, 1.0)
+        days_row = solver.Constraint(-infinity, float(count * visits))
+        cover_row = solver.Constraint(-infinity, 0.0)
+        cover_row.SetCoefficient(served, 1.0)
+        for var, (d, cover, cost) in zip(x, profile):
+            days_row.SetCoefficient(var, 1.0)
+            cover_row.SetCoefficient(var, -float(cover))
+            demand[(d, district)].append((var, cost))
+    objective.SetMaximization()
+    inflow = _add_officer_supply(P, k, solver, demand)
+    for key, terms in demand.items():
+        row = solver.Constraint(-infinity, 0.0)
+        for var, cost in terms:
+            row.SetCoefficient(var, float(cost))
+        for flow in inflow.get(key, ()):
+            row.SetCoefficient(flow, -1.0)
+    if deadline is not None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        solver.SetTimeLimit(max(1, int(1000 * remaining)))
+    if solver.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    return int(objective.Value() + 1e-6)
+
+
+def _add_officer_supply(P: Prepared, k: int, solver, demand: dict[tuple[int, str | None], list]) -> dict:
+    """Officer capacity of department k: groups of equal districts flow to the
+    districts they cover.  Returns the flows into each (day, district) of ``demand``."""
+    infinity = solver.infinity()
+    supply: dict[tuple[frozenset | None, int], int] = defaultdict(int)
+    for group in P.dept_groups[k]:
+        for d in range(P.n_days):
+            if group.supply[d]:
+                supply[(group.districts, d)] += group.supply[d]
+    inflow: dict[tuple[int, str | None], list] = defaultdict(list)
+    demand_districts: dict[int, list[str | None]] = defaultdict(list)
+    for (d, r) in demand:
+        demand_districts[d].append(r)
+    for (districts, d), amount in supply.items():
+        targets = [r for r in demand_districts.get(d, ()) if districts is None or r in districts]
+        if not targets:
             continue
-        total += int(objective.Value() + 1e-6)
-    return total
+        row = solver.Constraint(-infinity, float(amount))
+        for r in targets:
+            flow = solver.NumVar(0.0, infinity, "")
+            row.SetCoefficient(flow, 1.0)
+            inflow[(d, r)].append(flow)
+    return inflow
 
 
-def compute_bounds(instance: Instance | Prepared, deadline: float | None = None) -> LowerBounds:
-    """All lower bounds (see LowerBounds and unscheduled_lower_bound).
-
-    With a ``deadline`` (time.monotonic()) that passes before the capacity LPs are
-    done, capacity_lost is 0: the bound stays valid, only weaker.
-    """
+def compute_bounds(
+    instance: Instance | Prepared, deadline: float | None = None, unscheduled: int | None = None
+) -> LowerBounds:
+    """All lower bounds (see LowerBounds and unscheduled_lower_bound): the quick ones of
+    ``quick_bounds`` raised by the capacity LPs of ``with_capacity``."""
     P = instance if isinstance(instance, Prepared) else Prepared(instance)
+    return with_capacity(P, quick_bounds(P), deadline, unscheduled)
+
+
+def quick_bounds(P: Prepared) -> LowerBounds:
+    """The bounds that take no LP (linear in the tasks): visits, and unscheduled tasks
+    from forced and firm_lost only (capacity_lost 0, capacity_skipped set)."""
     forced = len(P.reason)
     firm_lost = sum(firm_lost_tasks(P, f) for f in range(len(P.firm_ids)))
-    coverable = P.n_tasks - forced
-    schedulable = _capacity_scheduled_upper_bound(P, deadline)
-    capacity_lost = 0 if schedulable is None else max(0, coverable - schedulable)
-    return LowerBounds(
-        visits=lower_bound(P),
-        unscheduled=forced + max(firm_lost, capacity_lost),
-        forced=forced,
-        firm_lost=firm_lost,
+    return LowerBounds(lower_bound(P), forced + firm_lost, forced, firm_lost, 0, capacity_skipped=True)
+
+
+def with_capacity(
+    P: Prepared, quick: LowerBounds, deadline: float | None = None, unscheduled: int | None = None
+) -> LowerBounds:
+    """``quick`` (from ``quick_bounds``) with the capacity LPs' bound.
+
+    With a ``deadline`` (time.monotonic()), the capacity LP of a department that would
+    not be done by then is skipped (its tasks count as schedulable, capacity_skipped
+    stays set): the bound stays valid, only weaker.  ``unscheduled``: the unscheduled
+    tasks of a known schedule.  When the quick bound already reaches it, no bound can
+    be higher and the LPs are not solved (the bound is then exact).
+    """
+    if unscheduled is not None and unscheduled <= quick.unscheduled:
+        return replace(quick, capacity_skipped=False)
+    schedulable, skipped = _capacity_scheduled_upper_bound(P, deadline)
+    capacity_lost = max(0, P.n_tasks - quick.forced - schedulable)
+    return replace(
+        quick,
+        unscheduled=quick.forced + max(quick.firm_lost, capacity_lost),
         capacity_lost=capacity_lost,
-        capacity_skipped=schedulable is None,
+        capacity_skipped=skipped,
     )
 
 

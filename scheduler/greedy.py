@@ -8,7 +8,8 @@
    tasks) and put each on the common day with the most free officer capacity of the
    departments involved in the firm's district, joining an existing visit of the firm
    when there is one.  Every other not yet scheduled task of the firm that fits the
-   chosen day rides along.
+   chosen day rides along.  A greedy running late for its deadline tries only the
+   best scored days (``careful_greedy``).
 3. Staff each department's team at once: qualified officers for the qualified slots,
    preferring officers who would not span a second district that day, officers who
    cover few districts (the flexible ones are kept for later) and the least loaded.
@@ -24,6 +25,11 @@ from .plan import Plan
 from .prepare import ANY, Prepared, team_demand
 
 __all__ = ["careful_greedy", "staff_team", "restaff_department", "insert_task", "relocate_firm"]
+
+# Days a candidate visit tries once the greedy runs late for its deadline, then once
+# it still does (a visit that no day can staff whole otherwise tries every day of its
+# window).
+HURRY = (2, 1)
 
 
 class _Free:
@@ -158,8 +164,12 @@ def _stabs(P: Prepared, tasks: list[int]) -> list[tuple[int, list[int]]]:
 def careful_greedy(P: Prepared, seed: int = 0, deadline: float | None = None) -> Plan:
     """A complete plan (days and teams) built by the careful greedy (module docstring).
 
-    When ``deadline`` (time.monotonic()) passes, placing stops: the plan is valid, the
-    tasks not placed yet are left unscheduled, and ``plan.cut_short`` is set.
+    With a ``deadline`` (time.monotonic()), the greedy watches its pace: when placing
+    every candidate visit at the pace so far would overrun it, each of the rest tries
+    only its two best scored days, and only the best one if it is still late
+    (``HURRY``; ``plan.hurried`` is set).  When the deadline passes, placing stops:
+    the plan is valid, the tasks not placed yet are left unscheduled, and
+    ``plan.cut_short`` is set.
     """
     rng = random.Random(seed)
     plan = Plan(P)
@@ -192,11 +202,22 @@ def careful_greedy(P: Prepared, seed: int = 0, deadline: float | None = None) ->
             candidates.append((bin(common).count("1"), -len(group), rng.random(), f, group, common))
     candidates.sort(key=lambda c: c[:3])
 
+    tries = None  # days tried per candidate visit: all of them while time allows
+    hurry = list(HURRY)
+    paced_since, paced_from = time.monotonic(), 0
     for i, (_, _, _, f, group, common) in enumerate(candidates):
-        if deadline is not None and i % 64 == 0 and time.monotonic() > deadline:
-            plan.cut_short = True
-            return plan
-        _place_group(plan, free, f, group, common)
+        if deadline is not None and i % 64 == 0:
+            now = time.monotonic()
+            if now > deadline:
+                plan.cut_short = True
+                return plan
+            pace = (now - paced_since) / max(1, i - paced_from)
+            if hurry and i > paced_from and pace * (len(candidates) - i) > 0.8 * (deadline - now):
+                # at this pace the deadline comes first: hurry (more if still late)
+                tries = hurry.pop(0)
+                plan.hurried = True
+                paced_since, paced_from = now, i
+        _place_group(plan, free, f, group, common, tries)
 
     # Last pass: insert what is left, most constrained first.
     left = [t for t in range(P.n_tasks) if plan.task_day[t] < 0 and P.feasible_mask[t]]
@@ -281,7 +302,10 @@ def relocate_firm(plan: Plan, f: int) -> bool:
     return False
 
 
-def _place_group(plan: Plan, free: _Free, f: int, group: list[int], common: int) -> None:
+def _place_group(plan: Plan, free: _Free, f: int, group: list[int], common: int, tries: int | None = None) -> None:
+    """Put the candidate visit (firm f, ``group`` of its tasks, ``common`` days) on the
+    first day, best scored first, that staffs the whole group, else on the day that
+    staffs most of it.  ``tries``: look at only that many of the best scored days."""
     P = plan.P
     district = P.firm_district[f]
     used = plan.firm_days[f]
@@ -303,6 +327,8 @@ def _place_group(plan: Plan, free: _Free, f: int, group: list[int], common: int)
         return (d in used, slack)
 
     days.sort(key=score, reverse=True)
+    if tries is not None:
+        del days[tries:]
     best_day, best_count = -1, 0
     for d in days:
         staffed, previous = _try_day(plan, free, f, d)

@@ -12,7 +12,10 @@ visits get task-day variables (``constraints.visits``).  The current plan is the
 the tasks are counted that a greedy staffing of each changed (department, day) would
 leave out (the aggregated capacity can place more than teams of distinct officers can
 staff; those counts are kept per (department, day) and redone only where a move changes
-the visits).
+the visits).  On large instances, like ``staffing.staff_plan`` without time for its
+CP-SAT models, that count keeps the start plan's teams for the visits that did not
+change where the others can then be staffed (nothing is left out then); otherwise it
+staffs the whole (department, day) afresh.
 
 Neighbourhoods, chosen at random (seeded):
   * department-district: the firms with a task of one department in one district
@@ -41,7 +44,7 @@ from .flow import transport
 from .model import SolverConfig
 from .plan import Plan
 from .prepare import ANY, Prepared, team_demand
-from .staffing import _greedy_day, staff_plan
+from .staffing import _department_day_work, _greedy_day, _patch_day, staff_plan
 
 __all__ = ["improve_days", "DemandLedger"]
 
@@ -95,9 +98,11 @@ def _firm_objective(P: Prepared, plan: Plan, firms: list[int], weight: int) -> i
 
 
 class DayLNS:
-    def __init__(self, P: Prepared, plan: Plan, config: SolverConfig):
+    def __init__(self, P: Prepared, plan: Plan, config: SolverConfig, base: Plan | None = None):
         self.P = P
         self.plan = plan
+        self.base = base  # a complete plan whose teams staffing keeps where it can
+        self.base_work = _department_day_work(P, base) if base is not None else {}
         self.config = config
         self.rng = random.Random(config.seed)
         self.ledger = DemandLedger(P, plan)
@@ -532,13 +537,23 @@ class DayLNS:
 
     def _staffing_loss(self, k: int, d: int, firms: set[int]) -> int:
         """Tasks of department k on day d that a greedy staffing of the day plan leaves
-        out (the plan's teams are cleared again after)."""
+        out (the plan's teams are cleared again after).  As in ``staff_plan``, the
+        base plan's teams of visits that did not change are kept where the others can
+        then be staffed: no task is left out there."""
         P, plan = self.P, self.plan
         visits = []
+        now = []
         for f in sorted(firms, key=lambda f: P.firm_ids[f]):
             tasks = [t for t in plan.visit_tasks.get((f, d), ()) if P.task_dept[t] == k]
             if tasks:
                 visits.append((f, team_demand([(P.task_need[t], P.task_qual[t]) for t in tasks])))
+                now.append((f, tuple(sorted(tasks))))
+        if self.base is not None:
+            patched = _patch_day(P, plan, self.base, k, d, sorted(now), self.base_work.get((k, d), ()), visits)
+            if patched is not None:
+                for f in patched:
+                    plan.clear_team(f, d, k)
+                return 0
         teams, failed = _greedy_day(P, plan, k, d, visits)
         for f in teams:
             plan.clear_team(f, d, k)
@@ -575,7 +590,11 @@ def improve_days(
     if stop - begin < 1.0:
         return start, {"lns_iterations": 0, "lns_improvements": 0}  # no time for a search
     plan = start.copy_days()
-    lns = DayLNS(P, plan, config)
+    # Large instances leave the CP-SAT staffing no time to win back what a greedy
+    # staffing leaves out: there staffing keeps the start's teams where it can, and
+    # the search counts the tasks left out the same way.  Smaller ones count them
+    # against a greedy staffing of the start's days from scratch.
+    lns = DayLNS(P, plan, config, base=start if P.n_tasks > PROBE_MAX_TASKS else None)
     # Where the aggregated capacity of the sub-models is far from what teams of
     # distinct officers can do (tight days, large teams), staffing drops tasks the
     # search placed and needs the CP-SAT staffing to win them back.  A third of the

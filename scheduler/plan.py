@@ -33,6 +33,7 @@ class Plan:
         self.officer_day_districts: dict[tuple[int, int], dict[str | None, int]] = defaultdict(dict)
         self._queues: OfficerQueues | None = None
         self.cut_short = False  # built until a deadline: not every task was tried
+        self.hurried = False  # built in a hurry for a deadline: some choices were cut short
 
     @property
     def queues(self) -> OfficerQueues:

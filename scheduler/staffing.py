@@ -335,31 +335,45 @@ def _patch_day(
     now: list[tuple[int, tuple[int, ...]]],
     before: list[tuple[int, tuple[int, ...]]],
     visits: list[tuple[int, dict]],
-    deadline: float,
-) -> bool:
+) -> dict[int, list[int]] | None:
     """Keep ``base``'s teams of department k on day d for the visits whose tasks did not
-    change and staff only the others greedily from what is left.  True when that
-    staffs every visit with no spanning officer-day (or, once there is no time left
-    for the CP-SAT staffing, no more than ``base`` had there); otherwise the plan is left as it was and False returned."""
+    change and staff only the others greedily from what is left.  Returns every
+    visit's team (kept in the plan) when that staffs them all; otherwise the plan is
+    left as it was and None returned."""
     old = dict(before)
     kept = [f for f, tasks in now if old.get(f) == tasks]
     if not kept:
-        return False
+        return None
     for f in kept:
         plan.set_team(f, d, k, base.teams[(f, d)][k])
     kept_set = set(kept)
     teams, failed = _greedy_day(P, plan, k, d, [v for v in visits if v[0] not in kept_set])
     if not failed:
-        spans = _day_spans(plan, k, d)
-        # no spanning officer-day, or no more than before and no time to do better
-        if not spans or (spans <= _day_spans(base, k, d) and time.monotonic() > deadline - 0.5):
-            return True
+        teams.update((f, base.teams[(f, d)][k]) for f in kept)
+        return teams
     for f in kept + list(teams):
         plan.clear_team(f, d, k)
-    return False
+    return None
 
 
-def staff_plan(  # noqa: C901 - to split
+def _score(plan: Plan, k: int, d: int, teams: dict[int, list[int]], failed: list[int]) -> tuple:
+    """(tasks on unstaffed visits, spanning officer-days, load cost) of department k's
+    staffing on day d as it stands in the plan: smaller is better."""
+    return (
+        sum(len(plan.visit_tasks[(f, d)]) for f in failed),
+        _day_spans(plan, k, d),
+        _day_cost(plan, k, d, teams),
+    )
+
+
+def _swap_teams(plan: Plan, k: int, d: int, out: dict[int, list[int]], into: dict[int, list[int]]) -> None:
+    for f in out:
+        plan.clear_team(f, d, k)
+    for f, team in into.items():
+        plan.set_team(f, d, k, team)
+
+
+def staff_plan(
     P: Prepared,
     day_plan: Plan,
     config: SolverConfig,
@@ -376,8 +390,11 @@ def staff_plan(  # noqa: C901 - to split
     other (department, day) is first staffed greedily; where that leaves a visit
     unstaffed or an officer-day spanning two districts, and time remains, the CP-SAT
     staffing is tried too and the better of the two kept (fewer dropped tasks, then
-    fewer spanning officer-days, then the more even load).  The greedy pass always
-    completes, so the plan is valid even when the deadline has passed.
+    fewer spanning officer-days, then the more even load).  Where keeping ``base``'s
+    teams for the visits that did not change and staffing only the others staffs every
+    visit, that is a candidate too, kept at once when it spans no more officer-days
+    than ``base`` and no time is left, else when it beats the other two.  The greedy
+    pass always completes, so the plan is valid even when the deadline has passed.
     """
     plan = day_plan.copy_days()
     work = _department_day_work(P, plan)
@@ -397,49 +414,64 @@ def staff_plan(  # noqa: C901 - to split
             (f, team_demand([(P.task_need[t], P.task_qual[t]) for t in tasks])) for f, tasks in work[(k, d)]
         ]
         visits.sort(key=lambda v: P.firm_ids[v[0]])
-        if base is not None and _patch_day(P, plan, base, k, d, work[(k, d)], before.get((k, d), ()), visits, deadline):
-            continue
-        teams, failed = _greedy_day(P, plan, k, d, visits)
-        remaining = deadline - time.monotonic()
-        # Building the CP-SAT staffing models takes time of its own (not covered by
-        # their time limits), about 20 microseconds per visit and officer.
-        building = 2e-5 * len(visits) * len(P.dept_officers[k])
-        if remaining > 0.5 + building and (failed or _day_spans(plan, k, d)):
-            greedy_score = (
-                sum(len(plan.visit_tasks[(f, d)]) for f in failed),
-                _day_spans(plan, k, d),
-                _day_cost(plan, k, d, teams),
-            )
-            for f in teams:
-                plan.clear_team(f, d, k)
-            limit = min(5.0, remaining - 0.3, max(0.2, remaining / max(1, len(keys) - done) * 4))
-            cp_teams, cp_failed = _solve_day(P, plan, k, d, visits, config, limit)
-            cp_score = (
-                sum(len(plan.visit_tasks[(f, d)]) for f in cp_failed),
-                _day_spans(plan, k, d),
-                _day_cost(plan, k, d, cp_teams),
-            )
-            if cp_score <= greedy_score:
-                teams, failed = cp_teams, cp_failed
-            else:
-                for f in cp_teams:
-                    plan.clear_team(f, d, k)
-                for f, team in teams.items():
-                    plan.set_team(f, d, k, team)
+        patched = None
+        if base is not None:
+            patched = _patch_day(P, plan, base, k, d, work[(k, d)], before.get((k, d), ()), visits)
+        if patched is not None:
+            spans = _day_spans(plan, k, d)
+            # no spanning officer-day, or no more than before and no time to do better
+            if not spans or (spans <= _day_spans(base, k, d) and time.monotonic() > deadline - 0.5):
+                continue
+            patched_score = _score(plan, k, d, patched, [])
+            _swap_teams(plan, k, d, patched, {})
+        teams, failed = _staff_anew(P, plan, k, d, visits, config, deadline, len(keys) - done)
+        if patched is not None and patched_score < _score(plan, k, d, teams, failed):
+            # Keeping the unchanged visits' teams does better than staffing anew.
+            _swap_teams(plan, k, d, teams, patched)
+            teams, failed = patched, []
         for f in failed:
-            # Keep what a team from the capacity left can still do: drop the hardest of
-            # the department's tasks there (qualified, then large teams) one at a time.
-            mine = [t for t in plan.visit_tasks[(f, d)] if P.task_dept[t] == k]
-            mine.sort(key=lambda t: (P.task_qual[t] is not None, P.task_need[t], P.task_ids[t]))
-            kept = list(mine)
-            while kept:
-                team = staff_team(plan, f, d, k, kept)
-                if team is not None:
-                    plan.set_team(f, d, k, team)
-                    break
-                kept.pop()
-            for t in mine[len(kept):]:
-                plan.remove_task(t)
+            _drop_unstaffable(P, plan, f, d, k)
         if done % 20 == 0:
             report(0.8 + 0.15 * done / max(1, len(keys)), f"staffing {done}/{len(keys)}")
     return plan
+
+
+def _staff_anew(
+    P: Prepared, plan: Plan, k: int, d: int, visits: list[tuple[int, dict]], config: SolverConfig,
+    deadline: float, days_left: int,
+) -> tuple[dict[int, list[int]], list[int]]:
+    """Staff department k's visits of day d greedily; where that leaves a visit
+    unstaffed or an officer-day spanning two districts and the time left allows, by
+    CP-SAT too (``days_left`` department-days share that time), keeping the better
+    (kept in the plan)."""
+    teams, failed = _greedy_day(P, plan, k, d, visits)
+    remaining = deadline - time.monotonic()
+    # Building the CP-SAT staffing models takes time of its own (not covered by
+    # their time limits), about 20 microseconds per visit and officer.
+    building = 2e-5 * len(visits) * len(P.dept_officers[k])
+    if remaining > 0.5 + building and (failed or _day_spans(plan, k, d)):
+        greedy_score = _score(plan, k, d, teams, failed)
+        _swap_teams(plan, k, d, teams, {})
+        limit = min(5.0, remaining - 0.3, max(0.2, remaining / max(1, days_left) * 4))
+        cp_teams, cp_failed = _solve_day(P, plan, k, d, visits, config, limit)
+        if _score(plan, k, d, cp_teams, cp_failed) <= greedy_score:
+            return cp_teams, cp_failed
+        _swap_teams(plan, k, d, cp_teams, teams)
+    return teams, failed
+
+
+def _drop_unstaffable(P: Prepared, plan: Plan, f: int, d: int, k: int) -> None:
+    """Keep what a team from the capacity left can still do at the visit (f, d): drop
+    the hardest of department k's tasks there (qualified, then large teams) one at a
+    time until a team is found."""
+    mine = [t for t in plan.visit_tasks[(f, d)] if P.task_dept[t] == k]
+    mine.sort(key=lambda t: (P.task_qual[t] is not None, P.task_need[t], P.task_ids[t]))
+    kept = list(mine)
+    while kept:
+        team = staff_team(plan, f, d, k, kept)
+        if team is not None:
+            plan.set_team(f, d, k, team)
+            break
+        kept.pop()
+    for t in mine[len(kept):]:
+        plan.remove_task(t)

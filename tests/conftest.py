@@ -43,7 +43,7 @@ from inspection.operations.entries import firm_token
 from inspection.operations.facts import refresh_visit_facts
 from inspection.pure.uscc import make_uscc
 from tests.approvals import approve
-from tests.at_the_door import Phone, as_user
+from tests.at_the_door import Phone, as_user, enter
 from tests.clients import CsrfClient
 from tests.clocks import door_open_day, to_door_open
 from tests.fuzzing import build_world
@@ -293,6 +293,15 @@ def visit_today(client, login, db_session, door_open):
     token = firm_token(db_session, visit.firm).token
     db_session.commit()
     return {"visit": visit, "plan": plan_id, "users": accounts, "token": token}
+
+
+@pytest.fixture
+def inside(client, login, visit_today, db_session):
+    """Today's market visit (``visit_today``), entered by its two officers (both scans went through)."""
+    first, second = enter(client, login, visit_today)
+    assert second["state"] == "entered", (first, second)
+    db_session.expire_all()
+    return db_session.get(Visit, visit_today["visit"].id)
 
 
 @pytest.fixture

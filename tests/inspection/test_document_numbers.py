@@ -25,7 +25,7 @@ PLANS = 8
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def city(request, tmp_path):
+def numbering_city(request, tmp_path):
     with fresh_database(request.param, tmp_path) as url:
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "race", "JOBS": "inline", "WTF_CSRF_ENABLED": False,
                           "RATE_LIMITS": False})
@@ -47,11 +47,11 @@ def city(request, tmp_path):
         app.extensions["db_engine"].dispose()
 
 
-def test_simultaneous_approvals_number_their_forms_without_gap_or_repeat(city):
+def test_simultaneous_approvals_number_their_forms_without_gap_or_repeat(numbering_city):
     def work(i, start):
-        client = signed_in(city, "market-head")
+        client = signed_in(numbering_city, "market-head")
         start.wait(timeout=60)
-        response = client.post(f"/api/v1/plans/{city.plans[i]}/approval", json={"task_source": "random"})
+        response = client.post(f"/api/v1/plans/{numbering_city.plans[i]}/approval", json={"task_source": "random"})
         return response.status_code, response.get_json()
 
     results = race(PLANS, work)
@@ -59,7 +59,7 @@ def test_simultaneous_approvals_number_their_forms_without_gap_or_repeat(city):
     numbers = [body["document"] for _, body in results]
     serials = sorted(int(re.fullmatch(r"东市监检审〔(\d{4})〕第(\d{4})号", n).group(2)) for n in numbers)
     assert serials == list(range(1, PLANS + 1)), numbers
-    with city.extensions["db_factory"]() as session:
+    with numbering_city.extensions["db_factory"]() as session:
         stored = session.scalars(select(Document).where(Document.kind == "approval").order_by(Document.serial)).all()
         assert [d.serial for d in stored] == list(range(1, PLANS + 1))
         assert {d.number for d in stored} == set(numbers)

@@ -10,7 +10,6 @@ import io
 from urllib.parse import urlparse
 
 import pypdf
-import pytest
 from sqlalchemy import delete, select
 
 from core import clock
@@ -19,26 +18,19 @@ from inspection.operations.alerts import refresh_alerts
 from inspection.operations.documents import RECORD_WORKING_DAYS, issue_entry_notice, notify_entry
 from inspection.operations.entries import record_finding, record_outcome
 from inspection.pure.calendar import add_working_days
-from tests.at_the_door import as_user, enter
+from tests.at_the_door import as_user
 from tests.document_pdfs import pdf_text, qr_of
 from tests.signatures import signature_png
 
 SIGNATURE = signature_png()
 
 
-@pytest.fixture
-def inside(client, login, visit_today, db_session):
-    """Today's market visit, entered by its two officers (both scans went through)."""
-    first, second = enter(client, login, visit_today)
-    assert second["state"] == "entered", second
-    db_session.expire_all()
-    visit = db_session.get(Visit, visit_today["visit"].id)
-    market = db_session.scalar(select(Department).where(Department.code == "market"))
-    return visit, market
+def _with_market(db_session, visit: Visit) -> tuple[Visit, Department]:
+    return visit, db_session.scalar(select(Department).where(Department.code == "market"))
 
 
 def test_the_entry_notice_names_the_firm_officers_items_approval_and_rights(inside, db_session):
-    visit, market = inside
+    visit, market = _with_market(db_session, inside)
     notice = issue_entry_notice(db_session, visit, market)
     assert issue_entry_notice(db_session, visit, market).id == notice.id   # issued once per entry
     text = pdf_text(notice.pdf)
@@ -61,7 +53,7 @@ def test_the_entry_notice_names_the_firm_officers_items_approval_and_rights(insi
 
 
 def test_notify_entry_issues_the_notice_of_each_department_inside_once(inside, db_session, make_firm, entered):
-    visit, market = inside
+    visit, market = _with_market(db_session, inside)
     [notice] = notify_entry(db_session, visit)
     assert notice.department_id == market.id and notice.kind == "notice"
     assert notify_entry(db_session, visit) == [notice]
@@ -71,7 +63,7 @@ def test_notify_entry_issues_the_notice_of_each_department_inside_once(inside, d
 
 
 def test_the_qr_code_opens_a_verification_page_without_personal_data(inside, db_session, app):
-    visit, market = inside
+    visit, market = _with_market(db_session, inside)
     notice = issue_entry_notice(db_session, visit, market)
     db_session.commit()
     url = qr_of(notice.pdf)
@@ -90,7 +82,7 @@ def test_the_qr_code_opens_a_verification_page_without_personal_data(inside, db_
 
 
 def test_the_firm_sees_its_own_documents_and_no_one_elses(inside, db_session, client, login, make_user, make_firm):
-    visit, market = inside
+    visit, market = _with_market(db_session, inside)
     notice = issue_entry_notice(db_session, visit, market)
     own = make_user("enterprise", firm=visit.firm)
     other = make_user("enterprise", firm=make_firm())
@@ -128,7 +120,7 @@ def _record_results(db_session, visit, username):
 
 def test_the_result_notice_tells_the_outcomes_and_a_correction_names_what_it_corrects(
         inside, db_session, client, login, visit_today, app):
-    visit, market = inside
+    visit, market = _with_market(db_session, inside)
     notice = issue_entry_notice(db_session, visit, market)
     db_session.commit()
     as_user(client, login, "market")
@@ -173,7 +165,7 @@ def _all_findings(db_session, visit, username):
 
 
 def test_the_on_site_record_is_read_back_and_signed_on_the_phone(inside, db_session, client, login, visit_today):
-    visit, market = inside
+    visit, market = _with_market(db_session, inside)
     as_user(client, login, visit_today["users"][0])
     body = {"signer_name": "李四", "signature": "data:image/png;base64," + base64.b64encode(SIGNATURE).decode()}
     early = client.post(f"/api/v1/visits/{visit.id}/record", json=body)
@@ -201,7 +193,7 @@ def test_the_on_site_record_is_read_back_and_signed_on_the_phone(inside, db_sess
 
 
 def test_a_refusal_to_sign_is_recorded_before_a_witness(inside, db_session, client, login, visit_today):
-    visit, market = inside
+    visit, market = _with_market(db_session, inside)
     _all_findings(db_session, visit, visit_today["users"][1])
     as_user(client, login, visit_today["users"][1])
     no_witness = client.post(f"/api/v1/visits/{visit.id}/record", json={"refused": True})
@@ -219,7 +211,7 @@ def test_a_refusal_to_sign_is_recorded_before_a_witness(inside, db_session, clie
 
 
 def test_the_firm_acknowledges_its_result_notice(inside, db_session, client, login, visit_today, make_user, make_firm):
-    visit, market = inside
+    visit, market = _with_market(db_session, inside)
     _record_results(db_session, visit, visit_today["users"][0])
     as_user(client, login, "market")
     result = client.post(f"/api/v1/visits/{visit.id}/result-notice").get_json()
@@ -245,7 +237,7 @@ def test_a_visit_left_without_a_signed_record_and_a_missing_number_are_alerted(d
     assert db_session.scalar(select(Alert).where(Alert.key == key)) is None
     refresh_alerts(db_session, today=due + dt.timedelta(days=1))
     assert "无签署的现场检查记录" in db_session.scalar(select(Alert).where(Alert.key == key)).title
-    visit, market = inside
+    visit, market = _with_market(db_session, inside)
     removed = issue_entry_notice(db_session, visit, market)
     number = removed.number
     db_session.delete(removed)

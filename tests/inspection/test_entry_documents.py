@@ -7,7 +7,6 @@ import base64
 import datetime as dt
 from urllib.parse import urlparse
 
-import pytest
 import time_machine
 from sqlalchemy import func, select
 
@@ -80,16 +79,6 @@ def test_the_notice_job_issues_each_entry_once_and_skips_entries_not_on_record(
     assert notice.department_id == department_id
     assert db_session.scalar(select(func.count()).select_from(Event).where(
         Event.kind == "document.issued", Event.subject == f"document:{notice.id}")) == 1
-
-
-@pytest.fixture
-def inside(client, login, visit_today, db_session):
-    as_user(client, login, visit_today["users"][0])
-    client.post("/api/v1/scans", json={"token": visit_today["token"]})
-    as_user(client, login, visit_today["users"][1])
-    assert client.post("/api/v1/scans", json={"token": visit_today["token"]}).get_json()["state"] == "entered"
-    db_session.expire_all()
-    return db_session.get(Visit, visit_today["visit"].id)
 
 
 def _findings(db_session, visit, username, outcome=None):

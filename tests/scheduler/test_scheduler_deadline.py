@@ -195,3 +195,120 @@ def test_day_search_counts_the_tasks_staffing_would_leave_out():
     plan, extra = improve_days(P, start, config, time.monotonic() + 5.0, compute_bounds(P), lambda *_: None)
     assert extra["lns_iterations"] > 0
     assert _staffed_greedily(P, plan) <= _staffed_greedily(P, start)
+
+
+class _Clock:
+    """A monotonic clock that advances ``step`` seconds at every reading."""
+
+    def __init__(self, step: float):
+        self.now = 0.0
+        self.step = step
+
+    def monotonic(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_greedy_hurries_for_its_deadline_instead_of_stopping(monkeypatch):
+    """Running late at its pace, the greedy tries fewer days per visit and still places
+    every candidate visit; with time to spare it is the careful greedy unchanged."""
+    import scheduler.greedy as greedy_module
+
+    instance = varied_instance(1500, seed=3, capacity="tight")
+    P = Prepared(instance)
+    careful = careful_greedy(P, seed=0)
+    clock = _Clock(1.0)
+    monkeypatch.setattr(greedy_module, "time", clock)
+    relaxed = careful_greedy(P, seed=0, deadline=1e9)
+    assert not relaxed.hurried and not relaxed.cut_short
+    assert relaxed.task_day == careful.task_day
+    # Time for every reading of the clock the careful greedy made, and a little more:
+    # at its pace the careful greedy would not be done by then.
+    readings = clock.now
+    monkeypatch.setattr(greedy_module, "time", _Clock(1.0))
+    hurried = careful_greedy(P, seed=0, deadline=readings + 4.0)
+    assert hurried.hurried and not hurried.cut_short
+    solution = hurried.to_solution("FEASIBLE", {}, {})
+    assert check_solution(instance, solution) == []
+    assert hurried.unscheduled_count() <= 1.1 * careful.unscheduled_count() + 10
+
+
+def test_every_phase_keeps_a_short_time_limit_at_scale():
+    """Preparation, greedy, bounds, search, staffing and output together stay near a
+    one-second limit on 20,000 tasks, and the answer is valid."""
+    instance = varied_instance(20000, seed=1, capacity="tight")
+    began = time.monotonic()
+    solution = solve(instance, SolverConfig(time_limit=1.0, workers=1, seed=0))
+    assert time.monotonic() - began < 2.5
+    assert check_solution(instance, solution) == []
+    on_site = sum(1 for t in instance.tasks if t.on_site)
+    assert len(solution.unscheduled) < on_site
+    assert solution.stats["first_feasible_seconds"] <= solution.stats["seconds"]
+
+
+def test_capacity_lp_is_skipped_when_the_quick_bound_meets_the_schedule():
+    from scheduler.bounds import quick_bounds, with_capacity
+
+    P = Prepared(city_instance(2000, seed=5))
+    quick = quick_bounds(P)
+    full = compute_bounds(P)
+    assert quick.capacity_skipped and quick.visits == full.visits
+    assert quick.unscheduled <= full.unscheduled
+    met = with_capacity(P, quick, unscheduled=quick.unscheduled)
+    assert met.unscheduled == quick.unscheduled and not met.capacity_skipped
+    assert with_capacity(P, quick, unscheduled=quick.unscheduled + 1) == full
+
+
+def test_departments_whose_capacity_lp_would_overrun_are_skipped_alone(monkeypatch):
+    import scheduler.bounds as bounds_module
+
+    P = Prepared(city_instance(2000, seed=5))
+    full = compute_bounds(P)
+    sizes = sorted(len({P.task_firm[t] for t in range(P.n_tasks) if P.task_dept[t] == k}) for k in range(len(P.departments)))
+    # Only departments of fewer than the median number of firms fit in the deadline.
+    monkeypatch.setattr(bounds_module, "LP_SECONDS_PER_GROUP", 100.0 / sizes[len(sizes) // 2])
+    cut = compute_bounds(P, deadline=time.monotonic() + 99.0)
+    assert cut.capacity_skipped
+    assert cut.forced + cut.firm_lost <= cut.unscheduled <= full.unscheduled
+    assert 0 < full.capacity_lost and cut.capacity_lost <= full.capacity_lost
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_solve_leaves_the_garbage_collector_as_it_found_it(enabled):
+    import gc
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        _solve(city_instance(300, seed=2), time_limit=1.0)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_day_search_counts_no_loss_where_staffing_keeps_the_start_teams():
+    """Staffing keeps the start plan's teams where the visits did not change, so the day
+    search counts no task left out there; a greedy staffing from scratch would."""
+    from scheduler.lns import DayLNS
+
+    P = Prepared(varied_instance(2000, seed=1, capacity="tight"))
+    start = careful_greedy(P, seed=0)
+    config = SolverConfig(workers=1)
+    search = DayLNS(P, start.copy_days(), config, base=start)
+    assert all(search._staffing_loss(*key, firms) == 0 for key, firms in search.day_firms.items())
+    scratch = DayLNS(P, start.copy_days(), config)
+    assert sum(scratch._staffing_loss(*key, firms) for key, firms in scratch.day_firms.items()) > 0
+
+
+def test_staffing_after_the_day_search_is_not_worse_than_the_start():
+    from scheduler.lns import improve_days
+    from scheduler.staffing import staff_plan
+
+    instance = varied_instance(2000, seed=2, capacity="tight")
+    P = Prepared(instance)
+    start = careful_greedy(P, seed=0)
+    config = SolverConfig(workers=1, seed=1, neighbourhood_vars=300)
+    plan, _ = improve_days(P, start, config, time.monotonic() + 3.0, compute_bounds(P), lambda *_: None)
+    staffed = staff_plan(P, plan, config, time.monotonic(), lambda *_: None, base=start)
+    assert staffed.unscheduled_count() <= start.unscheduled_count()
+    assert check_solution(instance, staffed.to_solution("FEASIBLE", {}, {})) == []

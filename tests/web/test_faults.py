@@ -16,18 +16,11 @@ from inspection.demo.today import todays_visits
 from inspection.models import Event, Scan, Visit, VisitEntry
 from inspection.operations.events import verify_chain
 from tests.backends import fresh_database
-from tests.clocks import to_door_open
 from tests.servers import Browser, Gunicorn, Proxy
 
-pytestmark = [pytest.mark.postgres, pytest.mark.own_database]
+# Walks a drill day of visits at the door-open clock.
+pytestmark = [pytest.mark.postgres, pytest.mark.own_database, pytest.mark.usefixtures("door_open")]
 
-
-
-@pytest.fixture(autouse=True)
-def door_open():
-    """These tests walk a drill day of visits: the clock goes to a working morning."""
-    with to_door_open():
-        yield
 
 @pytest.fixture(scope="module")
 def drill_city(tmp_path_factory):

@@ -8,17 +8,10 @@ import pytest
 
 from benchmarks import load
 from tests.backends import PG_URL, pg_or_skip
-from tests.clocks import to_door_open
 
-pytestmark = [pytest.mark.postgres, pytest.mark.own_database]
+# Walks a drill day of visits at the door-open clock.
+pytestmark = [pytest.mark.postgres, pytest.mark.own_database, pytest.mark.usefixtures("door_open")]
 
-
-
-@pytest.fixture(autouse=True)
-def door_open():
-    """These tests walk a drill day of visits: the clock goes to a working morning."""
-    with to_door_open():
-        yield
 
 def test_clients_scan_and_read_open_loop_without_errors_or_duplicates(capsys):
     pg_or_skip()
