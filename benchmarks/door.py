@@ -17,8 +17,11 @@ this one, with the ratios.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
 import os
+import pstats
 import statistics
 import sys
 import tempfile
@@ -58,10 +61,20 @@ class Counter:
             print("   ", " ".join(statement.split())[:160])
 
 
-def _measure(counter: Counter, call, path: str, **kwargs) -> tuple[int, float, int]:
+PROFILES: dict[str, cProfile.Profile] = {}
+
+
+def _measure(counter: Counter, call, path: str, *, kind: str | None = None, **kwargs) -> tuple[int, float, int]:
+    """Statements, milliseconds and status of one request; with ``--profile``, its calls are added to the
+    kind's profile (the milliseconds then include the profiler's own cost)."""
+    profile = PROFILES.get(kind) if kind else None
     before = counter.n
     started = time.perf_counter()
+    if profile is not None:
+        profile.enable()
     response = call(path, **kwargs)
+    if profile is not None:
+        profile.disable()
     return counter.n - before, (time.perf_counter() - started) * 1000, response.status_code
 
 
@@ -78,6 +91,8 @@ def main() -> int:
     parser.add_argument("--visits", type=int, default=20)
     parser.add_argument("--database-url")
     parser.add_argument("--show", action="store_true", help="print the statements of the first visit's requests")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile the scans and record reads and print where their time goes")
     parser.add_argument("--save", help="write the figures to this JSON file")
     parser.add_argument("--before", help="a saved run to print beside this one")
     args = parser.parse_args()
@@ -107,6 +122,8 @@ def main() -> int:
         print("no visits today: nothing to measure")
         return 1
     counter = Counter(app.extensions["db_engine"], show=args.show)
+    if args.profile:
+        PROFILES.update({kind: cProfile.Profile() for kind in TARGETS})
     client = app.test_client()
     samples: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for visit, (firm_user, uscc) in zip(visits, firms):
@@ -114,15 +131,18 @@ def main() -> int:
             _sign_in(client, officer)
             if counter.show:
                 print(f"-- scan-in {n + 1}")
-            statements, ms, status = _measure(counter, client.post, "/api/v1/scans", json={"token": visit.token})
+            kind = "scan-in (waiting)" if n == 0 else "scan-in (entry)"
+            statements, ms, status = _measure(counter, client.post, "/api/v1/scans", kind=kind,
+                                              json={"token": visit.token})
             assert status == 200, status
-            samples["scan-in (waiting)" if n == 0 else "scan-in (entry)"].append((statements, ms))
+            samples[kind].append((statements, ms))
         statements, ms, status = _measure(counter, client.get, f"/visits/{visit.visit_id}")
         samples["inspector's sheet page"].append((statements, ms))
         _sign_in(client, firm_user)
         for _ in range(3):
-            samples["record page"].append(_measure(counter, client.get, f"/firms/{uscc}")[:2])
-            samples["record API"].append(_measure(counter, client.get, f"/api/v1/firms/{uscc}/visits")[:2])
+            samples["record page"].append(_measure(counter, client.get, f"/firms/{uscc}", kind="record page")[:2])
+            samples["record API"].append(_measure(counter, client.get, f"/api/v1/firms/{uscc}/visits",
+                                                  kind="record API")[:2])
         counter.show = False
     before = json.loads(Path(args.before).read_text()) if args.before else {}
     figures = {}
@@ -146,6 +166,11 @@ def main() -> int:
         print(line)
     if args.save:
         Path(args.save).write_text(json.dumps({**figures, "_load": load}, indent=1))
+    for kind, profile in PROFILES.items():
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(r"(inspection|web|checklists|core|sqlalchemy/orm/session|flask/app|werkzeug/test)", 22)
+        print(f"\n-- where the time of {kind} goes (cumulative, all its requests) --")
+        print("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()))
     return 0
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections import defaultdict
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from core import clock
@@ -320,27 +321,36 @@ def backfile(session: Session, actor: User, visit: Visit, *, kind: str, referenc
 
 # -- Scan-time prompts (扫码提示) -------------------------------------------------------------------
 
+@functools.cache
+def _prompt_query():
+    """The firm's tasks the prompt shows, each row saying whether it is of a recent entered visit, an open
+    task of another department, and invited: built once, run with the firm, the visit (``here``), the day,
+    the 90 days' start and the officer's department as parameters."""
+    here = bindparam("here")
+    recent = and_(VisitEntry.visit_id.is_not(None), Visit.day >= bindparam("since"), Visit.day <= bindparam("today"),
+                  Visit.id != here)
+    open_ = and_(InspectionTask.on_site.is_(True), InspectionTask.status.in_(("pending", "scheduled")),
+                 InspectionTask.window_start <= bindparam("today"), InspectionTask.window_end >= bindparam("today"),
+                 InspectionPlan.department_id != bindparam("department"), InspectionPlan.status != "cancelled",
+                 or_(InspectionTask.visit_id.is_(None), InspectionTask.visit_id != here))
+    invited = exists().where(JoinInvitation.visit_id == here, JoinInvitation.task_id == InspectionTask.id,
+                             JoinInvitation.status == "open")
+    return (select(InspectionTask, recent.label("recent"), open_.label("open"), invited.label("invited"))
+            .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
+            .outerjoin(Visit, Visit.id == InspectionTask.visit_id)
+            .outerjoin(VisitEntry, VisitEntry.visit_id == Visit.id)
+            .where(InspectionTask.firm_id == bindparam("firm"), or_(recent, open_))
+            .options(TASK_WITH_PLAN, contains_eager(InspectionTask.visit))
+            .order_by(InspectionTask.id))
+
+
 def _prompt_tasks(session: Session, firm: Firm, officer: Officer, today: dt.date, visit: Visit | None):
     """In one query, the firm's tasks that the prompt shows, with their plans and visits: the tasks of its
     visits entered in the last 90 days (other than ``visit``), and other departments' on-site tasks that
     could be done today outside ``visit``; each row says which it is, and whether ``visit`` invited it."""
-    here = visit.id if visit else 0
-    recent = and_(VisitEntry.visit_id.is_not(None), Visit.day >= today - dt.timedelta(days=RECENT_DAYS),
-                  Visit.day <= today, Visit.id != here)
-    open_ = and_(InspectionTask.on_site.is_(True), InspectionTask.status.in_(("pending", "scheduled")),
-                 InspectionTask.window_start <= today, InspectionTask.window_end >= today,
-                 InspectionPlan.department_id != officer.department_id, InspectionPlan.status != "cancelled",
-                 or_(InspectionTask.visit_id.is_(None), InspectionTask.visit_id != here))
-    invited = exists().where(JoinInvitation.visit_id == here, JoinInvitation.task_id == InspectionTask.id,
-                             JoinInvitation.status == "open")
-    return session.execute(
-        select(InspectionTask, recent.label("recent"), open_.label("open"), invited.label("invited"))
-        .join(InspectionPlan, InspectionPlan.id == InspectionTask.plan_id)
-        .outerjoin(Visit, Visit.id == InspectionTask.visit_id)
-        .outerjoin(VisitEntry, VisitEntry.visit_id == Visit.id)
-        .where(InspectionTask.firm_id == firm.id, or_(recent, open_))
-        .options(TASK_WITH_PLAN, contains_eager(InspectionTask.visit))
-        .order_by(InspectionTask.id)).unique().all()
+    return session.execute(_prompt_query(), {
+        "firm": firm.id, "here": visit.id if visit else 0, "today": today,
+        "since": today - dt.timedelta(days=RECENT_DAYS), "department": officer.department_id}).unique().all()
 
 
 def prompt_for(session: Session, firm: Firm, officer: Officer, today: dt.date, visit: Visit | None = None) -> dict:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import secrets
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -165,47 +166,62 @@ class _Candidate:
     part: DepartmentEntry | None    # the officer's department's part, if entered
 
 
+_TEAM = (Visit.firm_id == bindparam("firm"), VisitOfficer.officer_id == bindparam("officer"),
+         Visit.status.in_(("confirmed", "in_progress")))
+
+
+@functools.cache
+def _team_visits_read_once():
+    """The firm's visits whose team includes the officer, with their tasks, plans, items and both entries
+    (the department's part for ``department``): built once, run with parameters."""
+    return (select(Visit, VisitEntry, DepartmentEntry).join(VisitOfficer, VisitOfficer.visit_id == Visit.id)
+            .outerjoin(VisitEntry, VisitEntry.visit_id == Visit.id)
+            .outerjoin(DepartmentEntry, and_(DepartmentEntry.visit_id == Visit.id,
+                                             DepartmentEntry.department_id == bindparam("department")))
+            .where(*_TEAM).options(VISIT_WITH_TASKS).order_by(Visit.day, Visit.id))
+
+
+@functools.cache
+def _team_visits_locked():
+    return (select(Visit).join(VisitOfficer, VisitOfficer.visit_id == Visit.id)
+            .where(*_TEAM).order_by(Visit.day).with_for_update(of=Visit))
+
+
 def _team_visit(session: Session, user: User, firm: Firm, today: dt.date) -> _Candidate | None:
     """A confirmed or running visit to ``firm`` whose team includes the officer, for today
     (or, if its day has passed or not come, one whose every task window holds today), locked; then,
     read after the lock so that a scan it waited for is seen, with its tasks, their plans and items, and
     its entries (one query). SQLite has one writer at a time (the request began with BEGIN IMMEDIATE):
     what is read there stays true until the commit, so the visits are read once, with all of that."""
-    team = (Visit.firm_id == firm.id, VisitOfficer.officer_id == user.officer_id,
-            Visit.status.in_(("confirmed", "in_progress")))
-
     def choose(visits):
         return next((v for v in visits if v.day == today), None) or next(
             (v for v in visits if all(t.window_start <= today <= t.window_end for t in v.tasks)), None)
     department_id = user.officer.department_id
+    params = {"firm": firm.id, "officer": user.officer_id}
     if session.get_bind().dialect.name == "sqlite":
-        rows = session.execute(
-            select(Visit, VisitEntry, DepartmentEntry).join(VisitOfficer, VisitOfficer.visit_id == Visit.id)
-            .outerjoin(VisitEntry, VisitEntry.visit_id == Visit.id)
-            .outerjoin(DepartmentEntry, and_(DepartmentEntry.visit_id == Visit.id,
-                                             DepartmentEntry.department_id == department_id))
-            .where(*team).options(VISIT_WITH_TASKS).order_by(Visit.day, Visit.id)).unique().all()
+        rows = session.execute(_team_visits_read_once(), {**params, "department": department_id}).unique().all()
         found = {row[0].id: _Candidate(*row) for row in rows}
         visit = choose([row[0] for row in rows])
         return found[visit.id] if visit is not None else None
-    visits = session.scalars(
-        select(Visit).join(VisitOfficer, VisitOfficer.visit_id == Visit.id)
-        .where(*team).order_by(Visit.day).with_for_update(of=Visit)).all()
-    visit = choose(visits)
+    visit = choose(session.scalars(_team_visits_locked(), params).all())
     if visit is None:
         return None
     return _candidate(session, visit, department_id)
 
 
+@functools.cache
+def _candidate_query():
+    return (select(Visit, VisitEntry, DepartmentEntry)
+            .outerjoin(VisitEntry, VisitEntry.visit_id == Visit.id)
+            .outerjoin(DepartmentEntry, and_(DepartmentEntry.visit_id == Visit.id,
+                                             DepartmentEntry.department_id == bindparam("department")))
+            .where(Visit.id == bindparam("visit")).options(VISIT_WITH_TASKS)
+            .execution_options(populate_existing=True))
+
+
 def _candidate(session: Session, visit: Visit, department_id: int) -> _Candidate:
     """The visit (locked already) read again with its tasks, plans, items and entries, in one query."""
-    row = session.execute(
-        select(Visit, VisitEntry, DepartmentEntry)
-        .outerjoin(VisitEntry, VisitEntry.visit_id == Visit.id)
-        .outerjoin(DepartmentEntry, and_(DepartmentEntry.visit_id == Visit.id,
-                                         DepartmentEntry.department_id == department_id))
-        .where(Visit.id == visit.id).options(VISIT_WITH_TASKS)
-        .execution_options(populate_existing=True)).unique().one()
+    row = session.execute(_candidate_query(), {"visit": visit.id, "department": department_id}).unique().one()
     return _Candidate(*row)
 
 
@@ -217,23 +233,30 @@ class _AtDoor:
     hours: tuple[dt.time, dt.time] | None = None   # the city's hours for scans
 
 
+@functools.cache
+def _door_query(by: str):
+    """The firm of an active code (by ``token`` or ``short_code``), whether it lies in the department's
+    area, whether the officer must stand aside, and the city's hours: built once, run with the code, the
+    department and the officer as parameters (building it anew on every scan cost more than running it)."""
+    area = exists().where(department_districts.c.department_id == bindparam("department"),
+                          department_districts.c.district_id == Firm.district_id).correlate(Firm)
+    conflict = exists().where(OfficerConflict.officer_id == bindparam("officer"),
+                              OfficerConflict.firm_id == Firm.id).correlate(Firm)
+    return (select(Firm, area.label("area"), conflict.label("conflict"), stored_rule("working_hours").label("hours"))
+            .join(EntryToken, EntryToken.firm_id == Firm.id)
+            .where(getattr(EntryToken, by) == bindparam("code"), EntryToken.active.is_(True)))
+
+
 def _firm_at_door(session: Session, token: str, officer) -> _AtDoor:
     """In one query: the firm whose active code is ``token`` (see :func:`firm_of_token`), whether it is in
     the officer's department's area, whether the officer must stand aside (回避) from it, and the city's
     hours for scans."""
-    area = exists().where(department_districts.c.department_id == officer.department_id,
-                          department_districts.c.district_id == Firm.district_id).correlate(Firm)
-    conflict = exists().where(OfficerConflict.officer_id == officer.id,
-                              OfficerConflict.firm_id == Firm.id).correlate(Firm)
-
-    def find(where):
-        return session.execute(select(Firm, area.label("area"), conflict.label("conflict"),
-                                      stored_rule("working_hours").label("hours"))
-                               .join(EntryToken, EntryToken.firm_id == Firm.id)
-                               .where(where, EntryToken.active.is_(True))).first()
-    row = find(EntryToken.token == token.strip())
+    def find(by: str, code: str):
+        return session.execute(_door_query(by), {"code": code, "department": officer.department_id,
+                                                  "officer": officer.id}).first()
+    row = find("token", token.strip())
     if row is None and looks_like_short_code(token) and is_valid(code := normalise(token)):
-        row = find(EntryToken.short_code == code)
+        row = find("short_code", code)
     if row is None:
         return _AtDoor(None)
     return _AtDoor(row[0], bool(row.area), bool(row.conflict), hours_of(row.hours))
@@ -268,6 +291,13 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
     scan.check_visit(found)
     scans, already, prompt = scan.record(found.visit, with_prompt=invitation is None)
     return scan.finish(found, invitation, scans, already, prompt, secret)
+
+
+@functools.cache
+def _scans_in_query():
+    """The visit's accepted scans-in, in order, with their officers (built once)."""
+    return (select(Scan).where(Scan.visit_id == bindparam("visit"), Scan.kind == "in", Scan.accepted.is_(True))
+            .options(joinedload(Scan.officer)).order_by(Scan.at, Scan.id))
 
 
 @dataclasses.dataclass
@@ -370,9 +400,7 @@ class _DoorScan:
         """The visit's accepted scans-in, in order, with their officers; the officer's own earlier one; and,
         at his first scan, the new scan written and what he is shown (the prompt, kept for the answer)."""
         session, officer = self.session, self.officer
-        scans = session.scalars(select(Scan).where(Scan.visit_id == visit.id, Scan.kind == "in",
-                                                   Scan.accepted.is_(True))
-                                .options(joinedload(Scan.officer)).order_by(Scan.at, Scan.id)).all()
+        scans = session.scalars(_scans_in_query(), {"visit": visit.id}).all()
         already = next((s for s in scans if s.officer_id == officer.id), None)
         if already is not None:
             return scans, already, None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -259,6 +260,7 @@ def notices_for(user: User, *, unread: bool = False):
     return statement.where(Notice.read_at.is_(None)) if unread else statement
 
 
+@functools.cache
 def unread_of_account():
     """The unread count of the account in the row, as a correlated subquery (the same notices as
     :func:`unread_count`): a page loads its user with it, in one statement."""
