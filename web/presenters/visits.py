@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
-from sqlalchemy import and_, literal, or_, select
+from sqlalchemy import and_, bindparam, literal, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from checklists.revisions import checklist_on, preload_lineages, revision_of
@@ -173,16 +174,8 @@ def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
     items and departments, entries, departments' parts and evaluations; then, for all of them at once,
     scans, outcomes and findings."""
     today = clock.today()
-    evaluated = sees_evaluations(viewer)
-    stmt = select(Visit, VisitEntry, Evaluation if evaluated else literal(None)).outerjoin(
-        VisitEntry, VisitEntry.visit_id == Visit.id)
-    if evaluated:
-        stmt = stmt.outerjoin(Evaluation, Evaluation.visit_id == Visit.id)
-    rows = session.execute(
-        stmt.where(Visit.firm_id == firm.id,
-               or_(Visit.status.in_(("in_progress", "completed")),
-                   and_(Visit.status == "confirmed", Visit.day >= today, Visit.day <= today + dt.timedelta(days=30))))
-        .options(VISIT_WITH_TASKS, _WITH_PARTS).order_by(Visit.day.desc(), Visit.id.desc())).unique().all()
+    rows = session.execute(_record_visits(sees_evaluations(viewer)), {
+        "firm": firm.id, "today": today, "horizon": today + dt.timedelta(days=30)}).unique().all()
     visits = [row[0] for row in rows]
     preload_lineages(session, {item for visit in visits for task in visit.tasks for item in task.plan.items})
     entries = {row[0].id: row[1] for row in rows if row[1] is not None}
@@ -196,13 +189,8 @@ def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
     if not visits:
         return record
     ids = [v.id for v in visits]
-    scans_of = _by_visit(session.scalars(select(Scan).where(Scan.visit_id.in_(ids), Scan.accepted.is_(True))
-                                         .options(_SCAN_OFFICER).order_by(Scan.at, Scan.id)))
-    outcomes_of = _by_visit(session.scalars(select(ItemOutcome).where(ItemOutcome.visit_id.in_(ids))
-                                            .options(_OUTCOME_ITEM).order_by(ItemOutcome.id)))
-    findings_of = _by_visit(session.scalars(select(Finding).where(Finding.visit_id.in_(ids))
-                                            .options(*_FINDING_ITEM_POINT)
-                                            .order_by(Finding.id)))
+    scans_of, outcomes_of, findings_of = (_by_visit(session.scalars(query(), {"ids": ids}))
+                                          for query in (_record_scans, _record_outcomes, _record_findings))
     for visit in visits:
         entry = entries.get(visit.id)
         parts = _presence_rows(presence_of(visit, visit.department_entries, scans_of.get(visit.id, [])))
@@ -233,6 +221,40 @@ def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
 
 
 _WITH_PARTS = joinedload(Visit.department_entries).joinedload(DepartmentEntry.department)
+
+
+# The record's statements, built once and run with parameters (building them cost more than running them).
+@functools.cache
+def _record_visits(evaluated: bool):
+    """The firm's entered visits, and its confirmed ones of the next 30 days, with their tasks, plans, items,
+    departments, entries, departments' parts and (for a viewer who sees them) evaluations."""
+    stmt = select(Visit, VisitEntry, Evaluation if evaluated else literal(None)).outerjoin(
+        VisitEntry, VisitEntry.visit_id == Visit.id)
+    if evaluated:
+        stmt = stmt.outerjoin(Evaluation, Evaluation.visit_id == Visit.id)
+    return (stmt.where(Visit.firm_id == bindparam("firm"),
+                       or_(Visit.status.in_(("in_progress", "completed")),
+                           and_(Visit.status == "confirmed", Visit.day >= bindparam("today"),
+                                Visit.day <= bindparam("horizon"))))
+            .options(VISIT_WITH_TASKS, _WITH_PARTS).order_by(Visit.day.desc(), Visit.id.desc()))
+
+
+@functools.cache
+def _record_scans():
+    return (select(Scan).where(Scan.visit_id.in_(bindparam("ids", expanding=True)), Scan.accepted.is_(True))
+            .options(_SCAN_OFFICER).order_by(Scan.at, Scan.id))
+
+
+@functools.cache
+def _record_outcomes():
+    return (select(ItemOutcome).where(ItemOutcome.visit_id.in_(bindparam("ids", expanding=True)))
+            .options(_OUTCOME_ITEM).order_by(ItemOutcome.id))
+
+
+@functools.cache
+def _record_findings():
+    return (select(Finding).where(Finding.visit_id.in_(bindparam("ids", expanding=True)))
+            .options(*_FINDING_ITEM_POINT).order_by(Finding.id))
 _SCAN_OFFICER = joinedload(Scan.officer)
 _OUTCOME_ITEM = joinedload(ItemOutcome.item)
 _FINDING_ITEM_POINT = (joinedload(Finding.item), joinedload(Finding.point))
