@@ -5,9 +5,9 @@ when the words are truly ambiguous; the loader keeps the published words beside 
 
 - 抽查频次 (:func:`parse_frequency`): a cap per firm ("对同一单位同一年度内不超过2次"), the department's
   obligation to run the check ("每年不少于1次", "1次/年", "每年两次", ">=1"), both ("每年不少于2次；对同一单位
-  同一年度内不超过1次"), or nothing fixed ("根据实际情况确定", "不定期"). A floor ("不少于") is the department's
-  obligation only: it says nothing of how often one firm may be inspected, which is the item's own cap or,
-  where the list states none, the city's default.
+  同一年度内不超过1次"), or nothing fixed ("根据实际情况确定", "不定期"). Rounds, exact ("1次/年") or a floor
+  ("不少于"), are the department's obligation only: they say nothing of how often one firm may be
+  inspected, which is the item's own cap or, where the list states none, the city's default.
 - 抽查比例 (:func:`parse_ratio_phrase`): a bound on the share of the whole pool ("不低于3%", "≥20%",
   "不超过总数的5%", "抽查比例不少于5‰", "10-20%", "一般不超过10%/年"), set by each plan ("根据实际情况确定")
   or by a higher level ("按上级部署确定"), or alternatives ("5%每年1次或2%每年2次"). A bound said per year
@@ -50,8 +50,8 @@ def _clean(text) -> str:
 @dataclasses.dataclass
 class Frequency:
     """What a 抽查频次 phrase means: per ``period``, at most ``cap`` inspections of one firm (None: the phrase
-    sets none; a floor such as 每年不少于2次 never does), and the department's rounds of the check
-    (``runs_min`` .. ``runs_max``)."""
+    sets none; only a cap phrase such as 对同一单位同一年度内不超过2次 does, never rounds such as 1次/年 or
+    每年不少于2次), and the department's rounds of the check (``runs_min`` .. ``runs_max``)."""
 
     period: str = "year"
     cap: int | None = None
@@ -96,8 +96,8 @@ def parse_frequency(value) -> Frequency | str:
     match = re.fullmatch(r"(=|>=|≥)?(\d+)(?:次)?", text)
     if match and match.group(1):
         n = int(match.group(2))
-        # "=1": exactly N rounds, a firm at most N times; ">=1": a floor, the department's obligation only.
-        return Frequency(cap=n, runs_min=n, runs_max=n) if match.group(1) == "=" else Frequency(runs_min=n)
+        # "=1": exactly N rounds; ">=1": at least N. Either is the department's obligation only.
+        return Frequency(runs_min=n, runs_max=n) if match.group(1) == "=" else Frequency(runs_min=n)
     for pattern in _CAP_RES:
         match = pattern.match(text)
         if match:
@@ -109,7 +109,7 @@ def parse_frequency(value) -> Frequency | str:
     for pattern in _EXACT_RES:
         match = pattern.match(text)
         if match:
-            return _with_period(match, lambda n: Frequency(cap=n, runs_min=n, runs_max=n))
+            return _with_period(match, lambda n: Frequency(runs_min=n, runs_max=n))
     if re.search(r"每(?:周|日|天)|/(?:周|日|天)", text):
         return f"检查频次 {value!r} 的周期为周或日：清单频次只能按每年、每半年、每季度或每月计"
     return (f"无法识别的检查频次 {value!r}（可写 每年不少于1次、1次/年、每年2次、每年不超过2次、"

@@ -37,12 +37,13 @@ def test_ratio_texts_not_understood(text):
 # 司法行政法律服务抽查: "抽查比例不低于辖区内机构数的5%", "抽查频率原则上每年不少于2次";
 # 烟草零售户抽查: "全年合计抽取比例不低于10%，不高于30%"; 北京市随机抽查事项清单样表 (2016): "15%" "每月", "每周".
 FREQUENCIES = [
-    ("5次/年", ("year", 5, 5, 5)), ("1次/年", ("year", 1, 1, 1)), ("每年一次", ("year", 1, 1, 1)),
-    ("每年2次", ("year", 2, 2, 2)), ("一年两次", ("year", 2, 2, 2)), ("=1", ("year", 1, 1, 1)),
-    # A floor is the department's obligation: it sets no cap per firm (that is the item's own or the city's).
+    # Rounds, exact or a floor, are the department's obligation: they set no cap per firm (that is the
+    # item's own cap phrase or the city's).
+    ("5次/年", ("year", None, 5, 5)), ("1次/年", ("year", None, 1, 1)), ("每年一次", ("year", None, 1, 1)),
+    ("每年2次", ("year", None, 2, 2)), ("一年两次", ("year", None, 2, 2)), ("=1", ("year", None, 1, 1)),
     (">=1", ("year", None, 1, None)), ("每年不少于1次", ("year", None, 1, None)),
-    ("抽查频率原则上每年不少于2次", ("year", None, 2, None)), ("抽查频次原则上每年1次", ("year", 1, 1, 1)),
-    ("每半年至少一次", ("half_year", None, 1, None)), ("1次/季度", ("quarter", 1, 1, 1)), ("每月", None),
+    ("抽查频率原则上每年不少于2次", ("year", None, 2, None)), ("抽查频次原则上每年1次", ("year", None, 1, 1)),
+    ("每半年至少一次", ("half_year", None, 1, None)), ("1次/季度", ("quarter", None, 1, 1)), ("每月", None),
     ("每年不少于2次；对同一单位同一年度内不超过1次", ("year", 1, 2, None)),
     ("每年至少开展2次，同一企业每年不超过1次", ("year", 1, 2, None)),
     ("每季度不少于1次，每年不超过2次", None), ("每年不少于1次；每年不少于2次", None),
@@ -83,7 +84,7 @@ def test_published_ratios(text, meaning):
 
 def test_ratios_with_frequencies_and_alternatives():
     both = parse_ratio_phrase("3%;2次/年")
-    assert (both.min, both.runs, both.period, both.runs_max, both.cap) == (0.03, 2, "year", 2, 2)
+    assert (both.min, both.runs, both.period, both.runs_max, both.cap) == (0.03, 2, "year", 2, None)
     floor = parse_ratio_phrase("3%;不少于2次/年")     # a floor beside the share: rounds only, no cap per firm
     assert (floor.runs, floor.runs_max, floor.cap) == (2, None, None)
     either = parse_ratio_phrase("5%的企业每年检查1次或2%的企业每年检查2次")
