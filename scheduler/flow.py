@@ -13,7 +13,14 @@ from collections.abc import Hashable
 __all__ = ["transport"]
 
 
-def transport(  # noqa: C901 - to split
+Node = Hashable
+Network = tuple[dict[tuple[Node, Node], int], dict[Node, list[Node]]]  # (residual capacity, adjacency)
+
+SOURCE: tuple = ("source",)
+SINK: tuple = ("sink",)
+
+
+def transport(
     supply: dict[Hashable, int],
     demand: dict[Hashable, int],
     edges: list[tuple[Hashable, Hashable]],
@@ -24,9 +31,27 @@ def transport(  # noqa: C901 - to split
     need = sum(v for v in demand.values() if v > 0)
     if need == 0:
         return {}
-    source, sink = ("source",), ("sink",)
+    capacity, adjacent = _network(supply, demand, edges, edge_cap, need)
+    flow = 0
+    while flow < need:
+        parent = _augmenting_path(capacity, adjacent)
+        if parent is None:
+            return None
+        flow += _augment(capacity, parent, need - flow)
+    return _edge_flows(capacity, edges)
+
+
+def _network(
+    supply: dict[Hashable, int],
+    demand: dict[Hashable, int],
+    edges: list[tuple[Hashable, Hashable]],
+    edge_cap: dict[tuple[Hashable, Hashable], int] | None,
+    need: int,
+) -> Network:
+    """Residual network: source -> ("s", supply node) -> ("d", demand node) -> sink;
+    an edge without ``edge_cap`` may carry everything (``need``)."""
     capacity: dict = {}
-    adjacent: dict = {source: [], sink: []}
+    adjacent: dict = {SOURCE: [], SINK: []}
 
     def arc(a, b, c):
         adjacent.setdefault(a, []).append(b)
@@ -36,36 +61,50 @@ def transport(  # noqa: C901 - to split
 
     for node, amount in supply.items():
         if amount > 0:
-            arc(source, ("s", node), amount)
+            arc(SOURCE, ("s", node), amount)
     for node, amount in demand.items():
         if amount > 0:
-            arc(("d", node), sink, amount)
+            arc(("d", node), SINK, amount)
     for a, b in edges:
         if supply.get(a, 0) > 0 and demand.get(b, 0) > 0:
             arc(("s", a), ("d", b), need if edge_cap is None else edge_cap.get((a, b), need))
-    flow = 0
-    while flow < need:
-        parent = {source: None}
-        queue = deque([source])
-        while queue and sink not in parent:
-            node = queue.popleft()
-            for nxt in adjacent.get(node, ()):
-                if nxt not in parent and capacity[(node, nxt)] > 0:
-                    parent[nxt] = node
-                    queue.append(nxt)
-        if sink not in parent:
-            return None
-        push = need - flow
-        node = sink
-        while parent[node] is not None:
-            push = min(push, capacity[(parent[node], node)])
-            node = parent[node]
-        node = sink
-        while parent[node] is not None:
-            capacity[(parent[node], node)] -= push
-            capacity[(node, parent[node])] += push
-            node = parent[node]
-        flow += push
+    return capacity, adjacent
+
+
+def _augmenting_path(capacity: dict, adjacent: dict) -> dict | None:
+    """Breadth-first search tree (node -> parent) from the source until it reaches the
+    sink through arcs with residual capacity, or None when the sink is out of reach."""
+    parent = {SOURCE: None}
+    queue = deque([SOURCE])
+    while queue and SINK not in parent:
+        node = queue.popleft()
+        for nxt in adjacent.get(node, ()):
+            if nxt not in parent and capacity[(node, nxt)] > 0:
+                parent[nxt] = node
+                queue.append(nxt)
+    if SINK not in parent:
+        return None
+    return parent
+
+
+def _augment(capacity: dict, parent: dict, limit: int) -> int:
+    """Push the path's bottleneck (at most ``limit``) from the source to the sink
+    along ``parent``; returns the amount pushed."""
+    push = limit
+    node = SINK
+    while parent[node] is not None:
+        push = min(push, capacity[(parent[node], node)])
+        node = parent[node]
+    node = SINK
+    while parent[node] is not None:
+        capacity[(parent[node], node)] -= push
+        capacity[(node, parent[node])] += push
+        node = parent[node]
+    return push
+
+
+def _edge_flows(capacity: dict, edges: list[tuple[Hashable, Hashable]]) -> dict[tuple[Hashable, Hashable], int]:
+    """Flow on each edge that carries some: the residual capacity of its reverse arc."""
     out = {}
     for a, b in edges:
         used = capacity.get((("d", b), ("s", a)), 0)

@@ -61,7 +61,7 @@ def _tasks_per_firm(rng: random.Random) -> int:
     return rng.randint(8, 14)
 
 
-def city_instance(  # noqa: C901 - to split
+def city_instance(
     n_tasks: int,
     seed: int = 1,
     n_days: int = 20,
@@ -82,7 +82,6 @@ def city_instance(  # noqa: C901 - to split
 
     firms: list[Firm] = []
     tasks: list[Task] = []
-    serial = 0
     while len(tasks) < n_tasks:
         district = rng.choices(districts, district_weight)[0]
         count = min(_tasks_per_firm(rng), n_tasks - len(tasks))
@@ -91,30 +90,8 @@ def city_instance(  # noqa: C901 - to split
         max_visits = 1 if roll < 0.85 or count == 1 else (2 if roll < 0.97 else 3)
         closed = tuple(day for day in days if rng.random() < closed_rate)
         firms.append(Firm(firm_id, district, max_visits, closed))
-        distinct = min(count, len(departments))
-        chosen: list[str] = []
-        pool = list(range(len(departments)))
-        weights = list(department_weight)
-        for _ in range(distinct):
-            pick = rng.choices(range(len(pool)), weights)[0]
-            chosen.append(departments[pool.pop(pick)])
-            weights.pop(pick)
-        chosen += [rng.choice(chosen) for _ in range(count - distinct)]
-        for department in chosen:
-            serial += 1
-            on_site = rng.random() < 0.9
-            qualification = f"{department}-special" if on_site and rng.random() < qualified_share else None
-            tasks.append(
-                Task(
-                    id=f"t{serial}",
-                    department=department,
-                    firm=firm_id,
-                    window=_window(rng, days),
-                    on_site=on_site,
-                    officers_needed=2 if rng.random() < 0.6 else 1,
-                    qualification=qualification,
-                )
-            )
+        chosen = _city_departments(rng, count, departments, department_weight)
+        tasks += _city_tasks(rng, firm_id, chosen, days, len(tasks), qualified_share)
 
     # Officers: per department, capacity for ratio x the officer-visits its on-site tasks
     # need; home districts follow the demand only roughly (staff are not placed to
@@ -133,48 +110,119 @@ def city_instance(  # noqa: C901 - to split
         total = sum(need.get((department, r), 0) for r in districts)
         if not total:
             continue
-        target = ratio * total
-        count = max(3, round(target / (3 * expected_days)))
-        share = [need.get((department, r), 0) * rng.uniform(0.6, 1.4) for r in districts]
-        raw = [rng.uniform(0.7, 1.3) for _ in range(count)]
-        made: list[dict] = []
-        for i in range(count):
-            r = rng.choices(range(len(districts)), share)[0]
-            worked = [day for day in days if rng.random() < availability] or [rng.choice(days)]
-            roll = rng.random()
-            if roll < 0.65:
-                covered: list[str] | None = [districts[r]]
-            elif roll < 0.9:
-                covered = [districts[r], districts[(r + 1) % len(districts)]]
-            else:
-                covered = None
-            made.append({"home": districts[r], "days": worked, "districts": covered, "weight": raw[i]})
-        # Scale capacities so the department's total is about target.
-        weighted_days = sum(m["weight"] * len(m["days"]) for m in made)
-        for m in made:
-            exact = target * m["weight"] / weighted_days
-            m["capacity"] = max(1, int(exact + rng.random()))
-        # Every district with tasks is covered by at least three officers.
-        for r in districts:
-            if not need.get((department, r)):
-                continue
-            covering = [m for m in made if m["districts"] is None or r in m["districts"]]
-            others = [m for m in made if m not in covering]
-            rng.shuffle(others)
-            for m in others[: max(0, 3 - len(covering))]:
-                m["districts"].append(r)
-        for i, m in enumerate(made):
-            officers.append(
-                Officer(
-                    id=f"{department}-{i + 1:04d}",
-                    department=department,
-                    days=tuple(m["days"]),
-                    capacity=m["capacity"],
-                    districts=None if m["districts"] is None else tuple(m["districts"]),
-                    qualifications=(f"{department}-special",) if rng.random() < 0.35 else (),
-                )
-            )
+        officers += _city_officers(
+            rng, department, ratio * total, expected_days, need, days, districts, availability
+        )
     return Instance(days=days, firms=firms, officers=officers, tasks=tasks)
+
+
+def _city_departments(
+    rng: random.Random, count: int, departments: list[str], department_weight: list[float]
+) -> list[str]:
+    """Departments of a city firm's ``count`` tasks: as many distinct ones as there are
+    (drawn by weight, without replacement), the rest repeats of those."""
+    distinct = min(count, len(departments))
+    chosen: list[str] = []
+    pool = list(range(len(departments)))
+    weights = list(department_weight)
+    for _ in range(distinct):
+        pick = rng.choices(range(len(pool)), weights)[0]
+        chosen.append(departments[pool.pop(pick)])
+        weights.pop(pick)
+    chosen += [rng.choice(chosen) for _ in range(count - distinct)]
+    return chosen
+
+
+def _city_tasks(
+    rng: random.Random,
+    firm_id: str,
+    chosen: list[str],
+    days: list[str],
+    serial: int,
+    qualified_share: float,
+) -> list[Task]:
+    """A city firm's tasks, one per department in ``chosen``, numbered after ``serial``."""
+    tasks: list[Task] = []
+    for department in chosen:
+        serial += 1
+        on_site = rng.random() < 0.9
+        qualification = f"{department}-special" if on_site and rng.random() < qualified_share else None
+        tasks.append(
+            Task(
+                id=f"t{serial}",
+                department=department,
+                firm=firm_id,
+                window=_window(rng, days),
+                on_site=on_site,
+                officers_needed=2 if rng.random() < 0.6 else 1,
+                qualification=qualification,
+            )
+        )
+    return tasks
+
+
+def _city_officers(
+    rng: random.Random,
+    department: str,
+    target: float,
+    expected_days: float,
+    need: dict[tuple[str, str], int],
+    days: list[str],
+    districts: list[str],
+    availability: float,
+) -> list[Officer]:
+    """A city department's officers, able to make about ``target`` officer-visits."""
+    count = max(3, round(target / (3 * expected_days)))
+    share = [need.get((department, r), 0) * rng.uniform(0.6, 1.4) for r in districts]
+    raw = [rng.uniform(0.7, 1.3) for _ in range(count)]
+    made = [_city_officer_draft(rng, share, raw[i], days, districts, availability) for i in range(count)]
+    # Scale capacities so the department's total is about target.
+    weighted_days = sum(m["weight"] * len(m["days"]) for m in made)
+    for m in made:
+        exact = target * m["weight"] / weighted_days
+        m["capacity"] = max(1, int(exact + rng.random()))
+    # Every district with tasks is covered by at least three officers.
+    for r in districts:
+        if not need.get((department, r)):
+            continue
+        covering = [m for m in made if m["districts"] is None or r in m["districts"]]
+        others = [m for m in made if m not in covering]
+        rng.shuffle(others)
+        for m in others[: max(0, 3 - len(covering))]:
+            m["districts"].append(r)
+    return [
+        Officer(
+            id=f"{department}-{i + 1:04d}",
+            department=department,
+            days=tuple(m["days"]),
+            capacity=m["capacity"],
+            districts=None if m["districts"] is None else tuple(m["districts"]),
+            qualifications=(f"{department}-special",) if rng.random() < 0.35 else (),
+        )
+        for i, m in enumerate(made)
+    ]
+
+
+def _city_officer_draft(
+    rng: random.Random,
+    share: list[float],
+    weight: float,
+    days: list[str],
+    districts: list[str],
+    availability: float,
+) -> dict:
+    """One city officer before capacities: home district (by ``share``), working days
+    and covered districts (home only, home and the next one, or all: None)."""
+    r = rng.choices(range(len(districts)), share)[0]
+    worked = [day for day in days if rng.random() < availability] or [rng.choice(days)]
+    roll = rng.random()
+    if roll < 0.65:
+        covered: list[str] | None = [districts[r]]
+    elif roll < 0.9:
+        covered = [districts[r], districts[(r + 1) % len(districts)]]
+    else:
+        covered = None
+    return {"home": districts[r], "days": worked, "districts": covered, "weight": weight}
 
 
 def varied_instance(n_tasks: int, seed: int = 1, capacity: str = "tight", n_days: int = 22) -> Instance:

@@ -34,6 +34,7 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -95,6 +96,24 @@ def _firm_objective(P: Prepared, plan: Plan, firms: list[int], weight: int) -> i
     unscheduled = sum(1 for f in firms for t in P.firm_tasks[f] if P.feasible_mask[t] and plan.task_day[t] < 0)
     visits = sum(len(plan.firm_days[f]) for f in firms)
     return weight * unscheduled + visits
+
+
+@dataclass
+class _SubModel:
+    """A neighbourhood's CP-SAT model and what its parts collect: slots per key
+    (``free_terms``), visits that may need a class (``count_terms``), hints, the
+    objective's scheduled tasks and visits, the one-visit firms' patterns
+    (firm, variable, day, tasks) and the other firms' visit and task-day variables."""
+
+    model: cp_model.CpModel
+    free_terms: dict[Key, list] = field(default_factory=lambda: defaultdict(list))
+    count_terms: dict[Key, list] = field(default_factory=lambda: defaultdict(list))
+    hints: list[tuple[cp_model.IntVar, int]] = field(default_factory=list)
+    scheduled_terms: list = field(default_factory=list)
+    visit_terms: list = field(default_factory=list)
+    chosen_patterns: list[tuple[int, cp_model.IntVar, int, tuple[int, ...]]] = field(default_factory=list)
+    visit_firm_day: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    assign_task_day: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
 
 
 class DayLNS:
@@ -368,116 +387,36 @@ class DayLNS:
                 patterns.append((d, tasks, _slots(P, P.firm_district[f], d, tasks)))
         return patterns
 
-    def solve_neighbourhood(self, firms: list[int], time_limit: float) -> bool:  # noqa: C901 - to split
+    def solve_neighbourhood(self, firms: list[int], time_limit: float) -> bool:
+        """Re-optimise the days of ``firms`` with all others fixed (module docstring);
+        True when the plan got better (a move that is not worse is kept too)."""
         P = self.P
         plan = self.plan
-        model = cp_model.CpModel()
-        free_terms: dict[Key, list] = defaultdict(list)
-        count_terms: dict[Key, list] = defaultdict(list)  # visits that may need the class
-        hints: list[tuple[cp_model.IntVar, int]] = []
-        scheduled_terms: list = []
-        visit_terms: list = []
-
-        # One-visit firms: choose at most one visit pattern.
+        sub = _SubModel(cp_model.CpModel())
         single = [f for f in firms if P.firm_cap[f] == 1]
         multi = [f for f in firms if P.firm_cap[f] > 1]
-        chosen_patterns: list[tuple[int, cp_model.IntVar, int, tuple[int, ...]]] = []
-        for f in single:
-            options = []
-            current = {(d, tuple(sorted(plan.visit_tasks[(f, d)]))) for d in plan.firm_days[f]}
-            for i, (d, tasks, slots) in enumerate(self._patterns(f)):
-                pattern = model.NewBoolVar(f"visit_firm_pattern_{f}_{i}")
-                options.append(pattern)
-                chosen_patterns.append((f, pattern, d, tasks))
-                hints.append((pattern, (d, tasks) in current))
-                scheduled_terms.append(len(tasks) * pattern)
-                visit_terms.append(pattern)
-                for key, amount in slots.items():
-                    free_terms[key].append(amount * pattern)
-                    count_terms[key].append(pattern)
-            # One visit at most.
-            model.AddAtMostOne(options)
-
-        # Firms with more visits: day variables per task and visit.
-        visit_firm_day: dict[tuple[int, int], cp_model.IntVar] = {}
-        assign_task_day: dict[tuple[int, int], cp_model.IntVar] = {}
-        add_visit_variables(model, P, multi, visit_firm_day, assign_task_day)
-        scheduled_terms.extend(assign_task_day.values())
-        visit_terms.extend(visit_firm_day.values())
-        for (f, d), y in visit_firm_day.items():
-            hints.append((y, d in plan.firm_days[f]))
-        for (t, d), x in assign_task_day.items():
-            hints.append((x, plan.task_day[t] == d))
-        for f in multi:
-            district = P.firm_district[f]
-            for d in P.mask_days(P.firm_candidate_mask[f]):
-                by_department: dict[int, list[int]] = defaultdict(list)
-                for t in P.firm_tasks[f]:
-                    if (t, d) in assign_task_day:
-                        by_department[P.task_dept[t]].append(t)
-                for k, tasks in by_department.items():
-                    for qualification in {P.task_qual[t] for t in tasks}:
-                        count_terms[(k, d, district, qualification)].append(visit_firm_day[(f, d)])
-                    if len(tasks) == 1:
-                        t = tasks[0]
-                        free_terms[(k, d, district, P.task_qual[t])].append(P.task_need[t] * assign_task_day[(t, d)])
-                        continue
-                    current_slots = {}
-                    if d in plan.firm_days[f]:
-                        on_visit = [t for t in tasks if plan.task_day[t] == d]
-                        current_slots = team_demand([(P.task_need[t], P.task_qual[t]) for t in on_visit])
-                    qualified: dict[str, list[int]] = defaultdict(list)
-                    plain = []
-                    for t in tasks:
-                        (qualified[P.task_qual[t]] if P.task_qual[t] is not None else plain).append(t)
-                    team_qualified = []
-                    for qualification, members in qualified.items():
-                        top = max(P.task_need[t] for t in members)
-                        slots = model.NewIntVar(0, top, f"team_slots_{f}_{d}_{k}_{qualification}")
-                        for t in members:
-                            # Qualified members for every qualified task on the visit.
-                            model.Add(slots >= P.task_need[t] * assign_task_day[(t, d)])
-                        team_qualified.append(slots)
-                        hints.append((slots, current_slots.get(qualification, 0)))
-                        free_terms[(k, d, district, qualification)].append(slots)
-                    if plain:
-                        top = max(P.task_need[t] for t in plain)
-                        rest = model.NewIntVar(0, top, f"team_slots_{f}_{d}_{k}_any")
-                        for t in plain:
-                            # The team is as large as its largest task needs.
-                            model.Add(rest + sum(team_qualified) >= P.task_need[t] * assign_task_day[(t, d)])
-                        free_terms[(k, d, district, ANY)].append(rest)
-                        hints.append((rest, current_slots.get(ANY, 0)))
-        if not visit_terms:
+        self._add_single_visit_firms(sub, single)
+        self._add_multi_visit_firms(sub, multi)
+        if not sub.visit_terms:
             return False
 
         # Fixed slots: everything in the ledger minus the free firms' current slots.
-        current: dict[Key, int] = defaultdict(int)
-        old_demands = {}
-        for f in firms:
-            old_demands[f] = self.ledger.firm_demand(plan, f)
-            for key, slots in old_demands[f].items():
-                current[key] += slots
+        current, old_demands = self._free_demand(firms)
         free_districts = {P.firm_district[f] for f in firms}
-        touched = {(k, d) for (k, d, _, _) in free_terms}
+        touched = {(k, d) for (k, d, _, _) in sub.free_terms}
         per_officer = self._add_capacity(
-            model, touched, free_terms, current, free_districts, count_terms, old_demands
+            sub.model, touched, sub.free_terms, current, free_districts, sub.count_terms, old_demands
         )
-        self._add_distinct_officers(model, free_terms, count_terms, current, old_demands, per_officer)
+        self._add_distinct_officers(sub.model, sub.free_terms, sub.count_terms, current, old_demands, per_officer)
 
         # Objective: unscheduled tasks dominate visits.
-        weight = len(visit_terms) + 1
+        weight = len(sub.visit_terms) + 1
         n_tasks = sum(1 for f in firms for t in P.firm_tasks[f] if P.feasible_mask[t])
-        model.Minimize(weight * (n_tasks - sum(scheduled_terms)) + sum(visit_terms))
-        for var, value in hints:
-            model.AddHint(var, value)
+        sub.model.Minimize(weight * (n_tasks - sum(sub.scheduled_terms)) + sum(sub.visit_terms))
+        for var, value in sub.hints:
+            sub.model.AddHint(var, value)
 
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.1, time_limit)
-        solver.parameters.num_workers = self.config.workers
-        solver.parameters.random_seed = self.rng.randrange(1 << 30)
-        solver.parameters.linearization_level = 2
-        status = solver.Solve(model)
+        solver, status = self._solve_submodel(sub.model, time_limit)
         self.last_optimal = status == cp_model.OPTIMAL
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return False
@@ -485,38 +424,137 @@ class DayLNS:
         value = int(round(solver.ObjectiveValue()))
         if value > before:
             return False
+        return self._try_move(firms, solver, sub, touched, old_demands, weight, value, before)
+
+    def _add_single_visit_firms(self, sub: _SubModel, single: list[int]) -> None:
+        """One-visit firms: choose at most one visit pattern."""
+        plan = self.plan
+        for f in single:
+            options = []
+            current = {(d, tuple(sorted(plan.visit_tasks[(f, d)]))) for d in plan.firm_days[f]}
+            for i, (d, tasks, slots) in enumerate(self._patterns(f)):
+                pattern = sub.model.NewBoolVar(f"visit_firm_pattern_{f}_{i}")
+                options.append(pattern)
+                sub.chosen_patterns.append((f, pattern, d, tasks))
+                sub.hints.append((pattern, (d, tasks) in current))
+                sub.scheduled_terms.append(len(tasks) * pattern)
+                sub.visit_terms.append(pattern)
+                for key, amount in slots.items():
+                    sub.free_terms[key].append(amount * pattern)
+                    sub.count_terms[key].append(pattern)
+            # One visit at most.
+            sub.model.AddAtMostOne(options)
+
+    def _add_multi_visit_firms(self, sub: _SubModel, multi: list[int]) -> None:
+        """Firms with more visits: day variables per task and visit, and the team
+        slots of every department on every candidate visit."""
+        P = self.P
+        plan = self.plan
+        add_visit_variables(sub.model, P, multi, sub.visit_firm_day, sub.assign_task_day)
+        sub.scheduled_terms.extend(sub.assign_task_day.values())
+        sub.visit_terms.extend(sub.visit_firm_day.values())
+        for (f, d), y in sub.visit_firm_day.items():
+            sub.hints.append((y, d in plan.firm_days[f]))
+        for (t, d), x in sub.assign_task_day.items():
+            sub.hints.append((x, plan.task_day[t] == d))
+        for f in multi:
+            district = P.firm_district[f]
+            for d in P.mask_days(P.firm_candidate_mask[f]):
+                by_department: dict[int, list[int]] = defaultdict(list)
+                for t in P.firm_tasks[f]:
+                    if (t, d) in sub.assign_task_day:
+                        by_department[P.task_dept[t]].append(t)
+                for k, tasks in by_department.items():
+                    for qualification in {P.task_qual[t] for t in tasks}:
+                        sub.count_terms[(k, d, district, qualification)].append(sub.visit_firm_day[(f, d)])
+                    if len(tasks) == 1:
+                        t = tasks[0]
+                        sub.free_terms[(k, d, district, P.task_qual[t])].append(
+                            P.task_need[t] * sub.assign_task_day[(t, d)]
+                        )
+                        continue
+                    self._add_team_slots(sub, f, d, k, district, tasks)
+
+    def _add_team_slots(self, sub: _SubModel, f: int, d: int, k: int, district: str | None, tasks: list[int]) -> None:
+        """Team slots per class of department k's team if firm f is visited on day d
+        (``tasks``: its two or more tasks that may be done then), hinted with the
+        current visit's."""
+        P = self.P
+        plan = self.plan
+        assign_task_day = sub.assign_task_day
+        current_slots = {}
+        if d in plan.firm_days[f]:
+            on_visit = [t for t in tasks if plan.task_day[t] == d]
+            current_slots = team_demand([(P.task_need[t], P.task_qual[t]) for t in on_visit])
+        qualified: dict[str, list[int]] = defaultdict(list)
+        plain = []
+        for t in tasks:
+            (qualified[P.task_qual[t]] if P.task_qual[t] is not None else plain).append(t)
+        team_qualified = []
+        for qualification, members in qualified.items():
+            top = max(P.task_need[t] for t in members)
+            slots = sub.model.NewIntVar(0, top, f"team_slots_{f}_{d}_{k}_{qualification}")
+            for t in members:
+                # Qualified members for every qualified task on the visit.
+                sub.model.Add(slots >= P.task_need[t] * assign_task_day[(t, d)])
+            team_qualified.append(slots)
+            sub.hints.append((slots, current_slots.get(qualification, 0)))
+            sub.free_terms[(k, d, district, qualification)].append(slots)
+        if plain:
+            top = max(P.task_need[t] for t in plain)
+            rest = sub.model.NewIntVar(0, top, f"team_slots_{f}_{d}_{k}_any")
+            for t in plain:
+                # The team is as large as its largest task needs.
+                sub.model.Add(rest + sum(team_qualified) >= P.task_need[t] * assign_task_day[(t, d)])
+            sub.free_terms[(k, d, district, ANY)].append(rest)
+            sub.hints.append((rest, current_slots.get(ANY, 0)))
+
+    def _free_demand(self, firms: list[int]) -> tuple[dict[Key, int], dict[int, dict[Key, int]]]:
+        """The free firms' current slots: in total per key, and per firm."""
+        current: dict[Key, int] = defaultdict(int)
+        old_demands = {}
+        for f in firms:
+            old_demands[f] = self.ledger.firm_demand(self.plan, f)
+            for key, slots in old_demands[f].items():
+                current[key] += slots
+        return current, old_demands
+
+    def _solve_submodel(self, model: cp_model.CpModel, time_limit: float) -> tuple[cp_model.CpSolver, int]:
+        """Solve a sub-model (seeded from the search's random stream)."""
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.1, time_limit)
+        solver.parameters.num_workers = self.config.workers
+        solver.parameters.random_seed = self.rng.randrange(1 << 30)
+        solver.parameters.linearization_level = 2
+        status = solver.Solve(model)
+        return solver, status
+
+    def _try_move(
+        self,
+        firms: list[int],
+        solver: cp_model.CpSolver,
+        sub: _SubModel,
+        touched: set[tuple[int, int]],
+        old_demands: dict[int, dict[Key, int]],
+        weight: int,
+        value: int,
+        before: int,
+    ) -> bool:
+        """Apply the sub-model's days to the plan and keep them unless the tasks a
+        greedy staffing leaves out make the move worse (then the old days return)."""
+        P = self.P
+        plan = self.plan
         for key in touched | {(k, d) for demand in old_demands.values() for (k, d, _, _) in demand}:
             if key not in self.staffing_loss:
                 self.staffing_loss[key] = self._staffing_loss(*key, self.day_firms[key])
         old_days = [(t, plan.task_day[t]) for f in firms for t in P.firm_tasks[f] if plan.task_day[t] >= 0]
-        for f in firms:
-            for t in P.firm_tasks[f]:
-                plan.remove_task(t)
-        for _f, pattern, d, tasks in chosen_patterns:
-            if solver.BooleanValue(pattern):
-                for t in tasks:
-                    plan.add_task(t, d)
-        for (t, d), x in assign_task_day.items():
-            if solver.BooleanValue(x):
-                plan.add_task(t, d)
+        self._apply_days(firms, solver, sub)
         new_demands = {f: self.ledger.firm_demand(plan, f) for f in firms}
         # The sub-model's capacity is aggregated: where teams of distinct officers
         # cannot staff what it placed, staffing would take tasks out again.  Each
         # (department, day) whose visits changed is staffed greedily; the move counts
         # the tasks that staffing leaves out, and is undone when that makes it worse.
-        day_firms: dict[tuple[int, int], set[int]] = {}
-        for f in firms:
-            if new_demands[f] == old_demands[f]:
-                continue
-            for (k, d, _, _) in list(old_demands[f]) + list(new_demands[f]):
-                day_firms.setdefault((k, d), set(self.day_firms[(k, d)]))
-        for f in firms:
-            for (k, d, _, _) in old_demands[f]:
-                if (k, d) in day_firms:
-                    day_firms[(k, d)].discard(f)
-            for (k, d, _, _) in new_demands[f]:
-                if (k, d) in day_firms:
-                    day_firms[(k, d)].add(f)
+        day_firms = self._changed_day_firms(firms, old_demands, new_demands)
         losses = {key: self._staffing_loss(*key, members) for key, members in day_firms.items()}
         gained = sum(losses.values()) - sum(self.staffing_loss[key] for key in losses)
         after = value + weight * gained
@@ -534,6 +572,44 @@ class DayLNS:
         for f in firms:
             self.ledger.apply(old_demands[f], new_demands[f])
         return after < before
+
+    def _apply_days(self, firms: list[int], solver: cp_model.CpSolver, sub: _SubModel) -> None:
+        """Replace the free firms' task days in the plan with the sub-model's."""
+        P = self.P
+        plan = self.plan
+        for f in firms:
+            for t in P.firm_tasks[f]:
+                plan.remove_task(t)
+        for _f, pattern, d, tasks in sub.chosen_patterns:
+            if solver.BooleanValue(pattern):
+                for t in tasks:
+                    plan.add_task(t, d)
+        for (t, d), x in sub.assign_task_day.items():
+            if solver.BooleanValue(x):
+                plan.add_task(t, d)
+
+    def _changed_day_firms(
+        self,
+        firms: list[int],
+        old_demands: dict[int, dict[Key, int]],
+        new_demands: dict[int, dict[Key, int]],
+    ) -> dict[tuple[int, int], set[int]]:
+        """Firms visited per (department, day) after the move, for the (department,
+        day) pairs whose visits it changed."""
+        day_firms: dict[tuple[int, int], set[int]] = {}
+        for f in firms:
+            if new_demands[f] == old_demands[f]:
+                continue
+            for (k, d, _, _) in list(old_demands[f]) + list(new_demands[f]):
+                day_firms.setdefault((k, d), set(self.day_firms[(k, d)]))
+        for f in firms:
+            for (k, d, _, _) in old_demands[f]:
+                if (k, d) in day_firms:
+                    day_firms[(k, d)].discard(f)
+            for (k, d, _, _) in new_demands[f]:
+                if (k, d) in day_firms:
+                    day_firms[(k, d)].add(f)
+        return day_firms
 
     def _staffing_loss(self, k: int, d: int, firms: set[int]) -> int:
         """Tasks of department k on day d that a greedy staffing of the day plan leaves

@@ -67,14 +67,29 @@ def team_demand(needs: list[tuple[int, str | None]]) -> dict[str | None, int]:
 class Prepared:
     """Integer-indexed view of an instance (see module docstring)."""
 
-    def __init__(self, instance: Instance):  # noqa: C901 - to split
+    def __init__(self, instance: Instance):
         self.instance = instance
         self.days = list(instance.days)
         self.n_days = len(self.days)
         self.day_of = {day: d for d, day in enumerate(self.days)}
-        all_days = (1 << self.n_days) - 1
+        self._index_firms(instance)
+        departments = self._index_departments(instance)
+        self._index_officers(instance, departments)
+        self._index_tasks(instance, departments)
 
-        # Firms.
+        # Eligible officers per (department, district, qualification) and, per day, how
+        # many of them work.
+        self._eligible: dict[tuple[int, str | None, str | None], list[int]] = {}
+        self._eligible_count: dict[tuple[int, str | None, str | None], list[int]] = {}
+
+        self._find_feasible_days()
+        self._group_officers()
+
+    # -- construction --------------------------------------------------------------
+
+    def _index_firms(self, instance: Instance) -> None:
+        """Firms: ids, districts, visit caps and the days each is open (bit masks)."""
+        all_days = (1 << self.n_days) - 1
         self.firm_ids = [f.id for f in instance.firms]
         self.firm_of = {fid: f for f, fid in enumerate(self.firm_ids)}
         self.firm_district = [f.district for f in instance.firms]
@@ -88,7 +103,9 @@ class Prepared:
                     mask &= ~(1 << d)
             self.firm_open_mask.append(mask)
 
-        # Departments (those of officers and of on-site tasks).
+    def _index_departments(self, instance: Instance) -> dict[str, int]:
+        """Departments (those of officers and of on-site tasks), numbered in order of
+        first appearance; returns name -> index."""
         departments: dict[str, int] = {}
         for officer in instance.officers:
             departments.setdefault(officer.department, len(departments))
@@ -97,8 +114,11 @@ class Prepared:
                 departments.setdefault(task.department, len(departments))
         self.departments = list(departments)
         self.dept_of = departments
+        return departments
 
-        # Officers.
+    def _index_officers(self, instance: Instance, departments: dict[str, int]) -> None:
+        """Officers: department, capacity, districts, qualifications and working days
+        (a bit mask, empty for officers without capacity); officers per department."""
         self.officer_ids = [o.id for o in instance.officers]
         self.officer_dept = [departments[o.department] for o in instance.officers]
         self.officer_cap = [max(0, o.capacity) for o in instance.officers]
@@ -116,7 +136,9 @@ class Prepared:
         for o, k in enumerate(self.officer_dept):
             self.dept_officers[k].append(o)
 
-        # On-site tasks.
+    def _index_tasks(self, instance: Instance, departments: dict[str, int]) -> None:
+        """On-site tasks (firm, department, officers needed, qualification, window as a
+        bit mask) and the tasks of every firm; off-site tasks are only listed."""
         self.task_ids: list[str] = []
         self.task_firm: list[int] = []
         self.task_dept: list[int] = []
@@ -131,10 +153,7 @@ class Prepared:
                 continue
             mask = window_masks.get(task.window)
             if mask is None:
-                mask = 0
-                for d, day in enumerate(self.days):
-                    if task.window[0] <= day <= task.window[1]:
-                        mask |= 1 << d
+                mask = self._window_mask(task.window)
                 window_masks[task.window] = mask
             self.task_ids.append(task.id)
             self.task_firm.append(self.firm_of[task.firm])
@@ -148,27 +167,21 @@ class Prepared:
         for t, f in enumerate(self.task_firm):
             self.firm_tasks[f].append(t)
 
-        # Eligible officers per (department, district, qualification) and, per day, how
-        # many of them work.
-        self._eligible: dict[tuple[int, str | None, str | None], list[int]] = {}
-        self._eligible_count: dict[tuple[int, str | None, str | None], list[int]] = {}
+    def _window_mask(self, window: tuple[str, str]) -> int:
+        """Bit mask of the horizon's days inside ``window`` (first, last)."""
+        mask = 0
+        for d, day in enumerate(self.days):
+            if window[0] <= day <= window[1]:
+                mask |= 1 << d
+        return mask
 
-        # Feasible days of every task, and a reason for tasks that have none.
+    def _find_feasible_days(self) -> None:
+        """Feasible days of every task, and a reason for tasks that have none; the
+        days some task of each firm could be done on."""
         self.feasible_mask: list[int] = []
         self.reason: dict[int, str] = {}
         for t in range(self.n_tasks):
-            f = self.task_firm[t]
-            base = self.task_window_mask[t] & self.firm_open_mask[f]
-            counts = self.eligible_count(self.task_dept[t], self.firm_district[f], self.task_qual[t])
-            need = self.task_need[t]
-            mask = 0
-            rest = base
-            while rest:
-                low = rest & -rest
-                d = low.bit_length() - 1
-                if counts[d] >= need:
-                    mask |= low
-                rest ^= low
+            mask = self._feasible_mask(t)
             self.feasible_mask.append(mask)
             if not mask:
                 self.reason[t] = self._infeasibility_reason(t)
@@ -177,7 +190,26 @@ class Prepared:
         for t, m in enumerate(self.feasible_mask):
             self.firm_candidate_mask[self.task_firm[t]] |= m
 
-        # Officer groups (same department, districts and qualifications).
+    def _feasible_mask(self, t: int) -> int:
+        """Days of task t's window on which its firm is open and enough eligible
+        officers work to staff it."""
+        f = self.task_firm[t]
+        base = self.task_window_mask[t] & self.firm_open_mask[f]
+        counts = self.eligible_count(self.task_dept[t], self.firm_district[f], self.task_qual[t])
+        need = self.task_need[t]
+        mask = 0
+        rest = base
+        while rest:
+            low = rest & -rest
+            d = low.bit_length() - 1
+            if counts[d] >= need:
+                mask |= low
+            rest ^= low
+        return mask
+
+    def _group_officers(self) -> None:
+        """Officer groups (same department, districts and qualifications) of the
+        officers who work, with their supply per day; the groups of every department."""
         self.groups: list[OfficerGroup] = []
         keyed: dict[tuple, OfficerGroup] = {}
         for o in range(len(self.officer_ids)):

@@ -30,11 +30,15 @@ from .prepare import ANY, Prepared, team_demand
 __all__ = ["staff_plan"]
 
 
+Class = tuple[str | None, str | None]  # (district, demand class)
+SupplyVars = dict[tuple[int, str | None, str | None], cp_model.IntVar]
+
+
 def _class_order(qualification: str | None) -> tuple:
     return (qualification is ANY, qualification or "")
 
 
-def _aggregate(  # noqa: C901 - to split
+def _aggregate(
     P: Prepared,
     plan: Plan,
     k: int,
@@ -43,17 +47,10 @@ def _aggregate(  # noqa: C901 - to split
     config: SolverConfig,
     time_limit: float,
 ) -> dict[tuple[int, str | None, str | None], int]:
-    slots: dict[tuple[str | None, str | None], int] = defaultdict(int)
-    visits_in: dict[str | None, int] = defaultdict(int)
-    visits_with: dict[tuple[str | None, str | None], int] = defaultdict(int)
-    for f, demand in visits:
-        district = P.firm_district[f]
-        visits_in[district] += 1
-        for qualification, n in demand.items():
-            slots[(district, qualification)] += n
-            visits_with[(district, qualification)] += 1
+    """Step 1 (module docstring): visits per officer, district and class that day."""
+    slots, visits_in, visits_with = _class_slots(P, visits)
     model = cp_model.CpModel()
-    supply_officer_district_class: dict[tuple[int, str | None, str | None], cp_model.IntVar] = {}
+    supply_officer_district_class: SupplyVars = {}
     per_class: dict[tuple, list] = defaultdict(list)
     class_top: dict[tuple, int] = {}
     officers = [o for o in P.dept_officers[k] if plan.rem[o][d] > 0]
@@ -62,49 +59,126 @@ def _aggregate(  # noqa: C901 - to split
     bound_cost = 0
     for o in officers:
         cap = plan.rem[o][d]
-        by_district: dict[str | None, list] = defaultdict(list)
-        for district, qualification in slots:
-            if not P.covers(o, district):
-                continue
-            if qualification is not ANY and qualification not in P.officer_quals[o]:
-                continue
-            top = min(cap, visits_with[(district, qualification)])
-            y = model.NewIntVar(0, top, f"supply_officer_district_class_{o}_{district}_{qualification}")
-            supply_officer_district_class[(o, district, qualification)] = y
-            per_class[(district, qualification)].append(y)
-            class_top[(district, qualification)] = max(class_top.get((district, qualification), 0), top)
-            by_district[district].append(y)
+        by_district = _add_officer_supply(
+            model, P, o, cap, slots, visits_with, supply_officer_district_class, per_class, class_top
+        )
         if not by_district:
             continue
         everything = [y for ys in by_district.values() for y in ys]
-        # The officer's capacity that day.
-        model.Add(sum(everything) <= cap)
-        for district, ys in by_district.items():
-            # At most one slot per visit: no more visits in a district than it has.
-            if len(ys) > 1:
-                model.Add(sum(ys) <= visits_in[district])
-        if len(by_district) > 1:
-            used = []
-            for district, ys in by_district.items():
-                officer_day_district = model.NewBoolVar(f"officer_day_district_{o}_{d}_{district}")
-                # Working in a district means being marked there.
-                model.Add(sum(ys) <= cap * officer_day_district)
-                used.append(officer_day_district)
-            span = model.NewBoolVar(f"span_officer_day_{o}_{d}")
-            # Two or more districts make a spanning officer-day.
-            model.Add(sum(used) <= 1 + (len(used) - 1) * span)
+        span = _add_officer_limits(model, o, d, cap, by_district, visits_in, everything)
+        if span is not None:
             spans.append(span)
-        # Convex load cost: (load so far + load today)^2 - (load so far)^2.
-        before = plan.load[o]
-        load = sum(everything)
-        top = min(cap, len(everything) * cap)
-        cost = model.NewIntVar(0, (before + top) ** 2 - before**2, f"load_cost_officer_{o}")
-        for j in range(1, top + 1):
-            slope = 2 * before + 2 * j - 1
-            base = (before + j - 1) ** 2 - before**2
-            model.Add(cost >= base + slope * (load - (j - 1)))
+        cost, top_cost = _add_load_cost(model, o, plan.load[o], cap, everything)
         costs.append(cost)
-        bound_cost += (before + top) ** 2 - before**2
+        bound_cost += top_cost
+    shortfall = _add_class_cover(model, P, visits, slots, per_class, class_top)
+    weight_span = bound_cost + 1
+    weight_short = weight_span * (len(spans) + 1)
+    model.Minimize(weight_short * sum(shortfall) + weight_span * sum(spans) + sum(costs))
+    return _solve_supply(model, supply_officer_district_class, config, time_limit)
+
+
+def _class_slots(
+    P: Prepared, visits: list[tuple[int, dict]]
+) -> tuple[dict[Class, int], dict[str | None, int], dict[Class, int]]:
+    """Team slots per (district, class), visits per district, and visits with slots of
+    each (district, class)."""
+    slots: dict[Class, int] = defaultdict(int)
+    visits_in: dict[str | None, int] = defaultdict(int)
+    visits_with: dict[Class, int] = defaultdict(int)
+    for f, demand in visits:
+        district = P.firm_district[f]
+        visits_in[district] += 1
+        for qualification, n in demand.items():
+            slots[(district, qualification)] += n
+            visits_with[(district, qualification)] += 1
+    return slots, visits_in, visits_with
+
+
+def _add_officer_supply(
+    model: cp_model.CpModel,
+    P: Prepared,
+    o: int,
+    cap: int,
+    slots: dict[Class, int],
+    visits_with: dict[Class, int],
+    supply_officer_district_class: SupplyVars,
+    per_class: dict[tuple, list],
+    class_top: dict[tuple, int],
+) -> dict[str | None, list]:
+    """Officer o's visits in every (district, class) he may serve, recorded per class;
+    returns them per district."""
+    by_district: dict[str | None, list] = defaultdict(list)
+    for district, qualification in slots:
+        if not P.covers(o, district):
+            continue
+        if qualification is not ANY and qualification not in P.officer_quals[o]:
+            continue
+        top = min(cap, visits_with[(district, qualification)])
+        y = model.NewIntVar(0, top, f"supply_officer_district_class_{o}_{district}_{qualification}")
+        supply_officer_district_class[(o, district, qualification)] = y
+        per_class[(district, qualification)].append(y)
+        class_top[(district, qualification)] = max(class_top.get((district, qualification), 0), top)
+        by_district[district].append(y)
+    return by_district
+
+
+def _add_officer_limits(
+    model: cp_model.CpModel,
+    o: int,
+    d: int,
+    cap: int,
+    by_district: dict[str | None, list],
+    visits_in: dict[str | None, int],
+    everything: list,
+) -> cp_model.IntVar | None:
+    """Officer o's capacity and visits per district that day; returns the variable
+    marking his day as spanning districts (None when he may serve only one)."""
+    # The officer's capacity that day.
+    model.Add(sum(everything) <= cap)
+    for district, ys in by_district.items():
+        # At most one slot per visit: no more visits in a district than it has.
+        if len(ys) > 1:
+            model.Add(sum(ys) <= visits_in[district])
+    if len(by_district) <= 1:
+        return None
+    used = []
+    for district, ys in by_district.items():
+        officer_day_district = model.NewBoolVar(f"officer_day_district_{o}_{d}_{district}")
+        # Working in a district means being marked there.
+        model.Add(sum(ys) <= cap * officer_day_district)
+        used.append(officer_day_district)
+    span = model.NewBoolVar(f"span_officer_day_{o}_{d}")
+    # Two or more districts make a spanning officer-day.
+    model.Add(sum(used) <= 1 + (len(used) - 1) * span)
+    return span
+
+
+def _add_load_cost(
+    model: cp_model.CpModel, o: int, before: int, cap: int, everything: list
+) -> tuple[cp_model.IntVar, int]:
+    """Convex load cost: (load so far + load today)^2 - (load so far)^2, as tangent
+    cuts; returns the cost variable and its upper bound."""
+    load = sum(everything)
+    top = min(cap, len(everything) * cap)
+    cost = model.NewIntVar(0, (before + top) ** 2 - before**2, f"load_cost_officer_{o}")
+    for j in range(1, top + 1):
+        slope = 2 * before + 2 * j - 1
+        base = (before + j - 1) ** 2 - before**2
+        model.Add(cost >= base + slope * (load - (j - 1)))
+    return cost, (before + top) ** 2 - before**2
+
+
+def _add_class_cover(
+    model: cp_model.CpModel,
+    P: Prepared,
+    visits: list[tuple[int, dict]],
+    slots: dict[Class, int],
+    per_class: dict[tuple, list],
+    class_top: dict[tuple, int],
+) -> list[cp_model.IntVar]:
+    """Every class's team slots covered, teams taking distinct officers; returns the
+    shortfall variables."""
     shortfall = []
     team_sizes: dict[tuple, list[int]] = defaultdict(list)
     for f, demand in visits:
@@ -129,9 +203,13 @@ def _aggregate(  # noqa: C901 - to split
                 model.Add(supply_capped <= y)
                 capped.append(supply_capped)
             model.Add(sum(capped) + short >= sum(sizes[:j]))
-    weight_span = bound_cost + 1
-    weight_short = weight_span * (len(spans) + 1)
-    model.Minimize(weight_short * sum(shortfall) + weight_span * sum(spans) + sum(costs))
+    return shortfall
+
+
+def _solve_supply(
+    model: cp_model.CpModel, supply_officer_district_class: SupplyVars, config: SolverConfig, time_limit: float
+) -> dict[tuple[int, str | None, str | None], int]:
+    """Solve the aggregate model; the positive supplies, or {} without a solution."""
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, time_limit)
     solver.parameters.num_workers = config.workers
