@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from core import clock
 from inspection.models import (
     Alert,
     DepartmentEntry,
@@ -287,7 +288,7 @@ def test_scan_in_keeps_working_hours_and_never_redates_onto_a_closed_day(client,
                                                                          time_machine):
     """Outside working hours the scan is refused and kept; the visit's day does not move."""
     v = visit_today
-    evening = dt.datetime.combine(TODAY, dt.time(22, 30), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    evening = dt.datetime.combine(TODAY, dt.time(22, 30), tzinfo=clock.zone())
     time_machine.move_to(evening)
     as_user(client, login, v["users"][0])
     refused = client.post("/api/v1/scans", json={"token": v["token"]})
@@ -296,7 +297,7 @@ def test_scan_in_keeps_working_hours_and_never_redates_onto_a_closed_day(client,
     assert db_session.scalar(select(func.count()).select_from(Scan).where(Scan.accepted.is_(False))) == 1
     day = v["visit"].day
     saturday = TODAY + dt.timedelta(days=(5 - TODAY.weekday()) % 7 or 7)
-    time_machine.move_to(dt.datetime.combine(saturday, dt.time(10), tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    time_machine.move_to(dt.datetime.combine(saturday, dt.time(10), tzinfo=clock.zone()))
     assert client.post("/api/v1/scans", json={"token": v["token"]}).status_code == 422
     db_session.expire_all()
     assert db_session.get(Visit, v["visit"].id).day == day
