@@ -205,7 +205,8 @@ def test_a_revision_applies_to_plans_visits_and_offline_records_from_its_effecti
                 assert answer.status_code == 201, answer.get_json()
         assert client.post(f"/api/v1/visits/{later.id}/outcomes", json=body).status_code == 201
         recorded = db_session.scalars(select(Event).where(Event.kind == "finding.recorded",
-                                                          Event.subject == f"visit:{later.id}")).all()
+                                                          Event.subject == f"visit:{later.id}")
+                                      .order_by(Event.seq)).all()
         assert recorded[0].payload["mapped_from"] == {"version": previous, "point": 3}
         assert recorded[0].payload["version"] == "2026.20" and recorded[0].payload["point"] == 2
 
