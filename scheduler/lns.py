@@ -54,6 +54,13 @@ STAFFING_SHARE = 0.35  # of the search's time, kept for staffing when the probe 
 
 Key = tuple[int, int, str | None, str | None]  # (department, day, district, class)
 SMALL_DAY = 16  # at most this many officers of a department that day: model each one
+# CP-SAT workers per sub-model.  On the same eight neighbourhoods of the 10,000-task
+# benchmark, one worker (linearization level 2) proved five optimal in 0.5-1.2 s and
+# found better answers for the other three in the 2 s limit; two workers proved only
+# the first (in 1.2 s) and stopped at the limit on the rest, worse on every one.
+SUBMODEL_WORKERS = 1
+SUBMODEL_SECONDS = 2.0  # time limit of one sub-model
+BUDGET_GROWTH = 4.0  # neighbourhoods grow to at most this many times neighbourhood_vars
 
 
 class DemandLedger:
@@ -520,10 +527,11 @@ class DayLNS:
         return current, old_demands
 
     def _solve_submodel(self, model: cp_model.CpModel, time_limit: float) -> tuple[cp_model.CpSolver, int]:
-        """Solve a sub-model (seeded from the search's random stream)."""
+        """Solve a sub-model (seeded from the search's random stream) with one CP-SAT
+        worker (``SUBMODEL_WORKERS``)."""
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.1, time_limit)
-        solver.parameters.num_workers = self.config.workers
+        solver.parameters.num_workers = SUBMODEL_WORKERS
         solver.parameters.random_seed = self.rng.randrange(1 << 30)
         solver.parameters.linearization_level = 2
         status = solver.Solve(model)
@@ -689,12 +697,12 @@ def improve_days(
         if not firms:
             break
         remaining = stop - time.monotonic()
-        limit = min(remaining, 2.0)
+        limit = min(remaining, SUBMODEL_SECONDS)
         began = time.monotonic()
         improved = lns.solve_neighbourhood(firms, limit)
         # Adapt the neighbourhood size: grow while sub-models are solved quickly.
         if lns.last_optimal and time.monotonic() - began < 0.5 * limit:
-            lns.budget = min(4.0 * config.neighbourhood_vars, lns.budget * 1.15)
+            lns.budget = min(BUDGET_GROWTH * config.neighbourhood_vars, lns.budget * 1.15)
         elif not lns.last_optimal:
             lns.budget = max(300.0, lns.budget * 0.85)
         lns.iterations += 1

@@ -17,7 +17,9 @@ Two strategies share the careful greedy (``greedy.py``) as start and fallback:
        greedy staffing of the changed department-days would leave out;
     b. officer assignment per department and day (``staffing.py``), minimising
        district-spanning officer-days and balancing the load;
-    c. a last greedy pass inserts what is left where capacity remains.
+    c. a last greedy pass inserts what is left where capacity remains;
+    d. while time is left (the search leaves staffing a share of the time that it
+       often does not need), further rounds of a-c start from the best plan so far.
   The result is never worse than the greedy: the better of the two is returned.
 
 Status (the order of the checks):
@@ -57,6 +59,7 @@ import gc
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from .bounds import LowerBounds, quick_bounds, with_capacity
 from .exact import solve_exact
@@ -99,6 +102,43 @@ def _insert_leftovers(P: Prepared, plan: Plan, deadline: float) -> None:
         if i % 64 == 0 and time.monotonic() > deadline:
             return
         relocate_firm(plan, f)
+
+
+# A further round of search and staffing needs at least this many seconds (the search
+# gives up below one second, and staffing the changed department-days takes a few).
+ROUND_SECONDS = 3.0
+
+
+def _more_rounds(
+    P: Prepared, best: Plan, config: SolverConfig, deadline: float, bounds: LowerBounds, report: Progress,
+    extra: dict,
+) -> Plan:
+    """Search again from the staffed ``best`` while time is left.  The search stops early
+    to leave staffing its share of the time (``lns.STAFFING_SHARE``), and staffing often
+    needs less: a further round (with a fresh random stream) starts from the best plan,
+    keeps its teams where the days stay, and is kept when it is better.  ``extra``
+    (the search's statistics) adds up every round."""
+    best_key = plan_key(best)
+    round_ = 1
+    while (
+        time.monotonic() < deadline - max(ROUND_SECONDS, 1e-4 * P.n_tasks)
+        and not _at_bounds(best_key, bounds)
+    ):
+        round_ += 1
+        config = replace(config, seed=config.seed + 1)
+        day_plan, more = improve_days(P, best, config, deadline, bounds, report)
+        for name in ("lns_iterations", "lns_improvements", "lns_rejected_by_staffing"):
+            extra[name] = extra.get(name, 0) + more.get(name, 0)
+        if day_plan.task_day == best.task_day:
+            break  # nothing moved: more rounds would not either in so little time
+        plan = staff_plan(P, day_plan, config, deadline, report, base=best)
+        _insert_leftovers(P, plan, deadline)
+        key = plan_key(plan)
+        if key < best_key:
+            best, best_key = plan, key
+            extra["lns_unscheduled"], extra["lns_visits"] = more["lns_unscheduled"], more["lns_visits"]
+    extra["search_rounds"] = round_
+    return best
 
 
 def _at_bounds(key: tuple, bounds: LowerBounds) -> bool:
@@ -178,6 +218,8 @@ def solve(instance: Instance, config: SolverConfig | None = None, progress: Prog
                 best = plan
             else:
                 proven = False
+        if strategy != "exact" and best is not greedy:
+            best = _more_rounds(P, best, config, deadline, bounds, report, extra)
     best_key = plan_key(best)
     if within is None and _within_1pct(best_key, bounds):
         within = time.monotonic() - start
