@@ -57,7 +57,7 @@ SMALL_DAY = 16  # at most this many officers of a department that day: model eac
 # CP-SAT workers per sub-model.  On the same eight neighbourhoods of the 10,000-task
 # benchmark, one worker (linearization level 2) proved five optimal in 0.5-1.2 s and
 # found better answers for the other three in the 2 s limit; two workers proved only
-# the first (in 1.2 s) and stopped at the limit on the rest, worse on every one.
+# the first (in 0.7 s) and stopped at the limit on the rest, worse on every one.
 SUBMODEL_WORKERS = 1
 SUBMODEL_SECONDS = 2.0  # time limit of one sub-model
 BUDGET_GROWTH = 4.0  # neighbourhoods grow to at most this many times neighbourhood_vars
