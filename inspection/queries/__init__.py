@@ -1,8 +1,10 @@
 """Read helpers; each returns a ``select()`` statement."""
 from __future__ import annotations
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+import functools
+
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, cast, func, null, or_, select, union_all
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from ..models import (
     Department,
@@ -164,11 +166,34 @@ def risk_models(limit: int = 50) -> Select:
     return select(RiskModel).order_by(RiskModel.id.desc()).limit(limit)
 
 
-def documents_of_firm(firm_id: int):
-    """The documents issued to a firm (notices, records, results; each department's own approval forms
-    concern plans, not the firm), newest first."""
-    return (select(Document).where(Document.firm_id == firm_id, Document.kind != "approval")
-            .order_by(Document.id.desc()))
+def one_per_row(*kinds: tuple[type, ColumnElement[bool]]) -> Select:
+    """Rows of several models in one statement: ``select(A, B, ...)`` for ``kinds`` of (model, condition), each
+    row holding one object that meets its model's condition and ``None`` for the other models (the union of
+    each model's ids, joined back to the models). The caller adds its eager loads and its order."""
+    ids = [f"{model.__tablename__}_id" for model, _ in kinds]
+    rows = union_all(*(select(*(model.id.label(name) if n == m else cast(null(), Integer).label(name)
+                                for m, name in enumerate(ids))).where(condition)
+                       for n, (model, condition) in enumerate(kinds))).subquery("one_per_row")
+    stmt = select(*(model for model, _ in kinds)).select_from(rows)
+    for (model, _), name in zip(kinds, ids):
+        stmt = stmt.outerjoin(model, model.id == rows.c[name])
+    return stmt
+
+
+@functools.cache
+def firm_papers() -> Select:
+    """What the firm (bound ``firm``) was sent, in one statement: its off-site requests, with their department
+    and their task's plan and items, and the documents issued to it (notices, records, results; each
+    department's own approval forms concern plans, not the firm), with their department and the document
+    that corrects them, without their PDFs. Each row holds a request or a document (the other ``None``),
+    newest first."""
+    return (one_per_row((OffsiteRequest, OffsiteRequest.firm_id == bindparam("firm")),
+                        (Document, and_(Document.firm_id == bindparam("firm"), Document.kind != "approval")))
+            .options(joinedload(OffsiteRequest.department),
+                     joinedload(OffsiteRequest.task).joinedload(InspectionTask.plan).joinedload(InspectionPlan.items),
+                     defer(Document.pdf), joinedload(Document.department),
+                     joinedload(Document.corrected_by).defer(Document.pdf))
+            .order_by(Document.id.desc(), OffsiteRequest.id.desc()))
 
 
 def result_notices_of_plan(plan_id: int):

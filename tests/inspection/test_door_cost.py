@@ -7,9 +7,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import event, select
 
-from inspection.models import Event
+from checklists.models import Department
+from core import clock
+from inspection.models import Event, Finding, ItemOutcome, User
 from inspection.operations.accounts import create_user
+from inspection.operations.documents import correct_document, issue_entry_notice
 from inspection.operations.events import queued_count, seal_all_queued, verify_chain
+from inspection.operations.offsite import send_request
+from inspection.operations.plans import file_targeted_plan
 from tests.at_the_door import as_user
 from web import jobs
 
@@ -87,17 +92,49 @@ def test_the_firms_record_costs_the_same_whatever_its_history(app, client, login
     short_api, answer = cost(f"/api/v1/firms/{firm.uscc}/visits")
     short_page, _ = cost(f"/firms/{firm.uscc}")
     assert len(answer.get_json()) == 1
-    for day, department, item in ((dt.date(2026, 4, 6), "market", "SC-003"), (dt.date(2026, 5, 11), "fire", "XF-002"),
-                                  (dt.date(2026, 6, 8), "health", "WJ-001")):
-        entered(firm, day=day, department=department, item=item)
+    visits = [entered(firm, day=day, department=department, item=item)
+              for day, department, item in ((dt.date(2026, 4, 6), "market", "SC-003"),
+                                            (dt.date(2026, 5, 11), "fire", "XF-002"),
+                                            (dt.date(2026, 6, 8), "health", "WJ-001"))]
+    # Each of them found something and published its result; the firm was sent each entry's inspection notice
+    # (one of them corrected) and off-site requests of two departments.
+    for visit in visits:
+        task = visit.tasks[0]
+        item = task.plan.items[0]
+        db_session.add_all([
+            Finding(visit_id=visit.id, task_id=task.id, item_id=item.id, point_id=item.points[0].id,
+                    result="non_compliant", note="记录不全", recorded_at=clock.now()),
+            ItemOutcome(visit_id=visit.id, task_id=task.id, item_id=item.id, outcome="rectify",
+                        recorded_at=clock.now(), rectify_by=visit.day + dt.timedelta(days=30),
+                        publish_due=visit.day + dt.timedelta(days=7), published_at=clock.now())])
+    notices = [issue_entry_notice(db_session, visit, db_session.scalar(
+        select(Department).where(Department.code == department)))
+        for visit, department in zip(visits, ("market", "fire", "health"))]
+    market = db_session.scalar(select(User).where(User.username == "market"))
+    correction = correct_document(db_session, market, notices[0], "检查时间有误")
+    today = clock.today()
+    requests = []
+    for department, item in (("market", "SC-010"), ("health", "WJ-006")):
+        official = db_session.scalar(select(User).where(User.username == department))
+        plan = file_targeted_plan(db_session, official, official.department, title=f"非现场核查 {item}",
+                                  item_codes=[item], firms=[firm], lead="测试线索", period_start=today,
+                                  period_end=today + dt.timedelta(days=30))
+        requests.append((item, send_request(db_session, official, plan.tasks[0])))
     db_session.commit()
     long_api, answer = cost(f"/api/v1/firms/{firm.uscc}/visits")
     api_seen = list(last)
-    long_page, _ = cost(f"/firms/{firm.uscc}")
+    long_page, page = cost(f"/firms/{firm.uscc}")
     assert len(answer.get_json()) == 4
-    # The account (with its unread notices), the firm, the visits with their parts, then their scans,
-    # outcomes and findings; the lines of their items' checklists are read only where a revision continues
-    # an item (here every item is the list's current row).
-    assert long_api == short_api <= 6, "\n".join(api_seen)
-    # The page also lists the firm's off-site checks and documents.
-    assert long_page == short_page <= 8, "\n".join(last)
+    assert [(len(r["findings"]), len(r["outcomes"])) for r in answer.get_json()] == [(1, 1)] * 3 + [(0, 0)]
+    html = page.get_data(as_text=True)
+    assert html.count("责令限期整改") == 3
+    assert all(d.number in html for d in (*notices, correction))
+    assert f"已被更正（见 {correction.number}）" in html
+    assert all(f'id="offsite-{r.id}"' in html and item in html for item, r in requests)
+    # The account (with its unread notices), the firm, the visits with their parts, then their scans, outcomes and
+    # findings in one statement; the lines of their items' checklists are read only where a revision continues an
+    # item (here every item is the list's current row).
+    assert long_api == short_api <= 4, "\n".join(api_seen)
+    # The page lists no findings, and reads the firm's off-site requests and documents in one statement. (Outside
+    # the tests SQLite counts its BEGIN IMMEDIATE too: 6.)
+    assert long_page == short_page <= 5, "\n".join(last)

@@ -33,6 +33,7 @@ from inspection.operations.leniency import first_offence_history
 from inspection.operations.notices import gives_notice
 from inspection.operations.presence import PRESENCE_LABELS, presence, presence_of
 from inspection.permissions import reads_findings
+from inspection.queries import one_per_row
 
 STATE_MESSAGES = {"valid": "检查码有效：这是一次已备案并经扫码核验入企的检查",
                   "closed": "检查码对应的检查已经结束",
@@ -165,14 +166,15 @@ def sees_evaluations(viewer: User) -> bool:
     return viewer.role in ("enterprise", "oversight", "admin")
 
 
-def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
+def firm_record(session: Session, firm: Firm, viewer: User, *, with_findings: bool = True) -> list[dict]:
     """Every entry into the firm (who, when, how long, items, results, and its evaluation where the viewer
     may see it), newest first. Visits not yet entered are not shown, except the advance notice (检查预告)
     of a confirmed visit whose plans all give it and whose items all allow it.
 
     Read in a fixed number of queries whatever the firm's history: the visits with their tasks, plans,
-    items and departments, entries, departments' parts and evaluations; then, for all of them at once,
-    scans, outcomes and findings."""
+    items and departments, entries, departments' parts and evaluations; then, for all of them at once and
+    in one statement, their scans, outcomes and findings (``with_findings=False``: not read, and each visit's
+    list left empty)."""
     today = clock.today()
     rows = session.execute(_record_visits(sees_evaluations(viewer)), {
         "firm": firm.id, "today": today, "horizon": today + dt.timedelta(days=30)}).unique().all()
@@ -188,9 +190,13 @@ def firm_record(session: Session, firm: Firm, viewer: User) -> list[dict]:
     visits = [v for v in visits if v.status != "confirmed"]
     if not visits:
         return record
-    ids = [v.id for v in visits]
-    scans_of, outcomes_of, findings_of = (_by_visit(session.scalars(query(), {"ids": ids}))
-                                          for query in (_record_scans, _record_outcomes, _record_findings))
+    scans_of: dict[int, list[Scan]] = {}
+    outcomes_of: dict[int, list[ItemOutcome]] = {}
+    findings_of: dict[int, list[Finding]] = {}
+    for row in session.execute(_record_details(with_findings), {"ids": [v.id for v in visits]}):
+        for of_visit, detail in zip((scans_of, outcomes_of, findings_of), row):
+            if detail is not None:
+                of_visit.setdefault(detail.visit_id, []).append(detail)
     for visit in visits:
         entry = entries.get(visit.id)
         parts = _presence_rows(presence_of(visit, visit.department_entries, scans_of.get(visit.id, [])))
@@ -240,31 +246,18 @@ def _record_visits(evaluated: bool):
 
 
 @functools.cache
-def _record_scans():
-    return (select(Scan).where(Scan.visit_id.in_(bindparam("ids", expanding=True)), Scan.accepted.is_(True))
-            .options(_SCAN_OFFICER).order_by(Scan.at, Scan.id))
-
-
-@functools.cache
-def _record_outcomes():
-    return (select(ItemOutcome).where(ItemOutcome.visit_id.in_(bindparam("ids", expanding=True)))
-            .options(_OUTCOME_ITEM).order_by(ItemOutcome.id))
-
-
-@functools.cache
-def _record_findings():
-    return (select(Finding).where(Finding.visit_id.in_(bindparam("ids", expanding=True)))
-            .options(*_FINDING_ITEM_POINT).order_by(Finding.id))
-_SCAN_OFFICER = joinedload(Scan.officer)
-_OUTCOME_ITEM = joinedload(ItemOutcome.item)
-_FINDING_ITEM_POINT = (joinedload(Finding.item), joinedload(Finding.point))
-
-
-def _by_visit(rows) -> dict[int, list]:
-    grouped: dict[int, list] = {}
-    for row in rows:
-        grouped.setdefault(row.visit_id, []).append(row)
-    return grouped
+def _record_details(with_findings: bool):
+    """The visits' (bound ``ids``) accepted scans with their officers, their outcomes with their items and, when
+    ``with_findings``, their findings with their items and points: one statement, each row holding one of them."""
+    ids = bindparam("ids", expanding=True)
+    kinds = [(Scan, and_(Scan.visit_id.in_(ids), Scan.accepted.is_(True))), (ItemOutcome, ItemOutcome.visit_id.in_(ids))]
+    options = [joinedload(Scan.officer), joinedload(ItemOutcome.item)]
+    order = [Scan.at, Scan.id, ItemOutcome.id]
+    if with_findings:
+        kinds.append((Finding, Finding.visit_id.in_(ids)))
+        options += [joinedload(Finding.item), joinedload(Finding.point)]
+        order.append(Finding.id)
+    return one_per_row(*kinds).options(*options).order_by(*order)
 
 
 def _announced(upcoming: list[Visit], today: dt.date) -> list[Visit]:

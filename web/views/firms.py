@@ -17,7 +17,7 @@ from ..loading import firm_or_404
 from ..presenters.risk import firm_risk
 from ..query_args import page_arg
 from .blueprint import bp
-from .offsite import offsite_for_firm
+from .offsite import open_first
 from .visits import firm_visits_context
 
 PAGE_SIZE = 50
@@ -48,13 +48,12 @@ def firms():
 @login_required
 def firm(uscc: str):
     firm = firm_or_404(uscc)
-    offsite = [r for r in offsite_for_firm(firm) if can_view_request(current_user, r)]
+    papers = db().execute(queries.firm_papers(), {"firm": firm.id}).unique().all()
+    offsite = open_first(r for r, _ in papers if r is not None and can_view_request(current_user, r))
+    documents = [d for _, d in papers if d is not None and can_view_document(current_user, d)]
     context = firm_visits_context(firm)
     closes = {v["visit"]: dt.date.fromisoformat(v["day"]) + dt.timedelta(days=EVALUATION_DAYS)
               for v in context["record"]}
     return render_template("firms/detail.html", firm=firm, offsite=offsite, today=clock.today(),
                            lead_kinds=LEAD_KIND_LABELS, evaluation_days=EVALUATION_DAYS, closes=closes,
-                           risk=firm_risk(db(), firm, current_user),
-                           documents=[d for d in db().scalars(queries.documents_of_firm(firm.id))
-                                      if can_view_document(current_user, d)],
-                           **context)
+                           risk=firm_risk(db(), firm, current_user), documents=documents, **context)

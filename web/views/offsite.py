@@ -221,7 +221,11 @@ def offsite_evidence_file(evidence_id: int):
 
 def offsite_for_firm(firm: Firm) -> list[OffsiteRequest]:
     """The firm's off-site requests, open ones first."""
-    rows = db().scalars(select(OffsiteRequest).where(OffsiteRequest.firm_id == firm.id)
-                        .options(selectinload(OffsiteRequest.department)).order_by(OffsiteRequest.id.desc())).all()
-    return sorted(rows, key=lambda r: (r.status != "sent", -r.id))
+    return open_first(db().scalars(select(OffsiteRequest).where(OffsiteRequest.firm_id == firm.id)
+                                   .options(selectinload(OffsiteRequest.department))))
+
+
+def open_first(requests) -> list[OffsiteRequest]:
+    """Off-site requests waiting for the firm first, then the rest; newest first within each."""
+    return sorted(requests, key=lambda r: (r.status != "sent", -r.id))
 

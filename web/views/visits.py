@@ -386,7 +386,8 @@ def publish(visit_id: int):
 
 
 def firm_visits_context(firm) -> dict:
-    return {"record": firm_record(db(), firm, current_user), "complaints": COMPLAINT_LABELS}
+    """The firm's record as its page shows it (without the findings, which the page does not list)."""
+    return {"record": firm_record(db(), firm, current_user, with_findings=False), "complaints": COMPLAINT_LABELS}
 
 
 
