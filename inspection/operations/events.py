@@ -198,16 +198,33 @@ def iter_records(session: Session, since: int = 0, batch: int = 5000) -> Iterato
 
 
 def verify_chain(session: Session) -> tuple[bool, int, str | None, int | None]:
-    """Verify the stored chain, and that the head row agrees with its last record."""
-    ok, count, problem, bad_seq = verify_records(iter_records(session))
+    """Verify the stored chain, and that the head row agrees with its last record.
+
+    Writers may append while the log is read: the head is read (afresh) after the records, and when it has
+    moved past them, the records appended meanwhile are read and verified too, until the head is no further
+    than the last record read. The head and its records are committed together, so a head that differs from
+    the last record read (behind it, past it with no record to follow, or at another hash) means records
+    were removed or the chain rewritten."""
+    last = {"seq": 0, "hash": GENESIS}
+    head_at = {}
+
+    def records() -> Iterator[dict]:
+        while True:
+            read_from = last["seq"]
+            for record in iter_records(session, since=read_from):
+                last["seq"], last["hash"] = record["seq"], record["hash"]
+                yield record
+            head = session.get(EventHead, HEAD_ID, populate_existing=True)
+            head_at["seq"], head_at["hash"] = (head.seq, head.hash) if head else (0, GENESIS)
+            if head_at["seq"] <= last["seq"] or last["seq"] == read_from:
+                return  # the head is no further, or no record came since it moved (records removed)
+
+    ok, count, problem, bad_seq = verify_records(records())
     if not ok:
         return ok, count, problem, bad_seq
-    head = session.get(EventHead, HEAD_ID)
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
-    last = session.scalar(select(Event).order_by(Event.seq.desc()).limit(1))
-    last_seq, last_hash = (last.seq, last.hash) if last else (0, GENESIS)
-    if (head_seq, head_hash) != (last_seq, last_hash):
-        return False, count, f"链头（第 {head_seq} 条）与最后一条记录（第 {last_seq} 条）不符：记录被删除或链被改写", last_seq + 1
+    if (head_at["seq"], head_at["hash"]) != (last["seq"], last["hash"]):
+        return (False, count, f"链头（第 {head_at['seq']} 条）与最后一条记录（第 {last['seq']} 条）不符：记录被删除或链被改写",
+                last["seq"] + 1)
     return True, count, None, None
 
 

@@ -374,3 +374,57 @@ def test_failed_sign_ins_are_counted_not_logged(client, db_session):
     market = db_session.scalar(select(User).where(User.username == "market"))
     assert market.failed_sign_ins == 3 and market.last_failed_sign_in_at is not None
     assert db_session.scalar(select(func.sum(User.failed_sign_ins))) == 3
+
+
+@pytest.mark.own_database
+def test_a_session_that_appends_again_links_to_what_others_appended_meanwhile(tmp_path):
+    """Sessions keep their objects after a commit. A session that appended, committed, and appends again after
+    another writer appended in between (the notice sender between two notices, a worker, a command) links
+    its next record to the other writer's, not to the head it read before."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'log.db'}")
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    try:
+        with factory() as first, factory() as second:
+            append_event(first, None, "notice.sent", "notice:1")
+            first.commit()
+            append_event(second, None, "plan.created", "plan:1")
+            second.commit()
+            event = append_event(first, None, "notice.sent", "notice:2")
+            first.commit()
+            assert event.seq == 3
+            assert verify_chain(first)[:2] == (True, 3)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.own_database
+def test_records_appended_while_the_log_is_verified_are_verified_too(tmp_path, monkeypatch):
+    """Verifying a live log: a record appended after the verifier has read the records (the head then past
+    them) is neither reported as a broken chain nor left out of the count."""
+    from inspection.operations import events  # noqa: PLC0415 - the module whose reading is interleaved
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'log.db'}")
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    reading = events.iter_records
+    appended = []
+
+    def a_writer_appends_after_the_reading(session, since=0, batch=5000):
+        yield from reading(session, since, batch)
+        if not appended:  # another writer's record, seen as a PostgreSQL reader sees a commit it did not wait for
+            appended.append(append_event(session, None, "notice.sent", "notice:9").seq)
+
+    try:
+        with factory() as session:
+            for n in range(3):
+                append_event(session, None, "plan.created", f"plan:{n}")
+            session.commit()
+            monkeypatch.setattr(events, "iter_records", a_writer_appends_after_the_reading)
+            assert verify_chain(session) == (True, 4, None, None)
+            assert appended == [4]
+            session.execute(text("delete from events where seq = 4"))
+            session.commit()
+            assert verify_chain(session)[:2] == (False, 3)
+    finally:
+        engine.dispose()
