@@ -47,7 +47,7 @@ def send_due(app: Flask, session: Session, *, limit: int = 200) -> dict[str, int
     counts = {"sent": 0, "retry": 0, "failed": 0, "none": 0}
     mailer, texts = mailer_of(app), texts_of(app)
     ids = session.scalars(due_notices(clock.now(), limit)).all()
-    session.rollback()
+    session.commit()        # not a rollback: on PostgreSQL that drops every statement the connection prepared
     for notice_id in ids:
         notice = session.scalar(select(Notice).where(Notice.id == notice_id, Notice.next_attempt_at <= clock.now())
                                 .with_for_update(skip_locked=True))
