@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import event, select, tuple_
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from .errors import OutsideCatalogue
 from .models import CatalogueItem, ChecklistPoint
 
 _LINEAGES = "catalogue_lineages"
+_EARLIER = "catalogue_earlier_rows"
 _CONTINUING = ("published", "superseded", "revoked")
 
 
@@ -64,6 +65,33 @@ def preload_lineages(session, items) -> None:
 def _forget_lineages(session, *_args) -> None:
     """A write may publish a version: lines are read again after it."""
     session.info.pop(_LINEAGES, None)
+    session.info.pop(_EARLIER, None)
+
+
+def earlier_rows(item: CatalogueItem) -> list[CatalogueItem]:
+    """The published or superseded rows of ``item``'s line before it, oldest first; kept on the session
+    like the lines (see :func:`preload_earlier_rows`)."""
+    session = object_session(item)
+    known = session.info.setdefault(_EARLIER, {})
+    if item.id not in known:
+        preload_earlier_rows(session, [item])
+    return known[item.id]
+
+
+def preload_earlier_rows(session, items) -> None:
+    """Read the earlier rows of ``items`` in one query (a sheet maps every point of its items)."""
+    known = session.info.setdefault(_EARLIER, {})
+    wanted = {item.id: item for item in items if item.id not in known}
+    if not wanted:
+        return
+    keys = {(item.code, item.department_id) for item in wanted.values()}
+    rows = session.scalars(select(CatalogueItem).where(tuple_(CatalogueItem.code, CatalogueItem.department_id).in_(keys),
+                                                       CatalogueItem.id < max(wanted),
+                                                       CatalogueItem.status.in_(("published", "superseded")))
+                           .options(selectinload(CatalogueItem.points)).order_by(CatalogueItem.id)).all()
+    for item in wanted.values():
+        known[item.id] = [row for row in rows if row.code == item.code and row.department_id == item.department_id
+                          and row.id < item.id]
 
 
 def checklist_on(item: CatalogueItem, on: dt.date) -> CatalogueItem:
@@ -159,15 +187,9 @@ def same_point(point: ChecklistPoint) -> set[int]:
     """The ids of ``point`` and of the points of the item's other versions that the recorded mappings
     make the same point (earlier points that became it, later points it became): a firm's record of a
     point reads across revisions."""
-    session = object_session(point)
     item = point.item
-    earlier = session.scalars(select(CatalogueItem).where(CatalogueItem.code == item.code,
-                                                          CatalogueItem.department_id == item.department_id,
-                                                          CatalogueItem.id < item.id,
-                                                          CatalogueItem.status.in_(("published", "superseded")))
-                              .order_by(CatalogueItem.id)).all()
     same = {point.id}
-    for row in earlier:
+    for row in earlier_rows(item):
         same |= {p.id for p in row.points if map_point(p, item) is point}
     for row in lineage(item)[1:]:
         mapped = map_point(point, row)

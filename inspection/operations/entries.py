@@ -648,9 +648,17 @@ def _outcome_treatment(session: Session, visit: Visit, task: InspectionTask, ite
 
 def leniency_proposal(session: Session, task: InspectionTask, point_id: int, day: dt.date) -> dict | None:
     """What the department's lists in force propose for a non-compliant point, or ``None``."""
-    entries = entries_for(session, task.plan.department_id, [point_id], day).get(point_id)
-    if not entries:
-        return None
+    return leniency_proposals(session, task, [point_id], day).get(point_id)
+
+
+def leniency_proposals(session: Session, task: InspectionTask, point_ids, day: dt.date) -> dict[int, dict]:
+    """:func:`leniency_proposal` of each of ``point_ids`` that the lists cover, read at once (a sheet asks
+    for every point of its checklists)."""
+    return {point_id: _proposal(entries)
+            for point_id, entries in entries_for(session, task.plan.department_id, point_ids, day).items() if entries}
+
+
+def _proposal(entries) -> dict:
     conditions = list(dict.fromkeys(c for e in entries for c in e.conditions))
     return {"entries": [{"id": e.id, "treatment": e.treatment, "treatment_label": e.treatment_label,
                          "conditions": e.conditions, "basis": e.basis, "guidance": e.guidance,

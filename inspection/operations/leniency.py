@@ -48,7 +48,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from checklists.gate import refusal
-from checklists.revisions import preload_lineages, same_point
+from checklists.revisions import preload_earlier_rows, preload_lineages, same_point
 from core import clock, yamlfile
 from core.errors import Problem
 from core.yamlfile import YamlFileError, read_yaml
@@ -543,7 +543,9 @@ def _same_points(session: Session, point_ids: list[int]) -> dict[int, set[int]]:
     for."""
     same: dict[int, set[int]] = defaultdict(set)
     points = session.scalars(select(ChecklistPoint).where(ChecklistPoint.id.in_(point_ids))).all()
-    preload_lineages(session, {point.item for point in points})
+    items = {point.item for point in points}
+    preload_lineages(session, items)
+    preload_earlier_rows(session, items)
     for point_id in point_ids:
         same[point_id].add(point_id)
     for point in points:

@@ -138,3 +138,25 @@ def test_the_firms_record_costs_the_same_whatever_its_history(app, client, login
     # The page lists no findings, and reads the firm's off-site requests and documents in one statement. (Outside
     # the tests SQLite counts its BEGIN IMMEDIATE too: 6.)
     assert long_page == short_page <= 5, "\n".join(last)
+
+
+def test_the_inspectors_sheet_costs_the_same_however_many_points_it_records(app, client, login, inside, visit_today):
+    # The sheet of the team's own department: every point of its checklist with its finding, the leniency lists'
+    # proposal for it, and the way each point maps across the item's versions, read for all points at once.
+    as_user(client, login, visit_today["users"][0])
+    path = f"/api/v1/visits/{inside.id}/sheet"
+    with statements(app) as empty:
+        sheet = client.get(path).get_json()
+    task = sheet["tasks"][0]
+    points = [(task["id"], p["id"]) for item in task["items"] for p in item["points"]]
+    assert task["mine"] and len(points) >= 4
+    for task_id, point_id in points:
+        response = client.post(f"/api/v1/visits/{inside.id}/findings", json={
+            "task": task_id, "point": point_id, "result": "non_compliant", "note": "现场发现"})
+        assert response.status_code == 201, response.get_json()
+    with statements(app) as full:
+        sheet = client.get(path).get_json()
+    recorded = [p for item in sheet["tasks"][0]["items"] for p in item["points"]]
+    assert [p["result"] for p in recorded] == ["non_compliant"] * len(points)
+    # One statement more once there are findings: the leniency decisions taken on them.
+    assert len(full) == len(empty) + 1 <= 18, "\n".join(full)

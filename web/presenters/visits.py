@@ -26,7 +26,7 @@ from inspection.models import (
     VisitEntry,
 )
 from inspection.operations.door import VISIT_WITH_TASKS
-from inspection.operations.entries import leniency_proposal
+from inspection.operations.entries import leniency_proposals
 from inspection.operations.events import format_timestamp
 from inspection.operations.findings import checklist_results
 from inspection.operations.leniency import first_offence_history
@@ -106,7 +106,16 @@ def _revision_json(revision: dict) -> dict:
 
 
 def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
-    findings = {(f.task_id, f.point_id): f for f in session.scalars(select(Finding).where(Finding.visit_id == visit.id))}
+    """The inspector's sheet: each task's items on the checklist in force on the visit's day, with the
+    findings, outcomes, leniency proposals and decisions; read in a number of statements that does not
+    grow with the items and points."""
+    recorded = session.scalars(select(Finding).where(Finding.visit_id == visit.id)
+                               .options(joinedload(Finding.point)).order_by(Finding.recorded_at, Finding.id)).all()
+    findings = {(f.task_id, f.point_id): f for f in recorded}
+    by_item: dict[tuple[int, int], list[Finding]] = {}
+    for finding in recorded:
+        by_item.setdefault((finding.task_id, finding.item_id), []).append(finding)
+    preload_lineages(session, {item for task in visit.tasks for item in task.plan.items})
     outcomes = {(o.task_id, o.item_id): o for o in session.scalars(select(ItemOutcome)
                                                                     .where(ItemOutcome.visit_id == visit.id))}
     decisions = {d.finding_id: d for d in session.scalars(select(LeniencyDecision).where(
@@ -117,16 +126,19 @@ def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
     for task in visit.tasks:
         mine = on_team and task.plan.department_id == user.officer.department_id
         reads = reads_findings(user, task.plan.department_id, visit.firm_id)
+        sheets = [(item, checklist_results(session, visit, task, item, by_item.get((task.id, item.id), [])))
+                  for item in task.plan.items]
+        proposals = leniency_proposals(session, task, [p.id for _, (_, sheet, _) in sheets for p, _ in sheet],
+                                       today) if mine else {}
         items = []
-        for item in task.plan.items:
+        for item, (row, sheet, apart) in sheets:
             outcome = outcomes.get((task.id, item.id))
             if not reads and (outcome is None or outcome.published_at is None):
                 outcome = None   # another department's result: shown once published (一公开)
             points = []
-            row, sheet, apart = checklist_results(session, visit, task, item)
             for p, finding in sheet:
                 finding = finding if reads else None
-                proposal = leniency_proposal(session, task, p.id, today) if mine else None
+                proposal = proposals.get(p.id)
                 asks_first = proposal is not None and any(c["code"] == "first_offence" for c in proposal["conditions"])
                 points.append({"id": p.id, "position": p.position, "text": p.text, "legal_basis": p.legal_basis,
                                "verify": p.verify, "result": finding.result if finding else None,

@@ -3,6 +3,7 @@ and record, the inspection code anyone can verify, and published results."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 
@@ -68,9 +69,12 @@ PHOTO_TYPES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
 
+@functools.lru_cache(maxsize=1024)
 def qr_svg(url: str, title: str) -> Markup:
     """The QR code of ``url`` inline, sized by CSS (a viewBox, no width or height), on white with its
-    4-module quiet zone inside the drawing, so no layout can crop it."""
+    4-module quiet zone inside the drawing, so no layout can crop it. Encoding one costs about 10 ms
+    (choosing the mask), and the same codes are shown again and again (a visit's notice, its code until
+    the code is renewed, a firm's code): the latest are kept."""
     return Markup(segno.make(url, error="m").svg_inline(scale=1, border=4, omitsize=True, dark="#1f2328",
                                                         light="#fff", svgclass="qr-code", title=title))
 
