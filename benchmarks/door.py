@@ -1,7 +1,8 @@
 """The cost of one request at the door, alone: SQL statements and milliseconds in process.
 
     python -m benchmarks.door [--firms 600] [--visits 20] [--database-url sqlite:///...]
-                              [--save after.json] [--before before.json]
+                              [--save after.json] [--before before.json] [--show]
+                              [--profile [--profile-sort cumulative|tottime]]
 
 A scratch SQLite file (or the database given) gets a small demo city and today's confirmed visits; each
 visit's two officers scan in through the API (the first scan waits for the partner, the second makes the
@@ -40,6 +41,7 @@ from inspection.operations.accounts import create_user
 from inspection.pure.calendar import is_working_time, next_working_morning
 from web.app import create_app
 
+SHEET = "inspector's sheet page"
 TARGETS = {"scan-in (waiting)": (12, 12), "scan-in (entry)": (12, 12), "record page": (6, 6), "record API": (6, 6)}
 
 
@@ -92,7 +94,9 @@ def main() -> int:
     parser.add_argument("--database-url")
     parser.add_argument("--show", action="store_true", help="print the statements of the first visit's requests")
     parser.add_argument("--profile", action="store_true",
-                        help="profile the scans and record reads and print where their time goes")
+                        help="profile the scans, the sheet and the record reads and print where their time goes")
+    parser.add_argument("--profile-sort", default="cumulative", choices=("cumulative", "tottime"),
+                        help="cumulative: the platform's calls that hold the time; tottime: the 30 functions that spend it")
     parser.add_argument("--save", help="write the figures to this JSON file")
     parser.add_argument("--before", help="a saved run to print beside this one")
     args = parser.parse_args()
@@ -123,7 +127,7 @@ def main() -> int:
         return 1
     counter = Counter(app.extensions["db_engine"], show=args.show)
     if args.profile:
-        PROFILES.update({kind: cProfile.Profile() for kind in TARGETS})
+        PROFILES.update({kind: cProfile.Profile() for kind in (*TARGETS, SHEET)})
     client = app.test_client()
     samples: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for visit, (firm_user, uscc) in zip(visits, firms):
@@ -136,8 +140,8 @@ def main() -> int:
                                               json={"token": visit.token})
             assert status == 200, status
             samples[kind].append((statements, ms))
-        statements, ms, status = _measure(counter, client.get, f"/visits/{visit.visit_id}")
-        samples["inspector's sheet page"].append((statements, ms))
+        statements, ms, status = _measure(counter, client.get, f"/visits/{visit.visit_id}", kind=SHEET)
+        samples[SHEET].append((statements, ms))
         _sign_in(client, firm_user)
         for _ in range(3):
             samples["record page"].append(_measure(counter, client.get, f"/firms/{uscc}", kind="record page")[:2])
@@ -168,8 +172,10 @@ def main() -> int:
         Path(args.save).write_text(json.dumps({**figures, "_load": load}, indent=1))
     for kind, profile in PROFILES.items():
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(r"(inspection|web|checklists|core|sqlalchemy/orm/session|flask/app|werkzeug/test)", 22)
-        print(f"\n-- where the time of {kind} goes (cumulative, all its requests) --")
+        pstats.Stats(profile, stream=out).sort_stats(args.profile_sort).print_stats(
+            *([r"(inspection|web|checklists|core|sqlalchemy/orm/session|flask/app|werkzeug/test)", 22]
+              if args.profile_sort == "cumulative" else [30]))
+        print(f"\n-- where the time of {kind} goes ({args.profile_sort}, all its requests) --")
         print("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()))
     return 0
 

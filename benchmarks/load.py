@@ -11,13 +11,15 @@ client signs in from its own address (``X-Forwarded-For`` behind ``TRUSTED_PROXI
 rate limits stay on as in production. Then, in turn:
 
 1. ``/health`` as fast as 16 connections go (the machine's speed, for ratios);
-2. one request at a time: a few teams (both officers scan in, one scans out) and firm record reads
-   (the record page and the visits API): the single-request latency;
+2. one request at a time, after ``--warm-teams`` teams and their reads have warmed every worker (not
+   counted), each a quarter of a second after the one before: a few teams (both officers scan in, one
+   scans out) and firm record reads (the record page and the visits API): the single-request latency;
 3. saturation, closed loop: ``--concurrency`` connections take jobs as fast as they are answered, in
    the mix of ``--reads-per-team`` record reads per team, until half the teams have been through;
    scans/s and record reads/s, also per core;
 4. open loop: teams arrive (Poisson) at half the saturation's scan rate and reads at half its read
-   rate, each sent when it is due whatever is outstanding; latency counts from when it was due.
+   rate, each sent when it is due whatever is outstanding; a team scans out a few seconds after it
+   arrived; latency counts from when it was due.
 
 Printed: throughput per phase, p50/p95/p99 per kind in the open loop and p95 against the single
 request's p50 (target: within 3×), errors, and the database's check that every visit was entered
@@ -173,12 +175,28 @@ class Firms:
             self.free.put((client, uscc))
 
 
-def team_run(team, pair, recorder: Recorder, due: float | None = None) -> None:
+LEAVE_AFTER = (2.0, 6.0)   # seconds from a team's arrival to its scan-out, in the open loop
+SINGLE_PAUSE = 0.25   # seconds between the single requests: each is alone, the jobs of the one before done
+
+
+def team_run(team, pair, recorder: Recorder, due: float | None = None, pause: float = 0.0) -> None:
+    """Both officers scan in, the first scans out; ``pause`` seconds before each request (alone, the jobs
+    the previous one handed to background threads have finished)."""
+    team_in(team, pair, recorder, due, pause)
+    time.sleep(pause)
+    team_out(team, pair, recorder)
+
+
+def team_in(team, pair, recorder: Recorder, due: float | None = None, pause: float = 0.0) -> None:
     for n, client in enumerate(pair):
+        time.sleep(pause)
         status, body, elapsed = client.call("POST", "/api/v1/scans", {"token": team.token})
         recorder.note("scan-in", status, time.perf_counter() - due if due is not None and n == 0 else elapsed, body)
+
+
+def team_out(team, pair, recorder: Recorder, due: float | None = None) -> None:
     status, body, elapsed = pair[0].call("POST", f"/api/v1/visits/{team.visit_id}/leave")
-    recorder.note("scan-out", status, elapsed, body)
+    recorder.note("scan-out", status, time.perf_counter() - due if due is not None else elapsed, body)
 
 
 def closed_loop(jobs: list, concurrency: int) -> float:
@@ -203,14 +221,18 @@ def closed_loop(jobs: list, concurrency: int) -> float:
 
 
 def open_loop(teams: list, team_rate: float, read_rate: float, firms: Firms, recorder: Recorder,
-              seed: int = 5) -> float:
-    """Teams and reads arrive as Poisson processes; each is sent when due, whatever is outstanding."""
+              seed: int = 5) -> tuple[float, float]:
+    """Teams and reads arrive as Poisson processes; each is sent when due, whatever is outstanding. A team's
+    officers scan in together; it scans out ``LEAVE_AFTER`` seconds later (at a door, an inspection lasts,
+    and the entry's inspection notice is issued meanwhile). Returns the seconds over which teams and reads
+    arrived, and until the last answer."""
     rng = random.Random(seed)
     duration = len(teams) / team_rate
     arrivals, at = [], 0.0
     for team in teams:
         at += rng.expovariate(team_rate)
         arrivals.append((at, "team", team))
+        arrivals.append((at + rng.uniform(*LEAVE_AFTER), "leave", team))
     at = 0.0
     while True:
         at += rng.expovariate(read_rate)
@@ -218,6 +240,18 @@ def open_loop(teams: list, team_rate: float, read_rate: float, firms: Firms, rec
             break
         arrivals.append((at, "read", None))
     arrivals.sort(key=lambda a: a[0])
+    entered = {id(team): threading.Event() for team in teams}
+
+    def enter(team, due):
+        try:
+            team_in(team[0], team[1], recorder, due)
+        finally:
+            entered[id(team)].set()
+
+    def leave(team, due):
+        entered[id(team)].wait()
+        team_out(team[0], team[1], recorder, due)
+
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=512) as pool:
         for offset, kind, team in arrivals:
@@ -226,10 +260,12 @@ def open_loop(teams: list, team_rate: float, read_rate: float, firms: Firms, rec
             if delay > 0:
                 time.sleep(delay)
             if kind == "team":
-                pool.submit(team_run, team[0], team[1], recorder, due)
+                pool.submit(enter, team, due)
+            elif kind == "leave":
+                pool.submit(leave, team, due)
             else:
                 pool.submit(firms.read, recorder, due)
-    return time.perf_counter() - started
+    return duration, time.perf_counter() - started
 
 
 def measure(scoped: str, visits: list, record_users: list, args) -> dict:
@@ -243,11 +279,16 @@ def measure(scoped: str, visits: list, record_users: list, args) -> dict:
     try:
         team_clients, firms = _sign_in_everyone(server.port, visits, record_users, opened)
         health, health_seconds = _health(server.port, args.health_requests, opened)
+        # Warm-up, not counted: each worker's first requests compile templates, statements and plans.
+        warm, measured = team_clients[:args.warm_teams], team_clients[args.warm_teams:]
+        closed_loop([lambda team=team, pair=pair: team_run(team, pair, Recorder()) for team, pair in warm]
+                    + [lambda: firms.read(Recorder())] * (args.warm_teams * args.reads_per_team), args.workers)
         single = Recorder()
-        first, rest = team_clients[:args.single_teams], team_clients[args.single_teams:]
+        first, rest = measured[:args.single_teams], measured[args.single_teams:]
         for team, pair in first:
-            team_run(team, pair, single)
+            team_run(team, pair, single, pause=SINGLE_PAUSE)
         for _ in range(args.single_reads):
+            time.sleep(SINGLE_PAUSE)
             firms.read(single)
         half = len(rest) // 2
         closed_teams, open_teams = rest[:half], rest[half:]
@@ -257,7 +298,7 @@ def measure(scoped: str, visits: list, record_users: list, args) -> dict:
         offered = Recorder()
         team_rate = scans_saturation / 2 / 3          # three scans per team
         read_rate = reads_saturation / 2
-        open_seconds = open_loop(open_teams, team_rate, read_rate, firms, offered)
+        open_seconds, open_until = open_loop(open_teams, team_rate, read_rate, firms, offered)
     finally:
         for client in opened:
             client.close()
@@ -272,7 +313,7 @@ def measure(scoped: str, visits: list, record_users: list, args) -> dict:
                            "reads_per_second": reads_saturation, "scans_per_second_per_core": scans_saturation / cores,
                            "reads_per_second_per_core": reads_saturation / cores,
                            "latency": {k: figures(v) for k, v in saturation.latencies.items()}},
-            "open": {"seconds": open_seconds, "teams": len(open_teams), "offered_scans_per_second": team_rate * 3,
+            "open": {"seconds": open_seconds, "until_last_answer": open_until, "teams": len(open_teams), "offered_scans_per_second": team_rate * 3,
                      "offered_reads_per_second": read_rate, "scans_per_second": offered_scans / open_seconds,
                      "reads_per_second": offered_reads / open_seconds,
                      "latency": {k: figures(v) for k, v in offered.latencies.items()}},
@@ -391,7 +432,9 @@ def report(result: dict, before: dict | None = None) -> None:
     run = result["open"]
     print(f"open loop at half of it ({run['teams']} teams, {run['seconds']:.1f} s): offered "
           f"{run['offered_scans_per_second']:.1f} scans/s and {run['offered_reads_per_second']:.1f} reads/s, "
-          f"served {run['scans_per_second']:.1f} and {run['reads_per_second']:.1f}")
+          f"sent {run['scans_per_second']:.1f} and {run['reads_per_second']:.1f}"
+          + (f", the last answered {run['until_last_answer']:.1f} s after the first was sent"
+             if "until_last_answer" in run else ""))
     for kind in KINDS:
         if kind not in run["latency"]:
             continue
@@ -419,6 +462,7 @@ def main(argv=None) -> int:
     parser.add_argument("--record-firms", type=int, default=160)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--reads-per-team", type=int, default=6)
+    parser.add_argument("--warm-teams", type=int, default=8, help="teams through first, not counted")
     parser.add_argument("--single-teams", type=int, default=3)
     parser.add_argument("--single-reads", type=int, default=20)
     parser.add_argument("--health-requests", type=int, default=4000)
