@@ -108,7 +108,7 @@ def _revision_json(revision: dict) -> dict:
 def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
     """The inspector's sheet: each task's items on the checklist in force on the visit's day, with the
     findings, outcomes, leniency proposals and decisions; read in a number of statements that does not
-    grow with the items and points."""
+    grow with the points or the findings (each item's checklist reads its points: one more per item)."""
     recorded = session.scalars(select(Finding).where(Finding.visit_id == visit.id)
                                .options(joinedload(Finding.point)).order_by(Finding.recorded_at, Finding.id)).all()
     findings = {(f.task_id, f.point_id): f for f in recorded}
