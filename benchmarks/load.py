@@ -250,7 +250,8 @@ def open_loop(teams: list, team_rate: float, read_rate: float, firms: Firms, rec
 
     def leave(team, due):
         entered[id(team)].wait()
-        team_out(team[0], team[1], recorder, due)
+        # A team whose entry was answered after its time to leave leaves then, not before it entered.
+        team_out(team[0], team[1], recorder, max(due, time.perf_counter()))
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=512) as pool:
