@@ -10,9 +10,11 @@ earlier checklist applies.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
-from sqlalchemy import event, select, tuple_
+from sqlalchemy import event, inspect, select, tuple_
 from sqlalchemy.orm import Session, object_session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .errors import OutsideCatalogue
 from .models import CatalogueItem, ChecklistPoint
@@ -92,6 +94,20 @@ def preload_earlier_rows(session, items) -> None:
     for item in wanted.values():
         known[item.id] = [row for row in rows if row.code == item.code and row.department_id == item.department_id
                           and row.id < item.id]
+
+
+def preload_points(session, items) -> None:
+    """Read the checklist points of ``items`` not loaded yet in one query (a sheet lists every point of its
+    items); each item's ``points`` then holds them in their order."""
+    wanted = {item.id: item for item in items if "points" in inspect(item).unloaded}
+    if not wanted:
+        return
+    points = defaultdict(list)
+    for point in session.scalars(select(ChecklistPoint).where(ChecklistPoint.item_id.in_(wanted))
+                                 .order_by(ChecklistPoint.item_id, ChecklistPoint.position)):
+        points[point.item_id].append(point)
+    for item_id, item in wanted.items():
+        set_committed_value(item, "points", points[item_id])
 
 
 def checklist_on(item: CatalogueItem, on: dt.date) -> CatalogueItem:

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import event, select
 
-from checklists.models import Department
+from checklists.models import CatalogueItem, Department
 from core import clock
-from inspection.models import Event, Finding, ItemOutcome, User
+from inspection.models import Event, Finding, InspectionPlan, ItemOutcome, User
 from inspection.operations.accounts import create_user
 from inspection.operations.documents import correct_document, issue_entry_notice
 from inspection.operations.events import queued_count, seal_all_queued, verify_chain
@@ -160,3 +160,29 @@ def test_the_inspectors_sheet_costs_the_same_however_many_points_it_records(app,
     assert [p["result"] for p in recorded] == ["non_compliant"] * len(points)
     # One statement more once there are findings: the leniency decisions taken on them.
     assert len(full) == len(empty) + 1 <= 18, "\n".join(full)
+
+
+def test_the_inspectors_sheet_costs_the_same_however_many_items_it_lists(app, client, login, inside, visit_today,
+                                                                         db_session):
+    # Each item's checklist points come in one statement with the others', not one item at a time.
+    as_user(client, login, visit_today["users"][0])
+    path = f"/api/v1/visits/{inside.id}/sheet"
+    with statements(app) as one:
+        sheet = client.get(path).get_json()
+    assert [len(item["points"]) > 0 for item in sheet["tasks"][0]["items"]] == [True]
+    plan = db_session.get(InspectionPlan, inside.tasks[0].plan_id)
+    more = db_session.scalars(select(CatalogueItem).where(
+        CatalogueItem.department_id == plan.department_id, CatalogueItem.status == "published",
+        CatalogueItem.id.not_in([item.id for item in plan.items]), CatalogueItem.points.any())
+        .order_by(CatalogueItem.id).limit(3)).all()
+    assert len(more) == 3
+    plan.items.extend(more)
+    db_session.commit()
+    with statements(app) as four:
+        sheet = client.get(path).get_json()
+    items = sheet["tasks"][0]["items"]
+    assert len(items) == 4 and all(item["points"] for item in items)
+    # The same statements; and once some item has earlier versions, their points (read with those versions).
+    extra = [s for s in set(four) for _ in range(four.count(s) - one.count(s))]
+    assert len(four) == len(one) + len(extra) <= len(one) + 1, "\n".join(one) + "\n\n" + "\n".join(four)
+    assert all(s.startswith("SELECT checklist_points.item_id") for s in extra), extra

@@ -7,7 +7,7 @@ import functools
 from sqlalchemy import and_, bindparam, literal, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from checklists.revisions import checklist_on, preload_lineages, revision_of
+from checklists.revisions import checklist_on, preload_lineages, preload_points, revision_of
 from core import clock
 from inspection.models import (
     COMPLAINT_LABELS,
@@ -108,7 +108,7 @@ def _revision_json(revision: dict) -> dict:
 def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
     """The inspector's sheet: each task's items on the checklist in force on the visit's day, with the
     findings, outcomes, leniency proposals and decisions; read in a number of statements that does not
-    grow with the points or the findings (each item's checklist reads its points: one more per item)."""
+    grow with the items, the points or the findings."""
     recorded = session.scalars(select(Finding).where(Finding.visit_id == visit.id)
                                .options(joinedload(Finding.point)).order_by(Finding.recorded_at, Finding.id)).all()
     findings = {(f.task_id, f.point_id): f for f in recorded}
@@ -116,6 +116,7 @@ def visit_sheet(session: Session, visit: Visit, user: User) -> dict:
     for finding in recorded:
         by_item.setdefault((finding.task_id, finding.item_id), []).append(finding)
     preload_lineages(session, {item for task in visit.tasks for item in task.plan.items})
+    preload_points(session, {checklist_on(item, visit.day) for task in visit.tasks for item in task.plan.items})
     outcomes = {(o.task_id, o.item_id): o for o in session.scalars(select(ItemOutcome)
                                                                     .where(ItemOutcome.visit_id == visit.id))}
     decisions = {d.finding_id: d for d in session.scalars(select(LeniencyDecision).where(
