@@ -1,6 +1,6 @@
 """The cost of one request at the door, alone: SQL statements and milliseconds in process.
 
-    python -m benchmarks.door [--firms 600] [--visits 20] [--database-url sqlite:///...]
+    python -m benchmarks.door [--firms 600] [--visits 20] [--database-url sqlite:///...] [--floor 200]
                               [--save after.json] [--before before.json] [--show]
                               [--profile [--profile-sort cumulative|tottime]]
 
@@ -87,6 +87,30 @@ def _sign_in(client, username: str) -> None:
     client.environ_base["HTTP_X_CSRFTOKEN"] = response.headers["X-CSRFToken"]
 
 
+FLOOR = (("/health", "no account, no database"), ("/api/v1/firms/{uscc}", "the account, then the firm"),
+         ("/api/v1/firms/{uscc}/visits", "the record API"), ("/firms/{uscc}", "the record page"))
+
+
+def _floor(client, firm: tuple[str, str], n: int) -> dict:
+    """The same request ``n`` times in a row after a tenth as many to warm up (statements prepared, templates
+    compiled): the median ms of each of ``FLOOR``, signed in as the firm."""
+    username, uscc = firm
+    _sign_in(client, username)
+    medians = {}
+    print(f"\n{'signed in as the firm, the same request again and again':<58}{'median ms':>10}")
+    for template, what in FLOOR:
+        path = template.format(uscc=uscc)
+        times = []
+        for i in range(n + max(1, n // 10)):
+            started = time.perf_counter()
+            assert client.get(path).status_code == 200, path
+            if i >= max(1, n // 10):
+                times.append((time.perf_counter() - started) * 1000)
+        medians[template] = statistics.median(times)
+        print(f"{template + ' (' + what + ')':<58}{medians[template]:>10.1f}")
+    return medians
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--firms", type=int, default=600)
@@ -99,6 +123,9 @@ def main() -> int:
                         help="cumulative: the platform's calls that hold the time; tottime: the 30 functions that spend it")
     parser.add_argument("--save", help="write the figures to this JSON file")
     parser.add_argument("--before", help="a saved run to print beside this one")
+    parser.add_argument("--floor", type=int, default=0, metavar="N",
+                        help="then, for the first firm, each of a few reads N times in a row (warm): what a signed-in "
+                             "request costs before the record")
     args = parser.parse_args()
     local = clock.local_now()
     if not is_working_time(local):
@@ -168,6 +195,8 @@ def main() -> int:
             old = before[kind]
             line += f"{old['statements']:>18.0f} st, {old['ms']:>5.1f} ms{f['ms'] / old['ms']:>9.2f}"
         print(line)
+    if args.floor:
+        figures["_floor"] = _floor(client, firms[0], args.floor)
     if args.save:
         Path(args.save).write_text(json.dumps({**figures, "_load": load}, indent=1))
     for kind, profile in PROFILES.items():
