@@ -19,12 +19,13 @@ staffs the whole (department, day) afresh.
 
 Neighbourhoods, chosen at random (seeded):
   * department-district: the firms with a task of one department in one district
-    (sometimes two neighbouring districts), weighted toward pairs with tasks left out
-    that their firm could have taken;
+    (sometimes with a second district whose firms the same officers serve), weighted
+    toward pairs with tasks left out that their firm could have taken;
   * district-period: the firms of one district visited, or wanting a visit, within a
     few consecutive days;
   * congestion: firms competing with one left-out task for its department's
-    officers on its window's days, grown through the days those firms could move to.
+    officers on its window's days (half the time also those of a district sharing
+    them), grown through the days those firms could move to.
 Each is cut down at random to about ``SolverConfig.neighbourhood_vars`` day variables.
 """
 
@@ -164,6 +165,7 @@ class DayLNS:
             for t in tasks:
                 self.day_firms[(P.task_dept[t], d)].add(f)
         self.staffing_loss: dict[tuple[int, int], int] = {}
+        self._partners: dict[tuple[int, str | None], list[tuple[str | None, float]]] = {}
 
     # -- neighbourhoods ----------------------------------------------------------------
 
@@ -208,7 +210,7 @@ class DayLNS:
                 k, district = self.rng.choice(list(self.by_dept_district))
             firms = list(self.by_dept_district[(k, district)])
             if self.rng.random() < 0.3 and len(self.districts) > 1:
-                other = self.rng.choice(self.districts)
+                other = self._partner_district(k, district)
                 firms += self.by_dept_district.get((k, other), [])
             self.rng.shuffle(firms)
             return "department-district", self._cut(firms, must)
@@ -227,6 +229,34 @@ class DayLNS:
         self.rng.shuffle(firms)
         return "district-period", self._cut(firms)
 
+    def _partner_district(self, k: int, district: str | None) -> str | None:
+        """Another district whose firms compete with ``district``'s for the department's
+        officers: one drawn in proportion to the officers of ``k`` who cover both (an
+        officer of every district counts less, spread over all of them); a district no
+        officer shares is drawn at random.  A task left out in a district whose officers
+        spend their slots elsewhere is won back by moving a visit in that other district,
+        which only a neighbourhood holding both can do."""
+        weights = self._partners.get((k, district))
+        if weights is None:
+            P = self.P
+            share: dict[str | None, float] = defaultdict(float)
+            for o in P.eligible(k, district, None):
+                covered = P.officer_districts[o]
+                if covered is None:
+                    for other in self.districts:
+                        share[other] += 1.0 / len(self.districts)
+                else:
+                    for other in covered:
+                        share[other] += 1.0
+            share.pop(district, None)
+            weights = self._partners[(k, district)] = [
+                (other, share[other]) for other in self.districts if share.get(other, 0) > 0
+                and (k, other) in self.by_dept_district
+            ]
+        if not weights:
+            return self.rng.choice(self.districts)
+        return self.rng.choices([w[0] for w in weights], weights=[w[1] for w in weights])[0]
+
     def _congestion(self, t: int) -> list[int]:
         P = self.P
         f0 = P.task_firm[t]
@@ -236,15 +266,25 @@ class DayLNS:
         pool = self.by_dept_district[(k, district)]
         first = [f for f in pool if any(days >> d & 1 for d in self.plan.firm_days[f])]
         self.rng.shuffle(first)
+        # Half the time, the firms of a district sharing the department's officers
+        # that are visited on the task's days: they may hold the officers it needs.
+        shared = []
+        if self.rng.random() < 0.5 and len(self.districts) > 1:
+            other = self._partner_district(k, district)
+            shared = [f for f in self.by_dept_district.get((k, other), [])
+                      if any(days >> d & 1 for d in self.plan.firm_days[f])]
+            self.rng.shuffle(shared)
         # grow: firms that compete on the days the first ring could move to
         reach = 0
         for f in first[:50]:
             reach |= P.firm_candidate_mask[f]
-        second = [f for f in pool if f not in set(first) and any(reach >> d & 1 for d in self.plan.firm_days[f])]
+        seen = set(first)
+        second = [f for f in pool if f not in seen and any(reach >> d & 1 for d in self.plan.firm_days[f])]
         self.rng.shuffle(second)
-        rest = [f for f in pool if f not in set(first) and f not in set(second)]
+        seen.update(second)
+        rest = [f for f in pool if f not in seen]
         self.rng.shuffle(rest)
-        return self._cut(first + second + rest, [f0])
+        return self._cut(first + shared + second + rest, [f0])
 
     # -- sub-model ---------------------------------------------------------------------
 

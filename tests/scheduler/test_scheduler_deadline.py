@@ -312,3 +312,26 @@ def test_staffing_after_the_day_search_is_not_worse_than_the_start():
     staffed = staff_plan(P, plan, config, time.monotonic(), lambda *_: None, base=start)
     assert staffed.unscheduled_count() <= start.unscheduled_count()
     assert check_solution(instance, staffed.to_solution("FEASIBLE", {}, {})) == []
+
+
+def test_a_departments_second_district_is_one_its_officers_also_serve():
+    """A neighbourhood that adds a second district adds one whose firms the same
+    officers serve: there a visit can move to free an officer for a left-out task."""
+    from scheduler.lns import DayLNS
+
+    days = working_days(datetime.date(2026, 12, 7), 5)
+    window = (days[0], days[-1])
+    firms = [Firm(f"{district}-{i}", district) for district in "ABCD" for i in range(2)]
+    officers = [
+        Officer("h-ab", "health", tuple(days), 2, ("A", "B")),
+        Officer("h-a", "health", tuple(days), 2, ("A",)),
+        Officer("h-cd", "health", tuple(days), 2, ("C", "D")),
+        Officer("m-all", "market", tuple(days), 2, None),
+    ]
+    tasks = [Task(f"{firm.id}-{k}", k, firm.id, window) for firm in firms for k in ("health", "market")]
+    P = Prepared(Instance(list(days), firms, officers, tasks))
+    search = DayLNS(P, careful_greedy(P, seed=0).copy_days(), SolverConfig(workers=1, seed=3))
+    health, market = P.departments.index("health"), P.departments.index("market")
+    assert {search._partner_district(health, "A") for _ in range(40)} == {"B"}
+    assert {search._partner_district(health, "D") for _ in range(40)} == {"C"}
+    assert {search._partner_district(market, "A") for _ in range(200)} == {"B", "C", "D"}
