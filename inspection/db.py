@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import zlib
+from contextvars import ContextVar, Token
 from pathlib import Path
 
 from alembic import command
@@ -12,6 +13,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_READING: ContextVar[bool] = ContextVar("reading", default=False)
 
 
 def normalise_url(url: str) -> str:
@@ -43,12 +45,31 @@ def make_engine(url: str, **kwargs) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
             # IMMEDIATE takes the write lock up front: two writers queue on busy_timeout
-            # instead of one failing when it upgrades a read transaction.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # instead of one failing when it upgrades a read transaction. A transaction that only
+            # reads (``only_reading``) begins DEFERRED: under WAL it reads its snapshot beside the writer
+            # and never waits for it.
+            conn.exec_driver_sql("BEGIN" if _READING.get() else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def only_reading(reads: bool) -> Token:
+    """Say whether the transactions this context begins from now on only read: on SQLite they then do
+    not take the write lock, so a page is not kept waiting while a scan, a notice or the audit writes. A
+    write in such a transaction still works (SQLite upgrades the lock) but may fail at once if another
+    writer committed since its first read. Give the token back to ``reading_done``."""
+    return _READING.set(reads)
+
+
+def reading_done(token: Token) -> None:
+    _READING.reset(token)
+
+
+def reading() -> bool:
+    """Whether this context's transactions only read (``only_reading``)."""
+    return _READING.get()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

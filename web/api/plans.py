@@ -14,7 +14,7 @@ from inspection.operations.plans import cancel_plan, create_campaign, create_pla
 from inspection.permissions import can_view_plan
 
 from ..auth import roles_required
-from ..database import db
+from ..database import db, writes_when_read
 from ..schemas import CampaignCreateSchema, PlanCreateSchema, ReasonSchema
 from .schemas import CampaignSchema, PlanSchema, ProposalAnswerSchema, ProposalSchema
 
@@ -127,6 +127,7 @@ def draw_joint(campaign_id: int):
 @blp.get("/plans/<int:plan_id>/campaign-proposals")
 @roles_required("department", "oversight", "admin")
 @blp.response(200, ProposalSchema(many=True))
+@writes_when_read    # the proposals are brought up to date as they are read
 def campaign_proposals(plan_id: int):
     """Joint-campaign proposals that involve this draft plan, with the entries they would save."""
     return proposals_for(db(), _own_plan(plan_id))

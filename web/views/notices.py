@@ -10,7 +10,7 @@ from inspection.operations.accounts import set_contact
 from inspection.operations.notices import mark_read, notices_for, unread_count
 
 from ..auth import roles_required
-from ..database import db
+from ..database import db, writes_when_read
 from .blueprint import bp
 
 # The roles that are told anything: firms, officers, and the accounts that review.
@@ -58,6 +58,7 @@ def notices_contact():
 
 @bp.get("/notices/<int:notice_id>")
 @roles_required(*NOTICE_ROLES)
+@writes_when_read    # opening a notice marks it read
 def notice_open(notice_id: int):
     """Opening a notice marks it read and goes where it points."""
     notice = db().scalar(notices_for(current_user).where(Notice.id == notice_id))

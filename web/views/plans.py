@@ -21,7 +21,7 @@ from inspection.operations.pool import share_text
 from inspection.pure.calendar import credit_policy
 
 from ..auth import roles_required
-from ..database import db
+from ..database import db, writes_when_read
 from ..schemas import PlanCreateSchema
 from .blueprint import bp
 from .outcomes import attempt, refused, undo
@@ -187,6 +187,7 @@ def checklist_revisions(item) -> list[str]:
 
 @bp.get("/plans/<int:plan_id>")
 @roles_required("department")
+@writes_when_read    # a draft's joint-campaign proposals are brought up to date as it is shown
 def plan(plan_id: int):
     return _detail(department_plan(plan_id))
 

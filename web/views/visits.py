@@ -56,7 +56,7 @@ from inspection.pure.short_codes import format_short_code
 
 from .. import files
 from ..auth import roles_required
-from ..database import db
+from ..database import db, writes_when_read
 from ..limits import scan_limit, verify_limit
 from ..loading import firm_or_404
 from ..presenters.visits import firm_record, verification, visit_sheet
@@ -264,6 +264,7 @@ def _left_message(part, visit: Visit) -> str:
 
 @bp.get("/firms/<uscc>/code")
 @roles_required("enterprise", "admin")
+@writes_when_read    # the firm's code is made on first use
 def firm_code(uscc: str):
     """A page to print and post at the entrance: the firm's code carries only an opaque token."""
     firm = firm_or_404(uscc)
@@ -275,6 +276,7 @@ def firm_code(uscc: str):
 
 @bp.get("/firms/<uscc>/code.<fmt>")
 @roles_required("enterprise", "admin")
+@writes_when_read    # the firm's code is made on first use
 def firm_code_file(uscc: str, fmt: str):
     if fmt not in ("png", "svg"):
         abort(404)
