@@ -1,7 +1,7 @@
 """How notices leave the platform: e-mail through an SMTP server and SMS through an HTTP gateway.
 
 Both take plain text and raise :class:`DeliveryError` when the server is away, refuses or times out, so
-that the sender tries again later (see ``operations.notices.deliver``)."""
+that the sender tries again later (see ``operations.notices.record_attempt``)."""
 from __future__ import annotations
 
 import json

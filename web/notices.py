@@ -20,7 +20,7 @@ from core import clock
 from inspection.db import serialise
 from inspection.delivery import HttpTextSender, SmtpMailer
 from inspection.models import Notice
-from inspection.operations.notices import deliver, due_notices, remind
+from inspection.operations.notices import claim, due_notices, record_attempt, remind, send
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ def texts_of(app: Flask) -> HttpTextSender | None:
 
 
 def send_due(app: Flask, session: Session, *, limit: int = 200) -> dict[str, int]:
-    """Send the notices due now, each in a transaction of its own; returns how many went each way."""
+    """Send the notices due now, one at a time: each is claimed in a transaction, sent with none open, and
+    what came of it written in another; returns how many went each way."""
     counts = {"sent": 0, "retry": 0, "failed": 0, "none": 0}
     mailer, texts = mailer_of(app), texts_of(app)
     ids = session.scalars(due_notices(clock.now(), limit)).all()
@@ -54,7 +55,11 @@ def send_due(app: Flask, session: Session, *, limit: int = 200) -> dict[str, int
         if notice is None:      # another sender has it, or sent it meanwhile
             session.rollback()
             continue
-        state = deliver(session, notice, mailer=mailer, texts=texts, base_url=app.config["PUBLIC_URL"])
+        outgoing = claim(session, notice, base_url=app.config["PUBLIC_URL"])
+        session.commit()        # the servers are asked with no transaction open: no writer waits on them
+        outcome = send(outgoing, mailer=mailer, texts=texts)
+        notice = session.get(Notice, notice_id)
+        state = record_attempt(session, notice, outcome)
         session.commit()
         counts[state] += 1
         if state == "retry":

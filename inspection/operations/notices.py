@@ -2,7 +2,7 @@
 
 The operations that cause a notice write it here, in their own transaction, with a key that names the
 event and the recipient: the same event never notifies the same recipient twice, however often the
-operation or the reminder sweep runs. The sender (``deliver``) later sends each notice by e-mail and SMS,
+operation or the reminder sweep runs. The sender (``claim``, ``send``, ``record_attempt``) later sends each notice by e-mail and SMS,
 channel by channel, and retries with a growing pause while a server is away.
 
 Firms hear of an advance notice of a visit (检查预告), off-site requests and their deadlines, results
@@ -328,35 +328,74 @@ def retry_after(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), LONGEST_RETRY_SECONDS))
 
 
-def deliver(session: Session, notice: Notice, *, mailer: Mailer | None, texts: TextSender | None,
-            base_url: str, now: dt.datetime | None = None) -> str:
-    """Send the notice's pending channels once. A channel without an address or without a server is
-    ``none``; one whose server is away stays pending and is tried again later, and fails after the last
-    attempt. Returns the notice's state: ``sent``, ``retry``, ``failed`` or ``none``."""
+SENDING_LEASE = dt.timedelta(minutes=10)   # a claimed notice is left to its sender this long
+
+
+@dataclasses.dataclass(frozen=True)
+class Outgoing:
+    """One attempt at a notice, read from the database: what goes to which addresses, sent with no
+    transaction open (a slow mail server keeps no writer waiting)."""
+    notice_id: int
+    emails: list[str] | None     # None: e-mail is not pending
+    phones: list[str] | None     # None: SMS is not pending
+    subject: str
+    mail_body: str
+    sms_text: str
+
+
+def claim(session: Session, notice: Notice, *, base_url: str, now: dt.datetime | None = None) -> Outgoing:
+    """Take the notice for one attempt: its next attempt moves a lease ahead, so that no other sender
+    takes it while this one sends; commit, then ``send`` and ``record_attempt``. A sender that dies meanwhile
+    leaves it to be tried again when the lease ends."""
     now = now or clock.now()
     to = addresses(session, notice)
     link = f"{base_url.rstrip('/')}{notice.link}" if notice.link else base_url
+    notice.next_attempt_at = now + SENDING_LEASE
+    session.flush()
+    return Outgoing(notice.id, to.emails if notice.email_status == "pending" else None,
+                    to.phones if notice.sms_status == "pending" else None, notice.subject,
+                    f"{notice.body}\n\n查看详情：{link}\n\n（本邮件由涉企行政检查统筹监管平台自动发送，请勿直接回复。）",
+                    f"【涉企检查平台】{notice.subject}。{notice.body} {link}")
+
+
+def send(outgoing: Outgoing, *, mailer: Mailer | None, texts: TextSender | None) -> dict[str, str]:
+    """Send the attempt's pending channels once; no database. Each channel's outcome: ``sent``, ``none``
+    (no address, or no server configured) or the server's error."""
+    outcome = {}
+    if outgoing.emails is not None:
+        if mailer is None or not outgoing.emails:
+            outcome["email"] = "none"
+        else:
+            try:
+                mailer.send(outgoing.emails, outgoing.subject, outgoing.mail_body)
+                outcome["email"] = "sent"
+            except DeliveryError as err:
+                outcome["email"] = f"邮件：{err}"
+    if outgoing.phones is not None:
+        if texts is None or not outgoing.phones:
+            outcome["sms"] = "none"
+        else:
+            try:
+                for phone in outgoing.phones:
+                    texts.send(phone, outgoing.sms_text)
+                outcome["sms"] = "sent"
+            except DeliveryError as err:
+                outcome["sms"] = f"短信：{err}"
+    return outcome
+
+
+def record_attempt(session: Session, notice: Notice, outcome: dict[str, str], *,
+                   now: dt.datetime | None = None) -> str:
+    """Write down what one attempt did. A channel whose server was away stays pending and is tried again
+    later, and fails after the last attempt. Returns the notice's state: ``sent``, ``retry``, ``failed``
+    or ``none``."""
+    now = now or clock.now()
     errors = []
-    if notice.email_status == "pending":
-        if mailer is None or not to.emails:
-            notice.email_status = "none"
+    for channel, result in outcome.items():
+        if result in ("sent", "none"):
+            setattr(notice, f"{channel}_status", result)
         else:
-            try:
-                mailer.send(to.emails, notice.subject, f"{notice.body}\n\n查看详情：{link}\n\n"
-                            "（本邮件由涉企行政检查统筹监管平台自动发送，请勿直接回复。）")
-                notice.email_status = "sent"
-            except DeliveryError as err:
-                errors.append(f"邮件：{err}")
-    if notice.sms_status == "pending":
-        if texts is None or not to.phones:
-            notice.sms_status = "none"
-        else:
-            try:
-                for phone in to.phones:
-                    texts.send(phone, f"【涉企检查平台】{notice.subject}。{notice.body} {link}")
-                notice.sms_status = "sent"
-            except DeliveryError as err:
-                errors.append(f"短信：{err}")
+            errors.append(result)
     notice.attempts += 1
     if "sent" in (notice.email_status, notice.sms_status) and notice.sent_at is None:
         notice.sent_at = now
