@@ -155,3 +155,16 @@ def test_papers_read_back_and_signed_offline_are_issued_as_of_their_time(client,
     assert db_session.scalar(select(func.count()).select_from(Document).where(Document.visit_id == visit_id,
                                                                              Document.kind != "notice")) == 2
     assert verify_chain(db_session)[0]
+
+
+def test_the_offline_page_fetched_in_the_background_leaves_the_scans_message_to_its_page(client, login, visit_today):
+    """The phone's service worker keeps the offline page, fetching it while the officer scans in: it must not
+    take the message meant for the page after the scan, nor keep that message in the phone's copy."""
+    v = visit_today
+    as_user(client, login, v["users"][0])
+    scanned = client.post("/scan", data={"token": v["token"]})
+    assert scanned.status_code == 302
+    shell = client.get("/offline")
+    assert shell.status_code == 200 and "等待同组另一名持证执法人员" not in shell.get_data(as_text=True)
+    after = client.get(scanned.headers["Location"]).get_data(as_text=True)
+    assert "已扫码，等待同组另一名持证执法人员" in after
