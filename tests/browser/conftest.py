@@ -5,13 +5,16 @@ one-line reason; with INSPECTION_REQUIRE_ALL=1 (as in .ci/run) they fail instead
 """
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
 import time_machine
+from flask import g, request
 from waitress.server import create_server
 
 from core import clock
@@ -25,6 +28,51 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / ".test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-default-apps", "--disable-extensions"]
+
+
+# What the live server was asked lately, and what it has not answered yet: printed with a failure.
+_answered: collections.deque[str] = collections.deque(maxlen=40)
+_open: dict[int, str] = {}
+
+
+def _log_requests(app) -> None:
+    @app.before_request
+    def _started():
+        g.browser_started = time.monotonic()
+        _open[id(g._get_current_object())] = f"{clock.local_now():%H:%M:%S} {request.method} {request.full_path.rstrip('?')}"
+
+    @app.after_request
+    def _status(response):
+        g.browser_status = response.status_code
+        return response
+
+    @app.teardown_request
+    def _ended(_exc):
+        line = _open.pop(id(g._get_current_object()), None)
+        if line is not None:
+            _answered.append(f"{line} {g.get('browser_status', 'error')} "
+                             f"({(time.monotonic() - g.browser_started) * 1000:.0f} ms)")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test reports each open page (address and text) and the live server's last requests."""
+    outcome = yield
+    report = outcome.get_result()
+    browser = item.funcargs.get("browser") if report.when == "call" and report.failed else None
+    if browser is None:
+        return
+    pages = []
+    for context in browser.contexts:
+        for page in context.pages:
+            try:
+                text = page.locator("body").inner_text(timeout=2000)
+            except Exception as exc:  # noqa: BLE001 - the report says what could not be read
+                text = f"({type(exc).__name__})"
+            pages.append(f"{page.url}\n{' '.join(text.split())[:800]}")
+    report.sections.append(("open pages", "\n\n".join(pages)))
+    report.sections.append(("the live server's last requests",
+                            "\n".join([*_answered, *(f"{line} (not answered yet)" for line in _open.values())])))
 
 
 def _missing() -> str | None:
@@ -93,6 +141,7 @@ def live_app(tmp_path_factory, door_clock):
     with app.extensions["db_factory"]() as session:
         build_demo_city(session, seed=5, firms=300, schedule_seconds=3, evidence_folder=folder / "files" / "evidence")
         session.commit()
+    _log_requests(app)
     yield app
     app.extensions["db_engine"].dispose()
 
