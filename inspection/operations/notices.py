@@ -2,8 +2,8 @@
 
 The operations that cause a notice write it here, in their own transaction, with a key that names the
 event and the recipient: the same event never notifies the same recipient twice, however often the
-operation or the reminder sweep runs. The sender (``claim``, ``send``, ``record_attempt``) later sends each notice by e-mail and SMS,
-channel by channel, and retries with a growing pause while a server is away.
+operation or the reminder sweep runs. The sender (``claim``, ``send``, ``record_attempt``) later sends each
+notice by e-mail and SMS, channel by channel, and retries with a growing pause while a server is away.
 
 Firms hear of an advance notice of a visit (检查预告), off-site requests and their deadlines, results
 published and the invitation to evaluate; officers of visits assigned or moved and of a partner waiting at
@@ -335,7 +335,6 @@ SENDING_LEASE = dt.timedelta(minutes=10)   # a claimed notice is left to its sen
 class Outgoing:
     """One attempt at a notice, read from the database: what goes to which addresses, sent with no
     transaction open (a slow mail server keeps no writer waiting)."""
-    notice_id: int
     emails: list[str] | None     # None: e-mail is not pending
     phones: list[str] | None     # None: SMS is not pending
     subject: str
@@ -352,7 +351,7 @@ def claim(session: Session, notice: Notice, *, base_url: str, now: dt.datetime |
     link = f"{base_url.rstrip('/')}{notice.link}" if notice.link else base_url
     notice.next_attempt_at = now + SENDING_LEASE
     session.flush()
-    return Outgoing(notice.id, to.emails if notice.email_status == "pending" else None,
+    return Outgoing(to.emails if notice.email_status == "pending" else None,
                     to.phones if notice.sms_status == "pending" else None, notice.subject,
                     f"{notice.body}\n\n查看详情：{link}\n\n（本邮件由涉企行政检查统筹监管平台自动发送，请勿直接回复。）",
                     f"【涉企检查平台】{notice.subject}。{notice.body} {link}")
