@@ -54,7 +54,11 @@ PROBE_MAX_TASKS = 50000  # above this a greedy staffing probe costs too much tim
 STAFFING_SHARE = 0.35  # of the search's time, kept for staffing when the probe loses tasks
 
 Key = tuple[int, int, str | None, str | None]  # (department, day, district, class)
-SMALL_DAY = 16  # at most this many officers of a department that day: model each one
+# At most this many officers of a department that day: model each one.  On the 10,000-task city
+# instance (solver seeds 1-6, 55 s) 24 left out 802.8 tasks on average against 806.2 with 16 (no
+# department-day of that instance has 16 or fewer officers, 16 of its 160 have 24 or fewer); 32
+# gave 802.8 too with larger sub-models, and 64 (every day) 810.5 in fewer sub-models.
+SMALL_DAY = 24
 # CP-SAT workers per sub-model.  On the same eight neighbourhoods of the 10,000-task
 # benchmark, one worker (linearization level 2) proved five optimal in 0.5-1.2 s and
 # found better answers for the other three in the 2 s limit; two workers proved only
@@ -159,6 +163,7 @@ class DayLNS:
         self.budget = float(config.neighbourhood_vars)
         self.last_optimal = False
         self.rejected = 0  # moves undone because staffing would leave out more
+        self.infeasible = 0  # sub-models without a solution: the current plan breaks their capacity model
         # firms visited per (department, day), and what a greedy staffing leaves out there
         self.day_firms: dict[tuple[int, int], set[int]] = defaultdict(set)
         for (f, d), tasks in plan.visit_tasks.items():
@@ -465,6 +470,8 @@ class DayLNS:
 
         solver, status = self._solve_submodel(sub.model, time_limit)
         self.last_optimal = status == cp_model.OPTIMAL
+        if status == cp_model.INFEASIBLE:
+            self.infeasible += 1
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return False
         before = _firm_objective(P, plan, firms, weight)
@@ -512,13 +519,11 @@ class DayLNS:
                     if (t, d) in sub.assign_task_day:
                         by_department[P.task_dept[t]].append(t)
                 for k, tasks in by_department.items():
-                    for qualification in {P.task_qual[t] for t in tasks}:
-                        sub.count_terms[(k, d, district, qualification)].append(sub.visit_firm_day[(f, d)])
                     if len(tasks) == 1:
                         t = tasks[0]
-                        sub.free_terms[(k, d, district, P.task_qual[t])].append(
-                            P.task_need[t] * sub.assign_task_day[(t, d)]
-                        )
+                        x = sub.assign_task_day[(t, d)]
+                        sub.free_terms[(k, d, district, P.task_qual[t])].append(P.task_need[t] * x)
+                        sub.count_terms[(k, d, district, P.task_qual[t])].append(x)
                         continue
                     self._add_team_slots(sub, f, d, k, district, tasks)
 
@@ -547,6 +552,7 @@ class DayLNS:
             team_qualified.append(slots)
             sub.hints.append((slots, current_slots.get(qualification, 0)))
             sub.free_terms[(k, d, district, qualification)].append(slots)
+            self._count_visit(sub, (k, d, district, qualification), slots, members, d, current_slots)
         if plain:
             top = max(P.task_need[t] for t in plain)
             rest = sub.model.NewIntVar(0, top, f"team_slots_{f}_{d}_{k}_any")
@@ -555,6 +561,21 @@ class DayLNS:
                 sub.model.Add(rest + sum(team_qualified) >= P.task_need[t] * assign_task_day[(t, d)])
             sub.free_terms[(k, d, district, ANY)].append(rest)
             sub.hints.append((rest, current_slots.get(ANY, 0)))
+            self._count_visit(sub, (k, d, district, ANY), rest, plain, d, current_slots)
+
+    @staticmethod
+    def _count_visit(sub: _SubModel, key: Key, slots, members: list[int], d: int, current_slots: dict) -> None:
+        """Count the visit among those with slots of the class ``key`` only when it has some and does one
+        of the class's tasks (``members``).  The visits that count bound each officer's slots in the class
+        (one per visit); counting a visit the plan will not give slots of the class would let the sub-model
+        place more than the plan, once applied, allows, and every later sub-model touching that
+        (department, day) would have no solution."""
+        counted = sub.model.NewBoolVar(f"visit_counted_{key}")
+        # Counted only with slots of the class, and with one of its tasks done on the visit.
+        sub.model.Add(counted <= slots)
+        sub.model.Add(counted <= sum(sub.assign_task_day[(t, d)] for t in members))
+        sub.count_terms[key].append(counted)
+        sub.hints.append((counted, int(current_slots.get(key[3], 0) > 0)))
 
     def _free_demand(self, firms: list[int]) -> tuple[dict[Key, int], dict[int, dict[Key, int]]]:
         """The free firms' current slots: in total per key, and per firm."""
@@ -762,6 +783,7 @@ def improve_days(
         "lns_iterations": lns.iterations,
         "lns_improvements": lns.improvements,
         "lns_rejected_by_staffing": lns.rejected,
+        "lns_infeasible": lns.infeasible,
         "lns_unscheduled": plan.unscheduled_count(),
         "lns_visits": plan.visit_count(),
     }

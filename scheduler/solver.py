@@ -127,7 +127,7 @@ def _more_rounds(
         round_ += 1
         config = replace(config, seed=config.seed + 1)
         day_plan, more = improve_days(P, best, config, deadline, bounds, report)
-        for name in ("lns_iterations", "lns_improvements", "lns_rejected_by_staffing"):
+        for name in ("lns_iterations", "lns_improvements", "lns_rejected_by_staffing", "lns_infeasible"):
             extra[name] = extra.get(name, 0) + more.get(name, 0)
         if day_plan.task_day == best.task_day:
             break  # nothing moved: more rounds would not either in so little time

@@ -197,6 +197,22 @@ def test_day_search_counts_the_tasks_staffing_would_leave_out():
     assert _staffed_greedily(P, plan) <= _staffed_greedily(P, start)
 
 
+def test_day_search_keeps_every_sub_model_solvable():
+    """A multi-visit firm's visit counts toward a class's visits (one officer slot each) only when the
+    plan, once the move is applied, gives it slots of that class. Counted on days its tasks of the class
+    were not done, a move could place more than the officers can then serve, and every later sub-model
+    over that (department, day) had no solution (seven of this run's sub-models, before)."""
+    from scheduler.lns import improve_days
+
+    P = Prepared(city_instance(2000, seed=1))
+    start = careful_greedy(P, seed=0)
+    config = SolverConfig(workers=1, seed=1, neighbourhood_vars=300)
+    plan, extra = improve_days(P, start, config, time.monotonic() + 6.0, compute_bounds(P), lambda *_: None)
+    assert extra["lns_iterations"] >= 3
+    assert extra["lns_infeasible"] == 0
+    assert plan.unscheduled_count() <= start.unscheduled_count()
+
+
 class _Clock:
     """A monotonic clock that advances ``step`` seconds at every reading."""
 
