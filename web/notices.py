@@ -22,6 +22,8 @@ from inspection.delivery import HttpTextSender, SmtpMailer
 from inspection.models import Notice
 from inspection.operations.notices import claim, due_notices, record_attempt, remind, send
 
+from .sealer import AFTER_ANSWER_SECONDS
+
 log = logging.getLogger(__name__)
 
 REMIND_INTERVAL = 300.0   # seconds between two sweeps for reminders that come with the days
@@ -129,7 +131,8 @@ def _loop(app: Flask, state: dict) -> None:
                 send_due(app, session)
         except Exception:  # noqa: BLE001 - logged (the database may be away); the next round tries again
             log.exception("sending notices failed")
-        state["wake"].wait(app.config["NOTICE_INTERVAL"])
+        if state["wake"].wait(app.config["NOTICE_INTERVAL"]):
+            state["stop"].wait(AFTER_ANSWER_SECONDS)
         state["wake"].clear()
 
 
