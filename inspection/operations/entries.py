@@ -188,13 +188,18 @@ def _team_visits_locked():
 
 
 def _team_visit(session: Session, user: User, firm: Firm, today: dt.date) -> _Candidate | None:
-    """A confirmed or running visit to ``firm`` whose team includes the officer, for today
-    (or, if its day has passed or not come, one whose every task window holds today), locked; then,
+    """A confirmed or running visit to ``firm`` whose team includes the officer, for today (of two, the one
+    a colleague of his department has scanned into; else the first made), or, if its day has passed or not
+    come, one whose every task window holds today, locked; then,
     read after the lock so that a scan it waited for is seen, with its tasks, their plans and items, and
     its entries (one query). SQLite has one writer at a time (the request began with BEGIN IMMEDIATE):
     what is read there stays true until the commit, so the visits are read once, with all of that."""
     def choose(visits):
-        return next((v for v in visits if v.day == today), None) or next(
+        todays = [v for v in visits if v.day == today]
+        if len(todays) > 1:      # two plans put him on two visits here today: join the one a colleague waits at
+            awaited = _awaited(session, todays, user.officer, today)
+            todays.sort(key=lambda v: v.id not in awaited)
+        return next(iter(todays), None) or next(
             (v for v in visits if all(t.window_start <= today <= t.window_end for t in v.tasks)), None)
     department_id = user.officer.department_id
     params = {"firm": firm.id, "officer": user.officer_id}
@@ -207,6 +212,16 @@ def _team_visit(session: Session, user: User, firm: Firm, today: dt.date) -> _Ca
     if visit is None:
         return None
     return _candidate(session, visit, department_id)
+
+
+def _awaited(session: Session, visits: list[Visit], officer: Officer, today: dt.date) -> set[int]:
+    """Of the visits, those where another officer of his department has scanned in today (so that an officer
+    whom two plans put on two visits to one firm on one day joins the partner who is waiting for him)."""
+    return set(session.scalars(
+        select(Scan.visit_id).join(Officer, Officer.id == Scan.officer_id)
+        .where(Scan.visit_id.in_([v.id for v in visits]), Scan.kind == "in", Scan.accepted.is_(True),
+               Scan.at >= clock.local_instant(today, dt.time(0)), Officer.department_id == officer.department_id,
+               Scan.officer_id != officer.id)))
 
 
 @functools.cache

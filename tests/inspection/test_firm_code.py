@@ -182,3 +182,38 @@ def test_the_migration_gives_existing_tokens_short_codes(tmp_path):
         codes = connection.scalars(select(tokens.c.short_code)).all()
     engine.dispose()
     assert len(codes) == len(set(codes)) == 5 and all(is_valid(code) for code in codes)
+
+
+def _team_of(db_session, firm, users, title: str) -> Visit:
+    """A confirmed market visit on DAY to ``firm`` from a plan of its own, with ``users`` as the team."""
+    market = db_session.scalar(select(Department).where(Department.code == "market"))
+    item = db_session.scalar(select(CatalogueItem).where(CatalogueItem.code == "SC-003",
+                                                         CatalogueItem.status == "published"))
+    admin = db_session.scalar(select(User).where(User.username == "admin"))
+    plan = InspectionPlan(department=market, title=title, period_start=DAY, period_end=DAY, status="scheduled",
+                          created_by=admin, created_at=dt.datetime(2026, 1, 1), items=[item], ratios={"A": 0.1})
+    visit = Visit(firm=firm, day=DAY, status="confirmed", locked=False, created_at=dt.datetime(2026, 1, 1))
+    db_session.add_all([plan, visit])
+    db_session.flush()
+    db_session.add(InspectionTask(plan=plan, firm=firm, status="pending", on_site=True, window_start=DAY,
+                                  window_end=DAY, visit_id=visit.id))
+    for user in users:
+        db_session.add(VisitOfficer(visit_id=visit.id, officer_id=user.officer_id, department_id=market.id))
+    db_session.flush()
+    return visit
+
+
+def test_an_officer_on_two_visits_to_one_firm_joins_the_partner_who_waits(db_session, make_firm, make_user):
+    """Two plans put one officer on two visits to the same firm on the same day, each with another partner:
+    his scan goes to the visit where his partner has scanned and waits for him, not to the one made first."""
+    firm = make_firm()
+    first_partner, shared, second_partner = (make_user("inspector", department="market") for _ in range(3))
+    earlier = _team_of(db_session, firm, [first_partner, shared], "计划甲")
+    later = _team_of(db_session, firm, [shared, second_partner], "计划乙")
+    token = firm_token(db_session, firm).token
+    assert scan_in(db_session, second_partner, token, now=AT, secret="s").state == "waiting_partner"
+    result = scan_in(db_session, shared, token, now=AT + dt.timedelta(minutes=2), secret="s")
+    assert result.state == "entered" and result.visit is later
+    assert earlier.status == "confirmed"
+    # The other partner scans later: his only visit waits for a partner who is now inside the other one.
+    assert scan_in(db_session, first_partner, token, now=AT + dt.timedelta(minutes=5), secret="s").visit is earlier
