@@ -45,7 +45,7 @@ from inspection.operations.schedules import (
 
 from .database import db
 from .notices import start_sender
-from .sealer import AFTER_ANSWER_SECONDS, wake_sealer
+from .sealer import wake_sealer
 
 log = logging.getLogger(__name__)
 
@@ -361,9 +361,7 @@ def submit_after_entry(app: Flask, visits: list[int], due: list[tuple[int, int]]
             return
         except RedisError as exc:
             log.warning("job queue unavailable (%s): facts and inspection notices are made in this process", exc)
-    job = threading.Timer(AFTER_ANSWER_SECONDS, run_after_entry, args=(app, visits, due))
-    job.name, job.daemon = "after-entry", True
-    job.start()
+    threading.Thread(target=run_after_entry, args=(app, visits, due), name="after-entry", daemon=True).start()
 
 
 def run_after_entry(app: Flask, visits: list[int], due: list[tuple[int, int]]) -> None:

@@ -22,8 +22,6 @@ from inspection.delivery import HttpTextSender, SmtpMailer
 from inspection.models import Notice
 from inspection.operations.notices import claim, due_notices, record_attempt, remind, send
 
-from .sealer import AFTER_ANSWER_SECONDS
-
 log = logging.getLogger(__name__)
 
 REMIND_INTERVAL = 300.0   # seconds between two sweeps for reminders that come with the days
@@ -131,8 +129,7 @@ def _loop(app: Flask, state: dict) -> None:
                 send_due(app, session)
         except Exception:  # noqa: BLE001 - logged (the database may be away); the next round tries again
             log.exception("sending notices failed")
-        if state["wake"].wait(app.config["NOTICE_INTERVAL"]):
-            state["stop"].wait(AFTER_ANSWER_SECONDS)
+        state["wake"].wait(app.config["NOTICE_INTERVAL"])
         state["wake"].clear()
 
 

@@ -18,12 +18,6 @@ from inspection.operations.events import SEAL_BATCH, seal_queued
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 5.0
-# Woken by a commit, a background loop of the web process (this sealer, the notice sender, the job after an
-# entry) starts its round a moment later, once the request that committed has answered: begun at once, its
-# Python competes with the request's last steps for the interpreter. Measured with ``benchmarks.door`` on
-# PostgreSQL, the scan that enters a visit answered in 21 ms with the three begun at once, 14 ms with all
-# three a moment later, and about 18 ms with only the sealer or only the sender later.
-AFTER_ANSWER_SECONDS = 0.05
 _apps: weakref.WeakSet[Flask] = weakref.WeakSet()   # apps of this process whose sealer has started
 
 
@@ -61,8 +55,7 @@ def seal_all(app: Flask) -> int:
 
 def _loop(app: Flask, state: dict) -> None:
     while not state["stop"].is_set():
-        if state["wake"].wait(POLL_SECONDS):
-            state["stop"].wait(AFTER_ANSWER_SECONDS)
+        state["wake"].wait(POLL_SECONDS)
         state["wake"].clear()
         if state["stop"].is_set():
             return
