@@ -75,7 +75,7 @@ def _measure(counter: Counter, call, path: str, *, kind: str | None = None, **kw
     """Statements, milliseconds and status of one request; with ``--profile``, its calls are added to the
     kind's profile (the milliseconds then include the profiler's own cost)."""
     profile = PROFILES.get(kind) if kind else None
-    _quiet()
+    _quiet(call.__self__.application)
     before = counter.n
     started = time.perf_counter()
     if profile is not None:
@@ -83,31 +83,42 @@ def _measure(counter: Counter, call, path: str, *, kind: str | None = None, **kw
     response = call(path, **kwargs)
     if profile is not None:
         profile.disable()
+    _pace["last_end"] = time.perf_counter()
     return counter.n - before, (time.perf_counter() - started) * 1000, response.status_code
 
 
-LOOPS = ("log-sealer", "notices", "audit")     # the process's long-lived background loops
+LOOPS = {"log-sealer": "log_sealer", "notices": "notice_sender", "audit": None}   # the process's background loops
 
 
-def _idle(thread: threading.Thread) -> bool:
-    """Whether a background loop waits for its next wake-up (its innermost frame in threading's waits)."""
+def _idle(app, thread: threading.Thread) -> bool:
+    """Whether a background loop sleeps until it is woken: its innermost frame in threading's waits, and not
+    woken already."""
+    state = app.extensions.get(LOOPS[thread.name]) if LOOPS[thread.name] else None
+    if state is not None and state["wake"].is_set():
+        return False
     frame = sys._current_frames().get(thread.ident)
     return frame is None or frame.f_code.co_filename == threading.__file__
 
 
-def _quiet() -> None:
+_pace = {"gap": 0.2, "last_end": 0.0}   # seconds from the end of one measured request to the next, at least
+
+
+def _quiet(app) -> None:
     """Let what the previous request handed to other threads end first (the entry's notice, a PDF, in a
     thread of its own; the log's sealer and the notice sender, woken by its commit): measured alone, a
-    request does not share the interpreter with them."""
+    request does not share the interpreter with them. Then wait until ``--gap`` seconds have passed since the
+    last request ended: on this kind of machine a request that follows another at once runs faster than
+    one after a pause, so every request gets the same pause, however long its predecessor's jobs took."""
     for thread in threading.enumerate():
         if thread is threading.current_thread() or not thread.daemon:
             continue
         if thread.name in LOOPS:
             deadline = time.monotonic() + 10
-            while not _idle(thread) and time.monotonic() < deadline:
+            while not _idle(app, thread) and time.monotonic() < deadline:
                 time.sleep(0.001)
         else:
             thread.join(timeout=30)
+    time.sleep(max(0.0, _pace["last_end"] + _pace["gap"] - time.perf_counter()))
 
 
 def _sign_in(client, username: str) -> None:
@@ -188,7 +199,11 @@ def main() -> int:
     parser.add_argument("--floor", type=int, default=0, metavar="N",
                         help="then, for the first firm, each of a few reads N times in a row (warm): what a signed-in "
                              "request costs before the record")
+    parser.add_argument("--gap", type=float, default=0.2, metavar="SECONDS",
+                        help="pause between measured requests (0: one right after the other, once the last one's "
+                             "background work has ended)")
     args = parser.parse_args()
+    _pace["gap"] = args.gap
     local = clock.local_now()
     if not is_working_time(local):
         clock.start_at(clock.from_local(next_working_morning(local)))
