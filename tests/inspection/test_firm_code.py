@@ -81,26 +81,30 @@ def test_tokens_get_unique_short_codes_and_rotation_retires_the_old_one(db_sessi
 
 # -- Scan-in with the short code ----------------------------------------------------------------
 
-@pytest.fixture
-def team_visit(db_session, make_firm, make_user):
-    """A confirmed market visit on DAY to a new firm with two inspectors and their accounts."""
-    firm = make_firm()
+def _team_of(db_session, firm, users, title: str) -> Visit:
+    """A confirmed market visit on DAY to ``firm`` from a plan of its own, with ``users`` as the team."""
     market = db_session.scalar(select(Department).where(Department.code == "market"))
     item = db_session.scalar(select(CatalogueItem).where(CatalogueItem.code == "SC-003",
                                                          CatalogueItem.status == "published"))
     admin = db_session.scalar(select(User).where(User.username == "admin"))
-    plan = InspectionPlan(department=market, title="短码入企", period_start=DAY, period_end=DAY, status="scheduled",
+    plan = InspectionPlan(department=market, title=title, period_start=DAY, period_end=DAY, status="scheduled",
                           created_by=admin, created_at=dt.datetime(2026, 1, 1), items=[item], ratios={"A": 0.1})
     visit = Visit(firm=firm, day=DAY, status="confirmed", locked=False, created_at=dt.datetime(2026, 1, 1))
     db_session.add_all([plan, visit])
     db_session.flush()
     db_session.add(InspectionTask(plan=plan, firm=firm, status="pending", on_site=True, window_start=DAY,
                                   window_end=DAY, visit_id=visit.id))
-    users = [make_user("inspector", department="market") for _ in range(2)]
     for user in users:
         db_session.add(VisitOfficer(visit_id=visit.id, officer_id=user.officer_id, department_id=market.id))
     db_session.flush()
-    return visit, users
+    return visit
+
+
+@pytest.fixture
+def team_visit(db_session, make_firm, make_user):
+    """A confirmed market visit on DAY to a new firm with two inspectors and their accounts."""
+    users = [make_user("inspector", department="market") for _ in range(2)]
+    return _team_of(db_session, make_firm(), users, "短码入企"), users
 
 
 def test_two_officers_enter_with_the_short_code_as_typed(db_session, team_visit):
@@ -182,25 +186,6 @@ def test_the_migration_gives_existing_tokens_short_codes(tmp_path):
         codes = connection.scalars(select(tokens.c.short_code)).all()
     engine.dispose()
     assert len(codes) == len(set(codes)) == 5 and all(is_valid(code) for code in codes)
-
-
-def _team_of(db_session, firm, users, title: str) -> Visit:
-    """A confirmed market visit on DAY to ``firm`` from a plan of its own, with ``users`` as the team."""
-    market = db_session.scalar(select(Department).where(Department.code == "market"))
-    item = db_session.scalar(select(CatalogueItem).where(CatalogueItem.code == "SC-003",
-                                                         CatalogueItem.status == "published"))
-    admin = db_session.scalar(select(User).where(User.username == "admin"))
-    plan = InspectionPlan(department=market, title=title, period_start=DAY, period_end=DAY, status="scheduled",
-                          created_by=admin, created_at=dt.datetime(2026, 1, 1), items=[item], ratios={"A": 0.1})
-    visit = Visit(firm=firm, day=DAY, status="confirmed", locked=False, created_at=dt.datetime(2026, 1, 1))
-    db_session.add_all([plan, visit])
-    db_session.flush()
-    db_session.add(InspectionTask(plan=plan, firm=firm, status="pending", on_site=True, window_start=DAY,
-                                  window_end=DAY, visit_id=visit.id))
-    for user in users:
-        db_session.add(VisitOfficer(visit_id=visit.id, officer_id=user.officer_id, department_id=market.id))
-    db_session.flush()
-    return visit
 
 
 def test_an_officer_on_two_visits_to_one_firm_joins_the_partner_who_waits(db_session, make_firm, make_user):
