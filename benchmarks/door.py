@@ -1,7 +1,7 @@
 """The cost of one request at the door, alone: SQL statements and milliseconds in process.
 
-    python -m benchmarks.door [--firms 600] [--visits 20] [--database-url sqlite:///...] [--floor 200]
-                              [--save after.json] [--before before.json] [--show]
+    python -m benchmarks.door [--firms 600] [--visits 20] [--database-url sqlite:///...] [--gap 0.2]
+                              [--floor 200] [--save after.json] [--before before.json] [--show]
                               [--profile [--profile-sort cumulative|tottime]]
 
 A scratch SQLite file (or the database given) gets a small demo city and today's confirmed visits; each
@@ -10,7 +10,8 @@ department's entry), one officer opens the sheet, and the firm reads its record 
 Everyone signs in once before (a phone at the gate stays signed in): checking a password hashes it with
 scrypt, whose 32 MB empty the CPU's caches, and the request right after pays for that (a last row shows
 what, each firm's record page just after signing in again). Each request is timed once the background
-work of the one before has ended (``_quiet``).
+work of the one before has ended and ``--gap`` seconds have passed since it (``_quiet``): on this kind of
+machine a request right after another runs faster than one after a pause.
 Printed per kind: median and p90 of statements and of milliseconds (Flask's test client, no network),
 next to the targets (scan-in within 12 statements and 12 ms, the record page within 6 statements and
 6 ms). The audit rules that run after writes (at most once every 30 seconds, in a thread of their own)
@@ -72,8 +73,9 @@ PROFILES: dict[str, cProfile.Profile] = {}
 
 
 def _measure(counter: Counter, call, path: str, *, kind: str | None = None, **kwargs) -> tuple[int, float, int]:
-    """Statements, milliseconds and status of one request; with ``--profile``, its calls are added to the
-    kind's profile (the milliseconds then include the profiler's own cost)."""
+    """Statements, milliseconds and status of one request (``call``: a test client's method); with
+    ``--profile``, its calls are added to the kind's profile (the milliseconds then include the profiler's
+    own cost)."""
     profile = PROFILES.get(kind) if kind else None
     _quiet(call.__self__.application)
     before = counter.n
