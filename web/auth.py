@@ -17,7 +17,7 @@ from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, 
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect, generate_csrf, validate_csrf
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms.validators import ValidationError as TokenError
@@ -51,6 +51,14 @@ USER_WITH = (joinedload(User.officer).joinedload(Officer.department), joinedload
              joinedload(User.firm))
 
 
+@functools.cache
+def _user_query():
+    """The account (bound ``user``) with ``USER_WITH`` and its unread notices: built once, as every request
+    runs it (a statement built anew is keyed for the compiled cache each time, which cost more than the
+    building)."""
+    return select(User, unread_of_account().label("unread")).where(User.id == bindparam("user")).options(*USER_WITH)
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The session's user, if the account is active and the session was not ended (sign-out, new password),
@@ -59,8 +67,7 @@ def load_user(user_id: str) -> User | None:
         key = int(user_id)
     except (TypeError, ValueError):
         return None
-    row = db().execute(select(User, unread_of_account().label("unread")).where(User.id == key)
-                       .options(*USER_WITH)).unique().first()
+    row = db().execute(_user_query(), {"user": key}).unique().first()
     if row is None:
         return None
     user = row[0]

@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, cast, fu
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from ..models import (
+    CatalogueItem,
     Department,
     District,
     Document,
@@ -48,9 +49,12 @@ def count(stmt: Select) -> Select:
     return select(func.count()).select_from(stmt.order_by(None).subquery())
 
 
-def firm_by_uscc(uscc: str) -> Select:
-    """The firm with its district and tags, in one query."""
-    return select(Firm).where(Firm.uscc == uscc).options(joinedload(Firm.district), joinedload(Firm.tag_rows))
+@functools.cache
+def firm_by_uscc() -> Select:
+    """The firm (credit code bound as ``uscc``) with its district and tags, in one query: built once, as
+    every page and call about a firm runs it."""
+    return (select(Firm).where(Firm.uscc == bindparam("uscc"))
+            .options(joinedload(Firm.district), joinedload(Firm.tag_rows)))
 
 
 def user_by_username(username: str) -> Select:
@@ -181,18 +185,20 @@ def one_per_row(*kinds: tuple[type, ColumnElement[bool]]) -> Select:
 
 
 @functools.cache
+@functools.cache
 def firm_papers() -> Select:
     """What the firm (bound ``firm``) was sent, in one statement: its off-site requests, with their department
-    and their task's plan and items, and the documents issued to it (notices, records, results; each
-    department's own approval forms concern plans, not the firm), with their department and the document
-    that corrects them, without their PDFs. Each row holds a request or a document (the other ``None``),
-    newest first."""
+    and their task's plan's items (code and name), and the documents issued to it (notices, records, results;
+    each department's own approval forms concern plans, not the firm), with their department and the
+    document that corrects them, without their PDFs and contents. Each row holds a request or a document (the
+    other ``None``), newest first. Built once, run with the firm as a parameter."""
     return (one_per_row((OffsiteRequest, OffsiteRequest.firm_id == bindparam("firm")),
                         (Document, and_(Document.firm_id == bindparam("firm"), Document.kind != "approval")))
             .options(joinedload(OffsiteRequest.department),
-                     joinedload(OffsiteRequest.task).joinedload(InspectionTask.plan).joinedload(InspectionPlan.items),
-                     defer(Document.pdf), joinedload(Document.department),
-                     joinedload(Document.corrected_by).defer(Document.pdf))
+                     joinedload(OffsiteRequest.task).joinedload(InspectionTask.plan).load_only(InspectionPlan.id)
+                     .joinedload(InspectionPlan.items).load_only(CatalogueItem.code, CatalogueItem.name),
+                     defer(Document.pdf), defer(Document.content), joinedload(Document.department),
+                     joinedload(Document.corrected_by).defer(Document.pdf).defer(Document.content))
             .order_by(Document.id.desc(), OffsiteRequest.id.desc()))
 
 

@@ -47,7 +47,7 @@ def new_quiet_period(body):
         if district is None:
             raise NotFound(f"未知区县 {body['district']}", fields={"district": "未知区县"})
     if body.get("firm"):
-        firm = session.scalar(queries.firm_by_uscc(body["firm"]))
+        firm = session.scalar(queries.firm_by_uscc(), {"uscc": body["firm"]})
         if firm is None:
             raise NotFound(f"未知企业 {body['firm']}", fields={"firm": "未知企业"})
     return declare_quiet_period(session, current_user, scope=body["scope"], reason=body["reason"], district=district,
@@ -75,7 +75,7 @@ def conflict(body, certificate_no: str):
     officer = session.scalar(select(Officer).where(Officer.certificate_no == certificate_no))
     if officer is None or not officer_of_department(current_user, officer):
         abort(404)
-    firm = session.scalar(queries.firm_by_uscc(body["firm"]))
+    firm = session.scalar(queries.firm_by_uscc(), {"uscc": body["firm"]})
     if firm is None:
         raise NotFound(f"未知企业 {body['firm']}", fields={"firm": "未知企业"})
     return declare_conflict(session, current_user, officer, firm, body["reason"])

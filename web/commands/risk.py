@@ -59,7 +59,7 @@ def risk_train_command(test_year: int | None, if_older: int | None):
 def risk_show_command(uscc: str):
     """打印企业在现行预警模型下各部门的评分与主要因素。"""
     require_schema()
-    firm = db().scalar(queries.firm_by_uscc(uscc.strip().upper()))
+    firm = db().scalar(queries.firm_by_uscc(), {"uscc": uscc.strip().upper()})
     if firm is None:
         click.echo(f"没有统一社会信用代码为 {uscc} 的企业", err=True)
         sys.exit(1)

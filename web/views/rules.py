@@ -114,7 +114,7 @@ def quiet_period():
             if district is None:
                 raise InvalidInput("区县：未知区县", fields={"district": "未知区县"})
         if body["scope"] == "firm" and body.get("firm"):
-            firm = session.scalar(queries.firm_by_uscc(body["firm"]))
+            firm = session.scalar(queries.firm_by_uscc(), {"uscc": body["firm"]})
             if firm is None:
                 raise NotFound(f"企业统一社会信用代码：没有代码为 {body['firm']} 的企业", fields={"firm": "未知企业"})
         period = declare_quiet_period(session, current_user, scope=body["scope"], reason=body["reason"],
