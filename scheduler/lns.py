@@ -15,7 +15,10 @@ staff; those counts are kept per (department, day) and redone only where a move 
 the visits).  On large instances, like ``staffing.staff_plan`` without time for its
 CP-SAT models, that count keeps the start plan's teams for the visits that did not
 change where the others can then be staffed (nothing is left out then); otherwise it
-staffs the whole (department, day) afresh.
+staffs the whole (department, day) afresh.  A move undone that way is not the end of
+its sub-model: the sub-model is solved again with one team slot fewer for its firms on
+each (department, day) where staffing would have left tasks out (``STAFFING_RETRIES``
+times at most), so that what staffing found steers the search instead of only vetoing it.
 
 Neighbourhoods, chosen at random (seeded):
   * department-district: the firms with a task of one department in one district
@@ -65,6 +68,7 @@ SMALL_DAY = 24
 # the first (in 0.7 s) and stopped at the limit on the rest, worse on every one.
 SUBMODEL_WORKERS = 1
 SUBMODEL_SECONDS = 2.0  # time limit of one sub-model
+STAFFING_RETRIES = 2  # a sub-model whose move staffing undoes is solved again at most this often
 BUDGET_GROWTH = 4.0  # neighbourhoods grow to at most this many times neighbourhood_vars
 
 
@@ -163,6 +167,7 @@ class DayLNS:
         self.budget = float(config.neighbourhood_vars)
         self.last_optimal = False
         self.rejected = 0  # moves undone because staffing would leave out more
+        self.retried = 0  # sub-models solved again after such a move, with fewer slots where it lost
         self.infeasible = 0  # sub-models without a solution: the current plan breaks their capacity model
         # firms visited per (department, day), and what a greedy staffing leaves out there
         self.day_firms: dict[tuple[int, int], set[int]] = defaultdict(set)
@@ -439,9 +444,11 @@ class DayLNS:
                 patterns.append((d, tasks, _slots(P, P.firm_district[f], d, tasks)))
         return patterns
 
-    def solve_neighbourhood(self, firms: list[int], time_limit: float) -> bool:
+    def solve_neighbourhood(self, firms: list[int], time_limit: float, deadline: float = 0.0) -> bool:
         """Re-optimise the days of ``firms`` with all others fixed (module docstring);
-        True when the plan got better (a move that is not worse is kept too)."""
+        True when the plan got better (a move that is not worse is kept too).  A move
+        that staffing undoes is solved again, before ``deadline``, with fewer team
+        slots where staffing would have left tasks out (``STAFFING_RETRIES`` times)."""
         P = self.P
         plan = self.plan
         sub = _SubModel(cp_model.CpModel())
@@ -468,17 +475,41 @@ class DayLNS:
         for var, value in sub.hints:
             sub.model.AddHint(var, value)
 
-        solver, status = self._solve_submodel(sub.model, time_limit)
-        self.last_optimal = status == cp_model.OPTIMAL
-        if status == cp_model.INFEASIBLE:
-            self.infeasible += 1
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return False
         before = _firm_objective(P, plan, firms, weight)
-        value = int(round(solver.ObjectiveValue()))
-        if value > before:
-            return False
-        return self._try_move(firms, solver, sub, touched, old_demands, weight, value, before)
+        for attempt in range(1 + STAFFING_RETRIES):
+            if attempt and time.monotonic() + time_limit > deadline:
+                return False
+            solver, status = self._solve_submodel(sub.model, time_limit)
+            self.last_optimal = status == cp_model.OPTIMAL
+            if status == cp_model.INFEASIBLE:
+                self.infeasible += 1
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                return False
+            value = int(round(solver.ObjectiveValue()))
+            if value > before:
+                return False
+            grown = self._try_move(firms, solver, sub, touched, old_demands, weight, value, before)
+            if isinstance(grown, bool):
+                return grown
+            if not self._cut_staffing(sub, solver, grown, current):
+                return False
+            self.retried += 1
+        return False
+
+    def _cut_staffing(self, sub: _SubModel, solver: cp_model.CpSolver, grown: set[tuple[int, int]],
+                      current: dict[Key, int]) -> bool:
+        """After a move that staffing undid: for each (department, day) where it would leave out more, the
+        free firms may take at most one team slot fewer there than the undone move gave them (never fewer
+        than they hold now, so the current plan stays a solution). False when no such cut removes the move."""
+        cut = False
+        for k, d in sorted(grown):
+            terms = [term for key, ts in sub.free_terms.items() if key[:2] == (k, d) for term in ts]
+            used = sum(solver.Value(term) for term in terms)
+            held = sum(slots for key, slots in current.items() if key[:2] == (k, d))
+            if used - 1 >= held:
+                sub.model.Add(sum(terms) <= used - 1)
+                cut = True
+        return cut
 
     def _add_single_visit_firms(self, sub: _SubModel, single: list[int]) -> None:
         """One-visit firms: choose at most one visit pattern."""
@@ -608,9 +639,10 @@ class DayLNS:
         weight: int,
         value: int,
         before: int,
-    ) -> bool:
+    ) -> bool | set[tuple[int, int]]:
         """Apply the sub-model's days to the plan and keep them unless the tasks a
-        greedy staffing leaves out make the move worse (then the old days return)."""
+        greedy staffing leaves out make the move worse: then the old days return, and
+        the answer is the (department, day) pairs where staffing would leave out more."""
         P = self.P
         plan = self.plan
         for key in touched | {(k, d) for demand in old_demands.values() for (k, d, _, _) in demand}:
@@ -634,7 +666,7 @@ class DayLNS:
             for t, d in old_days:
                 plan.add_task(t, d)
             self.rejected += 1
-            return False
+            return {key for key, loss in losses.items() if loss > self.staffing_loss[key]}
         self.staffing_loss.update(losses)
         for key, members in day_firms.items():
             self.day_firms[key] = members
@@ -760,7 +792,7 @@ def improve_days(
         remaining = stop - time.monotonic()
         limit = min(remaining, SUBMODEL_SECONDS)
         began = time.monotonic()
-        improved = lns.solve_neighbourhood(firms, limit)
+        improved = lns.solve_neighbourhood(firms, limit, stop - 0.2)
         # Adapt the neighbourhood size: grow while sub-models are solved quickly.
         if lns.last_optimal and time.monotonic() - began < 0.5 * limit:
             lns.budget = min(BUDGET_GROWTH * config.neighbourhood_vars, lns.budget * 1.15)
@@ -783,6 +815,7 @@ def improve_days(
         "lns_iterations": lns.iterations,
         "lns_improvements": lns.improvements,
         "lns_rejected_by_staffing": lns.rejected,
+        "lns_retried": lns.retried,
         "lns_infeasible": lns.infeasible,
         "lns_unscheduled": plan.unscheduled_count(),
         "lns_visits": plan.visit_count(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import random
 import time
+from collections import defaultdict
 
 import pytest
 
@@ -351,3 +352,39 @@ def test_a_departments_second_district_is_one_its_officers_also_serve():
     assert {search._partner_district(health, "A") for _ in range(40)} == {"B"}
     assert {search._partner_district(health, "D") for _ in range(40)} == {"C"}
     assert {search._partner_district(market, "A") for _ in range(200)} == {"B", "C", "D"}
+
+
+def test_a_move_staffing_undoes_is_solved_again_with_fewer_slots_where_it_lost(monkeypatch):
+    """When a greedy staffing of its days would leave out more than the sub-model placed, the move is undone
+    and the same sub-model is solved again, with one team slot fewer for its firms on each (department, day)
+    where staffing lost tasks: the next answer keeps to that, and the plan never gets worse."""
+    from scheduler import lns as lns_module
+
+    P = Prepared(city_instance(2000, seed=1))
+    start = careful_greedy(P, seed=0)
+    search = lns_module.DayLNS(P, start.copy_days(), SolverConfig(workers=1, seed=1, neighbourhood_vars=300))
+    answers: dict[int, list] = {}
+    try_move = lns_module.DayLNS._try_move
+
+    def spy(self, firms, solver, sub, *args):
+        slots = defaultdict(int)
+        for (k, d, _, _), terms in sub.free_terms.items():
+            slots[(k, d)] += sum(solver.Value(term) for term in terms)
+        outcome = try_move(self, firms, solver, sub, *args)
+        answers.setdefault(id(sub), []).append((dict(slots), outcome))
+        return outcome
+
+    monkeypatch.setattr(lns_module.DayLNS, "_try_move", spy)
+    for _ in range(60):
+        kind, firms = search.neighbourhood(search.excess_unscheduled())
+        search.solve_neighbourhood(firms, 2.0, time.monotonic() + 60)
+        if search.retried:
+            break
+    assert search.retried, "no move was undone by staffing in 60 sub-models"
+    retried = [calls for calls in answers.values() if len(calls) > 1]
+    assert retried
+    for calls in retried:
+        for (slots, lost), (again, _) in zip(calls, calls[1:]):
+            assert isinstance(lost, set) and lost
+            assert any(again.get(key, 0) < slots[key] for key in lost)
+    assert _staffed_greedily(P, search.plan) <= _staffed_greedily(P, start)
