@@ -52,6 +52,12 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # A statement run a second time on a connection is prepared (psycopg's default waits for its sixth run):
+    # the server parses it once for the connection and, after a few runs, keeps a generic plan instead of
+    # planning it each time. A connection the pool opens beyond its size under load, and closes when it
+    # comes back, would otherwise parse and plan every statement it runs; a statement run only once (an
+    # export, a report) is not prepared.
+    kwargs["connect_args"] = {"prepare_threshold": 1, **kwargs.get("connect_args", {})}
     return create_engine(url, **kwargs)
 
 
