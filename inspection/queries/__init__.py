@@ -185,7 +185,6 @@ def one_per_row(*kinds: tuple[type, ColumnElement[bool]]) -> Select:
 
 
 @functools.cache
-@functools.cache
 def firm_papers() -> Select:
     """What the firm (bound ``firm``) was sent, in one statement: its off-site requests, with their department
     and their task's plan's items (code and name), and the documents issued to it (notices, records, results;
