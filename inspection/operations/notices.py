@@ -17,7 +17,7 @@ import functools
 from collections.abc import Iterable
 from typing import Protocol
 
-from sqlalchemy import DateTime, Integer, String, and_, cast, func, insert, literal, or_, select, update
+from sqlalchemy import DateTime, Integer, String, and_, bindparam, cast, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -50,7 +50,10 @@ def _items(visit: Visit) -> str:
 def _insert(session: Session):
     """``INSERT ... ON CONFLICT (key) DO NOTHING`` in the session's dialect: a notice already written for the
     same event and recipient stays as it is, and the transaction goes on."""
-    dialect = session.get_bind().dialect.name
+    return _insert_into(session.get_bind().dialect.name)
+
+
+def _insert_into(dialect: str):
     if dialect == "postgresql":
         return postgresql.insert(Notice).on_conflict_do_nothing(index_elements=["key"])
     if dialect == "sqlite":
@@ -174,17 +177,26 @@ def partner_waiting(session: Session, visit: Visit, officer: Officer, firm: Firm
     he waits at the door. One statement, whatever the team's size (the scan path stays short)."""
     text = (f"{officer.name}已于 {clock.to_local(at):%H:%M} 在{firm.name}扫描企业码，等您扫码入企："
             "同一部门两名持证执法人员先后扫码，才构成入企检查。")
-    partners = (select(literal(f"door:{visit.id}:") + cast(VisitOfficer.officer_id, String),
-                       literal("partner_waiting"), VisitOfficer.officer_id,
-                       literal(f"同伴待扫码：{officer.name}在{firm.name}等您"), literal(text),
-                       literal(f"/visits/{visit.id}"), literal(at, DateTime), literal(at, DateTime), literal("pending"),
+    session.connection().execute(_partners_told(session.get_bind().dialect.name), {   # Core: the values bind the SELECT
+        "prefix": f"door:{visit.id}:", "subject": f"同伴待扫码：{officer.name}在{firm.name}等您", "body": text,
+        "link": f"/visits/{visit.id}", "at": at, "visit": visit.id, "department": officer.department_id,
+        "officer": officer.id})
+
+
+@functools.cache
+def _partners_told(dialect: str):
+    """The partner-waiting notices of one scan as one INSERT … SELECT over the team, built once per dialect
+    and run with the scan's values (a waiting scan is on the door's path)."""
+    partners = (select(bindparam("prefix", type_=String) + cast(VisitOfficer.officer_id, String),
+                       literal("partner_waiting"), VisitOfficer.officer_id, bindparam("subject", type_=String),
+                       bindparam("body", type_=String), bindparam("link", type_=String),
+                       bindparam("at", type_=DateTime), bindparam("at", type_=DateTime), literal("pending"),
                        literal("pending"), literal(0, Integer))
-                .where(VisitOfficer.visit_id == visit.id, VisitOfficer.department_id == officer.department_id,
-                       VisitOfficer.officer_id != officer.id))
-    statement = _insert(session).from_select(
+                .where(VisitOfficer.visit_id == bindparam("visit"), VisitOfficer.department_id == bindparam("department"),
+                       VisitOfficer.officer_id != bindparam("officer")))
+    return _insert_into(dialect).from_select(
         ["key", "kind", "officer_id", "subject", "body", "link", "created_at", "next_attempt_at", "email_status",
          "sms_status", "attempts"], partners)
-    session.execute(statement)
 
 
 def approval_due(session: Session, plan: InspectionPlan) -> None:
