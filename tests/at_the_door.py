@@ -1,8 +1,9 @@
 """Steps at the firm's door that many tests take: signing in as a team member, both scanning in, a
-phone that signs records offline and their sync."""
+phone that signs records offline and their sync; and the SQL statements a request runs."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import json
 import uuid
@@ -10,6 +11,7 @@ import uuid
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from sqlalchemy import event
 
 from inspection.models import DepartmentEntry, InspectionTask, VisitEntry
 from inspection.operations.facts import refresh_visit_facts
@@ -65,3 +67,21 @@ def join_visit(db_session, visit, plan):
     db_session.add(DepartmentEntry(visit_id=visit.id, department_id=plan.department_id, entered_at=entry.entered_at,
                                    left_at=entry.left_at))
     refresh_visit_facts(db_session, visit)
+
+
+@contextlib.contextmanager
+def statements(app, *, whole: bool = False):
+    """The statements the app runs inside the block (the tests' own savepoints left out), shortened unless
+    ``whole``."""
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):  # the tests' own
+            text = " ".join(statement.split())
+            seen.append(text if whole else text[:90])
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

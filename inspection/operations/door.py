@@ -10,7 +10,7 @@ import functools
 from collections import defaultdict
 
 from sqlalchemy import and_, bindparam, exists, func, or_, select
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload, load_only
 
 from core import clock
 
@@ -18,6 +18,7 @@ from ..errors import DomainError, InvalidInput, InvalidState, NotPermitted
 from ..models import (
     EMERGENCY_KINDS,
     LEAD_KIND_LABELS,
+    CatalogueItem,
     Department,
     Finding,
     Firm,
@@ -325,7 +326,8 @@ def backfile(session: Session, actor: User, visit: Visit, *, kind: str, referenc
 def _prompt_query():
     """The firm's tasks the prompt shows, each row saying whether it is of a recent entered visit, an open
     task of another department, and invited: built once, run with the firm, the visit (``here``), the day,
-    the 90 days' start and the officer's department as parameters."""
+    the 90 days' start and the officer's department as parameters. Each task comes with what the prompt
+    shows of its plan (title, department) and items (codes), through the join that filters on the plan."""
     here = bindparam("here")
     recent = and_(VisitEntry.visit_id.is_not(None), Visit.day >= bindparam("since"), Visit.day <= bindparam("today"),
                   Visit.id != here)
@@ -340,7 +342,11 @@ def _prompt_query():
             .outerjoin(Visit, Visit.id == InspectionTask.visit_id)
             .outerjoin(VisitEntry, VisitEntry.visit_id == Visit.id)
             .where(InspectionTask.firm_id == bindparam("firm"), or_(recent, open_))
-            .options(TASK_WITH_PLAN, contains_eager(InspectionTask.visit))
+            .options(contains_eager(InspectionTask.plan).options(
+                         load_only(InspectionPlan.department_id, InspectionPlan.title),
+                         joinedload(InspectionPlan.items).load_only(CatalogueItem.code),
+                         joinedload(InspectionPlan.department)),
+                     contains_eager(InspectionTask.visit))
             .order_by(InspectionTask.id))
 
 

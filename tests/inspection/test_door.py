@@ -2,6 +2,7 @@
 prompt with invitations and postponements, anonymous evaluations, the firm's report of an inspection
 without a valid code, and advance notice that only items allowing it give."""
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -30,7 +31,7 @@ from inspection.pure.calendar import add_working_days
 from inspection.queries import kpis
 from inspection.queries.kpis import evaluation_summary
 from tests.approvals import approve
-from tests.at_the_door import as_user, enter
+from tests.at_the_door import as_user, enter, statements
 from tests.clocks import door_open_day
 from tests.leads import recorded_lead
 from web.presenters.visits import announced_visits
@@ -163,7 +164,8 @@ def test_an_emergency_entry_is_back_filed_or_alerted(client, login, pair, db_ses
     assert db_session.scalar(select(Event).where(Event.kind == "visit.backfiled")).payload["late"] is False
 
 
-def test_scan_time_prompt_invites_another_department_into_the_visit(client, login, visit_today, db_session, make_user):
+def test_scan_time_prompt_invites_another_department_into_the_visit(app, client, login, visit_today, db_session,
+                                                                    make_user):
     v = visit_today
     firm = v["visit"].firm
     # Another department (fire) has an open task here this period, scheduled for another day.
@@ -180,7 +182,16 @@ def test_scan_time_prompt_invites_another_department_into_the_visit(client, logi
     db_session.add(task)
     fire_users = [make_user("inspector", department="fire").username for _ in range(2)]
     db_session.commit()
-    first, second = enter(client, login, v)
+    as_user(client, login, v["users"][0])
+    with statements(app, whole=True) as seen:
+        first = client.post("/api/v1/scans", json={"token": v["token"]}).get_json()
+    assert first["state"] == "waiting_partner"
+    assert [(t["task"], t["items"]) for t in first["prompt"]["open_tasks"]] == [(task.id, ["XF-003"])]
+    # The prompt comes with its tasks' plans, departments and items: none of them is read on its own.
+    alone = re.compile(r"^SELECT .* FROM (inspection_plans|catalogue_items|departments|plan_items)\b(?!.* JOIN )")
+    assert not [s for s in seen if alone.match(s)], seen
+    as_user(client, login, v["users"][1])
+    second = client.post("/api/v1/scans", json={"token": v["token"]}).get_json()
     assert second["state"] == "entered"
     assert [t["task"] for t in second["prompt"]["open_tasks"]] == [task.id]
     assert client.post(f"/api/v1/visits/{v['visit'].id}/invite", json={"task": task.id}).status_code == 201

@@ -1,11 +1,10 @@
 """What the door costs in SQL statements: the scan that waits for the partner stays within thirteen, the
 entry within its own bound, and the firm's record reads the same number of statements however long its
 history (benchmarks/door.py measures the time)."""
-import contextlib
 import datetime as dt
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from checklists.models import CatalogueItem, Department
 from core import clock
@@ -15,25 +14,10 @@ from inspection.operations.documents import correct_document, issue_entry_notice
 from inspection.operations.events import queued_count, seal_all_queued, verify_chain
 from inspection.operations.offsite import send_request
 from inspection.operations.plans import file_targeted_plan
-from tests.at_the_door import as_user
+from tests.at_the_door import as_user, statements
 from web import jobs
 
 pytestmark = pytest.mark.usefixtures("door_open")
-
-
-@contextlib.contextmanager
-def statements(app):
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):  # the tests' own
-            seen.append(" ".join(statement.split())[:90])
-    engine = app.extensions["db_engine"]
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_a_scan_in_reads_and_writes_in_a_few_statements(app, client, login, visit_today, db_session, monkeypatch):
