@@ -52,8 +52,6 @@ from .plans import file_targeted_plan, transition
 # A visit's tasks with their plans, the plans' items and departments, loaded with the visit (one query).
 VISIT_WITH_TASKS = joinedload(Visit.tasks).joinedload(InspectionTask.plan).options(
     joinedload(InspectionPlan.items), joinedload(InspectionPlan.department))
-TASK_WITH_PLAN = joinedload(InspectionTask.plan).options(joinedload(InspectionPlan.items),
-                                                         joinedload(InspectionPlan.department))
 
 PARTNER_WINDOW = dt.timedelta(minutes=30)   # the second officer must scan within this of the first
 BACKFILE_WORKING_DAYS = 3                    # an emergency entry's lead is back-filed within this
