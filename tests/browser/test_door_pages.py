@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from core import clock
-from inspection.models import Firm, Officer, OfficerConflict, User
+from inspection.models import Firm, Officer, OfficerConflict, User, Visit, VisitOfficer
 from inspection.operations.accounts import create_user
 from inspection.operations.entries import firm_token
 
@@ -24,7 +24,12 @@ def test_entry_on_a_lead_and_the_firms_report(page, phones, live_app, live_serve
                                                              User.officer_id.is_not(None))),
                                                          # officers who may inspect this firm (no declared 回避)
                                                          Officer.id.not_in(select(OfficerConflict.officer_id).where(
-                                                             OfficerConflict.firm_id == firm.id)))
+                                                             OfficerConflict.firm_id == firm.id)),
+                                                         # and whom the demo's schedule does not send here: a
+                                                         # scan goes to the officer's own visit to the firm first
+                                                         Officer.id.not_in(select(VisitOfficer.officer_id).join(
+                                                             Visit, Visit.id == VisitOfficer.visit_id).where(
+                                                             Visit.firm_id == firm.id)))
                                    .order_by(Officer.id.desc())).all()[:2]
         names = [create_user(session, None, username=f"lead-officer-{n}", password="demo1234", role="inspector",
                              display_name=o.name, officer=o).username for n, o in enumerate(officers)]
