@@ -177,6 +177,7 @@ def partner_waiting(session: Session, visit: Visit, officer: Officer, firm: Firm
     he waits at the door. One statement, whatever the team's size (the scan path stays short)."""
     text = (f"{officer.name}已于 {clock.to_local(at):%H:%M} 在{firm.name}扫描企业码，等您扫码入企："
             "同一部门两名持证执法人员先后扫码，才构成入企检查。")
+    session.flush()   # the team's rows of a visit opened in this request, before the SELECT reads them
     session.connection().execute(_partners_told(session.get_bind().dialect.name), {   # Core: the values bind the SELECT
         "prefix": f"door:{visit.id}:", "subject": f"同伴待扫码：{officer.name}在{firm.name}等您", "body": text,
         "link": f"/visits/{visit.id}", "at": at, "visit": visit.id, "department": officer.department_id,
