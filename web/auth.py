@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms.validators import ValidationError as TokenError
 
-from inspection.models import Officer, User
+from inspection.models import Firm, Officer, User
 from inspection.operations.accounts import count_failed_sign_in, end_sessions
 from inspection.operations.notices import unread_of_account
 from inspection.queries import user_by_username
@@ -47,8 +47,10 @@ CROSS_ORIGIN_MESSAGE = "不接受来自其他网站或其他端口的登录请�
 
 
 # The account with what every request of it reads (its officer and department, or its firm): one query.
+# A firm's account comes with its firm as the firm's pages read it (``queries.firm_by_uscc``), so that its own
+# record and pages need no statement to find the firm.
 USER_WITH = (joinedload(User.officer).joinedload(Officer.department), joinedload(User.department),
-             joinedload(User.firm))
+             joinedload(User.firm).options(joinedload(Firm.district), joinedload(Firm.tag_rows)))
 
 
 @functools.cache

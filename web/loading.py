@@ -16,7 +16,8 @@ from .database import db
 def firm_or_404(uscc: str, *, visible_only: bool = True) -> Firm:
     """The firm with the credit code ``uscc`` that the signed-in user may see; with ``visible_only=False``
     any firm (public pages, and writes whose operation checks jurisdiction itself)."""
-    firm = db().scalar(queries.firm_by_uscc(), {"uscc": uscc})
+    own = getattr(current_user, "firm", None)  # a firm's account holds its firm, read with the account
+    firm = own if own is not None and own.uscc == uscc else db().scalar(queries.firm_by_uscc(), {"uscc": uscc})
     if firm is None or (visible_only and not can_view_firm(current_user, firm)):
         abort(404)
     return firm
