@@ -181,19 +181,13 @@ def _team_visits_read_once():
             .where(*_TEAM).options(VISIT_WITH_TASKS).order_by(Visit.day, Visit.id))
 
 
-@functools.cache
-def _team_visits_locked():
-    return (select(Visit).join(VisitOfficer, VisitOfficer.visit_id == Visit.id)
-            .where(*_TEAM).order_by(Visit.day).with_for_update(of=Visit))
-
-
 def _team_visit(session: Session, user: User, firm: Firm, today: dt.date) -> _Candidate | None:
     """A confirmed or running visit to ``firm`` whose team includes the officer, for today (of two, the one
     a colleague of his department has scanned into; else the first made), or, if its day has passed or not
-    come, one whose every task window holds today, locked; then,
-    read after the lock so that a scan it waited for is seen, with its tasks, their plans and items, and
-    its entries (one query). SQLite has one writer at a time (the request began with BEGIN IMMEDIATE):
-    what is read there stays true until the commit, so the visits are read once, with all of that."""
+    come, one whose every task window holds today; with its tasks, their plans and items, and its entries
+    (one query). On PostgreSQL the door's query (``_door_query``) has locked the officer's visits here
+    already, so this read, a statement after it, sees a scan it waited for. SQLite has one writer at a time
+    (the request began with BEGIN IMMEDIATE): what is read there stays true until the commit."""
     def choose(visits):
         todays = [v for v in visits if v.day == today]
         if len(todays) > 1:      # two plans put him on two visits here today: join the one a colleague waits at
@@ -201,17 +195,11 @@ def _team_visit(session: Session, user: User, firm: Firm, today: dt.date) -> _Ca
             todays.sort(key=lambda v: v.id not in awaited)
         return next(iter(todays), None) or next(
             (v for v in visits if all(t.window_start <= today <= t.window_end for t in v.tasks)), None)
-    department_id = user.officer.department_id
-    params = {"firm": firm.id, "officer": user.officer_id}
-    if session.get_bind().dialect.name == "sqlite":
-        rows = session.execute(_team_visits_read_once(), {**params, "department": department_id}).unique().all()
-        found = {row[0].id: _Candidate(*row) for row in rows}
-        visit = choose([row[0] for row in rows])
-        return found[visit.id] if visit is not None else None
-    visit = choose(session.scalars(_team_visits_locked(), params).all())
-    if visit is None:
-        return None
-    return _candidate(session, visit, department_id)
+    rows = session.execute(_team_visits_read_once(), {"firm": firm.id, "officer": user.officer_id,
+                                                      "department": user.officer.department_id}).unique().all()
+    found = {row[0].id: _Candidate(*row) for row in rows}
+    visit = choose([row[0] for row in rows])
+    return found[visit.id] if visit is not None else None
 
 
 def _awaited(session: Session, visits: list[Visit], officer: Officer, today: dt.date) -> set[int]:
@@ -249,16 +237,28 @@ class _AtDoor:
 
 
 @functools.cache
-def _door_query(by: str):
+def _door_query(by: str, locking: bool):
     """The firm of an active code (by ``token`` or ``short_code``), whether it lies in the department's
     area, whether the officer must stand aside, and the city's hours: built once, run with the code, the
-    department and the officer as parameters (building it anew on every scan cost more than running it)."""
+    department and the officer as parameters (building it anew on every scan cost more than running it).
+
+    ``locking`` (PostgreSQL): the same statement also locks the officer's confirmed and running visits to
+    the firm, in the order of their ids, so that two scans at one visit take turns from here on and the
+    next statement reads the visit as the other scan left it (a statement that waits for a lock reads what
+    it joins as it was when it began, hence not in this one). Without it that lock took a statement of
+    its own."""
     area = exists().where(department_districts.c.department_id == bindparam("department"),
                           department_districts.c.district_id == Firm.district_id).correlate(Firm)
     conflict = exists().where(OfficerConflict.officer_id == bindparam("officer"),
                               OfficerConflict.firm_id == Firm.id).correlate(Firm)
-    return (select(Firm, area.label("area"), conflict.label("conflict"), stored_rule("working_hours").label("hours"))
-            .join(EntryToken, EntryToken.firm_id == Firm.id)
+    columns = [Firm, area.label("area"), conflict.label("conflict"), stored_rule("working_hours").label("hours")]
+    if locking:
+        team = (select(Visit.id).join(VisitOfficer, VisitOfficer.visit_id == Visit.id)
+                .where(Visit.firm_id == Firm.id, VisitOfficer.officer_id == bindparam("officer"),
+                       Visit.status.in_(("confirmed", "in_progress")))
+                .order_by(Visit.id).with_for_update(of=Visit).correlate(Firm).subquery("team"))
+        columns.append(select(func.count()).select_from(team).scalar_subquery().label("locked"))
+    return (select(*columns).join(EntryToken, EntryToken.firm_id == Firm.id)
             .where(getattr(EntryToken, by) == bindparam("code"), EntryToken.active.is_(True)))
 
 
@@ -266,8 +266,10 @@ def _firm_at_door(session: Session, token: str, officer) -> _AtDoor:
     """In one query: the firm whose active code is ``token`` (see :func:`firm_of_token`), whether it is in
     the officer's department's area, whether the officer must stand aside (回避) from it, and the city's
     hours for scans."""
+    locking = session.get_bind().dialect.name != "sqlite"
+
     def find(by: str, code: str):
-        return session.execute(_door_query(by), {"code": code, "department": officer.department_id,
+        return session.execute(_door_query(by, locking), {"code": code, "department": officer.department_id,
                                                   "officer": officer.id}).first()
     row = find("token", token.strip())
     if row is None and looks_like_short_code(token) and is_valid(code := normalise(token)):
@@ -286,8 +288,8 @@ def scan_in(session: Session, user: User, token: str, *, now: dt.datetime | None
     an entry on a recorded lead or an emergency entry. ``synced_at`` marks a scan recorded offline.
 
     What it reads, in order: the code's firm, whether it is in the department's area, whether the officer
-    must stand aside and the city's hours (one query); the visit with its tasks, plans, items and entries
-    (locked first on PostgreSQL, then read again); the visit's scans with their officers; what the officer
+    must stand aside and the city's hours (one query, which on PostgreSQL also locks his visits there); the
+    visit with its tasks, plans, items and entries; the visit's scans with their officers; what the officer
     is shown (the prompt, one query). Then it writes the scan, the entry when it is made, and the records
     for the log's queue."""
     now = now or utcnow()

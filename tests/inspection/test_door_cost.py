@@ -41,6 +41,10 @@ def test_a_scan_in_reads_and_writes_in_a_few_statements(app, client, login, visi
     # Within twelve each, the insert that tells the partners someone waits (通知) included.
     assert len(waiting) <= 12, "\n".join(waiting)
     assert len(entry) <= 12, "\n".join(entry)
+    # The visit is read once, with its tasks and entries, on either database (on PostgreSQL the firm's
+    # statement has locked it already).
+    for request in (waiting, entry):
+        assert sum(s.startswith("SELECT visits.") for s in request) == 1, "\n".join(request)
     assert due == [(visit_today["visit"].id, visit_today["visit"].tasks[0].plan.department_id)]
     assert refreshed == [visit_today["visit"].id]
     # The request's records go to the queue in one insert; the request never touches the chain's head.
