@@ -36,7 +36,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from core import clock
 from inspection.demo.city import DEMO_PASSWORD, build_demo_city
@@ -216,6 +216,12 @@ def main() -> int:
                       "RATELIMIT_ENABLED": False, "TESTING": True, "AUDIT_AFTER_WRITES": False})
     from inspection.db import upgrade  # noqa: PLC0415 - after the app made its engine
     upgrade(app.extensions["db_engine"])
+    with app.extensions["db_factory"]() as session:
+        if session.scalar(select(func.count()).select_from(Firm)):
+            # A second city beside the first finds its officers taken by the first one's visits today.
+            print(f"{url} already holds firms: give --database-url an empty database "
+                  "(e.g. DROP DATABASE and CREATE DATABASE again)", file=sys.stderr)
+            return 2
     print(f"building a demo city of {args.firms} firms in {url} ...", flush=True)
     with app.extensions["db_factory"]() as session:
         build_demo_city(session, seed=7, firms=args.firms, schedule_seconds=3, plans=False)
