@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ortools.linear_solver import pywraplp
 
@@ -38,7 +38,7 @@ LP_SECONDS_PER_GROUP = 1.5e-4
 @dataclass
 class LowerBounds:
     """visits: the spec's visits bound.  unscheduled: the best proven bound on
-    unscheduled on-site tasks, = forced + max(firm_lost, capacity_lost)."""
+    unscheduled on-site tasks, = forced + max(firm_lost, capacity_lost, joint_lost)."""
 
     visits: int
     unscheduled: int
@@ -46,6 +46,9 @@ class LowerBounds:
     firm_lost: int
     capacity_lost: int
     capacity_skipped: bool = False  # the deadline cut some department's capacity LP
+    department_lost: dict[int, int] = field(default_factory=dict)  # each department's capacity LP's loss
+    joint_lost: int = 0  # see ``joint.py``: 0 until its LP is solved
+    joint_departments: tuple[int, ...] = ()
 
 
 def _stab_count(windows: list[tuple[int, int]]) -> int:
@@ -132,7 +135,7 @@ def firm_lost_tasks(P: Prepared, f: int) -> int:
     return len(tasks) - _max_coverage(intervals, cap)
 
 
-def _capacity_scheduled_upper_bound(P: Prepared, deadline: float | None = None) -> tuple[int, bool]:
+def _capacity_scheduled_upper_bound(P: Prepared, deadline: float | None = None) -> tuple[int, bool, dict[int, int]]:
     """Upper bound on schedulable tasks from officer capacity, by one LP per department.
 
     For department k, each (firm, k) group g of tasks with a feasible day has variables
@@ -147,12 +150,14 @@ def _capacity_scheduled_upper_bound(P: Prepared, deadline: float | None = None) 
     cost[g, d] officers; qualifications and the distinctness of officers are relaxed.
     Identical groups are merged.  The floor of the LP optimum bounds schedulable tasks.
 
-    Returns (bound, skipped).  A department whose LP would not be done by ``deadline``
-    (time.monotonic(); judged by its size) or is not solved to optimality counts every
-    one of its tasks as schedulable, and ``skipped`` is True: the bound stays valid.
+    Returns (bound, skipped, tasks each solved department's LP leaves out).  A department whose LP
+    would not be done by ``deadline`` (time.monotonic(); judged by its size) or is not solved to
+    optimality counts every one of its tasks as schedulable, and ``skipped`` is True: the bound stays
+    valid.
     """
     total = 0
     skipped = False
+    lost: dict[int, int] = {}
     by_department: list[dict[int, list[int]]] = [defaultdict(list) for _ in P.departments]
     for t in range(P.n_tasks):
         if P.feasible_mask[t]:
@@ -164,11 +169,14 @@ def _capacity_scheduled_upper_bound(P: Prepared, deadline: float | None = None) 
             found = None  # building and solving this LP would overrun the deadline
         else:
             found = _department_lp(P, k, groups, deadline)
+        tasks = sum(len(tasks) for tasks in groups.values())
         if found is None:
             skipped = True
-            found = sum(len(tasks) for tasks in groups.values())
+            found = tasks
+        else:
+            lost[k] = tasks - found
         total += found
-    return total, skipped
+    return total, skipped, lost
 
 
 def _group_classes(P: Prepared, groups: dict[int, list[int]]) -> dict[tuple, int]:
@@ -257,9 +265,18 @@ def compute_bounds(
     instance: Instance | Prepared, deadline: float | None = None, unscheduled: int | None = None
 ) -> LowerBounds:
     """All lower bounds (see LowerBounds and unscheduled_lower_bound): the quick ones of
-    ``quick_bounds`` raised by the capacity LPs of ``with_capacity``."""
+    ``quick_bounds`` raised by the capacity LPs of ``with_capacity``, then by the joint LP of
+    ``joint.py`` (in this thread; ``solve`` runs it beside the search)."""
+    from .joint import joint_departments, joint_lost, raise_bounds
+
     P = instance if isinstance(instance, Prepared) else Prepared(instance)
-    return with_capacity(P, quick_bounds(P), deadline, unscheduled)
+    bounds = with_capacity(P, quick_bounds(P), deadline, unscheduled)
+    if unscheduled is not None and unscheduled <= bounds.unscheduled:
+        return bounds
+    departments = joint_departments(P, bounds.department_lost)
+    if not departments:
+        return bounds
+    return raise_bounds(bounds, departments, joint_lost(P, departments, deadline))
 
 
 def quick_bounds(P: Prepared) -> LowerBounds:
@@ -283,18 +300,19 @@ def with_capacity(
     """
     if unscheduled is not None and unscheduled <= quick.unscheduled:
         return replace(quick, capacity_skipped=False)
-    schedulable, skipped = _capacity_scheduled_upper_bound(P, deadline)
+    schedulable, skipped, department_lost = _capacity_scheduled_upper_bound(P, deadline)
     capacity_lost = max(0, P.n_tasks - quick.forced - schedulable)
     return replace(
         quick,
         unscheduled=quick.forced + max(quick.firm_lost, capacity_lost),
         capacity_lost=capacity_lost,
         capacity_skipped=skipped,
+        department_lost=department_lost,
     )
 
 
 def unscheduled_lower_bound(instance: Instance | Prepared) -> int:
-    """Lower bound on unscheduled on-site tasks: forced + max(firm_lost, capacity_lost).
+    """Lower bound on unscheduled on-site tasks: forced + max(firm_lost, capacity_lost, joint_lost).
 
     forced: tasks with no feasible day at all (window outside the horizon or on closed
         days only, no eligible officers, or never enough of them on one open day);
@@ -303,7 +321,10 @@ def unscheduled_lower_bound(instance: Instance | Prepared) -> int:
         visit, exact over interval spans otherwise), see ``firm_lost_tasks``.
     capacity_lost: tasks beyond what officer capacity can serve, from one LP per
         department, see ``_capacity_scheduled_upper_bound``.
-    Both firm_lost and capacity_lost bound the unscheduled tasks among the non-forced
-    ones, but they may count the same tasks, so only their maximum is added.
+    joint_lost: firm_lost of the firms outside F plus what one LP leaves out at the firms F
+        of the departments whose officers are shortest, with the firms' day choices and
+        those departments' officers together, see ``joint.py``.
+    Each of the three bounds the unscheduled tasks among the non-forced ones, but they
+    may count the same tasks, so only their maximum is added.
     """
     return compute_bounds(instance).unscheduled

@@ -21,6 +21,8 @@ Two strategies share the careful greedy (``greedy.py``) as start and fallback:
     d. while time is left (the search leaves staffing a share of the time that it
        often does not need), further rounds of a-c start from the best plan so far.
   The result is never worse than the greedy: the better of the two is returned.
+  Beside the search, a thread solves the joint LP of ``joint.py`` (firms' day choices with
+  the officers of the departments shortest of them), which raises the unscheduled bound.
 
 Status (the order of the checks):
 
@@ -64,6 +66,7 @@ from dataclasses import replace
 from .bounds import LowerBounds, quick_bounds, with_capacity
 from .exact import solve_exact
 from .greedy import careful_greedy, insert_task, relocate_firm
+from .joint import JointBound
 from .lns import improve_days
 from .model import Instance, Solution, SolverConfig
 from .plan import Plan
@@ -194,6 +197,8 @@ def solve(instance: Instance, config: SolverConfig | None = None, progress: Prog
     bounds = with_capacity(P, quick, deadline - finish, unscheduled=greedy_key[0])
     if within is None and _within_1pct(greedy_key, bounds):
         within = time.monotonic() - start
+    # The joint LP of the departments shortest of officers is built and solved beside the search.
+    joint = JointBound(P, bounds, deadline - finish, unscheduled=greedy_key[0])
 
     strategy = config.strategy
     if strategy == "auto":
@@ -221,6 +226,8 @@ def solve(instance: Instance, config: SolverConfig | None = None, progress: Prog
         if strategy != "exact" and best is not greedy:
             best = _more_rounds(P, best, config, deadline, bounds, report, extra)
     best_key = plan_key(best)
+    # Where the schedule is proven optimal already, the joint LP is stopped, not waited for.
+    bounds = joint.raised(wait=best_key[0] > bounds.unscheduled and not (strategy == "exact" and proven))
     if within is None and _within_1pct(best_key, bounds):
         within = time.monotonic() - start
     report(0.98, f"best: {best_key[0]} unscheduled, {best_key[1]} visits")
@@ -272,6 +279,7 @@ def solve(instance: Instance, config: SolverConfig | None = None, progress: Prog
         "greedy_cut_short": greedy.cut_short,
         "greedy_hurried": greedy.hurried,
         "unscheduled_capacity_bound_skipped": bounds.capacity_skipped,
+        "unscheduled_joint_departments": [P.departments[k] for k in bounds.joint_departments],
     }
     stats.update(extra)
     with _collector_paused():

@@ -120,3 +120,73 @@ def test_greedy_is_deterministic_and_valid_on_a_city():
     assert check_solution(instance, solution) == []
     bounds = compute_bounds(P)
     assert first.unscheduled_count() >= bounds.unscheduled
+
+
+def test_the_joint_bound_never_passes_a_proven_optimum_and_often_raises_the_others():
+    """The joint LP (firms' day choices and their departments' officers together) bounds every schedule:
+    on small instances that the exact strategy solves to proven optimality it never passes the optimum,
+    and it is above max(firm_lost, capacity_lost) on some of them."""
+    from scheduler import SolverConfig, solve
+    from scheduler.bounds import quick_bounds, with_capacity
+
+    raised = proven = 0
+    for seed in range(30):
+        instance = small_instance(seed, n_firms=12, n_days=4, officers_per_department=2, max_capacity=2,
+                                  tasks_per_firm=(2, 3))
+        P = Prepared(instance)
+        before = with_capacity(P, quick_bounds(P)).unscheduled
+        bounds = compute_bounds(P)
+        assert bounds.unscheduled >= before
+        raised += bounds.unscheduled > before
+        solution = solve(instance, SolverConfig(time_limit=10, workers=1, seed=1, strategy="exact"))
+        assert bounds.unscheduled <= solution.stats["unscheduled"], seed
+        proven += solution.status == "OPTIMAL"
+    assert proven >= 25 and raised >= 5, (proven, raised)
+
+
+def test_the_joint_bound_raises_a_citys_and_stays_below_its_schedules():
+    """On the 3,000-task city instance the joint LP of the departments shortest of officers raises the
+    bound from 302 to 352 (the best schedules found leave 421 out); the greedy's schedule is above it."""
+    from scheduler.bounds import quick_bounds, with_capacity
+
+    P = Prepared(city_instance(3000, seed=1))
+    before = with_capacity(P, quick_bounds(P))
+    bounds = compute_bounds(P)
+    assert (before.unscheduled, bounds.unscheduled) == (302, 352)
+    assert bounds.joint_departments and bounds.joint_lost == bounds.unscheduled - bounds.forced
+    assert careful_greedy(P, seed=1).unscheduled_count() >= bounds.unscheduled
+
+
+def test_the_joint_lp_runs_beside_the_search_and_is_stopped_when_not_needed():
+    """``solve`` builds and solves the joint LP in a thread; waited for, it raises the bounds as the
+    LP solved in this thread does; not waited for (the schedule is proven optimal already), it is stopped,
+    also in the middle of GLOP's solve, and the bounds stay as they were."""
+    import time
+
+    from scheduler.bounds import quick_bounds, with_capacity
+    from scheduler.joint import JointBound, joint_lost, raise_bounds
+
+    P = Prepared(city_instance(3000, seed=1))
+    bounds = with_capacity(P, quick_bounds(P))
+    # The LP (about 25,000 variables, 3 s) starts when twice its estimated time is left: at once here.
+    waited = JointBound(P, bounds, time.monotonic() + 7)
+    assert waited.departments and waited.thread is not None
+    raised = waited.raised()
+    assert raised == raise_bounds(bounds, waited.departments, joint_lost(P, waited.departments))
+    assert raised.unscheduled > bounds.unscheduled
+
+    for lead, pause in ((30.0, 0.0), (7.8, 1.5)):  # stopped while it waits for its start, then while it solves
+        stopped = JointBound(P, bounds, time.monotonic() + lead)
+        time.sleep(pause)
+        assert stopped.raised(wait=False) == bounds
+        stopped.thread.join(10)
+        assert not stopped.thread.is_alive() and stopped.result is None
+
+    # Asked for before its start (the search ended early), it starts at once rather than then.
+    early = JointBound(P, bounds, time.monotonic() + 60)
+    began = time.monotonic()
+    assert early.raised() == compute_bounds(P)
+    assert time.monotonic() - began < 30
+
+    met = JointBound(P, bounds, time.monotonic() + 60, unscheduled=bounds.unscheduled)
+    assert met.thread is None and met.raised() == bounds

@@ -234,3 +234,20 @@ def test_decomposed_with_explicit_capacity_flows(monkeypatch):
     solution = run(instance, strategy="decomposed", time_limit=4.0)
     assert_properties(instance, solution)
     assert solution.stats["lns_iterations"] >= 1
+
+
+def test_the_solve_reports_the_joint_bound_it_proved_beside_the_search():
+    """The joint LP runs while the search does: the bound the solve reports is the one ``compute_bounds``
+    proves with it (above firm_lost and capacity_lost alone), with the departments it took."""
+    from scheduler.bounds import compute_bounds, quick_bounds, with_capacity
+    from scheduler.prepare import Prepared
+
+    instance = city_instance(2000, seed=1)
+    P = Prepared(instance)
+    bounds = compute_bounds(P)
+    assert bounds.unscheduled > with_capacity(P, quick_bounds(P)).unscheduled
+    solution = solve(instance, SolverConfig(time_limit=6, workers=2, seed=1))
+    assert check_solution(instance, solution) == []
+    stats = solution.stats
+    assert stats["unscheduled_lower_bound"] == bounds.unscheduled <= stats["unscheduled"]
+    assert stats["unscheduled_joint_departments"] == [P.departments[k] for k in bounds.joint_departments]
