@@ -267,7 +267,7 @@ def compute_bounds(
     """All lower bounds (see LowerBounds and unscheduled_lower_bound): the quick ones of
     ``quick_bounds`` raised by the capacity LPs of ``with_capacity``, then by the joint LP of
     ``joint.py`` (in this thread; ``solve`` runs it beside the search)."""
-    from .joint import joint_departments, joint_lost, raise_bounds
+    from .joint import joint_departments, joint_lost, raise_bounds  # joint.py builds on this module
 
     P = instance if isinstance(instance, Prepared) else Prepared(instance)
     bounds = with_capacity(P, quick_bounds(P), deadline, unscheduled)

@@ -52,15 +52,24 @@ JOINT_SECONDS_PER_VARIABLE = 1.5e-4
 START_MARGIN = 2.0  # the LP starts when this many times its estimated seconds are left
 # Departments in the LP at most, those whose own capacity LP leaves the most tasks out.
 JOINT_MAX_DEPARTMENTS = 3
-SOLVER = "GLOP"
 
 
-def _department_firms(P: Prepared, departments: set[int]) -> list[int]:
-    return [
-        f for f in range(len(P.firm_ids))
-        if P.firm_candidate_mask[f] and P.firm_cap[f] > 0
-        and any(P.task_dept[t] in departments and P.feasible_mask[t] for t in P.firm_tasks[f])
-    ]
+def _department_firms(P: Prepared, departments: set[int], by_department: dict[int, set[int]] | None = None) -> list[int]:
+    """The firms that can be visited with a feasible task of ``departments``, in index order."""
+    by_department = by_department if by_department is not None else _firms_by_department(P)
+    firms: set[int] = set()
+    for k in departments:
+        firms |= by_department.get(k, set())
+    return sorted(firms)
+
+
+def _firms_by_department(P: Prepared) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = defaultdict(set)
+    for t in range(P.n_tasks):
+        f = P.task_firm[t]
+        if P.feasible_mask[t] and P.firm_candidate_mask[f] and P.firm_cap[f] > 0:
+            out[P.task_dept[t]].add(f)
+    return out
 
 
 def _size(P: Prepared, firms: list[int], departments: set[int], stop_above: int | None = None) -> int:
@@ -85,11 +94,12 @@ def joint_departments(P: Prepared, department_lost: dict[int, int], seconds: flo
     if seconds is not None:
         budget = min(budget, int(0.5 * seconds / JOINT_SECONDS_PER_VARIABLE))
     chosen: list[int] = []
+    by_department = _firms_by_department(P)
     for k in sorted((k for k, lost in department_lost.items() if lost > 0), key=lambda k: (-department_lost[k], k)):
         if len(chosen) == JOINT_MAX_DEPARTMENTS:
             break
         trial = set(chosen) | {k}
-        if _size(P, _department_firms(P, trial), trial, budget) <= budget:
+        if _size(P, _department_firms(P, trial, by_department), trial, budget) <= budget:
             chosen.append(k)
     return chosen
 
@@ -127,7 +137,7 @@ def joint_lost(
     firms = _department_firms(P, K)
     if not firms:
         return None
-    solver = pywraplp.Solver.CreateSolver(SOLVER)
+    solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:  # pragma: no cover - GLOP ships with ortools
         return None
     infinity = solver.infinity()
@@ -151,7 +161,9 @@ def joint_lost(
         return None
     if solver.Solve() != pywraplp.Solver.OPTIMAL or (cancel is not None and cancel.is_set()):
         return None
-    lost = total - int(objective.Value() + 1e-6)
+    # The floor of the optimum, with room for GLOP's tolerances (a bound one lower is still a bound).
+    value = objective.Value()
+    lost = total - int(value + 1e-6 * max(1.0, abs(value)))
     return lost, sum(firm_lost_tasks(P, f) for f in firms)
 
 
