@@ -30,11 +30,11 @@ def _solve(instance: Instance, **options):
     return solution
 
 
-def test_short_time_limit_is_respected_on_a_medium_instance():
+def test_short_time_limit_is_respected_on_a_medium_instance(pace):
     instance = city_instance(4000, seed=3)
     began = time.monotonic()
     solution = _solve(instance, time_limit=0.5)
-    assert time.monotonic() - began < 3.0
+    assert time.monotonic() - began < pace.seconds(0.5, 2.5)
     assert solution.status in ("FEASIBLE", "OPTIMAL")
     assert solution.stats["first_feasible_seconds"] <= solution.stats["seconds"]
     on_site = sum(1 for t in instance.tasks if t.on_site)
@@ -250,13 +250,13 @@ def test_greedy_hurries_for_its_deadline_instead_of_stopping(monkeypatch):
     assert hurried.unscheduled_count() <= 1.1 * careful.unscheduled_count() + 10
 
 
-def test_every_phase_keeps_a_short_time_limit_at_scale():
+def test_every_phase_keeps_a_short_time_limit_at_scale(pace):
     """Preparation, greedy, bounds, search, staffing and output together stay near a
     one-second limit on 20,000 tasks, and the answer is valid."""
     instance = varied_instance(20000, seed=1, capacity="tight")
     began = time.monotonic()
     solution = solve(instance, SolverConfig(time_limit=1.0, workers=1, seed=0))
-    assert time.monotonic() - began < 2.5
+    assert time.monotonic() - began < pace.seconds(1.0, 1.5)
     assert check_solution(instance, solution) == []
     on_site = sum(1 for t in instance.tasks if t.on_site)
     assert len(solution.unscheduled) < on_site
