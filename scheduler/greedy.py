@@ -9,7 +9,8 @@
    departments involved in the firm's district, joining an existing visit of the firm
    when there is one.  Every other not yet scheduled task of the firm that fits the
    chosen day rides along.  A greedy running late for its deadline tries only the
-   best scored days (``careful_greedy``).
+   best scored days (``careful_greedy``), and a day where the district's officers have
+   fewer visits left than the team has members is not tried.
 3. Staff each department's team at once: qualified officers for the qualified slots,
    preferring officers who would not span a second district that day, officers who
    cover few districts (the flexible ones are kept for later) and the least loaded.
@@ -18,6 +19,7 @@
 
 from __future__ import annotations
 
+import heapq
 import random
 import time
 
@@ -161,20 +163,8 @@ def _stabs(P: Prepared, tasks: list[int]) -> list[tuple[int, list[int]]]:
     return [(p[0], p[1]) for p in points]
 
 
-def careful_greedy(P: Prepared, seed: int = 0, deadline: float | None = None) -> Plan:
-    """A complete plan (days and teams) built by the careful greedy (module docstring).
-
-    With a ``deadline`` (time.monotonic()), the greedy watches its pace: when placing
-    every candidate visit at the pace so far would overrun it, each of the rest tries
-    only its two best scored days, and only the best one if it is still late
-    (``HURRY``; ``plan.hurried`` is set).  When the deadline passes, placing stops:
-    the plan is valid, the tasks not placed yet are left unscheduled, and
-    ``plan.cut_short`` is set.
-    """
-    rng = random.Random(seed)
-    plan = Plan(P)
-    free = _Free(P, plan)
-
+def _candidates(P: Prepared, rng: random.Random) -> list[tuple]:
+    """Candidate visits, most constrained first: (common days, -tasks, tie-break, firm, tasks, day mask)."""
     candidates = []
     for f, tasks in enumerate(P.firm_tasks):
         tasks = [t for t in tasks if P.feasible_mask[t]]
@@ -201,9 +191,34 @@ def careful_greedy(P: Prepared, seed: int = 0, deadline: float | None = None) ->
                 common &= P.feasible_mask[t]
             candidates.append((bin(common).count("1"), -len(group), rng.random(), f, group, common))
     candidates.sort(key=lambda c: c[:3])
+    return candidates
 
-    tries = None  # days tried per candidate visit: all of them while time allows
-    hurry = list(HURRY)
+
+def careful_greedy(P: Prepared, seed: int = 0, deadline: float | None = None, reserve: float = 0.0) -> Plan:
+    """A complete plan (days and teams) built by the careful greedy (module docstring).
+
+    With a ``deadline`` (time.monotonic()), the greedy watches its pace: when placing
+    every candidate visit at the pace so far would overrun ``deadline - reserve``, each
+    of the rest tries only its two best scored days, and only the best one if it is
+    still late (``HURRY``; ``plan.hurried`` is set).  Only when the deadline itself
+    passes does placing stop: the plan is valid, the tasks not placed yet are left
+    unscheduled, and ``plan.cut_short`` is set.  The caller's ``reserve`` (the time it
+    keeps for what follows the greedy) is thus spent on placing visits rather than
+    leaving the last candidates out on a machine slower than the pace expected.
+    """
+    rng = random.Random(seed)
+    plan = Plan(P)
+    free = _Free(P, plan)
+
+    candidates = _candidates(P, rng)
+
+    # Days tried per candidate visit: all of them while time allows, then fewer.
+    levels = [None, *HURRY] if deadline is not None else [None]
+    # The work left from candidate i on at each level, in days to try (and one for the
+    # visit): the candidates come most constrained first, so the wide windows at the end
+    # cost more than the pace of the first ones says.
+    work_left = [_work_left(candidates, tries) for tries in levels]
+    level, tries = 0, None
     paced_since, paced_from = time.monotonic(), 0
     for i, (_, _, _, f, group, common) in enumerate(candidates):
         if deadline is not None and i % 64 == 0:
@@ -211,12 +226,15 @@ def careful_greedy(P: Prepared, seed: int = 0, deadline: float | None = None) ->
             if now > deadline:
                 plan.cut_short = True
                 return plan
-            pace = (now - paced_since) / max(1, i - paced_from)
-            if hurry and i > paced_from and pace * (len(candidates) - i) > 0.8 * (deadline - now):
-                # at this pace the deadline comes first: hurry (more if still late)
-                tries = hurry.pop(0)
-                plan.hurried = True
-                paced_since, paced_from = now, i
+            left = work_left[level]
+            if level + 1 < len(levels) and i > paced_from:
+                pace = (now - paced_since) / (left[paced_from] - left[i])
+                if pace * left[i] > 0.8 * (deadline - reserve - now):
+                    # at this pace the deadline comes first: hurry (more if still late)
+                    level += 1
+                    tries = levels[level]
+                    plan.hurried = True
+                    paced_since, paced_from = now, i
         _place_group(plan, free, f, group, common, tries)
 
     # Last pass: insert what is left, most constrained first.
@@ -228,6 +246,15 @@ def careful_greedy(P: Prepared, seed: int = 0, deadline: float | None = None) ->
             break
         insert_task(plan, t, free)
     return plan
+
+
+def _work_left(candidates: list[tuple], tries: int | None) -> list[int]:
+    """Suffix sums over the candidates of 1 + the days each tries (its common days, at most ``tries``)."""
+    left = [0] * (len(candidates) + 1)
+    for i in range(len(candidates) - 1, -1, -1):
+        days = candidates[i][0]
+        left[i] = left[i + 1] + 1 + (days if tries is None else min(days, tries))
+    return left
 
 
 def _try_day(plan: Plan, free: _Free | None, f: int, d: int) -> tuple[list[int], dict[int, list[int]]]:
@@ -242,8 +269,13 @@ def _try_day(plan: Plan, free: _Free | None, f: int, d: int) -> tuple[list[int],
             by_department.setdefault(P.task_dept[t], []).append(t)
     staffed: list[int] = []
     previous: dict[int, list[int]] = {}
+    district = P.firm_district[f]
     for k, tasks in by_department.items():
         old = list(plan.teams.get((f, d), {}).get(k, ()))
+        if free is not None and free.free[(k, district)][d] + len(old) < max(P.task_need[t] for t in tasks):
+            # Fewer visits left among the officers who cover the district than the team has
+            # members: no team can be found (the staffing would look and fail).
+            continue
         if restaff_department(plan, f, d, k, _department_tasks(plan, f, d, k) + tasks, free):
             previous[k] = old
             staffed.extend(tasks)
@@ -326,9 +358,10 @@ def _place_group(plan: Plan, free: _Free, f: int, group: list[int], common: int,
         slack = min(free.free[(k, district)][d] - need for k, need in departments.items())
         return (d in used, slack)
 
-    days.sort(key=score, reverse=True)
-    if tries is not None:
-        del days[tries:]
+    if tries is None:
+        days.sort(key=score, reverse=True)
+    else:
+        days = heapq.nlargest(tries, days, key=score)
     best_day, best_count = -1, 0
     for d in days:
         staffed, previous = _try_day(plan, free, f, d)

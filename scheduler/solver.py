@@ -46,8 +46,10 @@ Time: ``config.time_limit`` bounds the whole solve.  Every phase (greedy, bounds
 neighbourhood search, staffing, the last insertion passes) looks at the deadline; what
 runs after it is bounded work that keeps the schedule valid (the staffing's greedy pass,
 the reasons for unscheduled tasks).  Phases that would not fit degrade rather than
-overrun: the greedy tries fewer days per visit when its pace would miss its deadline
-(``greedy_hurried``), a department's capacity LP that would not be done in time is
+overrun: the greedy tries fewer days per visit when its pace, counted in days to try,
+would miss the time it leaves for the output (``greedy_hurried``), and on a machine slower
+than that pace spends this reserve on its last visits rather than leave them out (only
+the limit itself cuts it short, ``greedy_cut_short``), a department's capacity LP that would not be done in time is
 skipped (a weaker bound, ``unscheduled_capacity_bound_skipped``), and no LP is solved
 when the quick bounds already reach the greedy's unscheduled tasks.  ``stats`` records when the first valid schedule
 was known (``first_feasible_seconds``) and when one was known within 1% of the bounds
@@ -183,10 +185,12 @@ def solve(instance: Instance, config: SolverConfig | None = None, progress: Prog
     with _collector_paused():
         P = Prepared(instance)
         report(0.01, f"prepared {P.n_tasks} on-site tasks, {len(P.firm_ids)} firms, {len(P.officer_ids)} officers")
-        # The greedy stops early enough to leave time for the bounds, the reasons and
-        # the output (about 20 microseconds a task measured at 100,000 tasks).
+        # The greedy paces itself to leave time for the bounds, the reasons and the
+        # output (about 20 microseconds a task measured at 100,000 tasks); on a machine
+        # slower than its pace expected it places its last visits in that time rather
+        # than leave them out, and the answer comes up to ``finish`` late.
         finish = min(0.3 * config.time_limit, 2e-5 * P.n_tasks)
-        greedy = careful_greedy(P, seed=config.seed, deadline=deadline - finish)
+        greedy = careful_greedy(P, seed=config.seed, deadline=deadline, reserve=finish)
         greedy_key = plan_key(greedy)
         first_feasible = time.monotonic() - start
         report(0.05, f"greedy: {greedy_key[0]} unscheduled, {greedy_key[1]} visits")

@@ -250,6 +250,30 @@ def test_greedy_hurries_for_its_deadline_instead_of_stopping(monkeypatch):
     assert hurried.unscheduled_count() <= 1.1 * careful.unscheduled_count() + 10
 
 
+def test_greedy_late_for_its_reserve_places_every_visit_before_its_deadline(monkeypatch):
+    """Paced for a time already gone (its caller's reserve for the output), the greedy hurries at
+    once but places its last visits in the reserve rather than leave them out: only the deadline
+    itself cuts it short."""
+    import scheduler.greedy as greedy_module
+
+    instance = varied_instance(1500, seed=3, capacity="tight")
+    P = Prepared(instance)
+    careful = careful_greedy(P, seed=0)
+    clock = _Clock(1.0)
+    monkeypatch.setattr(greedy_module, "time", clock)
+    careful_greedy(P, seed=0, deadline=1e9)
+    readings = clock.now
+    monkeypatch.setattr(greedy_module, "time", _Clock(1.0))
+    late = careful_greedy(P, seed=0, deadline=readings + 4.0, reserve=readings)
+    assert late.hurried and not late.cut_short
+    assert check_solution(instance, late.to_solution("FEASIBLE", {}, {})) == []
+    assert late.unscheduled_count() <= 1.1 * careful.unscheduled_count() + 10
+    monkeypatch.setattr(greedy_module, "time", _Clock(1.0))
+    cut = careful_greedy(P, seed=0, deadline=readings / 4, reserve=readings)
+    assert cut.hurried and cut.cut_short
+    assert cut.unscheduled_count() > late.unscheduled_count()
+
+
 def test_every_phase_keeps_a_short_time_limit_at_scale(pace):
     """Preparation, greedy, bounds, search, staffing and output together stay near a
     one-second limit on 20,000 tasks, and the answer is valid."""
