@@ -90,18 +90,26 @@ def joint_departments(P: Prepared, department_lost: dict[int, int], seconds: flo
     """The departments of the LP: those whose capacity LP leaves tasks out, most first, as long as the
     LP stays within ``JOINT_MAX_VARIABLES`` and ``JOINT_MAX_DEPARTMENTS`` and, with ``seconds``, would
     take at most half of them (``JOINT_SECONDS_PER_VARIABLE``)."""
+    return _chosen_departments(P, department_lost, seconds)[0]
+
+
+def _chosen_departments(P: Prepared, department_lost: dict[int, int], seconds: float | None) -> tuple[list[int], int]:
+    """``joint_departments`` and the size of their LP."""
     budget = JOINT_MAX_VARIABLES
     if seconds is not None:
         budget = min(budget, int(0.5 * seconds / JOINT_SECONDS_PER_VARIABLE))
     chosen: list[int] = []
+    chosen_size = 0
     by_department = _firms_by_department(P)
     for k in sorted((k for k, lost in department_lost.items() if lost > 0), key=lambda k: (-department_lost[k], k)):
         if len(chosen) == JOINT_MAX_DEPARTMENTS:
             break
         trial = set(chosen) | {k}
-        if _size(P, _department_firms(P, trial, by_department), trial, budget) <= budget:
+        size = _size(P, _department_firms(P, trial, by_department), trial, budget)
+        if size <= budget:
             chosen.append(k)
-    return chosen
+            chosen_size = size
+    return chosen, chosen_size
 
 
 class Stop:
@@ -120,6 +128,11 @@ class Stop:
             self._event.set()
             if self._solver is not None:
                 self._solver.InterruptSolve()
+
+    @property
+    def watching(self) -> bool:
+        """Whether a solver is handed over: GLOP is solving (or about to)."""
+        return self._solver is not None
 
     def watch(self, solver) -> bool:
         """Interrupt ``solver`` when set from now on; False when set already."""
@@ -310,7 +323,7 @@ class JointBound:
         self.deadline = deadline
         met = unscheduled is not None and unscheduled <= bounds.unscheduled
         seconds = deadline - time.monotonic()
-        self.departments = [] if met else joint_departments(P, bounds.department_lost, seconds)
+        self.departments, self.size = ([], 0) if met else _chosen_departments(P, bounds.department_lost, seconds)
         self.result: tuple[int, int] | None = None
         self.cancel = Stop()
         self.go = threading.Event()  # start now
@@ -320,8 +333,7 @@ class JointBound:
             self.thread.start()
 
     def _run(self) -> None:
-        size = _size(self.P, _department_firms(self.P, set(self.departments)), set(self.departments))
-        start = self.deadline - START_MARGIN * JOINT_SECONDS_PER_VARIABLE * size
+        start = self.deadline - START_MARGIN * JOINT_SECONDS_PER_VARIABLE * self.size
         self.go.wait(max(0.0, start - time.monotonic()))
         if self.cancel.is_set():
             return

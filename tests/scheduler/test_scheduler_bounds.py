@@ -175,9 +175,11 @@ def test_the_joint_lp_runs_beside_the_search_and_is_stopped_when_not_needed():
     assert raised == raise_bounds(bounds, waited.departments, joint_lost(P, waited.departments))
     assert raised.unscheduled > bounds.unscheduled
 
-    for lead, pause in ((30.0, 0.0), (7.8, 1.5)):  # stopped while it waits for its start, then while it solves
+    for lead, solving in ((30.0, False), (7.8, True)):  # stopped while it waits for its start, then while it solves
         stopped = JointBound(P, bounds, time.monotonic() + lead)
-        time.sleep(pause)
+        while solving and not stopped.cancel.watching:
+            assert stopped.thread.is_alive()
+            time.sleep(0.005)
         assert stopped.raised(wait=False) == bounds
         stopped.thread.join(10)
         assert not stopped.thread.is_alive() and stopped.result is None
