@@ -213,11 +213,11 @@ def careful_greedy(P: Prepared, seed: int = 0, deadline: float | None = None, re
     candidates = _candidates(P, rng)
 
     # Days tried per candidate visit: all of them while time allows, then fewer.
-    levels = [None, *HURRY] if deadline is not None else [None]
+    levels = [None, *HURRY]
     # The work left from candidate i on at each level, in days to try (and one for the
     # visit): the candidates come most constrained first, so the wide windows at the end
-    # cost more than the pace of the first ones says.
-    work_left = [_work_left(candidates, tries) for tries in levels]
+    # cost more than the pace of the first ones says.  Without a deadline nothing is paced.
+    work_left = [_work_left(candidates, tries) for tries in levels] if deadline is not None else []
     level, tries = 0, None
     paced_since, paced_from = time.monotonic(), 0
     for i, (_, _, _, f, group, common) in enumerate(candidates):
