@@ -71,13 +71,14 @@ def test_the_firms_record_costs_the_same_whatever_its_history(app, client, login
     last: list[str] = []
 
     def cost(path):
-        with statements(app) as seen:
+        with statements(app, whole=True) as seen:
             response = client.get(path)
         assert response.status_code == 200
         last[:] = seen
         return len(seen), response
 
     short_api, answer = cost(f"/api/v1/firms/{firm.uscc}/visits")
+    short_seen = list(last)
     short_page, _ = cost(f"/firms/{firm.uscc}")
     assert len(answer.get_json()) == 1
     visits = [entered(firm, day=day, department=department, item=item)
@@ -123,6 +124,9 @@ def test_the_firms_record_costs_the_same_whatever_its_history(app, client, login
     # and findings in one statement; the lines of their items' checklists are read only where a revision continues
     # an item (here every item is the list's current row). The firm's own account finds the firm in its account.
     assert long_api == short_api <= 3, "\n".join(api_seen)
+    # The very same statements: one whose text grew with the history (a list of the visits' ids) would be a new
+    # statement for PostgreSQL at each length, planned again each time and never kept prepared.
+    assert api_seen == short_seen
     assert not any(s.startswith("SELECT firms.") for s in api_seen), "\n".join(api_seen)
     # The page lists no findings, and reads the firm's off-site requests and documents in one statement, and the
     # firm's tags. (Outside the tests SQLite counts its BEGIN IMMEDIATE too: 6.)

@@ -206,7 +206,7 @@ def firm_record(session: Session, firm: Firm, viewer: User, *, with_findings: bo
     scans_of: dict[int, list[Scan]] = {}
     outcomes_of: dict[int, list[ItemOutcome]] = {}
     findings_of: dict[int, list[Finding]] = {}
-    for row in session.execute(_record_details(with_findings), {"ids": [v.id for v in visits]}):
+    for row in session.execute(_record_details(with_findings), {"firm": firm.id}):
         for of_visit, detail in zip((scans_of, outcomes_of, findings_of), row):
             if detail is not None:
                 of_visit.setdefault(detail.visit_id, []).append(detail)
@@ -239,6 +239,7 @@ def firm_record(session: Session, firm: Firm, viewer: User, *, with_findings: bo
     return record
 
 
+ENTERED = ("in_progress", "completed")   # the statuses of a visit the team has entered
 _WITH_PARTS = joinedload(Visit.department_entries).joinedload(DepartmentEntry.department)
 
 
@@ -252,7 +253,7 @@ def _record_visits(evaluated: bool):
     if evaluated:
         stmt = stmt.outerjoin(Evaluation, Evaluation.visit_id == Visit.id)
     return (stmt.where(Visit.firm_id == bindparam("firm"),
-                       or_(Visit.status.in_(("in_progress", "completed")),
+                       or_(Visit.status.in_(ENTERED),
                            and_(Visit.status == "confirmed", Visit.day >= bindparam("today"),
                                 Visit.day <= bindparam("horizon"))))
             .options(VISIT_WITH_TASKS, _WITH_PARTS).order_by(Visit.day.desc(), Visit.id.desc()))
@@ -260,9 +261,12 @@ def _record_visits(evaluated: bool):
 
 @functools.cache
 def _record_details(with_findings: bool):
-    """The visits' (bound ``ids``) accepted scans with their officers, their outcomes with their items and, when
-    ``with_findings``, their findings with their items and points: one statement, each row holding one of them."""
-    ids = bindparam("ids", expanding=True)
+    """The firm's (bound ``firm``) entered visits' accepted scans with their officers, their outcomes with their
+    items and, when ``with_findings``, their findings with their items and points: one statement, each row
+    holding one of them. The visits are chosen in the statement, not passed as a list of ids: a list renders a
+    statement of its own length, which PostgreSQL would plan anew for each firm and never keep prepared."""
+    ids = (select(Visit.id).where(Visit.firm_id == bindparam("firm"), Visit.status.in_(ENTERED))
+           .scalar_subquery())
     kinds = [(Scan, and_(Scan.visit_id.in_(ids), Scan.accepted.is_(True))), (ItemOutcome, ItemOutcome.visit_id.in_(ids))]
     options = [joinedload(Scan.officer), joinedload(ItemOutcome.item)]
     order = [Scan.at, Scan.id, ItemOutcome.id]
