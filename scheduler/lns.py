@@ -114,6 +114,16 @@ def _firm_objective(P: Prepared, plan: Plan, firms: list[int], weight: int) -> i
     return weight * unscheduled + visits
 
 
+@dataclass(frozen=True)
+class _Move:
+    """What became of a sub-model's move: kept (``better`` when it lowered the objective), or undone because
+    staffing would leave out more, with the (department, day) pairs where it would (``lost``)."""
+
+    kept: bool
+    better: bool = False
+    lost: frozenset[tuple[int, int]] = frozenset()
+
+
 @dataclass
 class _SubModel:
     """A neighbourhood's CP-SAT model and what its parts collect: slots per key
@@ -488,15 +498,15 @@ class DayLNS:
             value = int(round(solver.ObjectiveValue()))
             if value > before:
                 return False
-            grown = self._try_move(firms, solver, sub, touched, old_demands, weight, value, before)
-            if isinstance(grown, bool):
-                return grown
-            if not self._cut_staffing(sub, solver, grown, current):
+            move = self._try_move(firms, solver, sub, touched, old_demands, weight, value, before)
+            if move.kept:
+                return move.better
+            if not self._cut_staffing(sub, solver, move.lost, current):
                 return False
             self.retried += 1
         return False
 
-    def _cut_staffing(self, sub: _SubModel, solver: cp_model.CpSolver, grown: set[tuple[int, int]],
+    def _cut_staffing(self, sub: _SubModel, solver: cp_model.CpSolver, grown: frozenset[tuple[int, int]],
                       current: dict[Key, int]) -> bool:
         """After a move that staffing undid: for each (department, day) where it would leave out more, the
         free firms may take at most one team slot fewer there than the undone move gave them (never fewer
@@ -639,10 +649,10 @@ class DayLNS:
         weight: int,
         value: int,
         before: int,
-    ) -> bool | set[tuple[int, int]]:
+    ) -> _Move:
         """Apply the sub-model's days to the plan and keep them unless the tasks a
         greedy staffing leaves out make the move worse: then the old days return, and
-        the answer is the (department, day) pairs where staffing would leave out more."""
+        the answer names the (department, day) pairs where staffing would leave out more."""
         P = self.P
         plan = self.plan
         for key in touched | {(k, d) for demand in old_demands.values() for (k, d, _, _) in demand}:
@@ -666,13 +676,13 @@ class DayLNS:
             for t, d in old_days:
                 plan.add_task(t, d)
             self.rejected += 1
-            return {key for key, loss in losses.items() if loss > self.staffing_loss[key]}
+            return _Move(kept=False, lost=frozenset(key for key, loss in losses.items() if loss > self.staffing_loss[key]))
         self.staffing_loss.update(losses)
         for key, members in day_firms.items():
             self.day_firms[key] = members
         for f in firms:
             self.ledger.apply(old_demands[f], new_demands[f])
-        return after < before
+        return _Move(kept=True, better=after < before)
 
     def _apply_days(self, firms: list[int], solver: cp_model.CpSolver, sub: _SubModel) -> None:
         """Replace the free firms' task days in the plan with the sub-model's."""

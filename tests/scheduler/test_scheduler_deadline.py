@@ -409,8 +409,8 @@ def test_a_move_staffing_undoes_is_solved_again_with_fewer_slots_where_it_lost(m
     retried = [calls for calls in answers.values() if len(calls) > 1]
     assert retried
     for calls in retried:
-        for (slots, lost), (again, _) in zip(calls, calls[1:]):
-            assert isinstance(lost, set) and lost
-            assert any(again.get(key, 0) < slots[key] for key in lost)
+        for (slots, move), (again, _) in zip(calls, calls[1:]):
+            assert not move.kept and move.lost
+            assert any(again.get(key, 0) < slots[key] for key in move.lost)
     assert _staffed_greedily(P, search.plan) <= _staffed_greedily(P, start)
 
