@@ -23,6 +23,7 @@ def test_build_move_and_confirm_a_schedule(page, live_app, live_server, sign_in,
     page.wait_for_selector(".stat .l:has-text('联合检查次数')", timeout=60_000)
     assert page.locator("table.calendar").count() >= 1
     assert page.locator(".cal-visit").count() > 0
+    assert page.locator("#run-quality").inner_text().startswith("求解结果（同期各部门合计）：")
     shot(page, "schedule-calendar")
     first = page.locator("tr[id^=visit-]").first
     first.locator("input[type=date]").fill("2026-05-28")

@@ -178,6 +178,43 @@ def test_unschedulable_tasks_get_reasons(client, login, db_session):
     assert all(re.search("[\u4e00-\u9fff]", item["reason"]) and "department" not in item["reason"]
                for item in run["unscheduled"]), run["unscheduled"][:3]
     assert run["stats"]["check"] == []
+    # No team of ten exists: every task is left out on its own, so the schedule is proven best, and the page
+    # says so with the solver's figures for the period.
+    stats = run["stats"]
+    assert stats["unscheduled"] == stats["unscheduled_lower_bound"] == stats["unscheduled_forced"] > 0
+    quality = _quality_line(client.get(f"/plans/{plan['id']}/schedule").get_data(as_text=True))
+    n = stats["unscheduled"]
+    assert quality == ("求解结果（同期各部门合计）：已证明最优：没有哪种排程能让未排定的任务或入企次数更少。"
+                       f"未排定{n}项，任何排程至少有{n}项排不下（其中{n}项本身无法排定）。")
+
+
+def _quality_line(html: str) -> str:
+    match = re.search(r'<div class="small" id="run-quality">(.*?)</div>', html, re.S)
+    assert match, "the schedule page says nothing of what the solver proved"
+    return re.sub(r"\s+", "", match.group(1))     # the figures' spaces too
+
+
+def test_the_schedule_page_says_what_the_solver_proved(client, joint_plans, db_session):
+    """The page gives the period's build as the solver proved it: which objectives no schedule betters, how many
+    tasks any schedule must leave out, and whose officers the joint bound weighed together."""
+    from inspection.models import ScheduleRun
+
+    _, fire_id = joint_plans
+    run_id = client.post(f"/api/v1/plans/{fire_id}/schedule").get_json()["id"]
+    run = db_session.get(ScheduleRun, run_id)
+    shown = {"optimal_objectives": ["unscheduled"], "unscheduled": 3, "unscheduled_lower_bound": 3,
+             "unscheduled_forced": 0, "visits": 41, "unscheduled_joint_departments": ["market", "fire"]}
+    for stats, expected in (
+            (shown, "已证明未排定的任务最少；入企41次尚未证明最少。未排定3项，任何排程至少有3项排不下；"
+                    "这一下界合并计算了市场监管、消防救援的人手。"),
+            ({**shown, "optimal_objectives": [], "unscheduled": 5, "unscheduled_joint_departments": []},
+             "可行排程，尚未证明最优。未排定5项，任何排程至少有3项排不下。"),
+            ({**shown, "optimal_objectives": ["unscheduled", "visits"], "unscheduled": 0,
+              "unscheduled_lower_bound": 0}, "已证明最优：没有哪种排程能让未排定的任务或入企次数更少。")):
+        run.stats = {**run.stats, **stats}
+        db_session.commit()
+        html = client.get(f"/plans/{fire_id}/schedule").get_data(as_text=True)
+        assert _quality_line(html) == "求解结果（同期各部门合计）：" + expected
 
 
 def test_schedule_solve_command_on_a_file(runner, tmp_path):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from core import clock
 from inspection.errors import DomainError
-from inspection.models import InspectionPlan, InspectionTask, ScheduleRun, Visit
+from inspection.models import Department, InspectionPlan, InspectionTask, ScheduleRun, Visit
 from inspection.operations.schedules import PASS_REASONS, confirm_schedule, lock_visit, move_visit, start_build
 from inspection.pure.timestamps import parse_day
 
@@ -65,8 +65,29 @@ def schedule(plan_id: int):
                "unscheduled": len(unscheduled)}
     return render_template("plans/schedule.html", plan=plan, visits=visits, by_day=by_day,
                            months=list(_months(plan.period_start, plan.period_end)), run=run,
+                           quality=_quality(session, run),
                            unscheduled=unscheduled, reasons=PASS_REASONS, figures=figures,
                            running=run is not None and run.status in ("queued", "running"), today=clock.today())
+
+
+def _quality(session, run: ScheduleRun | None) -> dict | None:
+    """What the solver proved of the period's last build (every department's plans together): which of its
+    objectives no schedule can better (unscheduled tasks, then visits), how many tasks any schedule must
+    leave out, how many of those cannot be placed even alone, and the departments whose officers the joint
+    bound weighed together. None before a build is done."""
+    stats = (run.stats or {}) if run is not None and run.status == "done" else {}
+    if "unscheduled_lower_bound" not in stats:
+        return None
+    codes = stats.get("unscheduled_joint_departments") or []
+    names = dict(session.execute(select(Department.code, Department.short_name)
+                                 .where(Department.code.in_(codes))).all()) if codes else {}
+    proven = stats.get("optimal_objectives")
+    if proven is None:
+        proven = ["unscheduled", "visits"] if stats.get("status") == "OPTIMAL" else []
+    return {"unscheduled": stats.get("unscheduled", 0), "bound": stats["unscheduled_lower_bound"],
+            "forced": stats.get("unscheduled_forced", 0), "visits": stats.get("visits", 0),
+            "fewest_left_out": "unscheduled" in proven, "fewest_visits": "visits" in proven,
+            "departments": [names.get(code, code) for code in codes]}
 
 
 @bp.post("/plans/<int:plan_id>/schedule/build")
