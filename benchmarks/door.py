@@ -1,12 +1,14 @@
 """The cost of one request at the door, alone: SQL statements and milliseconds in process.
 
-    python -m benchmarks.door [--firms 600] [--visits 20] [--database-url sqlite:///...] [--gap 0.2]
+    python -m benchmarks.door [--firms 600] [--visits 20] [--database-url sqlite:///...] [--gap 0.2] [--history]
                               [--floor 200] [--save after.json] [--before before.json] [--show]
                               [--profile [--profile-sort cumulative|tottime]]
 
-A scratch SQLite file (or the database given) gets a small demo city and today's confirmed visits; each
-visit's two officers scan in through the API (the first scan waits for the partner, the second makes the
-department's entry), one officer opens the sheet, and the firm reads its record page and its record API.
+A scratch SQLite file (or the database given) gets a small demo city (with ``--history`` its past years too,
+so that each firm's record holds a history; the measured firms' past visits are counted) and today's
+confirmed visits; each visit's two officers scan in through the API (the first scan waits for the partner,
+the second makes the department's entry), one officer opens the sheet, and the firm reads its record page
+and its record API.
 Everyone signs in once before (a phone at the gate stays signed in): checking a password hashes it with
 scrypt, whose 32 MB empty the CPU's caches, and the request right after pays for that (a last row shows
 what, each firm's record page just after signing in again). Each request is timed once the background
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import datetime as dt
 import io
 import json
 import os
@@ -39,9 +42,10 @@ from pathlib import Path
 from sqlalchemy import event, func, select
 
 from core import clock
-from inspection.demo.city import DEMO_PASSWORD, build_demo_city
+from inspection.demo.city import DEMO_PASSWORD, HISTORY_YEARS, PLATFORM_YEAR, build_demo_city
+from inspection.demo.history import generate_history
 from inspection.demo.today import todays_visits
-from inspection.models import Firm, User
+from inspection.models import Firm, User, Visit
 from inspection.operations.accounts import create_user
 from inspection.pure.calendar import is_working_time, next_working_morning
 from web.app import create_app
@@ -201,6 +205,9 @@ def main() -> int:
     parser.add_argument("--floor", type=int, default=0, metavar="N",
                         help="then, for the first firm, each of a few reads N times in a row (warm): what a signed-in "
                              "request costs before the record")
+    parser.add_argument("--history", action="store_true",
+                        help="give the city its past years too (2022 to yesterday, in bulk, as the demo has them), so "
+                             "that each firm's record holds its history")
     parser.add_argument("--gap", type=float, default=0.2, metavar="SECONDS",
                         help="pause between measured requests (0: one right after the other, once the last one's "
                              "background work has ended)")
@@ -225,6 +232,9 @@ def main() -> int:
     print(f"building a demo city of {args.firms} firms in {url} ...", flush=True)
     with app.extensions["db_factory"]() as session:
         build_demo_city(session, seed=7, firms=args.firms, schedule_seconds=3, plans=False)
+        if args.history:
+            generate_history(session, seed=7, years=[*HISTORY_YEARS, PLATFORM_YEAR], staged=False,
+                             until=clock.today() - dt.timedelta(days=1), combined_from=PLATFORM_YEAR)
         visits = todays_visits(session, ratio=0.5)[:args.visits]
         firms = []
         for visit in visits:
@@ -234,6 +244,9 @@ def main() -> int:
                 display_name=firm.name, firm=firm)
             firms.append((user.username, firm.uscc))
         session.commit()
+        past = dict(session.execute(
+            select(Firm.uscc, func.count(Visit.id)).join(Visit, Visit.firm_id == Firm.id)
+            .where(Firm.uscc.in_([uscc for _, uscc in firms]), Visit.status == "completed").group_by(Firm.uscc)).all())
     if not visits:
         print("no visits today: nothing to measure")
         return 1
@@ -250,6 +263,8 @@ def main() -> int:
         p90 = max(0, int(len(rows) * 0.9) - 1)
         figures[kind] = {"statements": statistics.median(statements), "statements_p90": statements[p90],
                          "ms": statistics.median(ms), "ms_p90": ms[p90]}
+    history = sorted(past.get(uscc, 0) for _, uscc in firms)
+    print(f"the firms' records: {statistics.median(history):.0f} past visits (median), {history[0]}-{history[-1]}")
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"load average {load}" + (f" (before: {before['_load']})" if "_load" in before else ""))
     print(f"{'request':<36}{'statements p50/p90':>20}{'ms p50/p90':>16}{'target':>16}"
@@ -265,7 +280,7 @@ def main() -> int:
     if args.floor:
         figures["_floor"] = _floor(client, firms[0], args.floor)
     if args.save:
-        Path(args.save).write_text(json.dumps({**figures, "_load": load}, indent=1))
+        Path(args.save).write_text(json.dumps({**figures, "_load": load, "_history": history}, indent=1))
     for kind, profile in PROFILES.items():
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats(args.profile_sort).print_stats(
