@@ -184,7 +184,7 @@ def test_unschedulable_tasks_get_reasons(client, login, db_session):
     assert stats["unscheduled"] == stats["unscheduled_lower_bound"] == stats["unscheduled_forced"] > 0
     quality = _quality_line(client.get(f"/plans/{plan['id']}/schedule").get_data(as_text=True))
     n = stats["unscheduled"]
-    assert quality == ("求解结果（同期各部门合计）：已证明最优：没有哪种排程能让未排定的任务或入企次数更少。"
+    assert quality == ("求解结果（同期各部门合计）：已证明最优：已锁定、已确认的入企不变时，没有哪种排程能让未排定的任务或入企次数更少。"
                        f"未排定{n}项，任何排程至少有{n}项排不下（其中{n}项本身无法排定）。")
 
 
@@ -205,12 +205,12 @@ def test_the_schedule_page_says_what_the_solver_proved(client, joint_plans, db_s
     shown = {"optimal_objectives": ["unscheduled"], "unscheduled": 3, "unscheduled_lower_bound": 3,
              "unscheduled_forced": 0, "visits": 41, "unscheduled_joint_departments": ["market", "fire"]}
     for stats, expected in (
-            (shown, "已证明未排定的任务最少；入企41次尚未证明最少。未排定3项，任何排程至少有3项排不下；"
+            (shown, "已证明未排定的任务最少（已锁定、已确认的入企不变时）；入企41次尚未证明最少。未排定3项，任何排程至少有3项排不下；"
                     "这一下界合并计算了市场监管、消防救援的人手。"),
             ({**shown, "optimal_objectives": [], "unscheduled": 5, "unscheduled_joint_departments": []},
              "可行排程，尚未证明最优。未排定5项，任何排程至少有3项排不下。"),
             ({**shown, "optimal_objectives": ["unscheduled", "visits"], "unscheduled": 0,
-              "unscheduled_lower_bound": 0}, "已证明最优：没有哪种排程能让未排定的任务或入企次数更少。")):
+              "unscheduled_lower_bound": 0}, "已证明最优：已锁定、已确认的入企不变时，没有哪种排程能让未排定的任务或入企次数更少。")):
         run.stats = {**run.stats, **stats}
         db_session.commit()
         html = client.get(f"/plans/{fire_id}/schedule").get_data(as_text=True)
