@@ -13,7 +13,8 @@ Everyone signs in once before (a phone at the gate stays signed in): checking a 
 scrypt, whose 32 MB empty the CPU's caches, and the request right after pays for that (a last row shows
 what, each firm's record page just after signing in again). Each request is timed once the background
 work of the one before has ended and ``--gap`` seconds have passed since it (``_quiet``): on this kind of
-machine a request right after another runs faster than one after a pause.
+machine a request right after another runs faster than one after a pause (a line then measures by how
+much: the same Python work and database round trips, after the pause and at once).
 Printed per kind: median and p90 of statements and of milliseconds (Flask's test client, no network),
 next to the targets (scan-in within 12 statements and 12 ms, the record page within 6 statements and
 6 ms). The audit rules that run after writes (at most once every 30 seconds, in a thread of their own)
@@ -132,6 +133,42 @@ def _sign_in(client, username: str) -> None:
     response = client.post("/api/v1/session", json={"username": username, "password": DEMO_PASSWORD})
     assert response.status_code == 200, response.get_json()
     client.environ_base["HTTP_X_CSRFTOKEN"] = response.headers["X-CSRFToken"]
+
+
+def _python_work() -> str:
+    """A fixed piece of the kind of Python a request runs (dictionaries, a keyed sort, JSON), about 2 ms."""
+    counts: dict[int, int] = {}
+    for i in range(12000):
+        counts[i % 977] = counts.get(i % 977, 0) + i
+    return json.dumps(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def _idle_penalty(engine, gap: float, n: int = 25) -> dict:
+    """How much slower this machine does the same work after ``gap`` seconds idle than right after other
+    work: ``n`` times, a pause, then the fixed Python work and ten round trips to the database, each timed
+    once after the pause and once again at once. The ratios of the medians (1.0: the pause costs nothing)."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+
+        def trips():
+            for _ in range(10):
+                cursor.execute("SELECT 1")
+                cursor.fetchall()
+        times: dict[str, list[float]] = defaultdict(list)
+        for name, work in (("python", _python_work), ("database", trips)):
+            work()
+            for _ in range(n):
+                time.sleep(gap)
+                for when in ("after the pause", "at once"):
+                    started = time.perf_counter()
+                    work()
+                    times[name, when].append(time.perf_counter() - started)
+        raw.rollback()
+    finally:
+        raw.close()
+    return {name: statistics.median(times[name, "after the pause"]) / statistics.median(times[name, "at once"])
+            for name in ("python", "database")}
 
 
 FLOOR = (("/health", "no account, no database"), ("/api/v1/firms/{uscc}", "the account, then the firm"),
@@ -277,6 +314,11 @@ def main() -> int:
             old = before[kind]
             line += f"{old['statements']:>18.0f} st, {old['ms']:>5.1f} ms{f['ms'] / old['ms']:>9.2f}"
         print(line)
+    if args.gap:
+        figures["_idle"] = _idle_penalty(app.extensions["db_engine"], args.gap)
+        print(f"this machine after {args.gap:g} s idle: the same Python work takes {figures['_idle']['python']:.2f}×, "
+              f"a round trip to the database {figures['_idle']['database']:.2f}× its time right after other work"
+              + (f" (before: {before['_idle']['python']:.2f}×, {before['_idle']['database']:.2f}×)" if "_idle" in before else ""))
     if args.floor:
         figures["_floor"] = _floor(client, firms[0], args.floor)
     if args.save:
